@@ -1,0 +1,39 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from accounts import selectors
+from accounts.models import CreditAccount
+from accounts.serializers import CreditAccountDetailSerializer, CreditAccountSerializer
+
+
+class AccountPagination(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "account_no"
+
+
+class CreditAccountViewSet(viewsets.GenericViewSet):
+    lookup_field = "account_no"
+    lookup_value_regex = r"[A-Za-z0-9_.-]+"
+    pagination_class = AccountPagination
+    serializer_class = CreditAccountSerializer
+
+    def get_queryset(self):
+        return selectors.credit_accounts_visible_to(self.request.user)
+
+    @extend_schema(responses=CreditAccountSerializer(many=True))
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(CreditAccountSerializer(page, many=True).data)
+
+    @extend_schema(responses=CreditAccountDetailSerializer)
+    def retrieve(self, request, account_no=None):
+        try:
+            account = selectors.credit_account_detail(request.user, account_no)
+        except CreditAccount.DoesNotExist:
+            raise Http404 from None
+        return Response(CreditAccountDetailSerializer(account).data)

@@ -1,0 +1,276 @@
+"""People (users, roles, client profiles, queues) and credit accounts with their positions."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts import ratio
+from accounts.roles import Role
+
+MONEY = {"max_digits": 20, "decimal_places": 2}
+LINE = {"max_digits": 6, "decimal_places": 4, "null": True, "blank": True}
+
+
+class User(AbstractUser):
+    """A person who logs in: a client or a member of staff. Roles are Django groups."""
+
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="zh-hans"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        if not hasattr(self, "_role_codes"):
+            if not self.is_authenticated:
+                self._role_codes = frozenset()
+            else:
+                self._role_codes = frozenset(self.groups.values_list("name", flat=True))
+        return self._role_codes
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_codes.intersection(roles))
+
+
+class Tier(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    VIP = "vip", _("VIP")
+    HNW = "hnw", _("High net worth")
+
+
+class ClientProfile(models.Model):
+    """A margin-trading client as the firm's core system knows them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="client_profile", verbose_name=_("login"),
+    )
+    client_no = models.CharField(_("client number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    id_number = models.CharField(_("ID number"), max_length=32)
+    phone = models.CharField(_("phone"), max_length=32)
+    email = models.EmailField(_("e-mail"), blank=True)
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.STANDARD)
+    risk_rating = models.CharField(_("risk rating"), max_length=16, blank=True)
+    advisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="advised_clients", verbose_name=_("advisor"),
+    )
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["client_no"]
+        indexes = [models.Index(fields=["advisor"]), models.Index(fields=["email"])]
+
+    def __str__(self) -> str:
+        return f"{self.client_no} {self.name}"
+
+
+class Queue(models.Model):
+    """A work queue; cases are routed to one and worked by its members."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="queues", verbose_name=_("members")
+    )
+
+    class Meta:
+        verbose_name = _("queue")
+        verbose_name_plural = _("queues")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class RoutingRule(models.Model):
+    """Sends a new case to a queue by kind, category and client tier; the first match wins."""
+
+    position = models.PositiveIntegerField(_("position"), default=100)
+    kind = models.CharField(_("case kind"), max_length=16, blank=True, help_text=_("Empty: any kind."))
+    category = models.CharField(_("category"), max_length=32, blank=True, help_text=_("Empty: any category."))
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, blank=True,
+                            help_text=_("Empty: any tier."))
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, verbose_name=_("queue"))
+    assign_to_advisor = models.BooleanField(
+        _("assign to the client's advisor"), default=False,
+        help_text=_("When the client has an advisor, the case is assigned to them first."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        parts = [self.kind or "*", self.category or "*", self.tier or "*"]
+        return f"{self.position}: {'/'.join(parts)} → {self.queue.code}"
+
+    def matches(self, *, kind: str, category: str, tier: str) -> bool:
+        return (
+            self.is_active
+            and self.kind in ("", kind)
+            and self.category in ("", category)
+            and self.tier in ("", tier)
+        )
+
+
+class CreditAccount(models.Model):
+    """A margin contract's credit account: debts, cash and the lines its ratio is watched against."""
+
+    account_no = models.CharField(_("account number"), max_length=32, unique=True)
+    client = models.ForeignKey(ClientProfile, on_delete=models.PROTECT, related_name="credit_accounts",
+                               verbose_name=_("client"))
+    contract_no = models.CharField(_("contract number"), max_length=32)
+    credit_limit = models.DecimalField(_("credit limit"), **MONEY, validators=[MinValueValidator(0)])
+    cash = models.DecimalField(_("cash"), **MONEY, default=Decimal("0"))
+    other_collateral = models.DecimalField(_("other collateral"), **MONEY, default=Decimal("0"))
+    financing_debt = models.DecimalField(_("financing debt"), **MONEY, default=Decimal("0"),
+                                         validators=[MinValueValidator(0)])
+    interest_fees = models.DecimalField(_("interest and fees"), **MONEY, default=Decimal("0"),
+                                        validators=[MinValueValidator(0)])
+    annual_rate = models.DecimalField(_("annual rate"), max_digits=7, decimal_places=5,
+                                      validators=[MinValueValidator(0)])
+    contract_start = models.DateField(_("contract start"))
+    contract_maturity = models.DateField(_("contract maturity"))
+    attention_line = models.DecimalField(_("attention line"), **LINE)
+    warning_line = models.DecimalField(_("warning line"), **LINE)
+    close_out_line = models.DecimalField(_("close-out line"), **LINE)
+    restore_to_line = models.DecimalField(_("restore-to line"), **LINE)
+    withdrawal_line = models.DecimalField(_("withdrawal line"), **LINE)
+    immediate_line = models.DecimalField(_("immediate close-out line"), **LINE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("credit account")
+        verbose_name_plural = _("credit accounts")
+        ordering = ["account_no"]
+
+    def __str__(self) -> str:
+        return self.account_no
+
+    def line(self, name: str) -> Decimal | None:
+        """The account's own line, or the firm's default (PRODUCT.md)."""
+        own = getattr(self, f"{name}_line")
+        if own is not None:
+            return own
+        default = settings.MARGIN_DEFAULT_LINES.get(name)
+        return Decimal(default) if default is not None else None
+
+    @property
+    def lines(self) -> dict[str, Decimal | None]:
+        return {name: self.line(name) for name in ratio.LINE_NAMES}
+
+    def _position_values(self) -> tuple[Decimal, Decimal]:
+        long_value = short_value = Decimal("0")
+        for position in self.positions.all():
+            value = ratio.market_value(position.quantity, position.security.price)
+            if position.kind == Position.Kind.LONG:
+                long_value += value
+            else:
+                short_value += value
+        return long_value, short_value
+
+    @property
+    def total_assets(self) -> Decimal:
+        long_value, _short = self._position_values()
+        return ratio.total_assets(cash=self.cash, other_collateral=self.other_collateral,
+                                  long_value=long_value)
+
+    @property
+    def total_liabilities(self) -> Decimal:
+        _long, short_value = self._position_values()
+        return ratio.total_liabilities(financing_debt=self.financing_debt, short_value=short_value,
+                                       interest_fees=self.interest_fees)
+
+    @property
+    def maintenance_ratio(self) -> Decimal | None:
+        return ratio.maintenance_ratio(self.total_assets, self.total_liabilities)
+
+    def top_up(self, target: Decimal | None = None) -> ratio.TopUp:
+        """Cash to add, or securities to sell and repay with, to bring the ratio up to target."""
+        target = target if target is not None else self.line("restore_to")
+        return ratio.top_up(self.total_assets, self.total_liabilities, target)
+
+
+class Security(models.Model):
+    """A listed security with its latest price; haircuts only matter for available margin."""
+
+    class Exchange(models.TextChoices):
+        SSE = "SSE", _("Shanghai Stock Exchange")
+        SZSE = "SZSE", _("Shenzhen Stock Exchange")
+        BSE = "BSE", _("Beijing Stock Exchange")
+
+    symbol = models.CharField(_("symbol"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    exchange = models.CharField(_("exchange"), max_length=8, choices=Exchange.choices)
+    haircut = models.DecimalField(_("haircut"), max_digits=5, decimal_places=4,
+                                  validators=[MinValueValidator(0)])
+    price = models.DecimalField(_("price"), max_digits=18, decimal_places=4,
+                                validators=[MinValueValidator(0)])
+    price_as_of = models.DateTimeField(_("price as of"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("security")
+        verbose_name_plural = _("securities")
+        ordering = ["symbol"]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.name}"
+
+
+class Position(models.Model):
+    """Shares held (long) or borrowed and sold (short) in a credit account."""
+
+    class Kind(models.TextChoices):
+        LONG = "long", _("Long (held as collateral)")
+        SHORT = "short", _("Short (borrowed and sold)")
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="positions",
+                                verbose_name=_("credit account"))
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="positions",
+                                 verbose_name=_("security"))
+    quantity = models.BigIntegerField(_("quantity"), validators=[MinValueValidator(0)])
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.LONG)
+
+    class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "security", "kind"], name="position_unique_per_kind"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="position_quantity_not_negative"),
+        ]
+        indexes = [models.Index(fields=["security"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.security_id} {self.kind} {self.quantity}"
+
+    @property
+    def market_value(self) -> Decimal:
+        return ratio.market_value(self.quantity, self.security.price)
+
+
+__all__ = ["User", "Role", "Tier", "ClientProfile", "Queue", "RoutingRule", "CreditAccount", "Security",
+           "Position"]

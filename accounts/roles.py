@@ -1,0 +1,66 @@
+"""The roles people hold. Each role is a Django group of the same name (a user may hold several)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CLIENT = "client", _("Client")
+    AGENT = "agent", _("Agent")
+    ADVISOR = "advisor", _("Advisor")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    RISK_OFFICER = "risk_officer", _("Risk officer")
+    AUDITOR = "auditor", _("Auditor / compliance")
+
+
+#: Roles that work cases in the console.
+CASE_WORKERS = (Role.AGENT, Role.ADVISOR, Role.TEAM_LEAD, Role.SUPERVISOR, Role.RISK_OFFICER)
+#: Roles that see every case and account.
+SEE_EVERYTHING = (Role.SUPERVISOR, Role.RISK_OFFICER, Role.AUDITOR)
+#: Roles that see a client's id number and phone unmasked (besides the client's own advisor).
+SEE_PERSONAL_DATA = (Role.SUPERVISOR, Role.RISK_OFFICER, Role.AUDITOR)
+STAFF_ROLES = tuple(role for role in Role if role != Role.CLIENT)
+
+#: Model permissions each group holds (app_label.codename). Object scope is checked by rules.
+GROUP_PERMISSIONS = {
+    Role.CLIENT: ["cases.view_case", "cases.add_case", "cases.add_casemessage", "accounts.view_creditaccount"],
+    Role.AGENT: [
+        "cases.view_case", "cases.add_case", "cases.change_case", "cases.view_casemessage",
+        "cases.add_casemessage", "cases.view_caseevent", "accounts.view_creditaccount",
+        "accounts.view_clientprofile", "accounts.view_security", "accounts.view_position",
+    ],
+    Role.ADVISOR: [
+        "cases.view_case", "cases.add_case", "cases.change_case", "cases.view_casemessage",
+        "cases.add_casemessage", "cases.view_caseevent", "accounts.view_creditaccount",
+        "accounts.view_clientprofile", "accounts.view_security", "accounts.view_position",
+    ],
+    Role.TEAM_LEAD: [
+        "cases.view_case", "cases.add_case", "cases.change_case", "cases.view_casemessage",
+        "cases.add_casemessage", "cases.view_caseevent", "accounts.view_creditaccount",
+        "accounts.view_clientprofile", "accounts.view_security", "accounts.view_position",
+        "accounts.view_queue",
+    ],
+    Role.SUPERVISOR: [
+        "cases.view_case", "cases.add_case", "cases.change_case", "cases.view_casemessage",
+        "cases.add_casemessage", "cases.view_caseevent", "cases.approve_case",
+        "accounts.view_creditaccount", "accounts.view_clientprofile", "accounts.change_clientprofile",
+        "accounts.view_security", "accounts.view_position", "accounts.view_queue",
+        "accounts.change_queue", "accounts.view_routingrule", "accounts.add_routingrule",
+        "accounts.change_routingrule", "accounts.delete_routingrule", "accounts.view_user",
+    ],
+    Role.RISK_OFFICER: [
+        "cases.view_case", "cases.add_case", "cases.change_case", "cases.view_casemessage",
+        "cases.add_casemessage", "cases.view_caseevent", "accounts.view_creditaccount",
+        "accounts.change_creditaccount", "accounts.view_clientprofile", "accounts.view_security",
+        "accounts.view_position",
+    ],
+    Role.AUDITOR: [
+        "cases.view_case", "cases.view_casemessage", "cases.view_caseevent",
+        "accounts.view_creditaccount", "accounts.view_clientprofile", "accounts.view_security",
+        "accounts.view_position", "accounts.view_queue", "accounts.view_routingrule",
+    ],
+}
+
+#: Roles whose members may log in to the admin site.
+ADMIN_ROLES = (Role.SUPERVISOR, Role.RISK_OFFICER, Role.AUDITOR, Role.TEAM_LEAD)

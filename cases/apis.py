@@ -1,0 +1,176 @@
+"""REST API v1 for cases: thin views over selectors (reads) and services (writes)."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.models import ClientProfile, CreditAccount, Queue, User
+from accounts.roles import Role
+from cases import selectors, services
+from cases.filters import CaseFilter
+from cases.models import Case
+from cases.serializers import (
+    CaseCreateSerializer,
+    CaseSerializer,
+    CaseUpdateSerializer,
+    ClientCaseSerializer,
+    ClientEventSerializer,
+    EventSerializer,
+    MessageInputSerializer,
+    MessageSerializer,
+    TransitionInputSerializer,
+    TransitionSerializer,
+)
+from servicedesk.errors import NotAllowed, ValidationFailed
+
+ERROR = inline_serializer("Error", fields={"detail": drf_serializers.CharField(),
+                                           "code": drf_serializers.CharField()})
+CONFLICT = inline_serializer("TransitionConflict", fields={
+    "detail": drf_serializers.CharField(), "code": drf_serializers.CharField(),
+    "state": drf_serializers.CharField(), "allowed": drf_serializers.ListField(child=drf_serializers.CharField()),
+})
+
+
+class CasePagination(CursorPagination):
+    """Cursor pages stay fast at millions of cases: no COUNT, no OFFSET."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-id"
+
+
+def is_client_view(user: User) -> bool:
+    return not selectors.is_staff_reader(user)
+
+
+class CaseViewSet(viewsets.GenericViewSet):
+    lookup_field = "number"
+    lookup_value_regex = r"[A-Za-z0-9-]+"
+    filterset_class = CaseFilter
+    pagination_class = CasePagination
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.case_list(self.request.user)
+
+    def get_serializer_class(self):
+        if getattr(self, "swagger_fake_view", False) or not is_client_view(self.request.user):
+            return CaseSerializer
+        return ClientCaseSerializer
+
+    def get_object(self) -> Case:
+        try:
+            return selectors.case_get(self.request.user, self.kwargs["number"])
+        except Case.DoesNotExist:
+            raise Http404 from None
+
+    @extend_schema(responses=CaseSerializer(many=True))
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(responses=CaseSerializer)
+    def retrieve(self, request, number=None):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, 403: ERROR})
+    def create(self, request):
+        data = _validated(CaseCreateSerializer, request.data)
+        user = request.user
+        if is_client_view(user):
+            client = ClientProfile.objects.filter(user=user).first()
+            if client is None or not user.has_role(Role.CLIENT):
+                raise NotAllowed(_("Your login is not linked to a client."))
+        else:
+            if not user.has_perm("cases.add_case"):
+                raise NotAllowed(_("Your role may not open cases."))
+            if not data["client"]:
+                raise ValidationFailed(_("Invalid case."), extra={"client": [_("This field is required.")]})
+            client = ClientProfile.objects.filter(client_no=data["client"]).first()
+            if client is None:
+                raise ValidationFailed(_("Invalid case."), extra={"client": [_("Unknown client.")]})
+        account = None
+        if data["credit_account"]:
+            account = CreditAccount.objects.filter(account_no=data["credit_account"], client=client).first()
+            if account is None:
+                raise ValidationFailed(_("Invalid case."),
+                                       extra={"credit_account": [_("No such credit account for this client.")]})
+        case = services.case_create(
+            created_by=user, client=client, kind=data["kind"], subject=data["subject"],
+            description=data["description"], category=data["category"], priority=data["priority"],
+            credit_account=account, channel=data["channel"],
+        )
+        case = selectors.case_get(user, case.number)
+        return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, 403: ERROR, 409: ERROR})
+    def partial_update(self, request, number=None):
+        case = self.get_object()
+        if is_client_view(request.user) or not request.user.has_perm("cases.change_case"):
+            raise NotAllowed(_("Your role may not change cases."))
+        data = _validated(CaseUpdateSerializer, request.data, partial=True)
+        if "queue" in data:
+            queue = Queue.objects.filter(code=data["queue"]).first()
+            if queue is None:
+                raise ValidationFailed(_("Invalid queue."), extra={"queue": [_("Unknown queue.")]})
+            data["queue"] = queue
+        if "assignee" in data and data["assignee"] is not None:
+            assignee = User.objects.filter(username=data["assignee"], is_active=True).first()
+            if assignee is None:
+                raise ValidationFailed(_("Invalid assignee."), extra={"assignee": [_("Unknown user.")]})
+            data["assignee"] = assignee
+        services.case_update(case=case, user=request.user, **data)
+        return Response(self.get_serializer(selectors.case_get(request.user, case.number)).data)
+
+    @extend_schema(responses=TransitionSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="transitions")
+    def transitions(self, request, number=None):
+        case = self.get_object()
+        available = services.available_transitions(case=case, user=request.user)
+        return Response(TransitionSerializer(available, many=True).data)
+
+    @extend_schema(request=TransitionInputSerializer,
+                   responses={200: CaseSerializer, 400: ERROR, 403: ERROR, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
+    def transition(self, request, number=None, name=None):
+        case = self.get_object()
+        data = _validated(TransitionInputSerializer, request.data)
+        services.case_transition(case=case, user=request.user, name=name, comment=data["comment"])
+        return Response(self.get_serializer(selectors.case_get(request.user, case.number)).data)
+
+    @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
+    @extend_schema(methods=["POST"], request=MessageInputSerializer, responses={201: MessageSerializer})
+    @action(detail=True, methods=["get", "post"], url_path="messages")
+    def messages(self, request, number=None):
+        case = self.get_object()
+        context = {"client_view": is_client_view(request.user)}
+        if request.method == "GET":
+            messages = selectors.messages_for(request.user, case)
+            return Response(MessageSerializer(messages, many=True, context=context).data)
+        data = _validated(MessageInputSerializer, request.data)
+        message = services.message_create(
+            case=case, author=request.user, body=data["body"],
+            internal=data["visibility"] == "internal", attachments=data["attachments"],
+        )
+        return Response(MessageSerializer(message, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="events")
+    def events(self, request, number=None):
+        case = self.get_object()
+        serializer = ClientEventSerializer if is_client_view(request.user) else EventSerializer
+        return Response(serializer(selectors.events_for(request.user, case), many=True).data)
+
+
+def _validated(serializer_class, data, partial=False) -> dict:
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -1,0 +1,201 @@
+"""One case table for every kind; each kind's workflow is a proxy model (workflows.py)."""
+
+import os
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField
+
+
+class CaseKind(models.TextChoices):
+    TICKET = "ticket", _("Service ticket")
+    DISPUTE = "dispute", _("Dispute / complaint")
+    EXTENSION = "extension", _("Extension request")
+    RELIEF = "relief", _("Relief request")
+    MARGIN_CALL = "margin_call", _("Margin call")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Client portal")
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    CSRC_12386 = "12386", _("12386 transfer")
+    SYSTEM = "system", _("System")
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    """A ticket, dispute, request or margin call about one client (and maybe one credit account)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=CaseKind.choices)
+    category = models.CharField(_("category"), max_length=32, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    state = FSMField(_("state"), max_length=32, protected=True)
+    client = models.ForeignKey("accounts.ClientProfile", on_delete=models.PROTECT, related_name="cases",
+                               verbose_name=_("client"))
+    credit_account = models.ForeignKey("accounts.CreditAccount", on_delete=models.PROTECT, null=True,
+                                       blank=True, related_name="cases", verbose_name=_("credit account"))
+    queue = models.ForeignKey("accounts.Queue", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="cases", verbose_name=_("queue"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="assigned_cases", verbose_name=_("assignee"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.PORTAL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="created_cases", verbose_name=_("created by"))
+    # Maker-checker: who proposed the outcome waiting for approval, and who approved it.
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+", verbose_name=_("proposed by"))
+    proposed_outcome = models.CharField(_("proposed outcome"), max_length=16, blank=True)
+    proposal = models.TextField(_("proposal"), blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="+", verbose_name=_("approved by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-id"]
+        permissions = [("approve_case", _("Can approve a proposal (four-eyes)"))]
+        indexes = [
+            models.Index(fields=["queue", "state", "-id"], name="case_queue_state_idx"),
+            models.Index(fields=["assignee", "state", "-id"], name="case_assignee_state_idx"),
+            models.Index(fields=["client", "-id"], name="case_client_idx"),
+            models.Index(fields=["kind", "state", "-id"], name="case_kind_state_idx"),
+            models.Index(fields=["state", "-id"], name="case_state_idx"),
+            models.Index(fields=["credit_account", "kind", "state"], name="case_account_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    def as_workflow(self) -> "Case":
+        """This case as its kind's workflow (a proxy model carrying the transitions)."""
+        from cases.models.workflows import WORKFLOWS
+
+        workflow_class = WORKFLOWS[self.kind]
+        if not isinstance(self, workflow_class):
+            self.__class__ = workflow_class
+        return self
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number handed out in a year (CS-2026-000123)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number sequence")
+        verbose_name_plural = _("case number sequences")
+
+
+class CaseMessage(models.Model):
+    """A public reply (the client sees it) or an internal note (staff only)."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public reply")
+        INTERNAL = "internal", _("Internal note")
+
+    class Source(models.TextChoices):
+        CLIENT = "client", _("Client")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages", verbose_name=_("case"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+", verbose_name=_("author"))
+    source = models.CharField(_("from"), max_length=8, choices=Source.choices)
+    visibility = models.CharField(_("visibility"), max_length=8, choices=Visibility.choices,
+                                  default=Visibility.PUBLIC)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_visibility_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_internal(self) -> bool:
+        return self.visibility == self.Visibility.INTERNAL
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    _stem, extension = os.path.splitext(filename)
+    return f"attachments/{instance.message.case.number}/{uuid.uuid4().hex}{extension.lower()[:10]}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(CaseMessage, on_delete=models.PROTECT, related_name="attachments",
+                                verbose_name=_("message"))
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Created")
+    TRANSITION = "transition", _("State change")
+    APPROVAL = "approval", _("Approval")
+    ASSIGNMENT = "assignment", _("Assignment")
+    QUEUE = "queue", _("Queue change")
+    PRIORITY = "priority", _("Priority change")
+    UPDATE = "update", _("Field change")
+    MESSAGE = "message", _("Message")
+    ESCALATION = "escalation", _("Escalation")
+    NOTIFICATION = "notification", _("Notification")
+
+
+class CaseEvent(models.Model):
+    """The case's audit trail: append-only (on PostgreSQL a trigger refuses UPDATE and DELETE)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("by"))
+    name = models.CharField(_("action"), max_length=48, blank=True)
+    from_value = models.CharField(_("from"), max_length=100, blank=True)
+    to_value = models.CharField(_("to"), max_length=100, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    is_internal = models.BooleanField(_("internal"), default=False)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at", "id"], name="caseevent_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.from_value}→{self.to_value}"

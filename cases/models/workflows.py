@@ -1,0 +1,337 @@
+"""Each kind's state machine, as a proxy of Case (PRODUCT.md "Case kinds").
+
+Transition methods only change the instance; services save it and write the audit row.
+`custom` carries the label shown on buttons and whether the transition asks for a comment.
+Conditions are small pure functions; `CONDITION_REASONS` explains them when they fail.
+"""
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import transition
+
+from cases import permissions as can
+from cases.models.case import Case, CaseKind
+
+
+def _meta(label, comment_required=False, **extra):
+    return {"label": label, "comment_required": comment_required, **extra}
+
+
+# --- conditions -----------------------------------------------------------------------------
+REOPEN_WINDOW = timedelta(days=7)
+
+
+def resolved_within_reopen_window(case) -> bool:
+    return case.resolved_at is not None and timezone.now() - case.resolved_at <= REOPEN_WINDOW
+
+
+def resolution_approved(case) -> bool:
+    return case.approved_by_id is not None
+
+
+def resolution_not_yet_approved(case) -> bool:
+    return case.approved_by_id is None
+
+
+def has_proposal(case) -> bool:
+    return case.proposed_by_id is not None
+
+
+def has_no_proposal(case) -> bool:
+    return case.proposed_by_id is None
+
+
+CONDITION_REASONS = {
+    resolved_within_reopen_window: _("A resolved ticket can be reopened only within 7 days."),
+    resolution_approved: _("The proposed resolution has not been approved by a supervisor yet."),
+    resolution_not_yet_approved: _("The proposed resolution is already approved."),
+    has_proposal: _("Nothing has been proposed yet."),
+    has_no_proposal: _("A proposal is already waiting for approval."),
+}
+
+
+class TicketCase(Case):
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        WAITING_ON_CLIENT = "waiting_on_client", _("Waiting on client")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    initial_state = State.NEW
+
+    class Meta:
+        proxy = True
+        verbose_name = _("service ticket")
+        verbose_name_plural = _("service tickets")
+
+    @transition("state", source=State.NEW, target=State.OPEN, permission=can.is_worker,
+                custom=_meta(_("Open")))
+    def open(self, *, by=None, comment=""):
+        if self.assignee_id is None and by is not None:
+            self.assignee = by
+
+    @transition("state", source=State.OPEN, target=State.WAITING_ON_CLIENT, permission=can.is_worker,
+                custom=_meta(_("Wait on client"), comment_required=True))
+    def wait_on_client(self, *, by=None, comment=""):
+        pass
+
+    @transition("state", source=State.WAITING_ON_CLIENT, target=State.OPEN,
+                permission=can.is_client_or_worker_or_system, custom=_meta(_("Resume")))
+    def resume(self, *, by=None, comment=""):
+        pass
+
+    @transition("state", source=[State.OPEN, State.WAITING_ON_CLIENT], target=State.RESOLVED,
+                permission=can.is_worker, custom=_meta(_("Resolve"), comment_required=True))
+    def resolve(self, *, by=None, comment=""):
+        self.resolved_at = timezone.now()
+
+    @transition("state", source=State.RESOLVED, target=State.CLOSED,
+                permission=can.is_client_or_worker_or_system, custom=_meta(_("Close")))
+    def close(self, *, by=None, comment=""):
+        self.closed_at = timezone.now()
+
+    @transition("state", source=State.RESOLVED, target=State.OPEN, permission=can.is_worker_or_client,
+                conditions=[resolved_within_reopen_window], custom=_meta(_("Reopen"), comment_required=True))
+    def reopen(self, *, by=None, comment=""):
+        self.resolved_at = None
+
+    @transition("state", source=[State.NEW, State.OPEN], target=State.CANCELLED,
+                permission=can.is_worker_or_client, custom=_meta(_("Cancel"), comment_required=True))
+    def cancel(self, *, by=None, comment=""):
+        self.closed_at = timezone.now()
+
+
+class DisputeCase(Case):
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        INVESTIGATING = "investigating", _("Investigating")
+        RESOLUTION_PROPOSED = "resolution_proposed", _("Resolution proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED_BY_CLIENT = "rejected_by_client", _("Rejected by client")
+        REFERRED_TO_MEDIATION = "referred_to_mediation", _("Referred to mediation")
+        CLOSED = "closed", _("Closed")
+
+    initial_state = State.RECEIVED
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+
+    @transition("state", source=State.RECEIVED, target=State.ACKNOWLEDGED, permission=can.is_worker,
+                custom=_meta(_("Acknowledge")))
+    def acknowledge(self, *, by=None, comment=""):
+        if self.assignee_id is None and by is not None:
+            self.assignee = by
+
+    @transition("state", source=State.ACKNOWLEDGED, target=State.INVESTIGATING, permission=can.is_worker,
+                custom=_meta(_("Investigate")))
+    def investigate(self, *, by=None, comment=""):
+        pass
+
+    @transition("state", source=State.INVESTIGATING, target=State.RESOLUTION_PROPOSED,
+                permission=can.is_worker, custom=_meta(_("Propose resolution"), comment_required=True,
+                                                       maker=True))
+    def propose_resolution(self, *, by=None, comment=""):
+        self.proposed_by = by
+        self.proposal = comment
+        self.proposed_outcome = "resolve"
+        self.approved_by = None
+
+    @transition("state", source=State.RESOLUTION_PROPOSED, target=State.RESOLUTION_PROPOSED,
+                permission=can.is_checker, conditions=[resolution_not_yet_approved],
+                custom=_meta(_("Approve resolution"), checker=True))
+    def approve_resolution(self, *, by=None, comment=""):
+        self.approved_by = by
+
+    @transition("state", source=State.RESOLUTION_PROPOSED, target=State.INVESTIGATING,
+                permission=can.is_checker, conditions=[resolution_not_yet_approved],
+                custom=_meta(_("Return for rework"), comment_required=True, checker=True))
+    def return_for_rework(self, *, by=None, comment=""):
+        self.proposed_by = None
+        self.proposed_outcome = ""
+
+    @transition("state", source=State.RESOLUTION_PROPOSED, target=State.ACCEPTED,
+                permission=can.is_worker_or_client, conditions=[resolution_approved],
+                custom=_meta(_("Accept resolution")))
+    def accept(self, *, by=None, comment=""):
+        self.resolved_at = timezone.now()
+
+    @transition("state", source=State.RESOLUTION_PROPOSED, target=State.REJECTED_BY_CLIENT,
+                permission=can.is_worker_or_client, conditions=[resolution_approved],
+                custom=_meta(_("Reject resolution"), comment_required=True))
+    def reject(self, *, by=None, comment=""):
+        pass
+
+    @transition("state", source=State.REJECTED_BY_CLIENT, target=State.INVESTIGATING,
+                permission=can.is_worker, custom=_meta(_("Investigate again")))
+    def reinvestigate(self, *, by=None, comment=""):
+        self.proposed_by = None
+        self.approved_by = None
+        self.proposed_outcome = ""
+
+    @transition("state", source=State.REJECTED_BY_CLIENT, target=State.REFERRED_TO_MEDIATION,
+                permission=can.is_worker, custom=_meta(_("Refer to mediation"), comment_required=True))
+    def refer_to_mediation(self, *, by=None, comment=""):
+        pass
+
+    @transition("state", source=[State.ACCEPTED, State.REFERRED_TO_MEDIATION], target=State.CLOSED,
+                permission=can.is_worker_or_system, custom=_meta(_("Close")))
+    def close(self, *, by=None, comment=""):
+        self.closed_at = timezone.now()
+        if self.resolved_at is None:
+            self.resolved_at = self.closed_at
+
+
+class RequestCase(Case):
+    """Extension (展期) and relief (纾困) requests: proposed by an agent, decided by a supervisor
+    who is not the proposer."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        UNDER_REVIEW = "under_review", _("Under review")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    initial_state = State.SUBMITTED
+
+    class Meta:
+        proxy = True
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+
+    @transition("state", source=State.SUBMITTED, target=State.UNDER_REVIEW, permission=can.is_worker,
+                custom=_meta(_("Start review")))
+    def start_review(self, *, by=None, comment=""):
+        if self.assignee_id is None and by is not None:
+            self.assignee = by
+
+    @transition("state", source=State.UNDER_REVIEW, target=State.UNDER_REVIEW, permission=can.is_worker,
+                conditions=[has_no_proposal],
+                custom=_meta(_("Propose approval"), comment_required=True, maker=True))
+    def propose_approval(self, *, by=None, comment=""):
+        self.proposed_by = by
+        self.proposed_outcome = "approve"
+        self.proposal = comment
+
+    @transition("state", source=State.UNDER_REVIEW, target=State.UNDER_REVIEW, permission=can.is_worker,
+                conditions=[has_no_proposal],
+                custom=_meta(_("Propose decline"), comment_required=True, maker=True))
+    def propose_decline(self, *, by=None, comment=""):
+        self.proposed_by = by
+        self.proposed_outcome = "decline"
+        self.proposal = comment
+
+    @transition("state", source=State.UNDER_REVIEW, target=State.APPROVED, permission=can.is_checker,
+                conditions=[has_proposal], custom=_meta(_("Approve"), checker=True))
+    def approve(self, *, by=None, comment=""):
+        self.approved_by = by
+        self.resolved_at = self.closed_at = timezone.now()
+
+    @transition("state", source=State.UNDER_REVIEW, target=State.DECLINED, permission=can.is_checker,
+                conditions=[has_proposal], custom=_meta(_("Decline"), comment_required=True, checker=True))
+    def decline(self, *, by=None, comment=""):
+        self.approved_by = by
+        self.resolved_at = self.closed_at = timezone.now()
+
+
+class ExtensionCase(RequestCase):
+    class Meta:
+        proxy = True
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+
+
+class ReliefCase(RequestCase):
+    class Meta:
+        proxy = True
+        verbose_name = _("relief request")
+        verbose_name_plural = _("relief requests")
+
+
+class MarginCallCase(Case):
+    """Opened and moved by the monitoring; its level follows the ratio (PRODUCT.md)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLIENT_NOTIFIED = "client_notified", _("Client notified")
+        RESTORED = "restored", _("Restored")
+        DEADLINE_PASSED = "deadline_passed", _("Deadline passed")
+        LIQUIDATION_PENDING = "liquidation_pending", _("Liquidation pending")
+        LIQUIDATED = "liquidated", _("Liquidated")
+        RETURN_VISIT = "return_visit", _("Return visit")
+        CLOSED = "closed", _("Closed")
+
+    initial_state = State.OPEN
+
+    class Meta:
+        proxy = True
+        verbose_name = _("margin call")
+        verbose_name_plural = _("margin calls")
+
+    @transition("state", source=State.OPEN, target=State.CLIENT_NOTIFIED, permission=can.is_worker_or_system,
+                custom=_meta(_("Client notified")))
+    def notify_client(self, *, by=None, comment=""):
+        pass
+
+    @transition("state", source=[State.OPEN, State.CLIENT_NOTIFIED, State.DEADLINE_PASSED], target=State.RESTORED,
+                permission=can.is_system, custom=_meta(_("Ratio restored")))
+    def restore(self, *, by=None, comment=""):
+        self.resolved_at = self.closed_at = timezone.now()
+
+    @transition("state", source=[State.OPEN, State.CLIENT_NOTIFIED], target=State.DEADLINE_PASSED,
+                permission=can.is_system, custom=_meta(_("Deadline passed")))
+    def pass_deadline(self, *, by=None, comment=""):
+        pass
+
+    @transition("state", source=State.DEADLINE_PASSED, target=State.LIQUIDATION_PENDING,
+                permission=can.is_risk_officer, custom=_meta(_("Propose liquidation"), comment_required=True,
+                                                             maker=True))
+    def propose_liquidation(self, *, by=None, comment=""):
+        self.proposed_by = by
+        self.proposed_outcome = "liquidate"
+        self.proposal = comment
+
+    @transition("state", source=State.LIQUIDATION_PENDING, target=State.LIQUIDATED,
+                permission=can.is_risk_checker, custom=_meta(_("Approve liquidation"), checker=True))
+    def approve_liquidation(self, *, by=None, comment=""):
+        self.approved_by = by
+
+    @transition("state", source=State.LIQUIDATED, target=State.RETURN_VISIT, permission=can.is_worker_or_system,
+                custom=_meta(_("Schedule return visit")))
+    def schedule_return_visit(self, *, by=None, comment=""):
+        self.resolved_at = timezone.now()
+
+    @transition("state", source=State.RETURN_VISIT, target=State.CLOSED, permission=can.is_worker,
+                custom=_meta(_("Close"), comment_required=True))
+    def close(self, *, by=None, comment=""):
+        self.closed_at = timezone.now()
+
+
+WORKFLOWS: dict[str, type[Case]] = {
+    CaseKind.TICKET: TicketCase,
+    CaseKind.DISPUTE: DisputeCase,
+    CaseKind.EXTENSION: ExtensionCase,
+    CaseKind.RELIEF: ReliefCase,
+    CaseKind.MARGIN_CALL: MarginCallCase,
+}
+
+#: States in which a case is finished (no SLA runs, not in the open backlog).
+CLOSED_STATES = {
+    CaseKind.TICKET: {TicketCase.State.CLOSED, TicketCase.State.CANCELLED, TicketCase.State.RESOLVED},
+    CaseKind.DISPUTE: {DisputeCase.State.CLOSED},
+    CaseKind.EXTENSION: {RequestCase.State.APPROVED, RequestCase.State.DECLINED},
+    CaseKind.RELIEF: {RequestCase.State.APPROVED, RequestCase.State.DECLINED},
+    CaseKind.MARGIN_CALL: {MarginCallCase.State.RESTORED, MarginCallCase.State.CLOSED},
+}
+ALL_CLOSED_STATES = sorted({state for states in CLOSED_STATES.values() for state in states})
+
+
+def state_label(kind: str, state: str) -> str:
+    return dict(WORKFLOWS[kind].State.choices).get(state, state)

@@ -1,0 +1,62 @@
+"""Reads of cases shared by the API, the console and reports, scoped to what a user may see."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from accounts.roles import SEE_EVERYTHING, Role
+from cases.models import Case, CaseEvent, CaseMessage, EventKind
+
+#: What a client sees of the audit trail: what happened to their case, not who on staff did what.
+CLIENT_EVENT_KINDS = (EventKind.CREATED, EventKind.TRANSITION, EventKind.APPROVAL, EventKind.MESSAGE)
+
+
+def case_scope_q(user: User) -> Q | None:
+    """Clients: their own cases. Agents and team leads: their queues and assignments. Advisors:
+    their clients' cases too. Supervisors, risk officers, auditors: everything (None)."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser or user.has_role(*SEE_EVERYTHING):
+        return None
+    q = Q(pk__in=[])
+    if user.has_role(Role.AGENT, Role.TEAM_LEAD, Role.ADVISOR):
+        q |= Q(assignee=user) | Q(queue__in=user.queues.values("pk"))
+    if user.has_role(Role.ADVISOR):
+        q |= Q(client__advisor=user)
+    if user.has_role(Role.CLIENT):
+        q |= Q(client__user=user)
+    return q
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    q = case_scope_q(user)
+    queryset = Case.objects.all()
+    return queryset if q is None else queryset.filter(q)
+
+
+def case_list(user: User) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related(
+        "client", "client__advisor", "credit_account", "queue", "assignee", "created_by"
+    )
+
+
+def case_get(user: User, number: str) -> Case:
+    """The case if the user may see it; Case.DoesNotExist (404) otherwise, never a hint it exists."""
+    return case_list(user).get(number=number).as_workflow()
+
+
+def is_staff_reader(user: User) -> bool:
+    return user.is_superuser or any(role != Role.CLIENT for role in user.role_codes)
+
+
+def messages_for(user: User, case: Case) -> QuerySet[CaseMessage]:
+    queryset = case.messages.select_related("author").prefetch_related("attachments")
+    if not is_staff_reader(user):
+        queryset = queryset.filter(visibility=CaseMessage.Visibility.PUBLIC)
+    return queryset
+
+
+def events_for(user: User, case: Case) -> QuerySet[CaseEvent]:
+    queryset = case.events.select_related("actor")
+    if not is_staff_reader(user):
+        queryset = queryset.filter(is_internal=False, kind__in=CLIENT_EVENT_KINDS)
+    return queryset

@@ -1,0 +1,140 @@
+"""Input and output shapes of the cases API. Clients get a narrower output (no staff fields)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
+from cases.models.workflows import state_label
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """What staff see of a case."""
+
+    state_label = serializers.SerializerMethodField()
+    client = serializers.CharField(source="client.client_no", read_only=True)
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    client_tier = serializers.CharField(source="client.tier", read_only=True)
+    credit_account = serializers.CharField(source="credit_account.account_no", read_only=True, allow_null=True,
+                                           default=None)
+    queue = serializers.CharField(source="queue.code", read_only=True, allow_null=True, default=None)
+    assignee = serializers.CharField(source="assignee.username", read_only=True, allow_null=True, default=None)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, allow_null=True, default=None)
+    proposed_by = serializers.CharField(source="proposed_by.username", read_only=True, allow_null=True,
+                                        default=None)
+    approved_by = serializers.CharField(source="approved_by.username", read_only=True, allow_null=True,
+                                        default=None)
+
+    class Meta:
+        model = Case
+        fields = [
+            "number", "kind", "category", "subject", "description", "priority", "state", "state_label",
+            "client", "client_name", "client_tier", "credit_account", "queue", "assignee", "channel",
+            "created_by", "proposed_by", "proposed_outcome", "proposal", "approved_by", "created_at",
+            "updated_at", "resolved_at", "closed_at",
+        ]
+        read_only_fields = fields
+
+    def get_state_label(self, case) -> str:
+        return str(state_label(case.kind, case.state))
+
+
+class ClientCaseSerializer(CaseSerializer):
+    """What a client sees of their own case: no queue, assignee, internal proposal or SLA fields."""
+
+    proposal = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            "number", "kind", "category", "subject", "description", "priority", "state", "state_label",
+            "credit_account", "channel", "proposal", "created_at", "updated_at", "resolved_at", "closed_at",
+        ]
+        read_only_fields = fields
+
+    def get_proposal(self, case) -> str:
+        """A proposed resolution is shown to the client once a supervisor approved it."""
+        return case.proposal if case.approved_by_id and case.kind == CaseKind.DISPUTE else ""
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[c for c in CaseKind.choices if c[0] != CaseKind.MARGIN_CALL])
+    category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    credit_account = serializers.CharField(required=False, allow_null=True, default=None,
+                                           help_text=_("Account number of the credit account concerned."))
+    client = serializers.CharField(required=False, default=None, allow_null=True,
+                                   help_text=_("Client number; staff only (clients open cases for themselves)."))
+    channel = serializers.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.SYSTEM],
+                                      required=False, default=None, allow_null=True)
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    queue = serializers.CharField(required=False, help_text=_("Queue code."))
+    assignee = serializers.CharField(required=False, allow_null=True, help_text=_("Username, or null."))
+    category = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    subject = serializers.CharField(max_length=200, required=False)
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField()
+    comment_required = serializers.BooleanField()
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CaseMessage
+        fields = ["id", "source", "visibility", "author", "body", "attachments", "created_at"]
+        read_only_fields = fields
+
+    def get_author(self, message) -> str | None:
+        if message.author is None:
+            return None
+        if message.source == CaseMessage.Source.STAFF and self.context.get("client_view"):
+            return message.author.get_full_name() or message.author.username
+        return message.author.username
+
+
+class MessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=20000)
+    visibility = serializers.ChoiceField(choices=CaseMessage.Visibility.choices,
+                                         default=CaseMessage.Visibility.PUBLIC)
+    attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                        max_length=10)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "name", "actor", "from_value", "to_value", "comment", "data", "created_at"]
+        read_only_fields = fields
+
+    def get_actor(self, event) -> str | None:
+        return event.actor.username if event.actor else None
+
+
+class ClientEventSerializer(EventSerializer):
+    """Clients see what happened and when, not who on the staff did it or internal comments."""
+
+    class Meta(EventSerializer.Meta):
+        fields = ["id", "kind", "name", "from_value", "to_value", "created_at"]
+        read_only_fields = fields

@@ -1,0 +1,17 @@
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from servicedesk.errors import Conflict
+
+
+def lock_case(case: Case) -> Case:
+    """The case's current row, locked for this transaction, as its workflow. If its state moved
+    since the caller read it, someone else changed it at the same time: a conflict, never a
+    silent overwrite."""
+    locked = Case.objects.select_for_update().select_related("client").get(pk=case.pk)
+    if locked.state != case.state:
+        raise Conflict(
+            _("The case was changed by someone else at the same time; reload and try again."),
+            extra={"state": locked.state, "code": "concurrent_change"},
+        )
+    return locked.as_workflow()

@@ -1,0 +1,52 @@
+"""Replies, internal notes and their attachments."""
+
+import mimetypes
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.roles import CASE_WORKERS, Role
+from cases.models import Attachment, Case, CaseKind, CaseMessage, EventKind
+from cases.models.workflows import TicketCase
+from cases.services.events import event_record
+from servicedesk.errors import NotAllowed, ValidationFailed
+
+
+def _source_for(case: Case, author) -> str:
+    if author is None:
+        return CaseMessage.Source.SYSTEM
+    if author.is_superuser or author.has_role(*CASE_WORKERS):
+        return CaseMessage.Source.STAFF
+    if author.has_role(Role.CLIENT) and case.client.user_id == author.pk:
+        return CaseMessage.Source.CLIENT
+    raise NotAllowed(_("Your role may not write on this case."))
+
+
+@transaction.atomic
+def message_create(*, case: Case, author, body: str, internal: bool = False, attachments=(),
+                   source: str | None = None) -> CaseMessage:
+    """Add a public reply or an internal note. A client's reply to a ticket waiting on them
+    puts it back to open."""
+    source = source or _source_for(case, author)
+    if internal and source != CaseMessage.Source.STAFF:
+        raise NotAllowed(_("Only staff may write internal notes."))
+    if not (body or "").strip():
+        raise ValidationFailed(_("Invalid message."), extra={"body": [_("This field may not be blank.")]})
+    message = CaseMessage.objects.create(
+        case=case, author=author, source=source, body=body.strip(),
+        visibility=CaseMessage.Visibility.INTERNAL if internal else CaseMessage.Visibility.PUBLIC,
+    )
+    for upload in attachments:
+        content_type = getattr(upload, "content_type", None) or mimetypes.guess_type(upload.name)[0]
+        Attachment.objects.create(
+            message=message, file=upload, original_name=upload.name[:255],
+            content_type=content_type or "application/octet-stream", size=upload.size,
+        )
+    event_record(case=case, kind=EventKind.MESSAGE, actor=author, name=message.visibility,
+                 is_internal=internal, data={"message_id": message.pk, "source": source})
+    if (source == CaseMessage.Source.CLIENT and case.kind == CaseKind.TICKET
+            and case.state == TicketCase.State.WAITING_ON_CLIENT):
+        from cases.services.transitions import case_transition
+
+        case_transition(case=case, user=None, name="resume", comment=_("The client replied."))
+    return message

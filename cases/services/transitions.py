@@ -1,0 +1,72 @@
+"""State changes: permission check, transition, save, audit row, after-commit hook; one transaction."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cases.models import Case, EventKind
+from cases.models.workflows import CONDITION_REASONS
+from cases.services.events import event_record
+from cases.services.locking import lock_case
+from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
+
+
+@dataclass(frozen=True)
+class AvailableTransition:
+    name: str
+    label: str
+    target: str
+    comment_required: bool
+
+
+def _transitions_by_name(case: Case) -> dict:
+    return {t.name: t for t in case.as_workflow().get_all_state_transitions() if t.source == case.state}
+
+
+def available_transitions(*, case: Case, user) -> list[AvailableTransition]:
+    """The transitions this user may take now (state, conditions and permission all allow)."""
+    workflow = case.as_workflow()
+    return [
+        AvailableTransition(name=t.name, label=str(t.custom.get("label", t.name)), target=t.target,
+                            comment_required=bool(t.custom.get("comment_required")))
+        for t in workflow.get_available_user_state_transitions(user)
+    ]
+
+
+def _allowed_names(case: Case, user) -> list[str]:
+    return [t.name for t in available_transitions(case=case, user=user)]
+
+
+@transaction.atomic
+def case_transition(*, case: Case, user, name: str, comment: str = "", data: dict | None = None) -> Case:
+    """Move `case` along its workflow by transition `name` as `user` (None: the system)."""
+    workflow = lock_case(case)
+    transition = _transitions_by_name(workflow).get(name)
+    if transition is None:
+        raise Conflict(
+            _("“%(name)s” is not possible while the case is “%(state)s”.") % {"name": name, "state": workflow.state},
+            extra={"state": workflow.state, "allowed": _allowed_names(workflow, user)},
+        )
+    method = getattr(workflow, name)
+    if not transition.has_perm(workflow, user):
+        raise NotAllowed(_("Your role may not take this step."))
+    failed = [condition for condition in transition.conditions if not condition(workflow)]
+    if failed:
+        raise Conflict(
+            " ".join(str(CONDITION_REASONS.get(condition, condition.__name__)) for condition in failed),
+            extra={"state": workflow.state, "allowed": _allowed_names(workflow, user)},
+        )
+    comment = (comment or "").strip()
+    if transition.custom.get("comment_required") and not comment:
+        raise ValidationFailed(_("A comment is required."), extra={"comment": [_("A comment is required for this step.")]})
+
+    from_state = workflow.state
+    method(by=user, comment=comment)
+    workflow.save()
+    event_record(
+        case=workflow,
+        kind=EventKind.APPROVAL if transition.custom.get("checker") else EventKind.TRANSITION,
+        actor=user, name=name, from_value=from_state, to_value=workflow.state, comment=comment, data=data,
+    )
+    return workflow
