@@ -5,3 +5,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
 LANGUAGE_CODE = "zh-hans"
+
+# Unit tests run tasks in-process; tests that start a real worker set their own environment.
+CELERY_TASK_ALWAYS_EAGER = True

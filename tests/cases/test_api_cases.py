@@ -1,0 +1,41 @@
+import pytest
+
+from cases.models import Case, CaseEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def open_ticket(api, client_profile, **extra):
+    body = {"kind": "ticket", "subject": "无法登录", "description": "密码错误", "category": "technical", **extra}
+    response = api.as_user(client_profile.user).post("/api/v1/cases/", body, format="json")
+    assert response.status_code == 201, response.data
+    return response.data
+
+
+def test_client_opens_a_ticket_routed_to_general_queue(api, client_profile):
+    data = open_ticket(api, client_profile)
+    assert data["number"].startswith("CS-")
+    assert data["state"] == "new"
+    assert "queue" not in data and "assignee" not in data  # staff-only fields hidden from clients
+    case = Case.objects.get(number=data["number"])
+    assert case.queue.code == "general"
+    assert case.channel == "portal"
+    assert CaseEvent.objects.filter(case=case, kind="created").count() == 1
+
+
+def test_agent_works_a_ticket_through_its_workflow(api, client_profile, agent):
+    number = open_ticket(api, client_profile)["number"]
+    staff = api.as_user(agent)
+    names = [t["name"] for t in staff.get(f"/api/v1/cases/{number}/transitions/").data]
+    assert names == ["open", "cancel"] or set(names) == {"open", "cancel"}
+    assert staff.post(f"/api/v1/cases/{number}/transitions/open/").data["state"] == "open"
+    response = staff.post(f"/api/v1/cases/{number}/transitions/resolve/", {"comment": ""}, format="json")
+    assert response.status_code == 400 and "comment" in response.data
+    response = staff.post(f"/api/v1/cases/{number}/transitions/resolve/", {"comment": "已重置密码"}, format="json")
+    assert response.status_code == 200 and response.data["state"] == "resolved"
+    response = staff.post(f"/api/v1/cases/{number}/transitions/open/")
+    assert response.status_code == 409
+    assert set(response.data["allowed"]) == {"close", "reopen"}
+    events = staff.get(f"/api/v1/cases/{number}/events/").data
+    assert [(e["from_value"], e["to_value"]) for e in events if e["kind"] == "transition"] == [
+        ("new", "open"), ("open", "resolved")]

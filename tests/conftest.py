@@ -1,0 +1,91 @@
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory, queue
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_user(user)` logs in with a token like the firm's systems do."""
+    client = APIClient()
+
+    def as_user(user):
+        client.force_authenticate(user=user)
+        return client
+
+    client.as_user = as_user
+    return client
+
+
+@pytest.fixture
+def client_profile(db):
+    return ClientProfileFactory()
+
+
+@pytest.fixture
+def other_client_profile(db):
+    return ClientProfileFactory()
+
+
+@pytest.fixture
+def credit_account(client_profile):
+    return CreditAccountFactory(client=client_profile)
+
+
+@pytest.fixture
+def agent(db):
+    user = UserFactory(username="agent1", roles=[Role.AGENT])
+    for code in ("general", "disputes"):
+        queue(code).members.add(user)
+    return user
+
+
+@pytest.fixture
+def other_agent(db):
+    user = UserFactory(username="agent2", roles=[Role.AGENT])
+    queue("general").members.add(user)
+    return user
+
+
+@pytest.fixture
+def outsider_agent(db):
+    """An agent in no queue: sees only what is assigned to them."""
+    return UserFactory(username="agent_nowhere", roles=[Role.AGENT])
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(username="supervisor1", roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def other_supervisor(db):
+    return UserFactory(username="supervisor2", roles=[Role.SUPERVISOR])
+
+
+@pytest.fixture
+def risk_officer(db):
+    return UserFactory(username="risk1", roles=[Role.RISK_OFFICER])
+
+
+@pytest.fixture
+def other_risk_officer(db):
+    return UserFactory(username="risk2", roles=[Role.RISK_OFFICER])
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor1", roles=[Role.AUDITOR])
+
+
+@pytest.fixture
+def advisor(db):
+    return UserFactory(username="advisor1", roles=[Role.ADVISOR])
+
+
+@pytest.fixture
+def team_lead(db):
+    user = UserFactory(username="lead1", roles=[Role.TEAM_LEAD])
+    queue("general").members.add(user)
+    return user
