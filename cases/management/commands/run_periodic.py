@@ -1,0 +1,51 @@
+"""Runs the periodic jobs in-process when there is no broker (the embedded default of
+`make demo`): the same schedule Celery beat runs (settings.CELERY_BEAT_SCHEDULE), with
+Celery's own schedule objects deciding what is due."""
+
+import time
+
+from celery.schedules import maybe_schedule
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+
+class Command(BaseCommand):
+    help = _("Run the periodic jobs in this process (no broker needed).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help=_("Run every job once and exit."))
+
+    def handle(self, *args, once=False, **options):
+        from servicedesk.celery import app
+
+        app.loader.import_default_modules()
+        jobs = []
+        for name, spec in settings.CELERY_BEAT_SCHEDULE.items():
+            schedule = maybe_schedule(spec["schedule"], app=app)
+            jobs.append({"name": name, "task": spec["task"], "schedule": schedule,
+                         "args": spec.get("args", ()), "kwargs": spec.get("kwargs", {}), "last": None})
+        if not jobs:
+            self.stdout.write(_("No periodic jobs are configured."))
+        while True:
+            wait = 30.0
+            for job in jobs:
+                if job["last"] is None or once:
+                    due, next_check = True, 0
+                else:
+                    due, next_check = job["schedule"].is_due(job["last"])
+                if due:
+                    self._run(app, job)
+                    job["last"] = app.now()
+                    _due, next_check = job["schedule"].is_due(job["last"])
+                wait = min(wait, max(float(next_check), 1.0))
+            if once:
+                return
+            time.sleep(wait)
+
+    def _run(self, app, job):
+        try:
+            app.tasks[job["task"]].apply(args=job["args"], kwargs=job["kwargs"]).get(propagate=True)
+            self.stdout.write(f"{app.now():%Y-%m-%d %H:%M:%S} {job['name']}: ok")
+        except Exception as error:  # keep the loop alive; the error is reported, not swallowed
+            self.stderr.write(f"{app.now():%Y-%m-%d %H:%M:%S} {job['name']}: {error!r}")

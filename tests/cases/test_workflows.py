@@ -1,0 +1,176 @@
+"""Every allowed transition of every kind, and a disallowed one from each state."""
+
+import pytest
+from django.utils import timezone
+
+from cases.models import WORKFLOWS, CaseEvent, CaseKind
+from cases.services import case_create, case_transition
+from servicedesk.errors import Conflict, NotAllowed
+
+pytestmark = pytest.mark.django_db
+
+# How to reach each state from the start, as (transition, actor) steps.
+A, S, S2, C, SYS, R, R2 = "agent", "supervisor", "other_supervisor", "client", "system", "risk", "other_risk"
+DISPUTE_PROPOSED = [("acknowledge", A), ("investigate", A), ("propose_resolution", A)]
+DISPUTE_APPROVED = [*DISPUTE_PROPOSED, ("approve_resolution", S)]
+MARGIN_PASSED = [("notify_client", SYS), ("pass_deadline", SYS)]
+MARGIN_LIQUIDATED = [*MARGIN_PASSED, ("propose_liquidation", R), ("approve_liquidation", R2)]
+REQUEST_PATHS = {
+    "submitted": [],
+    "under_review": [("start_review", A)],
+    "approved": [("start_review", A), ("propose_approval", A), ("approve", S)],
+    "declined": [("start_review", A), ("propose_decline", A), ("decline", S)],
+}
+PATHS = {
+    CaseKind.TICKET: {
+        "new": [], "open": [("open", A)], "waiting_on_client": [("open", A), ("wait_on_client", A)],
+        "resolved": [("open", A), ("resolve", A)], "closed": [("open", A), ("resolve", A), ("close", C)],
+        "cancelled": [("cancel", C)],
+    },
+    CaseKind.DISPUTE: {
+        "received": [], "acknowledged": [("acknowledge", A)],
+        "investigating": [("acknowledge", A), ("investigate", A)],
+        "resolution_proposed": DISPUTE_PROPOSED,
+        "accepted": [*DISPUTE_APPROVED, ("accept", C)],
+        "rejected_by_client": [*DISPUTE_APPROVED, ("reject", C)],
+        "referred_to_mediation": [*DISPUTE_APPROVED, ("reject", C), ("refer_to_mediation", A)],
+        "closed": [*DISPUTE_APPROVED, ("accept", C), ("close", A)],
+    },
+    CaseKind.EXTENSION: REQUEST_PATHS,
+    CaseKind.RELIEF: REQUEST_PATHS,
+    CaseKind.MARGIN_CALL: {
+        "open": [], "client_notified": [("notify_client", SYS)],
+        "restored": [("notify_client", SYS), ("restore", SYS)],
+        "deadline_passed": MARGIN_PASSED,
+        "liquidation_pending": [*MARGIN_PASSED, ("propose_liquidation", R)],
+        "liquidated": MARGIN_LIQUIDATED,
+        "return_visit": [*MARGIN_LIQUIDATED, ("schedule_return_visit", A)],
+        "closed": [*MARGIN_LIQUIDATED, ("schedule_return_visit", A), ("close", A)],
+    },
+}
+# Who takes each transition when the test takes it.
+ACTOR = {
+    "close": A, "cancel": A, "reopen": C, "resume": C, "accept": C, "reject": C,
+    "approve_resolution": S, "return_for_rework": S, "approve": S, "decline": S,
+    "restore": SYS, "pass_deadline": SYS, "notify_client": SYS,
+    "propose_liquidation": R, "approve_liquidation": R2,
+}
+COMMENT = "说明 / note"
+# Transitions that need more than their source state (an approval, a proposal) start from here.
+PROPOSED = [("start_review", A), ("propose_approval", A)]
+PRECONDITION_PATHS = {
+    "accept": DISPUTE_APPROVED, "reject": DISPUTE_APPROVED,
+    "approve": PROPOSED, "decline": PROPOSED,
+}
+
+
+@pytest.fixture
+def actors(agent, supervisor, other_supervisor, client_profile, risk_officer, other_risk_officer):
+    return {A: agent, S: supervisor, S2: other_supervisor, C: client_profile.user, SYS: None,
+            R: risk_officer, R2: other_risk_officer}
+
+
+def new_case(kind, client_profile, credit_account, agent):
+    creator = None if kind == CaseKind.MARGIN_CALL else agent
+    return case_create(created_by=creator, client=client_profile, kind=kind, subject="测试", channel="phone",
+                       credit_account=credit_account)
+
+
+def drive(case, steps, actors):
+    for name, who in steps:
+        case = case_transition(case=case, user=actors[who], name=name, comment=COMMENT)
+    return case
+
+
+def all_transitions():
+    for kind, workflow in WORKFLOWS.items():
+        for transition in workflow().get_all_state_transitions():
+            yield pytest.param(kind, transition.name, transition.source, transition.target,
+                               id=f"{kind}:{transition.source}->{transition.name}")
+
+
+@pytest.mark.parametrize(("kind", "name", "source", "target"), list(all_transitions()))
+def test_every_allowed_transition(kind, name, source, target, actors, client_profile, credit_account, agent):
+    path = PRECONDITION_PATHS.get(name, PATHS[kind][source])
+    case = drive(new_case(kind, client_profile, credit_account, agent), path, actors)
+    assert case.state == source
+    case = case_transition(case=case, user=actors[ACTOR.get(name, A)], name=name, comment=COMMENT)
+    assert case.state == target
+    last = CaseEvent.objects.filter(case=case).latest("id")
+    assert (last.name, last.from_value, last.to_value) == (name, source, target)
+
+
+def all_states():
+    for kind, paths in PATHS.items():
+        for state in paths:
+            yield pytest.param(kind, state, id=f"{kind}:{state}")
+
+
+@pytest.mark.parametrize(("kind", "state"), list(all_states()))
+def test_a_disallowed_transition_from_each_state(kind, state, actors, client_profile, credit_account, agent):
+    case = drive(new_case(kind, client_profile, credit_account, agent), PATHS[kind][state], actors)
+    workflow = WORKFLOWS[kind]()
+    from_here = {t.name for t in workflow.get_all_state_transitions() if t.source == state}
+    other = sorted({t.name for t in workflow.get_all_state_transitions()} - from_here)[0]
+    events_before = CaseEvent.objects.filter(case=case).count()
+    with pytest.raises(Conflict) as error:
+        case_transition(case=case, user=actors[ACTOR.get(other, A)], name=other, comment=COMMENT)
+    assert error.value.extra["state"] == state
+    case.refresh_from_db()
+    assert case.state == state
+    assert CaseEvent.objects.filter(case=case).count() == events_before
+
+
+def test_the_proposer_cannot_approve_their_own_resolution(actors, client_profile, credit_account, agent):
+    supervisor = actors[S]
+    case = new_case(CaseKind.DISPUTE, client_profile, credit_account, agent)
+    case = drive(case, [("acknowledge", S), ("investigate", S), ("propose_resolution", S)], actors)
+    with pytest.raises(NotAllowed):
+        case_transition(case=case, user=supervisor, name="approve_resolution")
+    case = case_transition(case=case, user=actors[S2], name="approve_resolution")
+    assert case.approved_by == actors[S2]
+
+
+def test_a_request_is_decided_only_by_a_supervisor_who_did_not_propose(actors, client_profile, credit_account,
+                                                                       agent):
+    case = drive(new_case(CaseKind.EXTENSION, client_profile, credit_account, agent),
+                 [("start_review", S), ("propose_approval", S)], actors)
+    with pytest.raises(NotAllowed):
+        case_transition(case=case, user=actors[S], name="approve")
+    with pytest.raises(NotAllowed):
+        case_transition(case=case, user=actors[A], name="approve")
+    assert case_transition(case=case, user=actors[S2], name="approve").state == "approved"
+
+
+def test_liquidation_needs_two_different_risk_officers(actors, client_profile, credit_account, agent):
+    case = drive(new_case(CaseKind.MARGIN_CALL, client_profile, credit_account, agent),
+                 [*MARGIN_PASSED, ("propose_liquidation", R)], actors)
+    with pytest.raises(NotAllowed):
+        case_transition(case=case, user=actors[R], name="approve_liquidation")
+    with pytest.raises(NotAllowed):
+        case_transition(case=case, user=actors[S], name="approve_liquidation")
+    assert case_transition(case=case, user=actors[R2], name="approve_liquidation").state == "liquidated"
+
+
+def test_a_resolved_ticket_reopens_only_within_seven_days(actors, client_profile, credit_account, agent):
+    case = drive(new_case(CaseKind.TICKET, client_profile, credit_account, agent), PATHS["ticket"]["resolved"],
+                 actors)
+    type(case).objects.filter(pk=case.pk).update(resolved_at=timezone.now() - timezone.timedelta(days=8))
+    case.refresh_from_db()
+    with pytest.raises(Conflict) as error:
+        case_transition(case=case, user=actors[C], name="reopen", comment="still broken")
+    assert "7" in error.value.message
+
+
+def test_a_client_may_not_take_staff_steps(actors, client_profile, credit_account, agent):
+    case = new_case(CaseKind.DISPUTE, client_profile, credit_account, agent)
+    with pytest.raises(NotAllowed):
+        case_transition(case=case, user=actors[C], name="acknowledge")
+
+
+def test_margin_calls_are_never_opened_by_hand(client_profile, credit_account, agent):
+    from servicedesk.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        case_create(created_by=agent, client=client_profile, kind=CaseKind.MARGIN_CALL, subject="x",
+                    credit_account=credit_account)
