@@ -8,7 +8,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Clients and credit accounts")
 
     def ready(self):
-        from accounts.services import roles_sync
+        post_migrate.connect(_after_migrate, weak=False, dispatch_uid="accounts.after_migrate")
 
-        # Not limited to this app's signal: the permissions of apps migrated after it must exist.
-        post_migrate.connect(lambda **kwargs: roles_sync(), weak=False, dispatch_uid="accounts.roles_sync")
+
+def _after_migrate(**kwargs):
+    """Roles and default queues exist after every migrate and flush (idempotent). Not limited to
+    this app's signal: the permissions of apps migrated after it must exist."""
+    from accounts.defaults import create_default_queues
+    from accounts.models import Queue, RoutingRule
+    from accounts.services import roles_sync
+
+    roles_sync()
+    create_default_queues(Queue, RoutingRule)

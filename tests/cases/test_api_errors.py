@@ -1,0 +1,111 @@
+"""Bad input gets a clear error and changes nothing."""
+
+import pytest
+
+from cases.models import Case, CaseEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ticket(api, client_profile):
+    response = api.as_user(client_profile.user).post(
+        "/api/v1/cases/", {"kind": "ticket", "subject": "问题"}, format="json")
+    return Case.objects.get(number=response.data["number"])
+
+
+def test_missing_and_invalid_fields_get_400_with_field_errors(api, client_profile):
+    response = api.as_user(client_profile.user).post("/api/v1/cases/", {"kind": "nonsense", "priority": "x"},
+                                                     format="json")
+    assert response.status_code == 400
+    assert {"kind", "subject", "priority"} <= set(response.data)
+    assert not Case.objects.exists()
+
+
+def test_margin_call_kind_cannot_be_posted(api, client_profile):
+    response = api.as_user(client_profile.user).post("/api/v1/cases/", {"kind": "margin_call", "subject": "x"},
+                                                     format="json")
+    assert response.status_code == 400 and "kind" in response.data
+
+
+def test_staff_must_name_a_known_client(api, agent):
+    http = api.as_user(agent)
+    assert "client" in http.post("/api/v1/cases/", {"kind": "ticket", "subject": "x"}, format="json").data
+    response = http.post("/api/v1/cases/", {"kind": "ticket", "subject": "x", "client": "NOPE"}, format="json")
+    assert response.status_code == 400 and "client" in response.data
+
+
+def test_staff_opens_a_case_for_a_client_who_phoned(api, agent, client_profile, credit_account):
+    response = api.as_user(agent).post("/api/v1/cases/", {
+        "kind": "dispute", "subject": "利息计算有误", "client": client_profile.client_no,
+        "credit_account": credit_account.account_no, "channel": "12386"}, format="json")
+    assert response.status_code == 201, response.data
+    assert response.data["channel"] == "12386"
+    assert response.data["state"] == "received"
+    assert response.data["queue"] == "disputes"
+
+
+def test_unknown_transition_is_409_listing_allowed_ones(api, agent, ticket):
+    response = api.as_user(agent).post(f"/api/v1/cases/{ticket.number}/transitions/fly_away/")
+    assert response.status_code == 409
+    assert set(response.data["allowed"]) == {"open", "cancel"}
+    assert response.data["state"] == "new"
+
+
+def test_patch_with_bad_values_changes_nothing(api, agent, ticket):
+    http = api.as_user(agent)
+    for body in ({"priority": "whenever"}, {"queue": "nowhere"}, {"assignee": "ghost"}):
+        response = http.patch(f"/api/v1/cases/{ticket.number}/", body, format="json")
+        assert response.status_code == 400, body
+        assert set(body) <= set(response.data)
+    ticket.refresh_from_db()
+    assert (ticket.priority, ticket.queue.code, ticket.assignee) == ("normal", "general", None)
+    assert not CaseEvent.objects.filter(case=ticket).exclude(kind="created").exists()
+
+
+def test_patch_changes_are_audited(api, agent, supervisor, ticket):
+    response = api.as_user(supervisor).patch(f"/api/v1/cases/{ticket.number}/",
+                                             {"priority": "urgent", "queue": "disputes", "assignee": "agent1"},
+                                             format="json")
+    assert response.status_code == 200, response.data
+    assert (response.data["priority"], response.data["queue"], response.data["assignee"]) == (
+        "urgent", "disputes", "agent1")
+    assert response.data["state"] == "open"  # assigning a new ticket opens it
+    kinds = list(CaseEvent.objects.filter(case=ticket).values_list("kind", flat=True))
+    assert kinds == ["created", "priority", "queue", "assignment", "transition"]
+
+
+def test_unknown_case_is_404(api, agent):
+    assert api.as_user(agent).get("/api/v1/cases/CS-2099-999999/").status_code == 404
+
+
+def test_blank_message_is_400(api, client_profile, ticket):
+    response = api.as_user(client_profile.user).post(f"/api/v1/cases/{ticket.number}/messages/", {"body": "  "},
+                                                     format="json")
+    assert response.status_code == 400 and "body" in response.data
+
+
+def test_client_reply_resumes_a_ticket_waiting_on_them(api, agent, client_profile, ticket):
+    http = api.as_user(agent)
+    http.post(f"/api/v1/cases/{ticket.number}/transitions/open/")
+    http.post(f"/api/v1/cases/{ticket.number}/transitions/wait_on_client/", {"comment": "请提供截图"}, format="json")
+    response = api.as_user(client_profile.user).post(f"/api/v1/cases/{ticket.number}/messages/",
+                                                     {"body": "截图见附件"}, format="json")
+    assert response.status_code == 201
+    ticket.refresh_from_db()
+    assert ticket.state == "open"
+
+
+def test_filters(api, supervisor, client_profile, ticket):
+    http = api.as_user(supervisor)
+    assert len(http.get("/api/v1/cases/?kind=ticket&state=new&queue=general").data["results"]) == 1
+    assert len(http.get("/api/v1/cases/?kind=dispute").data["results"]) == 0
+    assert len(http.get(f"/api/v1/cases/?client={client_profile.client_no}&q=问题").data["results"]) == 1
+    assert len(http.get("/api/v1/cases/?assignee=none&priority=normal").data["results"]) == 1
+    assert len(http.get("/api/v1/cases/?created_after=2099-01-01T00:00:00Z").data["results"]) == 0
+    assert http.get("/api/v1/cases/?created_after=not-a-date").status_code == 400
+
+
+def test_schema_and_docs_are_served(api, agent):
+    assert api.get("/api/schema/").status_code == 200
+    assert api.get("/api/docs/").status_code == 200
