@@ -9,6 +9,8 @@ from cases.models.case import (
     EventKind,
     Priority,
 )
+from cases.models.calendar import BusinessCalendar, CalendarDay, CalendarYear
+from cases.models.sla import ESCALATION_LEVELS, REGULATORY_METRICS, Metric, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
 from cases.models.workflows import (
     WORKFLOWS,
     DisputeCase,
@@ -19,6 +21,8 @@ from cases.models.workflows import (
 )
 
 __all__ = [
+    "ESCALATION_LEVELS", "REGULATORY_METRICS", "Metric", "SlaEscalation", "SlaPolicy", "SlaTarget", "SlaTimer",
+    "BusinessCalendar", "CalendarDay", "CalendarYear",
     "Attachment", "Case", "CaseEvent", "CaseKind", "CaseMessage", "CaseNumberSequence", "Channel",
     "EventKind", "Priority", "WORKFLOWS", "DisputeCase", "ExtensionCase", "MarginCallCase",
     "ReliefCase", "TicketCase",

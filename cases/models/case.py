@@ -67,6 +67,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True,
+                                        help_text=_("When an SLA target was first breached."))
 
     class Meta:
         verbose_name = _("case")
@@ -173,6 +175,7 @@ class EventKind(models.TextChoices):
     UPDATE = "update", _("Field change")
     MESSAGE = "message", _("Message")
     ESCALATION = "escalation", _("Escalation")
+    SLA = "sla", _("SLA policy")
     NOTIFICATION = "notification", _("Notification")
 
 

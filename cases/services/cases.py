@@ -12,6 +12,7 @@ from cases.models.workflows import TicketCase
 from cases.routing import route_case
 from cases.services.events import event_record
 from cases.services.locking import lock_case
+from cases.services.sla import sla_policy_apply
 from servicedesk.errors import NotAllowed, ValidationFailed
 
 CLIENT_KINDS = (CaseKind.TICKET, CaseKind.DISPUTE, CaseKind.EXTENSION, CaseKind.RELIEF)
@@ -72,6 +73,7 @@ def case_create(
     if route.assignee_id is not None:
         event_record(case=case, kind=EventKind.ASSIGNMENT, actor=None, to_value=str(case.assignee),
                      data={"assignee_id": route.assignee_id, "reason": "advisor"})
+    sla_policy_apply(case=case)
     return case
 
 
@@ -131,6 +133,8 @@ def case_update(*, case: Case, user: User, **changes) -> Case:
                      from_value=getattr(old, "code", old) or "", to_value=getattr(value, "code", value) or "")
     if changed:
         case.save(update_fields=[*changed, "updated_at"])
+        if "priority" in changed:
+            sla_policy_apply(case=case, actor=user, reason="priority")
     if assignee_given:
         case = case_assign(case=case, user=user, assignee=assignee)
     return case

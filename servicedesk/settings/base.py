@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "accounts",
     "cases",
+    "notifications",
 ]
 
 MIDDLEWARE = [

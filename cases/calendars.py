@@ -1,0 +1,158 @@
+"""Loading and seeding the business calendars (models in cases/models/calendar.py)."""
+
+import datetime
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import holidays
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import BusinessCalendar, CalendarDay, CalendarYear
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+FIRST_SEEDED_YEAR = 2020
+
+
+class CalendarYearMissing(LookupError):
+    """A date falls in a year the calendar has no data for: never treated as a normal year."""
+
+    def __init__(self, calendar: str, year: int):
+        self.calendar, self.year = calendar, year
+        super().__init__(
+            _("The “%(calendar)s” calendar has no data for %(year)s; add and confirm that year in the admin.")
+            % {"calendar": calendar, "year": year}
+        )
+
+
+class UnknownCalendar(LookupError):
+    pass
+
+
+@dataclass
+class Schedule:
+    """A calendar's service hours and days, loaded once for many computations."""
+
+    code: str
+    opens_at: datetime.time
+    closes_at: datetime.time
+    weekend_days_can_be_business: bool
+    years: frozenset[int]
+    exceptions: dict[datetime.date, bool] = field(default_factory=dict)
+
+    def is_business_day(self, day: datetime.date) -> bool:
+        if day.year not in self.years:
+            raise CalendarYearMissing(self.code, day.year)
+        is_weekend = day.weekday() >= 5
+        if day in self.exceptions:
+            return self.exceptions[day] and (not is_weekend or self.weekend_days_can_be_business)
+        return not is_weekend
+
+    def opening(self, day: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(day, self.opens_at, tzinfo=SHANGHAI)
+
+    def closing(self, day: datetime.date) -> datetime.datetime:
+        return datetime.datetime.combine(day, self.closes_at, tzinfo=SHANGHAI)
+
+
+_cache: dict[str, tuple[tuple, Schedule]] = {}
+
+
+def load_schedule(code: str) -> Schedule:
+    """The calendar as it is in the database now. A small per-process cache is checked against
+    the calendar's stamp (last change and size) on every call, so an edit is seen at once."""
+    stamp_row = (
+        BusinessCalendar.objects.filter(code=code)
+        .annotate(years_changed=Max("years__updated_at"), year_count=Count("years", distinct=True),
+                  day_count=Count("days", distinct=True), last_day=Max("days__id"))
+        .values_list("pk", "updated_at", "years_changed", "year_count", "day_count", "last_day")
+        .first()
+    )
+    if stamp_row is None:
+        raise UnknownCalendar(_("There is no calendar “%(code)s”.") % {"code": code})
+    cached = _cache.get(code)
+    if cached is not None and cached[0] == stamp_row:
+        return cached[1]
+    calendar = BusinessCalendar.objects.get(pk=stamp_row[0])
+    schedule = Schedule(
+        code=code, opens_at=calendar.opens_at, closes_at=calendar.closes_at,
+        weekend_days_can_be_business=calendar.weekend_days_can_be_business,
+        years=frozenset(calendar.years.values_list("year", flat=True)),
+        exceptions=dict(calendar.days.values_list("date", "is_business_day")),
+    )
+    _cache[code] = (stamp_row, schedule)
+    return schedule
+
+
+def resolve_schedule(calendar: "str | Schedule") -> Schedule:
+    return calendar if isinstance(calendar, Schedule) else load_schedule(calendar)
+
+
+# --- seeding ----------------------------------------------------------------------------------
+CALENDARS = {
+    BusinessCalendar.WORKING: {"name": "工作日", "name_en": "Working days", "opens_at": datetime.time(9, 0),
+                               "closes_at": datetime.time(17, 0), "weekend_days_can_be_business": True},
+    BusinessCalendar.TRADING: {"name": "交易日（上交所）", "name_en": "Trading days (SSE)",
+                               "opens_at": datetime.time(9, 30), "closes_at": datetime.time(15, 0),
+                               "weekend_days_can_be_business": False},
+}
+
+
+def _library_days(code: str, year: int) -> dict[datetime.date, tuple[bool, str]]:
+    if code == BusinessCalendar.WORKING:
+        china = holidays.China(years=[year])
+        days = {day: (False, name) for day, name in china.items()}
+        days.update({day: (True, "调休 make-up working day") for day in china.weekend_workdays if day.year == year})
+        return days
+    return {day: (False, name) for day, name in holidays.financial_holidays("XSHG", years=[year]).items()}
+
+
+@transaction.atomic
+def calendars_seed(*, last_year: int | None = None, first_year: int = FIRST_SEEDED_YEAR) -> list[CalendarYear]:
+    """Create both calendars and every missing year from the `holidays` package, marked
+    estimated. Years already present (and anything a supervisor edited) are left alone."""
+    last_year = last_year or timezone.localdate().year + 1
+    created = []
+    for code, defaults in CALENDARS.items():
+        calendar, _created = BusinessCalendar.objects.get_or_create(code=code, defaults=defaults)
+        present = set(calendar.years.values_list("year", flat=True))
+        for year in range(first_year, last_year + 1):
+            if year in present:
+                continue
+            days = _library_days(code, year)
+            CalendarDay.objects.bulk_create(
+                [CalendarDay(calendar=calendar, date=day, is_business_day=is_business, name=name[:100])
+                 for day, (is_business, name) in sorted(days.items())],
+                ignore_conflicts=True,
+            )
+            created.append(CalendarYear.objects.create(
+                calendar=calendar, year=year, status=CalendarYear.Status.ESTIMATED,
+                source=f"holidays {holidays.__version__}",
+            ))
+    return created
+
+
+@transaction.atomic
+def calendar_year_confirm(*, calendar_year: CalendarYear, user) -> CalendarYear:
+    calendar_year.status = CalendarYear.Status.CONFIRMED
+    calendar_year.confirmed_by = user
+    calendar_year.confirmed_at = timezone.now()
+    calendar_year.save()
+    return calendar_year
+
+
+def unconfirmed_years(today: datetime.date | None = None) -> list[tuple[str, int, str]]:
+    """(calendar, year, 'missing' | 'estimated') for this year and next that are not confirmed."""
+    today = today or timezone.localdate()
+    wanted = (today.year, today.year + 1)
+    found = {(code, year): status for code, year, status in
+             CalendarYear.objects.filter(year__in=wanted).values_list("calendar__code", "year", "status")}
+    problems = []
+    for code in CALENDARS:
+        for year in wanted:
+            status = found.get((code, year))
+            if status != CalendarYear.Status.CONFIRMED:
+                problems.append((code, year, status or "missing"))
+    return problems

@@ -1,0 +1,78 @@
+"""Business calendars in the database: the working-day calendar (public holidays and make-up
+working days, 调休) and the trading-day calendar (SSE sessions). A year is *estimated* until a
+supervisor confirms it; a year with no data is an error, never silently a normal year."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BusinessCalendar(models.Model):
+    WORKING = "working"
+    TRADING = "trading"
+
+    code = models.SlugField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name (Chinese)"), max_length=50)
+    name_en = models.CharField(_("name (English)"), max_length=50)
+    opens_at = models.TimeField(_("opens at"), default=datetime.time(9, 0))
+    closes_at = models.TimeField(_("closes at"), default=datetime.time(17, 0))
+    weekend_days_can_be_business = models.BooleanField(
+        _("make-up weekend days count"), default=True,
+        help_text=_("Working calendar: a make-up Saturday is a working day. Trading calendar: never."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendars")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+
+class CalendarYear(models.Model):
+    class Status(models.TextChoices):
+        ESTIMATED = "estimated", _("Estimated")
+        CONFIRMED = "confirmed", _("Confirmed")
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="years",
+                                 verbose_name=_("calendar"))
+    year = models.PositiveIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ESTIMATED)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["calendar", "year"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "year"], name="calendar_year_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.calendar.code} {self.year} ({self.get_status_display()})"
+
+
+class CalendarDay(models.Model):
+    """An exception to the weekday rule: a holiday on a weekday, or a make-up working weekend day."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="days",
+                                 verbose_name=_("calendar"))
+    date = models.DateField(_("date"))
+    is_business_day = models.BooleanField(_("business day"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["calendar", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="calendar_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

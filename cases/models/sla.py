@@ -1,0 +1,137 @@
+"""SLA policies (kind × priority × tier, first match wins), their metric targets in business
+time on a named calendar, and the timers that run per case and metric."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Tier
+from cases.models.calendar import BusinessCalendar
+from cases.models.case import Case, CaseKind, Priority
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+    PERIODIC_UPDATE = "periodic_update", _("Periodic update")
+    REGULATORY_ACK = "regulatory_ack", _("Regulatory acknowledgement")
+    REGULATORY_FINAL = "regulatory_final", _("Regulatory final response")
+
+
+REGULATORY_METRICS = (Metric.REGULATORY_ACK, Metric.REGULATORY_FINAL)
+ESCALATION_LEVELS = (50, 75, 100)
+
+
+class SlaPolicy(models.Model):
+    position = models.PositiveIntegerField(_("position"), default=100)
+    name = models.CharField(_("name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    kind = models.CharField(_("case kind"), max_length=16, choices=CaseKind.choices, blank=True,
+                            help_text=_("Empty: any kind."))
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, blank=True,
+                                help_text=_("Empty: any priority."))
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, blank=True,
+                            help_text=_("Empty: any tier."))
+    premium_tier_factor = models.DecimalField(
+        _("factor for vip and hnw clients"), max_digits=4, decimal_places=2, default="0.50",
+        help_text=_("Targets that scale with the tier are multiplied by this for vip and hnw clients."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+    def matches(self, *, kind: str, priority: str, tier: str) -> bool:
+        return self.is_active and self.kind in ("", kind) and self.priority in ("", priority) and self.tier in ("", tier)
+
+
+class SlaTarget(models.Model):
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets",
+                               verbose_name=_("policy"))
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    target = models.DurationField(_("target (business time)"))
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, verbose_name=_("calendar"))
+    pausable = models.BooleanField(_("paused while waiting on the client"), default=True)
+    scales_with_tier = models.BooleanField(_("shorter for vip and hnw"), default=True)
+
+    class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [models.UniqueConstraint(fields=["policy", "metric"], name="sla_target_unique_metric")]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()}: {self.target}"
+
+
+class SlaTimer(models.Model):
+    """One metric's clock on one case (next_response and periodic_update run in cycles)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        MET = "met", _("Met")
+        BREACHED = "breached", _("Breached")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_timers", verbose_name=_("case"))
+    metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
+    cycle = models.PositiveIntegerField(_("cycle"), default=1)
+    calendar_code = models.CharField(_("calendar"), max_length=16)
+    target_seconds = models.PositiveIntegerField(_("target (business seconds)"))
+    pausable = models.BooleanField(_("pausable"), default=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RUNNING)
+    breached = models.BooleanField(_("breached"), default=False)
+    started_at = models.DateTimeField(_("started at"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    elapsed_seconds = models.PositiveIntegerField(_("elapsed business seconds"), default=0,
+                                                  help_text=_("Up to the start of the current running stretch."))
+    resumed_at = models.DateTimeField(_("running since"), null=True, blank=True)
+    pause_reason = models.CharField(_("pause reason"), max_length=32, blank=True)
+    pauses = models.JSONField(_("paused intervals"), default=list, blank=True,
+                              help_text=_("[paused at, resumed at or null, reason], ISO 8601."))
+    warn_50_at = models.DateTimeField(_("50% at"), null=True, blank=True)
+    warn_75_at = models.DateTimeField(_("75% at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    fired_level = models.PositiveSmallIntegerField(_("last warning fired (%)"), default=0)
+    next_alert_at = models.DateTimeField(_("next warning at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SLA timer")
+        verbose_name_plural = _("SLA timers")
+        ordering = ["case", "metric", "cycle"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "metric", "cycle"], name="sla_timer_unique_cycle"),
+            models.UniqueConstraint(fields=["case", "metric"], condition=Q(stopped_at__isnull=True),
+                                    name="sla_timer_one_active_per_metric"),
+        ]
+        indexes = [
+            models.Index(fields=["next_alert_at"], condition=Q(next_alert_at__isnull=False),
+                         name="sla_timer_next_alert_idx"),
+            models.Index(fields=["state", "due_at"], name="sla_timer_state_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.metric}#{self.cycle} {self.state}"
+
+
+class SlaEscalation(models.Model):
+    """One warning level fired for one timer: exactly once (unique), whatever sweeps run."""
+
+    timer = models.ForeignKey(SlaTimer, on_delete=models.CASCADE, related_name="escalations",
+                              verbose_name=_("timer"))
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_escalations",
+                             verbose_name=_("case"))
+    level = models.PositiveSmallIntegerField(_("level (%)"))
+    fired_at = models.DateTimeField(_("fired at"))
+
+    class Meta:
+        verbose_name = _("SLA escalation")
+        verbose_name_plural = _("SLA escalations")
+        constraints = [models.UniqueConstraint(fields=["timer", "level"], name="sla_escalation_once_per_level")]

@@ -1,0 +1,114 @@
+"""Keeping each case's SLA timers in step with its events (the rules are in cases/sla_engine.py)."""
+
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.models import Tier
+from cases.models import Case, CaseEvent, EventKind, SlaPolicy, SlaTimer
+from cases.sla_engine import SLA_KINDS, Engine, Target, Timer
+
+PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
+
+
+def policy_for(case: Case) -> SlaPolicy | None:
+    policies = SlaPolicy.objects.filter(is_active=True).filter(
+        Q(kind="") | Q(kind=case.kind), Q(priority="") | Q(priority=case.priority),
+        Q(tier="") | Q(tier=case.client.tier),
+    ).order_by("position", "id")
+    return policies.first()
+
+
+def targets_for(case: Case, policy: SlaPolicy) -> dict[str, list]:
+    """{metric: [business seconds, calendar code, pausable]} for this case under `policy`."""
+    premium = case.client.tier in PREMIUM_TIERS
+    targets = {}
+    for target in policy.targets.select_related("calendar"):
+        seconds = int(target.target.total_seconds())
+        if premium and target.scales_with_tier:
+            seconds = int(seconds * policy.premium_tier_factor)
+        targets[target.metric] = [seconds, target.calendar.code, target.pausable]
+    return targets
+
+
+def _last_policy_event(case: Case) -> CaseEvent | None:
+    return case.events.filter(kind=EventKind.SLA, name="policy_applied").order_by("-id").first()
+
+
+def sla_policy_apply(*, case: Case, actor=None, reason: str = "") -> CaseEvent | None:
+    """Record the targets now in force for the case, if they differ from the last ones; the
+    event itself moves the timers (keeping elapsed and paused time)."""
+    if case.kind not in SLA_KINDS:
+        return None
+    from cases.services.events import event_record
+
+    policy = policy_for(case)
+    targets = targets_for(case, policy) if policy else {}
+    last = _last_policy_event(case)
+    if last is not None and last.data.get("targets") == targets:
+        return None
+    if last is None and not targets:
+        return None
+    return event_record(case=case, kind=EventKind.SLA, actor=actor, name="policy_applied",
+                        to_value=policy.name_en if policy else "", comment=reason, is_internal=True,
+                        data={"policy": policy.pk if policy else None, "targets": targets})
+
+
+def _targets_from(event: CaseEvent | None) -> dict[str, Target]:
+    if event is None:
+        return {}
+    return {metric: Target(*values) for metric, values in event.data.get("targets", {}).items()}
+
+
+def _save(case: Case, timers: list[Timer], rows: dict) -> None:
+    for timer in timers:
+        if not timer.changed:
+            continue
+        row = rows.get((timer.metric, timer.cycle))
+        if row is None:
+            SlaTimer.objects.create(case=case, **timer.as_dict())
+        else:
+            for name, value in timer.as_dict().items():
+                setattr(row, name, value)
+            row.save()
+
+
+def sla_on_event(event: CaseEvent) -> None:
+    """Apply one new event of a case to its stored timers (same transaction as the event)."""
+    case = event.case
+    if case.kind not in SLA_KINDS or event.kind not in (
+            EventKind.SLA, EventKind.TRANSITION, EventKind.APPROVAL, EventKind.MESSAGE, EventKind.ESCALATION):
+        return
+    rows = {(row.metric, row.cycle): row for row in SlaTimer.objects.select_for_update().filter(case=case)}
+    if not rows and event.kind != EventKind.SLA:
+        return
+    targets = {} if event.kind == EventKind.SLA else _targets_from(_last_policy_event(case))
+    engine = Engine(case.kind, [Timer.from_model(row) for row in rows.values()], targets)
+    engine.apply(event)
+    _save(case, engine.timers, rows)
+
+
+def sla_replay(case: Case) -> list[Timer]:
+    """The case's timers as its event log says they are, computed from nothing."""
+    engine = Engine(case.kind, [])
+    for event in case.events.order_by("id"):
+        engine.apply(event)
+    return engine.timers
+
+
+@transaction.atomic
+def sla_rebuild(*, case: Case) -> bool:
+    """Recompute the stored timers from the event log; True if anything had to change."""
+    replayed = {(t.metric, t.cycle): t for t in sla_replay(case)}
+    rows = {(row.metric, row.cycle): row for row in SlaTimer.objects.select_for_update().filter(case=case)}
+    stale = set(rows) - set(replayed)
+    if stale:
+        SlaTimer.objects.filter(pk__in=[rows[key].pk for key in stale]).delete()
+    changed = bool(stale)
+    for key, timer in replayed.items():
+        row = rows.get(key)
+        if row is not None and Timer.from_model(row).as_dict() == timer.as_dict():
+            timer.changed = False
+        else:
+            changed = True
+    _save(case, list(replayed.values()), rows)
+    return changed

@@ -1,0 +1,83 @@
+"""Business time on the database calendars (cases/calendars.py).
+
+- add_business_time(start, delta, calendar="working"): the moment `delta` of business time
+  has elapsed from `start`; a start outside service hours counts from the next opening.
+- business_time_between(start, end, calendar="working"): business time in [start, end).
+- trading_day_close(day, n): the close (15:00 Asia/Shanghai) of the n-th trading day after
+  `day` (T+n); n=0 is the close of `day` itself, or of the next trading day if `day` is none.
+
+`calendar` is a calendar's code ("working", "trading") or an already loaded Schedule.
+A date in a year the calendar has no data for raises CalendarYearMissing.
+"""
+
+import datetime
+
+from cases.calendars import SHANGHAI, CalendarYearMissing, Schedule, resolve_schedule
+
+ZERO = datetime.timedelta(0)
+ONE_DAY = datetime.timedelta(days=1)
+
+__all__ = ["add_business_time", "business_time_between", "trading_day_close", "CalendarYearMissing"]
+
+
+def _local(moment: datetime.datetime) -> datetime.datetime:
+    if moment.tzinfo is None:
+        raise ValueError("business time needs an aware datetime")
+    return moment.astimezone(SHANGHAI)
+
+
+def add_business_time(start: datetime.datetime, delta: datetime.timedelta,
+                      calendar: "str | Schedule" = "working") -> datetime.datetime:
+    schedule = resolve_schedule(calendar)
+    cursor = _local(start)
+    if delta <= ZERO:
+        return cursor
+    remaining = delta
+    day = cursor.date()
+    while True:
+        if schedule.is_business_day(day):
+            opening, closing = schedule.opening(day), schedule.closing(day)
+            begin = max(cursor, opening)
+            if begin < closing:
+                available = closing - begin
+                if remaining <= available:
+                    return begin + remaining
+                remaining -= available
+        day += ONE_DAY
+
+
+def business_time_between(start: datetime.datetime, end: datetime.datetime,
+                          calendar: "str | Schedule" = "working") -> datetime.timedelta:
+    start, end = _local(start), _local(end)
+    if end < start:
+        return -business_time_between(end, start, calendar)
+    schedule = resolve_schedule(calendar)
+    total = ZERO
+    day = start.date()
+    while day <= end.date():
+        if schedule.is_business_day(day):
+            begin = max(start, schedule.opening(day))
+            finish = min(end, schedule.closing(day))
+            if finish > begin:
+                total += finish - begin
+        day += ONE_DAY
+    return total
+
+
+def trading_day_close(day: "datetime.date | datetime.datetime", n: int,
+                      calendar: "str | Schedule" = "trading") -> datetime.datetime:
+    schedule = resolve_schedule(calendar)
+    if isinstance(day, datetime.datetime):
+        day = _local(day).date()
+    if n < 0:
+        raise ValueError("n must not be negative")
+    if n == 0:
+        while not schedule.is_business_day(day):
+            day += ONE_DAY
+        return schedule.closing(day)
+    counted = 0
+    while counted < n:
+        day += ONE_DAY
+        if schedule.is_business_day(day):
+            counted += 1
+    return schedule.closing(day)

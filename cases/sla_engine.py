@@ -1,0 +1,249 @@
+"""The SLA engine: a pure function of a case's event log.
+
+Live, each new event is applied to the case's stored timers (cases/services/sla.py); rebuilt,
+the whole log is replayed from nothing (`manage.py sla_rebuild`). Both run this same code, so
+the stored timers can always be reproduced from the events, and a change of priority, tier or
+policy (an `sla / policy_applied` event carrying the new targets) never loses elapsed or paused
+time.
+
+Rules (PRODUCT.md, issue "SLA engine"):
+- policy_applied: the first one starts first_response, resolution, periodic_update and the
+  regulatory metrics the policy has; later ones change targets of the running timers.
+- A public staff reply meets first_response and the open next_response, and restarts
+  periodic_update; a public client message starts next_response if none is running.
+- Waiting on the client (ticket waiting_on_client; a dispute whose resolution was approved and
+  sent) pauses the pausable metrics (resolution, periodic_update; never first_response nor the
+  regulatory ones); leaving that wait resumes them.
+- acknowledge meets regulatory_ack; approve_resolution (the final response) regulatory_final.
+- A finished state stops every timer; reopen starts a new resolution cycle.
+- An escalation event records the warning level fired; 100 % marks the timer breached.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from cases.calendars import Schedule, load_schedule
+from cases.models.case import CaseKind, EventKind
+from cases.models.sla import ESCALATION_LEVELS, Metric, SlaTimer
+from cases.models.workflows import CLOSED_STATES, DisputeCase, TicketCase
+from cases.sla import add_business_time, business_time_between
+
+RUNNING, PAUSED, MET, BREACHED = (SlaTimer.State.RUNNING, SlaTimer.State.PAUSED, SlaTimer.State.MET,
+                                  SlaTimer.State.BREACHED)
+INITIAL_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION, Metric.PERIODIC_UPDATE, Metric.REGULATORY_ACK,
+                   Metric.REGULATORY_FINAL)
+STOP_STATES = {
+    **CLOSED_STATES,
+    CaseKind.DISPUTE: CLOSED_STATES[CaseKind.DISPUTE] | {DisputeCase.State.ACCEPTED,
+                                                         DisputeCase.State.REFERRED_TO_MEDIATION},
+}
+WAITING_REASON = "waiting_on_client"
+SLA_KINDS = (CaseKind.TICKET, CaseKind.DISPUTE, CaseKind.EXTENSION, CaseKind.RELIEF)
+
+
+@dataclass
+class Target:
+    seconds: int
+    calendar: str
+    pausable: bool
+
+
+@dataclass
+class Timer:
+    metric: str
+    cycle: int
+    calendar_code: str
+    target_seconds: int
+    pausable: bool
+    started_at: datetime.datetime
+    state: str = RUNNING
+    breached: bool = False
+    stopped_at: datetime.datetime | None = None
+    elapsed_seconds: int = 0
+    resumed_at: datetime.datetime | None = None
+    pause_reason: str = ""
+    pauses: list = field(default_factory=list)
+    fired_level: int = 0
+    warn_50_at: datetime.datetime | None = None
+    warn_75_at: datetime.datetime | None = None
+    due_at: datetime.datetime | None = None
+    next_alert_at: datetime.datetime | None = None
+    changed: bool = True
+
+    FIELDS = ("metric", "cycle", "calendar_code", "target_seconds", "pausable", "state", "breached",
+              "started_at", "stopped_at", "elapsed_seconds", "resumed_at", "pause_reason", "pauses",
+              "fired_level", "warn_50_at", "warn_75_at", "due_at", "next_alert_at")
+
+    @property
+    def active(self) -> bool:
+        return self.stopped_at is None
+
+    @classmethod
+    def from_model(cls, row: SlaTimer) -> "Timer":
+        return cls(**{name: getattr(row, name) for name in cls.FIELDS}, changed=False)
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+def _seconds(delta: datetime.timedelta) -> int:
+    return int(delta.total_seconds())
+
+
+class Engine:
+    def __init__(self, kind: str, timers: list[Timer], targets: dict[str, Target] | None = None,
+                 schedules: dict[str, Schedule] | None = None):
+        self.kind = kind
+        self.timers = timers
+        self.targets = targets or {}
+        self.schedules = schedules or {}
+
+    # --- helpers ------------------------------------------------------------------------------
+    def schedule(self, code: str) -> Schedule:
+        if code not in self.schedules:
+            self.schedules[code] = load_schedule(code)
+        return self.schedules[code]
+
+    def active(self, metric: str) -> Timer | None:
+        return next((t for t in self.timers if t.metric == metric and t.active), None)
+
+    def start(self, metric: str, at: datetime.datetime, paused: bool = False) -> None:
+        target = self.targets.get(metric)
+        if target is None or self.active(metric) is not None:
+            return
+        cycle = 1 + max((t.cycle for t in self.timers if t.metric == metric), default=0)
+        timer = Timer(metric=metric, cycle=cycle, calendar_code=target.calendar, target_seconds=target.seconds,
+                      pausable=target.pausable, started_at=at, resumed_at=at)
+        self.timers.append(timer)
+        if paused and timer.pausable:
+            self.pause(timer, at, WAITING_REASON)
+        self.project(timer)
+
+    def accrue(self, timer: Timer, at: datetime.datetime) -> None:
+        if timer.resumed_at is not None and at > timer.resumed_at:
+            timer.elapsed_seconds += _seconds(
+                business_time_between(timer.resumed_at, at, self.schedule(timer.calendar_code)))
+        timer.resumed_at = None
+
+    def stop(self, timer: Timer | None, at: datetime.datetime) -> None:
+        if timer is None or not timer.active:
+            return
+        if timer.resumed_at is None:
+            self._close_pause(timer, at)
+        self.accrue(timer, at)
+        timer.stopped_at = at
+        timer.breached = timer.breached or timer.elapsed_seconds > timer.target_seconds
+        timer.state = BREACHED if timer.breached else MET
+        timer.pause_reason = ""
+        self.project(timer)
+
+    def pause(self, timer: Timer, at: datetime.datetime, reason: str) -> None:
+        if not timer.active or not timer.pausable or timer.resumed_at is None:
+            return
+        self.accrue(timer, at)
+        timer.state = BREACHED if timer.breached else PAUSED
+        timer.pause_reason = reason
+        timer.pauses = [*timer.pauses, [at.isoformat(), None, reason]]
+        self.project(timer)
+
+    def resume(self, timer: Timer, at: datetime.datetime) -> None:
+        if not timer.active or timer.resumed_at is not None:
+            return
+        self._close_pause(timer, at)
+        timer.resumed_at = at
+        timer.state = BREACHED if timer.breached else RUNNING
+        timer.pause_reason = ""
+        self.project(timer)
+
+    @staticmethod
+    def _close_pause(timer: Timer, at: datetime.datetime) -> None:
+        if timer.pauses and timer.pauses[-1][1] is None:
+            timer.pauses = [*timer.pauses[:-1], [timer.pauses[-1][0], at.isoformat(), timer.pauses[-1][2]]]
+
+    def project(self, timer: Timer) -> None:
+        """Recompute the warning and due moments of a running timer (none while paused or stopped)."""
+        timer.changed = True
+        if not timer.active or timer.resumed_at is None:
+            timer.warn_50_at = timer.warn_75_at = timer.due_at = timer.next_alert_at = None
+            return
+        schedule = self.schedule(timer.calendar_code)
+        moments = {}
+        for level in ESCALATION_LEVELS:
+            left = timer.target_seconds * level // 100 - timer.elapsed_seconds
+            moments[level] = add_business_time(timer.resumed_at, datetime.timedelta(seconds=max(left, 0)), schedule)
+        timer.warn_50_at, timer.warn_75_at, timer.due_at = moments[50], moments[75], moments[100]
+        pending = [level for level in ESCALATION_LEVELS if level > timer.fired_level]
+        timer.next_alert_at = moments[pending[0]] if pending else None
+
+    # --- events -------------------------------------------------------------------------------
+    def apply(self, event) -> None:
+        if self.kind not in SLA_KINDS:
+            return
+        at = event.created_at
+        if event.kind == EventKind.SLA and event.name == "policy_applied":
+            self._apply_policy(event.data, at)
+        elif event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
+            self._apply_transition(event, at)
+        elif event.kind == EventKind.MESSAGE and not event.is_internal:
+            self._apply_message(event.data.get("source"), at)
+        elif event.kind == EventKind.ESCALATION and event.name == "sla_warning":
+            self._apply_escalation(event.data)
+
+    def _apply_policy(self, data: dict, at: datetime.datetime) -> None:
+        self.targets = {metric: Target(*values) for metric, values in data.get("targets", {}).items()}
+        if not self.timers:
+            for metric in INITIAL_METRICS:
+                self.start(metric, at)
+            return
+        for timer in self.timers:
+            target = self.targets.get(timer.metric)
+            if timer.active and target is not None:
+                if timer.resumed_at is not None:  # bank the time run so far on the old calendar
+                    self.accrue(timer, at)
+                    timer.resumed_at = at
+                timer.target_seconds, timer.calendar_code, timer.pausable = target.seconds, target.calendar, target.pausable
+                self.project(timer)
+
+    def _apply_transition(self, event, at: datetime.datetime) -> None:
+        name, state = event.name, event.to_value
+        if state in STOP_STATES.get(self.kind, ()):
+            for timer in self.timers:
+                self.stop(timer, at)
+            return
+        if name == "acknowledge":
+            self.stop(self.active(Metric.REGULATORY_ACK), at)
+        if name == "approve_resolution":
+            self.stop(self.active(Metric.REGULATORY_FINAL), at)
+        if name == "reopen":
+            self.start(Metric.RESOLUTION, at)
+        waiting = state == TicketCase.State.WAITING_ON_CLIENT or name == "approve_resolution"
+        for timer in [t for t in self.timers if t.active]:
+            if waiting:
+                self.pause(timer, at, WAITING_REASON)
+            elif name != "approve_resolution":
+                self.resume(timer, at)
+
+    def _apply_message(self, source: str | None, at: datetime.datetime) -> None:
+        if source == "staff":
+            self.stop(self.active(Metric.FIRST_RESPONSE), at)
+            self.stop(self.active(Metric.NEXT_RESPONSE), at)
+            periodic = self.active(Metric.PERIODIC_UPDATE)
+            if periodic is not None:
+                was_paused = periodic.resumed_at is None
+                self.stop(periodic, at)
+                self.start(Metric.PERIODIC_UPDATE, at, paused=was_paused)
+        elif source == "client":
+            if any(t.active for t in self.timers):
+                self.start(Metric.NEXT_RESPONSE, at)
+
+    def _apply_escalation(self, data: dict) -> None:
+        timer = next((t for t in self.timers if t.metric == data.get("metric") and t.cycle == data.get("cycle")), None)
+        if timer is None:
+            return
+        level = int(data.get("level", 0))
+        timer.fired_level = max(timer.fired_level, level)
+        if level >= 100:
+            timer.breached = True
+            if timer.active:
+                timer.state = BREACHED
+        self.project(timer)

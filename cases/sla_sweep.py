@@ -1,0 +1,88 @@
+"""The SLA sweep: find every running timer that crossed 50 %, 75 % or 100 % of its target and act,
+each level exactly once per timer even when sweeps overlap or a worker dies mid-sweep.
+
+Set-based: one statement locks the due timers (FOR UPDATE SKIP LOCKED on PostgreSQL) and
+inserts one escalation row per crossed level (unique per timer and level: ON CONFLICT DO
+NOTHING), returning only what this sweep fired; the timers, cases and audit trail are then
+updated with one statement each. No loop over timers in Python.
+"""
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+LEVEL_MOMENT = "CASE lvl.level WHEN 50 THEN t.warn_50_at WHEN 75 THEN t.warn_75_at ELSE t.due_at END"
+LEVELS = "(SELECT 50 AS level UNION ALL SELECT 75 UNION ALL SELECT 100) AS lvl"
+
+
+def _find_and_record(cursor, now) -> int:
+    lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    cursor.execute(f"""
+        CREATE TEMPORARY TABLE IF NOT EXISTS sla_sweep_due (
+            timer_id bigint, case_id bigint, level integer, metric varchar(20), cycle integer)
+    """)
+    cursor.execute("DELETE FROM sla_sweep_due")
+    cursor.execute(f"""
+        INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle)
+        SELECT t.id, t.case_id, lvl.level, t.metric, t.cycle
+        FROM cases_slatimer t CROSS JOIN {LEVELS}
+        WHERE t.id IN (SELECT id FROM cases_slatimer
+                       WHERE next_alert_at IS NOT NULL AND next_alert_at <= %s {lock})
+          AND t.stopped_at IS NULL AND t.resumed_at IS NOT NULL
+          AND lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %s
+    """, [now, now])
+    cursor.execute("""
+        INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at)
+        SELECT timer_id, case_id, level, %s FROM sla_sweep_due WHERE 1 = 1
+        ON CONFLICT (timer_id, level) DO NOTHING
+    """, [now])
+    # Keep only what this sweep fired (a level fired before, by this or another sweep, stays out).
+    cursor.execute("""
+        DELETE FROM sla_sweep_due WHERE NOT EXISTS (
+            SELECT 1 FROM cases_slaescalation e
+            WHERE e.timer_id = sla_sweep_due.timer_id AND e.level = sla_sweep_due.level AND e.fired_at = %s)
+    """, [now])
+    cursor.execute("SELECT COUNT(*) FROM sla_sweep_due")
+    return cursor.fetchone()[0]
+
+
+def _apply(cursor, now) -> None:
+    cursor.execute("""
+        UPDATE cases_slatimer SET
+            fired_level = f.max_level,
+            breached = cases_slatimer.breached OR f.max_level >= 100,
+            state = CASE WHEN f.max_level >= 100 THEN 'breached' ELSE cases_slatimer.state END,
+            next_alert_at = CASE WHEN f.max_level < 50 THEN cases_slatimer.warn_50_at
+                                 WHEN f.max_level < 75 THEN cases_slatimer.warn_75_at
+                                 WHEN f.max_level < 100 THEN cases_slatimer.due_at END
+        FROM (SELECT timer_id, MAX(level) AS max_level FROM sla_sweep_due GROUP BY timer_id) AS f
+        WHERE cases_slatimer.id = f.timer_id
+    """)
+    cursor.execute("""
+        UPDATE cases_case SET escalated_at = %s
+        WHERE escalated_at IS NULL AND id IN (SELECT case_id FROM sla_sweep_due WHERE level >= 100)
+    """, [now])
+    data = ("'{\"metric\": \"' || metric || '\", \"cycle\": ' || CAST(cycle AS varchar) || "
+            "', \"level\": ' || CAST(level AS varchar) || '}'")
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    cursor.execute(f"""
+        INSERT INTO cases_caseevent (case_id, kind, actor_id, name, from_value, to_value, comment,
+                                     is_internal, data, created_at)
+        SELECT case_id, 'escalation', NULL, 'sla_warning', metric, CAST(level AS varchar), '', %s,
+               ({data}){cast}, %s
+        FROM sla_sweep_due ORDER BY case_id, timer_id, level
+    """, [True, now])
+
+
+def sla_sweep(now=None) -> int:
+    """Fire every crossed warning level once, with its audit event and notices; returns how
+    many levels this sweep fired."""
+    from cases.services.escalations import escalations_notify
+
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        fired = _find_and_record(cursor, now)
+        if fired:
+            _apply(cursor, now)
+            escalations_notify(now)
+        cursor.execute("DELETE FROM sla_sweep_due")
+    return fired

@@ -1,0 +1,196 @@
+"""Business time on the database calendars, SLA timers with pause, escalation, rebuild."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from cases.calendars import CalendarYearMissing
+from cases.models import CalendarDay, CaseKind, Metric, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
+from cases.services import case_create, case_transition, case_update, message_create
+from cases.services.sla import sla_rebuild, sla_replay
+from cases.sla import add_business_time, business_time_between, trading_day_close
+from cases.sla_engine import Timer
+from cases.sla_sweep import sla_sweep
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+H = datetime.timedelta(hours=1)
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=SH)
+
+
+# --- calendars ----------------------------------------------------------------------------------
+def test_deadline_across_national_day_2026():
+    # 30 Sep (Wed) 16:00 + 2 h: one hour that day, then 1–7 Oct are holidays; 8 Oct resumes.
+    assert add_business_time(at(2026, 9, 30, 16), 2 * H) == at(2026, 10, 8, 10)
+    assert business_time_between(at(2026, 9, 30, 16), at(2026, 10, 8, 10)) == 2 * H
+
+
+def test_deadline_across_spring_festival_2026_uses_the_make_up_saturday():
+    # Sat 14 Feb is a make-up working day; 15 Feb Sunday, 16–23 Feb Spring Festival.
+    assert add_business_time(at(2026, 2, 13, 16), 8 * H) == at(2026, 2, 14, 16)
+    assert add_business_time(at(2026, 2, 13, 16), 9 * H) == at(2026, 2, 14, 17)
+    assert add_business_time(at(2026, 2, 13, 16), 10 * H) == at(2026, 2, 24, 10)
+
+
+def test_make_up_saturday_is_a_working_day_but_not_a_trading_day():
+    assert add_business_time(at(2026, 10, 9, 16), 2 * H, "working") == at(2026, 10, 10, 10)
+    assert add_business_time(at(2026, 10, 9, 14), 2 * H, "trading") == at(2026, 10, 12, 10, 30)
+
+
+def test_start_at_night_or_on_a_weekend_counts_from_the_next_opening():
+    assert add_business_time(at(2026, 11, 25, 20), H) == at(2026, 11, 26, 10)
+    assert add_business_time(at(2026, 11, 28, 22), datetime.timedelta(minutes=30)) == at(2026, 11, 30, 9, 30)
+    assert business_time_between(at(2026, 11, 27, 18), at(2026, 11, 30, 9)) == datetime.timedelta(0)
+
+
+def test_t_plus_2_close_from_a_thursday_before_spring_festival():
+    assert trading_day_close(datetime.date(2026, 2, 12), 2) == at(2026, 2, 24, 15)
+    assert trading_day_close(datetime.date(2026, 9, 29), 2) == at(2026, 10, 8, 15)
+    assert trading_day_close(datetime.date(2026, 9, 30), 1) == at(2026, 10, 8, 15)
+    assert trading_day_close(at(2026, 10, 10, 11), 0) == at(2026, 10, 12, 15)
+
+
+def test_a_year_without_data_is_an_error_naming_calendar_and_year():
+    with pytest.raises(CalendarYearMissing) as error:
+        add_business_time(at(2035, 3, 1, 10), H)
+    assert "working" in str(error.value) and "2035" in str(error.value)
+    with pytest.raises(CalendarYearMissing):
+        trading_day_close(datetime.date(2040, 1, 1), 2)
+
+
+def test_a_supervisor_edit_of_a_day_is_seen_at_once():
+    assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 8, 10)
+    CalendarDay.objects.create(calendar_id=1, date=datetime.date(2026, 12, 8), is_business_day=False, name="x")
+    assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 9, 10)
+
+
+# --- timers ------------------------------------------------------------------------------------
+def timers(case):
+    return {(t.metric, t.cycle): t for t in SlaTimer.objects.filter(case=case)}
+
+
+def new_ticket(client_profile, agent, priority="normal", kind=CaseKind.TICKET, **extra):
+    return case_create(created_by=agent, client=client_profile, kind=kind, subject="SLA", priority=priority,
+                       channel="phone", **extra)
+
+
+def test_default_targets_and_halving_for_vip(client_profile, agent):
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, priority="normal")
+        t = timers(case)
+        assert t[("first_response", 1)].due_at == at(2026, 11, 25, 14)
+        assert t[("resolution", 1)].due_at == at(2026, 11, 30, 10)  # 3 working days
+        client_profile.tier = "vip"
+        client_profile.save()
+        vip_case = new_ticket(client_profile, agent, priority="normal")
+        assert timers(vip_case)[("first_response", 1)].due_at == at(2026, 11, 25, 12)
+
+
+def test_dispute_regulatory_targets_are_never_halved_or_paused(credit_account, client_profile, agent):
+    client_profile.tier = "hnw"
+    client_profile.save()
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
+    t = timers(case)
+    assert t[("regulatory_ack", 1)].due_at == at(2026, 11, 26, 10)
+    assert t[("regulatory_final", 1)].due_at == at(2026, 12, 16, 10)
+    assert t[("resolution", 1)].target_seconds == 5 * 8 * 3600
+    assert not t[("regulatory_final", 1)].pausable
+
+
+def test_waiting_on_client_pauses_resolution_across_nights_and_holidays(client_profile, agent):
+    with time_machine.travel(at(2026, 9, 29, 10), tick=False):
+        case = new_ticket(client_profile, agent)
+        case = case_transition(case=case, user=agent, name="open")
+    with time_machine.travel(at(2026, 9, 29, 12), tick=False):  # 2 business hours run
+        message_create(case=case, author=agent, body="请补充材料")
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="需要材料")
+    t = timers(case)
+    assert t[("resolution", 1)].state == "paused" and t[("resolution", 1)].due_at is None
+    assert t[("first_response", 1)].state == "met"
+    with time_machine.travel(at(2026, 10, 9, 14), tick=False):  # client answers after National Day
+        message_create(case=case, author=client_profile.user, body="材料已上传")
+    t = timers(case)
+    resolution = t[("resolution", 1)]
+    assert resolution.state == "running" and resolution.elapsed_seconds == 2 * 3600
+    # 24 h target − 2 h elapsed = 22 h from Fri 9 Oct 14:00: 3 h that day, 8 h on make-up Sat 10 Oct,
+    # 8 h Mon 12 Oct, then 3 h on Tue 13 Oct.
+    assert resolution.due_at == at(2026, 10, 13, 12)
+    assert resolution.pauses[0][2] == "waiting_on_client"
+    assert t[("next_response", 1)].state == "running"
+
+
+def test_first_response_is_never_paused(client_profile, agent):
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = case_transition(case=new_ticket(client_profile, agent), user=agent, name="open")
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="?")
+    assert timers(case)[("first_response", 1)].state == "running"
+
+
+def test_priority_change_keeps_elapsed_time(client_profile, agent, supervisor):
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, priority="normal")
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        case_update(case=case, user=supervisor, priority="urgent")
+    resolution = timers(case)[("resolution", 1)]
+    assert resolution.elapsed_seconds == 3600
+    assert resolution.target_seconds == 4 * 3600
+    assert resolution.due_at == at(2026, 11, 25, 14)
+
+
+def test_policy_change_keeps_elapsed_time(client_profile, agent):
+    from cases.services.sla import sla_policy_apply
+
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, priority="normal")
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    SlaTarget.objects.filter(policy=policy, metric="resolution").update(target=datetime.timedelta(hours=10))
+    with time_machine.travel(at(2026, 11, 25, 13), tick=False):
+        sla_policy_apply(case=case, reason="policy edited")
+    resolution = timers(case)[("resolution", 1)]
+    assert (resolution.elapsed_seconds, resolution.target_seconds) == (3 * 3600, 10 * 3600)
+    assert resolution.due_at == at(2026, 11, 26, 12)
+
+
+def test_sweep_fires_each_level_once_and_escalates(client_profile, agent, team_lead, supervisor):
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, priority="urgent")  # first response 30 min
+        case_update(case=case, user=agent, assignee=agent)
+    assert sla_sweep(now=at(2026, 11, 25, 10, 16)) == 1  # 50 % of the 30-minute first response
+    assert sla_sweep(now=at(2026, 11, 25, 10, 16)) == 0  # never twice
+    assert sla_sweep(now=at(2026, 11, 25, 10, 31)) == 2  # 75 % and 100 % at once; resolution not yet
+    first = SlaTimer.objects.get(case=case, metric="first_response")
+    assert (first.state, first.breached, first.fired_level, first.next_alert_at) == ("breached", True, 100, None)
+    assert SlaEscalation.objects.filter(timer=first).count() == 3
+    case.refresh_from_db()
+    assert case.escalated_at is not None
+    recipients = set(Notification.objects.filter(case=case, event="sla_warning")
+                     .values_list("recipient_user__username", "data__level"))
+    assert ("agent1", 50) in recipients and ("lead1", 75) in recipients and ("supervisor1", 100) in recipients
+    assert case.events.filter(kind="escalation").count() == SlaEscalation.objects.filter(case=case).count()
+
+
+def test_rebuild_reproduces_the_stored_timers(client_profile, agent, supervisor):
+    with time_machine.travel(at(2026, 9, 29, 10), tick=False):
+        case = new_ticket(client_profile, agent)
+        case = case_transition(case=case, user=agent, name="open")
+    with time_machine.travel(at(2026, 9, 29, 11), tick=False):
+        message_create(case=case, author=agent, body="在处理")
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="?")
+    with time_machine.travel(at(2026, 10, 8, 9, 30), tick=False):
+        message_create(case=case, author=client_profile.user, body="回复")
+        case.refresh_from_db()
+        case_update(case=case, user=supervisor, priority="high")
+    sla_sweep(now=at(2026, 10, 8, 16))
+    stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)}
+    replayed = {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)}
+    assert replayed == stored
+    SlaTimer.objects.filter(case=case).update(elapsed_seconds=0, due_at=None)
+    assert sla_rebuild(case=case) is True
+    assert {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)} == stored
