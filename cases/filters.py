@@ -1,8 +1,8 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, CaseKind, Channel, Priority
+from cases.models import Case, CaseKind, Channel, Priority, SlaTimer
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -18,6 +18,12 @@ class CaseFilter(django_filters.FilterSet):
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_text", help_text=_("Text in number, subject or description."))
+    sla_state = django_filters.ChoiceFilter(choices=SlaTimer.State.choices, method="filter_sla_state",
+                                            help_text=_("Cases with a current SLA timer in this state."))
+    breached = django_filters.BooleanFilter(method="filter_breached",
+                                            help_text=_("Cases with (or without) a breached SLA timer."))
+    due_before = django_filters.IsoDateTimeFilter(method="filter_due_before",
+                                                  help_text=_("Cases with a running SLA timer due before this."))
 
     class Meta:
         model = Case
@@ -31,6 +37,20 @@ class CaseFilter(django_filters.FilterSet):
         if value.lower() == "none":
             return queryset.filter(assignee__isnull=True)
         return queryset.filter(assignee__username=value)
+
+    def filter_sla_state(self, queryset, name, value):
+        timers = SlaTimer.objects.filter(case=OuterRef("pk"), state=value)
+        if value in (SlaTimer.State.RUNNING, SlaTimer.State.PAUSED):
+            timers = timers.filter(stopped_at__isnull=True)
+        return queryset.filter(Exists(timers))
+
+    def filter_breached(self, queryset, name, value):
+        breached = Exists(SlaTimer.objects.filter(case=OuterRef("pk"), breached=True))
+        return queryset.filter(breached if value else ~breached)
+
+    def filter_due_before(self, queryset, name, value):
+        return queryset.filter(Exists(SlaTimer.objects.filter(case=OuterRef("pk"), stopped_at__isnull=True,
+                                                              due_at__lt=value)))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -1,10 +1,10 @@
 """Reads of cases shared by the API, the console and reports, scoped to what a user may see."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import SEE_EVERYTHING, Role
-from cases.models import Case, CaseEvent, CaseMessage, EventKind
+from cases.models import Case, CaseEvent, CaseMessage, EventKind, SlaTimer
 
 #: What a client sees of the audit trail: what happened to their case, not who on staff did what.
 CLIENT_EVENT_KINDS = (EventKind.CREATED, EventKind.TRANSITION, EventKind.APPROVAL, EventKind.MESSAGE)
@@ -34,9 +34,11 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
 
 def case_list(user: User) -> QuerySet[Case]:
+    timers = Prefetch("sla_timers", queryset=SlaTimer.objects.order_by("metric", "cycle"))
     return cases_visible_to(user).select_related(
-        "client", "client__advisor", "credit_account", "queue", "assignee", "created_by"
-    )
+        "client", "client__advisor", "credit_account", "queue", "assignee", "created_by", "proposed_by",
+        "approved_by",
+    ).prefetch_related(timers)
 
 
 def case_get(user: User, number: str) -> Case:

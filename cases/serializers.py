@@ -1,14 +1,40 @@
 """Input and output shapes of the cases API. Clients get a narrower output (no staff fields)."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from cases.sla_status import ScheduleCache, is_breached, remaining_seconds
 
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
 from cases.models.workflows import state_label
 
 
+class SlaTimerSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    cycle = serializers.IntegerField()
+    target_seconds = serializers.IntegerField(help_text=_("Target in business seconds."))
+    calendar = serializers.CharField(source="calendar_code")
+    state = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    remaining_seconds = serializers.SerializerMethodField(help_text=_("Business seconds left; negative when late."))
+    breached = serializers.SerializerMethodField()
+    pause_reason = serializers.CharField()
+
+    def _schedules(self):
+        return self.context.setdefault("sla_schedules", ScheduleCache())
+
+    def get_remaining_seconds(self, timer) -> int:
+        return remaining_seconds(timer, self._schedules())
+
+    def get_breached(self, timer) -> bool:
+        return is_breached(timer, self._schedules())
+
+
 class CaseSerializer(serializers.ModelSerializer):
     """What staff see of a case."""
+
+    sla = serializers.SerializerMethodField(help_text=_("Latest timer per SLA metric."))
 
     state_label = serializers.SerializerMethodField()
     client = serializers.CharField(source="client.client_no", read_only=True)
@@ -30,9 +56,16 @@ class CaseSerializer(serializers.ModelSerializer):
             "number", "kind", "category", "subject", "description", "priority", "state", "state_label",
             "client", "client_name", "client_tier", "credit_account", "queue", "assignee", "channel",
             "created_by", "proposed_by", "proposed_outcome", "proposal", "approved_by", "created_at",
-            "updated_at", "resolved_at", "closed_at",
+            "updated_at", "resolved_at", "closed_at", "escalated_at", "sla",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SlaTimerSerializer(many=True))
+    def get_sla(self, case):
+        latest = {}
+        for timer in case.sla_timers.all():  # prefetched, ordered by metric and cycle
+            latest[timer.metric] = timer
+        return SlaTimerSerializer(list(latest.values()), many=True, context=self.context).data
 
     def get_state_label(self, case) -> str:
         return str(state_label(case.kind, case.state))

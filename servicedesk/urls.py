@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.apis import CreditAccountViewSet
 from cases.apis import CaseViewSet
+from cases.report_apis import SlaReportApi
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -15,6 +16,7 @@ router.register("accounts", CreditAccountViewSet, basename="account")
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("reports/sla/", SlaReportApi.as_view(), name="report-sla"),
     path("", include(router.urls)),
 ]
 

@@ -149,7 +149,9 @@ CELERY_TASK_ROUTES = {
     "sla.*": {"queue": "sla"},
     "notifications.*": {"queue": "notifications"},
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
+}
 
 # Domain defaults (PRODUCT.md); every line is configurable per contract.
 MARGIN_DEFAULT_LINES = {

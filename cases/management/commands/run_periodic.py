@@ -7,6 +7,7 @@ import time
 from celery.schedules import maybe_schedule
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
@@ -46,6 +47,6 @@ class Command(BaseCommand):
     def _run(self, app, job):
         try:
             app.tasks[job["task"]].apply(args=job["args"], kwargs=job["kwargs"]).get(propagate=True)
-            self.stdout.write(f"{app.now():%Y-%m-%d %H:%M:%S} {job['name']}: ok")
+            self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {job['name']}: ok")
         except Exception as error:  # keep the loop alive; the error is reported, not swallowed
-            self.stderr.write(f"{app.now():%Y-%m-%d %H:%M:%S} {job['name']}: {error!r}")
+            self.stderr.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {job['name']}: {error!r}")

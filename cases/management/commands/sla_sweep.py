@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from cases.sla_sweep import sla_sweep
+
+
+class Command(BaseCommand):
+    help = _("Fire the SLA warnings and breaches due now (what Celery beat runs every minute).")
+
+    def handle(self, *args, **options):
+        fired = sla_sweep()
+        self.stdout.write(_("%(count)d warning level(s) fired.") % {"count": fired})

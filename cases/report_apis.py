@@ -1,0 +1,84 @@
+"""GET /api/v1/reports/sla/: SLA compliance by group, backlog aging and breaches (JSON or CSV)."""
+
+import csv
+import io
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.roles import Role
+from cases import reports
+from servicedesk.errors import NotAllowed
+
+REPORT_ROLES = (Role.SUPERVISOR, Role.TEAM_LEAD, Role.AUDITOR, Role.RISK_OFFICER)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """Neutralise spreadsheet formulas in exported cells."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        rows = data.get("rows", []) if isinstance(data, dict) else []
+        buffer = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({key: csv_safe(value) for key, value in row.items()})
+        elif isinstance(data, dict) and "detail" in data:
+            buffer.write(csv_safe(data["detail"]))
+        return "\ufeff" + buffer.getvalue()
+
+
+class ReportQuery(serializers.Serializer):
+    # `from` is a Python keyword: declared below.
+    to = serializers.DateTimeField(required=False)
+    group_by = serializers.ChoiceField(choices=list(reports.GROUPS), default="queue")
+
+
+ReportQuery._declared_fields["from"] = serializers.DateTimeField(required=False)
+
+
+class SlaReportApi(APIView):
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("from", str, description="ISO 8601; cases created at or after"),
+        OpenApiParameter("to", str, description="ISO 8601; cases created before"),
+        OpenApiParameter("group_by", str, enum=list(reports.GROUPS)),
+        OpenApiParameter("format", str, enum=["json", "csv"]),
+    ], responses={200: None})
+    def get(self, request):
+        user = request.user
+        if not (user.is_superuser or user.has_role(*REPORT_ROLES)):
+            raise NotAllowed(_("Your role may not read reports."))
+        query = ReportQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data.get("from"), query.validated_data.get("to")
+        using = "replica" if "replica" in settings.DATABASES else "default"
+        compliance = reports.sla_compliance(start=start, end=end, group_by=query.validated_data["group_by"],
+                                            using=using)
+        if request.accepted_renderer.format == "csv":
+            return Response({"rows": compliance}, headers={
+                "Content-Disposition": 'attachment; filename="sla-report.csv"'})
+        breaches = [
+            {"case": timer.case.number, "metric": timer.metric, "due_at": timer.due_at,
+             "queue": timer.case.queue.code if timer.case.queue else None,
+             "assignee": timer.case.assignee.username if timer.case.assignee else None}
+            for timer in reports.breach_list(start=start, end=end, using=using)
+        ]
+        return Response({"group_by": query.validated_data["group_by"], "rows": compliance,
+                         "backlog_aging": reports.backlog_aging(using=using), "breaches": breaches})

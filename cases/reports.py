@@ -1,0 +1,72 @@
+"""SLA reports: aggregates in SQL (compliance per group and metric, backlog aging, breaches)."""
+
+import datetime
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from cases.models import Case, SlaTimer
+from cases.models.workflows import ALL_CLOSED_STATES
+
+GROUPS = {
+    "queue": "case__queue__code",
+    "assignee": "case__assignee__username",
+    "kind": "case__kind",
+    "tier": "case__client__tier",
+    "priority": "case__priority",
+}
+AGE_BUCKETS = [("<1d", 0, 1), ("1-3d", 1, 3), ("3-7d", 3, 7), ("7-30d", 7, 30), (">30d", 30, None)]
+
+
+def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | None, group_by: str,
+                   using: str = "default") -> list[dict]:
+    """Per group and metric: met, breached, running, compliance % = met ÷ (met + breached)."""
+    field = GROUPS[group_by]
+    timers = SlaTimer.objects.using(using)
+    if start:
+        timers = timers.filter(case__created_at__gte=start)
+    if end:
+        timers = timers.filter(case__created_at__lt=end)
+    rows = (
+        timers.values(group=F(field), metric_name=F("metric"))
+        .annotate(
+            met_count=Count("id", filter=Q(state=SlaTimer.State.MET, breached=False)),
+            breached_count=Count("id", filter=Q(breached=True)),
+            running_count=Count("id", filter=Q(stopped_at__isnull=True, breached=False)),
+        )
+        .order_by("group", "metric_name")
+    )
+    result = []
+    for row in rows:
+        decided = row["met_count"] + row["breached_count"]
+        result.append({
+            "group": row["group"], "metric": row["metric_name"], "met": row["met_count"],
+            "breached": row["breached_count"], "running": row["running_count"],
+            "compliance": round(100.0 * row["met_count"] / decided, 1) if decided else None,
+        })
+    return result
+
+
+def backlog_aging(*, now: datetime.datetime | None = None, using: str = "default") -> list[dict]:
+    """Open cases by age bucket and kind, counted in one query."""
+    now = now or timezone.now()
+    aggregates = {}
+    for index, (_label, low, high) in enumerate(AGE_BUCKETS):
+        condition = Q(created_at__lte=now - datetime.timedelta(days=low))
+        if high is not None:
+            condition &= Q(created_at__gt=now - datetime.timedelta(days=high))
+        aggregates[f"bucket_{index}"] = Count("id", filter=condition)
+    rows = (Case.objects.using(using).exclude(state__in=ALL_CLOSED_STATES).values("kind")
+            .annotate(**aggregates).order_by("kind"))
+    return [{"kind": row["kind"], **{label: row[f"bucket_{index}"] for index, (label, _l, _h) in
+                                     enumerate(AGE_BUCKETS)}} for row in rows]
+
+
+def breach_list(*, start=None, end=None, limit: int = 200, using: str = "default"):
+    timers = SlaTimer.objects.using(using).filter(breached=True).select_related("case", "case__queue",
+                                                                                 "case__assignee")
+    if start:
+        timers = timers.filter(case__created_at__gte=start)
+    if end:
+        timers = timers.filter(case__created_at__lt=end)
+    return timers.order_by("-due_at", "-id")[:limit]

@@ -1,0 +1,82 @@
+"""SLA figures in the API and the report, on a known set of cases."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from cases.models import CaseKind
+from cases.services import case_create, case_transition, case_update, message_create
+from cases.sla_sweep import sla_sweep
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture
+def known_set(client_profile, agent, supervisor):
+    """Three normal tickets on Wed 25 Nov 2026 at 10:00 (first response due 14:00): one answered at
+    11:00 (met), one answered at 15:00 (breached), one never answered (breached by the sweep)."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        cases = [case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject=f"t{i}")
+                 for i in range(3)]
+        for case in cases:
+            case_update(case=case, user=agent, assignee=agent)
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=cases[0], author=agent, body="ok")
+    with time_machine.travel(at(2026, 11, 25, 15), tick=False):
+        message_create(case=cases[1], author=agent, body="late")
+    sla_sweep(now=at(2026, 11, 25, 16))
+    return cases
+
+
+def test_report_figures(api, supervisor, known_set):
+    with time_machine.travel(at(2026, 11, 25, 16, 30), tick=False):
+        response = api.as_user(supervisor).get("/api/v1/reports/sla/?group_by=kind")
+    assert response.status_code == 200
+    rows = {row["metric"]: row for row in response.data["rows"] if row["group"] == "ticket"}
+    assert (rows["first_response"]["met"], rows["first_response"]["breached"], rows["first_response"]["running"]) \
+        == (1, 2, 0)
+    assert rows["first_response"]["compliance"] == pytest.approx(33.3)
+    assert rows["resolution"]["running"] == 3
+    aging = {row["kind"]: row for row in response.data["backlog_aging"]}
+    assert aging["ticket"]["<1d"] == 3
+    assert {b["case"] for b in response.data["breaches"]} == {known_set[1].number, known_set[2].number}
+
+
+def test_report_as_csv_and_for_forbidden_roles(api, supervisor, agent, client_profile, known_set):
+    response = api.as_user(supervisor).get("/api/v1/reports/sla/?group_by=queue&format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "group,metric,met,breached,running,compliance"
+    assert api.as_user(agent).get("/api/v1/reports/sla/").status_code == 403
+    assert api.as_user(client_profile.user).get("/api/v1/reports/sla/").status_code == 403
+    assert api.as_user(supervisor).get("/api/v1/reports/sla/?group_by=planet").status_code == 400
+
+
+def test_case_api_shows_timers_and_filters(api, supervisor, client_profile, known_set):
+    http = api.as_user(supervisor)
+    with time_machine.travel(at(2026, 11, 25, 16, 30), tick=False):
+        detail = http.get(f"/api/v1/cases/{known_set[2].number}/").data
+        first = next(t for t in detail["sla"] if t["metric"] == "first_response")
+        assert first["breached"] is True and first["state"] == "breached"
+        assert first["remaining_seconds"] == 4 * 3600 - int(6.5 * 3600)
+        breached = {row["number"] for row in http.get("/api/v1/cases/?breached=true").data["results"]}
+        assert breached == {known_set[1].number, known_set[2].number}
+        running = {row["number"] for row in http.get("/api/v1/cases/?sla_state=running").data["results"]}
+        assert running == {case.number for case in known_set}  # resolution still runs on all three
+        due = http.get("/api/v1/cases/?due_before=2026-11-26T00:00:00%2B08:00").data["results"]
+        assert {row["number"] for row in due} == {known_set[2].number}
+    client_view = api.as_user(client_profile.user).get(f"/api/v1/cases/{known_set[0].number}/").data
+    assert "sla" not in client_view
+
+
+def test_escalations_are_events_visible_in_the_api(api, supervisor, known_set):
+    events = api.as_user(supervisor).get(f"/api/v1/cases/{known_set[2].number}/events/").data
+    levels = [e["data"]["level"] for e in events if e["kind"] == "escalation"]
+    assert levels == [50, 75, 100]
