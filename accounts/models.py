@@ -272,5 +272,28 @@ class Position(models.Model):
         return ratio.market_value(self.quantity, self.security.price)
 
 
+class SecurityPrice(models.Model):
+    """A security's price on one trading day (the latest price of that day, Asia/Shanghai);
+    volatility is estimated from this history."""
+
+    security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="price_history",
+                                 verbose_name=_("security"))
+    trade_date = models.DateField(_("trade date"))
+    price = models.DecimalField(_("price"), max_digits=18, decimal_places=4,
+                                validators=[MinValueValidator(0)])
+    as_of = models.DateTimeField(_("price as of"))
+
+    class Meta:
+        verbose_name = _("security price")
+        verbose_name_plural = _("security prices")
+        ordering = ["security", "trade_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["security", "trade_date"], name="security_price_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.security_id} {self.trade_date} {self.price}"
+
+
 __all__ = ["User", "Role", "Tier", "ClientProfile", "Queue", "RoutingRule", "CreditAccount", "Security",
            "Position"]

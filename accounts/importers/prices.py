@@ -1,0 +1,129 @@
+"""`prices_import`: the price feed (`symbol,price,as_of`) onto Security.price and the daily
+price history (SecurityPrice: one row per security and Shanghai trading date, the latest wins)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.importers import values as v
+from accounts.importers.base import (
+    BATCH_SIZE, ImportRejected, ImportResult, PriceFileSummary, refused_by_database, rejected_for, rows_by_key,
+    unknown_reference,
+)
+from accounts.importers.reading import Column, Issues, read_rows
+from accounts.models import Security, SecurityPrice
+
+MARKET_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+PRICE_COLUMNS = [
+    Column("symbol", v.text(16)),
+    Column("price", v.decimal(max_digits=18, decimal_places=4, positive=True)),
+    Column("as_of", v.timestamp),
+]
+
+
+@dataclass
+class PriceFile:
+    """{(symbol, as_of): price} and the line of each. A file may hold several times per symbol
+    (a day's ticks, or a backfill of history); the same symbol and time twice is an error."""
+
+    prices: dict = field(default_factory=dict)
+    lines: dict = field(default_factory=dict)
+
+
+def parse_prices(path: Path, filename: str, issues: Issues) -> PriceFile:
+    parsed = PriceFile()
+    for row in read_rows(path, filename, PRICE_COLUMNS, issues):
+        symbol, as_of = row.values.get("symbol"), row.values.get("as_of")
+        if symbol is None or as_of is None:
+            continue
+        key = (symbol, as_of)
+        if key in parsed.lines:
+            issues.add(filename, row.line, "symbol", _('duplicate price for "%(symbol)s" at %(as_of)s, first on '
+                                                       'line %(line)d')
+                       % {"symbol": symbol, "as_of": as_of.isoformat(), "line": parsed.lines[key]})
+            continue
+        parsed.lines[key] = row.line
+        parsed.prices[key] = row.values.get("price")
+    return parsed
+
+
+def trade_date(as_of):
+    return as_of.astimezone(MARKET_TIME_ZONE).date()
+
+
+def prices_import(path) -> ImportResult:
+    """Apply each security's latest price in the file unless the stored price is newer (skipped,
+    not an error), and keep the latest price of each day in the history. Unknown symbols and
+    bad values reject the whole file. `updated_security_ids` names the securities written."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImportRejected(_("%(path)s is not a file") % {"path": path})
+    filename = path.name
+    issues = Issues((filename,))
+    parsed = parse_prices(path, filename, issues)
+    securities = rows_by_key(Security, "symbol", {symbol for symbol, _as_of in parsed.lines}, ["price", "price_as_of"])
+    for (symbol, _as_of), line in parsed.lines.items():
+        if symbol not in securities:
+            issues.add(filename, line, "symbol", unknown_reference("symbol", symbol))
+    if issues:
+        raise rejected_for(issues)
+
+    latest = {}  # symbol → (as_of, price)
+    daily = {}  # (security id, trade date) → (as_of, price)
+    for (symbol, as_of), price in parsed.prices.items():
+        if symbol not in latest or as_of > latest[symbol][0]:
+            latest[symbol] = (as_of, price)
+        day = (securities[symbol].id, trade_date(as_of))
+        if day not in daily or as_of > daily[day][0]:
+            daily[day] = (as_of, price)
+
+    summary = PriceFileSummary(filename)
+    result = ImportResult(files=[summary])
+    updates = []
+    for symbol, (as_of, price) in latest.items():
+        stored = securities[symbol]
+        if stored.price_as_of is not None and as_of < stored.price_as_of:
+            summary.skipped += 1
+        elif stored.price_as_of == as_of and stored.price == price:
+            summary.unchanged += 1
+        else:
+            updates.append(Security(id=stored.id, price=price, price_as_of=as_of))
+    summary.updated = len(updates)
+    result.updated_security_ids = {security.id for security in updates}
+    try:
+        with transaction.atomic():
+            history_creates, history_updates = _history_changes(daily, summary)
+            Security.objects.bulk_update(updates, ["price", "price_as_of"], batch_size=BATCH_SIZE)
+            SecurityPrice.objects.bulk_update(history_updates, ["price", "as_of"], batch_size=BATCH_SIZE)
+            SecurityPrice.objects.bulk_create(history_creates, batch_size=BATCH_SIZE)
+    except IntegrityError as error:
+        raise refused_by_database(error) from error
+    return result
+
+
+def _history_changes(daily: dict, summary: PriceFileSummary) -> tuple[list, list]:
+    """The history rows to create and update: a day's price is replaced only by a later (or the
+    same time's corrected) price. One query, bounded by the file's range of dates."""
+    if not daily:
+        return [], []
+    dates = [day for _security, day in daily]
+    stored = {
+        (security_id, day): (pk, as_of, price)
+        for pk, security_id, day, as_of, price in SecurityPrice.objects.order_by()
+        .filter(trade_date__gte=min(dates), trade_date__lte=max(dates))
+        .values_list("id", "security_id", "trade_date", "as_of", "price")
+        .iterator(chunk_size=5000)
+        if (security_id, day) in daily
+    }
+    creates, updates = [], []
+    for (security_id, day), (as_of, price) in daily.items():
+        old = stored.get((security_id, day))
+        if old is None:
+            creates.append(SecurityPrice(security_id=security_id, trade_date=day, price=price, as_of=as_of))
+        elif as_of > old[1] or (as_of == old[1] and price != old[2]):
+            updates.append(SecurityPrice(id=old[0], price=price, as_of=as_of))
+    summary.history_created, summary.history_updated = len(creates), len(updates)
+    return creates, updates

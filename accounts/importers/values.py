@@ -1,0 +1,118 @@
+"""Parsers for one CSV value: each takes the stripped text and returns the value or raises
+ValueError with the reason a person can act on. Money stays Decimal throughout."""
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
+
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_INTEGER = re.compile(r"[+-]?\d+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BIGINT_MAX = 2**63 - 1
+_email = EmailValidator()
+
+
+def text(max_length: int) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if len(raw) > max_length:
+            raise ValueError(_("longer than %(max)d characters") % {"max": max_length})
+        if _CONTROL.search(raw):
+            raise ValueError(_("contains a control character (a line break, NUL …): the file may be garbled"))
+        return raw
+
+    return parse
+
+
+def email(raw: str) -> str:
+    if len(raw) > 254:
+        raise ValueError(_("longer than %(max)d characters") % {"max": 254})
+    try:
+        _email(raw)
+    except ValidationError:
+        raise ValueError(_('"%(value)s" is not a valid e-mail address') % {"value": raw}) from None
+    return raw
+
+
+def decimal(*, max_digits: int, decimal_places: int, minimum: Decimal | None = None,
+            positive: bool = False, maximum: Decimal | None = None) -> Callable[[str], Decimal]:
+    """A plain decimal number (no exponent, no thousands separators) that fits the model field;
+    `minimum` is inclusive, `positive` means greater than zero."""
+    quantum = Decimal(1).scaleb(-decimal_places)
+
+    def parse(raw: str) -> Decimal:
+        if not _DECIMAL.fullmatch(raw):
+            raise ValueError(_('"%(value)s" is not a number') % {"value": raw})
+        value = Decimal(raw)
+        if value and value.adjusted() >= max_digits - decimal_places:
+            raise ValueError(_('"%(value)s" is too large') % {"value": raw})
+        quantized = value.quantize(quantum)
+        if quantized != value:
+            raise ValueError(_('"%(value)s" has more than %(places)d decimal places')
+                             % {"value": raw, "places": decimal_places})
+        value = quantized
+        if positive and value <= 0:
+            raise ValueError(_('"%(value)s" must be greater than zero') % {"value": raw})
+        if minimum is not None and value < minimum:
+            if minimum == 0:
+                raise ValueError(_('"%(value)s" must not be negative') % {"value": raw})
+            raise ValueError(_('"%(value)s" must be at least %(minimum)s') % {"value": raw, "minimum": minimum})
+        if maximum is not None and value > maximum:
+            raise ValueError(_('"%(value)s" must be at most %(maximum)s') % {"value": raw, "maximum": maximum})
+        return value
+
+    return parse
+
+
+def quantity(raw: str) -> int:
+    """A whole number of shares, not negative."""
+    if not _INTEGER.fullmatch(raw):
+        raise ValueError(_('"%(value)s" is not a whole number') % {"value": raw})
+    value = int(raw)
+    if value < 0:
+        raise ValueError(_('"%(value)s" must not be negative') % {"value": raw})
+    if value > _BIGINT_MAX:
+        raise ValueError(_('"%(value)s" is too large') % {"value": raw})
+    return value
+
+
+def date(raw: str) -> datetime.date:
+    try:
+        if not _DATE.fullmatch(raw):
+            raise ValueError
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(_('"%(value)s" is not a date in the form YYYY-MM-DD') % {"value": raw}) from None
+
+
+def timestamp(raw: str) -> datetime.datetime:
+    """An ISO 8601 date and time with its UTC offset (2024-05-06T15:00:00+08:00); a naive one is
+    refused rather than guessed."""
+    try:
+        if not _DATE.match(raw) or len(raw) <= 10:
+            raise ValueError
+        value = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(_('"%(value)s" is not an ISO 8601 date and time (e.g. 2024-05-06T15:00:00+08:00)')
+                         % {"value": raw}) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(_('"%(value)s" has no UTC offset (e.g. 2024-05-06T15:00:00+08:00)') % {"value": raw})
+    return value
+
+
+def choice(values: Iterable[str], *, normalize: Callable[[str], str] = str.lower) -> Callable[[str], str]:
+    allowed = tuple(values)
+
+    def parse(raw: str) -> str:
+        value = normalize(raw)
+        if value not in allowed:
+            raise ValueError(_('"%(value)s" is not one of: %(allowed)s')
+                             % {"value": raw, "allowed": ", ".join(allowed)})
+        return value
+
+    return parse

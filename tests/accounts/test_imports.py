@@ -1,0 +1,517 @@
+"""Imports from the core system: `import_accounts DIR` and `import_prices FILE` (accounts/importers)."""
+
+import datetime
+import io
+import os
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import translation
+
+from accounts.importers import prices_import
+from accounts.models import ClientProfile, CreditAccount, Position, Security, SecurityPrice
+from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+PROJECT = Path(__file__).resolve().parents[2]
+ISSUE_LINE = re.compile(r"^[\w.]+:\d+: [\w,-]+: .+$")
+
+CLIENTS = """\
+client_no,name,id_number,phone,email,tier,risk_rating,advisor,language
+C100,张三,110101198001010011,13800000001,zs@example.com,vip,C4,advisor1,zh-hans
+C200,Li Si,110101198001010022,13800000002,,standard,,,en
+"""
+SECURITIES = """\
+symbol,name,exchange,haircut,price
+600000,浦发银行,SSE,0.65,10.50
+000001,平安银行,SZSE,0.6,12.3
+"""
+CREDIT_ACCOUNTS = """\
+account_no,client_no,contract_no,credit_limit,cash,financing_debt,interest_fees,annual_rate,contract_start,contract_maturity,warning_line,close_out_line
+A100,C100,HT100,1000000,5000.00,200000,100.50,0.0835,2024-01-02,2024-07-02,1.45,
+A200,C200,HT200,500000,0,0,0,0.0835,2024-01-02,2024-07-02,,
+"""
+POSITIONS = """\
+account_no,symbol,quantity,kind
+A100,600000,10000,long
+A100,000001,500,short
+A200,600000,100,long
+"""
+GOOD = {"clients.csv": CLIENTS, "securities.csv": SECURITIES, "credit_accounts.csv": CREDIT_ACCOUNTS,
+        "positions.csv": POSITIONS}
+
+
+def write(directory: Path, files: dict[str, str], encoding: str = "utf-8") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_bytes(text.encode(encoding))
+    return directory
+
+
+def run(command: str, path) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with translation.override("en"):
+        call_command(command, str(path), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def rejected(command: str, path) -> list[str]:
+    """Run an import that must fail: exit status 1, every problem on stderr as file:line: column: reason."""
+    err = io.StringIO()
+    with translation.override("en"), pytest.raises(CommandError) as failure:
+        call_command(command, str(path), stdout=io.StringIO(), stderr=err)
+    assert failure.value.returncode == 1
+    assert "nothing was written" in str(failure.value)
+    return err.getvalue().splitlines()
+
+
+def nothing_written():
+    return not (ClientProfile.objects.exists() or Security.objects.exists() or CreditAccount.objects.exists()
+                or Position.objects.exists())
+
+
+# --- good files ---------------------------------------------------------------------------------
+
+def test_good_files_create_clients_securities_accounts_and_positions(tmp_path, advisor):
+    out, err = run("import_accounts", write(tmp_path, GOOD))
+
+    assert out.splitlines() == [
+        "clients.csv: 2 created, 0 updated, 0 unchanged, 0 deleted",
+        "securities.csv: 2 created, 0 updated, 0 unchanged, 0 deleted",
+        "credit_accounts.csv: 2 created, 0 updated, 0 unchanged, 0 deleted",
+        "positions.csv: 3 created, 0 updated, 0 unchanged, 0 deleted",
+    ]
+    assert err == ""
+    zhang = ClientProfile.objects.get(client_no="C100")
+    assert (zhang.name, zhang.tier, zhang.advisor, zhang.language) == ("张三", "vip", advisor, "zh-hans")
+    li = ClientProfile.objects.get(client_no="C200")
+    assert (li.email, li.advisor, li.language, li.risk_rating) == ("", None, "en", "")
+    account = CreditAccount.objects.get(account_no="A100")
+    assert account.client == zhang
+    assert account.interest_fees == D("100.50") and isinstance(account.interest_fees, Decimal)
+    assert account.annual_rate == D("0.08350")
+    assert account.contract_maturity == datetime.date(2024, 7, 2)
+    assert account.warning_line == D("1.4500")
+    assert account.close_out_line is None  # empty: the firm's default applies
+    assert account.line("close_out") == D("1.30")
+    security = Security.objects.get(symbol="000001")
+    assert (security.exchange, security.haircut, security.price) == ("SZSE", D("0.6000"), D("12.3000"))
+    short = Position.objects.get(account=account, security=security)
+    assert (short.kind, short.quantity) == ("short", 500)
+
+
+def test_importing_the_same_files_again_changes_nothing(tmp_path, advisor):
+    directory = write(tmp_path, GOOD)
+    run("import_accounts", directory)
+    stamps = {c.client_no: c.updated_at for c in ClientProfile.objects.all()}
+    account_stamps = {a.account_no: a.updated_at for a in CreditAccount.objects.all()}
+    positions = set(Position.objects.values_list("id", "quantity"))
+
+    out, _err = run("import_accounts", directory)
+
+    for line in out.splitlines():
+        assert " 0 created, 0 updated," in line and line.endswith(" 0 deleted")
+    assert "clients.csv: 0 created, 0 updated, 2 unchanged, 0 deleted" in out
+    assert "positions.csv: 0 created, 0 updated, 3 unchanged, 0 deleted" in out
+    assert {c.client_no: c.updated_at for c in ClientProfile.objects.all()} == stamps
+    assert {a.account_no: a.updated_at for a in CreditAccount.objects.all()} == account_stamps
+    assert set(Position.objects.values_list("id", "quantity")) == positions
+
+
+def test_a_changed_row_is_updated_and_only_it(tmp_path, advisor):
+    run("import_accounts", write(tmp_path / "first", GOOD))
+    before = {c.client_no: c.updated_at for c in ClientProfile.objects.all()}
+
+    changed = CLIENTS.replace("13800000002", "13900000002")
+    out, _err = run("import_accounts", write(tmp_path / "second", {"clients.csv": changed}))
+
+    assert out.strip() == "clients.csv: 0 created, 1 updated, 1 unchanged, 0 deleted"
+    assert ClientProfile.objects.get(client_no="C200").phone == "13900000002"
+    assert ClientProfile.objects.get(client_no="C200").updated_at > before["C200"]
+    assert ClientProfile.objects.get(client_no="C100").updated_at == before["C100"]
+
+
+def test_references_may_point_at_rows_already_in_the_database(tmp_path):
+    client = ClientProfileFactory(client_no="C900")
+    SecurityFactory(symbol="600519")
+    files = {
+        "credit_accounts.csv": CREDIT_ACCOUNTS.splitlines()[0] + "\nA900,C900,HT900,1000,0,0,0,0.08,2024-01-02,"
+                                                                  "2024-07-02,,\n",
+        "positions.csv": "account_no,symbol,quantity,kind\nA900,600519,300,long\n",
+    }
+    out, _err = run("import_accounts", write(tmp_path, files))
+
+    assert "credit_accounts.csv: 1 created" in out and "positions.csv: 1 created" in out
+    assert CreditAccount.objects.get(account_no="A900").client == client
+    assert Position.objects.get(account__account_no="A900").security.symbol == "600519"
+
+
+def test_columns_in_any_order_and_unknown_columns_are_ignored(tmp_path):
+    files = {"securities.csv": "price,branch,symbol,haircut,exchange,name\n9.99,上海分公司,600036,0.7,sse,招商银行\n"}
+    out, _err = run("import_accounts", write(tmp_path, files))
+
+    assert "securities.csv: 1 created" in out
+    security = Security.objects.get(symbol="600036")
+    assert (security.name, security.exchange, security.price, security.haircut) == ("招商银行", "SSE", D("9.99"),
+                                                                                   D("0.70"))
+
+
+def test_optional_line_columns_left_out_keep_the_accounts_own_lines(tmp_path, client_profile):
+    account = CreditAccountFactory(account_no="A300", client=client_profile, warning_line=D("1.50"))
+    header = "account_no,client_no,contract_no,credit_limit,cash,financing_debt,interest_fees,annual_rate," \
+             "contract_start,contract_maturity,attention_line\n"
+    row = f"A300,{client_profile.client_no},HT300,1000,0,0,0,0.08,2024-01-02,2024-07-02,1.6\n"
+    run("import_accounts", write(tmp_path, {"credit_accounts.csv": header + row}))
+
+    account.refresh_from_db()
+    assert account.warning_line == D("1.5000")
+    assert account.attention_line == D("1.6000")
+
+
+def test_a_changed_reference_price_clears_its_time_so_the_next_feed_applies(tmp_path):
+    security = SecurityFactory(symbol="600000", price=D("10.50"))
+    SecurityFactory(symbol="000001", price=D("11.00"))
+    run("import_accounts", write(tmp_path, {"securities.csv": SECURITIES}))
+
+    security.refresh_from_db()
+    assert security.price_as_of is not None  # same price: untouched
+    changed = Security.objects.get(symbol="000001")
+    assert (changed.price, changed.price_as_of) == (D("12.3000"), None)
+
+
+# --- encodings ----------------------------------------------------------------------------------
+
+def test_gb18030_files_are_read_as_gb18030(tmp_path, advisor):
+    out, _err = run("import_accounts", write(tmp_path, GOOD, encoding="gb18030"))
+
+    assert "clients.csv: 2 created" in out
+    assert ClientProfile.objects.get(client_no="C100").name == "张三"
+    assert Security.objects.get(symbol="600000").name == "浦发银行"
+
+
+def test_utf8_with_byte_order_mark_is_read(tmp_path, advisor):
+    out, _err = run("import_accounts", write(tmp_path, GOOD, encoding="utf-8-sig"))
+
+    assert "clients.csv: 2 created" in out
+    assert ClientProfile.objects.get(client_no="C100").name == "张三"  # first column not spoiled by the BOM
+
+
+def test_a_file_neither_utf8_nor_gb18030_is_rejected(tmp_path):
+    write(tmp_path, {"securities.csv": SECURITIES}, encoding="utf-16")
+
+    lines = rejected("import_accounts", tmp_path)
+
+    assert len(lines) == 1
+    assert lines[0].startswith("securities.csv:1: -: the file is neither UTF-8 nor GB18030")
+    assert nothing_written()
+
+
+# --- bad rows -----------------------------------------------------------------------------------
+
+def with_line(text: str, number: int, replacement: str) -> str:
+    lines = text.splitlines()
+    lines[number - 1] = replacement
+    return "\n".join(lines) + "\n"
+
+
+BAD = {
+    "unknown client": (
+        "credit_accounts.csv", with_line(CREDIT_ACCOUNTS, 3, CREDIT_ACCOUNTS.splitlines()[2].replace("C200", "C999")),
+        'credit_accounts.csv:3: client_no: unknown client_no "C999"'),
+    "unknown advisor": (
+        "clients.csv", CLIENTS.replace("advisor1", "nobody"), 'clients.csv:2: advisor: unknown advisor "nobody"'),
+    "negative quantity": (
+        "positions.csv", with_line(POSITIONS, 4, "A200,600000,-100,long"),
+        'positions.csv:4: quantity: "-100" must not be negative'),
+    "malformed quantity": (
+        "positions.csv", with_line(POSITIONS, 2, "A100,600000,10k,long"),
+        'positions.csv:2: quantity: "10k" is not a whole number'),
+    "malformed number": (
+        "credit_accounts.csv", CREDIT_ACCOUNTS.replace("5000.00", '"5,000.00"'),
+        'credit_accounts.csv:2: cash: "5,000.00" is not a number'),
+    "too many decimals": (
+        "credit_accounts.csv", CREDIT_ACCOUNTS.replace("5000.00", "5000.001"),
+        'credit_accounts.csv:2: cash: "5000.001" has more than 2 decimal places'),
+    "malformed date": (
+        "credit_accounts.csv", CREDIT_ACCOUNTS.replace("2024-01-02,2024-07-02,1.45", "2024-01-02,2024/07/02,1.45"),
+        'credit_accounts.csv:2: contract_maturity: "2024/07/02" is not a date in the form YYYY-MM-DD'),
+    "impossible date": (
+        "credit_accounts.csv", CREDIT_ACCOUNTS.replace("2024-01-02,2024-07-02,1.45", "2024-02-30,2024-07-02,1.45"),
+        'credit_accounts.csv:2: contract_start: "2024-02-30" is not a date in the form YYYY-MM-DD'),
+    "duplicate key": (
+        "clients.csv", CLIENTS + CLIENTS.splitlines()[1] + "\n",
+        'clients.csv:4: client_no: duplicate value "C100", first on line 2'),
+    "duplicate position": (
+        "positions.csv", POSITIONS + "A100,600000,1,long\n",
+        'positions.csv:5: account_no,symbol,kind: duplicate position "A100 600000 long", first on line 2'),
+    "unknown symbol": (
+        "positions.csv", POSITIONS.replace("A200,600000", "A200,688999"),
+        'positions.csv:4: symbol: unknown symbol "688999"'),
+    "unknown account": (
+        "positions.csv", POSITIONS.replace("A200,", "A999,"),
+        'positions.csv:4: account_no: unknown account_no "A999"'),
+    "bad kind": (
+        "positions.csv", POSITIONS.replace("500,short", "500,borrowed"),
+        'positions.csv:3: kind: "borrowed" is not one of: long, short'),
+    "bad tier": (
+        "clients.csv", CLIENTS.replace(",vip,", ",gold,"),
+        'clients.csv:2: tier: "gold" is not one of: standard, vip, hnw'),
+    "bad exchange": (
+        "securities.csv", SECURITIES.replace("SZSE", "HKEX"),
+        'securities.csv:3: exchange: "HKEX" is not one of: SSE, SZSE, BSE'),
+    "missing column": (
+        "clients.csv", CLIENTS.replace(",phone,", ",telephone,"),
+        "clients.csv:1: phone: a required column is missing from the header"),
+    "empty required value": (
+        "clients.csv", CLIENTS.replace(",Li Si,", ",,"), "clients.csv:3: name: a value is required"),
+    "bad e-mail": (
+        "clients.csv", CLIENTS.replace("zs@example.com", "zs-at-example"),
+        'clients.csv:2: email: "zs-at-example" is not a valid e-mail address'),
+    "truncated row": (
+        "positions.csv", with_line(POSITIONS, 3, "A100,000001,500"),
+        "positions.csv:3: -: expected 4 fields as in the header, found 3"),
+    "garbled text": (
+        "positions.csv", POSITIONS.replace("A100,000001", "A100,00\x000001"),
+        "positions.csv:3: symbol: contains a control character (a line break, NUL …): the file may be garbled"),
+    "empty file": ("clients.csv", "", "clients.csv:1: -: the file is empty: there is no header row"),
+    "maturity before start": (
+        "credit_accounts.csv", CREDIT_ACCOUNTS.replace("2024-01-02,2024-07-02,,", "2024-07-02,2024-01-02,,"),
+        "credit_accounts.csv:3: contract_maturity: the contract matures before it starts (2024-07-02)"),
+}
+
+
+@pytest.mark.parametrize("case", BAD.values(), ids=BAD.keys())
+def test_a_bad_value_rejects_the_whole_import_and_says_where(tmp_path, advisor, case):
+    filename, text, expected = case
+
+    lines = rejected("import_accounts", write(tmp_path, {**GOOD, filename: text}))
+
+    assert expected in lines
+    assert all(ISSUE_LINE.match(line) for line in lines), lines
+    assert nothing_written()
+
+
+def test_every_problem_is_listed_in_file_order_then_line_order(tmp_path, advisor):
+    files = {
+        **GOOD,
+        "clients.csv": CLIENTS.replace(",vip,", ",gold,").replace("13800000002,,", "13800000002,bad-mail,"),
+        "positions.csv": POSITIONS.replace("10000", "-1").replace("A200,", "A999,"),
+    }
+    lines = rejected("import_accounts", write(tmp_path, files))
+
+    assert lines == [
+        'clients.csv:2: tier: "gold" is not one of: standard, vip, hnw',
+        'clients.csv:3: email: "bad-mail" is not a valid e-mail address',
+        'positions.csv:2: quantity: "-1" must not be negative',
+        'positions.csv:4: account_no: unknown account_no "A999"',
+    ]
+
+
+def test_one_bad_position_writes_nothing_from_the_other_files(tmp_path, advisor):
+    files = {**GOOD, "positions.csv": POSITIONS.replace("A200,600000,100,long", "A200,600000,-100,long")}
+
+    rejected("import_accounts", write(tmp_path, files))
+
+    assert nothing_written()
+
+
+def test_line_numbers_are_physical_lines_of_the_file(tmp_path, advisor):
+    header, zhang, li = CLIENTS.splitlines()
+    text = (f'{header},note\n{zhang},"two\nlines"\n\n{li},\n'
+            + li.replace("C200", "C300").replace("standard", "gold") + ",\n")
+
+    lines = rejected("import_accounts", write(tmp_path, {**GOOD, "clients.csv": text}))
+
+    assert lines == ['clients.csv:6: tier: "gold" is not one of: standard, vip, hnw']
+
+
+def test_a_huge_error_list_is_cut_at_1000_lines_and_says_how_many_more(tmp_path):
+    rows = "".join(f"A{n},600000,{n},long\n" for n in range(1005))
+    SecurityFactory(symbol="600000")
+
+    lines = rejected("import_accounts", write(tmp_path, {"positions.csv": "account_no,symbol,quantity,kind\n" + rows}))
+
+    assert len(lines) == 1001
+    assert lines[0] == 'positions.csv:2: account_no: unknown account_no "A0"'
+    assert lines[-1] == "… and 5 more errors"
+
+
+def test_a_directory_without_import_files_is_refused(tmp_path):
+    err = io.StringIO()
+    with translation.override("en"), pytest.raises(CommandError) as failure:
+        call_command("import_accounts", str(tmp_path), stderr=err)
+    assert failure.value.returncode == 1
+    assert "none of the import files" in str(failure.value)
+
+
+# --- positions replace the named accounts' positions --------------------------------------------
+
+def test_positions_file_is_the_whole_set_for_the_accounts_it_names(tmp_path):
+    named = CreditAccountFactory(account_no="A500")
+    untouched = CreditAccountFactory(account_no="A600")
+    kept = PositionFactory(account=named, security=SecurityFactory(symbol="600000"), quantity=100)
+    gone = PositionFactory(account=named, security=SecurityFactory(symbol="600036"), quantity=200)
+    other = PositionFactory(account=untouched, security=SecurityFactory(symbol="600036"), quantity=300)
+    SecurityFactory(symbol="000001")
+    files = {"positions.csv": "account_no,symbol,quantity,kind\nA500,600000,150,long\nA500,000001,50,short\n"}
+
+    out, _err = run("import_accounts", write(tmp_path, files))
+
+    assert out.strip() == "positions.csv: 1 created, 1 updated, 0 unchanged, 1 deleted"
+    assert set(named.positions.values_list("security__symbol", "kind", "quantity")) == {
+        ("600000", "long", 150), ("000001", "short", 50)}
+    assert named.positions.get(security__symbol="600000").pk == kept.pk
+    assert not Position.objects.filter(pk=gone.pk).exists()
+    assert Position.objects.get(pk=other.pk).quantity == 300
+
+
+# --- prices -------------------------------------------------------------------------------------
+
+def prices_file(tmp_path: Path, text: str, name: str = "prices.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("symbol,price,as_of\n" + text, encoding="utf-8")
+    return path
+
+
+def test_prices_are_applied_and_kept_as_daily_history(tmp_path):
+    security = SecurityFactory(symbol="600000", price=D("10.00"),
+                               price_as_of=datetime.datetime(2024, 5, 6, 1, 0, tzinfo=datetime.UTC))
+    path = prices_file(tmp_path, "600000,10.8800,2024-05-06T15:00:00+08:00\n")
+
+    out, _err = run("import_prices", path)
+
+    assert out.startswith("prices.csv: 1 updated, 0 unchanged, 0 skipped")
+    security.refresh_from_db()
+    assert security.price == D("10.8800")
+    assert security.price_as_of == datetime.datetime(2024, 5, 6, 7, 0, tzinfo=datetime.UTC)
+    history = SecurityPrice.objects.get(security=security)
+    assert (history.trade_date, history.price) == (datetime.date(2024, 5, 6), D("10.8800"))
+
+
+def test_prices_import_returns_the_securities_it_updated(tmp_path):
+    moved = SecurityFactory(symbol="600000", price_as_of=None)
+    SecurityFactory(symbol="600036", price=D("9.00"), price_as_of=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC))
+    path = prices_file(tmp_path, "600000,11,2024-05-06T15:00:00+08:00\n600036,9.5,2024-05-06T15:00:00+08:00\n")
+
+    result = prices_import(path)
+
+    assert result.updated_security_ids == {moved.pk}
+    assert (result.files[0].updated, result.files[0].skipped) == (1, 1)
+
+
+def test_a_price_older_than_the_stored_one_is_skipped_not_an_error(tmp_path):
+    stored_at = datetime.datetime(2024, 5, 6, 7, 0, tzinfo=datetime.UTC)
+    security = SecurityFactory(symbol="600000", price=D("10.00"), price_as_of=stored_at)
+
+    out, err = run("import_prices", prices_file(tmp_path, "600000,9.00,2024-05-06T14:00:00+08:00\n"))
+
+    assert "0 updated, 0 unchanged, 1 skipped" in out and err == ""
+    security.refresh_from_db()
+    assert (security.price, security.price_as_of) == (D("10.00"), stored_at)
+
+
+def test_a_naive_timestamp_is_rejected(tmp_path):
+    security = SecurityFactory(symbol="600000", price=D("10.00"))
+    SecurityFactory(symbol="600036", price=D("20.00"))
+    path = prices_file(tmp_path, "600036,21,2024-05-06T15:00:00+08:00\n600000,11,2024-05-06T15:00:00\n")
+
+    lines = rejected("import_prices", path)
+
+    assert lines == ['prices.csv:3: as_of: "2024-05-06T15:00:00" has no UTC offset (e.g. 2024-05-06T15:00:00+08:00)']
+    security.refresh_from_db()
+    assert security.price == D("10.00")
+    assert Security.objects.get(symbol="600036").price == D("20.00")  # the good row was not applied either
+    assert not SecurityPrice.objects.exists()
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("688999,11,2024-05-06T15:00:00+08:00", 'prices.csv:3: symbol: unknown symbol "688999"'),
+    ("600036,0,2024-05-06T15:00:00+08:00", 'prices.csv:3: price: "0" must be greater than zero'),
+    ("600036,-1.5,2024-05-06T15:00:00+08:00", 'prices.csv:3: price: "-1.5" must be greater than zero'),
+    ("600036,abc,2024-05-06T15:00:00+08:00", 'prices.csv:3: price: "abc" is not a number'),
+    ("600000,12,2024-05-06T15:00:00+08:00",
+     'prices.csv:3: symbol: duplicate price for "600000" at 2024-05-06T15:00:00+08:00, first on line 2'),
+])
+def test_a_bad_price_row_rejects_the_whole_file(tmp_path, row, expected):
+    SecurityFactory(symbol="600000", price=D("10.00"))
+    SecurityFactory(symbol="600036", price=D("20.00"))
+
+    lines = rejected("import_prices", prices_file(tmp_path, f"600000,11,2024-05-06T15:00:00+08:00\n{row}\n"))
+
+    assert lines == [expected]
+    assert Security.objects.get(symbol="600000").price == D("10.00")
+    assert not SecurityPrice.objects.exists()
+
+
+def test_history_keeps_one_price_per_shanghai_day_the_latest_wins(tmp_path):
+    security = SecurityFactory(symbol="600000", price_as_of=None)
+    prices_import(prices_file(tmp_path, "600000,10.10,2024-05-06T10:00:00+08:00\n"
+                                        "600000,10.20,2024-05-07T10:00:00+08:00\n", "morning.csv"))
+    # 15:00 in Shanghai is 07:00 UTC; 20:00 UTC on the 7th is already the 8th in Shanghai.
+    prices_import(prices_file(tmp_path, "600000,10.30,2024-05-07T07:00:00Z\n"
+                                        "600000,10.25,2024-05-07T09:00:00+08:00\n"
+                                        "600000,10.40,2024-05-07T20:00:00Z\n", "afternoon.csv"))
+
+    history = list(SecurityPrice.objects.filter(security=security).values_list("trade_date", "price"))
+    assert history == [(datetime.date(2024, 5, 6), D("10.1000")), (datetime.date(2024, 5, 7), D("10.3000")),
+                       (datetime.date(2024, 5, 8), D("10.4000"))]
+    security.refresh_from_db()
+    assert security.price == D("10.4000")
+
+
+def test_importing_the_same_prices_again_changes_nothing(tmp_path):
+    SecurityFactory(symbol="600000", price_as_of=None)
+    path = prices_file(tmp_path, "600000,10.10,2024-05-06T15:00:00+08:00\n")
+    prices_import(path)
+
+    out, _err = run("import_prices", path)
+
+    assert out.strip() == ("prices.csv: 0 updated, 1 unchanged, 0 skipped (older than the stored price); "
+                           "daily history: 0 created, 0 updated")
+    assert prices_import(path).updated_security_ids == set()
+
+
+def test_a_gb18030_price_file_is_read(tmp_path):
+    SecurityFactory(symbol="600000", price_as_of=None)
+    path = tmp_path / "行情.csv"
+    path.write_bytes("symbol,price,as_of,名称\n600000,10.10,2024-05-06T15:00:00+08:00,浦发银行\n".encode("gb18030"))
+
+    out, _err = run("import_prices", path)
+
+    assert out.startswith("行情.csv: 1 updated")
+
+
+# --- from the command line ----------------------------------------------------------------------
+
+def manage(*args: str, database: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "servicedesk.settings.test",
+           "DATABASE_URL": f"sqlite:///{database}"}
+    return subprocess.run([sys.executable, "manage.py", *args], check=False, cwd=PROJECT, env=env, capture_output=True,
+                          text=True, timeout=240)
+
+
+def test_the_command_line_exits_0_on_success_and_1_with_the_problems_on_stderr(tmp_path):
+    """A separate process (its own SQLite database: it cannot see the test database)."""
+    database = tmp_path / "cli.sqlite3"
+    assert manage("migrate", "--noinput", database=database).returncode == 0
+    good = write(tmp_path / "good", {"securities.csv": SECURITIES})
+    bad = write(tmp_path / "bad", {"securities.csv": SECURITIES.replace("0.65", "-0.65"),
+                                   "positions.csv": POSITIONS})
+
+    success = manage("import_accounts", str(good), database=database)
+    failure = manage("import_accounts", str(bad), database=database)
+
+    assert success.returncode == 0, success.stderr
+    assert success.stdout.startswith("securities.csv")  # the summary itself is translated
+    assert failure.returncode == 1
+    problems = [line for line in failure.stderr.splitlines() if ISSUE_LINE.match(line)]
+    assert problems[0].startswith("securities.csv:2: haircut: ")
+    assert [line.split(": ")[0] for line in problems] == [
+        "securities.csv:2", "positions.csv:2", "positions.csv:3", "positions.csv:4"]  # accounts A100, A200 unknown
