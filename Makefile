@@ -30,7 +30,7 @@ demo: install
 test: install
 	$(MANAGE) makemigrations --check --dry-run --settings=servicedesk.settings.test
 	$(MANAGE) check --settings=servicedesk.settings.test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 ## bench: the benchmarks (PostgreSQL: set DATABASE_URL), results as a table
 bench: install

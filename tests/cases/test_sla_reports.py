@@ -79,4 +79,4 @@ def test_case_api_shows_timers_and_filters(api, supervisor, client_profile, know
 def test_escalations_are_events_visible_in_the_api(api, supervisor, known_set):
     events = api.as_user(supervisor).get(f"/api/v1/cases/{known_set[2].number}/events/").data
     levels = [e["data"]["level"] for e in events if e["kind"] == "escalation"]
-    assert levels == [50, 75, 100]
+    assert sorted(levels) == [50, 75, 100]  # one sweep fired all three at the same moment
