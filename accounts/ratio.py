@@ -11,7 +11,7 @@ The same arithmetic runs in Python (one account) and in SQL (many accounts in on
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, DecimalField, ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
 
 LINE_NAMES = ("attention", "warning", "close_out", "restore_to", "withdrawal", "immediate")
@@ -61,6 +61,20 @@ def top_up(assets: Decimal, liabilities: Decimal, target: Decimal) -> TopUp:
     return TopUp(target=target, cash=cash, sell=sell)
 
 
+class DecimalDivide(Func):
+    """a / b as a decimal division everywhere: SQLite keeps whole-number NUMERIC values as
+    integers and would divide them as integers (150000 / 120000 = 1)."""
+
+    arity = 2
+    template = "(%(expressions)s)"
+    arg_joiner = " / "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        numerator, numerator_params = compiler.compile(self.source_expressions[0])
+        denominator, denominator_params = compiler.compile(self.source_expressions[1])
+        return f"(CAST({numerator} AS REAL) / {denominator})", [*numerator_params, *denominator_params]
+
+
 def _position_sum(kind: str):
     from accounts.models import Position
 
@@ -96,7 +110,7 @@ def with_ratio(queryset):
         maintenance_ratio_sql=Case(
             When(Q(total_liabilities_sql__gt=0),
                  then=Round(
-                     ExpressionWrapper(F("total_assets_sql") / F("total_liabilities_sql"), output_field=_RATIO),
+                     DecimalDivide(F("total_assets_sql"), F("total_liabilities_sql"), output_field=_RATIO),
                      RATIO_PLACES,
                  )),
             default=None,

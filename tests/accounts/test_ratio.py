@@ -107,3 +107,8 @@ def test_sql_and_python_agree_for_many_accounts():
         assert account.total_assets_sql == account.total_assets
         assert account.total_liabilities_sql == account.total_liabilities
         assert account.maintenance_ratio_sql == account.maintenance_ratio
+
+
+def test_sql_ratio_with_whole_number_amounts_is_not_integer_division():
+    account = CreditAccountFactory(cash=D("150000"), financing_debt=D("120000"))
+    assert with_ratio(CreditAccount.objects.filter(pk=account.pk)).get().maintenance_ratio_sql == D("1.2500")
