@@ -1,0 +1,70 @@
+"""Generate benchmark data fast: staff, clients, securities, credit accounts, positions and cases.
+
+    generate(clients=80_000, accounts=100_000, positions_per_account=10, cases=1_000_000)
+
+Rows go in with COPY on PostgreSQL (batched INSERTs elsewhere), with ids handed out here so rows
+can refer to each other without reading anything back. It adds to what the database holds (the
+queues, routing rules and role groups from the migrations, any earlier rows) in one transaction.
+A later benchmark that needs more (SLA timers, events) adds a step to STEPS and a count.
+"""
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import ClientProfile, CreditAccount, Position, Security, User
+from bench.data import cases as case_data
+from bench.data import holdings, people
+from bench.data.world import World
+from bench.writers import reset_sequences
+from cases.models import Case
+
+
+@dataclass
+class Generated:
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+
+def generate(*, clients: int, accounts: int, positions_per_account: int, cases: int, securities: int = 5000,
+             seed: int = 2026, now: datetime | None = None,
+             log: Callable[[str], None] | None = None) -> Generated:
+    """Add `clients` clients (with logins), their `accounts` credit accounts holding
+    `positions_per_account` positions each among `securities` securities, `cases` cases, and the
+    staff to work them. Deterministic for a given seed and `now`."""
+    world = World(rng=random.Random(seed), now=now or timezone.now())
+    generated = Generated()
+
+    def step(name: str, make: Callable[[], int | tuple[int, ...]], *names: str) -> None:
+        started = time.perf_counter()
+        made = make()
+        generated.seconds[name] = time.perf_counter() - started
+        for key, count in zip(names or (name,), made if isinstance(made, tuple) else (made,)):
+            generated.counts[key] = count
+        if log:
+            log(f"  {name}: {', '.join(f'{generated.counts[k]:,} {k}' for k in names or (name,))} "
+                f"in {generated.seconds[name]:.1f}s")
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Nothing is lost by a crash here: the whole generation is one transaction anyway.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        staff = people.staff_counts(clients=clients, cases=cases)
+        step("staff", lambda: people.staff(world, counts=staff))
+        step("clients", lambda: people.clients(world, clients))
+        step("securities", lambda: holdings.securities(world, securities))
+        step("accounts", lambda: holdings.accounts_and_positions(
+            world, accounts, positions_per_account=positions_per_account), "accounts", "positions")
+        step("cases", lambda: case_data.cases(world, cases))
+        reset_sequences([User, ClientProfile, Security, CreditAccount, Position, Case])
+    return generated
