@@ -48,6 +48,11 @@ GROUP_PERMISSIONS = {
         "accounts.view_security", "accounts.view_position", "accounts.view_queue",
         "accounts.change_queue", "accounts.view_routingrule", "accounts.add_routingrule",
         "accounts.change_routingrule", "accounts.delete_routingrule", "accounts.view_user",
+        "cases.view_businesscalendar", "cases.change_businesscalendar", "cases.view_calendaryear",
+        "cases.add_calendaryear", "cases.change_calendaryear", "cases.view_calendarday", "cases.add_calendarday",
+        "cases.change_calendarday", "cases.delete_calendarday", "cases.view_slapolicy", "cases.add_slapolicy",
+        "cases.change_slapolicy", "cases.view_slatarget", "cases.add_slatarget", "cases.change_slatarget",
+        "cases.delete_slatarget", "cases.view_slatimer",
     ],
     Role.RISK_OFFICER: [
         "cases.view_case", "cases.add_case", "cases.change_case", "cases.view_casemessage",
@@ -59,6 +64,8 @@ GROUP_PERMISSIONS = {
         "cases.view_case", "cases.view_casemessage", "cases.view_caseevent",
         "accounts.view_creditaccount", "accounts.view_clientprofile", "accounts.view_security",
         "accounts.view_position", "accounts.view_queue", "accounts.view_routingrule",
+        "cases.view_calendaryear", "cases.view_calendarday", "cases.view_slapolicy", "cases.view_slatarget",
+        "cases.view_slatimer",
     ],
 }
 

@@ -273,3 +273,5 @@ class CaseEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+from cases import sla_admin  # noqa: E402,F401  (calendars and SLA policies)

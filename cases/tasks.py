@@ -9,3 +9,19 @@ from cases.sla_sweep import sla_sweep
 def sla_sweep_task() -> int:
     """Every minute: fire the SLA warning levels crossed since the last sweep (exactly once)."""
     return sla_sweep()
+
+
+@shared_task(name="sla.reapply", acks_late=True)
+def sla_reapply_task() -> int:
+    """After a policy edit: every open case takes the targets now in force (idempotent: a case
+    whose targets did not change gets no event)."""
+    from cases.models import Case
+    from cases.models.workflows import ALL_CLOSED_STATES
+    from cases.services.sla import sla_policy_apply
+    from cases.sla_engine import SLA_KINDS
+
+    changed = 0
+    open_cases = Case.objects.filter(kind__in=SLA_KINDS).exclude(state__in=ALL_CLOSED_STATES)
+    for case in open_cases.select_related("client").iterator(chunk_size=500):
+        changed += sla_policy_apply(case=case, reason="policy changed") is not None
+    return changed

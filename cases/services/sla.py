@@ -34,6 +34,7 @@ def _last_policy_event(case: Case) -> CaseEvent | None:
     return case.events.filter(kind=EventKind.SLA, name="policy_applied").order_by("-id").first()
 
 
+@transaction.atomic
 def sla_policy_apply(*, case: Case, actor=None, reason: str = "") -> CaseEvent | None:
     """Record the targets now in force for the case, if they differ from the last ones; the
     event itself moves the timers (keeping elapsed and paused time)."""

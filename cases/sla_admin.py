@@ -1,0 +1,83 @@
+"""Admin for the business calendars and SLA policies (supervisors edit them; each December a
+supervisor confirms next year's calendar once the exchange publishes it)."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from cases.calendars import calendar_year_confirm
+from cases.models import BusinessCalendar, CalendarDay, CalendarYear, SlaPolicy, SlaTarget, SlaTimer
+from cases.tasks import sla_reapply_task
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 1
+    fields = ["date", "is_business_day", "name"]
+    ordering = ["date"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "opens_at", "closes_at", "weekend_days_can_be_business"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ["calendar", "year", "status", "confirmed_by", "confirmed_at", "source"]
+    list_filter = ["calendar", "status"]
+    readonly_fields = ["confirmed_by", "confirmed_at"]
+    actions = ["confirm"]
+
+    @admin.action(description=_("Confirm the selected years"))
+    def confirm(self, request, queryset):
+        for calendar_year in queryset:
+            calendar_year_confirm(calendar_year=calendar_year, user=request.user)
+        self.message_user(request, _("%(count)d year(s) confirmed.") % {"count": queryset.count()},
+                          messages.SUCCESS)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["calendar", "date", "is_business_day", "name"]
+    list_filter = ["calendar", "is_business_day"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 0
+    fields = ["metric", "target", "calendar", "pausable", "scales_with_tier"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["position", "name", "name_en", "kind", "priority", "tier", "premium_tier_factor", "is_active"]
+    list_editable = ["is_active"]
+    list_filter = ["kind", "priority", "tier", "is_active"]
+    inlines = [SlaTargetInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Open cases take the new targets, keeping the time already run (after this edit commits).
+        transaction.on_commit(sla_reapply_task.delay)
+        self.message_user(request, _("Open cases are being moved to the changed targets."), messages.INFO)
+
+
+@admin.register(SlaTimer)
+class SlaTimerAdmin(admin.ModelAdmin):
+    list_display = ["case", "metric", "cycle", "state", "breached", "due_at", "fired_level"]
+    list_filter = ["metric", "state", "breached"]
+    search_fields = ["case__number"]
+    list_select_related = ["case"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
