@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, Priority, SlaTimer
 
 
@@ -10,7 +11,9 @@ class CaseFilter(django_filters.FilterSet):
     state = django_filters.CharFilter(method="filter_state", help_text=_("One state, or several separated by commas."))
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    queue = django_filters.CharFilter(field_name="queue__code", help_text=_("Queue code."))
+    # Filters on queue_id (the (queue, state, -id) index), not on a join to the queue's code.
+    queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.all(), to_field_name="code",
+                                             help_text=_("Queue code."))
     assignee = django_filters.CharFilter(method="filter_assignee",
                                          help_text=_("Username, or “none” for unassigned cases."))
     client = django_filters.CharFilter(field_name="client__client_no", help_text=_("Client number."))
