@@ -6,11 +6,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts import ratio
 from accounts.roles import Role
+from servicedesk.i18n import BilingualNameMixin
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 LINE = {"max_digits": 6, "decimal_places": 4, "null": True, "blank": True}
@@ -80,7 +80,7 @@ class ClientProfile(models.Model):
         return f"{self.client_no} {self.name}"
 
 
-class Queue(models.Model):
+class Queue(BilingualNameMixin, models.Model):
     """A work queue; cases are routed to one and worked by its members."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
@@ -94,13 +94,6 @@ class Queue(models.Model):
         verbose_name = _("queue")
         verbose_name_plural = _("queues")
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.localized_name
-
-    @property
-    def localized_name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 class RoutingRule(models.Model):

@@ -6,11 +6,12 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.i18n import BilingualNameMixin
 
-class BusinessCalendar(models.Model):
+
+class BusinessCalendar(BilingualNameMixin, models.Model):
     WORKING = "working"
     TRADING = "trading"
 
@@ -29,9 +30,6 @@ class BusinessCalendar(models.Model):
         verbose_name = _("business calendar")
         verbose_name_plural = _("business calendars")
         ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
 
 
 class CalendarYear(models.Model):

@@ -3,12 +3,12 @@ time on a named calendar, and the timers that run per case and metric."""
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
 from cases.models.calendar import BusinessCalendar
 from cases.models.case import Case, CaseKind, Priority
+from servicedesk.i18n import BilingualNameMixin
 
 
 class Metric(models.TextChoices):
@@ -24,7 +24,7 @@ REGULATORY_METRICS = (Metric.REGULATORY_ACK, Metric.REGULATORY_FINAL)
 ESCALATION_LEVELS = (50, 75, 100)
 
 
-class SlaPolicy(models.Model):
+class SlaPolicy(BilingualNameMixin, models.Model):
     position = models.PositiveIntegerField(_("position"), default=100)
     name = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
@@ -45,12 +45,6 @@ class SlaPolicy(models.Model):
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
         ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
-
-    def matches(self, *, kind: str, priority: str, tier: str) -> bool:
-        return self.is_active and self.kind in ("", kind) and self.priority in ("", priority) and self.tier in ("", tier)
 
 
 class SlaTarget(models.Model):
