@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts import ratio
-from accounts.roles import Role
+from accounts.roles import CASE_WORKERS, Role
 from servicedesk.i18n import BilingualNameMixin
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
@@ -38,6 +38,11 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_codes.intersection(roles))
+
+    @property
+    def works_cases(self) -> bool:
+        """Agents, advisors, team leads, supervisors and risk officers (and superusers)."""
+        return self.is_superuser or self.has_role(*CASE_WORKERS)
 
 
 class Tier(models.TextChoices):

@@ -1,7 +1,7 @@
 """Who may take a transition: small pure predicates of (case, user). A user of None is the
 system itself (the monitoring, the SLA sweep, a client's reply arriving by e-mail)."""
 
-from accounts.roles import CASE_WORKERS, Role
+from accounts.roles import Role
 
 
 def is_system(case, user) -> bool:
@@ -9,7 +9,7 @@ def is_system(case, user) -> bool:
 
 
 def is_worker(case, user) -> bool:
-    return user is not None and (user.is_superuser or user.has_role(*CASE_WORKERS))
+    return user is not None and user.works_cases
 
 
 def is_case_client(case, user) -> bool:

@@ -27,10 +27,6 @@ def next_case_number(year: int) -> str:
     return f"CS-{year}-{counter.values_list('last', flat=True).get():06d}"
 
 
-def _is_worker(user) -> bool:
-    return user is not None and (user.is_superuser or user.has_role(*CASE_WORKERS))
-
-
 @transaction.atomic
 def case_create(
     *, created_by: User | None, client: ClientProfile, kind: str, subject: str, description: str = "",
@@ -53,7 +49,7 @@ def case_create(
     if errors:
         raise ValidationFailed(_("Invalid case."), extra=errors)
 
-    if created_by is not None and not _is_worker(created_by):
+    if created_by is not None and not created_by.works_cases:
         if not (created_by.has_role(Role.CLIENT) and client.user_id == created_by.pk):
             raise NotAllowed(_("You may open cases only for yourself."))
         channel = Channel.PORTAL
@@ -78,7 +74,7 @@ def case_create(
 
 
 def _require_worker(user) -> None:
-    if not _is_worker(user):
+    if user is None or not user.works_cases:
         raise NotAllowed(_("Your role may not change cases."))
 
 

@@ -5,7 +5,7 @@ import mimetypes
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.roles import CASE_WORKERS, Role
+from accounts.roles import Role
 from cases.models import Attachment, Case, CaseKind, CaseMessage, EventKind
 from cases.models.workflows import TicketCase
 from cases.services.events import event_record
@@ -15,7 +15,7 @@ from servicedesk.errors import NotAllowed, ValidationFailed
 def _source_for(case: Case, author) -> str:
     if author is None:
         return CaseMessage.Source.SYSTEM
-    if author.is_superuser or author.has_role(*CASE_WORKERS):
+    if author.works_cases:
         return CaseMessage.Source.STAFF
     if author.has_role(Role.CLIENT) and case.client.user_id == author.pk:
         return CaseMessage.Source.CLIENT
