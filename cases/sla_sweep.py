@@ -14,6 +14,14 @@ LEVEL_MOMENT = "CASE lvl.level WHEN 50 THEN t.warn_50_at WHEN 75 THEN t.warn_75_
 LEVELS = "(SELECT 50 AS level UNION ALL SELECT 75 UNION ALL SELECT 100) AS lvl"
 
 
+def warning_data_sql(alias: str) -> str:
+    """SQL for the JSON {"metric", "cycle", "level"} of a row of sla_sweep_due called `alias`
+    (the data of the escalation event and of its notices)."""
+    sql = (f"('{{\"metric\": \"' || {alias}.metric || '\", \"cycle\": ' || CAST({alias}.cycle AS varchar) || "
+           f"', \"level\": ' || CAST({alias}.level AS varchar) || '}}')")
+    return f"{sql}::jsonb" if connection.vendor == "postgresql" else sql
+
+
 def _find_and_record(cursor, now) -> int:
     lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     cursor.execute(f"""
@@ -61,15 +69,12 @@ def _apply(cursor, now) -> None:
         UPDATE cases_case SET escalated_at = %s
         WHERE escalated_at IS NULL AND id IN (SELECT case_id FROM sla_sweep_due WHERE level >= 100)
     """, [now])
-    data = ("'{\"metric\": \"' || metric || '\", \"cycle\": ' || CAST(cycle AS varchar) || "
-            "', \"level\": ' || CAST(level AS varchar) || '}'")
-    cast = "::jsonb" if connection.vendor == "postgresql" else ""
     cursor.execute(f"""
         INSERT INTO cases_caseevent (case_id, kind, actor_id, name, from_value, to_value, comment,
                                      is_internal, data, created_at)
-        SELECT case_id, 'escalation', NULL, 'sla_warning', metric, CAST(level AS varchar), '', %s,
-               ({data}){cast}, %s
-        FROM sla_sweep_due ORDER BY case_id, timer_id, level
+        SELECT d.case_id, 'escalation', NULL, 'sla_warning', d.metric, CAST(d.level AS varchar), '', %s,
+               {warning_data_sql("d")}, %s
+        FROM sla_sweep_due d ORDER BY d.case_id, d.timer_id, d.level
     """, [True, now])
 
 

@@ -6,6 +6,7 @@ from django.db import connection
 
 from accounts.roles import Role
 from cases.models import REGULATORY_METRICS
+from cases.sla_sweep import warning_data_sql
 
 INSERT = """
     INSERT INTO notifications_notification (recipient_user_id, recipient_client_id, address, channel, event,
@@ -25,10 +26,7 @@ QUEUE_LEADS = """JOIN accounts_queue_members qm ON qm.queue_id = c.queue_id
 
 
 def escalations_notify(now) -> None:  # reads the sweep's temporary table sla_sweep_due
-    data = ("'{\"metric\": \"' || d.metric || '\", \"cycle\": ' || CAST(d.cycle AS varchar) || "
-            "', \"level\": ' || CAST(d.level AS varchar) || '}'")
-    if connection.vendor == "postgresql":
-        data = f"({data})::jsonb"
+    data = warning_data_sql("d")
     regulatory = ", ".join(f"'{metric}'" for metric in REGULATORY_METRICS)
     rules = [
         ("JOIN accounts_user u ON u.id = c.assignee_id AND u.is_active", "d.level = 50"),
