@@ -7,6 +7,8 @@ NOTHING), returning only what this sweep fired; the timers, cases and audit trai
 updated with one statement each. No loop over timers in Python.
 """
 
+import uuid
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -22,7 +24,7 @@ def warning_data_sql(alias: str) -> str:
     return f"{sql}::jsonb" if connection.vendor == "postgresql" else sql
 
 
-def _find_and_record(cursor, now) -> int:
+def _find_and_record(cursor, now, run: str) -> int:
     lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     cursor.execute(f"""
         CREATE TEMPORARY TABLE IF NOT EXISTS sla_sweep_due (
@@ -39,16 +41,16 @@ def _find_and_record(cursor, now) -> int:
           AND lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %s
     """, [now, now])
     cursor.execute("""
-        INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at)
-        SELECT timer_id, case_id, level, %s FROM sla_sweep_due WHERE 1 = 1
+        INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at, sweep)
+        SELECT timer_id, case_id, level, %s, %s FROM sla_sweep_due WHERE 1 = 1
         ON CONFLICT (timer_id, level) DO NOTHING
-    """, [now])
+    """, [now, run])
     # Keep only what this sweep fired (a level fired before, by this or another sweep, stays out).
     cursor.execute("""
         DELETE FROM sla_sweep_due WHERE NOT EXISTS (
             SELECT 1 FROM cases_slaescalation e
-            WHERE e.timer_id = sla_sweep_due.timer_id AND e.level = sla_sweep_due.level AND e.fired_at = %s)
-    """, [now])
+            WHERE e.timer_id = sla_sweep_due.timer_id AND e.level = sla_sweep_due.level AND e.sweep = %s)
+    """, [run])
     cursor.execute("SELECT COUNT(*) FROM sla_sweep_due")
     return cursor.fetchone()[0]
 
@@ -85,7 +87,7 @@ def sla_sweep(now=None) -> int:
 
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
     with transaction.atomic(), connection.cursor() as cursor:
-        fired = _find_and_record(cursor, now)
+        fired = _find_and_record(cursor, now, uuid.uuid4().hex)
         if fired:
             _apply(cursor, now)
             escalations_notify(now)

@@ -124,6 +124,8 @@ class SlaEscalation(models.Model):
                              verbose_name=_("case"))
     level = models.PositiveSmallIntegerField(_("level (%)"))
     fired_at = models.DateTimeField(_("fired at"))
+    sweep = models.CharField(_("sweep"), max_length=32, blank=True,
+                             help_text=_("The sweep run that fired it (tells each sweep its own rows)."))
 
     class Meta:
         verbose_name = _("SLA escalation")

@@ -194,3 +194,30 @@ def test_rebuild_reproduces_the_stored_timers(client_profile, agent, supervisor)
     SlaTimer.objects.filter(case=case).update(elapsed_seconds=0, due_at=None)
     assert sla_rebuild(case=case) is True
     assert {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)} == stored
+
+
+def test_a_public_update_restarts_the_dispute_periodic_update(client_profile, credit_account, agent):
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
+    with time_machine.travel(at(2026, 11, 26, 10), tick=False):
+        message_create(case=case, author=agent, body="调查进展：已调取交易记录")
+    t = timers(case)
+    assert (t[("periodic_update", 1)].state, t[("periodic_update", 1)].elapsed_seconds) == ("met", 8 * 3600)
+    assert t[("periodic_update", 2)].started_at == at(2026, 11, 26, 10)
+    assert t[("periodic_update", 2)].due_at == at(2026, 12, 1, 10)  # 3 working days later
+    with time_machine.travel(at(2026, 11, 26, 11), tick=False):
+        message_create(case=case, author=agent, body="内部备注", internal=True)
+    assert SlaTimer.objects.filter(case=case, metric="periodic_update").count() == 2
+
+
+def test_a_breached_regulatory_deadline_also_tells_compliance(client_profile, credit_account, agent, supervisor,
+                                                             auditor):
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        dispute = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
+        ticket = new_ticket(client_profile, agent, priority="urgent")
+    sla_sweep(now=at(2026, 11, 26, 10, 1))  # regulatory acknowledgement (1 working day) breached
+    told = set(Notification.objects.filter(recipient_user=auditor, data__level=100)
+               .values_list("case__number", "data__metric"))
+    assert (dispute.number, "regulatory_ack") in told
+    assert not any(number == ticket.number for number, _metric in told)
+    assert Notification.objects.filter(recipient_user=supervisor, case=ticket, data__level=100).exists()
