@@ -143,6 +143,16 @@ def calendar_year_confirm(*, calendar_year: CalendarYear, user) -> CalendarYear:
     return calendar_year
 
 
+def unconfirmed_year_warnings(today: datetime.date | None = None) -> list[str]:
+    """The same, as sentences for people (system check, supervisors' admin)."""
+    statuses = {**dict(CalendarYear.Status.choices), "missing": _("missing")}
+    return [
+        _("The %(calendar)s calendar for %(year)s is %(status)s, not confirmed.")
+        % {"calendar": code, "year": year, "status": statuses.get(status, status)}
+        for code, year, status in unconfirmed_years(today)
+    ]
+
+
 def unconfirmed_years(today: datetime.date | None = None) -> list[tuple[str, int, str]]:
     """(calendar, year, 'missing' | 'estimated') for this year and next that are not confirmed."""
     today = today or timezone.localdate()

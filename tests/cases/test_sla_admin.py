@@ -32,3 +32,21 @@ def test_a_policy_edit_moves_open_cases_without_losing_time(client_profile, agen
     assert sla_reapply_task() == 1
     assert SlaTimer.objects.get(case=case, metric="resolution").target_seconds == 10 * 3600
     assert sla_reapply_task() == 0
+
+
+def test_supervisors_see_unconfirmed_years_on_the_admin_home(client, supervisor, team_lead):
+    from django.utils import timezone
+
+    this_year = timezone.localdate().year
+    client.force_login(supervisor)
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "calendar-warnings" in page and f"working calendar for {this_year}" in page
+    for calendar_year in CalendarYear.objects.filter(year__in=[this_year, this_year + 1]):
+        calendar_year.status = "confirmed"
+        calendar_year.save()
+    assert "calendar-warnings" not in client.get("/admin/").content.decode()
+    team_lead.is_staff = True
+    team_lead.save()
+    CalendarYear.objects.filter(year=this_year).update(status="estimated")
+    client.force_login(team_lead)
+    assert "calendar-warnings" not in client.get("/admin/").content.decode()
