@@ -17,8 +17,10 @@ from cases.filters import CaseFilter
 from cases.models import Case
 from cases.serializers import (
     CaseCreateSerializer,
+    CaseListSerializer,
     CaseSerializer,
     CaseUpdateSerializer,
+    ClientCaseListSerializer,
     ClientCaseSerializer,
     ClientEventSerializer,
     EventSerializer,
@@ -58,7 +60,8 @@ class CaseViewSet(viewsets.GenericViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return selectors.case_list(self.request.user)
+        # The list's queue filter lets the scope narrow too (selectors.case_scope_q).
+        return selectors.case_list(self.request.user, queue_code=self.request.query_params.get("queue") or None)
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False) or not is_client_view(self.request.user):
@@ -71,11 +74,12 @@ class CaseViewSet(viewsets.GenericViewSet):
         except Case.DoesNotExist:
             raise Http404 from None
 
-    @extend_schema(responses=CaseSerializer(many=True))
+    @extend_schema(responses=CaseListSerializer(many=True))
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        serializer = ClientCaseListSerializer if is_client_view(request.user) else CaseListSerializer
+        return self.get_paginated_response(serializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=CaseSerializer)
     def retrieve(self, request, number=None):

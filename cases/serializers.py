@@ -88,6 +88,23 @@ class ClientCaseSerializer(CaseSerializer):
         return case.proposal if case.approved_by_id and case.kind == CaseKind.DISPUTE else ""
 
 
+LIST_EXCLUDED = ("description", "proposal", "proposed_outcome", "created_by", "proposed_by", "approved_by")
+
+
+class CaseListSerializer(CaseSerializer):
+    """A row of a case list: the detail less long texts and the maker-checker fields."""
+
+    class Meta(CaseSerializer.Meta):
+        fields = [name for name in CaseSerializer.Meta.fields if name not in LIST_EXCLUDED]
+        read_only_fields = fields
+
+
+class ClientCaseListSerializer(ClientCaseSerializer):
+    class Meta(ClientCaseSerializer.Meta):
+        fields = [name for name in ClientCaseSerializer.Meta.fields if name not in LIST_EXCLUDED]
+        read_only_fields = fields
+
+
 class CaseCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[c for c in CaseKind.choices if c[0] != CaseKind.MARGIN_CALL])
     category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")

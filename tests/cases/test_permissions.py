@@ -5,7 +5,7 @@ import pytest
 from accounts.roles import Role
 from cases.models import CaseKind
 from cases.services import case_create
-from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory
+from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory, queue
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,20 @@ def test_token_login(world, api):
     assert api.get(f"/api/v1/cases/{world['case'].number}/").status_code == 200
     bad = api.post("/api/v1/auth/token/", {"username": user.username, "password": "wrong"}, format="json")
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("queue_filter", ["general", "risk", "disputes"])
+def test_a_queue_filter_keeps_the_agents_scope(world, api, queue_filter, agent, outsider_agent, client_profile):
+    """An agent filtering on a queue sees that queue's cases only if a member, else only their own."""
+    from cases.services import case_update
+
+    risk_case = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="risk")
+    case_update(case=risk_case, user=agent, queue=queue("risk"))
+    mine = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="mine")
+    case_update(case=mine, user=agent, queue=queue("risk"), assignee=outsider_agent)
+    seen_by_agent = {r["number"] for r in api.as_user(agent).get(f"/api/v1/cases/?queue={queue_filter}").data["results"]}
+    seen_by_outsider = {r["number"] for r in
+                        api.as_user(outsider_agent).get(f"/api/v1/cases/?queue={queue_filter}").data["results"]}
+    expected_agent = {"general": {world["case"].number}, "risk": set(), "disputes": set()}[queue_filter]
+    assert seen_by_agent == expected_agent
+    assert seen_by_outsider == ({mine.number} if queue_filter == "risk" else set())
