@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts import ratio
 from accounts.roles import CASE_WORKERS, Role
@@ -104,7 +105,7 @@ class Queue(BilingualNameMixin, models.Model):
 class RoutingRule(models.Model):
     """Sends a new case to a queue by kind, category and client tier; the first match wins."""
 
-    position = models.PositiveIntegerField(_("position"), default=100)
+    position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=100)
     kind = models.CharField(_("case kind"), max_length=16, blank=True, help_text=_("Empty: any kind."))
     category = models.CharField(_("category"), max_length=32, blank=True, help_text=_("Empty: any category."))
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, blank=True,

@@ -80,11 +80,26 @@ def test_placeholders_are_kept(po_entries):
                 assert sorted(_PLACEHOLDER.findall(e["msgid"])) == sorted(_PLACEHOLDER.findall(v)), e["msgid"]
 
 
+def test_sort_order_and_holdings_are_told_apart():
+    from accounts.models import Position, RoutingRule
+    from cases.models import SlaPolicy
+
+    with translation.override("zh-hans"):
+        assert str(RoutingRule._meta.get_field("position").verbose_name) == "排序"
+        assert str(SlaPolicy._meta.get_field("position").verbose_name) == "排序"
+        assert str(Position._meta.verbose_name) == "持仓"
+
+
 def test_compiled_catalogue_matches_the_po(po_entries):
     assert MO_FILE.exists(), f"{MO_FILE} is missing: run compilemessages -l zh_Hans"
     with MO_FILE.open("rb") as fh:
         mo = gettext.GNUTranslations(fh)
-    stale = [e["msgid"] for e in _messages(po_entries) if "msgstr" in e and mo.gettext(e["msgid"]) != e["msgstr"]]
+    def compiled(entry):
+        if "msgctxt" in entry:
+            return mo.pgettext(entry["msgctxt"], entry["msgid"])
+        return mo.gettext(entry["msgid"])
+
+    stale = [e["msgid"] for e in _messages(po_entries) if "msgstr" in e and compiled(e) != e["msgstr"]]
     assert stale == [], "django.mo is out of date: run compilemessages -l zh_Hans"
 
 

@@ -4,6 +4,7 @@ time on a named calendar, and the timers that run per case and metric."""
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Tier
 from cases.models.calendar import BusinessCalendar
@@ -25,7 +26,7 @@ ESCALATION_LEVELS = (50, 75, 100)
 
 
 class SlaPolicy(BilingualNameMixin, models.Model):
-    position = models.PositiveIntegerField(_("position"), default=100)
+    position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=100)
     name = models.CharField(_("name (Chinese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100)
     kind = models.CharField(_("case kind"), max_length=16, choices=CaseKind.choices, blank=True,
