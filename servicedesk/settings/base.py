@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "notifications",
+    "risk",
 ]
 
 MIDDLEWARE = [
