@@ -137,3 +137,59 @@ class AccountAlert(models.Model):
         constraints = [models.UniqueConstraint(fields=["account", "line"], condition=Q(state="open"),
                                                name="alert_one_open_per_line")]
         indexes = [models.Index(fields=["state", "line"], name="alert_state_line_idx")]
+
+
+class MarginCall(models.Model):
+    """What the monitoring knows of a margin-call case: its level, deadline and top-up amounts."""
+
+    class Stage(models.TextChoices):
+        OUTREACH = "outreach", _("Outreach (below the warning line, no deadline)")
+        MARGIN_CALL = "margin_call", _("Margin call (below the close-out line, with a deadline)")
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, primary_key=True,
+                                related_name="margin_call", verbose_name=_("case"))
+    account = models.ForeignKey("accounts.CreditAccount", on_delete=models.PROTECT, related_name="margin_calls",
+                                verbose_name=_("credit account"))
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.OUTREACH)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    top_up_cash = models.DecimalField(_("cash to add"), max_digits=24, decimal_places=2, default=0)
+    top_up_sell = models.DecimalField(_("securities to sell and repay"), max_digits=24, decimal_places=2,
+                                      null=True, blank=True)
+    restore_to = models.DecimalField(_("restore-to line"), **RATIO, null=True, blank=True)
+    opened_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, related_name="+",
+                                        verbose_name=_("snapshot that opened it"))
+    latest_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, related_name="+",
+                                        verbose_name=_("latest snapshot"))
+    raised_at = models.DateTimeField(_("raised at"), null=True, blank=True)
+    restored_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="+", verbose_name=_("snapshot that restored it"))
+
+    class Meta:
+        verbose_name = _("margin call details")
+        verbose_name_plural = _("margin call details")
+        indexes = [models.Index(fields=["deadline"], name="margin_call_deadline_idx")]
+
+
+class MarginCallContact(models.Model):
+    """A call to the client about a margin call, logged by an agent."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached the client")
+        PROMISED = "promised", _("Client promised to top up")
+        NO_ANSWER = "no_answer", _("No answer")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        REFUSED = "refused", _("Client refused")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="margin_call_contacts",
+                             verbose_name=_("case"))
+    called_at = models.DateTimeField(_("called at"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("margin call contact")
+        verbose_name_plural = _("margin call contacts")
+        ordering = ["case", "called_at"]

@@ -75,6 +75,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-id"]
         permissions = [("approve_case", _("Can approve a proposal (four-eyes)"))]
+        constraints = [
+            # At most one open margin call per credit account, whatever runs at once.
+            models.UniqueConstraint(
+                fields=["credit_account"], name="case_one_open_margin_call",
+                condition=models.Q(kind="margin_call") & ~models.Q(state__in=["restored", "closed"]),
+            ),
+        ]
         indexes = [
             models.Index(fields=["queue", "state", "-id"], name="case_queue_state_idx"),
             models.Index(fields=["assignee", "state", "-id"], name="case_assignee_state_idx"),
