@@ -11,12 +11,21 @@ class Route:
     assignee_id: int | None
 
 
-def route_case(*, kind: str, category: str, client: ClientProfile) -> Route:
+@dataclass(frozen=True)
+class Routing:
+    queue: Queue | None
+    to_advisor: bool
+
+
+def routing_for(*, kind: str, category: str, tier: str) -> Routing:
     """First active rule (by position) matching kind, category and tier wins. An hnw client's
     case goes to their advisor first, whatever the rule says; so does any rule that asks for it."""
     for rule in RoutingRule.objects.filter(is_active=True).select_related("queue").order_by("position", "id"):
-        if rule.matches(kind=kind, category=category, tier=client.tier):
-            to_advisor = rule.assign_to_advisor or client.tier == Tier.HNW
-            return Route(queue=rule.queue, assignee_id=client.advisor_id if to_advisor else None)
-    fallback = Queue.objects.filter(code="general").first()
-    return Route(queue=fallback, assignee_id=client.advisor_id if client.tier == Tier.HNW else None)
+        if rule.matches(kind=kind, category=category, tier=tier):
+            return Routing(queue=rule.queue, to_advisor=rule.assign_to_advisor or tier == Tier.HNW)
+    return Routing(queue=Queue.objects.filter(code="general").first(), to_advisor=tier == Tier.HNW)
+
+
+def route_case(*, kind: str, category: str, client: ClientProfile) -> Route:
+    routing = routing_for(kind=kind, category=category, tier=client.tier)
+    return Route(queue=routing.queue, assignee_id=client.advisor_id if routing.to_advisor else None)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -152,6 +153,8 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE: dict = {
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
+    "monitoring": {"task": "monitoring.periodic",
+                   "schedule": crontab(minute="*/5", hour="9-15", day_of_week="mon-fri")},
 }
 
 # Domain defaults (PRODUCT.md); every line is configurable per contract.

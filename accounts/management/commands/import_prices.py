@@ -15,3 +15,7 @@ class Command(ImportCommand):
 
     def handle(self, *args, file, **options):
         self.run_import(prices_import, file)
+        # Every price import revalues every credit account (on the monitoring queue).
+        from risk.tasks import monitoring_run_task
+
+        monitoring_run_task.delay(trigger="price_import")

@@ -1,0 +1,203 @@
+"""Margin-call cases, opened and moved by the monitoring (PRODUCT.md), set-based.
+
+- Below the warning line: an outreach case (no deadline) for the client's advisor or the risk
+  queue, at most one open per account (a partial unique index guards it).
+- Below the close-out line: the same case becomes a margin call: deadline at the close of T+2
+  trading days (15:00 Asia/Shanghai), the client is sent the notice with the cash to add or the
+  securities to sell that restore the restore-to line.
+- Ratio back above the warning line by the hysteresis band: restored, closed with the snapshot.
+- Deadline passed and not restored: deadline_passed, for a risk officer to decide liquidation.
+Each change writes its audit event; the case rows are updated only from the state the workflow
+allows (cases.models.workflows.MarginCallCase), so an agent's concurrent change wins or loses
+cleanly.
+"""
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Tier
+from cases.models import CaseKind, CaseNumberSequence
+from cases.routing import routing_for
+from cases.sla import trading_day_close
+from risk import notices
+from risk.lines import hysteresis_band
+from risk.sql import ceil_cents, db_time, divide, json_object, temp_table, zero_padded
+
+OPEN_STATES = ("open", "client_notified", "deadline_passed", "liquidation_pending", "liquidated", "return_visit")
+RESTORABLE_STATES = ("open", "client_notified", "deadline_passed")
+CALL_LEVELS = ("warning", "close_out", "immediate")
+DEADLINE_TRADING_DAYS = 2
+CATEGORY = "margin"
+
+
+def _open_call_exists(alias: str = "c") -> str:
+    states = ", ".join(f"'{state}'" for state in OPEN_STATES)
+    return (f"EXISTS (SELECT 1 FROM cases_case k WHERE k.credit_account_id = {alias}.account_id "
+            f"AND k.kind = 'margin_call' AND k.state IN ({states}))")
+
+
+def _events(cursor, source_sql: str, *, kind: str, name: str, from_value: str, to_value: str, now,
+            data: dict[str, str] | None = None, data_params=()) -> None:
+    """Audit events, one per case_id of `source_sql` (a SELECT … case_id … FROM …)."""
+    cursor.execute(f"""
+        INSERT INTO cases_caseevent (case_id, kind, actor_id, name, from_value, to_value, comment, is_internal,
+                                     data, created_at)
+        SELECT s.case_id, %s, NULL, %s, {from_value}, {to_value}, '', %s, {json_object(**(data or {}))}, %s
+        FROM ({source_sql}) s
+    """, [kind, name, False, *data_params, db_time(now)])
+
+
+def restore(cursor, now) -> int:
+    """Close the margin calls whose account is back above the warning line by the band."""
+    states = ", ".join(f"'{state}'" for state in RESTORABLE_STATES)
+    temp_table(cursor, "risk_restored", f"""
+        SELECT k.id AS case_id, k.state AS from_state, c.account_id FROM risk_changed c
+        JOIN cases_case k ON k.credit_account_id = c.account_id AND k.kind = 'margin_call' AND k.state IN ({states})
+        WHERE c.ratio IS NULL OR c.ratio >= c.warning_line + %s
+    """, [hysteresis_band()])
+    cursor.execute(f"""
+        UPDATE cases_case SET state = 'restored', resolved_at = %s, closed_at = %s, updated_at = %s
+        WHERE id IN (SELECT case_id FROM risk_restored) AND state IN ({states})
+    """, [db_time(now)] * 3)
+    restored = cursor.rowcount
+    if restored:
+        cursor.execute("""
+            UPDATE risk_margincall SET restored_snapshot_id = (
+                SELECT m.snapshot_id FROM risk_snap m WHERE m.account_id = risk_margincall.account_id)
+            WHERE case_id IN (SELECT case_id FROM risk_restored)
+        """)
+        _events(cursor, "SELECT case_id, from_state FROM risk_restored", kind="transition", name="restore",
+                from_value="s.from_state", to_value="'restored'", now=now,
+                data={"snapshot": "(SELECT m.snapshot_id FROM risk_snap m JOIN risk_restored r "
+                                  "ON r.account_id = m.account_id WHERE r.case_id = s.case_id)"})
+        notices.restored_notices(cursor, now)
+    return restored
+
+
+def _subject_template() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Margin call: credit account {account} is below the warning line")
+
+
+def open_new(cursor, now) -> int:
+    """An outreach case for each account newly below the warning line without an open margin call."""
+    levels = ", ".join(f"'{level}'" for level in CALL_LEVELS)
+    temp_table(cursor, "risk_new_calls", f"""
+        SELECT c.account_id, c.client_id, c.account_no, c.level,
+               ROW_NUMBER() OVER (ORDER BY c.account_id) AS rn
+        FROM risk_changed c WHERE c.level IN ({levels}) AND NOT {_open_call_exists()}
+    """)
+    cursor.execute("SELECT COUNT(*) FROM risk_new_calls")
+    count = cursor.fetchone()[0]
+    if not count:
+        return 0
+    year = timezone.localdate(now).year
+    counter = CaseNumberSequence.objects.filter(pk=year)
+    if not counter.exists():
+        CaseNumberSequence.objects.bulk_create([CaseNumberSequence(year=year, last=0)], ignore_conflicts=True)
+    cursor.execute("UPDATE cases_casenumbersequence SET last = last + %s WHERE year = %s", [count, year])
+    first = counter.values_list("last", flat=True).get() - count
+
+    routes = {tier: routing_for(kind=CaseKind.MARGIN_CALL, category=CATEGORY, tier=tier) for tier in Tier.values}
+    queue_case = "CASE cl.tier " + " ".join(
+        f"WHEN '{tier}' THEN {route.queue.pk if route.queue else 'NULL'}" for tier, route in routes.items()) + " END"
+    to_advisor = [tier for tier, route in routes.items() if route.to_advisor]
+    advisor_case = (f"CASE WHEN cl.tier IN ({', '.join(repr(t) for t in to_advisor)}) THEN cl.advisor_id END"
+                    if to_advisor else "NULL")
+    number = f"'CS-{year}-' || {zero_padded(f'(n.rn + {first})', 6)}"
+    cursor.execute(f"""
+        INSERT INTO cases_case (number, kind, category, subject, description, priority, state, client_id,
+            credit_account_id, queue_id, assignee_id, channel, created_by_id, proposed_by_id, proposed_outcome,
+            proposal, approved_by_id, created_at, updated_at, resolved_at, closed_at, escalated_at)
+        SELECT {number}, 'margin_call', %s, REPLACE(%s, '{{account}}', n.account_no), '',
+            CASE WHEN n.level = 'warning' THEN 'high' ELSE 'urgent' END, 'open', n.client_id, n.account_id,
+            {queue_case}, {advisor_case}, 'system', NULL, NULL, '', '', NULL, %s, %s, NULL, NULL, NULL
+        FROM risk_new_calls n JOIN accounts_clientprofile cl ON cl.id = n.client_id
+    """, [CATEGORY, _subject_template(), db_time(now), db_time(now)])
+    temp_table(cursor, "risk_opened", f"""
+        SELECT k.id AS case_id, n.account_id FROM risk_new_calls n
+        JOIN cases_case k ON k.number = {number}
+    """)
+    cursor.execute("""
+        INSERT INTO risk_margincall (case_id, account_id, stage, deadline, top_up_cash, top_up_sell, restore_to,
+            opened_snapshot_id, latest_snapshot_id, raised_at, restored_snapshot_id)
+        SELECT o.case_id, o.account_id, 'outreach', NULL, 0, NULL, NULL, m.snapshot_id, m.snapshot_id, NULL, NULL
+        FROM risk_opened o JOIN risk_snap m ON m.account_id = o.account_id
+    """)
+    _events(cursor, "SELECT case_id FROM risk_opened", kind="created", name="", from_value="''",
+            to_value="'open'", now=now, data={"channel": "'system'", "reason": "'monitoring'"})
+    return count
+
+
+def raise_to_margin_call(cursor, now) -> int:
+    """Open calls whose account fell below the close-out line get a deadline and the notice."""
+    deadline = trading_day_close(timezone.localtime(now).date(), DEADLINE_TRADING_DAYS)
+    temp_table(cursor, "risk_raised", f"""
+        SELECT mc.case_id, c.account_id, k.state AS from_state FROM risk_changed c
+        JOIN risk_margincall mc ON mc.account_id = c.account_id AND mc.stage = 'outreach'
+        JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
+        WHERE c.level IN ('close_out', 'immediate')
+    """)
+    cursor.execute("SELECT COUNT(*) FROM risk_raised")
+    raised = cursor.fetchone()[0]
+    if not raised:
+        return 0
+    cursor.execute("""
+        UPDATE risk_margincall SET stage = 'margin_call', deadline = %s, raised_at = %s
+        WHERE case_id IN (SELECT case_id FROM risk_raised)
+    """, [db_time(deadline), db_time(now)])
+    refresh_amounts(cursor, only="risk_raised")
+    cursor.execute("""
+        UPDATE cases_case SET priority = 'urgent', state = 'client_notified', updated_at = %s
+        WHERE id IN (SELECT case_id FROM risk_raised)
+    """, [db_time(now)])
+    _events(cursor, "SELECT case_id FROM risk_raised", kind="update", name="margin_call_raised",
+            from_value="'outreach'", to_value="'margin_call'", now=now,
+            data={"deadline": "%s"}, data_params=[deadline.isoformat()])
+    _events(cursor, "SELECT case_id, from_state FROM risk_raised WHERE from_state = 'open'", kind="transition",
+            name="notify_client", from_value="s.from_state", to_value="'client_notified'", now=now)
+    notices.margin_call_notices(cursor, now, deadline)
+    return raised
+
+
+def refresh_amounts(cursor, only: str | None = None) -> None:
+    """Cash to add, C = t·D − A, or securities to sell and repay, S = (t·D − A) / (t − 1), to restore
+    the restore-to line, for the open calls of accounts revalued in this run."""
+    shortfall = "(c.restore_to_line * c.liabilities - c.assets)"
+    within = f"case_id IN (SELECT case_id FROM {only})" if only else "1 = 1"
+    states = ", ".join(f"'{state}'" for state in OPEN_STATES)
+    cursor.execute(f"""
+        UPDATE risk_margincall SET
+            restore_to = c.restore_to_line,
+            latest_snapshot_id = m.snapshot_id,
+            top_up_cash = CASE WHEN c.liabilities > 0 AND {shortfall} > 0 THEN {ceil_cents(shortfall)} ELSE 0 END,
+            top_up_sell = CASE WHEN c.liabilities > 0 AND {shortfall} > 0 AND c.restore_to_line > 1
+                               THEN {ceil_cents(divide(shortfall, 'c.restore_to_line - 1'))}
+                               WHEN c.liabilities > 0 AND {shortfall} > 0 THEN NULL ELSE 0 END
+        FROM risk_changed c, risk_snap m
+        WHERE risk_margincall.account_id = c.account_id AND m.account_id = c.account_id AND {within}
+          AND risk_margincall.case_id IN (SELECT id FROM cases_case WHERE kind = 'margin_call'
+                                          AND state IN ({states}))
+    """)
+
+
+def pass_deadlines(cursor, now) -> int:
+    """Margin calls whose deadline passed without the ratio restored wait for a risk officer."""
+    temp_table(cursor, "risk_passed", """
+        SELECT k.id AS case_id, k.state AS from_state FROM risk_margincall mc
+        JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
+        WHERE mc.deadline IS NOT NULL AND mc.deadline <= %s
+    """, [db_time(now)])
+    cursor.execute("""
+        UPDATE cases_case SET state = 'deadline_passed', updated_at = %s
+        WHERE id IN (SELECT case_id FROM risk_passed) AND state IN ('open', 'client_notified')
+    """, [db_time(now)])
+    passed = cursor.rowcount
+    if passed:
+        _events(cursor, "SELECT case_id, from_state FROM risk_passed", kind="transition", name="pass_deadline",
+                from_value="s.from_state", to_value="'deadline_passed'", now=now)
+    return passed
+
+
+__all__ = ["open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts", "restore"]

@@ -1,0 +1,37 @@
+"""Monitoring tasks (queue "monitoring", apart from notifications so a flood of messages never
+delays a margin call). Idempotent: a run on unchanged prices changes nothing."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from cases.calendars import CalendarYearMissing, load_schedule
+from risk.monitoring import monitor_accounts
+
+SESSIONS = ((datetime.time(9, 30), datetime.time(11, 30)), (datetime.time(13, 0), datetime.time(15, 0)))
+
+
+@shared_task(name="monitoring.run", acks_late=True)
+def monitoring_run_task(trigger: str = "manual") -> int:
+    outcome = monitor_accounts(trigger=trigger)
+    return outcome.changed
+
+
+def in_trading_session(moment: datetime.datetime) -> bool:
+    local = timezone.localtime(moment)
+    try:
+        if not load_schedule("trading").is_business_day(local.date()):
+            return False
+    except CalendarYearMissing:
+        return True  # never skip monitoring because a calendar year is missing: watch anyway
+    return any(start <= local.time() <= end for start, end in SESSIONS)
+
+
+@shared_task(name="monitoring.periodic", acks_late=True)
+def monitoring_periodic_task() -> int:
+    """Every 5 minutes by beat; acts only during trading sessions (and at the 15:00 close, when
+    the day's margin-call deadlines pass)."""
+    if not in_trading_session(timezone.now()):
+        return 0
+    return monitor_accounts(trigger="schedule").changed

@@ -1,0 +1,131 @@
+"""The monitoring run: levels, snapshots, alerts with hysteresis, margin-call cases, notices."""
+
+import datetime
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from cases.models import Case, CaseEvent
+from notifications.models import Notification
+from risk.models import AccountAlert, AccountRisk, MarginCall, RatioSnapshot, StressMode
+from risk.monitoring import monitor_accounts
+from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+THU = datetime.datetime(2026, 2, 12, 10, tzinfo=SH)  # Thursday before the Spring Festival
+
+
+@pytest.fixture
+def security():
+    return SecurityFactory(price=D("10.00"))
+
+
+@pytest.fixture
+def account(client_profile, security):
+    """Debt 100,000; 10,000 shares: the ratio is price × 10,000 / 100,000 = price / 10."""
+    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"))
+    PositionFactory(account=account, security=security, quantity=10000)
+    return account
+
+
+def price(security, value):
+    security.price = D(value)
+    security.save()
+
+
+def run(at=THU):
+    with time_machine.travel(at, tick=False):
+        return monitor_accounts(trigger="test")
+
+
+def open_alerts(account):
+    return set(AccountAlert.objects.filter(account=account, state="open").values_list("line", flat=True))
+
+
+def test_levels_snapshots_and_idempotence(account, security):
+    price(security, "16.00")
+    first = run()
+    assert first.changed == 1 and AccountRisk.objects.get(account=account).level == "normal"
+    assert run().run is None  # same prices: nothing changes, nothing is sent
+    assert RatioSnapshot.objects.count() == 1
+    price(security, "14.50")
+    run()
+    risk = AccountRisk.objects.get(account=account)
+    assert (risk.maintenance_ratio, risk.level) == (D("1.4500"), "attention")
+    assert RatioSnapshot.objects.filter(account=account).count() == 2
+
+
+def test_each_line_crossing_and_hysteresis(account, security, client_profile):
+    price(security, "16.00")
+    run()
+    price(security, "13.90")  # below attention (1.50) and warning (1.40)
+    run()
+    assert open_alerts(account) == {"attention", "warning"}
+    alert = AccountAlert.objects.get(account=account, line="warning")
+    assert alert.opened_snapshot.maintenance_ratio == D("1.3900")
+    notices = Notification.objects.filter(recipient_client=client_profile, event="margin_alert")
+    assert set(notices.values_list("channel", flat=True)) == {"sms", "email"}
+    assert "139.00%" in notices.get(channel="sms").body or "139.0%" in notices.get(channel="sms").body
+    price(security, "14.10")  # above warning but within the 2-point band: stays open
+    run()
+    assert open_alerts(account) == {"attention", "warning"}
+    price(security, "14.20")  # back above warning + band
+    run()
+    assert open_alerts(account) == {"attention"}
+    cleared = AccountAlert.objects.get(account=account, line="warning")
+    assert cleared.state == "cleared" and cleared.cleared_snapshot.maintenance_ratio == D("1.4200")
+    price(security, "13.95")  # crosses warning again: a new alert, not a reopened one
+    run()
+    assert AccountAlert.objects.filter(account=account, line="warning").count() == 2
+
+
+def test_stress_mode_raises_every_line(account, security, risk_officer):
+    price(security, "15.20")
+    run()
+    assert AccountRisk.objects.get(account=account).level == "normal"
+    StressMode.objects.create(points=D("5.00"), set_by=risk_officer)
+    run()
+    assert AccountRisk.objects.get(account=account).level == "attention"  # 1.52 < 1.55
+
+
+def test_margin_call_opened_raised_and_restored(account, security, client_profile):
+    price(security, "16.00")
+    run()
+    price(security, "13.50")
+    run()
+    case = Case.objects.get(credit_account=account, kind="margin_call")
+    assert (case.state, case.queue.code, case.channel, case.priority) == ("open", "risk", "system", "high")
+    assert MarginCall.objects.get(case=case).stage == "outreach"
+    price(security, "12.50")  # below close-out: the same case becomes a margin call with a deadline
+    run()
+    case.refresh_from_db()
+    call = MarginCall.objects.get(case=case)
+    assert (case.state, case.priority, call.stage) == ("client_notified", "urgent", "margin_call")
+    assert call.deadline == datetime.datetime(2026, 2, 24, 15, tzinfo=SH)  # T+2 across the Spring Festival
+    # restore to 140 %: cash 1.40 × 100,000 − 125,000 = 15,000; sell 15,000 / 0.40 = 37,500
+    assert (call.top_up_cash, call.top_up_sell) == (D("15000.00"), D("37500.00"))
+    notice = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="sms")
+    assert "15000" in notice.body and notice.case_id == case.pk
+    assert Case.objects.filter(credit_account=account, kind="margin_call").count() == 1
+    price(security, "14.30")  # above warning + band: restored, closed with the snapshot
+    run()
+    case.refresh_from_db()
+    call.refresh_from_db()
+    assert case.state == "restored" and call.restored_snapshot.maintenance_ratio == D("1.4300")
+    names = list(CaseEvent.objects.filter(case=case).values_list("name", flat=True))
+    assert names == ["", "margin_call_raised", "notify_client", "restore"]
+
+
+def test_deadline_passed_across_the_holiday(account, security):
+    price(security, "12.00")
+    run()
+    case = Case.objects.get(credit_account=account, kind="margin_call")
+    run(datetime.datetime(2026, 2, 24, 14, 59, tzinfo=SH))
+    case.refresh_from_db()
+    assert case.state == "client_notified"
+    run(datetime.datetime(2026, 2, 24, 15, 0, tzinfo=SH))
+    case.refresh_from_db()
+    assert case.state == "deadline_passed"
