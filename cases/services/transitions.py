@@ -34,6 +34,18 @@ def available_transitions(*, case: Case, user) -> list[AvailableTransition]:
     ]
 
 
+#: Follow-ups run in the same transaction after a transition: (kind, name) → [function(case, user)].
+#: Other apps register theirs (risk: a relief approval moves the margin call's deadline).
+FOLLOW_UPS: dict[tuple[str, str], list] = {}
+
+
+def after_transition(kind: str, name: str):
+    def register(function):
+        FOLLOW_UPS.setdefault((kind, name), []).append(function)
+        return function
+    return register
+
+
 def _allowed_names(case: Case, user) -> list[str]:
     return [t.name for t in available_transitions(case=case, user=user)]
 
@@ -69,4 +81,6 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
         kind=EventKind.APPROVAL if transition.custom.get("checker") else EventKind.TRANSITION,
         actor=user, name=name, from_value=from_state, to_value=workflow.state, comment=comment, data=data,
     )
+    for follow_up in FOLLOW_UPS.get((workflow.kind, name), ()):
+        follow_up(workflow, user)
     return workflow

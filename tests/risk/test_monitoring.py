@@ -129,3 +129,21 @@ def test_deadline_passed_across_the_holiday(account, security):
     run(datetime.datetime(2026, 2, 24, 15, 0, tzinfo=SH))
     case.refresh_from_db()
     assert case.state == "deadline_passed"
+
+
+def test_an_approved_relief_request_moves_the_deadline(account, security, client_profile, agent, supervisor,
+                                                       other_supervisor):
+    from cases.services import case_create, case_transition
+
+    price(security, "12.00")
+    run()
+    call = MarginCall.objects.get(account=account)
+    assert call.deadline == datetime.datetime(2026, 2, 24, 15, tzinfo=SH)
+    with time_machine.travel(datetime.datetime(2026, 2, 13, 10, tzinfo=SH), tick=False):
+        relief = case_create(created_by=client_profile.user, client=client_profile, kind="relief",
+                             subject="请求延期补仓", credit_account=account)
+        for name, user in (("start_review", agent), ("propose_approval", agent), ("approve", supervisor)):
+            relief = case_transition(case=relief, user=user, name=name, comment="疫情隔离，申请延期")
+    call.refresh_from_db()
+    assert call.deadline == datetime.datetime(2026, 2, 27, 15, tzinfo=SH)  # three trading days later
+    assert CaseEvent.objects.filter(case=call.case, name="deadline_moved", data__relief=relief.number).exists()

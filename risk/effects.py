@@ -1,0 +1,30 @@
+"""What case decisions do to margin calls (registered as follow-ups of case transitions)."""
+
+from django.conf import settings
+from django.utils import timezone
+
+from cases.models import CaseKind, EventKind
+from cases.services.events import event_record
+from cases.services.transitions import after_transition
+from cases.sla import trading_day_close
+from risk.models import MarginCall
+
+RELIEF_TRADING_DAYS = getattr(settings, "RELIEF_TRADING_DAYS", 3)
+
+
+@after_transition(CaseKind.RELIEF, "approve")
+def relief_moves_the_deadline(relief, user) -> None:
+    """An approved relief request gives the account's open margin call more time: its deadline
+    moves to the close of the RELIEF_TRADING_DAYS-th trading day after the later of the old
+    deadline and today."""
+    call = (MarginCall.objects.select_for_update().select_related("case")
+            .filter(account_id=relief.credit_account_id, stage=MarginCall.Stage.MARGIN_CALL,
+                    case__state__in=["open", "client_notified"]).first())
+    if call is None:
+        return
+    start = max(timezone.localtime(call.deadline).date(), timezone.localdate())
+    old, call.deadline = call.deadline, trading_day_close(start, RELIEF_TRADING_DAYS)
+    call.save(update_fields=["deadline"])
+    event_record(case=call.case, kind=EventKind.UPDATE, actor=user, name="deadline_moved",
+                 from_value=timezone.localtime(old).isoformat(), to_value=timezone.localtime(call.deadline).isoformat(),
+                 comment=relief.number, data={"relief": relief.number})
