@@ -31,6 +31,20 @@ class SlaTimerSerializer(serializers.Serializer):
         return is_breached(timer, self._schedules())
 
 
+class MarginCallSerializer(serializers.Serializer):
+    """A margin call's stage, deadline and the top-up that restores the restore-to line."""
+
+    stage = serializers.CharField()
+    deadline = serializers.DateTimeField(allow_null=True)
+    top_up_cash = serializers.DecimalField(max_digits=24, decimal_places=2)
+    top_up_sell = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
+    restore_to = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    maintenance_ratio = serializers.DecimalField(source="latest_snapshot.maintenance_ratio", max_digits=12,
+                                                 decimal_places=4, allow_null=True)
+    level = serializers.CharField(source="latest_snapshot.level")
+    valued_at = serializers.DateTimeField(source="latest_snapshot.taken_at")
+
+
 class CaseSerializer(serializers.ModelSerializer):
     """What staff see of a case."""
 
@@ -56,9 +70,16 @@ class CaseSerializer(serializers.ModelSerializer):
             "number", "kind", "category", "subject", "description", "priority", "state", "state_label",
             "client", "client_name", "client_tier", "credit_account", "queue", "assignee", "channel",
             "created_by", "proposed_by", "proposed_outcome", "proposal", "approved_by", "created_at",
-            "updated_at", "resolved_at", "closed_at", "escalated_at", "sla",
+            "updated_at", "resolved_at", "closed_at", "escalated_at", "sla", "margin_call",
         ]
         read_only_fields = fields
+
+    margin_call = serializers.SerializerMethodField()
+
+    @extend_schema_field(MarginCallSerializer(allow_null=True))
+    def get_margin_call(self, case):
+        details = getattr(case, "margin_call", None) if case.kind == CaseKind.MARGIN_CALL else None
+        return MarginCallSerializer(details).data if details is not None else None
 
     @extend_schema_field(SlaTimerSerializer(many=True))
     def get_sla(self, case):
@@ -80,6 +101,7 @@ class ClientCaseSerializer(CaseSerializer):
         fields = [
             "number", "kind", "category", "subject", "description", "priority", "state", "state_label",
             "credit_account", "channel", "proposal", "created_at", "updated_at", "resolved_at", "closed_at",
+            "margin_call",
         ]
         read_only_fields = fields
 
@@ -88,7 +110,8 @@ class ClientCaseSerializer(CaseSerializer):
         return case.proposal if case.approved_by_id and case.kind == CaseKind.DISPUTE else ""
 
 
-LIST_EXCLUDED = ("description", "proposal", "proposed_outcome", "created_by", "proposed_by", "approved_by")
+LIST_EXCLUDED = ("description", "proposal", "proposed_outcome", "created_by", "proposed_by", "approved_by",
+                 "margin_call")
 
 
 class CaseListSerializer(CaseSerializer):

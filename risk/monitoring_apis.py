@@ -1,0 +1,126 @@
+"""API for the monitoring's results: ratio history, account alerts, margin-call details and calls."""
+
+import django_filters
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import credit_accounts_visible_to
+from cases import selectors as case_selectors
+from cases.models import Case
+from risk import selectors, services
+from risk.models import AccountAlert, MarginCallContact, RatioSnapshot
+
+
+class NewestFirst(CursorPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class RatioSnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RatioSnapshot
+        fields = ["taken_at", "total_assets", "total_liabilities", "maintenance_ratio", "level", "stress_points"]
+
+
+class RatioHistoryApi(generics.ListAPIView):
+    """`GET /api/v1/accounts/{account_no}/ratio-history/`: the account's valuations, newest first."""
+
+    serializer_class = RatioSnapshotSerializer
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        account = credit_accounts_visible_to(self.request.user).filter(account_no=self.kwargs["account_no"]).first()
+        if account is None:
+            raise Http404
+        return selectors.ratio_history(self.request.user, account)
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("-taken_at", "-id")
+        return super().paginate_queryset(queryset)
+
+
+class AlertFilter(django_filters.FilterSet):
+    level = django_filters.CharFilter(field_name="line", help_text=_("The line crossed: attention, warning, "
+                                                                     "close_out, immediate."))
+    line = django_filters.CharFilter(field_name="line")
+    state = django_filters.ChoiceFilter(choices=AccountAlert.State.choices)
+    account = django_filters.CharFilter(field_name="account__account_no")
+    date_from = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    date_to = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    date = django_filters.DateFilter(field_name="opened_at", lookup_expr="date")
+
+    class Meta:
+        model = AccountAlert
+        fields = []
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.account_no")
+    client = serializers.CharField(source="account.client.client_no")
+    ratio = serializers.DecimalField(source="opened_snapshot.maintenance_ratio", max_digits=12, decimal_places=4,
+                                     allow_null=True)
+    cleared_ratio = serializers.DecimalField(source="cleared_snapshot.maintenance_ratio", max_digits=12,
+                                             decimal_places=4, allow_null=True, default=None)
+
+    class Meta:
+        model = AccountAlert
+        fields = ["id", "account", "client", "line", "line_value", "state", "ratio", "opened_at", "cleared_at",
+                  "cleared_ratio"]
+
+
+class AlertListApi(generics.ListAPIView):
+    """`GET /api/v1/risk/alerts/?level=&state=&date=`: line crossings, newest first."""
+
+    serializer_class = AlertSerializer
+    filterset_class = AlertFilter
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        return selectors.alerts_visible_to(self.request.user)
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("-opened_at", "-id")
+        return super().paginate_queryset(queryset)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = MarginCallContact
+        fields = ["id", "called_at", "outcome", "note", "recorded_by", "recorded_at"]
+        read_only_fields = ["id", "recorded_by", "recorded_at"]
+        extra_kwargs = {"called_at": {"required": False}, "note": {"required": False}}
+
+
+class MarginCallContactsApi(APIView):
+    """`GET, POST /api/v1/cases/{number}/calls/`: the calls to the client about a margin call."""
+
+    def _case(self, request, number):
+        try:
+            return case_selectors.case_get(request.user, number)
+        except Case.DoesNotExist:
+            raise Http404 from None
+
+    @extend_schema(responses=ContactSerializer(many=True))
+    def get(self, request, number):
+        case = self._case(request, number)
+        if not case_selectors.is_staff_reader(request.user):
+            raise Http404
+        return Response(ContactSerializer(selectors.margin_call_contacts(case), many=True).data)
+
+    @extend_schema(request=ContactSerializer, responses={201: ContactSerializer})
+    def post(self, request, number):
+        case = self._case(request, number)
+        data = ContactSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.margin_call_contact_record(
+            case=case, user=request.user, outcome=data.validated_data["outcome"],
+            note=data.validated_data.get("note", ""), called_at=data.validated_data.get("called_at"))
+        return Response(ContactSerializer(contact).data, status=201)
