@@ -1,12 +1,17 @@
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts import selectors
+from accounts.interest import interest_lines
 from accounts.models import CreditAccount
-from accounts.serializers import CreditAccountDetailSerializer, CreditAccountSerializer
+from accounts.serializers import (
+    CreditAccountDetailSerializer, CreditAccountSerializer, InterestQuerySerializer, InterestStatementSerializer,
+)
 
 
 class AccountPagination(CursorPagination):
@@ -37,3 +42,22 @@ class CreditAccountViewSet(viewsets.GenericViewSet):
         except CreditAccount.DoesNotExist:
             raise Http404 from None
         return Response(CreditAccountDetailSerializer(account).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day, included (default: the first "
+                             "day of the settlement period of `to`)."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, included (default: yesterday); "
+                             "at most 400 days from `from` to `to`."),
+        ],
+        responses=InterestStatementSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def interest(self, request, account_no=None):
+        """The day-by-day interest lines (principal, rate, days, amount) and their total: the
+        evidence for an interest dispute. Same scope as the account itself (else 404)."""
+        account = self.get_object()
+        query = InterestQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        statement = interest_lines(account, query.validated_data["from"], query.validated_data["to"])
+        return Response(InterestStatementSerializer(statement).data)

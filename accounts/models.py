@@ -151,6 +151,12 @@ class CreditAccount(models.Model):
                                         validators=[MinValueValidator(0)])
     annual_rate = models.DecimalField(_("annual rate"), max_digits=7, decimal_places=5,
                                       validators=[MinValueValidator(0)])
+    penalty_rate = models.DecimalField(
+        _("penalty rate (daily)"), max_digits=8, decimal_places=6, default=Decimal("0.0005"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Charged per calendar day on financing debt not repaid by the contract's maturity, "
+                    "on top of the interest (0.0005 = 0.05% a day)."),
+    )
     contract_start = models.DateField(_("contract start"))
     contract_maturity = models.DateField(_("contract maturity"))
     attention_line = models.DecimalField(_("attention line"), **LINE)
@@ -296,3 +302,113 @@ class SecurityPrice(models.Model):
 
 __all__ = ["User", "Role", "Tier", "ClientProfile", "Queue", "RoutingRule", "CreditAccount", "Security",
            "Position"]
+
+
+# --- interest: rate history, daily accruals, reminders (accounts/interest.py) --------------------
+
+class RateChange(models.Model):
+    """A contract's annual interest rate from `effective_date` on. The rate in force on a day is
+    the latest change on or before it, else the account's `annual_rate`."""
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="rate_changes",
+                                verbose_name=_("credit account"))
+    effective_date = models.DateField(_("effective date"))
+    annual_rate = models.DecimalField(_("annual rate"), max_digits=7, decimal_places=5,
+                                      validators=[MinValueValidator(0)])
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rate change")
+        verbose_name_plural = _("rate changes")
+        ordering = ["account", "effective_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "effective_date"], name="rate_change_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.effective_date} {self.annual_rate}"
+
+
+class InterestAccrualRun(models.Model):
+    """One calendar day's accrual, done once for every account (the day's claim: a second run of
+    the same day finds it and adds nothing)."""
+
+    day = models.DateField(_("day"), unique=True)
+    ran_at = models.DateTimeField(_("ran at"), auto_now_add=True)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+
+    class Meta:
+        verbose_name = _("interest accrual run")
+        verbose_name_plural = _("interest accrual runs")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.lines})"
+
+
+class InterestAccrual(models.Model):
+    """One day's interest (or penalty interest) on one account: amount = principal × annual_rate
+    × days / 360, kept to 4 decimals. `posted` is what that line added to the account's interest
+    and fees in cents (the running total of the settlement period rounded to cents, less the same
+    before this line), so a settlement period's lines post exactly their total rounded once."""
+
+    class Kind(models.TextChoices):
+        INTEREST = "interest", _("Interest")
+        PENALTY = "penalty", _("Penalty interest")
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="interest_accruals",
+                                verbose_name=_("credit account"))
+    run = models.ForeignKey(InterestAccrualRun, on_delete=models.PROTECT, related_name="accruals",
+                            verbose_name=_("run"))
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.INTEREST)
+    principal = models.DecimalField(_("principal"), **MONEY)
+    annual_rate = models.DecimalField(_("annual rate"), max_digits=12, decimal_places=6,
+                                      help_text=_("Penalty lines show the daily penalty rate × 360."))
+    days = models.PositiveSmallIntegerField(_("days"), default=1)
+    amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=4)
+    posted = models.DecimalField(_("posted"), **MONEY, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("interest accrual")
+        verbose_name_plural = _("interest accruals")
+        ordering = ["account", "day", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "day", "kind"], name="interest_accrual_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.day} {self.kind} {self.amount}"
+
+
+class Reminder(models.Model):
+    """A reminder sent (its notifications written) 14, 7 or 1 days before a due date; unique, so
+    each is sent once however often the task runs."""
+
+    class Kind(models.TextChoices):
+        MATURITY = "maturity", _("Contract maturity")
+        INTEREST_SETTLEMENT = "interest_settlement", _("Interest settlement")
+
+    account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="reminders",
+                                verbose_name=_("credit account"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    due_date = models.DateField(_("due date"))
+    days_before = models.PositiveSmallIntegerField(_("days before"))
+    sent_at = models.DateTimeField(_("sent at"))
+    run = models.CharField(_("run"), max_length=32, editable=False,
+                           help_text=_("The task run that sent it (tells a run its own rows)."))
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["due_date", "account", "kind", "-days_before"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kind", "due_date", "days_before"], name="reminder_sent_once"),
+        ]
+        indexes = [models.Index(fields=["run"], name="reminder_run_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.kind} {self.due_date} -{self.days_before}"
+
+
+__all__ += ["RateChange", "InterestAccrualRun", "InterestAccrual", "Reminder"]

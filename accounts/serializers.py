@@ -1,5 +1,11 @@
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from accounts.interest import settlement_period_start
 from accounts.models import CreditAccount, Position
 from accounts.ratio import CENT
 
@@ -67,3 +73,57 @@ class CreditAccountDetailSerializer(CreditAccountSerializer):
 
         result = top_up(account.total_assets_sql, account.total_liabilities_sql, account.line("restore_to"))
         return TopUpSerializer(result).data
+
+
+# --- interest: the lines behind a charge (accounts.interest.interest_lines) ----------------------
+
+MAX_INTEREST_RANGE_DAYS = 400
+
+
+class InterestQuerySerializer(serializers.Serializer):
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both included; by default the settlement period so far."""
+
+    from_ = serializers.DateField(
+        required=False, help_text=gettext_lazy("First day (default: the first of the settlement period of “to”).")
+    )
+    to = serializers.DateField(required=False, help_text=gettext_lazy("Last day (default: yesterday)."))
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"from": fields.pop("from_"), **fields}
+
+    def validate(self, attrs):
+        end = attrs.get("to") or timezone.localdate() - datetime.timedelta(days=1)
+        start = attrs.get("from") or settlement_period_start(end)
+        if start > end:
+            raise serializers.ValidationError({"to": [_("“to” must not be before “from”.")]})
+        if (end - start).days + 1 > MAX_INTEREST_RANGE_DAYS:
+            raise serializers.ValidationError(
+                {"to": [_("At most %(days)d days at a time.") % {"days": MAX_INTEREST_RANGE_DAYS}]})
+        return {"from": start, "to": end}
+
+
+class InterestLineSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    kind = serializers.CharField()
+    principal = serializers.DecimalField(max_digits=20, decimal_places=2)
+    annual_rate = serializers.DecimalField(max_digits=12, decimal_places=6)
+    days = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=20, decimal_places=4)
+    posted = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class InterestStatementSerializer(serializers.Serializer):
+    """amount = principal × annual_rate × days / 360 on each line; total = the amounts summed and
+    rounded to cents once; posted = what the lines added to interest and fees."""
+
+    account = serializers.CharField(source="account.account_no")
+    from_ = serializers.DateField(source="start")
+    to = serializers.DateField(source="end")
+    lines = InterestLineSerializer(many=True)
+    total = serializers.DecimalField(max_digits=24, decimal_places=2)
+    posted = serializers.DecimalField(max_digits=24, decimal_places=2)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {"account": fields.pop("account"), "from": fields.pop("from_"), **fields}

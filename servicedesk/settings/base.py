@@ -155,6 +155,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
     "monitoring": {"task": "monitoring.periodic",
                    "schedule": crontab(minute="*/5", hour="9-15", day_of_week="mon-fri")},
+    # Interest: yesterday's accrual (and any missed day) after midnight; reminders in the morning.
+    "interest-accrue": {"task": "interest.accrue", "schedule": crontab(hour=0, minute=30)},
+    "reminders-send": {"task": "reminders.send", "schedule": crontab(hour=8, minute=0)},
 }
 
 # Domain defaults (PRODUCT.md); every line is configurable per contract.

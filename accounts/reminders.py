@@ -1,0 +1,157 @@
+"""Reminders 14, 7 and 1 days before a contract's maturity and before each interest settlement
+date (PRODUCT.md), each sent once: a Reminder row (unique per account, kind, due date and days
+before) and its outbox rows (SMS to the client's phone, e-mail when there is an address) written
+in one transaction, set-based.
+
+Which reminder is due: on day T, a due date X from T+1 to T+14 gets the 1-day reminder when it
+is tomorrow, the 7-day one when it is 2 to 7 days away and the 14-day one when 8 to 14 days
+away. Run every day, that sends each on its day; a run that missed days sends the reminder of
+the stage the due date is in now (late, with the real number of days in the text), and never an
+earlier stage once a later one is due. Maturity reminders go to accounts with financing debt;
+settlement reminders to accounts with financing debt or interest and fees outstanding.
+Pre-maturity reminders are broker practice [M], not a rule (margin-trading-facts.md §5).
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.interest import settlement_dates
+from accounts.models import Reminder
+from notifications.models import Notification
+
+STAGES = (14, 7, 1)
+_REMINDER_LOCK = 0x1A7E_0002
+_ACCOUNT_NO = "[[account_no]]"  # replaced by each row's account number in SQL
+
+_INSERT_REMINDERS = """
+    INSERT INTO accounts_reminder (account_id, kind, due_date, days_before, sent_at, run)
+    SELECT a.id, %(kind)s, {due_date}, {stage}, %(now)s, %(run)s
+    FROM accounts_creditaccount a
+    WHERE {condition}
+    ORDER BY a.id
+    ON CONFLICT (account_id, kind, due_date, days_before) DO NOTHING
+"""
+# Maturity: one statement for the whole window; the stage follows from the date.
+_MATURITY_SQL = _INSERT_REMINDERS.format(
+    due_date="a.contract_maturity",
+    stage="CASE WHEN a.contract_maturity <= %(in_1)s THEN 1 WHEN a.contract_maturity <= %(in_7)s THEN 7 ELSE 14 END",
+    condition="a.financing_debt > 0 AND a.contract_maturity >= %(in_1)s AND a.contract_maturity <= %(in_14)s",
+)
+_SETTLEMENT_SQL = _INSERT_REMINDERS.format(
+    due_date="%(due_date)s", stage="%(stage)s", condition="(a.financing_debt > 0 OR a.interest_fees > 0)",
+)
+
+_INSERT_NOTIFICATIONS = """
+    INSERT INTO notifications_notification (recipient_client_id, address, channel, event, language, subject,
+        body, data, status, attempts, provider_id, error, created_at)
+    SELECT c.id, c.{address}, %(channel)s, %(event)s, %(language)s,
+           REPLACE(%(subject)s, %(marker)s, a.account_no), REPLACE(%(body)s, %(marker)s, a.account_no),
+           {data}, 'pending', 0, '', '', %(now)s
+    FROM accounts_reminder r
+    JOIN accounts_creditaccount a ON a.id = r.account_id
+    JOIN accounts_clientprofile c ON c.id = a.client_id
+    WHERE r.run = %(run)s AND r.kind = %(kind)s AND r.due_date = %(due_date)s AND c.{address} <> ''
+      AND {language_condition}
+    ORDER BY r.id
+"""
+_CHANNEL_ADDRESS = {Notification.Channel.SMS: "phone", Notification.Channel.EMAIL: "email"}
+EVENTS = {
+    Reminder.Kind.MATURITY: "contract_maturity_reminder",
+    Reminder.Kind.INTEREST_SETTLEMENT: "interest_settlement_reminder",
+}
+
+
+def _data_sql() -> str:
+    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    return (f"{build}('account_no', a.account_no, 'kind', r.kind, 'due_date', CAST(%(due_date_text)s AS text), "
+            f"'days_before', r.days_before, 'reminder_id', r.id)")
+
+
+def stage_for(days_ahead: int) -> int | None:
+    """The reminder stage (14, 7 or 1 days before) a due date `days_ahead` days away is in."""
+    if not 1 <= days_ahead <= STAGES[0]:
+        return None
+    return min(stage for stage in STAGES if days_ahead <= stage)
+
+
+def _texts(kind: str, due_date: datetime.date, days: int) -> tuple[str, str]:
+    """Subject and body in the active language; the account number is left as a marker."""
+    values = {"account_no": _ACCOUNT_NO, "date": formats.date_format(due_date, "DATE_FORMAT"), "days": days}
+    if kind == Reminder.Kind.MATURITY:
+        subject = _("Your margin contract matures on %(date)s") % values
+        body = ngettext(
+            "Credit account %(account_no)s: your margin contract matures on %(date)s, in %(days)d day. "
+            "Repay the financing debt or apply for an extension before then; debt not repaid at "
+            "maturity is overdue and bears penalty interest.",
+            "Credit account %(account_no)s: your margin contract matures on %(date)s, in %(days)d days. "
+            "Repay the financing debt or apply for an extension before then; debt not repaid at "
+            "maturity is overdue and bears penalty interest.",
+            days,
+        ) % values
+    else:
+        subject = _("Interest settlement on %(date)s") % values
+        body = ngettext(
+            "Credit account %(account_no)s: interest is settled on %(date)s, in %(days)d day. "
+            "Please keep enough cash in the account to pay the interest accrued.",
+            "Credit account %(account_no)s: interest is settled on %(date)s, in %(days)d days. "
+            "Please keep enough cash in the account to pay the interest accrued.",
+            days,
+        ) % values
+    return subject, body
+
+
+def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: datetime.date, now) -> None:
+    """The outbox rows of this run's reminders for one due date: per language and channel, one
+    INSERT … SELECT with the text rendered once in that language."""
+    codes = [code for code, _name in settings.LANGUAGES]
+    for language in codes:
+        language_condition = "c.language = %(language)s"
+        if language == settings.LANGUAGE_CODE:  # a client with an unknown language gets the default
+            others = ", ".join(f"'{code}'" for code in codes)
+            language_condition = f"(c.language = %(language)s OR c.language NOT IN ({others}))"
+        with translation.override(language):
+            subject, body = _texts(kind, due_date, (due_date - today).days)
+        for channel, address in _CHANNEL_ADDRESS.items():
+            sql = _INSERT_NOTIFICATIONS.format(address=address, data=_data_sql(),
+                                               language_condition=language_condition)
+            cursor.execute(sql, {
+                "channel": channel.value, "event": EVENTS[kind], "language": language,
+                "subject": subject if channel == Notification.Channel.EMAIL else "", "body": body,
+                "marker": _ACCOUNT_NO, "now": now, "run": run, "kind": kind,
+                "due_date": connection.ops.adapt_datefield_value(due_date), "due_date_text": due_date.isoformat(),
+            })
+
+
+def reminders_send(today: datetime.date | None = None) -> int:
+    """Send the maturity and interest settlement reminders due `today` (Asia/Shanghai), each once;
+    returns how many reminders this run sent. Safe to run again or twice at once: the unique
+    reminder row decides, and only the rows this run inserted get notifications."""
+    today = today or timezone.localdate()
+    run = uuid.uuid4().hex
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+
+    def day(offset: int):
+        return connection.ops.adapt_datefield_value(today + datetime.timedelta(days=offset))
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_REMINDER_LOCK])
+        cursor.execute(_MATURITY_SQL, {"kind": Reminder.Kind.MATURITY.value, "now": now, "run": run,
+                                       "in_1": day(1), "in_7": day(7), "in_14": day(STAGES[0])})
+        window_end = today + datetime.timedelta(days=STAGES[0])
+        for due_date in settlement_dates(today + datetime.timedelta(days=1), window_end):
+            cursor.execute(_SETTLEMENT_SQL, {
+                "kind": Reminder.Kind.INTEREST_SETTLEMENT.value, "now": now, "run": run,
+                "due_date": connection.ops.adapt_datefield_value(due_date),
+                "stage": stage_for((due_date - today).days),
+            })
+        sent = Reminder.objects.filter(run=run)
+        for kind, due_date in sent.values_list("kind", "due_date").distinct().order_by("kind", "due_date"):
+            _notify(cursor, run=run, kind=kind, due_date=due_date, today=today, now=now)
+        return sent.count()
