@@ -1,0 +1,62 @@
+"""The monitoring as the API shows it: ratio history, alerts, margin-call details, calls."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from cases.models import Case, CaseEvent
+from risk.models import MarginCallContact
+from risk.monitoring import monitor_accounts
+from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory, queue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def margin_call(client_profile, agent):
+    """A margin call for `client_profile`; `agent` works the risk queue it lands in."""
+    queue("risk").members.add(agent)
+    security = SecurityFactory(price=D("16.00"))
+    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"))
+    PositionFactory(account=account, security=security, quantity=10000)
+    monitor_accounts()
+    security.price = D("12.50")
+    security.save()
+    monitor_accounts()
+    return Case.objects.get(credit_account=account, kind="margin_call")
+
+
+def test_ratio_history_newest_first_and_scoped(api, client_profile, margin_call):
+    url = f"/api/v1/accounts/{margin_call.credit_account.account_no}/ratio-history/"
+    rows = api.as_user(client_profile.user).get(url).data["results"]
+    assert [(r["maintenance_ratio"], r["level"]) for r in rows] == [("1.2500", "close_out"), ("1.6000", "normal")]
+    assert api.as_user(ClientProfileFactory().user).get(url).status_code == 404
+
+
+def test_alerts_filtered_by_level_state_and_date(api, risk_officer, margin_call):
+    http = api.as_user(risk_officer)
+    rows = http.get("/api/v1/risk/alerts/?state=open").data["results"]
+    assert {r["line"] for r in rows} == {"attention", "warning", "close_out"}
+    assert [r["ratio"] for r in http.get("/api/v1/risk/alerts/?level=close_out").data["results"]] == ["1.2500"]
+    assert http.get("/api/v1/risk/alerts/?date=2000-01-01").data["results"] == []
+    assert http.get("/api/v1/risk/alerts/?state=nonsense").status_code == 400
+
+
+def test_case_detail_shows_the_margin_call_to_staff_and_client(api, agent, client_profile, margin_call):
+    staff = api.as_user(agent).get(f"/api/v1/cases/{margin_call.number}/").data["margin_call"]
+    assert (staff["stage"], staff["top_up_cash"], staff["top_up_sell"], staff["level"]) == (
+        "margin_call", "15000.00", "37500.00", "close_out")
+    client = api.as_user(client_profile.user).get(f"/api/v1/cases/{margin_call.number}/").data["margin_call"]
+    assert client["deadline"] == staff["deadline"] and client["top_up_cash"] == "15000.00"
+
+
+def test_agents_log_calls(api, agent, auditor, client_profile, margin_call):
+    url = f"/api/v1/cases/{margin_call.number}/calls/"
+    response = api.as_user(agent).post(url, {"outcome": "promised", "note": "客户承诺明天补仓"}, format="json")
+    assert response.status_code == 201, response.data
+    assert api.as_user(agent).post(url, {"outcome": "maybe"}, format="json").status_code == 400
+    assert api.as_user(auditor).post(url, {"outcome": "reached"}, format="json").status_code == 403
+    assert api.as_user(client_profile.user).get(url).status_code == 404
+    assert [c["outcome"] for c in api.as_user(auditor).get(url).data] == ["promised"]
+    assert MarginCallContact.objects.count() == 1
+    assert CaseEvent.objects.filter(case=margin_call, name="call_logged").count() == 1
