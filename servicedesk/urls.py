@@ -17,6 +17,7 @@ router.register("accounts", CreditAccountViewSet, basename="account")
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("reports/sla/", SlaReportApi.as_view(), name="report-sla"),
+    path("", include("risk.urls")),
     path("", include(router.urls)),
 ]
 
