@@ -147,3 +147,41 @@ def test_an_approved_relief_request_moves_the_deadline(account, security, client
     call.refresh_from_db()
     assert call.deadline == datetime.datetime(2026, 2, 27, 15, tzinfo=SH)  # three trading days later
     assert CaseEvent.objects.filter(case=call.case, name="deadline_moved", data__relief=relief.number).exists()
+
+
+def test_the_immediate_line_when_the_contract_has_one(client_profile, security):
+    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"), immediate_line=D("1.1500"))
+    PositionFactory(account=account, security=security, quantity=10000)
+    price(security, "11.40")
+    run()
+    assert AccountRisk.objects.get(account=account).level == "immediate"
+    assert open_alerts(account) == {"attention", "warning", "close_out", "immediate"}
+
+
+def test_liquidation_after_the_deadline_needs_two_risk_officers(account, security, risk_officer,
+                                                               other_risk_officer):
+    from cases.services import case_transition
+    from servicedesk.errors import NotAllowed
+
+    price(security, "12.00")
+    run()
+    run(datetime.datetime(2026, 2, 24, 15, 5, tzinfo=SH))
+    case = Case.objects.get(credit_account=account, kind="margin_call")
+    assert case.state == "deadline_passed"
+    case = case_transition(case=case, user=risk_officer, name="propose_liquidation", comment="未补仓，建议平仓")
+    with pytest.raises(NotAllowed):
+        case_transition(case=case, user=risk_officer, name="approve_liquidation")
+    case = case_transition(case=case, user=other_risk_officer, name="approve_liquidation")
+    assert (case.state, case.proposed_by, case.approved_by) == ("liquidated", risk_officer, other_risk_officer)
+
+
+def test_every_price_import_revalues_the_accounts(account, security, tmp_path):
+    from django.core.management import call_command
+
+    feed = tmp_path / "prices.csv"
+    as_of = (security.price_as_of + datetime.timedelta(minutes=5)).isoformat()
+    feed.write_text(f"symbol,price,as_of\n{security.symbol},12.80,{as_of}\n", encoding="utf-8")
+    call_command("import_prices", str(feed), stdout=open(tmp_path / "out.txt", "w"))
+    risk = AccountRisk.objects.get(account=account)
+    assert (risk.maintenance_ratio, risk.level) == (D("1.2800"), "close_out")
+    assert Case.objects.filter(credit_account=account, kind="margin_call", state="client_notified").exists()
