@@ -53,8 +53,12 @@ GROUP_PERMISSIONS = {
         "cases.change_calendarday", "cases.delete_calendarday", "cases.view_slapolicy", "cases.add_slapolicy",
         "cases.change_slapolicy", "cases.view_slatarget", "cases.add_slatarget", "cases.change_slatarget",
         "cases.delete_slatarget", "cases.view_slatimer",
+        "risk.view_monitoringrun", "risk.view_ratiosnapshot", "risk.view_accountalert", "risk.view_margincall",
+        "risk.view_margincallcontact", "risk.view_stressmode",
     ],
     Role.RISK_OFFICER: [
+        "risk.view_monitoringrun", "risk.view_ratiosnapshot", "risk.view_accountalert", "risk.view_margincall",
+        "risk.view_margincallcontact", "risk.view_stressmode",
         "cases.view_case", "cases.add_case", "cases.change_case", "cases.view_casemessage",
         "cases.add_casemessage", "cases.view_caseevent", "accounts.view_creditaccount",
         "accounts.change_creditaccount", "accounts.view_clientprofile", "accounts.view_security",
@@ -65,7 +69,8 @@ GROUP_PERMISSIONS = {
         "accounts.view_creditaccount", "accounts.view_clientprofile", "accounts.view_security",
         "accounts.view_position", "accounts.view_queue", "accounts.view_routingrule",
         "cases.view_calendaryear", "cases.view_calendarday", "cases.view_slapolicy", "cases.view_slatarget",
-        "cases.view_slatimer",
+        "cases.view_slatimer", "risk.view_monitoringrun", "risk.view_ratiosnapshot", "risk.view_accountalert",
+        "risk.view_margincall", "risk.view_margincallcontact", "risk.view_stressmode",
     ],
 }
 

@@ -60,3 +60,9 @@ def test_agents_log_calls(api, agent, auditor, client_profile, margin_call):
     assert [c["outcome"] for c in api.as_user(auditor).get(url).data] == ["promised"]
     assert MarginCallContact.objects.count() == 1
     assert CaseEvent.objects.filter(case=margin_call, name="call_logged").count() == 1
+
+
+def test_risk_officer_reads_the_monitoring_in_the_admin(client, risk_officer, margin_call):
+    client.force_login(risk_officer)
+    for page in ("monitoringrun", "ratiosnapshot", "accountalert", "margincall"):
+        assert client.get(f"/admin/risk/{page}/").status_code == 200, page

@@ -1,0 +1,61 @@
+"""Admin pages for the monitoring (read-only: the monitoring writes them) and stress mode."""
+
+from django.contrib import admin
+
+from risk.models import AccountAlert, MarginCall, MarginCallContact, MonitoringRun, RatioSnapshot, StressMode
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonitoringRun)
+class MonitoringRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "started_at", "trigger", "stress_points", "accounts", "changed", "alerts_opened",
+                    "alerts_cleared", "cases_opened", "cases_raised", "cases_restored"]
+    list_filter = ["trigger"]
+
+
+@admin.register(RatioSnapshot)
+class RatioSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["account", "taken_at", "maintenance_ratio", "level", "total_assets", "total_liabilities"]
+    list_filter = ["level"]
+    search_fields = ["account__account_no"]
+    list_select_related = ["account"]
+
+
+@admin.register(AccountAlert)
+class AccountAlertAdmin(ReadOnlyAdmin):
+    list_display = ["account", "line", "line_value", "state", "opened_at", "cleared_at"]
+    list_filter = ["line", "state"]
+    search_fields = ["account__account_no", "account__client__client_no"]
+    list_select_related = ["account"]
+
+
+@admin.register(MarginCall)
+class MarginCallAdmin(ReadOnlyAdmin):
+    list_display = ["case", "account", "stage", "deadline", "top_up_cash", "top_up_sell"]
+    list_filter = ["stage"]
+    search_fields = ["case__number", "account__account_no"]
+    list_select_related = ["case", "account"]
+
+
+@admin.register(MarginCallContact)
+class MarginCallContactAdmin(ReadOnlyAdmin):
+    list_display = ["case", "called_at", "outcome", "recorded_by"]
+    list_filter = ["outcome"]
+    search_fields = ["case__number"]
+
+
+@admin.register(StressMode)
+class StressModeAdmin(ReadOnlyAdmin):
+    list_display = ["points", "reason", "set_by", "set_at", "lifted_by", "lifted_at"]
