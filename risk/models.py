@@ -193,3 +193,25 @@ class MarginCallContact(models.Model):
         verbose_name = _("margin call contact")
         verbose_name_plural = _("margin call contacts")
         ordering = ["case", "called_at"]
+
+
+class StressTest(models.Model):
+    """A "what if the market moved by x %" run: who ran it, the shocks, and what it found
+    (per line: the accounts that would fall below it, their shocked ratios and top-ups)."""
+
+    run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("run by"))
+    run_at = models.DateTimeField(_("run at"), db_index=True)
+    market_shock = models.DecimalField(_("market shock"), max_digits=6, decimal_places=4)
+    symbol_shocks = models.JSONField(_("per-symbol shocks"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    open_cases = models.BooleanField(_("open outreach cases"), default=False)
+    cases_opened = models.PositiveIntegerField(_("cases opened"), default=0)
+
+    class Meta:
+        verbose_name = _("stress test")
+        verbose_name_plural = _("stress tests")
+        ordering = ["-run_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.run_at:%Y-%m-%d %H:%M} {self.market_shock:+}"

@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.apis import CreditAccountViewSet
 from cases.apis import CaseViewSet
 from cases.report_apis import SlaReportApi
+from risk.apis import ForecastApi, StressModeApi, StressTestDetailApi, StressTestListApi
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -17,6 +18,10 @@ router.register("accounts", CreditAccountViewSet, basename="account")
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("reports/sla/", SlaReportApi.as_view(), name="report-sla"),
+    path("risk/stress-tests/", StressTestListApi.as_view(), name="risk-stress-tests"),
+    path("risk/stress-tests/<int:pk>/", StressTestDetailApi.as_view(), name="risk-stress-test"),
+    path("risk/stress-mode/", StressModeApi.as_view(), name="risk-stress-mode"),
+    path("risk/forecast/", ForecastApi.as_view(), name="risk-forecast"),
     path("", include("risk.urls")),
     path("", include(router.urls)),
 ]

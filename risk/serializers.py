@@ -1,0 +1,144 @@
+"""Input and output shapes of the risk API (stress tests, stress mode, forecast)."""
+
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from risk import forecast
+from risk.models import StressMode, StressTest
+
+SHOCK = {"max_digits": 6, "decimal_places": 4}
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class SymbolShocksField(serializers.Field):
+    """{"600000": "-0.20", …}, or [{"symbol": "600000", "shock": "-0.20"}, …]."""
+
+    default_error_messages = {
+        "invalid": _("Expected an object mapping symbols to shocks, "
+                     "or a list of objects with symbol and shock."),
+    }
+
+    def to_internal_value(self, data) -> dict[str, Decimal]:
+        if isinstance(data, list):
+            if not all(isinstance(item, dict) and set(item) == {"symbol", "shock"} for item in data):
+                self.fail("invalid")
+            data = {str(item["symbol"]): item["shock"] for item in data}
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        shock_field = serializers.DecimalField(**SHOCK)
+        shocks, errors = {}, {}
+        for symbol, value in data.items():
+            try:
+                shocks[str(symbol).strip()] = shock_field.run_validation(value)
+            except serializers.ValidationError as exc:
+                errors[str(symbol)] = exc.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return shocks
+
+    def to_representation(self, value):
+        return value
+
+
+class StressTestInputSerializer(serializers.Serializer):
+    market_shock = serializers.DecimalField(**SHOCK, help_text=_("E.g. -0.10: every price ten per cent lower; from -0.99 to 1."))
+    symbol_shocks = SymbolShocksField(required=False, default=dict,
+                                      help_text=_("Per-symbol shocks; they replace the market shock."))
+    open_cases = serializers.BooleanField(required=False, default=False,
+                                          help_text=_("Open outreach margin calls below the warning line."))
+
+
+class StressTestAccountSerializer(serializers.Serializer):
+    account_no = serializers.CharField()
+    client = serializers.CharField()
+    client_name = serializers.CharField()
+    ratio = serializers.CharField(allow_null=True)
+    shocked_ratio = serializers.CharField()
+    line = serializers.CharField()
+    top_up_cash = serializers.CharField()
+    top_up_sell = serializers.CharField(allow_null=True)
+
+
+class StressTestLineSerializer(serializers.Serializer):
+    line = serializers.CharField(allow_null=True, help_text=_("The firm's default line with stress points."))
+    top_up_to = serializers.CharField(help_text=_("Top-ups bring each account back to this line."))
+    count = serializers.IntegerField()
+    listed = serializers.IntegerField()
+    top_up_total = serializers.CharField()
+    accounts = StressTestAccountSerializer(many=True)
+
+
+class StressTestSerializer(serializers.ModelSerializer):
+    """A saved stress test with its result (per line, and the restore-to total below close-out)."""
+
+    run_by = serializers.CharField(source="run_by.username")
+    stress_points = serializers.SerializerMethodField()
+    lines = serializers.SerializerMethodField()
+    restore_to = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StressTest
+        fields = ["id", "run_by", "run_at", "market_shock", "symbol_shocks", "stress_points", "open_cases",
+                  "cases_opened", "lines", "restore_to"]
+
+    def get_stress_points(self, obj) -> str:
+        return obj.result.get("stress_points", "0")
+
+    @extend_schema_field(serializers.DictField(child=StressTestLineSerializer()))
+    def get_lines(self, obj):
+        return obj.result.get("lines", {})
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_restore_to(self, obj):
+        return obj.result.get("restore_to", {})
+
+
+class StressTestListSerializer(StressTestSerializer):
+    """The list leaves out the accounts under each line (see the detail)."""
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_lines(self, obj):
+        return {name: {key: value for key, value in summary.items() if key != "accounts"}
+                for name, summary in obj.result.get("lines", {}).items()}
+
+
+class StressModeInputSerializer(serializers.Serializer):
+    points = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True,
+                                      help_text=_("Percentage points added to every line; null lifts it."))
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class StressModeSerializer(serializers.ModelSerializer):
+    set_by = serializers.CharField(source="set_by.username")
+
+    class Meta:
+        model = StressMode
+        fields = ["id", "points", "reason", "set_by", "set_at"]
+
+
+def stress_mode_data(mode: StressMode | None) -> dict:
+    """The active stress mode, or {"active": false, "points": null}."""
+    if mode is None:
+        return {"active": False, "points": None, "reason": "", "set_by": None, "set_at": None, "id": None}
+    return {"active": True, **StressModeSerializer(mode).data}
+
+
+class ForecastQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=forecast.MAX_DAYS, default=forecast.DEFAULT_DAYS)
+
+
+class ForecastSerializer(serializers.Serializer):
+    account_no = serializers.CharField(source="account.account_no")
+    client = serializers.CharField(source="account.client.client_no")
+    client_name = serializers.CharField(source="account.client.name")
+    ratio = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    warning_line = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    probability = serializers.DecimalField(max_digits=5, decimal_places=4,
+                                           help_text=_("Of falling below the warning line within the days."))
+    volatility = serializers.DecimalField(max_digits=8, decimal_places=4,
+                                          help_text=_("Annualised volatility of the long collateral."))
+    flags = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,293 @@
+"""Stress tests ("what if the market fell 10 %?") and the stress-mode switch."""
+
+from decimal import Decimal
+
+import pytest
+
+from accounts.models import Position
+from accounts.roles import Role
+from cases.models import Case, CaseKind
+from risk import stress
+from risk.models import StressMode, StressTest
+from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+URL = "/api/v1/risk/stress-tests/"
+MODE_URL = "/api/v1/risk/stress-mode/"
+
+
+@pytest.fixture
+def book():
+    """Two securities and three accounts, worked out by hand (−10 % market, 600902 −20 %):
+
+    A: 10,000 × 10.00 + 2,500 × 20.00 = 150,000 against 100,000 debt: 1.5000 → 130,000: 1.3000
+       (below attention and warning; exactly on close-out, so not below it).
+    B: 10,000 cash + 12,000 × 10.00 = 130,000 against 100,000 + 5,000 fees: 1.2381
+       → 10,000 + 108,000 = 118,000: 1.1238 (below every line).
+    C: 40,000 cash + 10,000 × 10.00 against 50,000 debt + 1,000 × 20.00 short: 2.0000
+       → 130,000 / 66,000 = 1.9697 (below nothing).
+    """
+    s1 = SecurityFactory(symbol="600901", price=D("10.00"))
+    s2 = SecurityFactory(symbol="600902", price=D("20.00"))
+    a = CreditAccountFactory(account_no="A1", financing_debt=D("100000.00"))
+    PositionFactory(account=a, security=s1, quantity=10_000)
+    PositionFactory(account=a, security=s2, quantity=2_500)
+    b = CreditAccountFactory(account_no="B1", cash=D("10000.00"), financing_debt=D("100000.00"),
+                             interest_fees=D("5000.00"))
+    PositionFactory(account=b, security=s1, quantity=12_000)
+    c = CreditAccountFactory(account_no="C1", cash=D("40000.00"), financing_debt=D("50000.00"))
+    PositionFactory(account=c, security=s1, quantity=10_000)
+    PositionFactory(account=c, security=s2, quantity=1_000, kind=Position.Kind.SHORT)
+    free = CreditAccountFactory(account_no="F1", cash=D("1000.00"))  # no liability: never listed
+    PositionFactory(account=free, security=s1, quantity=100)
+    return {"s1": s1, "s2": s2, "a": a, "b": b, "c": c}
+
+
+def run(api, user, **body):
+    body.setdefault("market_shock", "-0.10")
+    return api.as_user(user).post(URL, body, format="json")
+
+
+def accounts_of(line: dict) -> dict[str, dict]:
+    return {entry["account_no"]: entry for entry in line["accounts"]}
+
+
+def test_hand_checked_example(api, risk_officer, book):
+    response = run(api, risk_officer, symbol_shocks={"600902": "-0.20"})
+    assert response.status_code == 201, response.content
+    data = response.json()
+    lines = data["lines"]
+    assert set(lines) == {"attention", "warning", "close_out"}  # no account has an immediate line
+    assert lines["warning"]["line"] == "1.4000"
+
+    assert set(accounts_of(lines["attention"])) == {"A1", "B1"}
+    assert set(accounts_of(lines["warning"])) == {"A1", "B1"}
+    assert set(accounts_of(lines["close_out"])) == {"B1"}
+    assert [e["account_no"] for e in lines["warning"]["accounts"]] == ["B1", "A1"]  # worst first
+
+    a, b = accounts_of(lines["warning"])["A1"], accounts_of(lines["warning"])["B1"]
+    assert (a["ratio"], a["shocked_ratio"]) == ("1.5000", "1.3000")
+    assert (b["ratio"], b["shocked_ratio"]) == ("1.2381", "1.1238")
+    assert a["client"] == book["a"].client.client_no
+    # Back to the line itself: C = t·D − A, S = C / (t − 1).
+    assert (a["top_up_cash"], a["top_up_sell"]) == ("10000.00", "25000.00")
+    assert (b["top_up_cash"], b["top_up_sell"]) == ("29000.00", "72500.00")
+    assert lines["warning"]["top_up_total"] == "39000.00"
+    assert lines["attention"]["top_up_total"] == "59500.00"  # 20,000 + 39,500
+    close_out = accounts_of(lines["close_out"])["B1"]
+    assert (close_out["top_up_cash"], close_out["top_up_sell"]) == ("18500.00", "61666.67")
+    assert lines["close_out"]["count"] == 1 and lines["close_out"]["top_up_total"] == "18500.00"
+    # Below close-out, what restores the restore-to line (1.40): B only.
+    assert data["restore_to"] == {"below": "close_out", "top_up_to": "restore_to", "line": "1.4000",
+                                  "count": 1, "top_up_total": "29000.00"}
+
+    saved = StressTest.objects.get(pk=data["id"])
+    assert saved.run_by == risk_officer and data["run_by"] == risk_officer.username
+    assert saved.market_shock == D("-0.10") and saved.symbol_shocks == {"600902": "-0.2000"}
+    assert data["cases_opened"] == 0 and not Case.objects.exists()
+
+
+def test_shocked_ratios_are_the_ratio_arithmetic_at_shocked_prices(api, supervisor, book):
+    # A short position that a rising price pushes under: 30,000 cash against 20,000 × 1.00 short at +40 %.
+    s3 = SecurityFactory(symbol="600903", price=D("1.00"))
+    short = CreditAccountFactory(account_no="S1", cash=D("30000.00"))
+    PositionFactory(account=short, security=s3, quantity=20_000, kind=Position.Kind.SHORT)
+    shocks = {"600902": D("-0.2"), "600903": D("0.4")}
+    data = run(api, supervisor, market_shock="-0.1", symbol_shocks={k: str(v) for k, v in shocks.items()}).json()
+    listed = {e["account_no"]: e for line in data["lines"].values() for e in line["accounts"]}
+    assert set(listed) == {"A1", "B1", "S1"}
+
+    for security in (book["s1"], book["s2"], s3):
+        security.price = security.price * (1 + shocks.get(security.symbol, D("-0.1")))
+        security.save()
+    for account in (book["a"], book["b"], short):
+        account.refresh_from_db()
+        assert listed[account.account_no]["shocked_ratio"] == str(account.maintenance_ratio)
+        expected = account.top_up(D("1.40"))
+        warning = accounts_of(data["lines"]["warning"])[account.account_no]
+        assert warning["top_up_cash"] == str(expected.cash) and warning["top_up_sell"] == str(expected.sell)
+
+
+def test_open_cases_opens_one_outreach_margin_call_per_account_and_never_twice(api, risk_officer, book):
+    first = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True).json()
+    assert first["cases_opened"] == 2
+    cases = Case.objects.filter(kind=CaseKind.MARGIN_CALL)
+    assert {case.credit_account.account_no for case in cases} == {"A1", "B1"}
+    assert all(case.created_by is None and case.channel == "system" and case.category == "stress_test"
+               and case.state == "open" for case in cases)
+
+    second = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True).json()
+    assert second["cases_opened"] == 0
+    assert cases.count() == 2
+    assert StressTest.objects.get(pk=second["id"]).cases_opened == 0
+
+
+def test_open_outreach_cases_skips_open_margin_calls_but_not_closed_ones(book):
+    from cases.services import case_create
+
+    existing = case_create(created_by=None, kind=CaseKind.MARGIN_CALL, client=book["a"].client,
+                           credit_account=book["a"], subject="monitoring")
+    closed = case_create(created_by=None, kind=CaseKind.MARGIN_CALL, client=book["b"].client,
+                         credit_account=book["b"], subject="earlier")
+    Case.objects.filter(pk=closed.pk).update(state="restored")
+
+    opened = stress.open_outreach_cases([book["a"], book["b"]], "reason")
+    assert [case.credit_account_id for case in opened] == [book["b"].pk]
+    assert Case.objects.filter(credit_account=book["a"]).get() == existing
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.CLIENT, Role.AUDITOR, Role.TEAM_LEAD, Role.ADVISOR])
+def test_only_risk_officers_and_supervisors_run_stress_tests(api, book, role):
+    user = UserFactory(roles=[role])
+    response = run(api, user, open_cases=True)
+    assert response.status_code == 403
+    assert not StressTest.objects.exists() and not Case.objects.exists()
+
+
+def test_auditors_read_saved_stress_tests_but_agents_and_clients_do_not(api, risk_officer, auditor, agent,
+                                                                        client_profile, book):
+    saved = run(api, risk_officer).json()
+    listing = api.as_user(auditor).get(URL)
+    assert listing.status_code == 200
+    assert [item["id"] for item in listing.json()["results"]] == [saved["id"]]
+    assert "accounts" not in listing.json()["results"][0]["lines"]["warning"]
+    detail = api.as_user(auditor).get(f"{URL}{saved['id']}/")
+    assert detail.status_code == 200 and detail.json()["lines"] == saved["lines"]
+    assert api.as_user(auditor).get(f"{URL}999999/").status_code == 404
+    for user in (agent, client_profile.user):
+        assert api.as_user(user).get(URL).status_code == 403
+        assert api.as_user(user).get(f"{URL}{saved['id']}/").status_code == 403
+
+
+def test_anonymous_calls_are_refused(api, book):
+    assert api.post(URL, {"market_shock": "-0.1"}, format="json").status_code == 401
+    assert api.get("/api/v1/risk/stress-mode/").status_code == 401
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"market_shock": "-1.00"}, "market_shock"),
+    ({"market_shock": "1.01"}, "market_shock"),
+    ({"market_shock": "lots"}, "market_shock"),
+    ({}, "market_shock"),
+    ({"market_shock": "-0.1", "symbol_shocks": {"999999": "-0.2"}}, "symbol_shocks"),
+    ({"market_shock": "-0.1", "symbol_shocks": {"600901": "-2"}}, "symbol_shocks"),
+    ({"market_shock": "-0.1", "symbol_shocks": {"600901": "x"}}, "symbol_shocks"),
+    ({"market_shock": "-0.1", "symbol_shocks": "600901"}, "symbol_shocks"),
+])
+def test_bad_input_is_400_with_field_errors_and_saves_nothing(api, risk_officer, book, body, field):
+    response = api.as_user(risk_officer).post(URL, {**body, "open_cases": True}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not StressTest.objects.exists() and not Case.objects.exists()
+
+
+def test_unknown_symbol_error_names_the_symbol(api, risk_officer, book):
+    response = run(api, risk_officer, symbol_shocks={"600901": "-0.2", "999999": "-0.2"})
+    assert list(response.json()["symbol_shocks"]) == ["999999"]
+
+
+def test_symbol_shocks_may_be_given_as_a_list(api, risk_officer, book):
+    response = run(api, risk_officer, symbol_shocks=[{"symbol": "600902", "shock": "-0.20"}])
+    assert response.status_code == 201
+    assert response.json()["symbol_shocks"] == {"600902": "-0.2000"}
+    assert response.json()["lines"]["warning"]["count"] == 2
+
+
+def test_listed_accounts_are_capped_but_counted_in_full(api, risk_officer, book, monkeypatch):
+    monkeypatch.setattr(stress, "LIST_LIMIT", 1)
+    line = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}).json()["lines"]["warning"]
+    assert (line["count"], line["listed"], len(line["accounts"])) == (2, 1, 1)
+    assert line["accounts"][0]["account_no"] == "B1"
+    assert line["top_up_total"] == "39000.00"  # over every account below the line
+
+
+def test_the_immediate_line_is_reported_when_an_account_has_one(api, risk_officer, book):
+    book["b"].immediate_line = D("1.15")
+    book["b"].save()
+    lines = run(api, risk_officer).json()["lines"]
+    assert set(accounts_of(lines["immediate"])) == {"B1"}
+    assert accounts_of(lines["immediate"])["B1"]["line"] == "1.1500"
+
+
+def test_an_accounts_own_lines_are_used(api, risk_officer, book):
+    book["c"].warning_line = D("2.00")
+    book["c"].save()
+    warning = accounts_of(run(api, risk_officer).json()["lines"]["warning"])
+    assert warning["C1"]["line"] == "2.0000" and warning["C1"]["shocked_ratio"] == "1.9118"
+
+
+def test_a_small_shock_leaves_every_line_empty(api, risk_officer, book):
+    book["b"].cash = D("100000.00")
+    book["b"].save()
+    data = run(api, risk_officer, market_shock="0").json()
+    assert {name: line["count"] for name, line in data["lines"].items()} == {
+        "attention": 0, "warning": 0, "close_out": 0}
+    assert data["restore_to"]["top_up_total"] == "0.00"
+
+
+# --- stress mode -------------------------------------------------------------------------------
+
+def test_risk_officer_sets_stress_mode_and_it_raises_the_lines_of_stress_tests(api, risk_officer, book):
+    # At −6 % A is worth 141,000 against 100,000: 1.4100, above the warning line until it is raised.
+    assert accounts_of(run(api, risk_officer, market_shock="-0.06").json()["lines"]["warning"]).keys() == {"B1"}
+    response = api.as_user(risk_officer).post(MODE_URL, {"points": "5.00", "reason": "市场剧烈波动"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["active"] is True and response.json()["points"] == "5.00"
+    assert response.json()["set_by"] == risk_officer.username
+
+    data = run(api, risk_officer, market_shock="-0.06").json()
+    assert data["stress_points"] == "5.00"
+    assert data["lines"]["warning"]["line"] == "1.4500"
+    assert set(accounts_of(data["lines"]["warning"])) == {"A1", "B1"}
+    assert accounts_of(data["lines"]["warning"])["A1"]["line"] == "1.4500"
+
+    assert api.as_user(risk_officer).get(MODE_URL).json()["points"] == "5.00"
+    lifted = api.as_user(risk_officer).delete(MODE_URL)
+    assert lifted.status_code == 200 and lifted.json()["active"] is False
+    assert StressMode.objects.get().lifted_by == risk_officer
+    assert run(api, risk_officer, market_shock="-0.06").json()["lines"]["warning"]["line"] == "1.4000"
+
+
+def test_posting_null_points_lifts_stress_mode(api, risk_officer, other_risk_officer):
+    api.as_user(risk_officer).post(MODE_URL, {"points": "3.00", "reason": "x"}, format="json")
+    response = api.as_user(other_risk_officer).post(MODE_URL, {"points": None}, format="json")
+    assert response.status_code == 200 and response.json()["active"] is False
+    mode = StressMode.objects.get()
+    assert mode.lifted_by == other_risk_officer and mode.lifted_at is not None
+    # Lifting when nothing is set changes nothing.
+    assert api.as_user(risk_officer).delete(MODE_URL).json()["active"] is False
+    assert StressMode.objects.count() == 1
+
+
+def test_setting_stress_mode_again_replaces_the_active_one(api, risk_officer, other_risk_officer):
+    api.as_user(risk_officer).post(MODE_URL, {"points": "3.00", "reason": "first"}, format="json")
+    api.as_user(other_risk_officer).post(MODE_URL, {"points": "8.00", "reason": "second"}, format="json")
+    active = StressMode.objects.filter(lifted_at__isnull=True)
+    assert active.count() == 1 and active.get().points == D("8.00")
+    old = StressMode.objects.get(reason="first")
+    assert old.lifted_by == other_risk_officer and old.lifted_at is not None
+    assert api.as_user(risk_officer).get(MODE_URL).json()["reason"] == "second"
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AGENT, Role.AUDITOR, Role.TEAM_LEAD, Role.CLIENT])
+def test_only_risk_officers_set_or_lift_stress_mode(api, risk_officer, role):
+    api.as_user(risk_officer).post(MODE_URL, {"points": "3.00"}, format="json")
+    user = UserFactory(roles=[role])
+    assert api.as_user(user).post(MODE_URL, {"points": "5.00"}, format="json").status_code == 403
+    assert api.as_user(user).post(MODE_URL, {"points": None}, format="json").status_code == 403
+    assert api.as_user(user).delete(MODE_URL).status_code == 403
+    assert StressMode.objects.get().points == D("3.00") and StressMode.objects.get().lifted_at is None
+
+
+def test_staff_read_the_stress_mode_but_clients_do_not(api, agent, client_profile):
+    assert api.as_user(agent).get(MODE_URL).json() == {"active": False, "points": None, "reason": "",
+                                                       "set_by": None, "set_at": None, "id": None}
+    assert api.as_user(client_profile.user).get(MODE_URL).status_code == 403
+
+
+@pytest.mark.parametrize("points", ["0", "-1.00", "100.01", "abc"])
+def test_bad_stress_points_are_400_and_change_nothing(api, risk_officer, points):
+    response = api.as_user(risk_officer).post(MODE_URL, {"points": points}, format="json")
+    assert response.status_code == 400 and "points" in response.json()
+    assert not StressMode.objects.exists()

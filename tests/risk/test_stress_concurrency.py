@@ -1,0 +1,66 @@
+"""Stress tests and stress-mode changes at the same moment (PostgreSQL)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from cases.models import Case, CaseKind
+from risk import stress
+from risk.models import StressMode
+from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
+
+
+def run_together(*functions):
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as error:  # collected and asserted by the test
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_two_officers_setting_stress_mode_at_once_leave_one_active(risk_officer, other_risk_officer):
+    for _ in range(5):
+        results = run_together(
+            lambda: stress.stress_mode_set(user=risk_officer, points=D("3.00"), reason="a"),
+            lambda: stress.stress_mode_set(user=other_risk_officer, points=D("6.00"), reason="b"),
+        )
+        assert all(isinstance(result, StressMode) for result in results), results
+        assert StressMode.objects.filter(lifted_at__isnull=True).count() == 1
+
+
+def test_two_stress_tests_opening_cases_at_once_open_one_per_account(risk_officer, other_risk_officer):
+    security = SecurityFactory(price=D("10.00"))
+    for _ in range(5):
+        account = CreditAccountFactory(financing_debt=D("100000.00"))
+        PositionFactory(account=account, security=security, quantity=15_000)  # 1.50, 1.35 at −10 %
+
+    def run_as(user):
+        return lambda: stress.stress_test_run(user=user, market_shock=D("-0.10"), open_cases=True)
+
+    first, second = run_together(run_as(risk_officer), run_as(other_risk_officer))
+    assert first.cases_opened + second.cases_opened == 5, (first, second)
+    assert Case.objects.filter(kind=CaseKind.MARGIN_CALL).count() == 5
