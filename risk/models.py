@@ -37,12 +37,15 @@ class StressMode(models.Model):
     lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name=_("lifted by"))
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    # True until lifted. A unique index over NULLs would not stop two active rows (NULLs are
+    # distinct), so the "one active" rule is on this flag.
+    is_active = models.BooleanField(_("active"), default=True, editable=False)
 
     class Meta:
         verbose_name = _("stress mode")
         verbose_name_plural = _("stress modes")
         ordering = ["-set_at"]
-        constraints = [models.UniqueConstraint(fields=["lifted_at"], condition=Q(lifted_at__isnull=True),
+        constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True),
                                                name="stress_mode_one_active")]
 
     def __str__(self) -> str:

@@ -328,7 +328,8 @@ def stress_mode_set(*, user: User, points: Decimal, reason: str = "") -> StressM
         raise ValidationFailed(_("Invalid stress mode."),
                                extra={"points": [_("Points must be above 0 and at most 100.")]})
     _serialise_stress_mode_changes()
-    StressMode.objects.filter(lifted_at__isnull=True).update(lifted_at=timezone.now(), lifted_by=user)
+    StressMode.objects.filter(lifted_at__isnull=True).update(lifted_at=timezone.now(), lifted_by=user,
+                                                            is_active=False)
     return StressMode.objects.create(points=points, reason=(reason or "").strip(), set_by=user)
 
 
@@ -339,6 +340,6 @@ def stress_mode_lift(*, user: User) -> StressMode | None:
     _serialise_stress_mode_changes()
     active = StressMode.objects.select_for_update().filter(lifted_at__isnull=True).first()
     if active is not None:
-        active.lifted_at, active.lifted_by = timezone.now(), user
-        active.save(update_fields=["lifted_at", "lifted_by"])
+        active.lifted_at, active.lifted_by, active.is_active = timezone.now(), user, False
+        active.save(update_fields=["lifted_at", "lifted_by", "is_active"])
     return active

@@ -185,3 +185,11 @@ def test_every_price_import_revalues_the_accounts(account, security, tmp_path):
     risk = AccountRisk.objects.get(account=account)
     assert (risk.maintenance_ratio, risk.level) == (D("1.2800"), "close_out")
     assert Case.objects.filter(credit_account=account, kind="margin_call", state="client_notified").exists()
+
+
+def test_the_database_allows_one_active_stress_mode(risk_officer):
+    from django.db import IntegrityError, transaction
+
+    StressMode.objects.create(points=D("3"), set_by=risk_officer)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StressMode.objects.create(points=D("5"), set_by=risk_officer)
