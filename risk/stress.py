@@ -309,11 +309,15 @@ def _require_risk_officer(user: User) -> None:
 
 
 def _serialise_stress_mode_changes() -> None:
-    """Two officers changing it at once must not leave two active: an advisory lock on
-    PostgreSQL (the partial unique index cannot see NULLs as equal); SQLite writes one at a time."""
+    """Two officers changing it at once queue up (the unique index on is_active would refuse the
+    second outright); SQLite writes one at a time anyway. Once committed, every account is
+    revalued against the moved lines."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STRESS_MODE_LOCK])
+    from risk.tasks import monitoring_run_task
+
+    transaction.on_commit(lambda: monitoring_run_task.delay(trigger="stress_mode"))
 
 
 def stress_mode_active() -> StressMode | None:

@@ -193,3 +193,13 @@ def test_the_database_allows_one_active_stress_mode(risk_officer):
     StressMode.objects.create(points=D("3"), set_by=risk_officer)
     with pytest.raises(IntegrityError), transaction.atomic():
         StressMode.objects.create(points=D("5"), set_by=risk_officer)
+
+
+def test_setting_stress_mode_revalues_at_once(account, security, risk_officer, django_capture_on_commit_callbacks):
+    from risk.stress import stress_mode_set
+
+    price(security, "15.20")
+    run()
+    with django_capture_on_commit_callbacks(execute=True):
+        stress_mode_set(user=risk_officer, points=D("5.00"), reason="市场剧烈波动")
+    assert AccountRisk.objects.get(account=account).level == "attention"
