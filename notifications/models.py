@@ -50,3 +50,59 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.event} → {self.recipient_user_id or self.recipient_client_id}"
+
+
+class InboundEmail(models.Model):
+    """One e-mail received (IMAP or `manage.py ingest_email`), kept with what became of it:
+    threaded onto a case, a new ticket, held for a supervisor's review, or ignored (auto-replies,
+    bounces). The Message-ID is unique, so ingesting the same e-mail again changes nothing.
+    Written by notifications.inbound; reviewed in notifications/inbound_admin.py."""
+
+    class Status(models.TextChoices):
+        THREADED = "threaded", _("Threaded onto a case")
+        NEW_CASE = "new_case", _("New ticket")
+        HELD = "held", _("Held for review")
+        IGNORED_AUTO_REPLY = "ignored_auto_reply", _("Ignored: auto-reply")
+        IGNORED_BOUNCE = "ignored_bounce", _("Ignored: bounce")
+        #: What an ingest returns for a Message-ID already recorded (the row keeps its first status).
+        DUPLICATE = "duplicate", _("Duplicate")
+        DISCARDED = "discarded", _("Discarded after review")
+
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    source = models.CharField(_("source"), max_length=32, blank=True)
+    from_address = models.CharField(_("from"), max_length=254, blank=True, db_index=True)
+    from_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    raw = models.FileField(_("original e-mail"), upload_to="inbound-email/%Y/%m/", max_length=255)
+    body = models.TextField(_("text"), blank=True)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices)
+    case_number = models.CharField(
+        _("case number referred to"), max_length=20, blank=True,
+        help_text=_("The case the e-mail refers to (headers or subject); for a held e-mail, the case "
+                    "“attach to case” puts it on."),
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="inbound_emails", verbose_name=_("case"))
+    case_message = models.ForeignKey("cases.CaseMessage", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("message"))
+    client = models.ForeignKey(
+        "accounts.ClientProfile", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("client"),
+        help_text=_("The client the sender's address belongs to; for a held e-mail, the client "
+                    "“create a ticket” opens it for."),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound e-mail")
+        verbose_name_plural = _("inbound e-mails")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "-id"], name="inboundemail_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.from_address} {self.subject}"

@@ -158,6 +158,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Interest: yesterday's accrual (and any missed day) after midnight; reminders in the morning.
     "interest-accrue": {"task": "interest.accrue", "schedule": crontab(hour=0, minute=30)},
     "reminders-send": {"task": "reminders.send", "schedule": crontab(hour=8, minute=0)},
+    # Inbound e-mail: the service mailbox (IMAP_HOST; none set: the task does nothing).
+    "imap-poll": {"task": "notifications.imap_poll", "schedule": 60.0, "options": {"expires": 55}},
 }
 
 # Domain defaults (PRODUCT.md); every line is configurable per contract.
