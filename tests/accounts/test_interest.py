@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
@@ -238,8 +239,9 @@ def test_the_catch_up_looks_back_a_month_at_most(caplog):
 
 def test_the_command_accrues_a_given_day_once(capsys):
     account = debtor()
-    call_command("accrue_interest", "--day", "2026-03-01")
-    call_command("accrue_interest", "--day", "2026-03-01")
+    with translation.override("en"):
+        call_command("accrue_interest", "--day", "2026-03-01")
+        call_command("accrue_interest", "--day", "2026-03-01")
     assert refreshed(account).interest_fees == Decimal("231.94")
     out = capsys.readouterr().out
     assert "2026-03-01: 1 " in out and "2026-03-01: 0 " in out
@@ -387,7 +389,7 @@ def test_a_missed_day_is_caught_up_and_an_earlier_stage_is_not_sent_late():
     reminders_send(datetime.date(2026, 5, 3))  # the run of 1 May was missed: the 14-day reminder goes now
     assert list(Reminder.objects.filter(account=late, kind="maturity").values_list("days_before", flat=True)) == [14]
     notice = Notification.objects.get(event="contract_maturity_reminder", channel="sms")
-    assert "in 12 days" in notice.body
+    assert notice.language == "zh-hans" and "还有 12 天" in notice.body  # the client's language, the real count
 
     very_late = debtor(maturity=datetime.date(2026, 5, 20))
     reminders_send(datetime.date(2026, 5, 14))  # 6 days ahead: the 7-day stage, never the 14-day one
