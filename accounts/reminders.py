@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from accounts.interest import settlement_dates
 from accounts.models import Reminder
 from notifications.models import Notification
+from notifications.services import dispatch_pending
 
 STAGES = (14, 7, 1)
 _REMINDER_LOCK = 0x1A7E_0002
@@ -154,4 +155,5 @@ def reminders_send(today: datetime.date | None = None) -> int:
         sent = Reminder.objects.filter(run=run)
         for kind, due_date in sent.values_list("kind", "due_date").distinct().order_by("kind", "due_date"):
             _notify(cursor, run=run, kind=kind, due_date=due_date, today=today, now=now)
+        dispatch_pending()  # the outbox rows written above are sent once this commits
         return sent.count()

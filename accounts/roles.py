@@ -42,6 +42,8 @@ GROUP_PERMISSIONS = {
         "accounts.view_queue",
     ],
     Role.SUPERVISOR: [
+        "knowledge.view_category", "knowledge.add_category", "knowledge.change_category",
+        "knowledge.view_article", "knowledge.add_article", "knowledge.change_article", "knowledge.delete_article",
         "cases.view_case", "cases.add_case", "cases.change_case", "cases.view_casemessage",
         "cases.add_casemessage", "cases.view_caseevent", "cases.approve_case",
         "accounts.view_creditaccount", "accounts.view_clientprofile", "accounts.change_clientprofile",
@@ -55,6 +57,10 @@ GROUP_PERMISSIONS = {
         "cases.delete_slatarget", "cases.view_slatimer",
         "risk.view_monitoringrun", "risk.view_ratiosnapshot", "risk.view_accountalert", "risk.view_margincall",
         "risk.view_margincallcontact", "risk.view_stressmode",
+        "notifications.view_notification", "notifications.change_notification",
+        "notifications.view_notificationtemplate", "notifications.add_notificationtemplate",
+        "notifications.change_notificationtemplate", "notifications.view_clientpreference",
+        "notifications.add_clientpreference", "notifications.change_clientpreference",
     ],
     Role.RISK_OFFICER: [
         "risk.view_monitoringrun", "risk.view_ratiosnapshot", "risk.view_accountalert", "risk.view_margincall",
@@ -71,6 +77,8 @@ GROUP_PERMISSIONS = {
         "cases.view_calendaryear", "cases.view_calendarday", "cases.view_slapolicy", "cases.view_slatarget",
         "cases.view_slatimer", "risk.view_monitoringrun", "risk.view_ratiosnapshot", "risk.view_accountalert",
         "risk.view_margincall", "risk.view_margincallcontact", "risk.view_stressmode",
+        "notifications.view_notification", "notifications.view_notificationtemplate",
+        "notifications.view_clientpreference",
     ],
 }
 

@@ -29,6 +29,8 @@ from cases.serializers import (
     TransitionInputSerializer,
     TransitionSerializer,
 )
+from notifications.selectors import case_notifications
+from notifications.serializers import CaseNotificationSerializer, ClientCaseNotificationSerializer
 from servicedesk.errors import NotAllowed, ValidationFailed
 
 ERROR = inline_serializer("Error", fields={"detail": drf_serializers.CharField(),
@@ -172,6 +174,16 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self.get_object()
         serializer = ClientEventSerializer if is_client_view(request.user) else EventSerializer
         return Response(serializer(selectors.events_for(request.user, case), many=True).data)
+
+    @extend_schema(responses=CaseNotificationSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="notifications")
+    def notifications(self, request, number=None):
+        """Every message kept for the case (who, what, when, channel, status); a client sees only
+        the notices sent to them, without delivery internals."""
+        case = self.get_object()
+        serializer = ClientCaseNotificationSerializer if is_client_view(request.user) else CaseNotificationSerializer
+        notices = case_notifications(request.user, case)
+        return Response(serializer(notices, many=True, context={"user": request.user}).data)
 
 
 def _validated(serializer_class, data, partial=False) -> dict:

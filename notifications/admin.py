@@ -1,1 +1,190 @@
-from notifications import inbound_admin  # noqa: F401  (inbound e-mail)
+"""Admin: the outbox (read-only, with "send again"), clients' channel preferences, and the notice
+templates that supervisors edit, with a preview (sample data, or a real case they may see).
+Also the console's bell: each staff member's in-app notices (inbox and open views)."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import translation
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.admin import LargeTablePaginator
+from cases.selectors import cases_visible_to
+from notifications import selectors, services
+from notifications.channels.email import with_case_tag
+from notifications.models import ClientPreference, Notification, NotificationTemplate
+from notifications.rendering import CONTEXT_HELP, build_context, render_source
+from notifications.services import notifications_send_again
+from servicedesk.errors import NotFound
+
+SAMPLE_CONTEXT = {
+    "zh-hans": {"case_number": "CS-2026-000123", "case_subject": "融资利率咨询", "case_kind": "服务请求",
+                "case_state": "已解决", "previous_state": "处理中", "transition": "解决",
+                "message": "您好，您的融资年利率为 8.35%，按日计息。", "client_name": "张三", "client_no": "C000123",
+                "account_no": "A00000123", "ratio": "128.50", "level": "平仓", "cash": "37,500.00",
+                "sell": "166,666.67", "deadline": "2026年12月3日 15:00", "due_date": "2026年12月15日", "days": "7",
+                "metric": "首次响应"},
+    "en": {"case_number": "CS-2026-000123", "case_subject": "Financing rate question", "case_kind": "Service ticket",
+           "case_state": "Resolved", "previous_state": "Open", "transition": "Resolve",
+           "message": "Hello, your financing rate is 8.35% a year, accrued daily.", "client_name": "Zhang San",
+           "client_no": "C000123", "account_no": "A00000123", "ratio": "128.50", "level": "close-out",
+           "cash": "37,500.00", "sell": "166,666.67", "deadline": "3 December 2026 15:00",
+           "due_date": "15 December 2026", "days": "7", "metric": "First response"},
+}
+
+
+def preview_data(template: NotificationTemplate, case=None) -> dict:
+    """Rendered subject, text and HTML e-mail of `template` for `case` (else the sample)."""
+    from notifications.channels.email import build_message
+
+    with translation.override(template.language):
+        if case is not None:
+            data = {"to": case.state}
+            message = case.messages.filter(visibility="public", source="staff").order_by("-id").first()
+            if message is not None:
+                data["message_id"] = message.pk
+            context = build_context(event=template.event, case=case, data=data)
+        else:
+            context = dict(SAMPLE_CONTEXT.get(template.language, SAMPLE_CONTEXT["en"]))
+        try:
+            subject, body = render_source(template.subject, template.body, context)
+        except Exception as error:  # an invalid template: say so instead of failing the page
+            return {"error": str(error)}
+    if context.get("case_number") and template.channel in ("", Notification.Channel.EMAIL):
+        subject = with_case_tag(subject, context["case_number"])
+    notice = Notification(pk=0, subject=subject, body=body, language=template.language, address="client@example.com")
+    html = build_message(notice).alternatives[0][0]
+    return {"subject": subject, "body": body, "html": html}
+
+
+@admin.register(NotificationTemplate)
+class NotificationTemplateAdmin(admin.ModelAdmin):
+    list_display = ("event", "language", "channel", "subject", "is_active", "updated_at")
+    list_filter = ("event", "language", "channel", "is_active")
+    search_fields = ("event", "subject", "body")
+    readonly_fields = ("placeholders", "preview", "updated_at")
+    fields = ("event", "language", "channel", "subject", "body", "is_active", "placeholders", "preview",
+              "updated_at")
+
+    @admin.display(description=gettext_lazy("placeholders"))
+    def placeholders(self, obj) -> str:
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", "<li><code>{{{{ {} }}}}</code> — {}</li>", ((name, label) for name, label in CONTEXT_HELP.items())))
+
+    @admin.display(description=gettext_lazy("preview"))
+    def preview(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return _("Save the template to preview it.")
+        result = preview_data(obj)
+        if "error" in result:
+            return format_html('<p class="errornote">{}</p>', result["error"])
+        url = reverse("admin:notifications_notificationtemplate_preview", args=[obj.pk])
+        return format_html('<p><strong>{}</strong></p><pre style="white-space: pre-wrap">{}</pre>'
+                           '<p><a class="button" href="{}">{}</a></p>',
+                           result["subject"], result["body"], url, _("Preview with a real case"))
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.preview_view)
+        return [path("<path:object_id>/preview/", view, name="notifications_notificationtemplate_preview"),
+                *super().get_urls()]
+
+    def preview_view(self, request, object_id):
+        """The template rendered for the sample data or `?case=<number>` (a case this user may see)."""
+        template = self.get_object(request, unquote(object_id))
+        if template is None or not self.has_view_or_change_permission(request, template):
+            raise Http404
+        number = (request.GET.get("case") or "").strip().upper()
+        case, case_error = None, ""
+        if number:
+            case = cases_visible_to(request.user).select_related("client", "credit_account").filter(
+                number=number).first()
+            if case is None:
+                case_error = _("No case %(number)s that you may see.") % {"number": number}
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "original": template,
+            "title": _("Preview of %(template)s") % {"template": template}, "case_number": number,
+            "case_error": case_error, "result": preview_data(template, case), "case": case,
+        }
+        return TemplateResponse(request, "notifications/admin/template_preview.html", context)
+
+
+@admin.register(ClientPreference)
+class ClientPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("client", "email_enabled", "sms_enabled", "in_app_enabled", "quiet_hours_start",
+                    "quiet_hours_end", "updated_at")
+    list_filter = ("email_enabled", "sms_enabled", "in_app_enabled")
+    search_fields = ("client__client_no", "client__name")
+    raw_id_fields = ("client",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Every message kept: read-only. "Send again" gives given-up or failed messages a new round of
+    attempts (e.g. after an SMS gateway outage)."""
+
+    list_display = ("created_at", "event", "channel", "recipient", "case", "status", "attempts", "sent_at")
+    list_filter = ("status", "channel", "event", "created_at")
+    search_fields = ("=case__number", "=address", "=recipient_client__client_no")
+    list_select_related = ("case", "recipient_client", "recipient_user")
+    show_full_result_count = False
+    paginator = LargeTablePaginator
+    list_per_page = 100
+    actions = ["send_again"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.opts.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=gettext_lazy("recipient"))
+    def recipient(self, obj) -> str:
+        return str(obj.recipient_client or obj.recipient_user or "")
+
+    @admin.action(description=gettext_lazy("Send the selected messages again"), permissions=["change"])
+    def send_again(self, request, queryset):
+        count = notifications_send_again(ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, _("%(count)d message(s) queued again.") % {"count": count}, messages.SUCCESS)
+
+    # --- the bell: the current user's own in-app notices ------------------------------------------
+
+    def get_urls(self):
+        inbox = self.admin_site.admin_view(self.inbox_view)
+        open_view = self.admin_site.admin_view(self.open_view)
+        return [path("inbox/", inbox, name="notifications_inbox"),
+                path("<int:pk>/open/", open_view, name="notifications_open"),
+                *super().get_urls()]
+
+    def inbox_view(self, request):
+        if request.method == "POST":
+            services.notifications_mark_all_read(user=request.user)
+            return HttpResponseRedirect(reverse("admin:notifications_inbox"))
+        notices = list(selectors.inbox(request.user)[:selectors.INBOX_SIZE])
+        from notifications.serializers import InboxItemSerializer
+
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "title": _("My notifications"),
+                   "notices": InboxItemSerializer(notices, many=True, context={}).data,
+                   "unread_count": selectors.unread_count(request.user)}
+        return TemplateResponse(request, "notifications/admin/inbox.html", context)
+
+    def open_view(self, request, pk):
+        """POST: mark the notice read and go to its case (or back to the inbox)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            notification = services.notification_mark_read(user=request.user, notification_id=pk)
+        except NotFound:
+            raise Http404 from None
+        if notification.case_id is not None:
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[notification.case_id]))
+        return HttpResponseRedirect(reverse("admin:notifications_inbox"))
+
+
+from notifications import inbound_admin  # noqa: E402,F401  (inbound e-mail's admin, the same app)

@@ -1,11 +1,24 @@
-"""Every message to a client or member of staff, kept: the outbox (e-mail, SMS) and in-app notices."""
+"""Every message to a client or member of staff, kept: the outbox (e-mail, SMS) and in-app notices,
+the clients' channel preferences, and the texts (templates) per event and language."""
+
+import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
+    """One message on one channel to one recipient: written in the transaction of the change that
+    causes it, sent after commit by the task `notifications.send` (notifications/delivery.py).
+
+    Delivery bookkeeping: `next_attempt_at` is when the row may be tried (quiet hours, retry
+    backoff; empty: now); `queued_at` when a send task is due to run for it (published on commit,
+    or a retry's countdown), so the resend task does not publish it again meanwhile; `claim_token`
+    and `claimed_at` mark the one worker sending it now (a claim older than
+    NOTIFICATION_CLAIM_TIMEOUT was abandoned by a dead worker and may be taken over)."""
+
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         SMS = "sms", _("SMS")
@@ -37,6 +50,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claim_token = models.UUIDField(_("claim"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -46,10 +63,76 @@ class Notification(models.Model):
             models.Index(fields=["recipient_user", "read_at"], name="notification_inbox_idx"),
             models.Index(fields=["status", "created_at"], name="notification_status_idx"),
             models.Index(fields=["case", "created_at"], name="notification_case_idx"),
+            # What the resend task looks at: only the unfinished rows (a small part of the table).
+            models.Index(fields=["next_attempt_at", "id"], name="notification_due_idx",
+                         condition=models.Q(status__in=["pending", "failed"])),
         ]
 
     def __str__(self) -> str:
         return f"{self.channel} {self.event} → {self.recipient_user_id or self.recipient_client_id}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SENT, self.Status.GAVE_UP)
+
+
+class ClientPreference(models.Model):
+    """Which channels a client wants notices on, and their quiet hours (Asia/Shanghai). Urgent
+    notices (notifications.policy.URGENT_EVENTS: margin calls, close-out alerts, regulatory
+    notices) ignore both. A client without a row gets the defaults: every channel, 22:00–08:00."""
+
+    client = models.OneToOneField("accounts.ClientProfile", on_delete=models.CASCADE,
+                                  related_name="notification_preference", verbose_name=_("client"))
+    email_enabled = models.BooleanField(_("e-mail"), default=True)
+    sms_enabled = models.BooleanField(_("SMS"), default=True)
+    in_app_enabled = models.BooleanField(_("in-app"), default=True)
+    quiet_hours_start = models.TimeField(_("quiet hours start"), default=datetime.time(22, 0))
+    quiet_hours_end = models.TimeField(_("quiet hours end"), default=datetime.time(8, 0))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.client)
+
+    def channel_enabled(self, channel: str) -> bool:
+        return bool(getattr(self, f"{channel}_enabled", True))
+
+
+class NotificationTemplate(models.Model):
+    """The text of one event's notices in one language, for one channel or (blank) all of them.
+    Django template syntax over a small, fixed context (notifications.rendering.CONTEXT_HELP):
+    only this case's and this client's own fields, never internal notes."""
+
+    event = models.CharField(_("event"), max_length=48)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    channel = models.CharField(_("channel"), max_length=8, choices=Notification.Channel.choices, blank=True,
+                               help_text=_("Empty: every channel without a template of its own."))
+    subject = models.CharField(_("subject"), max_length=200, blank=True,
+                               help_text=_("E-mail subject and in-app title."))
+    body = models.TextField(_("text"))
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification template")
+        verbose_name_plural = _("notification templates")
+        ordering = ["event", "language", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "language", "channel"], name="notification_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} [{self.language}] {self.channel or '*'}"
+
+    def clean(self):
+        from notifications.rendering import compile_errors
+
+        errors = {field: [message] for field, message in compile_errors(self.subject, self.body).items()}
+        if errors:
+            raise ValidationError(errors)
 
 
 class InboundEmail(models.Model):

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from notifications.services import dispatch_pending
 from risk import margin_calls, notices
 from risk.lines import active_stress_points, hysteresis_band, line_sql
 from risk.models import ALERT_LINES, MonitoringRun
@@ -105,6 +106,7 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
                 setattr(outcome.run, name, getattr(outcome, name))
             outcome.run.finished_at = timezone.now()
             outcome.run.save()
+            dispatch_pending()  # the notices written above are sent once this commits
     return outcome
 
 

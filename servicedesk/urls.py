@@ -23,6 +23,7 @@ api_v1 = [
     path("risk/stress-mode/", StressModeApi.as_view(), name="risk-stress-mode"),
     path("risk/forecast/", ForecastApi.as_view(), name="risk-forecast"),
     path("", include("risk.urls")),
+    path("", include("notifications.urls")),
     path("", include(router.urls)),
 ]
 

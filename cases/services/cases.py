@@ -70,6 +70,9 @@ def case_create(
         event_record(case=case, kind=EventKind.ASSIGNMENT, actor=None, to_value=str(case.assignee),
                      data={"assignee_id": route.assignee_id, "reason": "advisor"})
     sla_policy_apply(case=case)
+    from notifications.case_notices import case_created_notify  # the client's acknowledgement
+
+    case_created_notify(case=case)
     return case
 
 

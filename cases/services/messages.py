@@ -44,6 +44,9 @@ def message_create(*, case: Case, author, body: str, internal: bool = False, att
         )
     event_record(case=case, kind=EventKind.MESSAGE, actor=author, name=message.visibility,
                  is_internal=internal, data={"message_id": message.pk, "source": source})
+    from notifications.case_notices import case_message_notify  # the client is told of a public staff reply
+
+    case_message_notify(case=case, message=message)
     if (source == CaseMessage.Source.CLIENT and case.kind == CaseKind.TICKET
             and case.state == TicketCase.State.WAITING_ON_CLIENT):
         from cases.services.transitions import case_transition

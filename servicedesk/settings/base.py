@@ -158,9 +158,29 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Interest: yesterday's accrual (and any missed day) after midnight; reminders in the morning.
     "interest-accrue": {"task": "interest.accrue", "schedule": crontab(hour=0, minute=30)},
     "reminders-send": {"task": "reminders.send", "schedule": crontab(hour=8, minute=0)},
+    # The outbox: whatever is still due (lost with a broker or worker, retries, quiet hours).
+    "notifications-resend": {"task": "notifications.resend_pending", "schedule": 60.0},
     # Inbound e-mail: the service mailbox (IMAP_HOST; none set: the task does nothing).
     "imap-poll": {"task": "notifications.imap_poll", "schedule": 60.0, "options": {"expires": 55}},
 }
+
+# Notifications (notifications/): the outbox, its retries and the channels.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)  # seconds, doubled per attempt
+NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
+# A claim older than this was left by a dead worker; keep it well above the channels' timeouts.
+NOTIFICATION_CLAIM_TIMEOUT = env.int("NOTIFICATION_CLAIM_TIMEOUT", default=300)
+NOTIFICATION_REQUEUE_AFTER = env.int("NOTIFICATION_REQUEUE_AFTER", default=120)  # a published task's grace
+NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=1000)
+NOTIFICATION_SEND_TIMEOUT = env.int("NOTIFICATION_SEND_TIMEOUT", default=30)  # SMTP without EMAIL_TIMEOUT
+NOTIFICATION_TIME_ZONE = "Asia/Shanghai"  # quiet hours
+NOTIFICATION_MAIL_DOMAIN = env("NOTIFICATION_MAIL_DOMAIN", default=DEFAULT_FROM_EMAIL.rpartition("@")[2])
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.channels.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env("SMS_FILE_PATH", default="")  # console backend: append JSON lines here (e.g. var/sms.jsonl)
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_USER = env("SMS_GATEWAY_USER", default="")
+SMS_GATEWAY_PASSWORD = env("SMS_GATEWAY_PASSWORD", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 
 # Domain defaults (PRODUCT.md); every line is configurable per contract.
 MARGIN_DEFAULT_LINES = {

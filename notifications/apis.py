@@ -1,0 +1,74 @@
+"""REST API v1 for the bell (the current user's in-app notices, marking them read) and a client's
+own notification preferences."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ClientProfile
+from notifications import policy, selectors, services
+from notifications.serializers import InboxItemSerializer, InboxSerializer
+from servicedesk.errors import NotFound
+
+
+class InboxApi(APIView):
+    """GET: the newest in-app notices (50; `?unread=1` only the unread) and how many are unread."""
+
+    @extend_schema(responses=InboxSerializer,
+                   parameters=[OpenApiParameter("unread", bool, description="Only the unread notices.")])
+    def get(self, request):
+        unread_only = request.query_params.get("unread") in ("1", "true", "yes")
+        notices = selectors.inbox(request.user, unread_only=unread_only)[:selectors.INBOX_SIZE]
+        return Response({
+            "unread_count": selectors.unread_count(request.user),
+            "results": InboxItemSerializer(notices, many=True, context={}).data,
+        })
+
+
+class InboxReadApi(APIView):
+    """POST: the user opened this notice (someone else's: 404)."""
+
+    @extend_schema(request=None, responses=InboxItemSerializer)
+    def post(self, request, pk: int):
+        notification = services.notification_mark_read(user=request.user, notification_id=pk)
+        return Response(InboxItemSerializer(notification, context={}).data)
+
+
+class InboxReadAllApi(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.notifications_mark_all_read(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PreferenceSerializer(serializers.Serializer):
+    email_enabled = serializers.BooleanField(required=False)
+    sms_enabled = serializers.BooleanField(required=False)
+    in_app_enabled = serializers.BooleanField(required=False)
+    quiet_hours_start = serializers.TimeField(required=False)
+    quiet_hours_end = serializers.TimeField(required=False)
+
+
+class PreferenceApi(APIView):
+    """A client's own channel preferences and quiet hours (Asia/Shanghai). Margin calls, close-out
+    alerts and regulatory notices are sent whatever is chosen here."""
+
+    def _client(self, request):
+        client = ClientProfile.objects.filter(user=request.user).first()
+        if client is None:
+            raise NotFound(_("Your login is not linked to a client."))
+        return client
+
+    @extend_schema(responses=PreferenceSerializer)
+    def get(self, request):
+        return Response(PreferenceSerializer(policy.preference_of(self._client(request).pk)).data)
+
+    @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
+    def patch(self, request):
+        client = self._client(request)
+        serializer = PreferenceSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        preference = services.client_preference_update(client=client, **serializer.validated_data)
+        return Response(PreferenceSerializer(preference).data)

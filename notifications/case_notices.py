@@ -1,0 +1,80 @@
+"""What clients (and staff) are told about their cases, written in the transaction of the change:
+
+- a case opened for a client (not a margin call: the monitoring writes its own notices):
+  an acknowledgement e-mail with the case number;
+- a public reply from staff: an e-mail and an in-app notice with that reply's text (internal
+  notes never notify anyone outside staff);
+- a step the client cares about (CLIENT_TRANSITIONS): an e-mail and an in-app notice with the
+  new state, unless the client took the step themselves;
+- a client's reply: an in-app notice to the case's assignee.
+Everything in the client's language; texts from the templates (notifications/defaults.py)."""
+
+from cases.models import Case, CaseKind, CaseMessage
+from cases.services.transitions import after_transition
+from notifications.models import Notification
+from notifications.services import notification_queue
+
+#: (kind, transition) → the client is told. Proposals waiting for a supervisor are not news yet:
+#: a dispute's resolution is told once approved. An extension or relief request's decision has
+#: its own notices, with the new dates (cases/services/requests.py: request_approved/_declined).
+CLIENT_TRANSITIONS = (
+    (CaseKind.TICKET, "wait_on_client"),
+    (CaseKind.TICKET, "resolve"),
+    (CaseKind.TICKET, "reopen"),
+    (CaseKind.TICKET, "cancel"),
+    (CaseKind.DISPUTE, "acknowledge"),
+    (CaseKind.DISPUTE, "approve_resolution"),
+    (CaseKind.DISPUTE, "refer_to_mediation"),
+    (CaseKind.DISPUTE, "close"),
+    (CaseKind.MARGIN_CALL, "approve_liquidation"),
+)
+CLIENT_CHANNELS = (Notification.Channel.EMAIL, Notification.Channel.IN_APP)
+
+
+def _tell_client(case: Case, event: str, data: dict, channels=CLIENT_CHANNELS) -> list[Notification]:
+    notices = [notification_queue(event=event, channel=channel, recipient_client=case.client, case=case,
+                                  data=data) for channel in channels]
+    return [notice for notice in notices if notice is not None]
+
+
+def case_created_notify(*, case: Case) -> list[Notification]:
+    if case.kind == CaseKind.MARGIN_CALL:
+        return []
+    return _tell_client(case, "case_created", {}, channels=(Notification.Channel.EMAIL,))
+
+
+def case_message_notify(*, case: Case, message: CaseMessage) -> list[Notification]:
+    if message.is_internal:
+        return []
+    if message.source == CaseMessage.Source.STAFF:
+        return _tell_client(case, "case_reply", {"message_id": message.pk})
+    if message.source == CaseMessage.Source.CLIENT and case.assignee_id is not None:
+        notice = notification_queue(event="case_client_reply", channel=Notification.Channel.IN_APP,
+                                    recipient_user=case.assignee, case=case, data={"message_id": message.pk})
+        return [notice] if notice is not None else []
+    return []
+
+
+def _transition_label(case: Case, name: str) -> str:
+    for transition in case.get_all_state_transitions():
+        if transition.name == name:
+            return str(transition.custom.get("label", name))
+    return name
+
+
+def case_state_notify(*, case: Case, user, name: str) -> list[Notification]:
+    if user is not None and case.client.user_id == user.pk:
+        return []  # the client took this step: nothing to tell them
+    return _tell_client(case, "case_state_changed", {"transition": name, "to": case.state,
+                                                     "transition_label": _transition_label(case, name)})
+
+
+def _follow_up(name: str):
+    def notify(case, user):
+        case_state_notify(case=case, user=user, name=name)
+    notify.__name__ = f"notify_{name}"
+    return notify
+
+
+for _kind, _name in CLIENT_TRANSITIONS:
+    after_transition(_kind, _name)(_follow_up(_name))

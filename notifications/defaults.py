@@ -1,0 +1,111 @@
+"""The notice texts shipped by default, per event and language (zh-hans, en): written into
+NotificationTemplate after every migrate when missing, where supervisors edit them; also the
+fallback when no active template matches. To stop using a text, edit it or deactivate it and
+add a better one: a deleted default comes back on the next migrate.
+
+Events: case_created (acknowledgement), case_reply (a public reply from staff),
+case_state_changed (steps the client cares about), case_client_reply and sla_warning (in-app,
+to staff), margin_alert, margin_call, margin_call_restored, contract_maturity_reminder,
+interest_settlement_reminder. The e-mail channel adds [case number] to the subject of every
+case e-mail that lacks it (inbound threading relies on it)."""
+
+# {event: {language: (subject, body)}}; Django template syntax, context in rendering.CONTEXT_HELP.
+DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
+    "case_created": {
+        "zh-hans": ("[{{ case_number }}] 我们已收到您的{{ case_kind }}",
+                    "尊敬的{{ client_name }}：\n\n我们已收到您的{{ case_kind }}“{{ case_subject }}”，编号 "
+                    "{{ case_number }}。我们会尽快处理并答复您。\n\n如需补充，请在回复中保留编号 {{ case_number }}。"),
+        "en": ("[{{ case_number }}] We have received your request",
+               "Dear {{ client_name }},\n\nWe have received your request “{{ case_subject }}” "
+               "({{ case_kind }}) and registered it as {{ case_number }}. We will get back to you as soon as "
+               "we can.\n\nPlease keep {{ case_number }} in the subject of any reply."),
+    },
+    "case_reply": {
+        "zh-hans": ("[{{ case_number }}] 新回复：{{ case_subject }}",
+                    "尊敬的{{ client_name }}：\n\n您的事项 {{ case_number }}“{{ case_subject }}”有新的回复：\n\n"
+                    "{{ message }}\n\n您可以登录客户门户查看和回复。"),
+        "en": ("[{{ case_number }}] New reply: {{ case_subject }}",
+               "Dear {{ client_name }},\n\nThere is a new reply on your case {{ case_number }} "
+               "“{{ case_subject }}”:\n\n{{ message }}\n\nYou can read it and answer in the client portal."),
+    },
+    "case_state_changed": {
+        "zh-hans": ("[{{ case_number }}] {{ case_subject }}：{{ case_state }}",
+                    "尊敬的{{ client_name }}：\n\n您的事项 {{ case_number }}“{{ case_subject }}”当前状态："
+                    "{{ case_state }}。\n\n详情请登录客户门户查看。"),
+        "en": ("[{{ case_number }}] {{ case_subject }}: {{ case_state }}",
+               "Dear {{ client_name }},\n\nYour case {{ case_number }} “{{ case_subject }}” is now: "
+               "{{ case_state }}.\n\nSee the client portal for the details."),
+    },
+    "case_client_reply": {
+        "zh-hans": ("{{ case_number }}：客户已回复", "{{ client_name }} 回复了 {{ case_number }}“{{ case_subject }}”。"),
+        "en": ("{{ case_number }}: the client replied",
+               "{{ client_name }} replied on {{ case_number }} “{{ case_subject }}”."),
+    },
+    "sla_warning": {
+        "zh-hans": ("{{ case_number }}：{{ metric }} 已用 {{ level }}%",
+                    "{{ case_number }}“{{ case_subject }}”：{{ metric }} 已用去目标时限的 {{ level }}%。"),
+        "en": ("{{ case_number }}: {{ metric }} at {{ level }}%",
+               "{{ case_number }} “{{ case_subject }}”: {{ metric }} has used {{ level }}% of its target."),
+    },
+    "margin_alert": {
+        "zh-hans": ("信用账户 {{ account_no }} 维持担保比例预警",
+                    "您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于{{ level }}线。"
+                    "请及时追加担保物或还款，以免触发追保。"),
+        "en": ("Margin alert on credit account {{ account_no }}",
+               "The maintenance collateral ratio of your credit account {{ account_no }} is {{ ratio }}%, below "
+               "the {{ level }} line. Please consider adding collateral or repaying to avoid a margin call."),
+    },
+    "margin_call": {
+        "zh-hans": ("信用账户 {{ account_no }} 追保通知",
+                    "您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于平仓线。请于 {{ deadline }} "
+                    "前追加现金 {{ cash }} 元，或卖出 {{ sell }} 元证券并还款；否则您的持仓可能被强制平仓。"),
+        "en": ("Margin call on credit account {{ account_no }}",
+               "The maintenance collateral ratio of your credit account {{ account_no }} is {{ ratio }}%, below "
+               "the close-out line. Please add {{ cash }} in cash, or sell {{ sell }} of securities and repay, "
+               "by {{ deadline }}; otherwise the position may be liquidated."),
+    },
+    "margin_call_restored": {
+        "zh-hans": ("信用账户 {{ account_no }} 已恢复正常",
+                    "您的信用账户 {{ account_no }} 维持担保比例已恢复至 {{ ratio }}%，追保已解除。"),
+        "en": ("Credit account {{ account_no }} is back to normal",
+               "The maintenance collateral ratio of your credit account {{ account_no }} is back to {{ ratio }}%. "
+               "The margin call is closed."),
+    },
+    "contract_maturity_reminder": {
+        "zh-hans": ("您的融资融券合约将于 {{ due_date }} 到期",
+                    "信用账户 {{ account_no }}：您的融资融券合约将于 {{ due_date }} 到期，还有 {{ days }} 天。"
+                    "请在此之前偿还融资负债或申请展期；到期未偿还的负债将逾期并计收罚息。"),
+        "en": ("Your margin contract matures on {{ due_date }}",
+               "Credit account {{ account_no }}: your margin contract matures on {{ due_date }}, in {{ days }} "
+               "day{{ days|pluralize }}. Repay the financing debt or apply for an extension before then; debt "
+               "not repaid at maturity is overdue and bears penalty interest."),
+    },
+    "interest_settlement_reminder": {
+        "zh-hans": ("{{ due_date }} 结息提醒",
+                    "信用账户 {{ account_no }}：将于 {{ due_date }} 结息，还有 {{ days }} 天。"
+                    "请在账户中保留足够现金支付应计利息。"),
+        "en": ("Interest settlement on {{ due_date }}",
+               "Credit account {{ account_no }}: interest is settled on {{ due_date }}, in {{ days }} "
+               "day{{ days|pluralize }}. Please keep enough cash in the account to pay the interest accrued."),
+    },
+}
+
+FALLBACK_TEMPLATE = {
+    "zh-hans": ("{% if case_number %}[{{ case_number }}] {% endif %}服务通知",
+                "{% if case_number %}您的事项 {{ case_number }} 有新的进展，{% endif %}详情请登录客户门户查看。"),
+    "en": ("{% if case_number %}[{{ case_number }}] {% endif %}Notice from the service desk",
+           "{% if case_number %}There is news on your case {{ case_number }}. {% endif %}"
+           "See the client portal for the details."),
+}
+
+
+def create_default_templates() -> int:
+    """Write the built-in texts that have no row yet (idempotent; edits are kept)."""
+    from notifications.models import NotificationTemplate
+
+    rows = [NotificationTemplate(event=event, language=language, channel="", subject=subject, body=body)
+            for event, texts in DEFAULT_TEMPLATES.items() for language, (subject, body) in texts.items()]
+    existing = set(NotificationTemplate.objects.filter(channel="").values_list("event", "language"))
+    missing = [row for row in rows if (row.event, row.language) not in existing]
+    NotificationTemplate.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)

@@ -1,0 +1,180 @@
+"""Notice texts from templates (NotificationTemplate, else the built-in defaults) in the
+recipient's language.
+
+Templates are Django template syntax rendered by a separate engine with no template loaders
+and no tag libraries beyond the built-in ones, over a context of plain strings built here from
+THIS case and THIS client only: no model instances (nothing to walk from a case to another
+client), never an internal note or a transition's comment (staff-only), never a proposal that
+has not been approved."""
+
+import logging
+
+from django.conf import settings
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from notifications.defaults import DEFAULT_TEMPLATES, FALLBACK_TEMPLATE
+
+logger = logging.getLogger(__name__)
+
+#: Text templates: no autoescaping (HTML e-mails escape the whole text when they wrap it).
+ENGINE = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, autoescape=False, debug=False)
+
+#: What a template may use (shown in the admin next to the editor).
+CONTEXT_HELP = {
+    "case_number": _("case number (CS-2026-000123)"),
+    "case_subject": _("the case's subject"),
+    "case_kind": _("kind of case"),
+    "case_state": _("the case's state now"),
+    "previous_state": _("the state before a state change"),
+    "transition": _("the step taken (state changes)"),
+    "message": _("the public reply (replies only)"),
+    "client_name": _("the client's name"),
+    "client_no": _("the client's number"),
+    "account_no": _("credit account number"),
+    "ratio": _("maintenance collateral ratio, %"),
+    "level": _("the line crossed (alerts)"),
+    "cash": _("cash to add"),
+    "sell": _("securities to sell and repay"),
+    "deadline": _("margin-call deadline"),
+    "due_date": _("due date (reminders)"),
+    "days": _("days until the due date"),
+    "metric": _("SLA metric (staff notices)"),
+}
+#: The lines of a margin alert, as the monitoring's own notices name them.
+LEVEL_LABELS = {"attention": _("attention"), "warning": _("warning"), "close_out": _("close-out"),
+                "immediate": _("immediate close-out")}
+#: Keys of a notification's data that may reach the text, as they are.
+DATA_KEYS = ("account_no", "ratio", "level", "cash", "sell", "deadline", "due_date", "days", "metric")
+
+
+def compile_errors(subject: str, body: str) -> dict[str, str]:
+    """{"subject"|"body": error} for the texts that are not valid templates."""
+    errors = {}
+    for name, text in (("subject", subject), ("body", body)):
+        try:
+            ENGINE.from_string(text or "")
+        except TemplateSyntaxError as error:
+            errors[name] = str(error)
+    return errors
+
+
+def _money(value) -> str:
+    try:
+        return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _ratio(value) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    return f"{number * 100:.2f}" if number < 20 else f"{number:.2f}"  # a fraction (1.35) or a percent
+
+
+def build_context(*, event: str, case=None, client=None, data: dict | None = None) -> dict[str, str]:
+    """The template context, in the active language. `client` defaults to the case's client."""
+    from cases.models import CaseMessage
+    from cases.models.workflows import state_label
+
+    data = data or {}
+    context: dict[str, str] = {key: "" for key in CONTEXT_HELP}
+    client = client if client is not None else (case.client if case is not None else None)
+    if client is not None:
+        context.update(client_name=client.name, client_no=client.client_no)
+    if case is not None:
+        context.update(case_number=case.number, case_subject=case.subject,
+                       case_kind=str(case.get_kind_display()),
+                       case_state=str(state_label(case.kind, data.get("to") or case.state)))
+        if data.get("from"):
+            context["previous_state"] = str(state_label(case.kind, data["from"]))
+        if data.get("transition_label"):
+            context["transition"] = str(data["transition_label"])
+        if case.credit_account_id:
+            context["account_no"] = case.credit_account.account_no
+        margin_call = _margin_call(case)
+        if margin_call is not None:
+            context["cash"] = _money(margin_call.top_up_cash)
+            context["sell"] = _money(margin_call.top_up_sell or 0)
+            if margin_call.deadline:
+                context["deadline"] = formats.date_format(timezone.localtime(margin_call.deadline),
+                                                          "DATETIME_FORMAT")
+        message_id = data.get("message_id")
+        if message_id and event == "case_reply":
+            message = CaseMessage.objects.filter(pk=message_id, case=case,
+                                                 visibility=CaseMessage.Visibility.PUBLIC).first()
+            context["message"] = message.body if message is not None else ""
+    for key in DATA_KEYS:
+        if data.get(key) not in (None, "") and not context.get(key):
+            context[key] = str(data[key])
+    if not context["account_no"] and data.get("account"):
+        context["account_no"] = str(data["account"])
+    if not context["days"] and data.get("days_before") not in (None, ""):
+        context["days"] = str(data["days_before"])
+    if context["level"] in LEVEL_LABELS:
+        context["level"] = str(LEVEL_LABELS[context["level"]])
+    if context["metric"]:
+        from cases.models import Metric
+
+        context["metric"] = str(dict(Metric.choices).get(context["metric"], context["metric"]))
+    if context["ratio"]:
+        context["ratio"] = _ratio(context["ratio"])
+    return context
+
+
+def _margin_call(case):
+    if case.kind != "margin_call":
+        return None
+    try:
+        return case.margin_call
+    except Exception:  # no details row (yet)
+        return None
+
+
+def find_template(event: str, language: str, channel: str, templates: dict | None = None) -> tuple[str, str]:
+    """(subject, body) template source: the best active NotificationTemplate (this language
+    before the default one, this channel before "all"), else the built-in default. `templates`:
+    a dict to remember the answers in (for one response rendering many rows)."""
+    if templates is not None:
+        key = (event, language, channel)
+        if key not in templates:
+            templates[key] = find_template(event, language, channel)
+        return templates[key]
+    from notifications.models import NotificationTemplate
+
+    languages = [language, settings.LANGUAGE_CODE]
+    rows = list(NotificationTemplate.objects.filter(event=event, is_active=True, language__in=languages,
+                                                    channel__in=[channel, ""]))
+    if rows:
+        rows.sort(key=lambda row: (languages.index(row.language), row.channel != channel))
+        return rows[0].subject, rows[0].body
+    built_in = DEFAULT_TEMPLATES.get(event, {})
+    return built_in.get(language) or built_in.get(settings.LANGUAGE_CODE) or FALLBACK_TEMPLATE[
+        language if language in FALLBACK_TEMPLATE else "en"]
+
+
+def render_source(subject: str, body: str, context: dict) -> tuple[str, str]:
+    rendered_subject = ENGINE.from_string(subject or "").render(Context(context, autoescape=False))
+    rendered_body = ENGINE.from_string(body or "").render(Context(context, autoescape=False))
+    return " ".join(rendered_subject.split())[:200], rendered_body.strip()
+
+
+def render(*, event: str, language: str, channel: str, case=None, client=None, data=None,
+           templates: dict | None = None) -> tuple[str, str]:
+    """Subject and text of a notice, in `language`. A template that fails to render (it was
+    valid when saved, so only a bug would do that) falls back to the built-in text."""
+    with translation.override(language):
+        context = build_context(event=event, case=case, client=client, data=data)
+        subject, body = find_template(event, language, channel, templates)
+        try:
+            return render_source(subject, body, context)
+        except Exception:
+            logger.exception("Notification template %s/%s/%s failed; using the built-in text",
+                             event, language, channel)
+            built_in = DEFAULT_TEMPLATES.get(event, {}).get(language) or FALLBACK_TEMPLATE["en"]
+            return render_source(*built_in, context)

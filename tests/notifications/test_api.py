@@ -1,0 +1,111 @@
+"""The bell (in-app notices) and every message kept for a case, scoped like the case itself."""
+
+import pytest
+
+from cases.services import case_create, message_create
+from notifications.models import Notification
+from notifications.services import notification_queue
+from tests.factories import ClientProfileFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("daytime")]
+
+
+def test_the_bell_lists_my_in_app_notices_newest_first_with_the_unread_count(api, ticket, agent, client_profile):
+    message_create(case=ticket, author=agent, body="第一条")
+    message_create(case=ticket, author=agent, body="第二条")
+    notification_queue(event="case_reply", channel="in_app", recipient_client=ClientProfileFactory(),
+                       subject="别人的", body="别人的")
+    http = api.as_user(client_profile.user)
+    data = http.get("/api/v1/notifications/").data
+    assert data["unread_count"] == 2
+    assert [item["body"].count("第二条") for item in data["results"]] == [1, 0]
+    assert all(item["case"] == ticket.number and item["unread"] for item in data["results"])
+    assert "别人的" not in str(data)
+
+    newest = data["results"][0]["id"]
+    response = http.post(f"/api/v1/notifications/{newest}/read/")
+    assert response.status_code == 200 and response.data["unread"] is False
+    assert Notification.objects.get(pk=newest).read_at is not None
+    assert http.get("/api/v1/notifications/").data["unread_count"] == 1
+    assert len(http.get("/api/v1/notifications/?unread=1").data["results"]) == 1
+    assert http.post("/api/v1/notifications/read-all/").status_code == 204
+    assert http.get("/api/v1/notifications/").data["unread_count"] == 0
+
+
+def test_nobody_opens_someone_elses_notice(api, ticket, agent, client_profile):
+    message_create(case=ticket, author=agent, body="回复")
+    notice = Notification.objects.get(channel="in_app", recipient_user=client_profile.user)
+    assert api.as_user(agent).post(f"/api/v1/notifications/{notice.pk}/read/").status_code == 404
+    email = Notification.objects.get(channel="email", event="case_reply")
+    assert api.as_user(client_profile.user).post(f"/api/v1/notifications/{email.pk}/read/").status_code == 404
+    assert Notification.objects.get(pk=notice.pk).read_at is None
+
+
+def test_the_bell_needs_a_login(api):
+    assert api.get("/api/v1/notifications/").status_code == 401
+
+
+def test_sla_warnings_written_without_text_are_rendered_for_the_bell(api, ticket, agent):
+    Notification.objects.create(recipient_user=agent, channel="in_app", event="sla_warning", case=ticket,
+                                language="en", status="sent", data={"metric": "first_response", "level": 75})
+    [item] = api.as_user(agent).get("/api/v1/notifications/").data["results"]
+    assert item["subject"] == f"{ticket.number}: First response at 75%"
+
+
+def test_staff_see_every_message_of_the_case_with_delivery_details(api, ticket, agent, supervisor):
+    message_create(case=ticket, author=agent, body="回复")
+    Notification.objects.filter(case=ticket, channel="email", event="case_reply").update(
+        status="failed", attempts=2, error="SMTPServerDisconnected: gone")
+    Notification.objects.create(recipient_user=agent, channel="in_app", event="sla_warning", case=ticket,
+                                status="sent", data={"metric": "first_response", "level": 50})
+    data = api.as_user(supervisor).get(f"/api/v1/cases/{ticket.number}/notifications/").data
+    assert [(n["event"], n["channel"]) for n in data] == [
+        ("case_created", "email"), ("case_reply", "email"), ("case_reply", "in_app"), ("sla_warning", "in_app")]
+    failed = data[1]
+    assert failed["status"] == "failed" and failed["attempts"] == 2 and "SMTPServerDisconnected" in failed["error"]
+    assert failed["recipient"] == f"{ticket.client.client_no} {ticket.client.name}"
+    assert data[3]["recipient"] == agent.username
+
+
+def test_a_client_sees_only_their_own_notices_without_delivery_internals(api, ticket, agent, client_profile):
+    message_create(case=ticket, author=agent, body="回复")
+    Notification.objects.create(recipient_user=agent, channel="in_app", event="sla_warning", case=ticket,
+                                status="sent", data={"metric": "first_response", "level": 50})
+    response = api.as_user(client_profile.user).get(f"/api/v1/cases/{ticket.number}/notifications/")
+    assert response.status_code == 200
+    assert {(n["event"], n["channel"]) for n in response.data} == {
+        ("case_created", "email"), ("case_reply", "email"), ("case_reply", "in_app")}
+    for notice in response.data:
+        assert "error" not in notice and "provider_id" not in notice and "attempts" not in notice
+
+
+def test_another_client_and_staff_out_of_scope_get_404(api, ticket, outsider_agent):
+    other = ClientProfileFactory()
+    assert api.as_user(other.user).get(f"/api/v1/cases/{ticket.number}/notifications/").status_code == 404
+    assert api.as_user(outsider_agent).get(f"/api/v1/cases/{ticket.number}/notifications/").status_code == 404
+
+
+def test_phone_numbers_are_masked_for_staff_who_do_not_need_them(api, agent, supervisor, client_profile):
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="电话")
+    notification_queue(event="case_reply", channel="sms", recipient_client=client_profile, case=case, body="短信")
+    by_agent = api.as_user(agent).get(f"/api/v1/cases/{case.number}/notifications/").data
+    by_supervisor = api.as_user(supervisor).get(f"/api/v1/cases/{case.number}/notifications/").data
+    sms_agent = next(n for n in by_agent if n["channel"] == "sms")
+    sms_supervisor = next(n for n in by_supervisor if n["channel"] == "sms")
+    assert sms_supervisor["address"] == client_profile.phone
+    assert sms_agent["address"] != client_profile.phone and sms_agent["address"].endswith(client_profile.phone[-4:])
+
+
+def test_the_console_bell_shows_my_unread_notices(client, supervisor, ticket):
+    Notification.objects.create(recipient_user=supervisor, channel="in_app", event="sla_warning", case=ticket,
+                                language="en", status="sent", data={"metric": "resolution", "level": 100})
+    client.force_login(supervisor)
+    page = client.get("/admin/").content.decode()
+    assert 'id="notification-bell"' in page and f"{ticket.number}: Resolution at 100%" in page
+    inbox = client.get("/admin/notifications/notification/inbox/")
+    assert inbox.status_code == 200
+    notice = Notification.objects.get(recipient_user=supervisor)
+    response = client.post(f"/admin/notifications/notification/{notice.pk}/open/")
+    assert response.status_code == 302 and response["Location"].endswith(f"/admin/cases/case/{ticket.pk}/change/")
+    notice.refresh_from_db()
+    assert notice.read_at is not None
