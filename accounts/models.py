@@ -165,6 +165,9 @@ class CreditAccount(models.Model):
     restore_to_line = models.DecimalField(_("restore-to line"), **LINE)
     withdrawal_line = models.DecimalField(_("withdrawal line"), **LINE)
     immediate_line = models.DecimalField(_("immediate close-out line"), **LINE)
+    extension_line = models.DecimalField(
+        _("extension line"), **LINE,
+        help_text=_("The ratio must be above it for the contract to be extended; empty: the firm's default."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -29,6 +29,7 @@ from cases.serializers import (
     TransitionInputSerializer,
     TransitionSerializer,
 )
+from cases.services.requests import REQUEST_KINDS, request_create
 from notifications.selectors import case_notifications
 from notifications.serializers import CaseNotificationSerializer, ClientCaseNotificationSerializer
 from servicedesk.errors import NotAllowed, ValidationFailed
@@ -109,11 +110,14 @@ class CaseViewSet(viewsets.GenericViewSet):
             if account is None:
                 raise ValidationFailed(_("Invalid case."),
                                        extra={"credit_account": [_("No such credit account for this client.")]})
-        case = services.case_create(
-            created_by=user, client=client, kind=data["kind"], subject=data["subject"],
-            description=data["description"], category=data["category"], priority=data["priority"],
-            credit_account=account, channel=data["channel"],
-        )
+        fields = {"created_by": user, "client": client, "kind": data["kind"], "subject": data["subject"],
+                  "description": data["description"], "category": data["category"], "priority": data["priority"],
+                  "credit_account": account, "channel": data["channel"]}
+        asked = {name: data[name] for name in ("requested_days", "requested_maturity", "staged_repayment")}
+        if data["kind"] in REQUEST_KINDS or any(value is not None for value in asked.values()):
+            case = request_create(**fields, **asked)  # refuses what a kind does not ask for
+        else:
+            case = services.case_create(**fields)
         case = selectors.case_get(user, case.number)
         return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
 

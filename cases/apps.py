@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from cases import checks  # noqa: F401  (registers the calendar check)
+        from cases.services import ratings, requests, visits  # noqa: F401  (register their follow-ups)
 
         post_migrate.connect(_after_migrate, sender=self, weak=False, dispatch_uid="cases.after_migrate")
 

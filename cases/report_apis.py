@@ -1,4 +1,5 @@
-"""GET /api/v1/reports/sla/: SLA compliance by group, backlog aging and breaches (JSON or CSV)."""
+"""GET /api/v1/reports/sla/: SLA compliance by group, backlog aging and breaches (JSON or CSV); in
+JSON also satisfaction (CSAT) by the same group and the overdue return visits."""
 
 import csv
 import io
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.roles import Role
 from cases import reports
+from cases.visit_selectors import overdue_visits_list
 from servicedesk.errors import NotAllowed
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.TEAM_LEAD, Role.AUDITOR, Role.RISK_OFFICER)
@@ -80,5 +82,14 @@ class SlaReportApi(APIView):
              "assignee": timer.case.assignee.username if timer.case.assignee else None}
             for timer in reports.breach_list(start=start, end=end, using=using)
         ]
+        overdue_visits = [
+            {"id": visit.pk, "client": visit.client.client_no, "reason": visit.reason, "due_date": visit.due_date,
+             "case": visit.case.number if visit.case else None,
+             "assigned_to": visit.assigned_to.username if visit.assigned_to else None}
+            for visit in overdue_visits_list(using=using)
+        ]
         return Response({"group_by": query.validated_data["group_by"], "rows": compliance,
-                         "backlog_aging": reports.backlog_aging(using=using), "breaches": breaches})
+                         "backlog_aging": reports.backlog_aging(using=using), "breaches": breaches,
+                         "csat": reports.csat(start=start, end=end, group_by=query.validated_data["group_by"],
+                                              using=using),
+                         "overdue_visits": overdue_visits})

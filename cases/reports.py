@@ -1,11 +1,13 @@
-"""SLA reports: aggregates in SQL (compliance per group and metric, backlog aging, breaches)."""
+"""SLA reports: aggregates in SQL (compliance per group and metric, backlog aging, breaches) and
+satisfaction (CSAT per group)."""
 
 import datetime
 
-from django.db.models import Count, F, Q
+from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
-from cases.models import Case, SlaTimer
+from cases.models import Case, SatisfactionRating, SlaTimer
+from cases.models.ratings import SATISFIED_FROM
 from cases.models.workflows import ALL_CLOSED_STATES
 
 GROUPS = {
@@ -70,3 +72,20 @@ def breach_list(*, start=None, end=None, limit: int = 200, using: str = "default
     if end:
         timers = timers.filter(case__created_at__lt=end)
     return timers.order_by("-due_at", "-id")[:limit]
+
+
+def csat(*, start: datetime.datetime | None = None, end: datetime.datetime | None = None, group_by: str,
+         using: str = "default") -> list[dict]:
+    """Per group (the SLA report's groups, by the rated case): how many ratings, the average score
+    and the share satisfied (score of SATISFIED_FROM or more), for ratings given in [start, end)."""
+    ratings = SatisfactionRating.objects.using(using)
+    if start:
+        ratings = ratings.filter(created_at__gte=start)
+    if end:
+        ratings = ratings.filter(created_at__lt=end)
+    rows = (ratings.values(group=F(GROUPS[group_by]))
+            .annotate(ratings=Count("id"), average_score=Avg("score"),
+                      satisfied=Count("id", filter=Q(score__gte=SATISFIED_FROM)))
+            .order_by("group"))
+    return [{"group": row["group"], "count": row["ratings"], "average": round(float(row["average_score"]), 2),
+             "satisfied_percent": round(100.0 * row["satisfied"] / row["ratings"], 1)} for row in rows]

@@ -1,5 +1,7 @@
 """Input and output shapes of the cases API. Clients get a narrower output (no staff fields)."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -45,6 +47,22 @@ class MarginCallSerializer(serializers.Serializer):
     valued_at = serializers.DateTimeField(source="latest_snapshot.taken_at")
 
 
+class ContractChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old_value = serializers.CharField()
+    new_value = serializers.CharField()
+    changed_at = serializers.DateTimeField()
+
+
+class RequestDetailsSerializer(serializers.Serializer):
+    """What an extension or relief request asks for, and what its approval changed."""
+
+    requested_days = serializers.IntegerField(allow_null=True)
+    requested_maturity = serializers.DateField(allow_null=True)
+    staged_repayment = serializers.JSONField(allow_null=True)
+    contract_changes = ContractChangeSerializer(many=True)
+
+
 class CaseSerializer(serializers.ModelSerializer):
     """What staff see of a case."""
 
@@ -70,11 +88,24 @@ class CaseSerializer(serializers.ModelSerializer):
             "number", "kind", "category", "subject", "description", "priority", "state", "state_label",
             "client", "client_name", "client_tier", "credit_account", "queue", "assignee", "channel",
             "created_by", "proposed_by", "proposed_outcome", "proposal", "approved_by", "created_at",
-            "updated_at", "resolved_at", "closed_at", "escalated_at", "sla", "margin_call",
+            "updated_at", "resolved_at", "closed_at", "escalated_at", "sla", "margin_call", "request_details",
         ]
         read_only_fields = fields
 
     margin_call = serializers.SerializerMethodField()
+    request_details = serializers.SerializerMethodField()
+
+    @extend_schema_field(RequestDetailsSerializer(allow_null=True))
+    def get_request_details(self, case):
+        if case.kind not in (CaseKind.EXTENSION, CaseKind.RELIEF):
+            return None
+        details = getattr(case, "request_details", None)
+        return RequestDetailsSerializer({
+            "requested_days": getattr(details, "requested_days", None),
+            "requested_maturity": getattr(details, "requested_maturity", None),
+            "staged_repayment": getattr(details, "staged_repayment", None),
+            "contract_changes": case.contract_changes.order_by("changed_at", "id"),
+        }).data
 
     @extend_schema_field(MarginCallSerializer(allow_null=True))
     def get_margin_call(self, case):
@@ -101,7 +132,7 @@ class ClientCaseSerializer(CaseSerializer):
         fields = [
             "number", "kind", "category", "subject", "description", "priority", "state", "state_label",
             "credit_account", "channel", "proposal", "created_at", "updated_at", "resolved_at", "closed_at",
-            "margin_call",
+            "margin_call", "request_details",
         ]
         read_only_fields = fields
 
@@ -111,7 +142,7 @@ class ClientCaseSerializer(CaseSerializer):
 
 
 LIST_EXCLUDED = ("description", "proposal", "proposed_outcome", "created_by", "proposed_by", "approved_by",
-                 "margin_call")
+                 "margin_call", "request_details")
 
 
 class CaseListSerializer(CaseSerializer):
@@ -128,6 +159,11 @@ class ClientCaseListSerializer(ClientCaseSerializer):
         read_only_fields = fields
 
 
+class InstalmentSerializer(serializers.Serializer):
+    due = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+
+
 class CaseCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[c for c in CaseKind.choices if c[0] != CaseKind.MARGIN_CALL])
     category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
@@ -140,6 +176,15 @@ class CaseCreateSerializer(serializers.Serializer):
                                    help_text=_("Client number; staff only (clients open cases for themselves)."))
     channel = serializers.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.SYSTEM],
                                       required=False, default=None, allow_null=True)
+    # What an extension or relief request asks for (cases.services.requests.request_create).
+    requested_days = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1,
+        help_text=_("Relief: how many more trading days to top up (empty: the firm's default)."))
+    requested_maturity = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text=_("Extension: the new maturity asked for (empty: the full extension term)."))
+    staged_repayment = InstalmentSerializer(many=True, required=False, allow_null=True, default=None,
+                                            help_text=_("Relief: the instalments proposed."))
 
 
 class CaseUpdateSerializer(serializers.Serializer):

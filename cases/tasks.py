@@ -1,5 +1,7 @@
 """Celery tasks: take ids, call services, idempotent."""
 
+import datetime
+
 from celery import shared_task
 
 from cases.sla_sweep import sla_sweep
@@ -25,3 +27,12 @@ def sla_reapply_task() -> int:
     for case in open_cases.select_related("client").iterator(chunk_size=500):
         changed += sla_policy_apply(case=case, reason="policy changed") is not None
     return changed
+
+
+@shared_task(name="visits.schedule_quarterly", acks_late=True)
+def visits_schedule_quarterly_task(today: str | None = None) -> int:
+    """On the first day of each quarter: a return visit for every high-net-worth client, once per
+    client and quarter (a re-run adds nothing). Returns how many were scheduled."""
+    from cases.services.visits import return_visits_schedule_quarterly
+
+    return return_visits_schedule_quarterly(datetime.date.fromisoformat(today) if today else None)

@@ -15,16 +15,18 @@ RELIEF_TRADING_DAYS = getattr(settings, "RELIEF_TRADING_DAYS", 3)
 @after_transition(CaseKind.RELIEF, "approve")
 def relief_moves_the_deadline(relief, user) -> None:
     """An approved relief request gives the account's open margin call more time: its deadline
-    moves to the close of the RELIEF_TRADING_DAYS-th trading day after the later of the old
-    deadline and today."""
+    moves to the close of the n-th trading day after the later of the old deadline and today,
+    n being the trading days the request asked for, else RELIEF_TRADING_DAYS."""
     call = (MarginCall.objects.select_for_update().select_related("case")
             .filter(account_id=relief.credit_account_id, stage=MarginCall.Stage.MARGIN_CALL,
                     case__state__in=["open", "client_notified"]).first())
     if call is None:
         return
     start = max(timezone.localtime(call.deadline).date(), timezone.localdate())
-    old, call.deadline = call.deadline, trading_day_close(start, RELIEF_TRADING_DAYS)
+    details = getattr(relief, "request_details", None)  # cases.models.RequestDetails, if any was given
+    days = (details.requested_days if details is not None else None) or RELIEF_TRADING_DAYS
+    old, call.deadline = call.deadline, trading_day_close(start, days)
     call.save(update_fields=["deadline"])
     event_record(case=call.case, kind=EventKind.UPDATE, actor=user, name="deadline_moved",
                  from_value=timezone.localtime(old).isoformat(), to_value=timezone.localtime(call.deadline).isoformat(),
-                 comment=relief.number, data={"relief": relief.number})
+                 comment=relief.number, data={"relief": relief.number, "trading_days": days})

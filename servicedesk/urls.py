@@ -8,7 +8,10 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.apis import CreditAccountViewSet
 from cases.apis import CaseViewSet
+from cases.rating_apis import RatingApi
+from cases.rating_views import rate_case
 from cases.report_apis import SlaReportApi
+from cases.visit_apis import ReturnVisitCompleteApi, ReturnVisitListApi
 from risk.apis import ForecastApi, StressModeApi, StressTestDetailApi, StressTestListApi
 
 router = DefaultRouter()
@@ -18,6 +21,10 @@ router.register("accounts", CreditAccountViewSet, basename="account")
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("reports/sla/", SlaReportApi.as_view(), name="report-sla"),
+    path("return-visits/", ReturnVisitListApi.as_view(), name="return-visits"),
+    path("return-visits/<int:pk>/complete/", ReturnVisitCompleteApi.as_view(), name="return-visit-complete"),
+    path("ratings/<str:token>/", RatingApi.as_view(), name="rating"),
+    path("knowledge/", include("knowledge.urls")),
     path("risk/stress-tests/", StressTestListApi.as_view(), name="risk-stress-tests"),
     path("risk/stress-tests/<int:pk>/", StressTestDetailApi.as_view(), name="risk-stress-test"),
     path("risk/stress-mode/", StressModeApi.as_view(), name="risk-stress-mode"),
@@ -30,6 +37,7 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("rate/<str:token>/", rate_case, name="rate-case"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -5,6 +5,15 @@ from accounts.roles import Role
 from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory, queue
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: no throttling counts carried over from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def api():
     """An API client; `api.as_user(user)` logs in with a token like the firm's systems do."""

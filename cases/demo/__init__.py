@@ -17,6 +17,8 @@ from cases.demo.clock import controlled_clock
 from cases.demo.people import DemoLogin, admin_create, client_login_create, clients_create, staff_create
 from cases.demo.portfolios import BANDS, accounts_create, band_of, securities_create
 from cases.models import Case
+from cases.models.request_conditions import eligibility_waived
+from knowledge.seed import knowledge_seed
 
 SEED = 20260301
 DEMO_PASSWORD = data.DEMO_PASSWORD
@@ -50,7 +52,11 @@ def demo_seed(*, seed: int = SEED) -> DemoSummary:
         securities = securities_create(clock.real_now)
         accounts = accounts_create(rng, clients, securities)
         cast = Cast(rng=rng, users=users)
-        cases_create(rng=rng, clock=clock, cast=cast, clients=clients, accounts=accounts)
+        # A made-up history: its decided requests were eligible when decided, which today's
+        # account data cannot show (cases/models/request_conditions.py).
+        with eligibility_waived():
+            cases_create(rng=rng, clock=clock, cast=cast, clients=clients, accounts=accounts)
+        knowledge_seed()
 
     bands = dict.fromkeys(BANDS, 0)
     for account in with_ratio(CreditAccount.objects.all()):

@@ -10,6 +10,8 @@ from cases.models.case import (
     Priority,
 )
 from cases.models.calendar import BusinessCalendar, CalendarDay, CalendarYear
+from cases.models.ratings import SatisfactionRating
+from cases.models.requests import ContractChange, RequestDetails
 from cases.models.sla import ESCALATION_LEVELS, REGULATORY_METRICS, Metric, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
 from cases.models.workflows import (
     WORKFLOWS,
@@ -19,6 +21,7 @@ from cases.models.workflows import (
     ReliefCase,
     TicketCase,
 )
+from cases.models.visits import ReturnVisit
 
 __all__ = [
     "ESCALATION_LEVELS", "REGULATORY_METRICS", "Metric", "SlaEscalation", "SlaPolicy", "SlaTarget", "SlaTimer",
@@ -26,4 +29,5 @@ __all__ = [
     "Attachment", "Case", "CaseEvent", "CaseKind", "CaseMessage", "CaseNumberSequence", "Channel",
     "EventKind", "Priority", "WORKFLOWS", "DisputeCase", "ExtensionCase", "MarginCallCase",
     "ReliefCase", "TicketCase",
+    "ContractChange", "RequestDetails", "ReturnVisit", "SatisfactionRating",
 ]

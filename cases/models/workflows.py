@@ -14,6 +14,8 @@ from django_fsm import transition
 
 from cases import permissions as can
 from cases.models.case import Case, CaseKind
+from cases.models.request_conditions import EXTENSION_CONDITIONS, RELIEF_CONDITIONS
+from cases.models.request_conditions import REASONS as REQUEST_CONDITION_REASONS
 
 
 def _meta(label, comment_required=False, **extra):
@@ -50,6 +52,7 @@ CONDITION_REASONS = {
     resolution_not_yet_approved: _("The proposed resolution is already approved."),
     has_proposal: _("Nothing has been proposed yet."),
     has_no_proposal: _("A proposal is already waiting for approval."),
+    **REQUEST_CONDITION_REASONS,
 }
 
 
@@ -189,6 +192,28 @@ class DisputeCase(Case):
             self.resolved_at = self.closed_at
 
 
+def _approval_transitions(*eligibility):
+    """A request's `propose_approval` and `approve`, with its kind's eligibility conditions
+    (request_conditions.py) checked at both: when the agent proposes and when the supervisor
+    approves, as the account may have changed in between."""
+
+    @transition("state", source="under_review", target="under_review", permission=can.is_worker,
+                conditions=[has_no_proposal, *eligibility],
+                custom=_meta(_("Propose approval"), comment_required=True, maker=True))
+    def propose_approval(self, *, by=None, comment=""):
+        self.proposed_by = by
+        self.proposed_outcome = "approve"
+        self.proposal = comment
+
+    @transition("state", source="under_review", target="approved", permission=can.is_checker,
+                conditions=[has_proposal, *eligibility], custom=_meta(_("Approve"), checker=True))
+    def approve(self, *, by=None, comment=""):
+        self.approved_by = by
+        self.resolved_at = self.closed_at = timezone.now()
+
+    return propose_approval, approve
+
+
 class RequestCase(Case):
     """Extension (展期) and relief (纾困) requests: proposed by an agent, decided by a supervisor
     who is not the proposer."""
@@ -212,13 +237,7 @@ class RequestCase(Case):
         if self.assignee_id is None and by is not None:
             self.assignee = by
 
-    @transition("state", source=State.UNDER_REVIEW, target=State.UNDER_REVIEW, permission=can.is_worker,
-                conditions=[has_no_proposal],
-                custom=_meta(_("Propose approval"), comment_required=True, maker=True))
-    def propose_approval(self, *, by=None, comment=""):
-        self.proposed_by = by
-        self.proposed_outcome = "approve"
-        self.proposal = comment
+    propose_approval, approve = _approval_transitions()
 
     @transition("state", source=State.UNDER_REVIEW, target=State.UNDER_REVIEW, permission=can.is_worker,
                 conditions=[has_no_proposal],
@@ -228,12 +247,6 @@ class RequestCase(Case):
         self.proposed_outcome = "decline"
         self.proposal = comment
 
-    @transition("state", source=State.UNDER_REVIEW, target=State.APPROVED, permission=can.is_checker,
-                conditions=[has_proposal], custom=_meta(_("Approve"), checker=True))
-    def approve(self, *, by=None, comment=""):
-        self.approved_by = by
-        self.resolved_at = self.closed_at = timezone.now()
-
     @transition("state", source=State.UNDER_REVIEW, target=State.DECLINED, permission=can.is_checker,
                 conditions=[has_proposal], custom=_meta(_("Decline"), comment_required=True, checker=True))
     def decline(self, *, by=None, comment=""):
@@ -242,17 +255,25 @@ class RequestCase(Case):
 
 
 class ExtensionCase(RequestCase):
+    """Approval moves the contract's maturity (cases/services/requests.py)."""
+
     class Meta:
         proxy = True
         verbose_name = _("extension request")
         verbose_name_plural = _("extension requests")
 
+    propose_approval, approve = _approval_transitions(*EXTENSION_CONDITIONS)
+
 
 class ReliefCase(RequestCase):
+    """Approval moves the margin call's deadline (risk/effects.py)."""
+
     class Meta:
         proxy = True
         verbose_name = _("relief request")
         verbose_name_plural = _("relief requests")
+
+    propose_approval, approve = _approval_transitions(*RELIEF_CONDITIONS)
 
 
 class MarginCallCase(Case):

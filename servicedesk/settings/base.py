@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "cases",
     "notifications",
     "risk",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "servicedesk.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # The public rating endpoints (no login) are throttled per address (cases.rating_apis).
+    "DEFAULT_THROTTLE_RATES": {"anon": env("ANON_THROTTLE_RATE", default="30/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Margin-trading service desk API",
@@ -162,6 +165,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "notifications-resend": {"task": "notifications.resend_pending", "schedule": 60.0},
     # Inbound e-mail: the service mailbox (IMAP_HOST; none set: the task does nothing).
     "imap-poll": {"task": "notifications.imap_poll", "schedule": 60.0, "options": {"expires": 55}},
+    # Return visits to every high-net-worth client, each quarter (idempotent: one per client and quarter).
+    "visits-schedule-quarterly": {"task": "visits.schedule_quarterly",
+                                  "schedule": crontab(day_of_month=1, month_of_year="1,4,7,10", hour=7, minute=0)},
 }
 
 # Notifications (notifications/): the outbox, its retries and the channels.
@@ -191,6 +197,22 @@ MARGIN_DEFAULT_LINES = {
     "withdrawal": "3.00",
 }
 MARGIN_HYSTERESIS = env("MARGIN_HYSTERESIS", default="0.02")
+
+# Requests (margin-trading-facts.md §5): extension accepted in the last days before maturity, with
+# interest paid and the ratio above the contract's extension line (else this default); relief
+# gives a margin call more trading days (the client may ask for up to RELIEF_MAX_TRADING_DAYS).
+EXTENSION_WINDOW_DAYS = env.int("EXTENSION_WINDOW_DAYS", default=15)
+EXTENSION_MIN_RATIO = env("EXTENSION_MIN_RATIO", default="1.45")
+EXTENSION_MONTHS = env.int("EXTENSION_MONTHS", default=6)
+RELIEF_TRADING_DAYS = env.int("RELIEF_TRADING_DAYS", default=3)
+RELIEF_MAX_TRADING_DAYS = env.int("RELIEF_MAX_TRADING_DAYS", default=10)
+
+# Return visits: due this many calendar days after what caused them.
+RETURN_VISIT_DUE_DAYS = {"dispute_resolved": 7, "liquidation": 3, "hnw_quarterly": 30}
+# Satisfaction ratings: the link sent after a case is resolved works this long, once.
+RATING_TOKEN_MAX_AGE_DAYS = env.int("RATING_TOKEN_MAX_AGE_DAYS", default=30)
+# Where clients reach the site (links in messages).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,10 @@
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
 from cases.models import Case, CaseEvent
@@ -113,6 +115,8 @@ def test_transition_needing_a_comment_is_refused_without_one(as_supervisor, tick
 
 def test_four_eyes_supervisor_cannot_approve_own_proposal(client, ticket, supervisor, other_supervisor,
                                                          credit_account, agent):
+    credit_account.contract_maturity = timezone.localdate() + datetime.timedelta(days=10)  # may be extended
+    credit_account.save(update_fields=["contract_maturity"])
     request = case_create(created_by=agent, client=credit_account.client, kind="extension", subject="展期申请",
                           credit_account=credit_account)
     request = case_transition(case=request, user=supervisor, name="start_review")

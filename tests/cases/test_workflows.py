@@ -1,11 +1,16 @@
 """Every allowed transition of every kind, and a disallowed one from each state."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 
 from cases.models import WORKFLOWS, CaseEvent, CaseKind
 from cases.services import case_create, case_transition
+from risk.monitoring import monitor_accounts
 from servicedesk.errors import Conflict, NotAllowed
+from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +67,22 @@ PRECONDITION_PATHS = {
     "accept": DISPUTE_APPROVED, "reject": DISPUTE_APPROVED,
     "approve": PROPOSED, "decline": PROPOSED,
 }
+
+
+@pytest.fixture
+def credit_account(client_profile, request):
+    """An account a request may be approved for: it matures in 10 days (inside the extension
+    window), interest is paid and it has no debt (no ratio to fall short). For relief requests it
+    is under a margin call (debt 100,000 against 10,000 shares at 12.00: 120 %), which relief needs."""
+    account = CreditAccountFactory(client=client_profile,
+                                   contract_maturity=timezone.localdate() + datetime.timedelta(days=10))
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("kind") == CaseKind.RELIEF:
+        account.financing_debt = Decimal("100000.00")
+        account.save(update_fields=["financing_debt"])
+        PositionFactory(account=account, security=SecurityFactory(price=Decimal("12.00")), quantity=10000)
+        monitor_accounts(trigger="test")
+    return account
 
 
 @pytest.fixture

@@ -1,0 +1,137 @@
+"""When an extension or relief request may be approved (PRODUCT.md; margin-trading-facts.md §5).
+
+Checked when an agent proposes approval and again when a supervisor approves (the account may
+have changed in between); a proposal to decline needs none. Each condition is a small function of
+the case (it reads the case's credit account), so a refusal names exactly the ones that failed
+(`REASONS`, merged into workflows.CONDITION_REASONS).
+
+- Extension (展期): within EXTENSION_WINDOW_DAYS calendar days before the contract matures;
+  interest and fees paid; the maintenance ratio above the contract's extension line
+  (CreditAccount.extension_line, else EXTENSION_MIN_RATIO: 145 % in the broker example of the
+  facts); no open margin call on the account.
+- Relief (纾困): more time to top up needs an open margin call below the close-out line (one with
+  a deadline to move); staged repayment (category "staged_repayment") needs financing debt.
+"""
+
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+STAGED_REPAYMENT = "staged_repayment"
+#: Margin-call states in which there is still a deadline to move (risk/effects.py moves it).
+MARGIN_CALL_WITH_DEADLINE = ("open", "client_notified")
+
+_history = ContextVar("request_conditions_waived", default=False)
+
+
+@contextmanager
+def eligibility_waived():
+    """Only for writing a made-up history (the demo data, cases/demo): the requests it decides were
+    eligible when they were decided, which today's account data cannot show. Never for live work."""
+    token = _history.set(True)
+    try:
+        yield
+    finally:
+        _history.reset(token)
+
+
+def _eligibility(function):
+    @functools.wraps(function)
+    def condition(case) -> bool:
+        return _history.get() or function(case)
+    return condition
+
+
+def extension_line(account) -> Decimal:
+    """The ratio the contract names for an extension, else the firm's default."""
+    if account.extension_line is not None:
+        return account.extension_line
+    return Decimal(str(settings.EXTENSION_MIN_RATIO))
+
+
+def days_to_maturity(account) -> int:
+    return (account.contract_maturity - timezone.localdate()).days
+
+
+def _open_margin_calls(case):
+    from cases.models.case import Case, CaseKind
+
+    return Case.objects.filter(credit_account_id=case.credit_account_id, kind=CaseKind.MARGIN_CALL).exclude(
+        state__in=["restored", "closed"])
+
+
+# --- extension -----------------------------------------------------------------------------------
+
+@_eligibility
+def within_extension_window(case) -> bool:
+    account = case.credit_account
+    return account is not None and 0 <= days_to_maturity(account) <= settings.EXTENSION_WINDOW_DAYS
+
+
+@_eligibility
+def interest_paid(case) -> bool:
+    account = case.credit_account
+    return account is not None and account.interest_fees <= 0
+
+
+@_eligibility
+def ratio_above_extension_line(case) -> bool:
+    """No liability means no ratio, and nothing at risk: that passes."""
+    account = case.credit_account
+    if account is None:
+        return False
+    ratio = account.maintenance_ratio
+    return ratio is None or ratio > extension_line(account)
+
+
+@_eligibility
+def no_open_margin_call(case) -> bool:
+    return case.credit_account_id is not None and not _open_margin_calls(case).exists()
+
+
+EXTENSION_CONDITIONS = (within_extension_window, interest_paid, ratio_above_extension_line, no_open_margin_call)
+
+
+# --- relief --------------------------------------------------------------------------------------
+
+@_eligibility
+def margin_call_to_relieve(case) -> bool:
+    """More time to top up needs a margin call with a deadline (not staged repayment)."""
+    if case.category == STAGED_REPAYMENT:
+        return True
+    return (case.credit_account_id is not None
+            and _open_margin_calls(case).filter(state__in=MARGIN_CALL_WITH_DEADLINE,
+                                                margin_call__stage="margin_call").exists())
+
+
+@_eligibility
+def debt_to_stage(case) -> bool:
+    """Staged repayment needs financing debt to repay in stages."""
+    if case.category != STAGED_REPAYMENT:
+        return True
+    return case.credit_account is not None and case.credit_account.financing_debt > 0
+
+
+RELIEF_CONDITIONS = (margin_call_to_relieve, debt_to_stage)
+
+
+def _window_reason() -> str:
+    return gettext("An extension can be applied for only in the %(days)d calendar days before the contract "
+                   "matures.") % {"days": settings.EXTENSION_WINDOW_DAYS}
+
+
+REASONS = {
+    within_extension_window: lazy(_window_reason, str)(),
+    interest_paid: _("The interest and fees due must be paid before the contract can be extended."),
+    ratio_above_extension_line: _("The maintenance collateral ratio must be above the contract's extension line."),
+    no_open_margin_call: _("An account with an open margin call cannot be extended."),
+    margin_call_to_relieve: _("More time to top up needs an open margin call with a deadline on the account."),
+    debt_to_stage: _("Staged repayment needs financing debt to repay."),
+}

@@ -1,0 +1,57 @@
+"""The rating link's API, public (no login, throttled per address):
+`GET /api/v1/ratings/{token}/` what is being rated and whether it is already;
+`POST /api/v1/ratings/{token}/` {score 1–5, comment} → 201, once (409 after), 410 when the link
+expired, 404 when it was tampered with."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from cases.models import SatisfactionRating
+from cases.services.ratings import case_for_rating, rating_submit
+
+
+class RatingInput(serializers.Serializer):
+    score = serializers.JSONField(help_text="1 to 5")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class RatingTargetSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    subject = serializers.CharField()
+    kind = serializers.CharField()
+    rated = serializers.BooleanField()
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(source="case.number")
+
+    class Meta:
+        model = SatisfactionRating
+        fields = ["case", "score", "comment", "created_at"]
+        read_only_fields = fields
+
+
+class RatingApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(responses=RatingTargetSerializer)
+    def get(self, request, token: str):
+        case = case_for_rating(token)
+        rated = SatisfactionRating.objects.filter(case=case).exists()
+        return Response(RatingTargetSerializer({"number": case.number, "subject": case.subject, "kind": case.kind,
+                                                "rated": rated}).data)
+
+    @extend_schema(request=RatingInput, responses={201: RatingSerializer})
+    def post(self, request, token: str):
+        case_for_rating(token)  # a bad link is told as such before the input is looked at
+        data = RatingInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        rating = rating_submit(token=token, score=data.validated_data["score"],
+                               comment=data.validated_data["comment"])
+        return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)

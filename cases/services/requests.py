@@ -1,0 +1,170 @@
+"""Extension (展期) and relief (纾困) requests: what they ask for, and what their decision does.
+
+Whether a request may be approved is decided by the workflow's conditions
+(cases/models/request_conditions.py). Once a supervisor decides, in the same transaction:
+- an approved extension moves the contract's maturity (by EXTENSION_MONTHS, or to the maturity
+  asked for if earlier), recorded as a ContractChange of the request;
+- an approved relief request moves the margin call's deadline (risk/effects.py);
+- the client is told the outcome (e-mail and SMS in the outbox, in their language).
+"""
+
+import datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import transaction
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import ClientProfile, CreditAccount, User
+from cases.models import Case, CaseKind, ContractChange, Priority, RequestDetails
+from cases.models.request_conditions import STAGED_REPAYMENT
+from cases.services.cases import case_create
+from cases.services.client_notices import client_notice
+from cases.services.transitions import after_transition
+from servicedesk.errors import ValidationFailed
+
+REQUEST_KINDS = (CaseKind.EXTENSION, CaseKind.RELIEF)
+MAX_INSTALMENTS = 12
+
+
+def extended_maturity(maturity: datetime.date) -> datetime.date:
+    """The maturity after a full extension (the same day EXTENSION_MONTHS later, or the month's
+    last day when that month is shorter)."""
+    return maturity + relativedelta(months=settings.EXTENSION_MONTHS)
+
+
+def _details_errors(*, kind: str, account: CreditAccount | None, requested_days: int | None,
+                    requested_maturity: datetime.date | None, staged_repayment: list | None) -> dict:
+    errors: dict[str, list[str]] = {}
+    if requested_days is not None:
+        if kind != CaseKind.RELIEF:
+            errors["requested_days"] = [_("Only a relief request asks for trading days.")]
+        elif not 1 <= requested_days <= settings.RELIEF_MAX_TRADING_DAYS:
+            errors["requested_days"] = [_("Ask for 1 to %(max)d trading days.")
+                                        % {"max": settings.RELIEF_MAX_TRADING_DAYS}]
+    if requested_maturity is not None:
+        if kind != CaseKind.EXTENSION:
+            errors["requested_maturity"] = [_("Only an extension request asks for a new maturity.")]
+        elif account is not None and not (account.contract_maturity < requested_maturity
+                                          <= extended_maturity(account.contract_maturity)):
+            errors["requested_maturity"] = [
+                _("The new maturity must be after %(maturity)s and at most %(months)d months later.")
+                % {"maturity": account.contract_maturity.isoformat(), "months": settings.EXTENSION_MONTHS}]
+    if staged_repayment is not None:
+        if kind != CaseKind.RELIEF:
+            errors["staged_repayment"] = [_("Only a relief request proposes staged repayment.")]
+        elif not 1 <= len(staged_repayment) <= MAX_INSTALMENTS:
+            errors["staged_repayment"] = [_("Propose 1 to %(max)d instalments.") % {"max": MAX_INSTALMENTS}]
+        elif any(Decimal(item["amount"]) <= 0 for item in staged_repayment):
+            errors["staged_repayment"] = [_("Each instalment must be a positive amount.")]
+    return errors
+
+
+@transaction.atomic
+def request_create(
+    *, created_by: User | None, client: ClientProfile, kind: str, subject: str, description: str = "",
+    category: str = "", priority: str = Priority.NORMAL, credit_account: CreditAccount | None = None,
+    channel: str | None = None, requested_days: int | None = None,
+    requested_maturity: datetime.date | None = None, staged_repayment: list[dict] | None = None,
+) -> Case:
+    """Open a request (case_create) with what it asks for. `staged_repayment`: instalments as
+    {"due": date, "amount": Decimal}. Any bad input: ValidationFailed, nothing written."""
+    errors = _details_errors(kind=kind, account=credit_account, requested_days=requested_days,
+                             requested_maturity=requested_maturity, staged_repayment=staged_repayment)
+    if errors:
+        raise ValidationFailed(_("Invalid request."), extra=errors)
+    case = case_create(created_by=created_by, client=client, kind=kind, subject=subject, description=description,
+                       category=category, priority=priority, credit_account=credit_account, channel=channel)
+    if any(value is not None for value in (requested_days, requested_maturity, staged_repayment)):
+        plan = None if staged_repayment is None else [
+            {"due": str(item["due"]), "amount": str(Decimal(item["amount"]).quantize(Decimal("0.01")))}
+            for item in staged_repayment]
+        RequestDetails.objects.create(case=case, requested_days=requested_days,
+                                      requested_maturity=requested_maturity, staged_repayment=plan)
+    return case
+
+
+def _details(case: Case) -> RequestDetails | None:
+    return RequestDetails.objects.filter(case=case).first()
+
+
+# --- what an approval does ----------------------------------------------------------------------
+
+@after_transition(CaseKind.EXTENSION, "approve")
+def extension_moves_the_maturity(case: Case, user: User | None) -> None:
+    """The change is recorded as a ContractChange of the request (shown with it in the API); the
+    approval event stays the request's last event."""
+    account = CreditAccount.objects.select_for_update().get(pk=case.credit_account_id)
+    old = account.contract_maturity
+    details = _details(case)
+    asked = details.requested_maturity if details is not None else None
+    new = asked if asked is not None and old < asked <= extended_maturity(old) else extended_maturity(old)
+    account.contract_maturity = new
+    account.save(update_fields=["contract_maturity", "updated_at"])
+    ContractChange.objects.create(account=account, field="contract_maturity", old_value=old.isoformat(),
+                                  new_value=new.isoformat(), case=case, changed_by=user)
+
+
+# --- telling the client -------------------------------------------------------------------------
+
+def _date(day: datetime.date) -> str:
+    return formats.date_format(day, "DATE_FORMAT")
+
+
+def _extension_texts(case: Case, approved: bool):
+    def texts():
+        account = CreditAccount.objects.get(pk=case.credit_account_id)  # as the approval left it
+        values = {"number": case.number, "account": account.account_no, "date": _date(account.contract_maturity)}
+        if approved:
+            return (_("Your extension request %(number)s is approved") % values,
+                    _("Your request %(number)s to extend the margin contract of credit account %(account)s is "
+                      "approved: the contract now matures on %(date)s.") % values)
+        return (_("Your extension request %(number)s is declined") % values,
+                _("We are sorry: your request %(number)s to extend the margin contract of credit account "
+                  "%(account)s is declined. The contract still matures on %(date)s; please repay the financing "
+                  "debt by then. For the reasons, see the case in the client portal or call us.") % values)
+    return texts
+
+
+def _relief_texts(case: Case, approved: bool):
+    def texts():
+        details = _details(case)
+        days = (details.requested_days if details is not None else None) or settings.RELIEF_TRADING_DAYS
+        values = {"number": case.number, "account": case.credit_account.account_no, "days": days}
+        if not approved:
+            return (_("Your relief request %(number)s is declined") % values,
+                    _("We are sorry: your relief request %(number)s for credit account %(account)s is declined. "
+                      "Please add collateral or repay in time to avoid forced liquidation. For the reasons, see "
+                      "the case in the client portal or call us.") % values)
+        subject = _("Your relief request %(number)s is approved") % values
+        if case.category == STAGED_REPAYMENT:
+            return subject, _("Your request %(number)s to repay the debt of credit account %(account)s in stages "
+                              "is approved. We will contact you about the instalments.") % values
+        return subject, ngettext(
+            "Your relief request %(number)s for credit account %(account)s is approved: the deadline to top up "
+            "moves %(days)d trading day later. The new deadline is shown on the case in the client portal.",
+            "Your relief request %(number)s for credit account %(account)s is approved: the deadline to top up "
+            "moves %(days)d trading days later. The new deadline is shown on the case in the client portal.",
+            days) % values
+    return texts
+
+
+def _decision_notice(case: Case, approved: bool) -> None:
+    texts = _extension_texts if case.kind == CaseKind.EXTENSION else _relief_texts
+    client_notice(case=case, event="request_approved" if approved else "request_declined",
+                  texts=texts(case, approved), data={"kind": case.kind})
+
+
+@after_transition(CaseKind.EXTENSION, "approve")
+@after_transition(CaseKind.RELIEF, "approve")
+def request_approved_notice(case: Case, user: User | None) -> None:
+    _decision_notice(case, approved=True)
+
+
+@after_transition(CaseKind.EXTENSION, "decline")
+@after_transition(CaseKind.RELIEF, "decline")
+def request_declined_notice(case: Case, user: User | None) -> None:
+    _decision_notice(case, approved=False)

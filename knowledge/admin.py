@@ -1,0 +1,29 @@
+"""Supervisors edit the knowledge base (their role holds the knowledge permissions)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from knowledge.models import Article, Category
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "case_categories", "position"]
+    list_editable = ["position"]
+    search_fields = ["code", "name", "name_en"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title_zh", "title_en", "category", "audience", "is_published", "updated_at"]
+    list_filter = ["category", "audience", "is_published"]
+    search_fields = ["slug", "title_zh", "title_en", "keywords"]
+    list_select_related = ["category"]
+    prepopulated_fields = {"slug": ["title_en"]}
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["slug", "category", "audience", "is_published", "keywords"]}),
+        (_("Chinese"), {"fields": ["title_zh", "body_zh"]}),
+        (_("English"), {"fields": ["title_en", "body_en"]}),
+        (_("History"), {"fields": ["created_at", "updated_at"]}),
+    ]
