@@ -1,6 +1,11 @@
 """The benchmark database: migrated by the bench, filled once, and reused while it holds what was
-asked for. A marker table records what was generated; without it the bench never wipes anything."""
+asked for. A marker table records what was generated; without it the bench never wipes anything.
 
+Steps added later (the SLA timers) have markers of their own (table bench_dataset_step): a
+dataset made before a step existed, or by an older version of it, gets the step (re)done on top
+of its cases instead of being generated again from nothing."""
+
+import datetime
 import json
 import os
 import time
@@ -11,12 +16,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import ClientProfile
-from bench.generate import generate
-from cases.models import Case
+from bench.data import cases as case_data
+from bench.generate import generate, generate_sla_timers
+from cases.models import Case, SlaEscalation, SlaTimer
 
 MARKER_TABLE = "bench_dataset"
 #: Bump when the generator changes what it makes, so an old dataset is not reused.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
+#: version -> how a dataset of that version becomes one of the next without being generated again
+#: (run before migrating: a new constraint may need it). 2 -> 3: one open margin call per account.
+UPGRADES = {2: case_data.close_later_open_margin_calls}
+STEP_TABLE = "bench_dataset_step"
 
 
 class ForeignData(Exception):
@@ -51,6 +61,54 @@ def write_marker(spec: dict, info: dict) -> None:
                        [json.dumps(spec, sort_keys=True), json.dumps(info, sort_keys=True)])
 
 
+def read_step_marker(name: str) -> dict | None:
+    if STEP_TABLE not in connection.introspection.table_names():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT spec, info FROM {STEP_TABLE} WHERE name = %s", [name])
+        row = cursor.fetchone()
+    return {"spec": json.loads(row[0]), "info": json.loads(row[1])} if row else None
+
+
+def write_step_marker(name: str, spec: dict, info: dict) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {STEP_TABLE} (name varchar(50) PRIMARY KEY, spec text, info text)")
+        cursor.execute(f"DELETE FROM {STEP_TABLE} WHERE name = %s", [name])
+        cursor.execute(f"INSERT INTO {STEP_TABLE} (name, spec, info) VALUES (%s, %s, %s)",
+                       [name, json.dumps(spec, sort_keys=True), json.dumps(info, sort_keys=True)])
+
+
+def _sla_timers_undo() -> None:
+    """Remove what the SLA timers step made (the benchmarks' own sweeps are rolled back)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses to run with checks pending
+            cursor.execute("TRUNCATE cases_slaescalation, cases_slatimer")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        else:
+            cursor.execute("DELETE FROM cases_slaescalation")
+            cursor.execute("DELETE FROM cases_slatimer")
+        cursor.execute("UPDATE cases_case SET escalated_at = NULL WHERE escalated_at IS NOT NULL")
+
+
+class Step:
+    def __init__(self, version: int, make: Callable, undo: Callable[[], None], made: Callable[[], bool],
+                 tables: list[str]):
+        self.version, self.make, self.undo, self.made, self.tables = version, make, undo, made, tables
+
+
+#: name -> step, in the order they run. Bump a step's version when it changes what it makes.
+STEPS = {
+    "sla_timers": Step(
+        version=1,
+        make=lambda spec, seed, log: generate_sla_timers(**spec, seed=seed, log=log),
+        undo=_sla_timers_undo,
+        made=lambda: SlaTimer.objects.exists() or SlaEscalation.objects.exists(),
+        tables=["cases_slatimer", "cases_slaescalation", "cases_case"],
+    ),
+}
+
+
 def wipe() -> None:
     """Empty the bench's own database completely (it is migrated again afterwards)."""
     if connection.vendor == "postgresql":
@@ -67,23 +125,96 @@ def wipe() -> None:
         raise NotImplementedError(connection.vendor)
 
 
-def analyze() -> None:
+def analyze(tables: list[str] | None = None) -> None:
     """Fresh statistics (and, on PostgreSQL, a vacuumed visibility map) for the planner."""
     vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block  # VACUUM needs autocommit
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)" if vacuum else "ANALYZE")
+        if tables and connection.vendor == "postgresql":
+            cursor.execute(f"{'VACUUM (ANALYZE)' if vacuum else 'ANALYZE'} {', '.join(tables)}")
+        elif tables:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
+        else:
+            cursor.execute("VACUUM (ANALYZE)" if vacuum else "ANALYZE")
 
 
-def ensure_dataset(spec: dict, *, keep: bool = False, regenerate: bool = False,
-                   log: Callable[[str], None] = print) -> dict:
-    """Make sure the database holds the data `spec` describes; returns what the marker says.
+def ensure_step(name: str, spec: dict, *, seed: int, log: Callable[[str], None] = print) -> dict:
+    """Make sure step `name` was done as `spec` says on the dataset there; returns its marker."""
+    step = STEPS[name]
+    spec = {**spec, "version": step.version}
+    marker = read_step_marker(name)
+    if marker and marker["spec"] == spec:
+        log(f"Reusing the {name} step done {marker['info']['at']} in {marker['info'].get('seconds', 0):.1f}s.")
+        return marker
+    redo = bool(marker or step.made())
+    if redo:
+        log(f"The {name} step there was done for other sizes or by an older generator: redoing it.")
+    log(f"Step {name}: {', '.join(f'{key} {value}' for key, value in spec.items() if key != 'version')} ...")
+    started = time.perf_counter()
+    with transaction.atomic():  # undone, redone and marked, or none of it
+        if redo:
+            step.undo()
+        generated = step.make({key: value for key, value in spec.items() if key != "version"}, seed, log)
+        counts = dict(generated.counts)
+        info = {"at": timezone.now().isoformat(timespec="seconds"), "counts": counts}
+        if "now" in counts:
+            info["now"] = datetime.datetime.fromtimestamp(counts.pop("now"), datetime.UTC).isoformat()
+        write_step_marker(name, spec, info)
+    loaded = time.perf_counter() - started
+    started = time.perf_counter()
+    analyze(step.tables)
+    analyzed = time.perf_counter() - started
+    info.update(seconds=loaded + analyzed, load_seconds=loaded, analyze_seconds=analyzed)
+    write_step_marker(name, spec, info)
+    log(f"Step {name} done in {loaded + analyzed:.1f}s (load {loaded:.1f}s, analyze {analyzed:.1f}s).")
+    return {"spec": spec, "info": info}
+
+
+def ensure_dataset(spec: dict, *, steps: dict[str, dict] | None = None, keep: bool = False,
+                   regenerate: bool = False, log: Callable[[str], None] = print) -> dict:
+    """Make sure the database holds the data `spec` describes, then each of `steps` ({name:
+    spec}, see STEPS); returns what the marker says, with the steps' markers under "steps".
     Reuses a matching dataset; wipes and regenerates one the bench made for another spec."""
+    marker = _ensure_cases(spec, keep=keep, regenerate=regenerate, log=log)
+    if marker.get("kept"):  # whatever is there, steps included
+        marker["steps"] = {name: read_step_marker(name) for name in steps or {}}
+        return marker
+    seed = spec.get("seed", 2026)
+    marker["steps"] = {name: ensure_step(name, step_spec, seed=seed, log=log)
+                       for name, step_spec in (steps or {}).items()}
+    return marker
+
+
+def upgrade(spec: dict, log: Callable[[str], None]) -> None:
+    """Bring a dataset an older generator made for this `spec` up to this generator's version, in
+    place, when UPGRADES knows how (before migrating: a new constraint may refuse the old data)."""
+    marker = read_marker()
+    if marker is None or {**marker["spec"], "version": None} != {**spec, "version": None}:
+        return
+    version = marker["spec"].get("version")
+    if version == GENERATOR_VERSION or any(v not in UPGRADES for v in range(version or 0, GENERATOR_VERSION)):
+        return
+    started = time.perf_counter()
+    with transaction.atomic():
+        for step in range(version, GENERATOR_VERSION):
+            changed = UPGRADES[step]()
+            log(f"Upgraded the dataset from generator version {step} to {step + 1} in place "
+                f"({changed:,} rows changed).")
+        info = {**marker["info"], "upgraded": f"{version} -> {GENERATOR_VERSION}"}
+        write_marker({**marker["spec"], "version": GENERATOR_VERSION}, info)
+    analyze(["cases_case"])
+    log(f"Upgrade took {time.perf_counter() - started:.1f}s.")
+
+
+def _ensure_cases(spec: dict, *, keep: bool, regenerate: bool, log: Callable[[str], None]) -> dict:
+    if not keep and not regenerate:
+        upgrade(spec, log)
     spec = {**spec, "version": GENERATOR_VERSION}
     migrate()
     marker = read_marker()
     if marker and keep:
         log(f"Keeping the data already there (generated for {marker['spec']}).")
-        return marker
+        return {**marker, "kept": True}
     if marker and marker["spec"] == spec and not regenerate:
         seconds = marker["info"].get("seconds")
         log(f"Reusing the dataset generated {marker['info']['at']}"
@@ -92,7 +223,7 @@ def ensure_dataset(spec: dict, *, keep: bool = False, regenerate: bool = False,
     if marker is None and (Case.objects.exists() or ClientProfile.objects.exists()):
         if keep:
             log("Keeping the data already there (not generated by the bench).")
-            return {"spec": {}, "info": {}}
+            return {"spec": {}, "info": {}, "kept": True}
         raise ForeignData(f"{describe()} holds cases or clients the bench did not generate; point DATABASE_URL "
                           "at a database of its own (or pass --keep to benchmark what is there).")
     if marker:

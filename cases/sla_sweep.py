@@ -28,31 +28,50 @@ def _find_and_record(cursor, now, run: str) -> int:
     lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     cursor.execute(f"""
         CREATE TEMPORARY TABLE IF NOT EXISTS sla_sweep_due (
-            timer_id bigint, case_id bigint, level integer, metric varchar(20), cycle integer)
+            timer_id bigint, case_id bigint, level integer, metric varchar(20), cycle integer,
+            kind varchar(16), queue_id bigint, assignee_id bigint)
     """)
     cursor.execute("DELETE FROM sla_sweep_due")
+    # The case's kind, queue and assignee come along (read once here, not joined again by each
+    # statement that tells someone).
     cursor.execute(f"""
-        INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle)
-        SELECT t.id, t.case_id, lvl.level, t.metric, t.cycle
-        FROM cases_slatimer t CROSS JOIN {LEVELS}
+        INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle, kind, queue_id, assignee_id)
+        SELECT t.id, t.case_id, lvl.level, t.metric, t.cycle, c.kind, c.queue_id, c.assignee_id
+        FROM cases_slatimer t JOIN cases_case c ON c.id = t.case_id CROSS JOIN {LEVELS}
         WHERE t.id IN (SELECT id FROM cases_slatimer
                        WHERE next_alert_at IS NOT NULL AND next_alert_at <= %s {lock})
           AND t.stopped_at IS NULL AND t.resumed_at IS NOT NULL
           AND lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %s
     """, [now, now])
-    cursor.execute("""
+    insert = """
         INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at, sweep)
         SELECT timer_id, case_id, level, %s, %s FROM sla_sweep_due WHERE 1 = 1
         ON CONFLICT (timer_id, level) DO NOTHING
-    """, [now, run])
+    """
     # Keep only what this sweep fired (a level fired before, by this or another sweep, stays out).
-    cursor.execute("""
-        DELETE FROM sla_sweep_due WHERE NOT EXISTS (
-            SELECT 1 FROM cases_slaescalation e
-            WHERE e.timer_id = sla_sweep_due.timer_id AND e.level = sla_sweep_due.level AND e.sweep = %s)
-    """, [run])
+    if connection.vendor == "postgresql":
+        # What the insert returns, not the rows of this run looked up again: the planner cannot
+        # know how many rows carry a run id it has never seen, and takes it for one (at 75,000
+        # fired levels, a nested loop of 75,000 × 75,000).
+        cursor.execute(f"""
+            WITH fired AS ({insert} RETURNING timer_id, level)
+            DELETE FROM sla_sweep_due d
+            WHERE NOT EXISTS (SELECT 1 FROM fired f WHERE f.timer_id = d.timer_id AND f.level = d.level)
+        """, [now, run])
+    else:
+        cursor.execute(insert, [now, run])
+        cursor.execute("""
+            DELETE FROM sla_sweep_due WHERE NOT EXISTS (
+                SELECT 1 FROM cases_slaescalation e
+                WHERE e.timer_id = sla_sweep_due.timer_id AND e.level = sla_sweep_due.level AND e.sweep = %s)
+        """, [run])
     cursor.execute("SELECT COUNT(*) FROM sla_sweep_due")
-    return cursor.fetchone()[0]
+    fired = cursor.fetchone()[0]
+    if fired and connection.vendor == "postgresql":
+        # Temporary tables get no statistics of their own: without them the statements below are
+        # planned for a few hundred rows whatever fired (JIT and spilling hash joins at 75,000).
+        cursor.execute("ANALYZE sla_sweep_due")
+    return fired
 
 
 def _apply(cursor, now) -> None:

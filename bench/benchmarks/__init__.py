@@ -15,6 +15,8 @@ class Run:
     iterations: int = 200
     warmup: int = 20
     verbose_explain: bool = False
+    #: What bench.database.ensure_dataset returned: the dataset's marker, its steps' under "steps".
+    dataset: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str) -> None:

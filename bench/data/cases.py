@@ -1,11 +1,14 @@
 """Cases spread over two years: ids and numbers in creation order, queues chosen by the routing
-rules in the database, most old cases finished and about a fifth of all cases still running."""
+rules in the database, most old cases finished and about a fifth of all cases still running.
+A credit account has at most one open margin call (a constraint): a later one drawn open while
+the account's earlier one is still open is written closed, on the day it was last touched."""
 
 import math
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import F
 
 from accounts.models import RoutingRule, Tier
 from accounts.roles import Role
@@ -98,6 +101,7 @@ class _CaseMaker:
         self.risk_officers = world.staff.get(Role.RISK_OFFICER) or [None]
         self.members = {queue_id: sorted(ids) for queue_id, ids in world.queue_members.items()}
         self.client_positions = range(len(world.client_ids))
+        self.open_margin_calls: set[int] = set()  # accounts with an open margin call
 
     def row(self, case_id: int, number: str, created: datetime) -> tuple:
         world, rng = self.world, self.rng
@@ -128,6 +132,11 @@ class _CaseMaker:
             created_by = world.client_users[client] if channel == Channel.PORTAL else rng.choice(self.agents)
         proposed_by, outcome, proposal, approved_by = self._proposal(kind, state, assignee)
         resolved_at, closed_at, updated_at = self._times(created, state, running)
+        if kind == CaseKind.MARGIN_CALL and running:
+            if account in self.open_margin_calls:  # no more random draws: the rest stays as it was
+                state, resolved_at, closed_at = "closed", updated_at, updated_at
+            else:
+                self.open_margin_calls.add(account)
         return (case_id, number, kind, category, rng.choice(SUBJECTS[kind]), rng.choice(DESCRIPTIONS), priority,
                 state, world.client_ids[client], account, queue_id, assignee, channel, created_by, proposed_by,
                 outcome, proposal, approved_by, created, updated_at, resolved_at, closed_at)
@@ -180,3 +189,20 @@ def cases(world: World, count: int) -> int:
     for year, last in last_numbers.items():
         CaseNumberSequence.objects.update_or_create(year=year, defaults={"last": last})
     return count
+
+
+def close_later_open_margin_calls() -> int:
+    """What the rule above does, on cases already in the database (generated before it): every
+    open margin call with an earlier open one on its account is closed when it was last touched.
+    Returns how many were closed."""
+    open_calls = (Case.objects.filter(kind=CaseKind.MARGIN_CALL).exclude(state__in=CLOSED_STATES[CaseKind.MARGIN_CALL])
+                  .order_by("credit_account_id", "id").values_list("id", "credit_account_id"))
+    seen, later = set(), []
+    for case_id, account in open_calls.iterator(20_000):
+        if account in seen:
+            later.append(case_id)
+        seen.add(account)
+    for start in range(0, len(later), 5_000):
+        Case.objects.filter(id__in=later[start:start + 5_000]).update(
+            state="closed", resolved_at=F("updated_at"), closed_at=F("updated_at"))
+    return len(later)
