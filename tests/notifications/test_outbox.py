@@ -117,8 +117,10 @@ def test_with_a_broker_the_task_retries_through_celery_with_the_backoff_as_count
 
 
 @pytest.fixture
-def broker_down():
-    """Publishing goes to a broker that is not there (a closed port)."""
+def broker_down(monkeypatch):
+    """Publishing goes to a broker that is not there (a closed port). Celery reads the
+    CELERY_BROKER_URL environment variable before its configuration, so both are set."""
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     conf = app.conf
     saved = conf.task_always_eager, conf.broker_url, conf.broker_connection_retry_on_startup
     app._pool = None

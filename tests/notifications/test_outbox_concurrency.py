@@ -90,7 +90,7 @@ def _redis_up() -> bool:
 
 
 @pytest.fixture
-def redis_broker():
+def redis_broker(monkeypatch):
     if not _redis_up():
         pytest.skip("needs Redis on 127.0.0.1:6379")
     import redis
@@ -101,6 +101,7 @@ def redis_broker():
     app._pool = None
     app.amqp._producer_pool = None
     conf.task_always_eager, conf.broker_url = False, REDIS_URL
+    monkeypatch.setenv("CELERY_BROKER_URL", REDIS_URL)  # Celery reads the variable before its configuration
     yield REDIS_URL
     conf.task_always_eager, conf.broker_url = saved
     app._pool = None
