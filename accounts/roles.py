@@ -61,6 +61,8 @@ GROUP_PERMISSIONS = {
         "notifications.view_notificationtemplate", "notifications.add_notificationtemplate",
         "notifications.change_notificationtemplate", "notifications.view_clientpreference",
         "notifications.add_clientpreference", "notifications.change_clientpreference",
+        "cases.view_returnvisit", "cases.change_returnvisit", "cases.view_satisfactionrating",
+        "cases.view_contractchange",
     ],
     Role.RISK_OFFICER: [
         "risk.view_monitoringrun", "risk.view_ratiosnapshot", "risk.view_accountalert", "risk.view_margincall",

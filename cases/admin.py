@@ -275,3 +275,4 @@ class CaseEventAdmin(admin.ModelAdmin):
         return False
 
 from cases import sla_admin  # noqa: E402,F401  (calendars and SLA policies)
+from cases import aftercare_admin  # noqa: E402,F401  (return visits, ratings, contract changes)

@@ -171,3 +171,22 @@ def test_the_outcome_is_written_to_the_case_trail(api, approved_dispute, client_
 
 def test_a_team_lead_sees_every_visit(api, team_lead, visits):
     assert len(ids(api.as_user(team_lead).get("/api/v1/return-visits/"))) == 3
+
+
+def test_supervisors_see_overdue_visits_in_the_admin(client, supervisor, client_profile):
+    import datetime
+
+    from django.utils import timezone
+
+    from cases.models.visits import ReturnVisit
+
+    late = ReturnVisit.objects.create(client=client_profile, reason="hnw_quarterly",
+                                      due_date=timezone.localdate() - datetime.timedelta(days=3))
+    ReturnVisit.objects.create(client=client_profile, reason="liquidation",
+                               due_date=timezone.localdate() + datetime.timedelta(days=3))
+    client.force_login(supervisor)
+    page = client.get("/admin/cases/returnvisit/?overdue=yes")
+    assert page.status_code == 200
+    assert list(page.context["cl"].queryset) == [late]
+    assert client.get("/admin/cases/satisfactionrating/").status_code == 200
+    assert client.get("/admin/cases/contractchange/").status_code == 200

@@ -1,0 +1,61 @@
+"""Admin for what follows a case: return visits (supervisors see the overdue ones first),
+satisfaction ratings and the contract changes approved requests made (both read-only)."""
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models.ratings import SatisfactionRating
+from cases.models.requests import ContractChange
+from cases.models.visits import ReturnVisit
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        overdue = {"state": ReturnVisit.State.SCHEDULED, "due_date__lt": timezone.localdate()}
+        if self.value() == "yes":
+            return queryset.filter(**overdue)
+        if self.value() == "no":
+            return queryset.exclude(**overdue)
+        return queryset
+
+
+@admin.register(ReturnVisit)
+class ReturnVisitAdmin(admin.ModelAdmin):
+    list_display = ["client", "reason", "due_date", "state", "assigned_to", "case", "done_at"]
+    list_filter = [OverdueFilter, "state", "reason"]
+    search_fields = ["client__client_no", "client__name", "case__number"]
+    list_select_related = ["client", "assigned_to", "case"]
+    readonly_fields = ["client", "case", "reason", "done_at", "done_by", "created_at"]
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SatisfactionRating)
+class SatisfactionRatingAdmin(ReadOnly):
+    list_display = ["case", "score", "created_at"]
+    list_filter = ["score"]
+    search_fields = ["case__number"]
+    list_select_related = ["case"]
+
+
+@admin.register(ContractChange)
+class ContractChangeAdmin(ReadOnly):
+    list_display = ["account", "field", "old_value", "new_value", "case", "changed_by", "changed_at"]
+    search_fields = ["account__account_no", "case__number"]
+    list_select_related = ["account", "case", "changed_by"]
