@@ -21,6 +21,7 @@ install: $(VENV)/.installed
 demo: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo --if-empty
+	$(MANAGE) run_monitoring
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin at /admin/, API at /api/docs/); Ctrl-C stops."
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(MANAGE) run_periodic & \

@@ -203,3 +203,16 @@ def test_setting_stress_mode_revalues_at_once(account, security, risk_officer, d
     with django_capture_on_commit_callbacks(execute=True):
         stress_mode_set(user=risk_officer, points=D("5.00"), reason="市场剧烈波动")
     assert AccountRisk.objects.get(account=account).level == "attention"
+
+
+def test_the_run_monitoring_command(account, security):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import translation
+
+    price(security, "12.50")
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("run_monitoring", stdout=out)
+    assert "1 account(s) changed" in out.getvalue() and "1 opened, 1 raised" in out.getvalue()
