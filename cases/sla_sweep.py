@@ -100,15 +100,18 @@ def _apply(cursor, now) -> None:
 
 
 def sla_sweep(now=None) -> int:
-    """Fire every crossed warning level once, with its audit event and notices; returns how
-    many levels this sweep fired."""
-    from cases.services.escalations import escalations_notify
+    """Fire every crossed warning level once, with its audit event; returns how many levels this
+    sweep fired. Telling people is a task of its own on the notifications queue, started once
+    this sweep committed (cases.services.escalations): a flood of notices never holds the
+    sweep's locks, and the escalation rows say which warnings still wait to be told."""
+    from cases.tasks import sla_notify_task
 
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    run = uuid.uuid4().hex
     with transaction.atomic(), connection.cursor() as cursor:
-        fired = _find_and_record(cursor, now, uuid.uuid4().hex)
+        fired = _find_and_record(cursor, now, run)
         if fired:
             _apply(cursor, now)
-            escalations_notify(now)
+            transaction.on_commit(lambda: sla_notify_task.delay(run))
         cursor.execute("DELETE FROM sla_sweep_due")
     return fired

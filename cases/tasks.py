@@ -9,8 +9,21 @@ from cases.sla_sweep import sla_sweep
 
 @shared_task(name="sla.sweep", acks_late=True)
 def sla_sweep_task() -> int:
-    """Every minute: fire the SLA warning levels crossed since the last sweep (exactly once)."""
-    return sla_sweep()
+    """Every minute: fire the SLA warning levels crossed since the last sweep (exactly once), and
+    tell whatever an earlier sweep's lost notify task left untold."""
+    from cases.services.escalations import escalations_notify
+
+    fired = sla_sweep()
+    escalations_notify()
+    return fired
+
+
+@shared_task(name="notifications.sla_warnings", acks_late=True)
+def sla_notify_task(run: str) -> int:
+    """Tell the people a sweep's warnings concern (on the notifications queue; exactly once)."""
+    from cases.services.escalations import escalations_notify
+
+    return escalations_notify(run)
 
 
 @shared_task(name="sla.reapply", acks_late=True)

@@ -30,15 +30,17 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         GAVE_UP = "gave_up", _("Gave up")
 
+    # recipient_user and case: no index of their own; notification_inbox_idx and
+    # notification_case_idx start with them.
     recipient_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="notifications", verbose_name=_("recipient"))
+                                       related_name="notifications", verbose_name=_("recipient"), db_index=False)
     recipient_client = models.ForeignKey("accounts.ClientProfile", on_delete=models.PROTECT, null=True,
                                          blank=True, related_name="notifications", verbose_name=_("client"))
     address = models.CharField(_("address"), max_length=254, blank=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     event = models.CharField(_("event"), max_length=48)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="notifications", verbose_name=_("case"))
+                             related_name="notifications", verbose_name=_("case"), db_index=False)
     language = models.CharField(_("language"), max_length=8, default="zh-hans")
     subject = models.CharField(_("subject"), max_length=200, blank=True)
     body = models.TextField(_("text"), blank=True)

@@ -189,7 +189,9 @@ class EventKind(models.TextChoices):
 class CaseEvent(models.Model):
     """The case's audit trail: append-only (on PostgreSQL a trigger refuses UPDATE and DELETE)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"))
+    # No index of its own: caseevent_case_idx (case, created_at, id) serves lookups by case.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", verbose_name=_("case"),
+                             db_index=False)
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("by"))

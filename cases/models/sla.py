@@ -75,7 +75,9 @@ class SlaTimer(models.Model):
         MET = "met", _("Met")
         BREACHED = "breached", _("Breached")
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_timers", verbose_name=_("case"))
+    # No index of its own: the unique (case, metric, cycle) serves lookups by case.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_timers", verbose_name=_("case"),
+                             db_index=False)
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
     cycle = models.PositiveIntegerField(_("cycle"), default=1)
     calendar_code = models.CharField(_("calendar"), max_length=16)
@@ -121,7 +123,8 @@ class SlaTimer(models.Model):
 class SlaEscalation(models.Model):
     """One warning level fired for one timer: exactly once (unique), whatever sweeps run."""
 
-    timer = models.ForeignKey(SlaTimer, on_delete=models.CASCADE, related_name="escalations",
+    # No index of its own: the unique (timer, level) serves lookups by timer.
+    timer = models.ForeignKey(SlaTimer, on_delete=models.CASCADE, related_name="escalations", db_index=False,
                               verbose_name=_("timer"))
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_escalations",
                              verbose_name=_("case"))
@@ -129,8 +132,12 @@ class SlaEscalation(models.Model):
     fired_at = models.DateTimeField(_("fired at"))
     sweep = models.CharField(_("sweep"), max_length=32, blank=True,
                              help_text=_("The sweep run that fired it (tells each sweep its own rows)."))
+    notified_at = models.DateTimeField(_("people told at"), null=True, blank=True,
+                                       help_text=_("Set when the notices of this warning were written (once)."))
 
     class Meta:
         verbose_name = _("SLA escalation")
         verbose_name_plural = _("SLA escalations")
         constraints = [models.UniqueConstraint(fields=["timer", "level"], name="sla_escalation_once_per_level")]
+        indexes = [models.Index(fields=["fired_at"], condition=Q(notified_at__isnull=True),
+                                name="sla_escalation_unnotified_idx")]

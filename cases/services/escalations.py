@@ -1,9 +1,15 @@
-"""Who is told when an SLA warning level fires (set-based, from the sweep's table of what fired):
-50 % the assignee (the queue's team leads when nobody is assigned), 75 % the queue's team
-leads, 100 % the supervisors, and for a dispute's regulatory metric at 100 % compliance too."""
+"""Who is told when an SLA warning level fires: 50 % the assignee (the queue's team leads when
+nobody is assigned), 75 % the queue's team leads, 100 % the supervisors, and for a dispute's
+regulatory metric at 100 % compliance too.
+
+Set-based and exactly once: the escalation rows not yet told are claimed (notified_at set) in the
+same transaction that writes their in-app notices, so a task that runs twice, or two at once,
+tells nobody twice; a lost task's warnings are picked up by the next sweep (escalations_notify
+with no run)."""
 
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.roles import Role
 from cases.models import REGULATORY_METRICS
@@ -11,13 +17,13 @@ from cases.sla_sweep import warning_data_sql
 
 # No DISTINCT: each rule joins a fired level (one per timer and level; a timer is one case, metric
 # and cycle, which the notice's data names) to users by unique rows (the assignee; a group's or a
-# queue's members), so no two rows are alike: sorting them all (on disk, at 100,000 notices) found none.
+# queue's members), so no two rows are alike.
 INSERT = """
     INSERT INTO notifications_notification (recipient_user_id, recipient_client_id, address, channel, event,
         case_id, language, subject, body, data, status, attempts, provider_id, error, created_at, sent_at)
     SELECT u.id, CAST(NULL AS bigint), '', 'in_app', 'sla_warning', d.case_id, u.preferred_language, '', '',
         {data}, 'sent', 0, '', '', %(now)s, %(now)s
-    FROM sla_sweep_due d
+    FROM sla_notify_due d
     {recipients}
 """
 # A role's group id is passed as a value, not looked up by a subquery: the planner then knows the
@@ -27,9 +33,41 @@ GROUP_MEMBERS = """JOIN accounts_user_groups ug ON ug.group_id = %({role})s
 QUEUE_LEADS = """JOIN accounts_queue_members qm ON qm.queue_id = d.queue_id
     JOIN accounts_user u ON u.id = qm.user_id AND u.is_active
     JOIN accounts_user_groups ug ON ug.user_id = u.id AND ug.group_id = %(team_lead)s"""
+DUE_COLUMNS = "timer_id bigint, case_id bigint, level integer, metric varchar(20), cycle integer, " \
+              "kind varchar(16), queue_id bigint, assignee_id bigint"
+CASE_COLUMNS = """SELECT e.timer_id, e.case_id, e.level, t.metric, t.cycle, c.kind, c.queue_id, c.assignee_id
+    FROM {source} e JOIN cases_slatimer t ON t.id = e.timer_id JOIN cases_case c ON c.id = e.case_id"""
 
 
-def escalations_notify(now) -> None:  # reads the sweep's temporary table sla_sweep_due
+def _claim(cursor, now, run: str | None) -> int:
+    """Fill sla_notify_due with the warnings not told yet (of one sweep run, or all) and mark
+    them told."""
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS sla_notify_due ({DUE_COLUMNS})")
+    cursor.execute("DELETE FROM sla_notify_due")
+    which = "notified_at IS NULL" + (" AND sweep = %(run)s" if run else "")
+    params = {"now": now, "run": run}
+    if connection.vendor == "postgresql":
+        cursor.execute(f"""
+            WITH claimed AS (
+                UPDATE cases_slaescalation SET notified_at = %(now)s WHERE {which}
+                RETURNING timer_id, case_id, level)
+            INSERT INTO sla_notify_due {CASE_COLUMNS.format(source="claimed")}
+        """, params)
+    else:  # SQLite writes one transaction at a time: select, then mark
+        cursor.execute(f"INSERT INTO sla_notify_due {CASE_COLUMNS.format(source='cases_slaescalation')} "
+                       f"WHERE e.{which}", params)
+        cursor.execute("""UPDATE cases_slaescalation SET notified_at = %(now)s WHERE notified_at IS NULL
+                          AND EXISTS (SELECT 1 FROM sla_notify_due d WHERE d.timer_id = cases_slaescalation.timer_id
+                                      AND d.level = cases_slaescalation.level)""", params)
+    claimed = cursor.rowcount
+    if claimed and connection.vendor == "postgresql":
+        cursor.execute("ANALYZE sla_notify_due")  # temporary tables have no statistics of their own
+    return claimed
+
+
+def escalations_notify(run: str | None = None, now=None) -> int:
+    """Write the in-app notices of the warnings not told yet; returns how many warnings."""
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
     data = warning_data_sql("d")
     regulatory = ", ".join(f"'{metric}'" for metric in REGULATORY_METRICS)
     rules = [
@@ -43,6 +81,10 @@ def escalations_notify(now) -> None:  # reads the sweep's temporary table sla_sw
     roles = (Role.TEAM_LEAD, Role.SUPERVISOR, Role.AUDITOR)
     group_ids = dict(Group.objects.filter(name__in=roles).values_list("name", "id"))
     params = {"now": now, **{role.value: group_ids.get(role.value) for role in roles}}  # no group: nobody
-    with connection.cursor() as cursor:
-        for recipients, condition in rules:
-            cursor.execute(INSERT.format(data=data, recipients=f"{recipients} WHERE {condition}"), params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        claimed = _claim(cursor, now, run)
+        if claimed:
+            for recipients, condition in rules:
+                cursor.execute(INSERT.format(data=data, recipients=f"{recipients} WHERE {condition}"), params)
+        cursor.execute("DELETE FROM sla_notify_due")
+    return claimed

@@ -158,13 +158,15 @@ def test_policy_change_keeps_elapsed_time(client_profile, agent):
     assert resolution.due_at == at(2026, 11, 26, 12)
 
 
-def test_sweep_fires_each_level_once_and_escalates(client_profile, agent, team_lead, supervisor):
+def test_sweep_fires_each_level_once_and_escalates(client_profile, agent, team_lead, supervisor,
+                                                  django_capture_on_commit_callbacks):
     with time_machine.travel(at(2026, 11, 25, 10), tick=False):
         case = new_ticket(client_profile, agent, priority="urgent")  # first response 30 min
         case_update(case=case, user=agent, assignee=agent)
-    assert sla_sweep(now=at(2026, 11, 25, 10, 16)) == 1  # 50 % of the 30-minute first response
-    assert sla_sweep(now=at(2026, 11, 25, 10, 16)) == 0  # never twice
-    assert sla_sweep(now=at(2026, 11, 25, 10, 31)) == 2  # 75 % and 100 % at once; resolution not yet
+    with django_capture_on_commit_callbacks(execute=True):  # the notify task runs once the sweep commits
+        assert sla_sweep(now=at(2026, 11, 25, 10, 16)) == 1  # 50 % of the 30-minute first response
+        assert sla_sweep(now=at(2026, 11, 25, 10, 16)) == 0  # never twice
+        assert sla_sweep(now=at(2026, 11, 25, 10, 31)) == 2  # 75 % and 100 % at once; resolution not yet
     first = SlaTimer.objects.get(case=case, metric="first_response")
     assert (first.state, first.breached, first.fired_level, first.next_alert_at) == ("breached", True, 100, None)
     assert SlaEscalation.objects.filter(timer=first).count() == 3
@@ -211,13 +213,27 @@ def test_a_public_update_restarts_the_dispute_periodic_update(client_profile, cr
 
 
 def test_a_breached_regulatory_deadline_also_tells_compliance(client_profile, credit_account, agent, supervisor,
-                                                             auditor):
+                                                             auditor, django_capture_on_commit_callbacks):
     with time_machine.travel(at(2026, 11, 25, 10), tick=False):
         dispute = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
         ticket = new_ticket(client_profile, agent, priority="urgent")
-    sla_sweep(now=at(2026, 11, 26, 10, 1))  # regulatory acknowledgement (1 working day) breached
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep(now=at(2026, 11, 26, 10, 1))  # regulatory acknowledgement (1 working day) breached
     told = set(Notification.objects.filter(recipient_user=auditor, data__level=100)
                .values_list("case__number", "data__metric"))
     assert (dispute.number, "regulatory_ack") in told
     assert not any(number == ticket.number for number, _metric in told)
     assert Notification.objects.filter(recipient_user=supervisor, case=ticket, data__level=100).exists()
+
+
+def test_warnings_are_told_once_even_when_the_notify_task_runs_twice_or_is_lost(client_profile, agent, supervisor):
+    from cases.services.escalations import escalations_notify
+
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, priority="urgent")
+    assert sla_sweep(now=at(2026, 11, 25, 10, 31)) == 3  # its notify task was lost (no commit here)
+    assert not Notification.objects.filter(case=case, event="sla_warning").exists()
+    assert escalations_notify() == 3  # the next sweep's pick-up of what was not told
+    assert escalations_notify() == 0
+    told = Notification.objects.filter(case=case, recipient_user=supervisor, data__level=100)
+    assert told.count() == 1
