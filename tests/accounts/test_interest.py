@@ -2,7 +2,6 @@
 charge, and the maturity and settlement reminders (PRODUCT.md "Credit account rules")."""
 
 import datetime
-import threading
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,7 @@ from django.utils import translation
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.interest import (
     MAX_CATCH_UP_DAYS, interest_accrue, interest_accrue_due, interest_lines, settlement_dates,
@@ -24,6 +23,7 @@ from accounts.tasks import interest_accrue_task, reminders_send_task
 from notifications.models import Notification
 from servicedesk.errors import ValidationFailed
 from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory
+from tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -446,27 +446,6 @@ def test_the_reminder_task_runs_for_today():
 
 
 # --- concurrency (PostgreSQL) ----------------------------------------------------------------------
-
-def run_together(*functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # collected and asserted by the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
 
 def _postgres_only():
     if connection.vendor != "postgresql":

@@ -1,15 +1,15 @@
 """Stress tests and stress-mode changes at the same moment (PostgreSQL)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from cases.models import Case, CaseKind
 from risk import stress
 from risk.models import StressMode
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
+from tests.concurrency import run_together
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 D = Decimal
@@ -19,27 +19,6 @@ D = Decimal
 def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
-
-
-def run_together(*functions):
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        except Exception as error:  # collected and asserted by the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_two_officers_setting_stress_mode_at_once_leave_one_active(risk_officer, other_risk_officer):

@@ -1,0 +1,34 @@
+"""Running things at the same moment, for the concurrency tests (PostgreSQL)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+
+def run_together(*functions):
+    """Start every function at once (a barrier), each in its own thread and database connection;
+    returns their results in order, an exception standing for a function that raised."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        except Exception as error:  # collected and asserted by the test
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def skip_unless_postgres(reason: str = "concurrent transactions need PostgreSQL (set DATABASE_URL)") -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(reason)
