@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models.ratings import SatisfactionRating
 from cases.models.requests import ContractChange
 from cases.models.visits import ReturnVisit
+from servicedesk.admin import ReadOnlyAdmin
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -35,19 +36,8 @@ class ReturnVisitAdmin(admin.ModelAdmin):
     readonly_fields = ["client", "case", "reason", "done_at", "done_by", "created_at"]
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SatisfactionRating)
-class SatisfactionRatingAdmin(ReadOnly):
+class SatisfactionRatingAdmin(ReadOnlyAdmin):
     list_display = ["case", "score", "created_at"]
     list_filter = ["score"]
     search_fields = ["case__number"]
@@ -55,7 +45,7 @@ class SatisfactionRatingAdmin(ReadOnly):
 
 
 @admin.register(ContractChange)
-class ContractChangeAdmin(ReadOnly):
+class ContractChangeAdmin(ReadOnlyAdmin):
     list_display = ["account", "field", "old_value", "new_value", "case", "changed_by", "changed_at"]
     search_fields = ["account__account_no", "case__number"]
     list_select_related = ["account", "case", "changed_by"]

@@ -3,19 +3,7 @@
 from django.contrib import admin
 
 from risk.models import AccountAlert, MarginCall, MarginCallContact, MonitoringRun, RatioSnapshot, StressMode
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from servicedesk.admin import ReadOnlyAdmin
 
 
 @admin.register(MonitoringRun)

@@ -2,8 +2,7 @@
 
 import threading
 
-import pytest
-from django.db import connection, connections
+from django.db import connections
 
 
 def run_together(*functions):
@@ -27,8 +26,3 @@ def run_together(*functions):
     for thread in threads:
         thread.join(timeout=60)
     return results
-
-
-def skip_unless_postgres(reason: str = "concurrent transactions need PostgreSQL (set DATABASE_URL)") -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(reason)
