@@ -26,8 +26,9 @@ def dataset_spec(cases: int) -> dict:
 
 def dataset_steps(cases: int) -> dict[str, dict]:
     """What is added on top of the cases: at 1,000,000 cases, 200,000 running SLA timers, 30% of
-    them past a warning level the sweep has not fired yet."""
-    return {"sla_timers": {"running_timers": cases // 5, "crossing_share": 0.3}}
+    them past a warning level the sweep has not fired yet; then one monitoring run over every
+    account at the stored prices (the state the next price import meets)."""
+    return {"sla_timers": {"running_timers": cases // 5, "crossing_share": 0.3}, "monitoring": {}}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

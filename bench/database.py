@@ -1,7 +1,7 @@
 """The benchmark database: migrated by the bench, filled once, and reused while it holds what was
 asked for. A marker table records what was generated; without it the bench never wipes anything.
 
-Steps added later (the SLA timers) have markers of their own (table bench_dataset_step): a
+Steps added later (the SLA timers, the monitoring's state) have markers of their own (table bench_dataset_step): a
 dataset made before a step existed, or by an older version of it, gets the step (re)done on top
 of its cases instead of being generated again from nothing."""
 
@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from accounts.models import ClientProfile
 from bench.data import cases as case_data
-from bench.generate import generate, generate_sla_timers
+from bench.data import monitoring as monitoring_data
+from bench.generate import generate, generate_monitoring, generate_sla_timers
 from cases.models import Case, SlaEscalation, SlaTimer
 
 MARKER_TABLE = "bench_dataset"
@@ -106,6 +107,14 @@ STEPS = {
         made=lambda: SlaTimer.objects.exists() or SlaEscalation.objects.exists(),
         tables=["cases_slatimer", "cases_slaescalation", "cases_case"],
     ),
+    "monitoring": Step(
+        version=1,
+        make=lambda spec, seed, log: generate_monitoring(log=log),
+        undo=monitoring_data.undo,
+        made=monitoring_data.made,
+        tables=["risk_monitoringrun", "risk_ratiosnapshot", "risk_accountrisk", "risk_accountalert",
+                "risk_margincall", "cases_case", "cases_caseevent", "notifications_notification"],
+    ),
 }
 
 
@@ -149,7 +158,8 @@ def ensure_step(name: str, spec: dict, *, seed: int, log: Callable[[str], None] 
     redo = bool(marker or step.made())
     if redo:
         log(f"The {name} step there was done for other sizes or by an older generator: redoing it.")
-    log(f"Step {name}: {', '.join(f'{key} {value}' for key, value in spec.items() if key != 'version')} ...")
+    described = ", ".join(f"{key} {value}" for key, value in spec.items() if key != "version")
+    log(f"Step {name}{': ' + described if described else ''} ...")
     started = time.perf_counter()
     with transaction.atomic():  # undone, redone and marked, or none of it
         if redo:

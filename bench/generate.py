@@ -1,8 +1,9 @@
 """Generate benchmark data fast: staff, clients, securities, credit accounts, positions and cases,
-then, as a step of its own, the cases' SLA timers.
+then, as steps of their own, the cases' SLA timers and the margin monitoring's state.
 
     generate(clients=80_000, accounts=100_000, positions_per_account=10, cases=1_000_000)
     generate_sla_timers(running_timers=200_000, crossing_share=0.3)
+    generate_monitoring()
 
 Rows go in with COPY on PostgreSQL (batched INSERTs elsewhere), with ids handed out here so rows
 can refer to each other without reading anything back. It adds to what the database holds (the
@@ -23,6 +24,7 @@ from django.utils import timezone
 from accounts.models import ClientProfile, CreditAccount, Position, Security, User
 from bench.data import cases as case_data
 from bench.data import holdings, people
+from bench.data import monitoring as monitoring_data
 from bench.data import sla as sla_data
 from bench.data.world import World
 from bench.writers import reset_sequences
@@ -84,6 +86,24 @@ def generate_sla_timers(*, running_timers: int, crossing_share: float = 0.3, see
         step("SLA timers", make, *sla_data.COUNTS)
         reset_sequences([SlaTimer, SlaEscalation])
     generated.counts["now"] = int(now.timestamp())
+    return generated
+
+
+def generate_monitoring(*, now: datetime | None = None, log: Callable[[str], None] | None = None) -> Generated:
+    """One monitoring run over every account at the stored prices, as the last run before the next
+    price import left things (bench/data/monitoring.py), recorded so it can be undone.
+    `Generated.counts["now"]` is the run's moment, as a timestamp."""
+    generated = Generated()
+    step = _stepper(generated, log)
+    counts = {}
+    with transaction.atomic():
+
+        def make():
+            counts.update(monitoring_data.monitored(now=now))
+            return tuple(counts[name] for name in monitoring_data.COUNTS)
+
+        step("monitoring", make, *monitoring_data.COUNTS)
+    generated.counts["now"] = counts["now"]
     return generated
 
 

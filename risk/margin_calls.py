@@ -52,7 +52,7 @@ def restore(cursor, now) -> int:
     """Close the margin calls whose account is back above the warning line by the band."""
     states = ", ".join(f"'{state}'" for state in RESTORABLE_STATES)
     temp_table(cursor, "risk_restored", f"""
-        SELECT k.id AS case_id, k.state AS from_state, c.account_id FROM risk_changed c
+        SELECT k.id AS case_id, k.state AS from_state, c.account_id, c.snapshot_id FROM risk_watched c
         JOIN cases_case k ON k.credit_account_id = c.account_id AND k.kind = 'margin_call' AND k.state IN ({states})
         WHERE c.ratio IS NULL OR c.ratio >= c.warning_line + %s
     """, [hysteresis_band()])
@@ -63,14 +63,12 @@ def restore(cursor, now) -> int:
     restored = cursor.rowcount
     if restored:
         cursor.execute("""
-            UPDATE risk_margincall SET restored_snapshot_id = (
-                SELECT m.snapshot_id FROM risk_snap m WHERE m.account_id = risk_margincall.account_id)
-            WHERE case_id IN (SELECT case_id FROM risk_restored)
+            UPDATE risk_margincall SET restored_snapshot_id = r.snapshot_id
+            FROM risk_restored r WHERE risk_margincall.case_id = r.case_id
         """)
-        _events(cursor, "SELECT case_id, from_state FROM risk_restored", kind="transition", name="restore",
-                from_value="s.from_state", to_value="'restored'", now=now,
-                data={"snapshot": "(SELECT m.snapshot_id FROM risk_snap m JOIN risk_restored r "
-                                  "ON r.account_id = m.account_id WHERE r.case_id = s.case_id)"})
+        _events(cursor, "SELECT case_id, from_state, snapshot_id FROM risk_restored", kind="transition",
+                name="restore", from_value="s.from_state", to_value="'restored'", now=now,
+                data={"snapshot": "s.snapshot_id"})
         notices.restored_notices(cursor, now)
     return restored
 
@@ -84,9 +82,9 @@ def open_new(cursor, now) -> int:
     """An outreach case for each account newly below the warning line without an open margin call."""
     levels = ", ".join(f"'{level}'" for level in CALL_LEVELS)
     temp_table(cursor, "risk_new_calls", f"""
-        SELECT c.account_id, c.client_id, c.account_no, c.level,
+        SELECT c.account_id, c.client_id, c.account_no, c.level, c.snapshot_id,
                ROW_NUMBER() OVER (ORDER BY c.account_id) AS rn
-        FROM risk_changed c WHERE c.level IN ({levels}) AND NOT {_open_call_exists()}
+        FROM risk_watched c WHERE c.level IN ({levels}) AND NOT {_open_call_exists()}
     """)
     cursor.execute("SELECT COUNT(*) FROM risk_new_calls")
     count = cursor.fetchone()[0]
@@ -116,14 +114,14 @@ def open_new(cursor, now) -> int:
         FROM risk_new_calls n JOIN accounts_clientprofile cl ON cl.id = n.client_id
     """, [CATEGORY, _subject_template(), db_time(now), db_time(now)])
     temp_table(cursor, "risk_opened", f"""
-        SELECT k.id AS case_id, n.account_id FROM risk_new_calls n
+        SELECT k.id AS case_id, n.account_id, n.snapshot_id FROM risk_new_calls n
         JOIN cases_case k ON k.number = {number}
     """)
     cursor.execute("""
         INSERT INTO risk_margincall (case_id, account_id, stage, deadline, top_up_cash, top_up_sell, restore_to,
             opened_snapshot_id, latest_snapshot_id, raised_at, restored_snapshot_id)
-        SELECT o.case_id, o.account_id, 'outreach', NULL, 0, NULL, NULL, m.snapshot_id, m.snapshot_id, NULL, NULL
-        FROM risk_opened o JOIN risk_snap m ON m.account_id = o.account_id
+        SELECT o.case_id, o.account_id, 'outreach', NULL, 0, NULL, NULL, o.snapshot_id, o.snapshot_id, NULL, NULL
+        FROM risk_opened o
     """)
     _events(cursor, "SELECT case_id FROM risk_opened", kind="created", name="", from_value="''",
             to_value="'open'", now=now, data={"channel": "'system'", "reason": "'monitoring'"})
@@ -134,7 +132,7 @@ def raise_to_margin_call(cursor, now) -> int:
     """Open calls whose account fell below the close-out line get a deadline and the notice."""
     deadline = trading_day_close(timezone.localtime(now).date(), DEADLINE_TRADING_DAYS)
     temp_table(cursor, "risk_raised", f"""
-        SELECT mc.case_id, c.account_id, k.state AS from_state FROM risk_changed c
+        SELECT mc.case_id, c.account_id, k.state AS from_state FROM risk_watched c
         JOIN risk_margincall mc ON mc.account_id = c.account_id AND mc.stage = 'outreach'
         JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
         WHERE c.level IN ('close_out', 'immediate')
@@ -170,15 +168,15 @@ def refresh_amounts(cursor, only: str | None = None) -> None:
     cursor.execute(f"""
         UPDATE risk_margincall SET
             restore_to = c.restore_to_line,
-            latest_snapshot_id = m.snapshot_id,
+            latest_snapshot_id = c.snapshot_id,
             top_up_cash = CASE WHEN c.liabilities > 0 AND {shortfall} > 0 THEN {ceil_cents(shortfall)} ELSE 0 END,
             top_up_sell = CASE WHEN c.liabilities > 0 AND {shortfall} > 0 AND c.restore_to_line > 1
                                THEN {ceil_cents(divide(shortfall, 'c.restore_to_line - 1'))}
                                WHEN c.liabilities > 0 AND {shortfall} > 0 THEN NULL ELSE 0 END
-        FROM risk_changed c, risk_snap m
-        WHERE risk_margincall.account_id = c.account_id AND m.account_id = c.account_id AND {within}
-          AND risk_margincall.case_id IN (SELECT id FROM cases_case WHERE kind = 'margin_call'
-                                          AND state IN ({states}))
+        FROM risk_watched c
+        WHERE risk_margincall.account_id = c.account_id AND {within}
+          AND EXISTS (SELECT 1 FROM cases_case k WHERE k.id = risk_margincall.case_id AND k.kind = 'margin_call'
+                      AND k.state IN ({states}))
     """)
 
 

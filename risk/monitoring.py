@@ -2,10 +2,12 @@
 clear line alerts with hysteresis, tell clients, and open, raise or restore margin calls.
 
 Set-based throughout: one statement values every account (positions ⨝ securities grouped by
-account), the rest works on the accounts whose valuation changed since the last run, held in
-temporary tables. Re-running on the same prices changes nothing and sends nothing; runs are
-serialised (a PostgreSQL advisory lock) and a partial unique index allows at most one open
-margin call per account whatever happens.
+account) and keeps those whose valuation changed since the last run (risk_revalued); each of
+them gets a snapshot and its current valuation, and the alerts, notices and margin calls then
+work only on those an alert or a margin call can concern (risk_watched: below an alert line, or
+with an open alert or margin call), all held in temporary tables. Re-running on the same prices
+changes nothing and sends nothing; runs are serialised (a PostgreSQL advisory lock) and a
+partial unique index allows at most one open margin call per account whatever happens.
 """
 
 from dataclasses import dataclass
@@ -56,8 +58,8 @@ def _valuation_sql(stress: Decimal) -> str:
                 FROM accounts_creditaccount a
                 LEFT JOIN (
                     SELECT pos.account_id,
-                        SUM(CASE WHEN pos.kind = 'long' THEN pos.quantity * s.price ELSE 0 END) AS long_value,
-                        SUM(CASE WHEN pos.kind = 'short' THEN pos.quantity * s.price ELSE 0 END) AS short_value
+                        SUM(pos.quantity * s.price) FILTER (WHERE pos.kind = 'long') AS long_value,
+                        SUM(pos.quantity * s.price) FILTER (WHERE pos.kind = 'short') AS short_value
                     FROM accounts_position pos JOIN accounts_security s ON s.id = pos.security_id
                     GROUP BY pos.account_id
                 ) p ON p.account_id = a.id
@@ -66,12 +68,34 @@ def _valuation_sql(stress: Decimal) -> str:
     """
 
 
-CHANGED_SQL = """
-    SELECT v.* FROM risk_values v LEFT JOIN risk_accountrisk r ON r.account_id = v.account_id
-    WHERE r.account_id IS NULL OR r.level <> v.level
-       OR ROUND(r.total_assets, 2) <> ROUND(v.assets, 2)
-       OR ROUND(r.total_liabilities, 2) <> ROUND(v.liabilities, 2)
-       OR (r.maintenance_ratio IS NULL) <> (v.ratio IS NULL) OR r.maintenance_ratio <> v.ratio
+def _revalued_sql(stress: Decimal) -> str:
+    """The valuation of each account whose valuation changed since the last run (or that was
+    never valued), with `watched` = 1 where an alert or a margin call can concern it: below an
+    alert line, or with an open alert or an open margin call (nothing after the snapshots looks
+    at the others). One statement, the valuation materialized first: inlined, PostgreSQL would
+    repeat the ratio's expression in every comparison and give up the parallel aggregate (each
+    worker summing all the positions)."""
+    below = " OR ".join(f"v.ratio < v.{line}_line" for line in ALERT_LINES)
+    states = ", ".join(f"'{state}'" for state in margin_calls.OPEN_STATES)
+    return f"""
+        WITH v AS {"MATERIALIZED " if is_postgres() else ""}({_valuation_sql(stress)})
+        SELECT v.*, CASE WHEN {below}
+                OR v.account_id IN (SELECT x.account_id FROM risk_accountalert x WHERE x.state = 'open')
+                OR v.account_id IN (SELECT k.credit_account_id FROM cases_case k
+                                    WHERE k.kind = 'margin_call' AND k.state IN ({states}))
+            THEN 1 ELSE 0 END AS watched
+        FROM v LEFT JOIN risk_accountrisk r ON r.account_id = v.account_id
+        WHERE r.account_id IS NULL OR r.level <> v.level
+           OR ROUND(r.total_assets, 2) <> ROUND(v.assets, 2)
+           OR ROUND(r.total_liabilities, 2) <> ROUND(v.liabilities, 2)
+           OR (r.maintenance_ratio IS NULL) <> (v.ratio IS NULL) OR r.maintenance_ratio <> v.ratio
+    """
+
+
+#: The revalued accounts the alerts and margin calls look at, with this run's snapshot of each.
+WATCHED_SQL = """
+    SELECT r.*, m.snapshot_id FROM risk_revalued r JOIN risk_snap m ON m.account_id = r.account_id
+    WHERE r.watched = 1
 """
 
 
@@ -82,17 +106,19 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
         if is_postgres():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
         stress = active_stress_points()
-        temp_table(cursor, "risk_values", _valuation_sql(stress))
-        temp_table(cursor, "risk_changed", CHANGED_SQL)
-        cursor.execute("SELECT COUNT(*) FROM risk_changed")
+        temp_table(cursor, "risk_revalued", _revalued_sql(stress))
+        cursor.execute("SELECT COUNT(*) FROM risk_revalued")
         changed = cursor.fetchone()[0]
         outcome = Outcome(run=None, changed=changed)
         if changed:
-            cursor.execute("SELECT COUNT(*) FROM risk_values")
+            cursor.execute("SELECT COUNT(*) FROM accounts_creditaccount")  # every account is valued
             run = MonitoringRun.objects.create(started_at=now, trigger=trigger, stress_points=stress,
                                                accounts=cursor.fetchone()[0], changed=changed)
             outcome.run = run
             _record_snapshots(cursor, run, now, stress)
+            temp_table(cursor, "risk_watched", WATCHED_SQL)
+            if is_postgres():
+                cursor.execute("ANALYZE risk_watched")  # PostgreSQL plans an unanalyzed temp table blind
             outcome.alerts_cleared = _clear_alerts(cursor, now)
             outcome.alerts_opened = _open_alerts(cursor, now)
             notices.alert_notices(cursor, now)
@@ -110,23 +136,43 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
     return outcome
 
 
+SNAPSHOT_INSERT = """
+    INSERT INTO risk_ratiosnapshot (run_id, account_id, taken_at, total_assets, total_liabilities,
+                                    maintenance_ratio, level, stress_points)
+    SELECT %s, account_id, %s, assets, liabilities, ratio, level, %s FROM risk_revalued
+"""
+ACCOUNT_RISK_UPSERT = """
+    INSERT INTO risk_accountrisk (account_id, snapshot_id, total_assets, total_liabilities, maintenance_ratio,
+                                  level, updated_at)
+    {select}
+    ON CONFLICT (account_id) DO UPDATE SET snapshot_id = excluded.snapshot_id,
+        total_assets = excluded.total_assets, total_liabilities = excluded.total_liabilities,
+        maintenance_ratio = excluded.maintenance_ratio, level = excluded.level, updated_at = excluded.updated_at
+"""
+
+
 def _record_snapshots(cursor, run: MonitoringRun, now, stress: Decimal) -> None:
-    cursor.execute("""
-        INSERT INTO risk_ratiosnapshot (run_id, account_id, taken_at, total_assets, total_liabilities,
-                                        maintenance_ratio, level, stress_points)
-        SELECT %s, account_id, %s, assets, liabilities, ratio, level, %s FROM risk_changed
-    """, [run.pk, db_time(now), stress])
+    """A snapshot of each revalued account, its current valuation (risk_accountrisk), and
+    risk_snap: account → this run's snapshot."""
+    params = [run.pk, db_time(now), stress]
+    if is_postgres():
+        # One statement: the snapshots' ids come back from the insert instead of being looked up.
+        cursor.execute("DROP TABLE IF EXISTS risk_snap")
+        cursor.execute("CREATE TEMPORARY TABLE risk_snap (account_id bigint, snapshot_id bigint)")
+        cursor.execute(f"""
+            WITH snap AS ({SNAPSHOT_INSERT}
+                RETURNING id, account_id, total_assets, total_liabilities, maintenance_ratio, level),
+            kept AS (INSERT INTO risk_snap (account_id, snapshot_id) SELECT account_id, id FROM snap)
+        """ + ACCOUNT_RISK_UPSERT.format(select="""
+            SELECT account_id, id, total_assets, total_liabilities, maintenance_ratio, level, %s FROM snap"""),
+            [*params, db_time(now)])
+        return
+    cursor.execute(SNAPSHOT_INSERT, params)
     temp_table(cursor, "risk_snap", "SELECT account_id, id AS snapshot_id FROM risk_ratiosnapshot WHERE run_id = %s",
                [run.pk])
-    cursor.execute("""
-        INSERT INTO risk_accountrisk (account_id, snapshot_id, total_assets, total_liabilities, maintenance_ratio,
-                                      level, updated_at)
+    cursor.execute(ACCOUNT_RISK_UPSERT.format(select="""
         SELECT c.account_id, m.snapshot_id, c.assets, c.liabilities, c.ratio, c.level, %s
-        FROM risk_changed c JOIN risk_snap m ON m.account_id = c.account_id WHERE 1 = 1
-        ON CONFLICT (account_id) DO UPDATE SET snapshot_id = excluded.snapshot_id,
-            total_assets = excluded.total_assets, total_liabilities = excluded.total_liabilities,
-            maintenance_ratio = excluded.maintenance_ratio, level = excluded.level, updated_at = excluded.updated_at
-    """, [db_time(now)])
+        FROM risk_revalued c JOIN risk_snap m ON m.account_id = c.account_id WHERE 1 = 1"""), [db_time(now)])
 
 
 def _clear_alerts(cursor, now) -> int:
@@ -135,12 +181,11 @@ def _clear_alerts(cursor, now) -> int:
     cleared = 0
     for line in ALERT_LINES:
         cursor.execute(f"""
-            UPDATE risk_accountalert SET state = 'cleared', cleared_at = %s,
-                cleared_snapshot_id = (SELECT m.snapshot_id FROM risk_snap m
-                                       WHERE m.account_id = risk_accountalert.account_id)
-            WHERE state = 'open' AND line = %s AND account_id IN (
-                SELECT account_id FROM risk_changed
-                WHERE ratio IS NULL OR {line}_line IS NULL OR ratio >= {line}_line + %s)
+            UPDATE risk_accountalert SET state = 'cleared', cleared_at = %s, cleared_snapshot_id = c.snapshot_id
+            FROM risk_watched c
+            WHERE risk_accountalert.state = 'open' AND risk_accountalert.line = %s
+              AND risk_accountalert.account_id = c.account_id
+              AND (c.ratio IS NULL OR c.{line}_line IS NULL OR c.ratio >= c.{line}_line + %s)
         """, [db_time(now), line, hysteresis_band()])
         cleared += cursor.rowcount
     return cleared
@@ -152,8 +197,8 @@ def _open_alerts(cursor, now) -> int:
         cursor.execute(f"""
             INSERT INTO risk_accountalert (account_id, line, line_value, state, opened_at, opened_snapshot_id,
                                            cleared_at, cleared_snapshot_id)
-            SELECT c.account_id, %s, c.{line}_line, 'open', %s, m.snapshot_id, NULL, NULL
-            FROM risk_changed c JOIN risk_snap m ON m.account_id = c.account_id
+            SELECT c.account_id, %s, c.{line}_line, 'open', %s, c.snapshot_id, NULL, NULL
+            FROM risk_watched c
             WHERE c.ratio IS NOT NULL AND c.{line}_line IS NOT NULL AND c.ratio < c.{line}_line
               AND NOT EXISTS (SELECT 1 FROM risk_accountalert x
                               WHERE x.account_id = c.account_id AND x.line = %s AND x.state = 'open')

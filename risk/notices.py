@@ -64,10 +64,10 @@ def alert_notices(cursor, now) -> int:
                     body=_("The maintenance collateral ratio of your credit account {account} is {ratio}%, below "
                            "the {line} line. Please consider adding collateral or repaying to avoid a margin call.")
                     .replace("{line}", _line_name(level)),
-                    source_sql="""risk_changed c JOIN accounts_clientprofile cl ON cl.id = c.client_id
+                    source_sql="""risk_watched c JOIN accounts_clientprofile cl ON cl.id = c.client_id
                         WHERE c.level = %s AND EXISTS (
-                            SELECT 1 FROM risk_accountalert x JOIN risk_snap m ON m.snapshot_id = x.opened_snapshot_id
-                            WHERE x.account_id = c.account_id)""",
+                            SELECT 1 FROM risk_accountalert x
+                            WHERE x.account_id = c.account_id AND x.opened_snapshot_id = c.snapshot_id)""",
                     params=[level],
                     columns={"account": "c.account_no", "ratio": _ratio_text("c.ratio")},
                     data={"account": "c.account_no", "level": "c.level", "ratio": as_text("c.ratio")},
@@ -88,7 +88,7 @@ def margin_call_notices(cursor, now, deadline) -> int:
                 body=_("The maintenance collateral ratio of your credit account {account} is {ratio}%, below the "
                        "close-out line. Please add {cash} in cash, or sell {sell} of securities and repay, by "
                        "{deadline}; otherwise the position may be liquidated.").replace("{deadline}", by),
-                source_sql="""risk_raised r JOIN risk_changed c ON c.account_id = r.account_id
+                source_sql="""risk_raised r JOIN risk_watched c ON c.account_id = r.account_id
                     JOIN accounts_clientprofile cl ON cl.id = c.client_id
                     JOIN risk_margincall mc ON mc.case_id = r.case_id WHERE 1 = 1""",
                 columns={"account": "c.account_no", "ratio": _ratio_text("c.ratio"),
@@ -108,7 +108,7 @@ def restored_notices(cursor, now) -> int:
                 subject=_("Credit account {account} is back to normal"),
                 body=_("The maintenance collateral ratio of your credit account {account} is back to {ratio}%. "
                        "The margin call is closed."),
-                source_sql="""risk_restored r JOIN risk_changed c ON c.account_id = r.account_id
+                source_sql="""risk_restored r JOIN risk_watched c ON c.account_id = r.account_id
                     JOIN accounts_clientprofile cl ON cl.id = c.client_id WHERE 1 = 1""",
                 columns={"account": "c.account_no", "ratio": _ratio_text("COALESCE(c.ratio, 0)")},
                 data={"account": "c.account_no", "case": "r.case_id"},
