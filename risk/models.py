@@ -78,8 +78,9 @@ class RatioSnapshot(models.Model):
 
     run = models.ForeignKey(MonitoringRun, on_delete=models.PROTECT, related_name="snapshots",
                             verbose_name=_("run"))
+    # No index of its own: snapshot_account_idx (account, -taken_at, -id) starts with it.
     account = models.ForeignKey("accounts.CreditAccount", on_delete=models.CASCADE, related_name="snapshots",
-                                verbose_name=_("credit account"))
+                                verbose_name=_("credit account"), db_index=False)
     taken_at = models.DateTimeField(_("taken at"))
     total_assets = models.DecimalField(_("total assets"), **MONEY)
     total_liabilities = models.DecimalField(_("total liabilities"), **MONEY)
