@@ -12,16 +12,16 @@ import uuid
 from django.db import connection, transaction
 from django.utils import timezone
 
+from servicedesk.sql import json_object
+
 LEVEL_MOMENT = "CASE lvl.level WHEN 50 THEN t.warn_50_at WHEN 75 THEN t.warn_75_at ELSE t.due_at END"
 LEVELS = "(SELECT 50 AS level UNION ALL SELECT 75 UNION ALL SELECT 100) AS lvl"
 
 
 def warning_data_sql(alias: str) -> str:
-    """SQL for the JSON {"metric", "cycle", "level"} of a row of sla_sweep_due called `alias`
+    """SQL for the JSON {"metric", "cycle", "level"} of a fired warning row called `alias`
     (the data of the escalation event and of its notices)."""
-    sql = (f"('{{\"metric\": \"' || {alias}.metric || '\", \"cycle\": ' || CAST({alias}.cycle AS varchar) || "
-           f"', \"level\": ' || CAST({alias}.level AS varchar) || '}}')")
-    return f"{sql}::jsonb" if connection.vendor == "postgresql" else sql
+    return json_object(metric=f"{alias}.metric", cycle=f"{alias}.cycle", level=f"{alias}.level")
 
 
 def _find_and_record(cursor, now, run: str) -> int:

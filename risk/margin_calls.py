@@ -22,7 +22,7 @@ from cases.routing import routing_for
 from cases.sla import trading_day_close
 from risk import notices
 from risk.lines import hysteresis_band
-from risk.sql import ceil_cents, db_time, divide, json_object, temp_table, zero_padded
+from servicedesk.sql import ceil_cents, db_time, divide, json_object, temp_table, zero_padded
 
 OPEN_STATES = ("open", "client_notified", "deadline_passed", "liquidation_pending", "liquidated", "return_visit")
 RESTORABLE_STATES = ("open", "client_notified", "deadline_passed")

@@ -20,7 +20,7 @@ from notifications.services import dispatch_pending
 from risk import margin_calls, notices
 from risk.lines import active_stress_points, hysteresis_band, line_sql
 from risk.models import ALERT_LINES, MonitoringRun
-from risk.sql import db_time, divide, is_postgres, temp_table
+from servicedesk.sql import db_time, divide, is_postgres, temp_table
 
 ADVISORY_LOCK = 7_004_001  # any constant; one monitoring run at a time
 LINE_COLUMNS = ("attention", "warning", "close_out", "immediate", "restore_to")

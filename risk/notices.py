@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from risk.sql import as_text, db_time, json_object
+from servicedesk.sql import as_text, db_time, json_object
 
 LANGUAGES = ("zh-hans", "en")
 ALERT_LEVELS = ("attention", "warning", "close_out", "immediate")

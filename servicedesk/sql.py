@@ -1,4 +1,5 @@
-"""Small SQL pieces that differ between PostgreSQL and SQLite (the embedded default)."""
+"""Small SQL pieces that differ between PostgreSQL and SQLite (the embedded default), for the
+set-based statements of the monitoring, the SLA sweep and the notices."""
 
 from django.db import connection
 

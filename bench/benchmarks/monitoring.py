@@ -34,7 +34,7 @@ from bench.measure import Row, Timings, explain
 from notifications.models import Notification
 from risk.models import AccountRisk
 from risk.monitoring import monitor_accounts
-from risk.sql import divide
+from servicedesk.sql import divide
 
 RUNS = 5
 TARGET_MS = 5000.0
