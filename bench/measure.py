@@ -63,10 +63,14 @@ def table(rows: list[Row]) -> str:
 
 def time_alternately(first: Callable[[], object], second: Callable[[], object], *, iterations: int,
                      warmup: int) -> tuple[Timings, Timings]:
-    """Time two calls in turns, so noise from others on the machine hits both alike."""
+    """Time two calls in turns, so noise from others on the machine hits both alike. After the
+    warm-up the process freezes what is loaded, as the WSGI entry point does at start-up."""
+    from servicedesk.startup import freeze_loaded_objects
+
     for _round in range(warmup):
         first()
         second()
+    freeze_loaded_objects()
     first_ms, second_ms = [], []
     for _round in range(iterations):
         for call, samples in ((first, first_ms), (second, second_ms)):

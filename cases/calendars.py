@@ -5,8 +5,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +40,7 @@ class Schedule:
     weekend_days_can_be_business: bool
     years: frozenset[int]
     exceptions: dict[datetime.date, bool] = field(default_factory=dict)
+    _totals: tuple | None = field(default=None, repr=False, compare=False)
 
     def is_business_day(self, day: datetime.date) -> bool:
         if day.year not in self.years:
@@ -56,20 +56,59 @@ class Schedule:
     def closing(self, day: datetime.date) -> datetime.datetime:
         return datetime.datetime.combine(day, self.closes_at, tzinfo=SHANGHAI)
 
+    def business_microseconds_before(self, moment: datetime.datetime) -> int | None:
+        """Business time from the start of the first year on record to `moment` (aware), in
+        microseconds, from a running total per day: O(1) instead of walking every day. None when
+        the calendar's years on record are not one unbroken run covering `moment`."""
+        if self._totals is None:
+            self._totals = self._day_totals()
+        first, totals = self._totals
+        if first is None:
+            return None
+        local = moment.astimezone(SHANGHAI)
+        index = (local.date() - first).days
+        if not 0 <= index < len(totals) - 1:
+            return None
+        day = local.date()
+        within = 0
+        if self.is_business_day(day):
+            begin, end = self.opening(day), self.closing(day)
+            clipped = min(max(local, begin), end)
+            within = (clipped - begin) // datetime.timedelta(microseconds=1)
+        return totals[index] + within
+
+    def _day_totals(self) -> tuple[datetime.date | None, list[int]]:
+        years = sorted(self.years)
+        if not years or years != list(range(years[0], years[-1] + 1)):
+            return None, []
+        day, last = datetime.date(years[0], 1, 1), datetime.date(years[-1], 12, 31)
+        full_day = (datetime.datetime.combine(day, self.closes_at) - datetime.datetime.combine(day, self.opens_at)
+                    ) // datetime.timedelta(microseconds=1)
+        totals = [0]
+        while day <= last:
+            totals.append(totals[-1] + (full_day if self.is_business_day(day) else 0))
+            day += datetime.timedelta(days=1)
+        return datetime.date(years[0], 1, 1), totals
+
 
 _cache: dict[str, tuple[tuple, Schedule]] = {}
+STAMP_SQL = """
+    SELECT c.id, c.updated_at,
+        (SELECT MAX(y.updated_at) FROM cases_calendaryear y WHERE y.calendar_id = c.id),
+        (SELECT COUNT(*) FROM cases_calendaryear y WHERE y.calendar_id = c.id),
+        (SELECT COUNT(*) FROM cases_calendarday d WHERE d.calendar_id = c.id),
+        (SELECT MAX(d.id) FROM cases_calendarday d WHERE d.calendar_id = c.id)
+    FROM cases_businesscalendar c WHERE c.code = %s
+"""
 
 
 def load_schedule(code: str) -> Schedule:
     """The calendar as it is in the database now. A small per-process cache is checked against
     the calendar's stamp (last change and size) on every call, so an edit is seen at once."""
-    stamp_row = (
-        BusinessCalendar.objects.filter(code=code)
-        .annotate(years_changed=Max("years__updated_at"), year_count=Count("years", distinct=True),
-                  day_count=Count("days", distinct=True), last_day=Max("days__id"))
-        .values_list("pk", "updated_at", "years_changed", "year_count", "day_count", "last_day")
-        .first()
-    )
+    # Each figure from its own small subquery (joining years to days would multiply them).
+    with connection.cursor() as cursor:
+        cursor.execute(STAMP_SQL, [code])
+        stamp_row = cursor.fetchone()
     if stamp_row is None:
         raise UnknownCalendar(_("There is no calendar “%(code)s”.") % {"code": code})
     cached = _cache.get(code)

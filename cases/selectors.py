@@ -49,8 +49,14 @@ LIST_COLUMNS = (
 )
 
 
+#: What a case row shows of its timers (cases.serializers.sla_timer_data); the paused intervals
+#: and warning moments stay in the database.
+TIMER_COLUMNS = ("case_id", "metric", "cycle", "calendar_code", "target_seconds", "state", "breached", "due_at",
+                 "elapsed_seconds", "resumed_at", "stopped_at", "pause_reason")
+
+
 def _timers() -> Prefetch:
-    return Prefetch("sla_timers", queryset=SlaTimer.objects.order_by("metric", "cycle"))
+    return Prefetch("sla_timers", queryset=SlaTimer.objects.only(*TIMER_COLUMNS).order_by("metric", "cycle"))
 
 
 def case_list(user: User, queue_code: str | None = None) -> QuerySet[Case]:

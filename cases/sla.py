@@ -52,6 +52,10 @@ def business_time_between(start: datetime.datetime, end: datetime.datetime,
     if end < start:
         return -business_time_between(end, start, calendar)
     schedule = resolve_schedule(calendar)
+    before_end = schedule.business_microseconds_before(end)
+    before_start = schedule.business_microseconds_before(start) if before_end is not None else None
+    if before_start is not None:
+        return datetime.timedelta(microseconds=before_end - before_start)
     total = ZERO
     day = start.date()
     while day <= end.date():

@@ -24,12 +24,3 @@ def elapsed_seconds(timer: SlaTimer, schedules: ScheduleCache, now: datetime.dat
     running = business_time_between(timer.resumed_at, now, schedules[timer.calendar_code]) if now > timer.resumed_at \
         else datetime.timedelta(0)
     return timer.elapsed_seconds + int(running.total_seconds())
-
-
-def remaining_seconds(timer: SlaTimer, schedules: ScheduleCache, now=None) -> int:
-    """Negative once the target has passed."""
-    return timer.target_seconds - elapsed_seconds(timer, schedules, now)
-
-
-def is_breached(timer: SlaTimer, schedules: ScheduleCache, now=None) -> bool:
-    return timer.breached or remaining_seconds(timer, schedules, now) < 0

@@ -237,3 +237,29 @@ def test_warnings_are_told_once_even_when_the_notify_task_runs_twice_or_is_lost(
     assert escalations_notify() == 0
     told = Notification.objects.filter(case=case, recipient_user=supervisor, data__level=100)
     assert told.count() == 1
+
+
+def test_business_time_between_from_running_totals_equals_walking_the_days():
+    """The O(1) running totals give what walking day by day gives, to the microsecond."""
+    import random
+
+    from cases.calendars import load_schedule
+    from cases.sla import ONE_DAY, ZERO
+
+    schedule = load_schedule("working")
+
+    def walked(start, end):
+        total, day = ZERO, start.date()
+        while day <= end.date():
+            if schedule.is_business_day(day):
+                begin, finish = max(start, schedule.opening(day)), min(end, schedule.closing(day))
+                total += max(finish - begin, ZERO)
+            day += ONE_DAY
+        return total
+
+    rng = random.Random(5)
+    base = at(2021, 1, 1)
+    for _ in range(300):
+        start = base + datetime.timedelta(seconds=rng.randint(0, 5 * 365 * 86400), microseconds=rng.randint(0, 999999))
+        end = start + datetime.timedelta(seconds=rng.randint(0, 90 * 86400))
+        assert business_time_between(start, end) == walked(start, end), (start, end)
