@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_CASES ?= 1000000
 
-.PHONY: install demo test bench serve check
+.PHONY: install static browsers demo test bench serve check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,31 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed static
+
+## static: front-end libraries from npm (package-lock.json) copied into static/vendor with their licences
+VENDOR := static/vendor
+$(VENDOR)/.built: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
+	cp node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js.LICENSE.md
+	touch $@
+
+static: $(VENDOR)/.built
+
+## browsers: Debian's chromium for the browser tests (skipped with a printed reason where it cannot be installed)
+CHROMIUM ?= /usr/bin/chromium
+browsers:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null \
+	      || (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null) \
+	      || echo "browsers: could not install Debian's chromium; the browser tests will be skipped"; \
+	  else echo "browsers: no apt-get as root here; the browser tests will be skipped unless $(CHROMIUM) exists"; fi; \
+	fi
 
 ## demo: the whole product with demo data on http://127.0.0.1:8000 (SQLite unless DATABASE_URL is set)
 demo: install
@@ -28,7 +52,7 @@ demo: install
 	  $(MANAGE) runserver --noreload $(HOST):$(PORT)
 
 ## test: install and run the whole suite (PostgreSQL and Redis when DATABASE_URL / CELERY_BROKER_URL are set)
-test: install
+test: install browsers
 	$(MANAGE) makemigrations --check --dry-run --settings=servicedesk.settings.test
 	$(MANAGE) check --settings=servicedesk.settings.test
 	$(BIN)/python -m pytest -n 2

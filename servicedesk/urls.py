@@ -35,6 +35,11 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", include("accounts.urls")),
+    path("console/", include("cases.web.console_urls")),
+    path("supervisor/", include("cases.web.supervisor_urls")),
+    path("portal/", include("cases.web.portal_urls")),
+    path("risk/", include("risk.web.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rate/<str:token>/", rate_case, name="rate-case"),
