@@ -1,6 +1,9 @@
-"""URLs of the console pages (namespace console)."""
+"""URLs of the agent console (namespace console): the case lists and the case page."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "console"
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("cases.web.case_list_urls")),
+    path("cases/", include("cases.web.case_page_urls")),
+]

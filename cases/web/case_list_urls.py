@@ -1,0 +1,3 @@
+"""URLs of the console case lists (inside the console namespace)."""
+
+urlpatterns: list = []
