@@ -1,0 +1,165 @@
+"""The portal's forms: submitting a case (fields per kind), replying, rating, a workflow step."""
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.attachments import MAX_FILES, validate_attachments
+from cases.categories import CATEGORIES, EXTENSION
+from cases.models import CaseKind
+from cases.models.ratings import SCORES
+from cases.models.request_conditions import STAGED_REPAYMENT
+from cases.services.requests import MAX_INSTALMENTS
+
+#: What a client may submit, in the order the form offers them.
+SUBMIT_KINDS = (CaseKind.TICKET, CaseKind.DISPUTE, CaseKind.EXTENSION, CaseKind.RELIEF)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; validated together (cases.attachments)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        files = [super(MultipleFileField, self).clean(item, initial) for item in files if item]
+        return validate_attachments(files)
+
+
+def _attachments_field() -> MultipleFileField:
+    return MultipleFileField(
+        label=gettext_lazy("Attachments"),
+        help_text=gettext_lazy("Up to %(max)d files: PDF, images, Office documents or text, at most 10 MB each.")
+        % {"max": MAX_FILES})
+
+
+class SubmitForm(forms.Form):
+    """One form for every kind; __init__ keeps the fields the kind asks for."""
+
+    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
+    category = forms.ChoiceField(label=gettext_lazy("Category"))
+    credit_account = forms.ModelChoiceField(label=gettext_lazy("Credit account"), queryset=None,
+                                            to_field_name="account_no", required=False)
+    description = forms.CharField(label=gettext_lazy("Description"), widget=forms.Textarea, required=False,
+                                  max_length=20000)
+    requested_maturity = forms.DateField(
+        label=gettext_lazy("New maturity asked for"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy("Leave empty for the full extension term."))
+    requested_days = forms.IntegerField(
+        label=gettext_lazy("More trading days asked for"), required=False, min_value=1,
+        max_value=settings.RELIEF_MAX_TRADING_DAYS,
+        help_text=gettext_lazy("More time to top up only; leave empty for the firm's standard extension."))
+    staged_repayment = forms.CharField(
+        label=gettext_lazy("Instalments proposed"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy("Staged repayment only: one instalment per line, due date and amount, "
+                               "e.g. “2026-12-31 50000”."))
+    attachments = _attachments_field()
+
+    def __init__(self, *args, kind: str, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields["credit_account"].queryset = accounts
+        self.fields["credit_account"].label_from_instance = lambda account: account.account_no
+        if kind in CATEGORIES:
+            self.fields["category"].choices = [("", "---------"), *CATEGORIES[kind]]
+        else:
+            del self.fields["category"]
+        if kind in (CaseKind.EXTENSION, CaseKind.RELIEF):
+            self.fields["credit_account"].required = True
+        if kind != CaseKind.EXTENSION:
+            del self.fields["requested_maturity"]
+        if kind != CaseKind.RELIEF:
+            del self.fields["requested_days"]
+            del self.fields["staged_repayment"]
+        # Knowledge-base suggestions as the client types (views.suggest), and when the category changes.
+        suggest = {"hx-get": reverse("portal:suggest"), "hx-target": "#suggestions", "hx-sync": "this:replace"}
+        self.fields["subject"].widget.attrs.update({
+            **suggest, "autocomplete": "off", "hx-trigger": "keyup changed delay:400ms",
+            "hx-include": "[name='category']"})
+        if "category" in self.fields:
+            self.fields["category"].widget.attrs.update({**suggest, "hx-trigger": "change",
+                                                         "hx-include": "[name='subject']"})
+
+    def clean_staged_repayment(self):
+        text = self.cleaned_data.get("staged_repayment", "").strip()
+        if not text:
+            return None
+        instalments = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = re.split(r"[\s,，]+", line.strip(), maxsplit=1)
+            try:
+                due = datetime.date.fromisoformat(parts[0])
+                amount = Decimal(parts[1].replace(",", "").replace("，", "")) if len(parts) > 1 else None
+            except (ValueError, InvalidOperation):
+                amount = due = None
+            if due is None or amount is None or not amount.is_finite() or amount <= 0:
+                raise forms.ValidationError(
+                    _("Line %(line)d: write a date (YYYY-MM-DD) and a positive amount.") % {"line": number})
+            instalments.append({"due": due, "amount": amount.quantize(Decimal("0.01"))})
+        if len(instalments) > MAX_INSTALMENTS:
+            raise forms.ValidationError(_("Propose 1 to %(max)d instalments.") % {"max": MAX_INSTALMENTS})
+        return instalments
+
+    def clean(self):
+        data = super().clean()
+        category = data.get("category")
+        if self.kind == CaseKind.RELIEF and category:
+            if category == STAGED_REPAYMENT and data.get("requested_days") is not None:
+                self.add_error("requested_days", _("Leave this empty for staged repayment."))
+            if category != STAGED_REPAYMENT and data.get("staged_repayment"):
+                self.add_error("staged_repayment", _("Instalments go with a staged repayment request only."))
+        return data
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        category = EXTENSION if self.kind == CaseKind.EXTENSION else data.get("category", "")
+        return {
+            "kind": self.kind, "subject": data["subject"], "description": data.get("description", ""),
+            "category": category, "credit_account": data.get("credit_account"),
+            "attachments": data.get("attachments") or [], "requested_days": data.get("requested_days"),
+            "requested_maturity": data.get("requested_maturity"), "staged_repayment": data.get("staged_repayment"),
+        }
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("Your reply"), widget=forms.Textarea(attrs={"rows": 4}),
+                           max_length=20000)
+    attachments = _attachments_field()
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(label=gettext_lazy("Score: 1 (very unsatisfied) to 5 (very satisfied)"),
+                                   choices=[(str(value), str(value)) for value in SCORES], coerce=int,
+                                   widget=forms.RadioSelect)
+    comment = forms.CharField(label=gettext_lazy("Comment (optional)"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TransitionForm(forms.Form):
+    name = forms.SlugField(max_length=48)
+    comment = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def add_service_errors(form: forms.Form, error) -> None:
+    """A service's ValidationFailed on the form: each field's messages on that field, the rest on top."""
+    if not error.extra:
+        form.add_error(None, error.message)
+    for field, problems in error.extra.items():
+        for problem in problems if isinstance(problems, (list, tuple)) else [problems]:
+            form.add_error(field if field in form.fields else None, str(problem))

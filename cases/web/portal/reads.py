@@ -1,0 +1,51 @@
+"""What the portal's pages read, through the same scoped selectors as the API (a client sees only
+their own accounts and cases), a constant number of queries per page."""
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from accounts.selectors import credit_accounts_visible_to
+from cases.models import Attachment, Case, CaseMessage
+from cases.models.workflows import ALL_CLOSED_STATES
+from cases.selectors import case_get, cases_visible_to, messages_for
+from cases.web.portal.plain import AccountStatus, account_status
+from risk.margin_calls import OPEN_STATES
+from risk.models import MarginCall
+
+#: What a row of "my cases" shows (plain.case_status reads kind, state and approved_by_id).
+CASE_ROW = ("number", "kind", "category", "subject", "state", "created_at", "updated_at", "resolved_at",
+            "approved_by_id", "credit_account__account_no")
+
+
+def account_statuses(user: User) -> list[AccountStatus]:
+    """The client's credit accounts with their ratio in plain words, and their open margin calls."""
+    accounts = list(credit_accounts_visible_to(user).order_by("account_no"))
+    calls = {}
+    if accounts:
+        open_calls = MarginCall.objects.filter(account__in=accounts, case__state__in=OPEN_STATES).select_related("case")
+        calls = {call.account_id: call for call in open_calls}
+    return [account_status(account, calls.get(account.pk)) for account in accounts]
+
+
+def client_cases(user: User) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related("credit_account").only(*CASE_ROW).order_by("-id")
+
+
+def open_cases(user: User) -> QuerySet[Case]:
+    return client_cases(user).exclude(state__in=ALL_CLOSED_STATES)
+
+
+def client_case(user: User, number: str) -> Case:
+    """Case.DoesNotExist (404) for anything not the client's own."""
+    return case_get(user, number)
+
+
+def public_messages(user: User, case: Case) -> QuerySet[CaseMessage]:
+    """The case's public replies (messages_for already keeps a client to those; said again here so
+    that no role change can ever put an internal note on a portal page)."""
+    return messages_for(user, case).filter(visibility=CaseMessage.Visibility.PUBLIC)
+
+
+def public_attachment(case: Case, pk: int) -> Attachment | None:
+    return Attachment.objects.filter(pk=pk, message__case=case,
+                                     message__visibility=CaseMessage.Visibility.PUBLIC).first()

@@ -1,0 +1,534 @@
+"""The client portal: accounts in plain words, my cases, submitting each kind with attachments,
+replies, dispute resolutions, ratings, knowledge suggestions; and what a client must never see."""
+
+import datetime
+import re
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import Role
+from cases.models import Attachment, Case, CaseMessage, Channel, RequestDetails, SatisfactionRating
+from cases.services import case_create, case_transition, message_create
+from cases.web.portal import views as portal_views
+from cases.web.portal.plain import when
+from knowledge.models import Article, Category
+from risk.models import MarginCall
+from risk.monitoring import monitor_accounts
+from tests.factories import (
+    ClientProfileFactory,
+    CreditAccountFactory,
+    PositionFactory,
+    SecurityFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def security():
+    return SecurityFactory(price=D("13.50"))
+
+
+@pytest.fixture
+def account(client_profile, security):
+    """Debt 100,000 against 10,000 shares: the ratio is price / 10 (13.50 → 135 %)."""
+    account = CreditAccountFactory(client=client_profile, account_no="A10000001", financing_debt=D("100000.00"))
+    PositionFactory(account=account, security=security, quantity=10000)
+    return account
+
+
+@pytest.fixture
+def web(client, client_profile):
+    client.force_login(client_profile.user)
+    return client
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def text(response) -> str:
+    """The page's words without tags, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html(response)).split())
+
+
+def png(name="scan.png", content=PNG, content_type="image/png"):
+    return SimpleUploadedFile(name, content, content_type)
+
+
+def pdf(name="statement.pdf"):
+    return SimpleUploadedFile(name, PDF, "application/pdf")
+
+
+def other_case(agent):
+    return case_create(created_by=agent, client=ClientProfileFactory(), kind="ticket", subject="别人的事情",
+                       description="其他客户的描述")
+
+
+# --- home: accounts in plain words --------------------------------------------------------------
+
+def test_home_says_where_each_ratio_stands_and_what_to_do(web, client_profile, account):
+    healthy = CreditAccountFactory(client=client_profile, account_no="A10000002", financing_debt=D("50000.00"))
+    PositionFactory(account=healthy, security=SecurityFactory(price=D("20.00")), quantity=5000)  # 200 %
+    CreditAccountFactory(client=client_profile, account_no="A10000003")  # no debt
+    response = web.get(reverse("portal:home"), **EN)
+    assert response.status_code == 200
+    page = text(response)
+    assert ("Your ratio is 135%, below the warning line 140%. Deposit ¥5,000.00, or sell securities worth "
+            "¥12,500.00 and repay with the proceeds, as soon as possible to bring it back to 140%.") in page
+    assert "Your ratio is 200%, above the attention line 150%: your account is in good order." in page
+    assert "You have no financing debt and no borrowed shares, so there is no ratio to watch." in page
+    assert 'data-account="A10000001" data-level="warning"' in html(response)
+
+
+def test_home_shows_the_margin_call_top_up_and_deadline(web, account, security):
+    security.price = D("12.50")  # 125 %: below the close-out line
+    security.save()
+    monitor_accounts(trigger="test")
+    call = MarginCall.objects.get(account=account)
+    assert call.stage == "margin_call" and call.deadline is not None
+    response = web.get(reverse("portal:home"), **EN)
+    page = text(response)
+    assert "Your ratio is 125%, below the close-out line 130%." in page
+    assert (f"Deposit ¥15,000.00, or sell securities worth ¥37,500.00 and repay with the proceeds, by "
+            f"{when(call.deadline)} to bring it back to 140%. Otherwise we may sell securities in your account "
+            f"(forced liquidation).") in page
+    assert f"{reverse('portal:submit', args=['relief'])}?account=A10000001" in html(response)
+
+
+def test_home_shows_the_maturity_and_offers_an_extension_when_near(web, client_profile, account):
+    today = timezone.localdate()
+    account.contract_maturity = today + datetime.timedelta(days=10)
+    account.save()
+    far = CreditAccountFactory(client=client_profile, account_no="A10000009",
+                               contract_maturity=today + datetime.timedelta(days=100))
+    page = text(web.get(reverse("portal:home"), **EN))
+    assert (f"Your contract matures on {account.contract_maturity.isoformat()}, in 10 days. You can request an "
+            f"extension now.") in page
+    opens = (far.contract_maturity - datetime.timedelta(days=15)).isoformat()
+    assert f"Your contract matures on {far.contract_maturity.isoformat()}. You can request an extension from {opens}." in page
+    response = web.get(reverse("portal:home"), **EN)
+    assert f"{reverse('portal:submit', args=['extension'])}?account=A10000001" in html(response)
+    assert "?account=A10000009" not in html(response)
+
+
+def test_home_lists_my_open_cases_only(web, client_profile, agent):
+    mine = case_create(created_by=agent, client=client_profile, kind="ticket", subject="我的问题")
+    done = case_create(created_by=agent, client=client_profile, kind="ticket", subject="已取消的问题")
+    case_transition(case=done, user=agent, name="cancel", comment="客户撤回")
+    theirs = other_case(agent)
+    page = html(web.get(reverse("portal:home"), **EN))
+    assert mine.number in page and done.number not in page and theirs.number not in page
+    listing = html(web.get(reverse("portal:cases"), **EN))
+    assert mine.number in listing and done.number in listing and theirs.number not in listing
+
+
+def test_case_list_pages_by_id(web, client_profile, agent, monkeypatch):
+    monkeypatch.setattr(portal_views, "PAGE_SIZE", 2)
+    cases = [case_create(created_by=agent, client=client_profile, kind="ticket", subject=f"问题{n}") for n in range(3)]
+    first = html(web.get(reverse("portal:cases")))
+    assert cases[2].number in first and cases[1].number in first and cases[0].number not in first
+    second = html(web.get(reverse("portal:cases"), {"before": cases[1].pk}))
+    assert cases[0].number in second and cases[1].number not in second and 'rel="next"' not in second
+    assert web.get(reverse("portal:cases"), {"before": "x"}).status_code == 404
+
+
+def test_pages_run_a_constant_number_of_queries(web, client_profile, agent, security, django_assert_max_num_queries):
+    def grow(n):
+        for _ in range(n):
+            account = CreditAccountFactory(client=client_profile)
+            PositionFactory(account=account, security=security, quantity=10000, )
+            account.financing_debt = D("100000.00")
+            account.save()
+            case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="问题")
+        return case
+
+    grow(1)
+    with django_assert_max_num_queries(12) as small:
+        web.get(reverse("portal:home"))
+    grow(6)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        web.get(reverse("portal:home"))
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        web.get(reverse("portal:cases"))
+
+    case = case_create(created_by=agent, client=client_profile, kind="dispute", subject="争议")
+    message_create(case=case, author=agent, body="first", attachments=[pdf()])
+    with django_assert_max_num_queries(20) as one:
+        web.get(reverse("portal:case", args=[case.number]))
+    for n in range(8):
+        message_create(case=case, author=agent, body=f"reply {n}", attachments=[pdf(), png()])
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        web.get(reverse("portal:case", args=[case.number]))
+
+
+# --- who may come in -----------------------------------------------------------------------------
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("roles", [[Role.AGENT], [Role.SUPERVISOR], [Role.AUDITOR], [Role.CLIENT, Role.AGENT],
+                                   [Role.CLIENT]])
+def test_only_clients_with_a_profile_reach_the_portal(client, roles, agent):
+    user = UserFactory(roles=roles)
+    if Role.CLIENT in roles and Role.AGENT in roles:
+        ClientProfileFactory(user=user)  # a client who is also staff: still refused
+    case = other_case(agent)
+    client.force_login(user)
+    for url in (reverse("portal:home"), reverse("portal:cases"), reverse("portal:submit"),
+                reverse("portal:case", args=[case.number]), reverse("portal:suggest")):
+        assert client.get(url).status_code == 403, url
+    assert client.post(reverse("portal:submit", args=["ticket"]), {"subject": "x"}).status_code == 403
+    assert not Case.objects.filter(subject="x").exists()
+
+
+def test_superusers_are_refused_too(client):
+    client.force_login(UserFactory(is_superuser=True))
+    assert client.get(reverse("portal:home")).status_code == 403
+
+
+def test_another_clients_case_is_not_found(web, agent):
+    theirs = other_case(agent)
+    message = message_create(case=theirs, author=agent, body="答复", attachments=[pdf()])
+    attachment = message.attachments.get()
+    assert web.get(reverse("portal:case", args=[theirs.number])).status_code == 404
+    assert web.get(reverse("portal:case_messages", args=[theirs.number])).status_code == 404
+    assert web.get(reverse("portal:attachment", args=[theirs.number, attachment.pk])).status_code == 404
+    assert web.post(reverse("portal:reply", args=[theirs.number]), {"body": "hi"}).status_code == 404
+    assert web.post(reverse("portal:rate", args=[theirs.number]), {"score": 5}).status_code == 404
+    assert not CaseMessage.objects.filter(case=theirs, body="hi").exists()
+
+
+# --- submitting ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, extra, category", [
+    ("ticket", {"category": "fees"}, "fees"),
+    ("dispute", {"category": "liquidation"}, "liquidation"),
+    ("extension", {}, "extension"),
+    ("relief", {"category": "more_time", "requested_days": "3"}, "more_time"),
+])
+def test_submitting_each_kind_opens_the_case_with_its_account_and_attachments(web, client_profile, account, kind,
+                                                                             extra, category):
+    response = web.post(reverse("portal:submit", args=[kind]), {
+        "subject": f"My {kind}", "description": "Details", "credit_account": "A10000001",
+        "attachments": [pdf(), png()], **extra,
+    }, **EN)
+    assert response.status_code == 302, text(response)
+    case = Case.objects.get(subject=f"My {kind}")
+    assert response.url == reverse("portal:case", args=[case.number])
+    assert (case.kind, case.category, case.channel, case.client, case.credit_account) == (
+        kind, category, Channel.PORTAL, client_profile, account)
+    assert case.created_by == client_profile.user
+    files = Attachment.objects.filter(message__case=case).order_by("original_name")
+    assert [(f.original_name, f.content_type) for f in files] == [("scan.png", "image/png"),
+                                                                  ("statement.pdf", "application/pdf")]
+    assert files[0].message.source == CaseMessage.Source.CLIENT
+    if kind == "relief":
+        assert RequestDetails.objects.get(case=case).requested_days == 3
+    page = text(web.get(response.url, **EN))
+    assert "statement.pdf" in page and f"We have received your case {case.number}" in page
+
+
+def test_a_relief_request_may_propose_instalments(web, account):
+    response = web.post(reverse("portal:submit", args=["relief"]), {
+        "subject": "分期还款", "category": "staged_repayment", "credit_account": "A10000001",
+        "staged_repayment": "2026-12-31 50000\n2027-01-31, 50,000.50",
+    })
+    assert response.status_code == 302
+    details = RequestDetails.objects.get(case__subject="分期还款")
+    assert details.staged_repayment == [{"due": "2026-12-31", "amount": "50000.00"},
+                                        {"due": "2027-01-31", "amount": "50000.50"}]
+
+
+def test_an_extension_asking_for_a_maturity_out_of_range_is_refused_by_the_service(web, account):
+    too_late = account.contract_maturity + datetime.timedelta(days=400)
+    response = web.post(reverse("portal:submit", args=["extension"]), {
+        "subject": "展期", "credit_account": "A10000001", "requested_maturity": too_late.isoformat()}, **EN)
+    assert response.status_code == 400
+    assert "The new maturity must be after" in text(response)
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("kind, data, field", [
+    ("ticket", {"subject": "", "category": "fees"}, "subject"),
+    ("ticket", {"subject": "x", "category": "nonsense"}, "category"),
+    ("dispute", {"subject": "x"}, "category"),
+    ("extension", {"subject": "x"}, "credit_account"),
+    ("relief", {"subject": "x", "category": "more_time", "credit_account": "A10000001", "requested_days": "99"},
+     "requested_days"),
+    ("relief", {"subject": "x", "category": "staged_repayment", "credit_account": "A10000001",
+                "staged_repayment": "tomorrow lots"}, "staged_repayment"),
+    ("relief", {"subject": "x", "category": "more_time", "credit_account": "A10000001",
+                "staged_repayment": "2026-12-31 100"}, "staged_repayment"),
+])
+def test_bad_input_shows_the_form_again_and_creates_nothing(web, account, kind, data, field):
+    response = web.post(reverse("portal:submit", args=[kind]), {**data, "attachments": [pdf()]}, **EN)
+    assert response.status_code == 400
+    assert re.search(rf'<div class="field has-error">\s*<label for="id_{field}"', html(response))
+    assert not Case.objects.exists() and not Attachment.objects.exists()
+
+
+def test_another_clients_account_is_refused(web, account):
+    theirs = CreditAccountFactory(client=ClientProfileFactory(), account_no="B99999999")
+    response = web.post(reverse("portal:submit", args=["dispute"]), {
+        "subject": "x", "category": "notice", "credit_account": theirs.account_no}, **EN)
+    assert response.status_code == 400
+    assert "B99999999" not in html(response)  # not even offered
+    assert not Case.objects.exists()
+
+
+def test_unknown_kinds_and_margin_calls_cannot_be_submitted(web):
+    assert web.get(reverse("portal:submit", args=["margin_call"])).status_code == 404
+    assert web.post(reverse("portal:submit", args=["nonsense"]), {"subject": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("upload, message", [
+    (lambda: SimpleUploadedFile("run.exe", b"MZ\x90\x00" + b"\x00" * 60, "application/pdf"), "run.exe"),
+    (lambda: SimpleUploadedFile("fake.pdf", b"<html><script>alert(1)</script></html>", "application/pdf"),
+     "fake.pdf"),
+    (lambda: png(name="page.html", content_type="text/html"), "page.html"),
+    (lambda: SimpleUploadedFile("empty.pdf", b"", "application/pdf"), "empty"),
+])
+def test_attachments_are_checked_by_content(web, account, upload, message):
+    response = web.post(reverse("portal:submit", args=["ticket"]), {
+        "subject": "附件", "category": "technical", "attachments": [upload()]}, **EN)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert not Case.objects.exists() and not Attachment.objects.exists()
+
+
+def test_attachments_have_a_size_and_number_limit(web, account, settings):
+    settings.ATTACHMENT_MAX_BYTES = 50
+    response = web.post(reverse("portal:submit", args=["ticket"]), {
+        "subject": "附件", "category": "technical", "attachments": [pdf()]}, **EN)
+    assert response.status_code == 400 and "a file may be at most 50" in text(response)
+    settings.ATTACHMENT_MAX_BYTES = 10_000
+    response = web.post(reverse("portal:submit", args=["ticket"]), {
+        "subject": "附件", "category": "technical", "attachments": [png(f"{n}.png") for n in range(11)]}, **EN)
+    assert response.status_code == 400 and "Attach at most 10 files." in text(response)
+    assert not Case.objects.exists()
+
+
+def test_text_files_are_accepted_and_the_claimed_type_is_not_trusted(web, account):
+    response = web.post(reverse("portal:submit", args=["ticket"]), {
+        "subject": "附件", "category": "technical",
+        "attachments": [SimpleUploadedFile("流水.csv", "日期,金额\n2026-11-01,100\n".encode("gb18030"), "text/html"),
+                        png(content_type="application/x-msdownload")]})
+    assert response.status_code == 302
+    assert set(Attachment.objects.values_list("original_name", "content_type")) == {
+        ("流水.csv", "text/csv"), ("scan.png", "image/png")}
+
+
+def test_the_submission_form_per_kind(web, account):
+    page = html(web.get(reverse("portal:submit", args=["relief"]) + "?account=A10000001", **EN))
+    assert 'name="requested_days"' in page and 'name="staged_repayment"' in page
+    assert '<option value="A10000001" selected>' in page
+    assert 'hx-trigger="keyup changed delay:400ms"' in page and f'hx-get="{reverse("portal:suggest")}"' in page
+    page = html(web.get(reverse("portal:submit", args=["extension"]), **EN))
+    assert 'name="requested_maturity"' in page and 'name="category"' not in page
+    assert 'name="requested_days"' not in page
+    page = html(web.get(reverse("portal:submit"), **EN))
+    assert 'name="category"' in page and 'enctype="multipart/form-data"' in page
+
+
+# --- a case: plain words, conversation, replies ---------------------------------------------------
+
+def test_case_page_says_what_the_firm_is_waiting_for(web, client_profile, agent):
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    case_transition(case=case, user=agent, name="open")
+    page = text(web.get(reverse("portal:case", args=[case.number]), **EN))
+    assert "In progress" in page and "We are working on it." in page
+    case_transition(case=Case.objects.get(pk=case.pk), user=agent, name="wait_on_client", comment="请提供身份证")
+    page = text(web.get(reverse("portal:case", args=[case.number]), **EN))
+    assert "Waiting for your reply" in page and "We are waiting for your reply." in page
+    assert "Your turn" in text(web.get(reverse("portal:cases"), **EN))
+
+
+def test_a_reply_with_attachments_resumes_a_ticket_waiting_on_the_client(web, client_profile, agent):
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    case = case_transition(case=case, user=agent, name="open")
+    case_transition(case=case, user=agent, name="wait_on_client", comment="请提供身份证")
+    response = web.post(reverse("portal:reply", args=[case.number]), {"body": "已上传", "attachments": [png()]})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == "open"
+    message = CaseMessage.objects.get(case=case, body="已上传")
+    assert message.source == "client" and message.visibility == "public"
+    attachment = message.attachments.get()
+    download = web.get(reverse("portal:attachment", args=[case.number, attachment.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_a_blank_reply_is_refused_and_a_closed_case_takes_none(web, client_profile, agent):
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    response = web.post(reverse("portal:reply", args=[case.number]), {"body": "  "})
+    assert response.status_code == 400
+    case_transition(case=case, user=agent, name="cancel", comment="重复")
+    response = web.post(reverse("portal:reply", args=[case.number]), {"body": "还有问题"}, **EN)
+    assert response.status_code == 409 and "This case is closed" in text(response)
+    assert not CaseMessage.objects.filter(case=case).exists()
+
+
+def test_internal_notes_staff_logins_and_sla_never_show(web, client_profile, agent, other_agent):
+    agent.first_name, agent.last_name = "Wei", "Zhang"
+    agent.save()
+    case = case_create(created_by=agent, client=client_profile, kind="dispute", subject="平仓价格")
+    case_transition(case=case, user=agent, name="acknowledge")
+    message_create(case=case, author=agent, body="我们正在核实成交记录。")
+    note = message_create(case=case, author=agent, body="INTERNAL: client is difficult", internal=True,
+                          attachments=[pdf("internal.pdf")])
+    message_create(case=case, author=other_agent, body="由另一位同事回复")
+    for url in (reverse("portal:case", args=[case.number]), reverse("portal:case_messages", args=[case.number]),
+                reverse("portal:home"), reverse("portal:cases")):
+        page = html(web.get(url, **EN))
+        assert "INTERNAL" not in page and "internal.pdf" not in page
+        assert "SLA" not in page and "sla-" not in page and "breach" not in page.lower()
+        assert "agent1" not in page and "agent2" not in page and "disputes" not in page.lower()
+    page = text(web.get(reverse("portal:case", args=[case.number]), **EN))
+    assert "我们正在核实成交记录。" in page and "Wei Zhang" in page and "Customer service" in page
+    internal_file = note.attachments.get()
+    assert web.get(reverse("portal:attachment", args=[case.number, internal_file.pk])).status_code == 404
+
+
+def test_the_conversation_refreshes_itself(web, client_profile, agent):
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    page = html(web.get(reverse("portal:case", args=[case.number])))
+    assert re.search(rf'hx-get="{reverse("portal:case_messages", args=[case.number])}"\s+hx-trigger="every 15s"',
+                     page)
+    message_create(case=case, author=agent, body="新的回复")
+    partial = html(web.get(reverse("portal:case_messages", args=[case.number]), HTTP_HX_REQUEST="true"))
+    assert "新的回复" in partial and "<html" not in partial and "<form" not in partial
+
+
+def test_pages_are_csp_safe(web, client_profile, account, agent):
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    for url in (reverse("portal:home"), reverse("portal:cases"), reverse("portal:case", args=[case.number]),
+                reverse("portal:submit", args=["relief"]), reverse("portal:knowledge")):
+        page = html(web.get(url))
+        assert "style=" not in page and " onclick" not in page.lower()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), url
+
+
+# --- disputes: the client accepts or rejects an approved resolution -----------------------------
+
+@pytest.fixture
+def proposed_dispute(client_profile, agent):
+    case = case_create(created_by=client_profile.user, client=client_profile, kind="dispute", subject="利息计算有误")
+    for name in ("acknowledge", "investigate"):
+        case = case_transition(case=case, user=agent, name=name)
+    return case_transition(case=case, user=agent, name="propose_resolution", comment="退还多收利息 ¥120.50")
+
+
+def test_a_resolution_waiting_for_approval_is_not_shown_or_acceptable(web, proposed_dispute):
+    page = text(web.get(reverse("portal:case", args=[proposed_dispute.number]), **EN))
+    assert "¥120.50" not in page and "Under investigation" in page and "Accept resolution" not in page
+    response = web.post(reverse("portal:step", args=[proposed_dispute.number]), {"name": "accept"}, **EN)
+    assert response.status_code == 409
+    assert "not been approved by a supervisor yet" in text(response)
+    proposed_dispute.refresh_from_db()
+    assert proposed_dispute.state == "resolution_proposed"
+
+
+def test_the_client_accepts_an_approved_resolution_and_rates_it(web, proposed_dispute, supervisor):
+    case_transition(case=proposed_dispute, user=supervisor, name="approve_resolution")
+    url = reverse("portal:case", args=[proposed_dispute.number])
+    page = text(web.get(url, **EN))
+    assert "退还多收利息 ¥120.50" in page and "Please read it and accept or reject it." in page
+    assert "Accept resolution" in page and "Reject resolution" in page
+    assert web.post(reverse("portal:step", args=[proposed_dispute.number]), {"name": "accept"}).status_code == 302
+    proposed_dispute.refresh_from_db()
+    assert proposed_dispute.state == "accepted"
+    assert "How did we do?" in text(web.get(url, **EN))
+    response = web.post(reverse("portal:rate", args=[proposed_dispute.number]), {"score": "4", "comment": "OK"})
+    assert response.status_code == 302
+    rating = SatisfactionRating.objects.get(case=proposed_dispute)
+    assert (rating.score, rating.comment) == (4, "OK")
+    assert "You rated this case 4 out of 5." in text(web.get(url, **EN))
+
+
+def test_rejecting_needs_a_reason(web, proposed_dispute, supervisor):
+    case_transition(case=proposed_dispute, user=supervisor, name="approve_resolution")
+    step = reverse("portal:step", args=[proposed_dispute.number])
+    assert web.post(step, {"name": "reject", "comment": ""}).status_code == 400
+    assert web.post(step, {"name": "reject", "comment": "金额不对"}).status_code == 302
+    proposed_dispute.refresh_from_db()
+    assert proposed_dispute.state == "rejected_by_client"
+
+
+def test_staff_steps_are_not_available_on_the_portal(web, proposed_dispute):
+    response = web.post(reverse("portal:step", args=[proposed_dispute.number]), {"name": "approve_resolution"})
+    assert response.status_code == 403
+    proposed_dispute.refresh_from_db()
+    assert proposed_dispute.approved_by is None
+
+
+# --- ratings ----------------------------------------------------------------------------------------
+
+def test_rating_only_a_resolved_case_once_with_a_valid_score(web, client_profile, agent):
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    case = case_transition(case=case, user=agent, name="open")
+    rate = reverse("portal:rate", args=[case.number])
+    assert web.post(rate, {"score": "5"}).status_code == 409  # not resolved yet
+    assert "How did we do?" not in text(web.get(reverse("portal:case", args=[case.number]), **EN))
+    case_transition(case=case, user=agent, name="resolve", comment="已解答")
+    for bad in ("6", "0", "abc", ""):
+        assert web.post(rate, {"score": bad}).status_code == 400
+    assert not SatisfactionRating.objects.exists()
+    assert web.post(rate, {"score": "5", "comment": "很好"}).status_code == 302
+    response = web.post(rate, {"score": "1"}, **EN)
+    assert response.status_code == 409 and "already been rated" in text(response)
+    assert SatisfactionRating.objects.get(case=case).score == 5
+
+
+# --- knowledge suggestions ------------------------------------------------------------------------
+
+@pytest.fixture
+def articles():
+    category = Category.objects.create(code="liquidation-help", name="强制平仓", name_en="Forced liquidation",
+                                       case_categories="liquidation")
+    kept = Article.objects.create(
+        slug="forced-liquidation-price", category=category, title_zh="强制平仓的价格如何确定",
+        body_zh="平仓按市价进行。", title_en="How the forced liquidation price is set",
+        body_en="Securities are sold at market.", keywords="forced liquidation, 平仓", audience="clients")
+    hidden = Article.objects.create(
+        slug="draft-liquidation", category=category, title_zh="草稿", body_zh="草稿", title_en="Draft liquidation",
+        body_en="Draft", keywords="forced liquidation", is_published=False)
+    return kept, hidden
+
+
+def test_suggestions_follow_the_subject_in_the_clients_language(web, articles):
+    url = reverse("portal:suggest")
+    partial = html(web.get(url, {"subject": "Question about forced liquidation"}, **EN))
+    assert "How the forced liquidation price is set" in partial and "强制平仓的价格如何确定" not in partial
+    assert reverse("portal:article", args=["forced-liquidation-price"]) in partial
+    assert "Draft" not in partial and "<html" not in partial
+    partial = html(web.get(url, {"subject": "平仓价格不合理"}, HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "强制平仓的价格如何确定" in partial
+    assert html(web.get(url, {"subject": "weather"}, **EN)).strip() == ""
+    partial = html(web.get(url, {"subject": "", "category": "liquidation"}, **EN))
+    assert "How the forced liquidation price is set" in partial
+
+
+def test_an_article_page_and_the_search(web, articles):
+    page = text(web.get(reverse("portal:article", args=["forced-liquidation-price"]), **EN))
+    assert "How the forced liquidation price is set" in page and "Securities are sold at market." in page
+    assert web.get(reverse("portal:article", args=["draft-liquidation"])).status_code == 404
+    assert web.get(reverse("portal:article", args=["nothing-here"])).status_code == 404
+    listing = text(web.get(reverse("portal:knowledge"), {"q": "liquidation"}, **EN))
+    assert "How the forced liquidation price is set" in listing and "Draft liquidation" not in listing
