@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.attachments import MAX_FILES as MAX_ATTACHMENTS
+from cases.attachments import validate_attachments
 from cases.sla_status import ScheduleCache, elapsed_seconds
 
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
@@ -248,7 +250,11 @@ class MessageInputSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=CaseMessage.Visibility.choices,
                                          default=CaseMessage.Visibility.PUBLIC)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list,
-                                        max_length=10)
+                                        max_length=MAX_ATTACHMENTS)
+
+    def validate_attachments(self, files):
+        """Type by content, size and number, as on the portal (cases.attachments)."""
+        return validate_attachments(files)
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -1,0 +1,66 @@
+"""Attachments are checked the same way everywhere (cases.attachments): by content, size and number."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from cases.attachments import validate_attachments
+from cases.models import Attachment
+from cases.services import case_create
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.mark.parametrize("name, content, accepted", [
+    ("scan.png", PNG, "image/png"),
+    ("SCAN.PNG", PNG, "image/png"),
+    ("statement.pdf", PDF, "application/pdf"),
+    ("notes.txt", "第一步".encode("utf-8"), "text/plain"),
+    ("流水.csv", "日期,金额".encode("gb18030"), "text/csv"),
+    ("scan.jpg", PNG, None),  # the name does not fit the content
+    ("scan.html", PNG, None),
+    ("statement.pdf", b"<html></html>", None),
+    ("notes.txt", b"\x00\x01\x02binary", None),
+    ("tool.exe", b"MZ\x90\x00" + b"\x00" * 60, None),
+    ("noextension", PDF, None),
+])
+def test_the_type_comes_from_the_content_and_must_fit_the_name(name, content, accepted):
+    upload = SimpleUploadedFile(name, content, "application/octet-stream")
+    if accepted is None:
+        with pytest.raises(ValidationError):
+            validate_attachments([upload])
+    else:
+        assert validate_attachments([upload]) == [upload]
+        assert upload.content_type == accepted
+
+
+def test_size_and_number_limits(settings):
+    settings.ATTACHMENT_MAX_BYTES = len(PDF)
+    assert validate_attachments([SimpleUploadedFile("a.pdf", PDF)])
+    with pytest.raises(ValidationError, match="at most"):
+        validate_attachments([SimpleUploadedFile("a.pdf", PDF + b" ")])
+    with pytest.raises(ValidationError, match="empty"):
+        validate_attachments([SimpleUploadedFile("a.pdf", b"")])
+    with pytest.raises(ValidationError, match="at most 10 files"):
+        validate_attachments([SimpleUploadedFile(f"{n}.pdf", PDF) for n in range(11)])
+
+
+def test_the_api_checks_attachments_the_same_way(api, client_profile):
+    case = case_create(created_by=client_profile.user, client=client_profile, kind="ticket", subject="附件")
+    url = f"/api/v1/cases/{case.number}/messages/"
+    response = api.as_user(client_profile.user).post(url, {
+        "body": "see file", "attachments": [SimpleUploadedFile("fake.pdf", b"<script>x</script>", "application/pdf")],
+    }, format="multipart")
+    assert response.status_code == 400 and "attachments" in response.json()
+    assert not Attachment.objects.exists()
+    response = api.as_user(client_profile.user).post(url, {
+        "body": "see file", "attachments": [SimpleUploadedFile("scan.png", PNG, "text/html")]}, format="multipart")
+    assert response.status_code == 201
+    assert response.json()["attachments"][0]["content_type"] == "image/png"
