@@ -1,0 +1,143 @@
+"""The case page's writes, each through the service the API uses. Errors map as the API's
+exception handler maps them: bad input 400 with the field errors, a role that may not 403, a step
+not possible in this state or lost to someone else's change 409 with the reason and the steps
+possible now. The service's transaction is rolled back on every error: nothing changes."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_fsm import ConcurrentTransition
+
+from accounts.models import User
+from cases.models import CaseKind
+from cases.selectors import case_get
+from cases.services import available_transitions, case_assign, case_transition, case_update, message_create
+from cases.services.transitions import AvailableTransition
+from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
+from cases.web.case_page.views import assignable_workers, may_change, may_write, render_page, staff_case
+from risk.services import margin_call_contact_record
+from servicedesk.errors import ApplicationError, Conflict, ValidationFailed
+
+CONCURRENT = "concurrent_change"
+
+
+def _writable_case(request, number: str, *, change: bool = False):
+    case = staff_case(request, number)  # 403 for clients, 404 outside the scope
+    if not (may_change(request.user) if change else may_write(request.user)):
+        raise PermissionDenied  # read-only auditors, and roles without the permission
+    return case
+
+
+def _failed(request, number: str, *, status: int, key: str, form, message: str, conflict: bool = False):
+    """The page again, as it is now (the failed write rolled back), with the form and the reason."""
+    case = case_get(request.user, number)
+    error = {"message": message, "status": status}
+    if conflict and may_write(request.user):
+        error["allowed"] = [t.label for t in available_transitions(case=case, user=request.user)]
+    return render_page(request, case, status=status, forms={key: form}, error=error)
+
+
+def _perform(request, number: str, *, key: str, form, action, done: str):
+    """Run `action()` (a service call); map its errors; on success back to the page (303)."""
+    if not form.is_valid():
+        return _failed(request, number, status=400, key=key, form=form, message=_("Please correct the errors below."))
+    try:
+        action()
+    except ValidationFailed as error:
+        form.add_service_errors(error.extra)
+        return _failed(request, number, status=400, key=key, form=form, message=str(error.message))
+    except ConcurrentTransition:
+        return _failed(request, number, status=409, key=key, form=form, conflict=True, message=_(
+            "The case was changed by someone else at the same time; reload and try again."))
+    except ApplicationError as error:  # NotAllowed 403, Conflict 409, NotFound 404
+        return _failed(request, number, status=error.status_code, key=key, form=form, message=str(error.message),
+                       conflict=isinstance(error, Conflict))
+    messages.success(request, done)
+    return redirect("console:case", number=number)
+
+
+@login_required
+@require_POST
+def transition(request, number: str, name: str):
+    case = _writable_case(request, number)
+    available = {t.name: t for t in available_transitions(case=case, user=request.user)}
+    # A step not offered still goes to the service, which says why (409 not now, 403 not you).
+    step = available.get(name) or AvailableTransition(name=name, label=name, target="", comment_required=False)
+    form = TransitionForm(request.POST, transition=step)
+
+    def act():
+        seen = request.POST.get(form.add_prefix("state"))
+        if seen and seen != case.state:  # the page was drawn before someone else moved the case
+            raise Conflict(_("The case was changed by someone else at the same time; reload and try again."),
+                           extra={"state": case.state, "code": CONCURRENT})
+        case_transition(case=case, user=request.user, name=name, comment=form.validated["comment"])
+
+    return _perform(request, number, key=f"transition:{name}", form=form, action=act,
+                    done=_("Done: %(step)s.") % {"step": step.label})
+
+
+@login_required
+@require_POST
+def message(request, number: str):
+    case = _writable_case(request, number)
+    internal = request.POST.get("visibility") == "internal"
+    form = MessageForm(request.POST, request.FILES, internal=internal)
+
+    def act():
+        message_create(case=case, author=request.user, body=form.validated["body"], internal=internal,
+                       attachments=form.validated["attachments"])
+
+    return _perform(request, number, key="note" if internal else "reply", form=form, action=act,
+                    done=_("Internal note saved.") if internal else _("Reply sent to the client."))
+
+
+@login_required
+@require_POST
+def assign(request, number: str):
+    case = _writable_case(request, number, change=True)
+    data = request.POST.copy()
+    if data.get("take"):
+        data["assignee"] = request.user.username
+    form = AssignForm(data, workers=assignable_workers())
+
+    def act():
+        username = data.get("assignee") or ""
+        assignee = None
+        if username:
+            assignee = User.objects.filter(username=username, is_active=True).first()
+            if assignee is None:  # as the API's partial_update answers
+                raise ValidationFailed(_("Invalid assignee."), extra={"assignee": [_("Unknown user.")]})
+        case_assign(case=case, user=request.user, assignee=assignee)
+
+    return _perform(request, number, key="assign", form=form, action=act, done=_("Assignment saved."))
+
+
+@login_required
+@require_POST
+def priority(request, number: str):
+    case = _writable_case(request, number, change=True)
+    form = PriorityForm(request.POST)
+
+    def act():
+        case_update(case=case, user=request.user, priority=form.validated["priority"])
+
+    return _perform(request, number, key="priority", form=form, action=act, done=_("Priority saved."))
+
+
+@login_required
+@require_POST
+def call(request, number: str):
+    case = _writable_case(request, number)
+    form = CallForm(request.POST)
+
+    def act():
+        if case.kind != CaseKind.MARGIN_CALL:
+            raise ValidationFailed(_("Invalid call."), extra={"case": [_("Calls are logged on margin calls only.")]})
+        data = form.validated
+        margin_call_contact_record(case=case, user=request.user, outcome=data["outcome"],
+                                   note=data.get("note", ""), called_at=data.get("called_at"))
+
+    return _perform(request, number, key="call", form=form, action=act, done=_("Call logged."))

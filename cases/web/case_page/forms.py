@@ -1,0 +1,175 @@
+"""The case page's forms. Django forms draw the fields and carry the errors; the input is checked
+by the API's own input serializers (cases.serializers, risk.monitoring_apis), so the page and the
+API accept and refuse exactly the same things; the services then check the rest."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Priority
+from cases.serializers import CaseUpdateSerializer, MessageInputSerializer, TransitionInputSerializer
+from risk.models import MarginCallContact
+from risk.monitoring_apis import ContactSerializer
+
+#: What the comment of a transition is, where the workflow asks for one (custom comment_required).
+COMMENT_LABELS = {
+    "wait_on_client": _("What we need from the client"),
+    "resolve": _("Resolution"),
+    "reopen": _("Why reopen"),
+    "cancel": _("Reason for cancelling"),
+    "propose_resolution": _("Proposed resolution (shown to the client once approved)"),
+    "return_for_rework": _("What to rework"),
+    "reject": _("The client's reasons"),
+    "refer_to_mediation": _("Referral (12386 / investor services centre)"),
+    "propose_approval": _("Why approve"),
+    "propose_decline": _("Reasons for declining"),
+    "decline": _("Reasons for declining"),
+    "propose_liquidation": _("Reason for forced liquidation"),
+    "close": _("Closing note"),
+}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the list is checked by the API's serializer, not here."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        return list(data) if isinstance(data, (list, tuple)) else ([data] if data else [])
+
+
+def _flatten(errors) -> list[str]:
+    """DRF errors (lists, or dicts by list index for list fields) as plain messages."""
+    if isinstance(errors, dict):
+        return [message for value in errors.values() for message in _flatten(value)]
+    if isinstance(errors, (list, tuple)):
+        return [message for value in errors for message in _flatten(value)]
+    return [str(errors)]
+
+
+class ApiCheckedForm(forms.Form):
+    """A form whose input the API's serializer validates (`validated` holds its result)."""
+
+    serializer_class = None
+
+    def serializer_data(self):
+        data = self.data.copy()
+        for name in self.files:
+            data.setlist(name, self.files.getlist(name))
+        return data
+
+    def clean(self):
+        serializer = self.serializer_class(data=self.serializer_data())
+        if serializer.is_valid():
+            self.validated = dict(serializer.validated_data)
+        else:
+            for name, errors in serializer.errors.items():
+                self.add_error(name if name in self.fields else None, _flatten(errors))
+        return self.cleaned_data
+
+    def add_service_errors(self, extra: dict) -> None:
+        """A service's ValidationFailed: its field errors onto the fields (others on the form)."""
+        for name, errors in (extra or {}).items():
+            self.add_error(name if name in self.fields else None, _flatten(errors))
+
+
+class TransitionForm(ApiCheckedForm):
+    serializer_class = TransitionInputSerializer
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    state = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, transition, **kwargs):
+        kwargs.setdefault("prefix", f"t-{transition.name}")
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        if transition.comment_required:
+            self.fields["comment"].label = COMMENT_LABELS.get(transition.name, _("Comment"))
+            self.fields["comment"].widget.attrs["required"] = True
+        else:
+            del self.fields["comment"]
+
+    def serializer_data(self):
+        return {"comment": self.data.get(self.add_prefix("comment"), "")}
+
+
+class MessageForm(ApiCheckedForm):
+    serializer_class = MessageInputSerializer
+    body = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    visibility = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, internal: bool = False, **kwargs):
+        kwargs.setdefault("prefix", "note" if internal else "reply")
+        kwargs.setdefault("initial", {"visibility": "internal" if internal else "public"})
+        super().__init__(*args, **kwargs)
+        self.internal = internal
+        self.fields["body"].label = _("Internal note (staff only)") if internal else _("Reply to the client")
+
+    def serializer_data(self):
+        data = self.data.copy()
+        data.setlist("body", [self.data.get(self.add_prefix("body"), "")])
+        data.setlist("visibility", ["internal" if self.internal else "public"])
+        data.setlist("attachments", self.files.getlist(self.add_prefix("attachments")))
+        return data
+
+
+class PriorityForm(ApiCheckedForm):
+    serializer_class = CaseUpdateSerializer
+    priority = forms.CharField(label=_("Priority"), required=False, widget=forms.Select(choices=Priority.choices))
+
+    def serializer_data(self):
+        return {"priority": self.data.get("priority", "")}
+
+
+class _WorkerChoices:
+    """The select's options, read from the workers' queryset only when the form is drawn."""
+
+    def __init__(self, workers):
+        self.workers = workers
+
+    def __iter__(self):
+        yield "", _("— nobody —")
+        for worker in self.workers:
+            yield worker.username, worker.get_full_name() or worker.username
+
+
+class AssignForm(forms.Form):
+    """Assignee by username; empty unassigns (the API's CaseUpdateSerializer takes a username)."""
+
+    assignee = forms.CharField(label=_("Assign to"), required=False, widget=forms.Select)
+
+    def __init__(self, *args, workers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].widget.choices = _WorkerChoices(workers)
+
+    def clean(self):
+        serializer = CaseUpdateSerializer(data={"assignee": self.data.get("assignee") or None}, partial=True)
+        if not serializer.is_valid():
+            self.add_error("assignee", _flatten(serializer.errors.get("assignee", serializer.errors)))
+        return self.cleaned_data
+
+    def add_service_errors(self, extra: dict) -> None:
+        for name, errors in (extra or {}).items():
+            self.add_error("assignee" if name == "assignee" else None, _flatten(errors))
+
+
+class CallForm(ApiCheckedForm):
+    """A call to the client about a margin call (risk.services.margin_call_contact_record)."""
+
+    serializer_class = ContactSerializer
+    outcome = forms.CharField(label=_("Outcome"), required=False,
+                              widget=forms.Select(choices=MarginCallContact.Outcome.choices))
+    called_at = forms.CharField(label=_("Called at (empty: now)"), required=False,
+                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def serializer_data(self):
+        data = {name: self.data.get(name, "") for name in ("outcome", "note")}
+        if self.data.get("called_at"):
+            data["called_at"] = self.data["called_at"]
+        return data

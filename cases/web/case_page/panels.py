@@ -1,0 +1,283 @@
+"""What each panel of the case page shows, read through the shared selectors (the same scope and
+data as the API). Each builder runs a fixed number of queries, whatever the size of the case."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from accounts import ratio as ratio_math
+from accounts.models import CreditAccount, User
+from accounts.ratio import LINE_NAMES
+from accounts.selectors import credit_account_detail, mask_id_number, mask_phone, sees_personal_data
+from cases.models import Case, CaseEvent, CaseMessage, EventKind, Metric, Priority, SlaTimer
+from cases.models.workflows import state_label
+from cases.selectors import events_for, messages_for
+from cases.sla_status import ScheduleCache, elapsed_seconds
+from cases.web.case_page.charts import gauge, percent, sparkline
+from risk.lines import active_stress_points, effective_line
+from risk.models import AccountRisk, Level, MarginCallContact
+from risk.selectors import alerts_visible_to, margin_call_contacts, ratio_history
+
+RECENT_ALERTS = 10
+LINE_LABELS = {"attention": _lazy("attention line"), "warning": _lazy("warning line"),
+               "close_out": _lazy("close-out line"), "immediate": _lazy("immediate close-out line")}
+HISTORY_POINTS = 60
+
+
+# --- SLA timers ---------------------------------------------------------------------------------
+
+def business_duration(seconds: int) -> str:
+    """Business time as "-3h 05m"; business days vary in length, so hours, not days."""
+    sign = "-" if seconds < 0 else ""
+    minutes = abs(int(seconds)) // 60
+    return sign + _("%(hours)dh %(minutes)02dm") % {"hours": minutes // 60, "minutes": minutes % 60}
+
+
+def sla_css(*, state: str, breached: bool, share_used: Decimal | None) -> str:
+    """The countdown's colour class (static/css/app.css): paused, or the share of the target used."""
+    if state == SlaTimer.State.PAUSED:
+        return "sla-paused"
+    if breached or (share_used is not None and share_used >= 1):
+        return "sla-100"
+    if share_used is not None and share_used >= Decimal("0.75"):
+        return "sla-75"
+    if share_used is not None and share_used >= Decimal("0.5"):
+        return "sla-50"
+    return "sla-ok"
+
+
+@dataclass(frozen=True)
+class TimerRow:
+    metric: str
+    metric_label: str
+    cycle: int
+    state: str
+    state_label: str
+    target: str
+    remaining_seconds: int | None
+    remaining: str
+    share_used: int | None  # percent
+    css: str
+    due_at: object
+    breached: bool
+    stopped: bool
+    pause_reason: str
+
+
+def timer_rows(case: Case, now=None) -> list[TimerRow]:
+    """Every timer of the case (prefetched by case_detail, ordered by metric and cycle), running
+    and paused first. Remaining business time as the API's sla_timer_data computes it."""
+    now = now or timezone.now()
+    schedules = ScheduleCache()
+    metric_labels = dict(Metric.choices)
+    state_labels = dict(SlaTimer.State.choices)
+    rows = []
+    for timer in case.sla_timers.all():
+        try:
+            elapsed = elapsed_seconds(timer, schedules, now)
+        except LookupError:  # a calendar year missing: say so rather than guess
+            elapsed = None
+        remaining = None if elapsed is None else timer.target_seconds - elapsed
+        share = None if elapsed is None or not timer.target_seconds else Decimal(elapsed) / timer.target_seconds
+        breached = timer.breached or (remaining is not None and remaining < 0)
+        rows.append(TimerRow(
+            metric=timer.metric, metric_label=str(metric_labels.get(timer.metric, timer.metric)), cycle=timer.cycle,
+            state=timer.state, state_label=str(state_labels.get(timer.state, timer.state)),
+            target=business_duration(timer.target_seconds),
+            remaining_seconds=remaining,
+            remaining=business_duration(remaining) if remaining is not None else _("unknown (calendar year missing)"),
+            share_used=None if share is None else int(share * 100),
+            css=sla_css(state=timer.state, breached=breached, share_used=share),
+            due_at=timer.due_at, breached=breached, stopped=timer.stopped_at is not None,
+            pause_reason=timer.pause_reason,
+        ))
+    rows.sort(key=lambda row: (row.stopped, row.metric, row.cycle))
+    return rows
+
+
+# --- timeline -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: object
+    kind: str  # "message", "event" or "escalation"
+    css: str
+    message: CaseMessage | None = None
+    event: CaseEvent | None = None
+    text: str = ""
+
+
+def _value_label(case: Case, event: CaseEvent, value: str) -> str:
+    if event.kind in (EventKind.TRANSITION, EventKind.APPROVAL, EventKind.CREATED):
+        return str(state_label(case.kind, value)) if value else ""
+    if event.kind == EventKind.PRIORITY:
+        return str(dict(Priority.choices).get(value, value))
+    return value
+
+
+def event_text(case: Case, event: CaseEvent) -> str:
+    """One line saying what the event did, in the reader's language."""
+    before, after = _value_label(case, event, event.from_value), _value_label(case, event, event.to_value)
+    if event.kind == EventKind.CREATED:
+        return _("Case opened (%(state)s)") % {"state": after}
+    if event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
+        return _("State: %(from)s → %(to)s") % {"from": before, "to": after}
+    if event.kind == EventKind.ASSIGNMENT:
+        return _("Assigned to %(to)s") % {"to": after} if after else _("Unassigned (was %(from)s)") % {"from": before}
+    if event.kind == EventKind.PRIORITY:
+        return _("Priority: %(from)s → %(to)s") % {"from": before, "to": after}
+    if event.kind == EventKind.QUEUE:
+        return _("Queue: %(from)s → %(to)s") % {"from": before or "—", "to": after or "—"}
+    if event.kind == EventKind.ESCALATION:
+        metric = dict(Metric.choices).get(event.from_value, event.from_value)
+        return _("SLA %(metric)s at %(level)s%% of its target") % {"metric": metric, "level": event.to_value}
+    if event.kind == EventKind.SLA:
+        return _("SLA policy applied")
+    if event.kind == EventKind.NOTIFICATION:
+        channel = (event.data or {}).get("channel", "")
+        return _("Notice %(event)s (%(channel)s): %(status)s") % {
+            "event": event.name, "channel": channel, "status": event.to_value}
+    if event.name == "call_logged":
+        outcome = dict(MarginCallContact.Outcome.choices).get(event.to_value, event.to_value)
+        return _("Call to the client logged: %(outcome)s") % {"outcome": outcome}
+    if event.name == "margin_call_raised":
+        return _("Below the close-out line: now a margin call with a deadline")
+    if event.name == "deadline_moved":
+        return _("Margin-call deadline moved")
+    if before or after:
+        return _("%(name)s: %(from)s → %(to)s") % {"name": event.name or event.get_kind_display(),
+                                                   "from": before or "—", "to": after or "—"}
+    return str(event.name or event.get_kind_display())
+
+
+def timeline(user: User, case: Case) -> list[TimelineItem]:
+    """Messages and events merged by time (two queries and the attachments' prefetch). A message's
+    own "message" event is left out: the message itself is the entry. Internal notes come only
+    from messages_for, which keeps them from anyone who is not staff."""
+    items = [
+        TimelineItem(at=message.created_at, kind="message",
+                     css="message internal" if message.is_internal else "message public", message=message)
+        for message in messages_for(user, case)
+    ]
+    for event in events_for(user, case).exclude(kind=EventKind.MESSAGE):
+        escalation = event.kind == EventKind.ESCALATION
+        items.append(TimelineItem(at=event.created_at, kind="escalation" if escalation else "event",
+                                  css="escalation" if escalation else f"event kind-{event.kind}", event=event,
+                                  text=event_text(case, event)))
+    items.sort(key=lambda item: (item.at, 0 if item.kind == "message" else 1,
+                                 (item.message or item.event).pk))
+    return items
+
+
+# --- client -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClientPanel:
+    client: object
+    advisor: User | None
+    id_number: str
+    phone: str
+    masked: bool
+
+
+def client_panel(user: User, case: Case) -> ClientPanel:
+    client = case.client
+    unmasked = sees_personal_data(user, client)
+    return ClientPanel(
+        client=client, advisor=client.advisor if client.advisor_id else None,
+        id_number=client.id_number if unmasked else mask_id_number(client.id_number),
+        phone=client.phone if unmasked else mask_phone(client.phone), masked=not unmasked,
+    )
+
+
+# --- credit account and margin call -------------------------------------------------------------
+
+@dataclass
+class AccountPanel:
+    account: CreditAccount | None
+    visible: bool = True
+    lines: dict = field(default_factory=dict)  # name → Decimal ratio (with stress)
+    line_percents: dict = field(default_factory=dict)
+    stress_points: Decimal = Decimal(0)
+    ratio: Decimal | None = None
+    ratio_percent: Decimal | None = None
+    total_assets: Decimal | None = None
+    total_liabilities: Decimal | None = None
+    level: str = ""
+    level_label: str = ""
+    valued_at: object = None
+    positions: list = field(default_factory=list)
+    alerts: list = field(default_factory=list)
+    gauge: object = None
+    history: object = None
+    days_to_maturity: int | None = None
+
+
+def account_panel(user: User, case: Case) -> AccountPanel | None:
+    """The case's credit account valued at the current prices (accounts.ratio.with_ratio, the
+    same SQL as the API), its lines as the monitoring applies them (own or default, raised by the
+    active stress mode), the monitoring's level, positions, recent alerts and ratio history."""
+    if case.credit_account_id is None:
+        return None
+    try:
+        account = credit_account_detail(user, case.credit_account.account_no)
+    except CreditAccount.DoesNotExist:  # e.g. an advisor on a queue case of someone else's client
+        return AccountPanel(account=None, visible=False)
+    stress = active_stress_points()
+    lines = {name: effective_line(account, name, stress) for name in LINE_NAMES}
+    risk = AccountRisk.objects.filter(account=account).first()
+    history = list(ratio_history(user, account)[:HISTORY_POINTS])
+    history.reverse()
+    ratio = account.maintenance_ratio_sql
+    positions = [
+        {"position": position, "market_value": ratio_math.market_value(position.quantity, position.security.price)}
+        for position in account.positions.all()
+    ]
+    level_labels = dict(Level.choices)
+    return AccountPanel(
+        account=account, lines=lines, line_percents={name: percent(value) for name, value in lines.items()},
+        stress_points=stress, ratio=ratio, ratio_percent=percent(ratio),
+        total_assets=account.total_assets_sql, total_liabilities=account.total_liabilities_sql,
+        level=risk.level if risk else "", level_label=str(level_labels.get(risk.level, "")) if risk else "",
+        valued_at=risk.updated_at if risk else None, positions=positions,
+        alerts=[{"alert": alert, "line_label": str(LINE_LABELS.get(alert.line, alert.line)),
+                 "line_percent": percent(alert.line_value),
+                 "ratio_percent": percent(alert.opened_snapshot.maintenance_ratio)}
+                for alert in alerts_visible_to(user).filter(account=account)[:RECENT_ALERTS]],
+        gauge=gauge(ratio, lines), history=sparkline(history, lines),
+        days_to_maturity=(account.contract_maturity - timezone.localdate()).days,
+    )
+
+
+@dataclass(frozen=True)
+class MarginCallPanel:
+    details: object  # risk.models.MarginCall
+    stage_label: str
+    deadline: object
+    top_up_cash: Decimal
+    top_up_sell: Decimal | None
+    restore_to_percent: Decimal | None
+    ratio_percent: Decimal | None
+    valued_at: object
+    contacts: list
+
+
+def margin_call_panel(case: Case) -> MarginCallPanel | None:
+    """What the monitoring stored for the call (risk/margin_calls.py: the top-up C = t·D − A in
+    cash or S = (t·D − A)/(t − 1) sold, to the restore-to line; the T+2 close deadline) and the
+    calls logged to the client."""
+    details = getattr(case, "margin_call", None)  # select_related by case_detail
+    if details is None:
+        return None
+    snapshot = details.latest_snapshot
+    return MarginCallPanel(
+        details=details, stage_label=str(details.get_stage_display()), deadline=details.deadline,
+        top_up_cash=details.top_up_cash, top_up_sell=details.top_up_sell,
+        restore_to_percent=percent(details.restore_to),
+        ratio_percent=percent(snapshot.maintenance_ratio) if snapshot else None,
+        valued_at=snapshot.taken_at if snapshot else None,
+        contacts=list(margin_call_contacts(case)),
+    )

@@ -1,0 +1,496 @@
+"""The console's case page: who sees it, what it shows, and every write going through the same
+services (and errors) as the API."""
+
+import datetime
+import re
+from decimal import Decimal as D
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from accounts.roles import Role
+from cases.models import Case, CaseEvent, CaseMessage
+from cases.selectors import messages_for
+from cases.services import available_transitions, case_create, case_transition, message_create
+from risk.models import MarginCallContact
+from risk.monitoring import monitor_accounts
+from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory, queue
+
+pytestmark = pytest.mark.django_db
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+
+def page_url(case, url_name="console:case", **kwargs):
+    return reverse(url_name, kwargs={"number": case.number, **kwargs})
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def ticket(client_profile, credit_account):
+    return case_create(created_by=client_profile.user, client=client_profile, kind="ticket", subject="无法登录",
+                       description="密码错误", category="technical", credit_account=credit_account)
+
+
+@pytest.fixture
+def security():
+    return SecurityFactory(price=D("16.00"))
+
+
+@pytest.fixture
+def margin_call(client_profile, security, agent):
+    """Debt 100,000 and 10,000 shares: the ratio is price / 10. At 12.50 the account is below the
+    close-out line (130 %): a margin call with a deadline, in the risk queue."""
+    queue("risk").members.add(agent)
+    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"))
+    PositionFactory(account=account, security=security, quantity=10000)
+    monitor_accounts(trigger="test")
+    security.price = D("12.50")
+    security.save()
+    monitor_accounts(trigger="test")
+    return Case.objects.get(credit_account=account, kind="margin_call")
+
+
+# --- who sees the page ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["agent", "team_lead", "supervisor", "risk_officer", "auditor", "advisor"])
+def test_renders_for_each_staff_role(client, request, ticket, client_profile, role):
+    user = request.getfixturevalue(role)
+    if role == "advisor":
+        client_profile.advisor = user
+        client_profile.save()
+    response = login(client, user).get(page_url(ticket))
+    assert response.status_code == 200
+    body = html(response)
+    assert ticket.number in body and 'data-state="new"' in body
+    assert client_profile.name in body
+    assert 'id="case-timeline"' in body and 'id="case-timers"' in body
+
+
+def test_out_of_scope_is_404(client, ticket, outsider_agent):
+    assert login(client, outsider_agent).get(page_url(ticket)).status_code == 404
+    assert client.get(reverse("console:case", kwargs={"number": "CS-1999-000001"})).status_code == 404
+
+
+def test_clients_are_refused(client, ticket, client_profile):
+    login(client, client_profile.user)
+    assert client.get(page_url(ticket)).status_code in (403, 404)
+    assert client.get(page_url(ticket, "console:case_part", part="timeline")).status_code in (403, 404)
+    response = client.post(page_url(ticket, "console:case_message"), {"visibility": "public", "reply-body": "hi"})
+    assert response.status_code in (403, 404)
+    assert not CaseMessage.objects.filter(case=ticket).exists()
+
+
+def test_anonymous_is_sent_to_login(client, ticket):
+    response = client.get(page_url(ticket))
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_auditor_sees_no_forms_and_may_not_post(client, ticket, auditor):
+    login(client, auditor)
+    body = html(client.get(page_url(ticket)))
+    assert "<form" in body  # the language switch and logout only
+    assert 'method="post" enctype="multipart/form-data"' not in body
+    for name in ("case_transition", "case_message", "case_assign", "case_priority", "case_call"):
+        assert f'action="{page_url(ticket, "console:" + name, **({"name": "open"} if name == "case_transition" else {}))}"' not in body
+    posts = [
+        (page_url(ticket, "console:case_transition", name="open"), {}),
+        (page_url(ticket, "console:case_message"), {"visibility": "internal", "note-body": "看看"}),
+        (page_url(ticket, "console:case_assign"), {"take": "1"}),
+        (page_url(ticket, "console:case_priority"), {"priority": "high"}),
+        (page_url(ticket, "console:case_call"), {"outcome": "reached"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 403
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.priority, ticket.assignee_id) == ("new", "normal", None)
+    assert not CaseMessage.objects.filter(case=ticket).exists()
+
+
+# --- state and transitions ----------------------------------------------------------------------
+
+def _buttons(body: str) -> set[str]:
+    return set(re.findall(r'data-transition="([a-z_]+)"', body))
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_transition_buttons_match_available_transitions(client, request, ticket, role):
+    user = request.getfixturevalue(role)
+    body = html(login(client, user).get(page_url(ticket)))
+    assert _buttons(body) == {t.name for t in available_transitions(case=ticket, user=user)} == {"open", "cancel"}
+    # the cancel button asks for a reason (comment_required), open does not
+    assert 'name="t-cancel-comment"' in body and 'name="t-open-comment"' not in body
+
+
+def test_transition_buttons_of_a_dispute_for_maker_and_checker(client, client_profile, agent, supervisor):
+    dispute = case_create(created_by=client_profile.user, client=client_profile, kind="dispute", subject="利息计算")
+    for name in ("acknowledge", "investigate", "propose_resolution"):
+        dispute = case_transition(case=dispute, user=agent, name=name, comment="退还多收利息 120 元")
+    body = html(login(client, agent).get(page_url(dispute)))
+    assert _buttons(body) == {t.name for t in available_transitions(case=dispute, user=agent)}
+    assert "approve_resolution" not in _buttons(body)  # four eyes: not the proposer, and not an agent
+    body = html(login(client, supervisor).get(page_url(dispute)))
+    assert {"approve_resolution", "return_for_rework"} <= _buttons(body)
+    assert "退还多收利息 120 元" in body  # the proposal is shown
+
+
+def test_a_transition_changes_the_state_and_records_the_event(client, ticket, agent):
+    response = login(client, agent).post(page_url(ticket, "console:case_transition", name="open"),
+                                         {"t-open-state": "new"})
+    assert response.status_code == 302 and response.url == page_url(ticket)
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.assignee) == ("open", agent)
+    event = CaseEvent.objects.get(case=ticket, kind="transition")
+    assert (event.actor, event.from_value, event.to_value, event.name) == (agent, "new", "open", "open")
+    body = html(client.get(page_url(ticket)))
+    assert 'data-state="open"' in body and f'data-event="{event.pk}"' in body
+
+
+def test_a_comment_is_saved_with_the_transition(client, ticket, agent):
+    login(client, agent).post(page_url(ticket, "console:case_transition", name="cancel"),
+                              {"t-cancel-comment": "客户撤回"})
+    ticket.refresh_from_db()
+    assert ticket.state == "cancelled"
+    assert CaseEvent.objects.get(case=ticket, kind="transition").comment == "客户撤回"
+
+
+def test_a_disallowed_transition_is_409_and_changes_nothing(client, ticket, agent):
+    login(client, agent)
+    events = CaseEvent.objects.filter(case=ticket).count()
+    response = client.post(page_url(ticket, "console:case_transition", name="resolve"),
+                           {"t-resolve-comment": "已处理"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    body = html(response)
+    assert "is not possible" in body and "Possible now:" in body and "Open" in body and "Cancel" in body
+    ticket.refresh_from_db()
+    assert ticket.state == "new" and CaseEvent.objects.filter(case=ticket).count() == events
+
+
+def test_a_missing_permission_is_403(client, client_profile, agent):
+    dispute = case_create(created_by=client_profile.user, client=client_profile, kind="dispute", subject="利息计算")
+    for name in ("acknowledge", "investigate", "propose_resolution"):
+        dispute = case_transition(case=dispute, user=agent, name=name, comment="退还")
+    response = login(client, agent).post(page_url(dispute, "console:case_transition", name="approve_resolution"))
+    assert response.status_code == 403
+    dispute.refresh_from_db()
+    assert dispute.approved_by is None
+
+
+def test_a_required_comment_is_400_with_the_field_error(client, ticket, agent):
+    login(client, agent)
+    response = client.post(page_url(ticket, "console:case_transition", name="cancel"), {"t-cancel-comment": "  "},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    body = html(response)
+    assert "A comment is required" in body and 'class="field has-error"' in body
+    ticket.refresh_from_db()
+    assert ticket.state == "new"
+
+
+def test_a_comment_too_long_for_the_api_is_400(client, ticket, agent):
+    response = login(client, agent).post(page_url(ticket, "console:case_transition", name="cancel"),
+                                         {"t-cancel-comment": "x" * 10001})
+    assert response.status_code == 400
+    ticket.refresh_from_db()
+    assert ticket.state == "new"
+
+
+def test_a_page_drawn_before_someone_else_moved_the_case_is_409(client, ticket, agent, other_agent):
+    case_transition(case=ticket, user=other_agent, name="open")
+    response = login(client, agent).post(page_url(ticket, "console:case_transition", name="cancel"),
+                                         {"t-cancel-state": "new", "t-cancel-comment": "重复"})
+    assert response.status_code == 409
+    ticket.refresh_from_db()
+    assert ticket.state == "open"
+
+
+def test_a_lost_race_is_409_with_the_reason(client, ticket, agent, monkeypatch):
+    def lose(**kwargs):
+        raise ConcurrentTransition("changed meanwhile")
+
+    monkeypatch.setattr("cases.web.case_page.actions.case_transition", lose)
+    response = login(client, agent).post(page_url(ticket, "console:case_transition", name="open"),
+                                         HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert "changed by someone else" in html(response)
+    ticket.refresh_from_db()
+    assert ticket.state == "new"
+
+
+# --- messages -------------------------------------------------------------------------------------
+
+def test_reply_and_internal_note_with_attachments(client, ticket, agent, client_profile, api):
+    login(client, agent)
+    reply = client.post(page_url(ticket, "console:case_message"), {
+        "visibility": "public", "reply-body": "请重置密码后再试",
+        "reply-attachments": [SimpleUploadedFile("steps.txt", "第一步：重置".encode(), "text/plain")],
+    })
+    assert reply.status_code == 302
+    note = client.post(page_url(ticket, "console:case_message"), {
+        "visibility": "internal", "note-body": "客户语气不满，注意安抚",
+        "note-attachments": [SimpleUploadedFile("screen.png", PNG, "image/png")],
+    })
+    assert note.status_code == 302
+    public, internal = CaseMessage.objects.filter(case=ticket).order_by("id")
+    assert (public.visibility, public.author, public.attachments.get().original_name) == ("public", agent, "steps.txt")
+    assert (internal.visibility, internal.attachments.get().original_name) == ("internal", "screen.png")
+
+    body = html(client.get(page_url(ticket)))
+    assert re.search(rf'<li class="message internal" data-message="{internal.pk}"', body)
+    assert re.search(rf'<li class="message public" data-message="{public.pk}"', body)
+    download = client.get(page_url(ticket, "console:case_attachment", pk=internal.attachments.get().pk))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+    assert "attachment" in download["Content-Disposition"]
+
+    # The portal side never sees the note: not through the selectors, not through the API.
+    assert list(messages_for(client_profile.user, ticket)) == [public]
+    api_messages = api.as_user(client_profile.user).get(f"/api/v1/cases/{ticket.number}/messages/").data
+    assert [m["id"] for m in api_messages] == [public.pk]
+    assert all("注意安抚" not in m["body"] for m in api_messages)
+
+
+def test_an_empty_reply_is_400_and_nothing_is_saved(client, ticket, agent):
+    response = login(client, agent).post(page_url(ticket, "console:case_message"),
+                                         {"visibility": "public", "reply-body": "  "})
+    assert response.status_code == 400
+    assert 'class="field has-error"' in html(response)
+    assert not CaseMessage.objects.filter(case=ticket).exists()
+
+
+def test_an_empty_attachment_is_400_and_nothing_is_saved(client, ticket, agent):
+    response = login(client, agent).post(page_url(ticket, "console:case_message"), {
+        "visibility": "internal", "note-body": "见附件", "note-attachments": [SimpleUploadedFile("empty.pdf", b"")],
+    })
+    assert response.status_code == 400
+    assert not CaseMessage.objects.filter(case=ticket).exists()
+
+
+def test_an_attachment_of_another_case_is_404(client, ticket, agent, client_profile):
+    other = case_create(created_by=client_profile.user, client=client_profile, kind="ticket", subject="别的")
+    message = message_create(case=other, author=agent, body="附件", attachments=[
+        SimpleUploadedFile("a.txt", b"abc", "text/plain")])
+    response = login(client, agent).get(page_url(ticket, "console:case_attachment", pk=message.attachments.get().pk))
+    assert response.status_code == 404
+
+
+# --- assignment and priority ----------------------------------------------------------------------
+
+def test_take_it_myself_and_assign_to_someone(client, ticket, agent, other_agent):
+    login(client, agent)
+    assert client.post(page_url(ticket, "console:case_assign"), {"take": "1"}).status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.state) == (agent, "open")  # assigning a new ticket opens it
+    assert client.post(page_url(ticket, "console:case_assign"), {"assignee": "agent2"}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == other_agent
+    assert list(CaseEvent.objects.filter(case=ticket, kind="assignment").values_list("to_value", flat=True)) == [
+        "agent1", "agent2"]
+
+
+def test_assigning_to_someone_unknown_or_not_working_cases_is_400(client, ticket, agent, client_profile):
+    login(client, agent)
+    assert client.post(page_url(ticket, "console:case_assign"), {"assignee": "nobody-here"}).status_code == 400
+    response = client.post(page_url(ticket, "console:case_assign"), {"assignee": client_profile.user.username})
+    assert response.status_code == 400
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_priority_change(client, ticket, agent):
+    login(client, agent)
+    assert client.post(page_url(ticket, "console:case_priority"), {"priority": "urgent"}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.priority == "urgent"
+    event = CaseEvent.objects.get(case=ticket, kind="priority")
+    assert (event.from_value, event.to_value, event.actor) == ("normal", "urgent", agent)
+    assert client.post(page_url(ticket, "console:case_priority"), {"priority": "extreme"}).status_code == 400
+    ticket.refresh_from_db()
+    assert ticket.priority == "urgent"
+
+
+# --- client panel ---------------------------------------------------------------------------------
+
+def test_personal_data_masked_for_an_agent_unmasked_for_a_supervisor(client, ticket, client_profile, agent, supervisor):
+    id_number, phone = client_profile.id_number, client_profile.phone
+    body = html(login(client, agent).get(page_url(ticket)))
+    assert id_number not in body and phone not in body
+    assert f"{id_number[:4]}{'*' * (len(id_number) - 8)}{id_number[-4:]}" in body
+    assert f"{phone[:3]}****{phone[-4:]}" in body
+    body = html(login(client, supervisor).get(page_url(ticket)))
+    assert id_number in body and phone in body
+
+
+def test_the_client_s_own_advisor_sees_personal_data(client, ticket, client_profile, advisor):
+    client_profile.advisor = advisor
+    client_profile.save()
+    body = html(login(client, advisor).get(page_url(ticket)))
+    assert client_profile.id_number in body
+
+
+# --- SLA timers -----------------------------------------------------------------------------------
+
+def test_timers_show_countdown_target_and_deadline(client, ticket, agent):
+    timers = list(ticket.sla_timers.all())
+    assert timers, "the default SLA policy starts timers on a new ticket"
+    body = html(login(client, agent).get(page_url(ticket, "console:case_part", part="timers")))
+    for timer in timers:
+        assert f'data-metric="{timer.metric}"' in body
+    assert re.search(r'class="sla sla-(ok|50|75|100|paused)"', body)
+
+
+def test_timer_colours_follow_the_share_of_the_target_used():
+    from cases.web.case_page.panels import sla_css
+
+    assert sla_css(state="running", breached=False, share_used=D("0.2")) == "sla-ok"
+    assert sla_css(state="running", breached=False, share_used=D("0.5")) == "sla-50"
+    assert sla_css(state="running", breached=False, share_used=D("0.8")) == "sla-75"
+    assert sla_css(state="running", breached=False, share_used=D("1.2")) == "sla-100"
+    assert sla_css(state="met", breached=True, share_used=D("0.1")) == "sla-100"
+    assert sla_css(state="paused", breached=False, share_used=D("0.9")) == "sla-paused"
+
+
+def test_a_paused_timer_is_shown_paused(client, ticket, agent):
+    ticket = case_transition(case=ticket, user=agent, name="open")
+    ticket = case_transition(case=ticket, user=agent, name="wait_on_client", comment="请提供截图")
+    if not ticket.sla_timers.filter(state="paused").exists():
+        pytest.skip("the default policy pauses nothing while waiting on the client")
+    body = html(login(client, agent).get(page_url(ticket, "console:case_part", part="timers")))
+    assert 'class="sla sla-paused"' in body
+
+
+# --- margin calls ---------------------------------------------------------------------------------
+
+def test_margin_call_top_up_deadline_and_a_call_logged(client, margin_call, agent):
+    details = margin_call.margin_call
+    assert (details.top_up_cash, details.top_up_sell) == (D("15000.00"), D("37500.00"))
+    login(client, agent)
+    body = html(client.get(page_url(margin_call)))
+    assert 'data-amount="15000.00"' in body and 'data-amount="37500.00"' in body
+    deadline = timezone.localtime(details.deadline)
+    assert deadline.hour == 15 and deadline.strftime("%Y-%m-%d %H:%M") in body
+    assert f'data-deadline-at="{deadline.isoformat()}"' in body
+    assert "ratio-gauge" in body and "positions" in body
+
+    response = client.post(page_url(margin_call, "console:case_call"),
+                           {"outcome": "promised", "note": "客户承诺明天转入资金"})
+    assert response.status_code == 302
+    contact = MarginCallContact.objects.get(case=margin_call)
+    assert (contact.outcome, contact.recorded_by, contact.note) == ("promised", agent, "客户承诺明天转入资金")
+    assert CaseEvent.objects.filter(case=margin_call, name="call_logged").exists()
+    body = html(client.get(page_url(margin_call, "console:case_part", part="margin_call")))
+    assert 'data-outcome="promised"' in body and "客户承诺明天转入资金" in body
+
+
+def test_a_bad_call_is_400_and_nothing_is_logged(client, margin_call, agent):
+    login(client, agent)
+    assert client.post(page_url(margin_call, "console:case_call"), {"outcome": "maybe"}).status_code == 400
+    future = (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(page_url(margin_call, "console:case_call"), {"outcome": "reached", "called_at": future})
+    assert response.status_code == 400
+    assert not MarginCallContact.objects.filter(case=margin_call).exists()
+
+
+def test_calls_are_logged_on_margin_calls_only(client, ticket, agent):
+    response = login(client, agent).post(page_url(ticket, "console:case_call"), {"outcome": "reached"})
+    assert response.status_code == 400
+    assert not MarginCallContact.objects.exists()
+
+
+def test_account_panel_gauge_history_and_alerts(client, margin_call, risk_officer):
+    body = html(login(client, risk_officer).get(page_url(margin_call, "console:case_part", part="account")))
+    assert re.search(r'data-ratio="1\.25(00)?">125\.00%<', body)
+    assert "ratio-sparkline" in body and "<polyline" in body  # two valuations: 160 %, then 125 %
+    assert 'data-line="close_out"' in body and 'data-level="close_out"' in body
+    assert re.search(r'class="num total-assets">125,?000\.00<', body)
+    assert re.search(r'class="num total-liabilities">100,?000\.00<', body)
+
+
+# --- live refresh ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("part", ["header", "timers", "timeline", "account", "margin_call", "transitions"])
+def test_htmx_partials_are_fragments(client, margin_call, agent, part):
+    response = login(client, agent).get(page_url(margin_call, "console:case_part", part=part), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    body = html(response)
+    assert "<html" not in body and "<form" not in body or part == "transitions"
+
+
+def test_an_unknown_part_is_404(client, ticket, agent):
+    assert login(client, agent).get(page_url(ticket, "console:case_part", part="secrets")).status_code == 404
+
+
+def test_the_version_poll_says_when_the_case_changed(client, ticket, agent, other_agent):
+    login(client, agent)
+    body = html(client.get(page_url(ticket)))
+    version = re.search(r'data-version="([0-9a-f]+)"', body).group(1)
+    poll = page_url(ticket, "console:case_version")
+    assert client.get(poll, {"v": version}, HTTP_HX_REQUEST="true").status_code == 204
+    message_create(case=ticket, author=other_agent, body="我来看看", internal=True)
+    response = client.get(poll, {"v": version}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Trigger"] == "case-changed"
+    new_version = re.search(r'data-version="([0-9a-f]+)"', html(response)).group(1)
+    assert new_version != version
+    assert client.get(poll, {"v": new_version}, HTTP_HX_REQUEST="true").status_code == 204
+
+
+def test_the_page_polls_only_read_only_parts(client, ticket, agent):
+    body = html(login(client, agent).get(page_url(ticket)))
+    assert 'hx-trigger="every 15s"' in body
+    polled = re.findall(r'<(\w+)[^>]*hx-get="([^"]+)"[^>]*hx-trigger="([^"]+)"', body)
+    assert polled and all("/part/" in url or "/version/" in url for _tag, url, _trigger in polled)
+    for _tag, url, _trigger in polled:
+        assert "/messages/" not in url
+    # the compose forms are outside every refreshed element
+    compose = body.index('id="case-compose"')
+    for match in re.finditer(r'<(section|div) id="(case-[a-z-]+)"[^>]*hx-get=', body):
+        assert match.start() != compose
+
+
+def test_the_version_poll_is_scoped(client, ticket, outsider_agent, client_profile):
+    poll = page_url(ticket, "console:case_version")
+    assert login(client, outsider_agent).get(poll).status_code == 404
+    assert login(client, client_profile.user).get(poll).status_code == 403
+
+
+# --- queries --------------------------------------------------------------------------------------
+
+def _grow(case, agent, other_agent, n):
+    for index in range(n):
+        message_create(case=case, author=agent, body=f"回复 {index}", attachments=[
+            SimpleUploadedFile(f"f{index}.txt", b"abc", "text/plain")])
+        message_create(case=case, author=other_agent, body=f"备注 {index}", internal=True)
+    for index in range(n):
+        PositionFactory(account=case.credit_account, security=SecurityFactory(), quantity=100 + index)
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_query_count_is_constant(client, margin_call, agent, other_agent, django_assert_max_num_queries):
+    login(client, agent)
+    url = page_url(margin_call)
+    _grow(margin_call, agent, other_agent, 2)
+    small = _count(client, url)
+    _grow(margin_call, agent, other_agent, 30)
+    large = _count(client, url)
+    assert large == small
+    with django_assert_max_num_queries(small):
+        client.get(url)
+    for part in ("timeline", "account", "margin_call", "timers", "header"):
+        part_url = page_url(margin_call, "console:case_part", part=part)
+        assert _count(client, part_url) <= 15
