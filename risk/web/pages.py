@@ -1,0 +1,48 @@
+"""Shared bits of the risk pages: the context every page carries (the stress-mode banner, what
+the user may do), labels, and links to other areas."""
+
+from decimal import Decimal
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from risk import stress
+from risk.models import Level
+from risk.web import access
+
+LINE_LABELS = {
+    "attention": _("Attention line"),
+    "warning": _("Warning line"),
+    "close_out": _("Close-out line"),
+    "immediate": _("Immediate close-out line"),
+    "restore_to": _("Restore-to line"),
+}
+LEVEL_LABELS = dict(Level.choices)
+FORECAST_FLAGS = {
+    "no_liability": _("No liability"),
+    "no_warning_line": _("No warning line"),
+    "already_below": _("Already below the line"),
+    "default_volatility": _("Too little price history: 60 % a year assumed"),
+}
+
+
+def risk_context(request, tab: str, **extra) -> dict:
+    """What every risk page shows: the active stress mode (one query), the tabs, the user's rights."""
+    mode = stress.stress_mode_active()
+    user = request.user
+    return {
+        "tab": tab,
+        "stress_mode": mode,
+        "stress_points": mode.points if mode is not None else Decimal(0),
+        "may_run_stress_tests": access.may_run_stress_tests(user),
+        "may_switch_stress_mode": access.may_switch_stress_mode(user),
+        **extra,
+    }
+
+
+def case_url(number: str) -> str | None:
+    """The case page in the console (None while that page is not installed)."""
+    try:
+        return reverse("console:case", args=[number])
+    except NoReverseMatch:
+        return None

@@ -1,0 +1,425 @@
+"""The risk officer's pages: overview by level, ratio distribution, level lists, stress tests,
+forecast and the stress-mode switch."""
+
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Position, Tier
+from accounts.roles import Role
+from cases.models import Case, CaseKind
+from risk import stress
+from risk.models import AccountRisk, StressMode, StressTest
+from risk.monitoring import monitor_accounts
+from risk.web import selectors
+from tests.factories import (
+    ClientProfileFactory,
+    CreditAccountFactory,
+    PositionFactory,
+    SecurityFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+OVERVIEW = reverse("risk_pages:overview")
+ACCOUNTS = reverse("risk_pages:accounts")
+STRESS_TESTS = reverse("risk_pages:stress_tests")
+STRESS_MODE = reverse("risk_pages:stress_mode")
+FORECAST = reverse("risk_pages:forecast")
+
+#: Cash against 100,000 of debt: the ratio is cash / 100,000 (no securities).
+BOOK = {
+    "N1": "160000", "N2": "220000", "N3": "350000",  # normal
+    "T1": "145000",  # attention (below 150 %)
+    "W1": "135000", "W2": "130000",  # warning (below 140 %; 130 % is not below close-out)
+    "X1": "120000", "X2": "90000",  # close-out (below 130 %)
+}
+EXPECTED_LEVELS = {"no_liability": 1, "normal": 3, "attention": 1, "warning": 2, "close_out": 2, "immediate": 0}
+#: <100, 100–110, 110–120, 120–130, 130–140, 140–150, 150–160, 160–170, 170–180, 180–190, 190–200,
+#: 200–250, 250–300, ≥300
+EXPECTED_BUCKETS = [1, 0, 0, 1, 2, 1, 0, 1, 0, 0, 0, 1, 0, 1]
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def book(db):
+    accounts = {}
+    for account_no, cash in BOOK.items():
+        tier = Tier.VIP if account_no == "X1" else Tier.STANDARD
+        accounts[account_no] = CreditAccountFactory(
+            account_no=account_no, cash=D(cash), financing_debt=D("100000.00"),
+            client=ClientProfileFactory(tier=tier, name=f"Client {account_no}"))
+    accounts["F1"] = CreditAccountFactory(account_no="F1", cash=D("5000.00"))  # no liability
+    outcome = monitor_accounts(trigger="test")
+    assert outcome.run is not None
+    return accounts
+
+
+def level_counts(html: str) -> dict[str, int]:
+    return {level: int(count) for level, count in re.findall(
+        r'data-level="(\w+)">\s*<span class="value" data-count="(\d+)"', html)}
+
+
+def json_data(html: str, element_id: str):
+    match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert match, f"no json_script {element_id}"
+    return json.loads(match.group(1))
+
+
+# --- who may see what --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", [OVERVIEW, f"{ACCOUNTS}?level=normal", STRESS_TESTS, STRESS_MODE, FORECAST])
+def test_agents_and_clients_get_403_and_visitors_the_login(client, agent, client_profile, url):
+    assert client.get(url).status_code == 302
+    assert login(client, agent).get(url).status_code == 403
+    assert login(client, client_profile.user).get(url).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.RISK_OFFICER, Role.SUPERVISOR, Role.AUDITOR])
+def test_risk_officers_supervisors_and_auditors_read_every_page(client, book, role):
+    user = UserFactory(roles=[role])
+    test = stress.stress_test_run(user=UserFactory(roles=[Role.RISK_OFFICER]), market_shock=D("-0.1"))
+    login(client, user)
+    for url in (OVERVIEW, f"{ACCOUNTS}?level=warning", STRESS_TESTS, STRESS_MODE, FORECAST,
+                reverse("risk_pages:stress_test", args=[test.pk])):
+        assert client.get(url).status_code == 200, url
+
+
+def test_auditor_reads_but_gets_no_forms_and_every_post_is_403(client, auditor, book):
+    login(client, auditor)
+    assert 'class="form stress-test-form"' not in body(client.get(STRESS_TESTS))
+    assert 'stress-mode-set' not in body(client.get(STRESS_MODE))
+    assert client.post(STRESS_TESTS, {"market_shock": "-10"}).status_code == 403
+    assert client.post(STRESS_MODE, {"action": "set", "points": "5", "reason": "x"}).status_code == 403
+    assert not StressTest.objects.exists() and not StressMode.objects.exists()
+
+
+def test_risk_officer_lands_on_the_overview(client, risk_officer):
+    response = login(client, risk_officer).get(reverse("home"))
+    assert response.url == OVERVIEW
+
+
+# --- overview ------------------------------------------------------------------------------------
+
+def test_counts_per_level_are_the_data_set(client, risk_officer, book):
+    html = body(login(client, risk_officer).get(OVERVIEW))
+    assert level_counts(html) == EXPECTED_LEVELS
+    assert f'href="{ACCOUNTS}?level=warning"' in html
+
+
+def test_distribution_buckets_are_in_the_page_as_json(client, risk_officer, book):
+    html = body(login(client, risk_officer).get(OVERVIEW))
+    chart = json_data(html, "ratio-distribution-data")
+    assert chart["counts"] == EXPECTED_BUCKETS
+    assert chart["labels"][0] == "<100%" and chart["labels"][4] == "130%–140%" and chart["labels"][-1] == "≥300%"
+    # Bars coloured by the level a ratio at the bucket's lower edge has (default lines).
+    assert chart["levels"][3:7] == ["close_out", "warning", "attention", "normal"]
+    assert 'data-source="ratio-distribution-data"' in html and "<script>" not in html  # no inline script
+
+
+def test_distribution_edges_follow_stress_mode_colours(client, risk_officer, book):
+    StressMode.objects.create(points=D("10"), set_by=risk_officer)
+    html = body(login(client, risk_officer).get(OVERVIEW))
+    chart = json_data(html, "ratio-distribution-data")
+    assert chart["counts"] == EXPECTED_BUCKETS  # the stored valuations, unchanged until the next run
+    assert chart["levels"][3:8] == ["close_out", "close_out", "warning", "attention", "normal"]
+    assert 'data-stress-mode="on"' in html and 'data-points="10.00"' in html
+
+
+def test_latest_run_open_alerts_and_margin_calls(client, risk_officer, book):
+    html = body(login(client, risk_officer).get(OVERVIEW))
+    assert 'data-run-accounts="9"' in html
+    alerts = re.search(r'data-run-alerts="(\d+)"', html).group(1)
+    assert int(alerts) == 1 + 2 * 2 + 2 * 3  # attention: 1 line, warning: 2 lines each, close-out: 3 each
+    calls = Case.objects.filter(kind=CaseKind.MARGIN_CALL).count()
+    assert calls == 4 and f'data-open-margin-calls="{calls}"' in html
+
+
+def test_overview_before_any_run(client, risk_officer):
+    html = body(login(client, risk_officer).get(OVERVIEW))
+    assert level_counts(html) == {level: 0 for level in EXPECTED_LEVELS}
+    assert json_data(html, "ratio-distribution-data")["counts"] == [0] * len(EXPECTED_BUCKETS)
+
+
+def test_overview_in_english(client, risk_officer, book):
+    html = body(login(client, risk_officer).get(OVERVIEW, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Risk overview" in html and "Latest monitoring run" in html and "Below the warning line" in html
+
+
+def test_overview_runs_a_constant_number_of_queries(client, risk_officer, book, django_assert_max_num_queries):
+    login(client, risk_officer)
+    stress.stress_test_run(user=risk_officer, market_shock=D("-0.1"))
+    with django_assert_max_num_queries(12):
+        assert client.get(OVERVIEW).status_code == 200
+    for i in range(20):
+        CreditAccountFactory(cash=D("100000"), financing_debt=D("100000"))
+        stress.stress_test_run(user=risk_officer, market_shock=D("-0.2"))
+    monitor_accounts(trigger="test")
+    with django_assert_max_num_queries(12):
+        assert client.get(OVERVIEW).status_code == 200
+
+
+# --- accounts at a level ----------------------------------------------------------------------------
+
+def test_level_list_shows_the_accounts_worst_first_with_their_details(client, risk_officer, book):
+    html = body(login(client, risk_officer).get(ACCOUNTS, {"level": "close_out"}))
+    assert re.findall(r'<tr data-account="(\w+)">', html) == ["X2", "X1"]
+    row = html[html.index('data-account="X1"'):]
+    row = row[:row.index("</tr>")]
+    case = Case.objects.get(credit_account=book["X1"], kind=CaseKind.MARGIN_CALL)
+    assert "Client X1" in row and "tier-vip" in row and 'data-ratio="1.2000"' in row and "120.00%" in row
+    assert "150% / 140% / 130%" in row and "level-close_out" in row and case.number in row
+    assert AccountRisk.objects.get(account=book["X1"]).updated_at is not None
+    warning = body(client.get(ACCOUNTS, {"level": "warning"}))
+    assert re.findall(r'<tr data-account="(\w+)">', warning) == ["W2", "W1"]
+
+
+def test_level_list_pages_forward_and_back_without_counting(client, risk_officer, book, monkeypatch):
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    login(client, risk_officer)
+    seen, url, pages = [], f"{ACCOUNTS}?level=normal", []
+    for _ in range(5):
+        html = body(client.get(url))
+        rows = re.findall(r'<tr data-account="(\w+)">', html)
+        seen += rows
+        pages.append((url, rows))
+        following = re.search(r'rel="next" href="([^"]+)"', html)
+        if not following:
+            break
+        url = following.group(1).replace("&amp;", "&")
+    assert seen == ["N1", "N2", "N3"]
+    previous = re.search(r'rel="prev" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert re.findall(r'<tr data-account="(\w+)">', body(client.get(previous))) == ["N1", "N2"]
+
+
+def test_level_list_of_accounts_without_liability(client, risk_officer, book):
+    html = body(login(client, risk_officer).get(ACCOUNTS, {"level": "no_liability"}))
+    assert re.findall(r'<tr data-account="(\w+)">', html) == ["F1"]
+
+
+@pytest.mark.parametrize("query", [{}, {"level": "bogus"}, {"level": "normal", "after": "x~y"},
+                                   {"level": "normal", "after": "NaN~1"}, {"level": "no_liability", "before": "1.2~3"}])
+def test_bad_level_list_requests_are_400(client, risk_officer, book, query):
+    assert login(client, risk_officer).get(ACCOUNTS, query).status_code == 400
+
+
+def test_level_list_runs_a_constant_number_of_queries(client, risk_officer, book, django_assert_max_num_queries):
+    login(client, risk_officer)
+    with django_assert_max_num_queries(10) as few:
+        client.get(ACCOUNTS, {"level": "normal"})
+    for i in range(12):
+        CreditAccountFactory(cash=D("200000"), financing_debt=D("100000"))
+    monitor_accounts(trigger="test")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = body(client.get(ACCOUNTS, {"level": "normal"}))
+    assert html.count("<tr data-account=") == 15
+
+
+# --- stress tests ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def shocked_book(db):
+    """The hand-checked book of tests/risk/test_stress.py (−10 %, 600902 −20 %)."""
+    s1 = SecurityFactory(symbol="600901", price=D("10.00"))
+    s2 = SecurityFactory(symbol="600902", price=D("20.00"))
+    a = CreditAccountFactory(account_no="A1", financing_debt=D("100000.00"))
+    PositionFactory(account=a, security=s1, quantity=10_000)
+    PositionFactory(account=a, security=s2, quantity=2_500)
+    b = CreditAccountFactory(account_no="B1", cash=D("10000.00"), financing_debt=D("100000.00"),
+                             interest_fees=D("5000.00"))
+    PositionFactory(account=b, security=s1, quantity=12_000)
+    c = CreditAccountFactory(account_no="C1", cash=D("40000.00"), financing_debt=D("50000.00"))
+    PositionFactory(account=c, security=s1, quantity=10_000)
+    PositionFactory(account=c, security=s2, quantity=1_000, kind=Position.Kind.SHORT)
+    return {"a": a, "b": b, "c": c}
+
+
+def test_stress_form_runs_the_service_and_shows_its_numbers(client, risk_officer, shocked_book):
+    login(client, risk_officer)
+    response = client.post(STRESS_TESTS, {"market_shock": "-10", "symbol_shocks": "600902 -20\n"})
+    saved = StressTest.objects.get()
+    assert response.status_code == 302 and response.url == reverse("risk_pages:stress_test", args=[saved.pk])
+    assert saved.run_by == risk_officer and saved.market_shock == D("-0.1")
+    assert saved.symbol_shocks == {"600902": "-0.2000"} and not saved.open_cases
+
+    # The same inputs through the service give the same result, and the page shows it.
+    direct = stress.stress_test_run(user=risk_officer, market_shock=D("-0.10"), symbol_shocks={"600902": D("-0.20")})
+    assert saved.result == direct.result
+    html = body(client.get(response.url))
+    for name, line in direct.result["lines"].items():
+        row = re.search(rf'<tr data-line="{name}".*?</tr>', html, re.S).group(0)
+        assert f'data-count="{line["count"]}"' in row and f'data-top-up="{line["top_up_total"]}"' in row
+    restore = re.search(r'<tr data-line="restore_to".*?</tr>', html, re.S).group(0)
+    assert 'data-top-up="29000.00"' in restore and 'data-count="1"' in restore
+    # Hand-checked (tests/risk/test_stress.py): back to the warning line 39,000 in all; B1 worst.
+    assert 'data-top-up="39000.00"' in html and "39,000.00" in html
+    assert re.findall(r'<tr data-account="(\w+)">', html) == ["B1", "A1"]
+    chart = json_data(html, "stress-lines-data")
+    assert chart["names"] == ["attention", "warning", "close_out"] and chart["counts"] == [2, 2, 1]
+
+
+def test_stress_result_lists_the_accounts_of_the_chosen_line(client, risk_officer, shocked_book):
+    test = stress.stress_test_run(user=risk_officer, market_shock=D("-0.10"), symbol_shocks={"600902": D("-0.20")})
+    login(client, risk_officer)
+    url = reverse("risk_pages:stress_test", args=[test.pk])
+    html = body(client.get(url, {"line": "close_out"}))
+    assert re.findall(r'<tr data-account="(\w+)">', html) == ["B1"]
+    assert 'data-top-up="18500.00"' in html
+    assert client.get(url, {"line": "bogus"}).status_code == 400
+    assert client.get(url, {"page": "0"}).status_code == 400
+    assert client.get(reverse("risk_pages:stress_test", args=[test.pk + 1])).status_code == 404
+
+
+def test_stress_form_can_open_outreach_cases(client, supervisor, shocked_book):
+    login(client, supervisor)
+    response = client.post(STRESS_TESTS, {"market_shock": "-10", "symbol_shocks": "600902: -20%",
+                                          "open_cases": "on"})
+    assert response.status_code == 302
+    assert StressTest.objects.get().cases_opened == 2
+    assert Case.objects.filter(kind=CaseKind.MARGIN_CALL, category="stress_test").count() == 2
+
+
+@pytest.mark.parametrize("data, field, text", [
+    ({"market_shock": "-150"}, "market_shock", "-99"),
+    ({"market_shock": "101"}, "market_shock", "100"),
+    ({"market_shock": "abc"}, "market_shock", ""),
+    ({"market_shock": "-10.123"}, "market_shock", ""),
+    ({}, "market_shock", ""),
+    ({"market_shock": "-10", "symbol_shocks": "600999 -20"}, "symbol_shocks", "600999"),
+    ({"market_shock": "-10", "symbol_shocks": "600901"}, "symbol_shocks", "1"),
+    ({"market_shock": "-10", "symbol_shocks": "600901 -200"}, "symbol_shocks", "600901"),
+    ({"market_shock": "-10", "symbol_shocks": "600901 -20\n600901 -30"}, "symbol_shocks", "600901"),
+    ({"market_shock": "-10", "symbol_shocks": "\x00 -1"}, "symbol_shocks", ""),
+])
+def test_bad_stress_input_is_400_with_field_errors_and_runs_nothing(client, risk_officer, shocked_book, data,
+                                                                    field, text):
+    response = login(client, risk_officer).post(STRESS_TESTS, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors.get(field) and text in " ".join(form.errors[field])
+    assert 'class="error" role="alert"' in body(response)
+    assert not StressTest.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.AGENT, Role.ADVISOR, Role.TEAM_LEAD, Role.AUDITOR, Role.CLIENT])
+def test_only_risk_officers_and_supervisors_run_stress_tests(client, shocked_book, role):
+    response = login(client, UserFactory(roles=[role])).post(STRESS_TESTS, {"market_shock": "-10"})
+    assert response.status_code == 403 and not StressTest.objects.exists()
+
+
+def test_saved_stress_tests_are_listed_newest_first_a_page_at_a_time(client, risk_officer, shocked_book,
+                                                                     django_assert_max_num_queries):
+    tests = [stress.stress_test_run(user=risk_officer, market_shock=D(f"-0.{i:02d}")) for i in range(1, 25)]
+    login(client, risk_officer)
+    with django_assert_max_num_queries(10):
+        html = body(client.get(STRESS_TESTS))
+    listed = [int(pk) for pk in re.findall(r'<tr data-stress-test="(\d+)">', html)]
+    assert listed == [test.pk for test in tests[::-1][:20]]
+    assert 'rel="next" href="?page=2"' in html
+    second = [int(pk) for pk in re.findall(r'<tr data-stress-test="(\d+)">', body(client.get(STRESS_TESTS,
+                                                                                               {"page": 2})))]
+    assert second == [test.pk for test in tests[::-1][20:]]
+    assert client.get(STRESS_TESTS, {"page": "x"}).status_code == 400
+
+
+# --- stress mode -----------------------------------------------------------------------------------
+
+def test_risk_officer_sets_and_lifts_stress_mode(client, risk_officer, book, django_capture_on_commit_callbacks):
+    login(client, risk_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(STRESS_MODE, {"action": "set", "points": "5", "reason": "Market crash",
+                                             "expected": ""})
+    assert response.status_code == 302
+    mode = StressMode.objects.get(is_active=True)
+    assert (mode.points, mode.reason, mode.set_by) == (D("5.00"), "Market crash", risk_officer)
+    # Every risk page shows it; the monitoring ran against the raised lines (tasks run eagerly here).
+    for url in (OVERVIEW, STRESS_TESTS, FORECAST, f"{ACCOUNTS}?level=normal"):
+        html = body(client.get(url))
+        assert 'data-stress-mode="on"' in html and 'data-points="5.00"' in html and "Market crash" in html
+    assert AccountRisk.objects.get(account=book["W2"]).level == "close_out"  # 130 % < 130 % + 5
+
+    response = client.post(STRESS_MODE, {"action": "lift", "expected": str(mode.pk)})
+    assert response.status_code == 302
+    mode.refresh_from_db()
+    assert not mode.is_active and mode.lifted_by == risk_officer
+    assert 'data-stress-mode="off"' in body(client.get(OVERVIEW))
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"points": "0", "reason": "x"}, "points"),
+    ({"points": "100.01", "reason": "x"}, "points"),
+    ({"points": "abc", "reason": "x"}, "points"),
+    ({"points": "5"}, "reason"),
+    ({"points": "5", "reason": "x" * 2001}, "reason"),
+])
+def test_bad_stress_mode_input_is_400_and_changes_nothing(client, risk_officer, data, field):
+    response = login(client, risk_officer).post(STRESS_MODE, {"action": "set", "expected": "", **data})
+    assert response.status_code == 400
+    assert response.context["set_form"].errors.get(field)
+    assert not StressMode.objects.exists()
+
+
+def test_unknown_action_is_400(client, risk_officer):
+    assert login(client, risk_officer).post(STRESS_MODE, {"action": "explode"}).status_code == 400
+
+
+def test_stress_mode_changed_meanwhile_is_409_and_changes_nothing(client, risk_officer, other_risk_officer):
+    login(client, risk_officer)
+    page = body(client.get(STRESS_MODE))
+    assert 'name="expected" value=""' in page or 'name="expected" id="id_expected"' in page
+    other = stress.stress_mode_set(user=other_risk_officer, points=D("3"), reason="first")
+    response = client.post(STRESS_MODE, {"action": "set", "points": "8", "reason": "mine", "expected": ""})
+    assert response.status_code == 409 and 'data-status="409"' in body(response)
+    assert list(StressMode.objects.filter(is_active=True)) == [other]
+    # The page now carries the current mode and the officer's input for the next try.
+    assert f'value="{other.pk}"' in body(response) and "mine" in body(response)
+    response = client.post(STRESS_MODE, {"action": "lift", "expected": ""})
+    assert response.status_code == 409
+    assert StressMode.objects.get(pk=other.pk).is_active
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.AGENT, Role.AUDITOR, Role.CLIENT])
+def test_only_risk_officers_switch_stress_mode(client, role):
+    response = login(client, UserFactory(roles=[role])).post(
+        STRESS_MODE, {"action": "set", "points": "5", "reason": "x", "expected": ""})
+    assert response.status_code == 403 and not StressMode.objects.exists()
+
+
+def test_supervisor_sees_the_mode_but_no_switch(client, supervisor, risk_officer):
+    stress.stress_mode_set(user=risk_officer, points=D("2.5"), reason="volatile")
+    html = body(login(client, supervisor).get(STRESS_MODE))
+    assert 'data-points="2.50"' in html and "stress-mode-set" not in html and "stress-mode-lift" not in html
+    assert 'class="active"' in html  # the history marks the active mode
+
+
+# --- forecast ----------------------------------------------------------------------------------------
+
+def test_forecast_lists_accounts_most_likely_to_breach_with_the_parameters(client, risk_officer, book,
+                                                                            django_assert_max_num_queries):
+    login(client, risk_officer)
+    with django_assert_max_num_queries(12):
+        html = body(client.get(FORECAST, {"days": 10}, HTTP_ACCEPT_LANGUAGE="en"))
+    rows = re.findall(r'<tr data-account="(\w+)" data-probability="([\d.]+)">', html)
+    # Below the warning line already: probability 1 (worst ratio first); cash only: no movement, 0.
+    assert rows[:4] == [("X2", "1.0000"), ("X1", "1.0000"), ("W2", "1.0000"), ("W1", "1.0000")]
+    assert {probability for _no, probability in rows[4:]} == {"0.0000"}
+    assert len(rows) == 9 and 'data-assessed="9"' in html
+    assert 'data-days="10"' in html and 'data-paths="10000"' in html and "Already below the line" in html
+
+
+@pytest.mark.parametrize("days", ["0", "61", "abc"])
+def test_bad_forecast_horizon_is_400(client, risk_officer, days):
+    response = login(client, risk_officer).get(FORECAST, {"days": days})
+    assert response.status_code == 400 and response.context["form"].errors.get("days")
