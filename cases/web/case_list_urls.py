@@ -1,3 +1,9 @@
 """URLs of the console case lists (inside the console namespace)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from cases.web.case_list import case_list_page
+
+urlpatterns = [
+    path("", case_list_page, name="cases"),
+]

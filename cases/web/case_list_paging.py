@@ -1,0 +1,140 @@
+"""Keyset pages over a list of cases at a million rows: no COUNT, no OFFSET.
+
+An order is a list of segments, each a queryset with an order an index can serve; the list is
+segment 0's rows, then segment 1's, and so on (by SLA urgency: the cases with a running timer,
+most urgent first, then the others newest first; by priority: urgent, high, normal and low
+cases, each newest first). A page reads size + 1 rows (the extra one tells that a next page
+exists) after (or before) a cursor, the key of the row it starts from, and moves on to the next
+segment when one runs out: a few queries, whatever the page size and however deep the page."""
+
+import datetime
+import operator
+import re
+from dataclasses import dataclass
+from functools import reduce
+
+from django.db.models import Q, QuerySet
+
+UTC = datetime.UTC
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+CURSOR = re.compile(r"^(\d{1,2})((?:\.-?\d{1,20}){1,3})$")
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Key:
+    """One ordering column of a segment: a field or an annotation of its rows."""
+
+    field: str
+    descending: bool = False
+    is_datetime: bool = False
+
+    def encode(self, value) -> str:
+        if self.is_datetime:
+            delta = value - EPOCH
+            return str((delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
+        return str(int(value))
+
+    def decode(self, text: str):
+        number = int(text)
+        if self.is_datetime:
+            try:
+                return EPOCH + datetime.timedelta(microseconds=number)
+            except OverflowError:
+                raise InvalidCursor(text) from None
+        return number
+
+
+@dataclass(frozen=True)
+class Segment:
+    queryset: QuerySet
+    keys: tuple[Key, ...]
+
+    def ordered(self, *, backwards: bool = False) -> QuerySet:
+        return self.queryset.order_by(*(
+            f"{'-' if key.descending != backwards else ''}{key.field}" for key in self.keys))
+
+    def beyond(self, values: list, *, backwards: bool = False) -> Q:
+        """Rows strictly after `values` in this order (before them when `backwards`); the first
+        key also bounds the range on its own, so that an index scan starts there."""
+        def lookup(key: Key, inclusive: bool) -> str:
+            later = key.descending == backwards  # "later" in the walking direction: a greater value
+            return f"{key.field}__{'g' if later else 'l'}t{'e' if inclusive else ''}"
+
+        alternatives, equal = [], Q()
+        for key, value in zip(self.keys, values, strict=True):
+            alternatives.append(equal & Q(**{lookup(key, False): value}))
+            equal &= Q(**{key.field: value})
+        return Q(**{lookup(self.keys[0], True): values[0]}) & reduce(operator.or_, alternatives)
+
+    def cursor(self, index: int, row) -> str:
+        return ".".join([str(index), *(key.encode(getattr(row, key.field)) for key in self.keys)])
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None  # rows after it make the next page
+    previous_cursor: str | None  # rows before it make the previous page
+    has_previous: bool  # the previous page may be the first one (no cursor)
+
+
+def parse_cursor(segments: list[Segment], cursor: str) -> tuple[int, list]:
+    match = CURSOR.match(cursor or "")
+    if not match:
+        raise InvalidCursor(cursor)
+    index = int(match.group(1))
+    if index >= len(segments):
+        raise InvalidCursor(cursor)
+    texts = match.group(2)[1:].split(".")
+    keys = segments[index].keys
+    if len(texts) != len(keys):
+        raise InvalidCursor(cursor)
+    return index, [key.decode(text) for key, text in zip(keys, texts, strict=True)]
+
+
+def _walk(segments: list[Segment], start: int, values: list | None, limit: int, *, backwards: bool) -> list:
+    """Up to `limit` (segment index, row) pairs from segment `start` on, past `values` there."""
+    found: list = []
+    indexes = range(start, -1, -1) if backwards else range(start, len(segments))
+    for index in indexes:
+        segment = segments[index]
+        queryset = segment.ordered(backwards=backwards)
+        if index == start and values is not None:
+            queryset = queryset.filter(segment.beyond(values, backwards=backwards))
+        found += [(index, row) for row in queryset[:limit - len(found)]]
+        if len(found) >= limit:
+            break
+    return found
+
+
+def keyset_page(segments: list[Segment], size: int, *, after: str | None = None,
+                before: str | None = None) -> Page:
+    """The page after the cursor `after`, before the cursor `before`, or the first one."""
+    if before:
+        start, values = parse_cursor(segments, before)
+        found = _walk(segments, start, values, size + 1, backwards=True)
+        if len(found) > size:
+            found = found[:size][::-1]
+            return Page([row for _index, row in found], _cursor(segments, found[-1]), _cursor(segments, found[0]),
+                        has_previous=True)
+        # What is before fits in one page: that is the first page (read afresh, full).
+        return keyset_page(segments, size)
+    start, values = parse_cursor(segments, after) if after else (0, None)
+    found = _walk(segments, start, values, size + 1, backwards=False)
+    has_next = len(found) > size
+    found = found[:size]
+    return Page(
+        [row for _index, row in found],
+        next_cursor=_cursor(segments, found[-1]) if has_next else None,
+        previous_cursor=_cursor(segments, found[0]) if after and found else None,
+        has_previous=bool(after),
+    )
+
+
+def _cursor(segments: list[Segment], found: tuple) -> str:
+    index, row = found
+    return segments[index].cursor(index, row)
