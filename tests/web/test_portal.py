@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from cases.models import Attachment, Case, CaseMessage, Channel, RequestDetails, SatisfactionRating
@@ -107,6 +107,41 @@ def test_home_shows_the_margin_call_top_up_and_deadline(web, account, security):
             f"{when(call.deadline)} to bring it back to 140%. Otherwise we may sell securities in your account "
             f"(forced liquidation).") in page
     assert f"{reverse('portal:submit', args=['relief'])}?account=A10000001" in html(response)
+
+
+def test_a_margin_call_case_asks_for_the_amount_by_the_deadline_then_says_it_passed(web, account, security):
+    security.price = D("12.50")
+    security.save()
+    monitor_accounts(trigger="test")
+    call = MarginCall.objects.get(account=account)
+    url = reverse("portal:case", args=[call.case.number])
+    page = text(web.get(url, **EN))
+    assert "Action needed" in page and f"Deposit ¥15,000.00, or sell securities worth ¥37,500.00" in page
+    assert when(call.deadline) in page
+    monitor_accounts(trigger="test", now=call.deadline + datetime.timedelta(hours=1))
+    assert Case.objects.get(pk=call.pk).state == "deadline_passed"
+    for page in (text(web.get(url, **EN)), text(web.get(reverse("portal:home"), **EN))):
+        assert "The deadline to top up has passed" in page
+    assert "Ask for relief" not in text(web.get(reverse("portal:home"), **EN))
+
+
+def test_the_plain_words_follow_the_contracts_own_lines(account, security):
+    from accounts.selectors import credit_accounts_visible_to
+    from cases.web.portal.plain import account_status, percent
+
+    assert [percent(D(v)) for v in ("1.3512", "1.4", "0.9", "12.3456")] == ["135.12%", "140%", "90%", "1234.56%"]
+    account.warning_line, account.restore_to_line = D("1.3000"), D("1.3500")
+    account.close_out_line = D("1.2000")
+    account.save()
+    annotated = credit_accounts_visible_to(account.client.user).get(pk=account.pk)
+    status = account_status(annotated)
+    assert (status.level, status.cash) == ("attention", None)  # 135 % is above this contract's warning line
+    security.price = D("12.00")
+    security.save()
+    with translation.override("en"):
+        status = account_status(credit_accounts_visible_to(account.client.user).get(pk=account.pk))
+    assert status.level == "warning" and status.cash == D("15000.00")  # 1.35 × 100,000 − 120,000
+    assert status.deadline is None and "as soon as possible to bring it back to 135%" in status.advice
 
 
 def test_home_shows_the_maturity_and_offers_an_extension_when_near(web, client_profile, account):

@@ -29,8 +29,10 @@ CLIENT_STEPS = {
 }
 
 
-def _case(request: HttpRequest, number: str) -> Case:
+def _case(request: HttpRequest, number: str, *, light: bool = False) -> Case:
     try:
+        if light:
+            return reads.client_case_key(request.user, number)
         return reads.client_case(request.user, number)
     except Case.DoesNotExist:
         raise Http404 from None
@@ -96,7 +98,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
 @client_page
 def case_messages(request: HttpRequest, number: str) -> HttpResponse:
     """The conversation alone: the case page polls it every 15 seconds."""
-    case = _case(request, number)
+    case = _case(request, number, light=True)
     return render(request, "portal/_messages.html",
                   {"case": case, "messages_list": reads.public_messages(request.user, case)})
 
@@ -174,7 +176,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
 @client_page
 def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
     """A file of a public message of the client's own case, always as a download."""
-    item = reads.public_attachment(_case(request, number), pk)
+    item = reads.public_attachment(_case(request, number, light=True), pk)
     if item is None:
         raise Http404
     try:

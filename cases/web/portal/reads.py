@@ -40,6 +40,12 @@ def client_case(user: User, number: str) -> Case:
     return case_get(user, number)
 
 
+def client_case_key(user: User, number: str) -> Case:
+    """Just enough of the client's own case to read its messages (the 15-second poll): no joins,
+    no SLA timers. Case.DoesNotExist for anything else."""
+    return cases_visible_to(user).only("id", "number", "kind", "state", "client_id").get(number=number)
+
+
 def public_messages(user: User, case: Case) -> QuerySet[CaseMessage]:
     """The case's public replies (messages_for already keeps a client to those; said again here so
     that no role change can ever put an internal note on a portal page)."""
