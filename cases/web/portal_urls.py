@@ -1,19 +1,20 @@
 """URLs of the portal pages (namespace portal): the client portal (cases/web/portal/)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from cases.web.portal import case_views, submit, views
 
 app_name = "portal"
+CASE = r"^cases/(?P<number>[A-Za-z0-9-]{1,20})/"  # what a case number can be, so nothing else reaches the database
 urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", views.case_list, name="cases"),
-    path("cases/<str:number>/", case_views.case_page, name="case"),
-    path("cases/<str:number>/messages/", case_views.case_messages, name="case_messages"),
-    path("cases/<str:number>/reply/", case_views.reply, name="reply"),
-    path("cases/<str:number>/step/", case_views.step, name="step"),
-    path("cases/<str:number>/rate/", case_views.rate, name="rate"),
-    path("cases/<str:number>/attachments/<int:pk>/", case_views.attachment, name="attachment"),
+    re_path(CASE + r"$", case_views.case_page, name="case"),
+    re_path(CASE + r"messages/$", case_views.case_messages, name="case_messages"),
+    re_path(CASE + r"reply/$", case_views.reply, name="reply"),
+    re_path(CASE + r"step/$", case_views.step, name="step"),
+    re_path(CASE + r"rate/$", case_views.rate, name="rate"),
+    re_path(CASE + r"attachments/(?P<pk>[0-9]{1,18})/$", case_views.attachment, name="attachment"),
     path("submit/", submit.submit, name="submit"),
     path("submit/<slug:kind>/", submit.submit, name="submit"),
     path("knowledge/", views.knowledge, name="knowledge"),

@@ -178,7 +178,20 @@ def test_case_list_pages_by_id(web, client_profile, agent, monkeypatch):
     assert cases[2].number in first and cases[1].number in first and cases[0].number not in first
     second = html(web.get(reverse("portal:cases"), {"before": cases[1].pk}))
     assert cases[0].number in second and cases[1].number not in second and 'rel="next"' not in second
-    assert web.get(reverse("portal:cases"), {"before": "x"}).status_code == 404
+    for bad in ("x", "9" * 40, "²"):
+        assert web.get(reverse("portal:cases"), {"before": bad}).status_code == 404
+
+
+def test_odd_input_is_refused_without_reaching_the_database(web, client_profile, agent, articles):
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    for url in (f"/portal/cases/{'x' * 300}/", "/portal/cases/CS%00/", f"/portal/cases/{case.number}/attachments/{'9' * 40}/",
+                "/portal/cases/%E4%BD%A0/"):
+        assert web.get(url).status_code == 404, url
+    assert web.get(reverse("portal:knowledge"), {"q": "liquid\x00ation"}).status_code == 200
+    assert web.get(reverse("portal:suggest"), {"subject": "\x00", "category": "\x00"}).status_code == 200
+    response = web.post(reverse("portal:submit", args=["ticket"]), {"subject": "a\x00b", "category": "fees"})
+    assert response.status_code == 400 and not Case.objects.filter(subject__startswith="a").exists()
+    assert web.post(reverse("portal:reply", args=[case.number]), {"body": "a\x00b"}).status_code == 400
 
 
 def test_pages_run_a_constant_number_of_queries(web, client_profile, agent, security, django_assert_max_num_queries):

@@ -42,7 +42,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = reads.client_cases(request.user)
     before = request.GET.get("before", "")
     if before:
-        if not before.isdigit():
+        if not (before.isascii() and before.isdigit() and len(before) <= 18):
             raise Http404
         cases = cases.filter(id__lt=int(before))
     page = list(cases[:PAGE_SIZE + 1])
@@ -51,6 +51,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/cases.html", {
         "cases": case_rows(page), "older": page[-1].pk if has_more else None, "paged": bool(before),
     })
+
+
+def _text(request: HttpRequest, name: str, limit: int) -> str:
+    """A query parameter as search text: at most `limit` characters, no NUL (PostgreSQL refuses it)."""
+    return request.GET.get(name, "")[:limit].replace("\x00", "")
 
 
 def _language() -> str:
@@ -67,8 +72,7 @@ def _article_rows(articles, language: str) -> list[dict]:
 def suggest(request: HttpRequest) -> HttpResponse:
     """The submission form's suggestions (htmx): up to 5 articles about the subject typed so far
     and the category chosen, in the page's language (knowledge.search.suggest)."""
-    subject = request.GET.get("subject", "")[:200]
-    category = request.GET.get("category", "")[:32]
+    subject, category = _text(request, "subject", 200), _text(request, "category", 32)
     articles = search.suggest(articles_visible_to(request.user), case_category=category, text=subject)
     return render(request, "portal/_suggestions.html", {"articles": _article_rows(articles, _language())})
 
@@ -76,7 +80,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 @require_GET
 @client_page
 def knowledge(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:200]
+    query = _text(request, "q", 200)
     language = _language()
     articles = search.search(articles_visible_to(request.user), query, language)[:MAX_KNOWLEDGE_RESULTS]
     return render(request, "portal/knowledge.html", {"query": query, "articles": _article_rows(articles, language)})
