@@ -4,7 +4,6 @@ JSON also satisfaction (CSAT) by the same group and the overdue return visits.""
 import csv
 import io
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -70,7 +69,7 @@ class SlaReportApi(APIView):
         query = ReportQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data.get("from"), query.validated_data.get("to")
-        using = "replica" if "replica" in settings.DATABASES else "default"
+        using = reports.report_database()
         compliance = reports.sla_compliance(start=start, end=end, group_by=query.validated_data["group_by"],
                                             using=using)
         if request.accepted_renderer.format == "csv":

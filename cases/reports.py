@@ -3,13 +3,15 @@ satisfaction (CSAT per group)."""
 
 import datetime
 
+from django.conf import settings
 from django.db import connections
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, Count, DateField, F, Max, Min, Q
+from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from accounts.models import Queue, User
-from cases.models import Case, SatisfactionRating, SlaTimer
-from cases.models.ratings import SATISFIED_FROM
+from cases.models import WORKFLOWS, Case, CaseKind, SatisfactionRating, SlaTimer
+from cases.models.ratings import SATISFIED_FROM, SCORES
 from cases.models.workflows import ALL_CLOSED_STATES
 
 GROUPS = {
@@ -19,7 +21,15 @@ GROUPS = {
     "tier": "case__client__tier",
     "priority": "case__priority",
 }
+#: Periods of the compliance trend (sla_compliance's `period`).
+TREND_PERIODS = ("day", "week")
 AGE_BUCKETS = [("<1d", 0, 1), ("1-3d", 1, 3), ("3-7d", 3, 7), ("7-30d", 7, 30), (">30d", 30, None)]
+#: The open-ended oldest bucket (the last) begins where the others end.
+OLDEST_FROM = AGE_BUCKETS[-1][1]
+assert AGE_BUCKETS[-1][2] is None and OLDEST_FROM == max(high for _label, _low, high in AGE_BUCKETS[:-1])
+#: States in which a case is open (the backlog): every workflow state but the closing ones.
+OPEN_STATES = sorted({state for workflow in WORKFLOWS.values() for state in workflow.State.values}
+                     - set(ALL_CLOSED_STATES))
 
 
 #: Groups named by a row of another table: counted by its id, named afterwards. Grouped by the name
@@ -29,34 +39,63 @@ LABELLED_GROUPS = {"queue": ("case__queue_id", Queue, "code"), "assignee": ("cas
 
 
 def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | None, group_by: str,
-                   using: str = "default") -> list[dict]:
-    """Per group and metric: met, breached, running, compliance % = met ÷ (met + breached)."""
+                   period: str | None = None, using: str = "default") -> list[dict]:
+    """Per group and metric: met, breached, running, compliance % = met ÷ (met + breached), for
+    the timers of cases created in [start, end). With `period` ("day" or "week"), per group,
+    period and metric in one pass: rows carry "period", the local date the case was created on
+    (weeks start on Monday), and the periods of a group add up to its figures without them."""
+    if period is not None and period not in TREND_PERIODS:
+        raise ValueError(f"unknown period {period!r}")
     field = LABELLED_GROUPS[group_by][0] if group_by in LABELLED_GROUPS else GROUPS[group_by]
-    timers = SlaTimer.objects.using(using)
-    if start:
-        timers = timers.filter(case__created_at__gte=start)
-    if end:
-        timers = timers.filter(case__created_at__lt=end)
+    timers = timers_of_cases_created(SlaTimer.objects.using(using), start=start, end=end, using=using)
+    keys = {"group": F(field), "metric_name": F("metric")}
+    if period is not None:
+        keys["period_start"] = Trunc("case__created_at", period, output_field=DateField(),
+                                     tzinfo=timezone.get_default_timezone())
     rows = (
-        timers.values(group=F(field), metric_name=F("metric"))
+        timers.values(**keys)
         .annotate(
             met_count=Count("id", filter=Q(state=SlaTimer.State.MET, breached=False)),
             breached_count=Count("id", filter=Q(breached=True)),
             running_count=Count("id", filter=Q(stopped_at__isnull=True, breached=False)),
         )
-        .order_by("group", "metric_name")
+        .order_by(*keys)
     )
     if group_by in LABELLED_GROUPS:
         rows = _labelled(list(rows), *LABELLED_GROUPS[group_by][1:], using=using)
     result = []
     for row in rows:
-        decided = row["met_count"] + row["breached_count"]
         result.append({
             "group": row["group"], "metric": row["metric_name"], "met": row["met_count"],
             "breached": row["breached_count"], "running": row["running_count"],
-            "compliance": round(100.0 * row["met_count"] / decided, 1) if decided else None,
+            "compliance": _percent(row["met_count"], row["breached_count"]),
+            **({"period": row["period_start"]} if period is not None else {}),
         })
     return result
+
+
+def timers_of_cases_created(timers, *, start: datetime.datetime | None, end: datetime.datetime | None,
+                            using: str = "default"):
+    """`timers` narrowed to those of cases created in [start, end).
+
+    Case ids grow with creation time, so the cases of a range hold a narrow band of ids: the
+    timers are also bounded by that band's lowest and highest case id, which the (case, metric,
+    cycle) index finds directly instead of every timer being read and joined (a month at a
+    million cases: 75,000 timers read instead of 1.8 million). Exact whatever the order of ids
+    and dates: the cases' own dates still decide, the band only leaves out timers of cases
+    outside the range."""
+    if not (start or end):
+        return timers
+    cases = Case.objects.using(using)
+    if start:
+        cases, timers = cases.filter(created_at__gte=start), timers.filter(case__created_at__gte=start)
+    if end:
+        cases, timers = cases.filter(created_at__lt=end), timers.filter(case__created_at__lt=end)
+    # The count keeps PostgreSQL from answering MIN and MAX by walking the primary key in order.
+    band = cases.aggregate(lowest=Min("id"), highest=Max("id"), count=Count("id"))
+    if not band["count"]:
+        return timers.none()
+    return timers.filter(case_id__gte=band["lowest"], case_id__lte=band["highest"])
 
 
 def _labelled(rows: list[dict], model, label: str, *, using: str) -> list[dict]:
@@ -70,22 +109,34 @@ def _labelled(rows: list[dict], model, label: str, *, using: str) -> list[dict]:
     nulls_last = connections[using].features.nulls_order_largest
     none_rank = len(rank) if nulls_last else -1
     rows = [{**row, "rank": rank.get(row["group"], none_rank), "group": names.get(row["group"])} for row in rows]
-    return sorted(rows, key=lambda row: (row["rank"], row["metric_name"]))
+    return sorted(rows, key=lambda row: (row["rank"], row.get("period_start") or datetime.date.min,
+                                         row["metric_name"]))
 
 
 def backlog_aging(*, now: datetime.datetime | None = None, using: str = "default") -> list[dict]:
-    """Open cases by age bucket and kind, counted in one query."""
+    """Open cases by kind and age bucket. Each kind's open cases are counted from the (kind, state)
+    index alone and the buckets of the last days from the cases created since (the created_at
+    index); the open-ended oldest bucket is the difference. Two small queries instead of reading
+    every case (a fifth of a million open cases among a million)."""
     now = now or timezone.now()
-    aggregates = {}
+    # Every kind named too: both columns of the (kind, state) index then bound the scan to the
+    # open cases' entries instead of every entry being read and filtered.
+    open_cases = Case.objects.using(using).filter(kind__in=CaseKind.values, state__in=OPEN_STATES)
+    totals = dict(open_cases.values("kind").annotate(count=Count("id")).order_by().values_list("kind", "count"))
+    aggregates = {"recent": Count("id")}  # created after the oldest bucket began (or after now)
     for index, (_label, low, high) in enumerate(AGE_BUCKETS):
-        condition = Q(created_at__lte=now - datetime.timedelta(days=low))
         if high is not None:
-            condition &= Q(created_at__gt=now - datetime.timedelta(days=high))
-        aggregates[f"bucket_{index}"] = Count("id", filter=condition)
-    rows = (Case.objects.using(using).exclude(state__in=ALL_CLOSED_STATES).values("kind")
-            .annotate(**aggregates).order_by("kind"))
-    return [{"kind": row["kind"], **{label: row[f"bucket_{index}"] for index, (label, _l, _h) in
-                                     enumerate(AGE_BUCKETS)}} for row in rows]
+            aggregates[f"bucket_{index}"] = Count("id", filter=Q(
+                created_at__lte=now - datetime.timedelta(days=low), created_at__gt=now - datetime.timedelta(days=high)))
+    recent = {row["kind"]: row for row in open_cases.filter(created_at__gt=now - datetime.timedelta(days=OLDEST_FROM))
+              .values("kind").annotate(**aggregates).order_by()}
+    rows = []
+    for kind in sorted(totals):
+        counts = recent.get(kind, {})
+        rows.append({"kind": kind, **{
+            label: counts.get(f"bucket_{index}", 0) if high is not None else totals[kind] - counts.get("recent", 0)
+            for index, (label, _low, high) in enumerate(AGE_BUCKETS)}})
+    return rows
 
 
 def breach_list(*, start=None, end=None, limit: int = 200, using: str = "default"):
@@ -113,3 +164,72 @@ def csat(*, start: datetime.datetime | None = None, end: datetime.datetime | Non
             .order_by("group"))
     return [{"group": row["group"], "count": row["ratings"], "average": round(float(row["average_score"]), 2),
              "satisfied_percent": round(100.0 * row["satisfied"] / row["ratings"], 1)} for row in rows]
+
+
+def report_database() -> str:
+    """Reports read the replica when there is one (DATABASE_REPLICA_URL)."""
+    return "replica" if "replica" in settings.DATABASES else "default"
+
+
+def _percent(met: int, breached: int) -> float | None:
+    decided = met + breached
+    return round(100.0 * met / decided, 1) if decided else None
+
+
+def near_breach_q(now: datetime.datetime) -> Q:
+    """Timers whose clock runs now, past their 75 % warning and not (yet) marked breached."""
+    return Q(state=SlaTimer.State.RUNNING, breached=False, warn_75_at__lte=now)
+
+
+def near_breach_list(*, now: datetime.datetime | None = None, limit: int = 200, using: str = "default"):
+    """Running timers past 75 % of their target, the soonest due first (the (state, due_at) index)."""
+    now = now or timezone.now()
+    return (SlaTimer.objects.using(using).filter(near_breach_q(now))
+            .select_related("case", "case__queue", "case__assignee").order_by("due_at", "id")[:limit])
+
+
+#: Open cases per assignee, with how many have a clock breached now and how many a clock past 75 %:
+#: one pass over the (assignee, state) index joined to the flagged clocks, grouped per case first
+#: (a case counts once however many of its clocks are flagged). Only open cases have clocks that
+#: have not stopped (cases/sla_engine.py stops them when a case closes).
+WORKLOAD_SQL = """
+    SELECT c.assignee_id, COUNT(*),
+           SUM(CASE WHEN f.breached_now = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN f.near = 1 THEN 1 ELSE 0 END)
+    FROM cases_case c
+    LEFT JOIN (
+        SELECT t.case_id, MAX(CASE WHEN t.breached THEN 1 ELSE 0 END) AS breached_now,
+               MAX(CASE WHEN t.breached THEN 0 ELSE 1 END) AS near
+        FROM cases_slatimer t
+        WHERE t.stopped_at IS NULL AND (t.breached OR (t.state = %s AND t.warn_75_at <= %s))
+        GROUP BY t.case_id
+    ) f ON f.case_id = c.id
+    WHERE c.assignee_id IS NOT NULL AND c.state IN ({states})
+    GROUP BY c.assignee_id
+"""
+
+
+def workload(*, now: datetime.datetime | None = None, using: str = "default") -> list[dict]:
+    """Per assignee: open cases, open cases with a clock breached now and open cases with a
+    clock past 75 % of its target (near_breach_q). Busiest first."""
+    now = now or timezone.now()
+    connection = connections[using]
+    sql = WORKLOAD_SQL.format(states=", ".join(["%s"] * len(OPEN_STATES)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SlaTimer.State.RUNNING, connection.ops.adapt_datetimefield_value(now), *OPEN_STATES])
+        counts = {assignee: {"open": open_count, "breached": breached or 0, "near_breach": near or 0}
+                  for assignee, open_count, breached, near in cursor.fetchall()}
+    names = dict(User.objects.using(using).filter(pk__in=counts).values_list("pk", "username"))
+    result = [{"assignee": names.get(pk), **entry} for pk, entry in counts.items()]
+    return sorted(result, key=lambda row: (-row["open"], -row["breached"], row["assignee"] or ""))
+
+
+def csat_distribution(*, start: datetime.datetime | None = None, end: datetime.datetime | None = None,
+                      using: str = "default") -> list[dict]:
+    """How many ratings gave each score (1 to 5, every score listed), for ratings given in [start, end)."""
+    ratings = SatisfactionRating.objects.using(using)
+    if start:
+        ratings = ratings.filter(created_at__gte=start)
+    if end:
+        ratings = ratings.filter(created_at__lt=end)
+    found = dict(ratings.values("score").annotate(count=Count("id")).order_by().values_list("score", "count"))
+    return [{"score": score, "count": found.get(score, 0)} for score in SCORES]

@@ -1,6 +1,18 @@
 """URLs of the supervisor pages (namespace supervisor)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from cases.web.supervisor import approvals, calendars, dashboard
 
 app_name = "supervisor"
-urlpatterns: list = []
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("export/<slug:table>/", dashboard.export, name="export"),
+    path("approvals/", approvals.approvals, name="approvals"),
+    path("approvals/<str:number>/decide/", approvals.decide, name="decide"),
+    path("calendars/", calendars.calendars, name="calendars"),
+    path("calendars/<slug:code>/<int:year>/", calendars.calendar_year, name="calendar_year"),
+    path("calendars/<slug:code>/<int:year>/confirm/", calendars.confirm_year, name="confirm_year"),
+    path("calendars/<slug:code>/<int:year>/days/", calendars.add_day, name="add_day"),
+    path("calendars/<slug:code>/<int:year>/days/remove/", calendars.remove_day, name="remove_day"),
+]

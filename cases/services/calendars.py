@@ -1,0 +1,92 @@
+"""Supervisors' edits of the business calendars (cases/models/calendar.py): confirming a year,
+adding or removing a holiday or a make-up working day (调休). Each is permission-checked, done
+under a lock on the calendar year and recorded in the admin's history (who, when, what); a
+confirmation also stamps the year itself, as the admin's action does."""
+
+import datetime
+
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from cases.calendars import calendar_year_confirm
+from cases.models import CalendarDay, CalendarYear
+from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
+
+
+def _check_supervisor(user) -> None:
+    if user is None or not (user.is_superuser or user.has_role(Role.SUPERVISOR)):
+        raise NotAllowed(_("Only a supervisor may change the calendars."))
+
+
+def _lock(calendar_year: CalendarYear) -> CalendarYear:
+    return CalendarYear.objects.select_for_update().select_related("calendar", "confirmed_by").get(pk=calendar_year.pk)
+
+
+def _log(user, obj, flag: int, message: str) -> None:
+    LogEntry.objects.log_actions(user.pk, [obj], flag, change_message=message, single_object=True)
+
+
+@transaction.atomic
+def calendar_year_confirm_checked(*, calendar_year: CalendarYear, user) -> CalendarYear:
+    """Confirm an estimated year (cases.calendars.calendar_year_confirm: who and when); a year
+    already confirmed is a conflict naming who confirmed it."""
+    _check_supervisor(user)
+    year = _lock(calendar_year)
+    if year.status == CalendarYear.Status.CONFIRMED:
+        raise Conflict(_("%(calendar)s %(year)s was already confirmed by %(user)s on %(at)s.") % {
+            "calendar": year.calendar.code, "year": year.year,
+            "user": year.confirmed_by.username if year.confirmed_by else "?",
+            "at": formats.date_format(timezone.localtime(year.confirmed_at), "Y-m-d H:i") if year.confirmed_at else "?"})
+    year = calendar_year_confirm(calendar_year=year, user=user)
+    _log(user, year, CHANGE, "Confirmed (supervisor pages)")
+    return year
+
+
+def _date_in_year(year: CalendarYear, date: datetime.date) -> None:
+    if date.year != year.year:
+        raise ValidationFailed(_("The date is outside %(year)s.") % {"year": year.year},
+                               extra={"date": [_("Choose a date in %(year)s.") % {"year": year.year}]})
+
+
+@transaction.atomic
+def calendar_day_add(*, calendar_year: CalendarYear, date: datetime.date, is_business_day: bool, name: str = "",
+                     user) -> CalendarDay:
+    """A holiday (`is_business_day` False) or a make-up working weekend day (True) on `date`, which
+    must lie in that year and not be listed already."""
+    _check_supervisor(user)
+    year = _lock(calendar_year)
+    _date_in_year(year, date)
+    calendar = year.calendar
+    problem = None
+    if CalendarDay.objects.filter(calendar=calendar, date=date).exists():
+        problem = _("%(date)s is already listed; remove it first to change it.") % {"date": date.isoformat()}
+    elif is_business_day and date.weekday() < 5:
+        problem = _("%(date)s is a weekday, a working day already: a make-up working day is a Saturday or "
+                    "Sunday.") % {"date": date.isoformat()}
+    elif is_business_day and not calendar.weekend_days_can_be_business:
+        problem = _("This calendar never counts a weekend day (the exchange does not trade on make-up days).")
+    if problem:
+        raise ValidationFailed(problem, extra={"date": [problem]})
+    day = CalendarDay.objects.create(calendar=calendar, date=date, is_business_day=is_business_day,
+                                     name=(name or "").strip()[:100])
+    year.save(update_fields=["updated_at"])  # the calendar's stamp moves: cached schedules reload
+    _log(user, day, ADDITION, "Added (supervisor pages)")
+    return day
+
+
+@transaction.atomic
+def calendar_day_remove(*, calendar_year: CalendarYear, date: datetime.date, user) -> None:
+    """Remove the holiday or make-up working day listed on `date` (in that year)."""
+    _check_supervisor(user)
+    year = _lock(calendar_year)
+    _date_in_year(year, date)
+    day = CalendarDay.objects.filter(calendar=year.calendar, date=date).first()
+    if day is None:
+        problem = _("%(date)s is not listed in this calendar.") % {"date": date.isoformat()}
+        raise ValidationFailed(problem, extra={"date": [problem]})
+    _log(user, day, DELETION, "Removed (supervisor pages)")
+    day.delete()
+    year.save(update_fields=["updated_at"])

@@ -1,0 +1,206 @@
+"""The dashboard's tables, built from cases/reports.py: each table is what the page shows and
+what its CSV export holds (tables.Table). The charts are drawn from the same tables."""
+
+import datetime
+from functools import cached_property
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Tier
+from cases import reports
+from cases.models import CaseKind, Metric, Priority
+from cases.web.supervisor.filters import GROUP_CHOICES, ReportRange
+from cases.web.supervisor.tables import CASE, DATETIME, NUMBER, PERCENT, SLA, Column, Table
+
+#: Rows of the breached and near-breach lists (page and CSV alike).
+LIST_LIMIT = 100
+METRICS = list(Metric)
+CHOICE_LABELS = {"kind": CaseKind, "priority": Priority, "tier": Tier}
+
+
+def group_label(group_by: str, value) -> str:
+    if value is None or value == "":
+        return _("Unassigned") if group_by == "assignee" else _("(none)")
+    if group_by in CHOICE_LABELS:
+        return str(dict(CHOICE_LABELS[group_by].choices).get(value, value))
+    return str(value)
+
+
+def _group_title(group_by: str) -> str:
+    return str(dict(GROUP_CHOICES)[group_by])
+
+
+def _metric_label(metric: str) -> str:
+    return str(dict(Metric.choices).get(metric, metric))
+
+
+def _add(totals: dict, metric: str, met: int, breached: int, running: int = 0) -> None:
+    entry = totals.setdefault(metric, {"met": 0, "breached": 0, "running": 0})
+    entry["met"] += met
+    entry["breached"] += breached
+    entry["running"] += running
+    decided = entry["met"] + entry["breached"]
+    entry["compliance"] = round(100.0 * entry["met"] / decided, 1) if decided else None
+
+
+class Figures:
+    """What the tables are built from, each fetched once per request: the compliance and its
+    trend come from one pass over the range's timers (reports.sla_compliance with a period)."""
+
+    def __init__(self, report: ReportRange, *, using: str, now: datetime.datetime):
+        self.report, self.using, self.now = report, using, now
+
+    @cached_property
+    def compliance_rows(self) -> list[dict]:
+        report = self.report
+        return reports.sla_compliance(start=report.start, end=report.end, group_by=report.group_by,
+                                      period=report.period, using=self.using)
+
+
+def compliance(figures: Figures) -> Table:
+    """Compliance per group (rows) and metric (columns), with the range's total underneath."""
+    report = figures.report
+    counts, totals = {}, {}
+    for row in figures.compliance_rows:
+        group = counts.setdefault(row["group"], {})
+        _add(group, row["metric"], row["met"], row["breached"], row["running"])
+        _add(totals, row["metric"], row["met"], row["breached"], row["running"])
+    rows = [{"group": group_label(report.group_by, group), **metrics} for group, metrics in counts.items()]
+    columns = [Column("group", _group_title(report.group_by))]
+    columns += [Column(metric.value, str(metric.label), SLA) for metric in METRICS]
+    footer = [{"group": _("All"), **totals}] if rows else []
+    return Table("compliance", _("SLA compliance by %(group)s") % {"group": _group_title(report.group_by).lower()},
+                 columns, rows, footer=footer,
+                 note=_("Compliance = met ÷ (met + breached), timers of cases created in the range."))
+
+
+def _periods(report: ReportRange) -> list[datetime.date]:
+    if report.period == "week":
+        day, step = report.first - datetime.timedelta(days=report.first.weekday()), 7
+    else:
+        day, step = report.first, 1
+    periods = []
+    while day <= report.last:
+        periods.append(day)
+        day += datetime.timedelta(days=step)
+    return periods
+
+
+def trend(figures: Figures) -> Table:
+    """Compliance per day or week: all metrics together, then each metric."""
+    report = figures.report
+    found: dict[datetime.date, dict] = {}
+    for row in figures.compliance_rows:
+        per_period = found.setdefault(row["period"], {})
+        _add(per_period, row["metric"], row["met"], row["breached"])
+        _add(per_period, "all", row["met"], row["breached"])
+    rows = []
+    for period in _periods(report):
+        figures_of_period = found.get(period, {})
+        rows.append({"period": period.isoformat(),
+                     **{key: value["compliance"] for key, value in figures_of_period.items()}})
+    title = _("Week starting") if report.period == "week" else _("Day")
+    columns = [Column("period", title), Column("all", _("All metrics"), PERCENT)]
+    columns += [Column(metric.value, str(metric.label), PERCENT) for metric in METRICS]
+    return Table("trend", _("Compliance trend"), columns, rows)
+
+
+def trend_chart(table: Table) -> dict:
+    """Chart.js data from the trend table: one line per column that has any figure."""
+    datasets = [{"key": column.key, "label": column.label, "data": [row.get(column.key) for row in table.rows]}
+                for column in table.columns[1:]]
+    return {"labels": [row["period"] for row in table.rows],
+            "datasets": [dataset for dataset in datasets if any(value is not None for value in dataset["data"])],
+            "axis": _("Compliance (%)")}
+
+
+def _timer_row(timer) -> dict:
+    case = timer.case
+    return {"case": case.number, "subject": case.subject, "metric": _metric_label(timer.metric),
+            "due_at": timer.due_at, "queue": case.queue.code if case.queue else None,
+            "assignee": case.assignee.username if case.assignee else None}
+
+
+def _timer_columns(due_label: str) -> list[Column]:
+    return [Column("case", _("Case"), CASE), Column("subject", _("Subject")), Column("metric", _("Metric")),
+            Column("due_at", due_label, DATETIME), Column("queue", _("Queue")), Column("assignee", _("Agent"))]
+
+
+def breaches(figures: Figures) -> Table:
+    report = figures.report
+    timers = reports.breach_list(start=report.start, end=report.end, limit=LIST_LIMIT, using=figures.using)
+    return Table("breaches", _("Breached"), _timer_columns(_("Was due")), [_timer_row(timer) for timer in timers],
+                 note=_("The latest %(count)d breaches of cases created in the range.") % {"count": LIST_LIMIT})
+
+
+def near_breach(figures: Figures) -> Table:
+    timers = reports.near_breach_list(now=figures.now, limit=LIST_LIMIT, using=figures.using)
+    return Table("near_breach", _("Near breach"), _timer_columns(_("Due")), [_timer_row(timer) for timer in timers],
+                 note=_("Clocks running now past 75 %% of their target, the soonest due first (up to %(count)d).")
+                 % {"count": LIST_LIMIT})
+
+
+def backlog(figures: Figures) -> Table:
+    labels = [label for label, _low, _high in reports.AGE_BUCKETS]
+    rows, totals = [], {label: 0 for label in [*labels, "total"]}
+    for row in reports.backlog_aging(now=figures.now, using=figures.using):
+        counts = {label: row[label] for label in labels}
+        counts["total"] = sum(counts.values())
+        rows.append({"kind": group_label("kind", row["kind"]), **counts})
+        for label, count in counts.items():
+            totals[label] += count
+    columns = [Column("kind", _("Kind")), *[Column(label, label, NUMBER) for label in labels],
+               Column("total", _("Total"), NUMBER)]
+    return Table("backlog", _("Backlog aging"), columns, rows, footer=[{"kind": _("All"), **totals}] if rows else [],
+                 note=_("Open cases now, by age."))
+
+
+def workload(figures: Figures) -> Table:
+    rows = [{**row, "assignee": group_label("assignee", row["assignee"])}
+            for row in reports.workload(now=figures.now, using=figures.using)]
+    columns = [Column("assignee", _("Agent")), Column("open", _("Open cases"), NUMBER),
+               Column("breached", _("Breached"), NUMBER), Column("near_breach", _("Near breach"), NUMBER)]
+    return Table("workload", _("Workload per agent"), columns, rows,
+                 note=_("Open cases now; breached and near breach count cases whose clock is."))
+
+
+def csat_scores(figures: Figures) -> Table:
+    report = figures.report
+    scores = reports.csat_distribution(start=report.start, end=report.end, using=figures.using)
+    total = sum(row["count"] for row in scores)
+    rows = [{"score": row["score"], "count": row["count"],
+             "share": round(100.0 * row["count"] / total, 1) if total else None} for row in scores]
+    footer = [{"score": _("All"), "count": total,
+               "average": round(sum(row["score"] * row["count"] for row in scores) / total, 2) if total else None}]
+    columns = [Column("score", _("Score")), Column("count", _("Ratings"), NUMBER), Column("share", _("Share"), PERCENT),
+               Column("average", _("Average score"), NUMBER)]
+    return Table("csat_scores", _("Satisfaction scores"), columns, rows, footer=footer,
+                 note=_("Ratings given in the range (1 to 5)."))
+
+
+def csat_groups(figures: Figures) -> Table:
+    report = figures.report
+    rows = [{**row, "group": group_label(report.group_by, row["group"])}
+            for row in reports.csat(start=report.start, end=report.end, group_by=report.group_by,
+                                    using=figures.using)]
+    columns = [Column("group", _group_title(report.group_by)), Column("count", _("Ratings"), NUMBER),
+               Column("average", _("Average score"), NUMBER), Column("satisfied_percent", _("Satisfied"), PERCENT)]
+    return Table("csat", _("Satisfaction by %(group)s") % {"group": _group_title(report.group_by).lower()},
+                 columns, rows)
+
+
+def csat_chart(table: Table) -> dict:
+    return {"labels": [str(row["score"]) for row in table.rows], "data": [row["count"] for row in table.rows],
+            "label": _("Ratings")}
+
+
+#: Every table of the dashboard, by the name its export URL uses, in the page's order.
+TABLES = {
+    "compliance": compliance, "trend": trend, "breaches": breaches, "near_breach": near_breach,
+    "backlog": backlog, "workload": workload, "csat_scores": csat_scores, "csat": csat_groups,
+}
+
+
+def figures_for(report: ReportRange, *, now: datetime.datetime | None = None) -> Figures:
+    return Figures(report, using=reports.report_database(), now=now or timezone.now())

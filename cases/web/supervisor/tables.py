@@ -1,0 +1,113 @@
+"""Tables shown on a page and exported as CSV from the same rows and the same formatting, so a
+spreadsheet holds exactly the figures the page shows."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.http import HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.report_apis import csv_safe
+
+#: Column kinds: how a value is written (the template adds links, badges and countdowns).
+TEXT, NUMBER, PERCENT, CASE, DATETIME, SLA = "text", "number", "percent", "case", "datetime", "sla"
+
+
+def case_url(number: str) -> str:
+    """The console's case page (console:case), or its path if that page is not installed."""
+    for arguments in ({"kwargs": {"number": number}}, {"args": [number]}):
+        try:
+            return reverse("console:case", **arguments)
+        except NoReverseMatch:
+            continue
+    return f"/console/cases/{number}/"
+
+
+def formatted(kind: str, value) -> str:
+    """A value as the page shows it and the CSV holds it."""
+    if value is None or value == "":
+        return ""
+    if kind == PERCENT:
+        return f"{value:.1f}%"
+    if kind == DATETIME:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = TEXT
+
+    def csv_headers(self) -> list[str]:
+        if self.kind == SLA:  # one cell on the page: compliance and its counts
+            return [_("%(metric)s compliance") % {"metric": self.label}, _("%(metric)s met") % {"metric": self.label},
+                    _("%(metric)s breached") % {"metric": self.label},
+                    _("%(metric)s running") % {"metric": self.label}]
+        return [self.label]
+
+    def csv_cells(self, value) -> list[str]:
+        if self.kind == SLA:
+            value = value or {}
+            return [formatted(PERCENT, value.get("compliance")), formatted(NUMBER, value.get("met", 0)),
+                    formatted(NUMBER, value.get("breached", 0)), formatted(NUMBER, value.get("running", 0))]
+        return [formatted(self.kind, value)]
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    kind: str
+    value: object
+    text: str
+    url: str = ""
+
+
+@dataclass
+class Table:
+    name: str
+    title: str
+    columns: list[Column]
+    rows: list[dict]
+    #: Rows under the body (totals), exported after the rows.
+    footer: list[dict] = field(default_factory=list)
+    note: str = ""
+
+    def _cells(self, row: dict) -> list[Cell]:
+        cells = []
+        for column in self.columns:
+            value = row.get(column.key)
+            url = case_url(value) if column.kind == CASE and value else ""
+            text = formatted(PERCENT, (value or {}).get("compliance")) if column.kind == SLA else \
+                formatted(column.kind, value)
+            cells.append(Cell(column.key, column.kind, value, text, url))
+        return cells
+
+    @property
+    def body(self) -> list[list[Cell]]:
+        return [self._cells(row) for row in self.rows]
+
+    @property
+    def foot(self) -> list[list[Cell]]:
+        return [self._cells(row) for row in self.footer]
+
+    @property
+    def sections(self) -> list[tuple[str, list[list[Cell]]]]:
+        """(tag, rows) for the template: the body, then the totals if there is a body."""
+        body = self.body
+        return [("tbody", body), *([("tfoot", self.foot)] if body and self.footer else [])]
+
+    def csv_response(self, filename: str) -> HttpResponse:
+        """UTF-8 with a byte-order mark (Excel then reads Chinese right), formulas neutralised."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([csv_safe(header) for column in self.columns for header in column.csv_headers()])
+        for row in [*self.rows, *self.footer]:
+            writer.writerow([csv_safe(cell) for column in self.columns for cell in column.csv_cells(row.get(column.key))])
+        response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
