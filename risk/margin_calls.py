@@ -22,7 +22,7 @@ from cases.routing import routing_for
 from cases.sla import trading_day_close
 from risk import notices
 from risk.lines import hysteresis_band
-from servicedesk.sql import ceil_cents, db_time, divide, json_object, temp_table, zero_padded
+from servicedesk.sql import ceil_cents, db_time, divide, is_postgres, json_object, temp_table, zero_padded
 
 OPEN_STATES = ("open", "client_notified", "deadline_passed", "liquidation_pending", "liquidated", "return_visit")
 RESTORABLE_STATES = ("open", "client_notified", "deadline_passed")
@@ -35,6 +35,28 @@ def _open_call_exists(alias: str = "c") -> str:
     states = ", ".join(f"'{state}'" for state in OPEN_STATES)
     return (f"EXISTS (SELECT 1 FROM cases_case k WHERE k.credit_account_id = {alias}.account_id "
             f"AND k.kind = 'margin_call' AND k.state IN ({states}))")
+
+
+def _lock_and_recheck(cursor, table: str, still: str, params=()) -> None:
+    """Lock the cases of `table` (case_id, from_state) and keep only those for which `still` (SQL
+    on the case `k` and its margin call `mc`) holds now, with the state they are in now.
+
+    `table` was filled from what was committed when it was read; a person may have moved a case
+    since, or be moving it (the lock waits for them). Re-read after the lock, their step is seen:
+    never overwritten, and never logged or told as if the monitoring's step had happened."""
+    if is_postgres():  # SQLite runs one writing transaction at a time: nothing moved meanwhile
+        cursor.execute(f"""
+            SELECT k.id FROM cases_case k WHERE k.id IN (SELECT case_id FROM {table})
+            ORDER BY k.id FOR NO KEY UPDATE
+        """)
+    cursor.execute(f"""
+        UPDATE {table} SET from_state = (SELECT k.state FROM cases_case k WHERE k.id = {table}.case_id)
+    """)
+    cursor.execute(f"""
+        DELETE FROM {table} WHERE NOT EXISTS (
+            SELECT 1 FROM cases_case k JOIN risk_margincall mc ON mc.case_id = k.id
+            WHERE k.id = {table}.case_id AND {still})
+    """, params)
 
 
 def _events(cursor, source_sql: str, *, kind: str, name: str, from_value: str, to_value: str, now,
@@ -56,6 +78,7 @@ def restore(cursor, now) -> int:
         JOIN cases_case k ON k.credit_account_id = c.account_id AND k.kind = 'margin_call' AND k.state IN ({states})
         WHERE c.ratio IS NULL OR c.ratio >= c.warning_line + %s
     """, [hysteresis_band()])
+    _lock_and_recheck(cursor, "risk_restored", f"k.state IN ({states})")
     cursor.execute(f"""
         UPDATE cases_case SET state = 'restored', resolved_at = %s, closed_at = %s, updated_at = %s
         WHERE id IN (SELECT case_id FROM risk_restored) AND state IN ({states})
@@ -137,6 +160,7 @@ def raise_to_margin_call(cursor, now) -> int:
         JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
         WHERE c.level IN ('close_out', 'immediate')
     """)
+    _lock_and_recheck(cursor, "risk_raised", "k.state IN ('open', 'client_notified') AND mc.stage = 'outreach'")
     cursor.execute("SELECT COUNT(*) FROM risk_raised")
     raised = cursor.fetchone()[0]
     if not raised:
@@ -148,7 +172,7 @@ def raise_to_margin_call(cursor, now) -> int:
     refresh_amounts(cursor, only="risk_raised")
     cursor.execute("""
         UPDATE cases_case SET priority = 'urgent', state = 'client_notified', updated_at = %s
-        WHERE id IN (SELECT case_id FROM risk_raised)
+        WHERE id IN (SELECT case_id FROM risk_raised) AND state IN ('open', 'client_notified')
     """, [db_time(now)])
     _events(cursor, "SELECT case_id FROM risk_raised", kind="update", name="margin_call_raised",
             from_value="'outreach'", to_value="'margin_call'", now=now,
@@ -187,6 +211,9 @@ def pass_deadlines(cursor, now) -> int:
         JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
         WHERE mc.deadline IS NOT NULL AND mc.deadline <= %s
     """, [db_time(now)])
+    # Re-checked after the lock: an approved relief request may have just moved the deadline.
+    _lock_and_recheck(cursor, "risk_passed", "k.state IN ('open', 'client_notified') AND mc.deadline <= %s",
+                      [db_time(now)])
     cursor.execute("""
         UPDATE cases_case SET state = 'deadline_passed', updated_at = %s
         WHERE id IN (SELECT case_id FROM risk_passed) AND state IN ('open', 'client_notified')
