@@ -94,3 +94,14 @@ def events_for(user: User, case: Case) -> QuerySet[CaseEvent]:
     if not is_staff_reader(user):
         queryset = queryset.filter(is_internal=False, kind__in=CLIENT_EVENT_KINDS)
     return queryset
+
+
+def attachment_for(user: User, pk: int):
+    """An attachment of a case the user may see, and for clients only of a public message; else
+    Attachment.DoesNotExist (404), never a hint it exists."""
+    from cases.models import Attachment
+
+    queryset = Attachment.objects.select_related("message").filter(message__case__in=cases_visible_to(user))
+    if not is_staff_reader(user):
+        queryset = queryset.filter(message__visibility=CaseMessage.Visibility.PUBLIC)
+    return queryset.get(pk=pk)

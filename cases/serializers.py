@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -24,8 +25,8 @@ class SlaTimerSerializer(serializers.Serializer):
     calendar = serializers.CharField(source="calendar_code")
     state = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
-    remaining_seconds = serializers.SerializerMethodField(help_text=_("Business seconds left; negative when late."))
-    breached = serializers.SerializerMethodField()
+    remaining_seconds = serializers.IntegerField(help_text=_("Business seconds left; negative when late."))
+    breached = serializers.BooleanField()
     pause_reason = serializers.CharField()
 
 
@@ -179,8 +180,14 @@ class InstalmentSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
 
 
+#: What people may open (margin calls are the monitoring's) and through which channel (not "system");
+#: named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] so the schema's enum names are stable.
+NEW_CASE_KINDS = [c for c in CaseKind.choices if c[0] != CaseKind.MARGIN_CALL]
+NEW_CASE_CHANNELS = [c for c in Channel.choices if c[0] != Channel.SYSTEM]
+
+
 class CaseCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[c for c in CaseKind.choices if c[0] != CaseKind.MARGIN_CALL])
+    kind = serializers.ChoiceField(choices=NEW_CASE_KINDS)
     category = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
@@ -189,8 +196,7 @@ class CaseCreateSerializer(serializers.Serializer):
                                            help_text=_("Account number of the credit account concerned."))
     client = serializers.CharField(required=False, default=None, allow_null=True,
                                    help_text=_("Client number; staff only (clients open cases for themselves)."))
-    channel = serializers.ChoiceField(choices=[c for c in Channel.choices if c[0] != Channel.SYSTEM],
-                                      required=False, default=None, allow_null=True)
+    channel = serializers.ChoiceField(choices=NEW_CASE_CHANNELS, required=False, default=None, allow_null=True)
     # What an extension or relief request asks for (cases.services.requests.request_create).
     requested_days = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1,
@@ -226,6 +232,10 @@ class AttachmentSerializer(serializers.Serializer):
     name = serializers.CharField(source="original_name")
     content_type = serializers.CharField()
     size = serializers.IntegerField()
+    url = serializers.SerializerMethodField(help_text=_("Download (same login; clients: public messages only)."))
+
+    def get_url(self, attachment) -> str:
+        return reverse("attachment-download", args=[attachment.pk])
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -2,9 +2,12 @@
 templates that supervisors edit, with a preview (sample data, or a real case they may see).
 Also the console's bell: each staff member's in-app notices (inbox and open views)."""
 
+from urllib.parse import urlencode
+
+from csp.decorators import csp
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
@@ -83,17 +86,31 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
         if "error" in result:
             return format_html('<p class="errornote">{}</p>', result["error"])
         url = reverse("admin:notifications_notificationtemplate_preview", args=[obj.pk])
-        return format_html('<p><strong>{}</strong></p><pre style="white-space: pre-wrap">{}</pre>'
+        return format_html('<p><strong>{}</strong></p><pre class="pre-wrap">{}</pre>'
                            '<p><a class="button" href="{}">{}</a></p>',
                            result["subject"], result["body"], url, _("Preview with a real case"))
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.preview_view)
+        html_view = self.admin_site.admin_view(self.preview_html_view)
         return [path("<path:object_id>/preview/", view, name="notifications_notificationtemplate_preview"),
+                path("<path:object_id>/preview/html/", html_view,
+                     name="notifications_notificationtemplate_preview_html"),
                 *super().get_urls()]
 
-    def preview_view(self, request, object_id):
-        """The template rendered for the sample data or `?case=<number>` (a case this user may see)."""
+    @csp({"default-src": "'none'", "style-src": "'unsafe-inline'", "img-src": "data:", "frame-ancestors": "'self'",
+          "form-action": "'none'", "base-uri": "'none'", "sandbox": True})
+    def preview_html_view(self, request, object_id):
+        """The HTML e-mail alone, for the preview page's sandboxed frame: its own policy lets the
+        e-mail's inline styles apply (and nothing else: no scripts, no requests), framed by this
+        site only."""
+        template, case, _case_error = self._preview_subject(request, object_id)
+        result = preview_data(template, case)
+        response = HttpResponse(result.get("html") or "", content_type="text/html; charset=utf-8")
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        return response
+
+    def _preview_subject(self, request, object_id):
         template = self.get_object(request, unquote(object_id))
         if template is None or not self.has_view_or_change_permission(request, template):
             raise Http404
@@ -104,10 +121,18 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
                 number=number).first()
             if case is None:
                 case_error = _("No case %(number)s that you may see.") % {"number": number}
+        return template, case, case_error
+
+    def preview_view(self, request, object_id):
+        """The template rendered for the sample data or `?case=<number>` (a case this user may see)."""
+        template, case, case_error = self._preview_subject(request, object_id)
+        number = (request.GET.get("case") or "").strip().upper()
         context = {
             **self.admin_site.each_context(request), "opts": self.opts, "original": template,
             "title": _("Preview of %(template)s") % {"template": template}, "case_number": number,
             "case_error": case_error, "result": preview_data(template, case), "case": case,
+            "html_url": reverse("admin:notifications_notificationtemplate_preview_html", args=[template.pk])
+            + (f"?{urlencode({'case': number})}" if number else ""),
         }
         return TemplateResponse(request, "notifications/admin/template_preview.html", context)
 

@@ -12,8 +12,9 @@ on a case nor learn anything about it (nothing is sent back).
 
 A new ticket's description is the e-mail's whole text (quotes and forwarded text kept: they may be
 the point); its attachments go on a first client message. A reply's message is its text with the
-quoted earlier mail cut off. Attachments over settings.ATTACHMENT_MAX_BYTES are left out and the
-message says so; the original e-mail keeps them all. Reading the e-mail: notifications.inbound_parsing.
+quoted earlier mail cut off. Attachments the portal would refuse (cases.attachments: over
+settings.ATTACHMENT_MAX_BYTES, a type not accepted, a name that does not fit the content) are left
+out and the message says why; the original e-mail keeps them all. Reading the e-mail: notifications.inbound_parsing.
 """
 
 import uuid
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ClientProfile
 from accounts.roles import Role
+from cases.attachments import MAX_FILES, AttachmentRefused, attachment_check
 from cases.models import Case, CaseKind, CaseMessage, Channel, EventKind
 from cases.services import case_create, event_record, message_create
 from notifications.inbound_parsing import InboundAttachment, ParsedEmail, parse_email
@@ -174,7 +176,8 @@ def _attachment_max_bytes() -> int:
 
 
 def _uploads(attachments: list[InboundAttachment]) -> tuple[list[SimpleUploadedFile], list[str]]:
-    """The attachments as uploads, and a note for each one left out for its size."""
+    """The attachments as uploads (at most MAX_FILES), and a note for each one left out: the
+    same check as every other attachment (cases.attachments.attachment_check)."""
     limit, uploads, notes = _attachment_max_bytes(), [], []
     for attachment in attachments:
         if len(attachment.content) > limit:
@@ -182,7 +185,18 @@ def _uploads(attachments: list[InboundAttachment]) -> tuple[list[SimpleUploadedF
                          % {"name": attachment.name, "size": filesizeformat(len(attachment.content)),
                             "limit": filesizeformat(limit)})
             continue
-        uploads.append(SimpleUploadedFile(attachment.name, attachment.content, attachment.content_type))
+        upload = SimpleUploadedFile(attachment.name, attachment.content, attachment.content_type)
+        try:
+            attachment_check(upload)
+        except AttachmentRefused as refused:
+            notes.append(_("The attachment “%(name)s” was not kept: %(reason)s")
+                         % {"name": refused.name, "reason": refused.reason})
+            continue
+        if len(uploads) == MAX_FILES:
+            notes.append(_("The attachment “%(name)s” was not kept: at most %(max)d files are kept per message.")
+                         % {"name": attachment.name, "max": MAX_FILES})
+            continue
+        uploads.append(upload)
     return uploads, notes
 
 

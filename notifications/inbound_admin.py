@@ -79,7 +79,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("text"))
     def text(self, obj: InboundEmail) -> str:
-        return format_html('<div style="white-space: pre-wrap; max-width: 60em">{}</div>', obj.body)
+        return format_html('<div class="inbound-text">{}</div>', obj.body)
 
     @admin.display(description=gettext_lazy("attachments"))
     def attachment_list(self, obj: InboundEmail) -> str:

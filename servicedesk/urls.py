@@ -1,25 +1,27 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.apis import CreditAccountViewSet
+from accounts.auth_apis import AuthTokenApi
 from cases.apis import CaseViewSet
+from cases.attachment_views import attachment_download
 from cases.rating_apis import RatingApi
 from cases.rating_views import rate_case
 from cases.report_apis import SlaReportApi
 from cases.visit_apis import ReturnVisitCompleteApi, ReturnVisitListApi
 from risk.apis import ForecastApi, StressModeApi, StressTestDetailApi, StressTestListApi
 
+# Errors outside the views: 503 when the database is unreachable, else the plain 500 page.
+handler500 = "servicedesk.unavailable.server_error"
+
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
 router.register("accounts", CreditAccountViewSet, basename="account")
 
 api_v1 = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", AuthTokenApi.as_view(), name="api-token"),
     path("reports/sla/", SlaReportApi.as_view(), name="report-sla"),
     path("return-visits/", ReturnVisitListApi.as_view(), name="return-visits"),
     path("return-visits/<int:pk>/complete/", ReturnVisitCompleteApi.as_view(), name="return-visit-complete"),
@@ -43,9 +45,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rate/<str:token>/", rate_case, name="rate-case"),
+    path("attachments/<int:pk>/", attachment_download, name="attachment-download"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT (attachments, inbound e-mails) is never served as static files, not even with DEBUG:
+# attachments go through attachment-download, which checks who may see them.

@@ -1,11 +1,10 @@
 """Replies, internal notes and their attachments."""
 
-import mimetypes
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from cases.attachments import MAX_FILES, attachment_check
 from cases.models import Attachment, Case, CaseKind, CaseMessage, EventKind
 from cases.models.workflows import TicketCase
 from cases.services.events import event_record
@@ -32,16 +31,19 @@ def message_create(*, case: Case, author, body: str, internal: bool = False, att
         raise NotAllowed(_("Only staff may write internal notes."))
     if not (body or "").strip():
         raise ValidationFailed(_("Invalid message."), extra={"body": [_("This field may not be blank.")]})
+    attachments = list(attachments)
+    if len(attachments) > MAX_FILES:
+        raise ValidationFailed(_("Invalid message."), extra={"attachments": [
+            _("Attach at most %(max)d files.") % {"max": MAX_FILES}]})
+    checked = [attachment_check(upload) for upload in attachments]  # AttachmentRefused (400) before any write
     message = CaseMessage.objects.create(
         case=case, author=author, source=source, body=body.strip(),
         visibility=CaseMessage.Visibility.INTERNAL if internal else CaseMessage.Visibility.PUBLIC,
     )
-    for upload in attachments:
-        content_type = getattr(upload, "content_type", None) or mimetypes.guess_type(upload.name)[0]
-        Attachment.objects.create(
-            message=message, file=upload, original_name=upload.name[:255],
-            content_type=content_type or "application/octet-stream", size=upload.size,
-        )
+    for upload, check in zip(attachments, checked):
+        upload.name = check.name  # the stored file's extension comes from the checked name
+        Attachment.objects.create(message=message, file=upload, original_name=check.name,
+                                  content_type=check.content_type, size=check.size)
     event_record(case=case, kind=EventKind.MESSAGE, actor=author, name=message.visibility,
                  is_internal=internal, data={"message_id": message.pk, "source": source})
     from notifications.case_notices import case_message_notify  # the client is told of a public staff reply

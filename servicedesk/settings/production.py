@@ -1,15 +1,36 @@
+"""Production: HTTPS only, secure cookies, HSTS, and no default secrets. `python manage.py check
+--deploy --fail-level WARNING` with these settings is clean (tests/hardening/test_deploy_settings.py)."""
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F401,F403
 from .base import env
 
 DEBUG = False
-SECRET_KEY = env("SECRET_KEY")
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+SECRET_KEY = env("SECRET_KEY")  # required: no default in production
+if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith(("django-insecure", "insecure-dev")):
+    raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters "
+                               "(python -c 'import secrets; print(secrets.token_urlsafe(50))').")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")  # required: the site's host names
+
+# HTTPS: redirect plain HTTP; trust X-Forwarded-Proto from the TLS-terminating proxy (which must set it).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Cookies: over HTTPS only; the session cookie out of scripts' reach; Lax so links from e-mails
+# still arrive logged in. The CSRF cookie stays readable: the API docs' "Try it out" sends it.
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{host}" for host in ALLOWED_HOSTS
+                                                                 if host and not host.startswith(".")])
+
+# Headers (base.py sets X-Frame-Options DENY, nosniff, Referrer-Policy and the CSP).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -8,3 +8,9 @@ LANGUAGE_CODE = "zh-hans"
 
 # Unit tests run tasks in-process; tests that start a real worker set their own environment.
 CELERY_TASK_ALWAYS_EAGER = True
+
+# django-axes stays on; only calls without a request (the test client's login()) skip its check.
+from .base import AUTHENTICATION_BACKENDS  # noqa: E402
+
+AUTHENTICATION_BACKENDS = ["tests.auth_backends.AxesBackendForTestClient",
+                           *(backend for backend in AUTHENTICATION_BACKENDS if not backend.startswith("axes."))]

@@ -1,0 +1,25 @@
+"""POST /api/v1/auth/token/: a login's API token, behind the same lockout as the web login
+(django-axes). DRF's view authenticates with its own request object, so the lockout flag axes
+sets lands there and Axes' middleware never sees it: this view answers the 429 itself."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+
+from servicedesk.security import lockout_response
+
+
+class AuthTokenApi(ObtainAuthToken):
+    @extend_schema(request=AuthTokenSerializer, responses={
+        200: OpenApiResponse(description='{"token": "…"}'),
+        400: OpenApiResponse(description="Wrong username or password."),
+        429: OpenApiResponse(description="Locked out after too many failures (Retry-After: seconds)."),
+    })
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
+                return lockout_response(request._request)
+            raise

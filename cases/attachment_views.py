@@ -1,0 +1,46 @@
+"""GET /attachments/<pk>/ (URL name `attachment-download`): an attachment of a case the user may
+see (clients: of public messages only), always as a download with the stored, allow-listed
+content type. Attachments live under MEDIA_ROOT, which no URL serves directly."""
+
+from urllib.parse import quote
+
+from csp.decorators import csp
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest
+from django.views.decorators.http import require_GET
+
+from cases import selectors
+from cases.attachments import sanitize_filename, served_content_type
+from cases.models import Attachment
+
+
+def content_disposition(name: str) -> str:
+    """`attachment` with an ASCII fallback name and the real one as RFC 5987 UTF-8."""
+    name = sanitize_filename(name)
+    fallback = "".join(char if char.isascii() and char not in '"\\;' else "_" for char in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """The file as a download nothing renders in place: allow-listed type, nosniff, a sandboxing
+    policy in case a browser opens it anyway, private caching only. 404 if the file is gone."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=served_content_type(attachment.content_type))
+    response["Content-Disposition"] = content_disposition(attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@csp({"default-src": "'none'", "sandbox": True, "frame-ancestors": "'none'"})
+@require_GET
+@login_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    try:
+        attachment = selectors.attachment_for(request.user, pk)
+    except Attachment.DoesNotExist:
+        raise Http404 from None
+    return attachment_response(attachment)
