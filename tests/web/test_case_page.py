@@ -277,6 +277,17 @@ def test_an_empty_attachment_is_400_and_nothing_is_saved(client, ticket, agent):
     assert not CaseMessage.objects.filter(case=ticket).exists()
 
 
+def test_an_attachment_whose_content_does_not_fit_its_name_is_400(client, ticket, agent):
+    response = login(client, agent).post(page_url(ticket, "console:case_message"), {
+        "visibility": "public", "reply-body": "见附件",
+        "reply-attachments": [SimpleUploadedFile("statement.pdf", b"<html><script>alert(1)</script></html>",
+                                                 "application/pdf")],
+    })
+    assert response.status_code == 400
+    assert "statement.pdf" in html(response)
+    assert not CaseMessage.objects.filter(case=ticket).exists()
+
+
 def test_an_attachment_of_another_case_is_404(client, ticket, agent, client_profile):
     other = case_create(created_by=client_profile.user, client=client_profile, kind="ticket", subject="别的")
     message = message_create(case=other, author=agent, body="附件", attachments=[
@@ -370,6 +381,19 @@ def test_a_paused_timer_is_shown_paused(client, ticket, agent):
     assert 'class="sla sla-paused"' in body
 
 
+def test_sla_escalations_are_in_the_timeline(client, ticket, agent):
+    from cases.sla_sweep import sla_sweep
+
+    assert sla_sweep(now=timezone.now() + datetime.timedelta(days=30)) > 0  # every running timer breached
+    escalations = CaseEvent.objects.filter(case=ticket, kind="escalation")
+    assert escalations.exists()
+    body = html(login(client, agent).get(page_url(ticket, "console:case_part", part="timeline")))
+    for event in escalations:
+        assert re.search(rf'<li class="escalation" data-event="{event.pk}"', body)
+    timers = html(client.get(page_url(ticket, "console:case_part", part="timers")))
+    assert 'class="sla sla-100"' in timers
+
+
 # --- margin calls ---------------------------------------------------------------------------------
 
 def test_margin_call_top_up_deadline_and_a_call_logged(client, margin_call, agent):
@@ -456,6 +480,12 @@ def test_the_page_polls_only_read_only_parts(client, ticket, agent):
     compose = body.index('id="case-compose"')
     for match in re.finditer(r'<(section|div) id="(case-[a-z-]+)"[^>]*hx-get=', body):
         assert match.start() != compose
+
+
+def test_a_poll_after_the_session_ended_reloads_the_page(client, ticket):
+    response = client.get(page_url(ticket, "console:case_version"), {"v": "x"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Refresh"] == "true"
+    assert client.get(page_url(ticket, "console:case_part", part="timeline")).status_code == 302
 
 
 def test_the_version_poll_is_scoped(client, ticket, outsider_agent, client_profile):

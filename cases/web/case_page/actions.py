@@ -46,13 +46,12 @@ def _perform(request, number: str, *, key: str, form, action, done: str):
         return _failed(request, number, status=400, key=key, form=form, message=_("Please correct the errors below."))
     try:
         action()
-    except ValidationFailed as error:
-        form.add_service_errors(error.extra)
-        return _failed(request, number, status=400, key=key, form=form, message=str(error.message))
     except ConcurrentTransition:
         return _failed(request, number, status=409, key=key, form=form, conflict=True, message=_(
             "The case was changed by someone else at the same time; reload and try again."))
-    except ApplicationError as error:  # NotAllowed 403, Conflict 409, NotFound 404
+    except ApplicationError as error:  # bad input 400, NotAllowed 403, NotFound 404, Conflict 409
+        if error.status_code == 400:
+            form.add_service_errors({name: errors for name, errors in error.extra.items() if name != "code"})
         return _failed(request, number, status=error.status_code, key=key, form=form, message=str(error.message),
                        conflict=isinstance(error, Conflict))
     messages.success(request, done)

@@ -36,6 +36,27 @@ class Tick:
     name: str
     x: Decimal
     value: Decimal  # percent
+    label_y: int | None = None  # where its label goes; None: no label (another line has that value)
+
+
+LABEL_ROWS = (50, 61)
+LABEL_WIDTH = Decimal(24)
+
+
+def _labelled(ticks: list[Tick]) -> list[Tick]:
+    """Labels under the ticks, one per value, moved to a second row when they would overlap."""
+    placed: dict[int, list[Decimal]] = {row: [] for row in LABEL_ROWS}
+    seen = set()
+    result = []
+    for tick in sorted(ticks, key=lambda t: t.x):
+        label_y = None
+        if tick.value not in seen:
+            seen.add(tick.value)
+            label_y = next((row for row in LABEL_ROWS
+                            if all(abs(tick.x - x) >= LABEL_WIDTH for x in placed[row])), LABEL_ROWS[-1])
+            placed[label_y].append(tick.x)
+        result.append(Tick(tick.name, tick.x, tick.value, label_y))
+    return result
 
 
 @dataclass(frozen=True)
@@ -66,8 +87,9 @@ def gauge(ratio: Decimal | None, lines: dict[str, Decimal | None]) -> Gauge | No
     edges = [("zone-danger", low, close_out), ("zone-warning", close_out, warning),
              ("zone-attention", warning, attention), ("zone-ok", attention, high)]
     zones = [Zone(css, x(start), x(end) - x(start)) for css, start, end in edges if end > start]
-    ticks = [Tick(name, x(value), percent(value)) for name in ("close_out", "warning", "attention", "restore_to")
-             if (value := lines.get(name)) is not None]
+    ticks = _labelled([Tick(name, x(value), percent(value))
+                       for name in ("close_out", "warning", "attention", "restore_to")
+                       if (value := lines.get(name)) is not None])
     off_scale = ""
     if ratio is not None:
         off_scale = "below" if ratio < low else "above" if ratio > high else ""

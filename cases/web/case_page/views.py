@@ -3,6 +3,7 @@ cheap version the page polls, and attachment downloads. Writes are in actions.py
 
 import hashlib
 import os
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import User
 from accounts.roles import CASE_WORKERS
@@ -26,6 +28,19 @@ TEMPLATES = "console/case/"
 #: The read-only parts htmx reloads when the case changed (the page's forms are never reloaded
 #: under someone typing; the transition buttons reload only while their comments are empty).
 PARTS = ("header", "timers", "timeline", "account", "margin_call", "transitions")
+
+
+def login_required_htmx(view):
+    """login_required; for htmx (a poll after the session ended) a full reload instead, which
+    then lands on the login page, rather than the login form swapped into a panel."""
+    protected = login_required(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated and getattr(request, "htmx", False):
+            return HttpResponseClientRefresh()
+        return protected(request, *args, **kwargs)
+    return wrapper
 
 
 def staff_case(request, number: str) -> Case:
@@ -137,7 +152,7 @@ def case_page(request, number: str):
     return render_page(request, staff_case(request, number))
 
 
-@login_required
+@login_required_htmx
 @require_GET
 def case_part(request, number: str, part: str):
     """One read-only part of the page, for htmx to swap in."""
@@ -149,7 +164,7 @@ def case_part(request, number: str, part: str):
     return render(request, f"{TEMPLATES}_{part}.html", context)
 
 
-@login_required
+@login_required_htmx
 @require_GET
 def case_version_poll(request, number: str):
     """Polled every 15 s: 204 while the page is current; when the case changed, the poller with
