@@ -129,3 +129,14 @@ class LevelForm(forms.Form):
 
 class PageForm(forms.Form):
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+
+class ResultPageForm(forms.Form):
+    """Which line's accounts a stress test's result page lists, and which page of them."""
+
+    line = forms.ChoiceField(required=False)
+    page = forms.IntegerField(min_value=1, max_value=1_000, required=False)
+
+    def __init__(self, *args, lines: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = [(name, name) for name in lines]

@@ -19,6 +19,8 @@ from risk.models import LEVEL_ORDER, AccountAlert, AccountRisk, Level, Monitorin
 DISTRIBUTION_EDGES = tuple(Decimal(edge) for edge in (
     "1.00", "1.10", "1.20", "1.30", "1.40", "1.50", "1.60", "1.70", "1.80", "1.90", "2.00", "2.50", "3.00"))
 PAGE_SIZE = 50
+MAX_ID = 2**63
+MAX_RATIO = Decimal(10) ** 8  # risk.models.RATIO: 12 digits, 4 of them decimals
 
 
 @dataclass(frozen=True)
@@ -116,17 +118,23 @@ def _encode(row: AccountRisk, keys: tuple[str, ...]) -> str:
 
 
 def _decode(cursor: str, keys: tuple[str, ...]) -> tuple:
+    """The key values of a cursor; BadCursor unless each fits its column (a ratio of 12 digits
+    with 4 places, a positive 64-bit id), so no input reaches the database unchecked."""
     parts = cursor.split("~")
     if len(parts) != len(keys):
         raise BadCursor(cursor)
-    try:
-        values = tuple(int(part) if key == "account_id" else Decimal(part) for key, part in zip(keys, parts,
-                                                                                               strict=True))
-    except (ValueError, InvalidOperation):
-        raise BadCursor(cursor) from None
-    if any(isinstance(value, Decimal) and not value.is_finite() for value in values):
-        raise BadCursor(cursor)
-    return values
+    values = []
+    for key, part in zip(keys, parts, strict=True):
+        try:
+            value = int(part) if key == "account_id" else Decimal(part)
+        except (ValueError, InvalidOperation):
+            raise BadCursor(cursor) from None
+        if key == "account_id" and not 0 < value < MAX_ID:
+            raise BadCursor(cursor)
+        if key != "account_id" and not (value.is_finite() and abs(value) < MAX_RATIO):
+            raise BadCursor(cursor)
+        values.append(value)
+    return tuple(values)
 
 
 def _beyond(keys: tuple[str, ...], values: tuple, lookup: str) -> Q:

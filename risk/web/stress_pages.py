@@ -19,7 +19,7 @@ from risk.models import StressTest
 from risk.serializers import StressTestInputSerializer
 from risk.web import selectors
 from risk.web.access import denied, may_run_stress_tests, may_switch_stress_mode, risk_reader_required
-from risk.web.forms import PageForm, StressModeLiftForm, StressModeSetForm, StressTestForm
+from risk.web.forms import PageForm, ResultPageForm, StressModeLiftForm, StressModeSetForm, StressTestForm
 from risk.web.pages import LINE_LABELS, risk_context
 from servicedesk.errors import NotAllowed, ValidationFailed
 
@@ -82,41 +82,40 @@ def stress_test_page(request, pk: int):
     if stress_test is None:
         raise Http404
     result = stress_test.result or {}
-    lines = result.get("lines", {})
-    chosen = request.GET.get("line") or (DEFAULT_RESULT_LINE if DEFAULT_RESULT_LINE in lines else next(iter(lines), ""))
-    pages = PageForm(request.GET)
-    context = risk_context(request, "stress", stress_test=stress_test, page_form=pages)
-    if (lines and chosen not in lines) or not pages.is_valid():
+    stored = result.get("lines", {})
+    names = [name for name in stress.REPORTED_LINES if name in stored]  # jsonb keeps no key order
+    query = ResultPageForm(request.GET, lines=names)
+    context = risk_context(request, "stress", stress_test=stress_test)
+    status = 200 if query.is_valid() else 400
+    data = query.cleaned_data if status == 200 else {}
+    if status == 400:
         context["bad_request"] = _("Unknown line or page.")
-        chosen = DEFAULT_RESULT_LINE if DEFAULT_RESULT_LINE in lines else next(iter(lines), "")
-        status, page = 400, 1
-    else:
-        status, page = 200, pages.cleaned_data["page"] or 1
+    chosen = data.get("line") or (DEFAULT_RESULT_LINE if DEFAULT_RESULT_LINE in names else next(iter(names), ""))
+    page = data.get("page") or 1
     base = reverse("risk_pages:stress_test", args=[stress_test.pk])
     summary = [{
-        "name": name, "label": LINE_LABELS.get(name, name), "line": data.get("line"),
-        "count": data.get("count", 0), "listed": data.get("listed", 0),
-        "top_up_total": data.get("top_up_total"), "url": f"{base}?{urlencode({'line': name})}#accounts",
-        "chosen": name == chosen,
-    } for name, data in lines.items()]
-    entries = lines.get(chosen, {}).get("accounts", [])
+        "name": name, "label": LINE_LABELS.get(name, name), "line": stored[name].get("line"),
+        "count": stored[name].get("count", 0), "listed": stored[name].get("listed", 0),
+        "top_up_total": stored[name].get("top_up_total"), "chosen": name == chosen,
+        "url": f"{base}?{urlencode({'line': name})}#accounts",
+    } for name in names]
+    chosen_data = stored.get(chosen, {})
+    entries = chosen_data.get("accounts", [])
     start = (page - 1) * ACCOUNTS_PAGE_SIZE
-    shown = entries[start:start + ACCOUNTS_PAGE_SIZE]
-    chosen_data = lines.get(chosen, {})
 
     def page_url(number: int) -> str:
         return f"{base}?{urlencode({'line': chosen, 'page': number})}#accounts"
 
     context.update(
-        result=result, lines=summary, chosen=chosen, chosen_label=LINE_LABELS.get(chosen, chosen),
-        chosen_data=chosen_data, accounts=shown, first_rank=start + 1,
+        result=result, lines=summary, chosen=chosen, chosen_data=chosen_data,
+        accounts=entries[start:start + ACCOUNTS_PAGE_SIZE], first_rank=start + 1,
         restore_to=result.get("restore_to", {}),
-        symbol_shocks=[(symbol, Decimal(shock) * HUNDRED) for symbol, shock in stress_test.symbol_shocks.items()],
+        symbol_shocks=[(symbol, Decimal(shock) * HUNDRED) for symbol, shock in sorted(stress_test.symbol_shocks.items())],
         market_shock_percent=stress_test.market_shock * HUNDRED,
         next_url=page_url(page + 1) if start + ACCOUNTS_PAGE_SIZE < len(entries) else None,
         previous_url=page_url(page - 1) if page > 1 else None,
-        chart={"labels": [str(item["label"]) for item in summary], "counts": [item["count"] for item in summary],
-               "names": [item["name"] for item in summary], "label": _("Accounts below the line")},
+        chart={"labels": [item["label"] for item in summary], "counts": [item["count"] for item in summary],
+               "names": names, "label": _("Accounts below the line")},
     )
     return render(request, "risk_pages/stress_test.html", context, status=status)
 

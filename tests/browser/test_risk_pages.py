@@ -61,3 +61,27 @@ def test_risk_officer_sees_the_distribution_and_runs_a_stress_test(new_page, boo
     page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('stress-lines-chart'))")
     screenshot(page, "risk-stress-result")
     assert page.errors == []
+
+
+def test_stress_mode_switch_and_forecast_in_chinese(new_page, book):
+    officer = UserFactory(username="risk-browser-zh", roles=[Role.RISK_OFFICER])
+    page = new_page(officer)
+    page.goto("/risk/stress-mode/")
+    assert page.locator("#stress-mode").get_attribute("data-stress-mode") == "off"
+    page.fill("input[name=points]", "5")
+    page.fill("textarea[name=reason]", "市场大幅波动")
+    page.click("form.stress-mode-set button[type=submit]")
+    page.wait_for_url("**/risk/stress-mode/")
+    banner = page.locator("#stress-mode")
+    assert banner.get_attribute("data-stress-mode") == "on" and banner.get_attribute("data-points") == "5.00"
+    assert "市场大幅波动" in banner.inner_text()
+    screenshot(page, "risk-stress-mode")
+
+    page.goto("/risk/forecast/?days=5")
+    rows = page.locator("table.forecast-list tr[data-account]")
+    assert rows.count() == 10
+    # Below the raised warning line (145 %) already: 90, 120, 130 and 135 % (probability 1).
+    assert [rows.nth(i).get_attribute("data-probability") for i in range(4)] == ["1.0000"] * 4
+    assert page.locator("#stress-mode").get_attribute("data-stress-mode") == "on"
+    screenshot(page, "risk-forecast")
+    assert page.errors == []

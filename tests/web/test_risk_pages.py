@@ -210,7 +210,10 @@ def test_level_list_of_accounts_without_liability(client, risk_officer, book):
 
 
 @pytest.mark.parametrize("query", [{}, {"level": "bogus"}, {"level": "normal", "after": "x~y"},
-                                   {"level": "normal", "after": "NaN~1"}, {"level": "no_liability", "before": "1.2~3"}])
+                                   {"level": "normal", "after": "NaN~1"}, {"level": "no_liability", "before": "1.2~3"},
+                                   {"level": "normal", "after": "1e999999~1"},
+                                   {"level": "normal", "before": "1.2~99999999999999999999999"},
+                                   {"level": "no_liability", "after": "-5"}, {"level": "normal", "after": "x" * 200}])
 def test_bad_level_list_requests_are_400(client, risk_officer, book, query):
     assert login(client, risk_officer).get(ACCOUNTS, query).status_code == 400
 
@@ -423,3 +426,46 @@ def test_forecast_lists_accounts_most_likely_to_breach_with_the_parameters(clien
 def test_bad_forecast_horizon_is_400(client, risk_officer, days):
     response = login(client, risk_officer).get(FORECAST, {"days": days})
     assert response.status_code == 400 and response.context["form"].errors.get("days")
+
+
+# --- odd input never breaks a page ----------------------------------------------------------------
+
+@pytest.mark.parametrize("url, query", [
+    (STRESS_TESTS, {"page": "99999999999"}),
+    (STRESS_TESTS, {"page": "-1"}),
+    (FORECAST, {"page": "0"}),
+    (FORECAST, {"days": "1e3"}),
+    (FORECAST, {"days": "\x00"}),
+])
+def test_odd_query_strings_are_400(client, risk_officer, url, query):
+    assert login(client, risk_officer).get(url, query).status_code == 400
+
+
+def test_odd_stress_input_is_400(client, risk_officer):
+    login(client, risk_officer)
+    for data in ({"market_shock": "NaN"}, {"market_shock": "Infinity"}, {"market_shock": "-1e2"},
+                 {"market_shock": "-10", "symbol_shocks": "600901 -1\n" * 20_001},
+                 {"market_shock": "-10", "symbol_shocks": "".join(f"{600000 + i} -1\n" for i in range(501))},
+                 {"market_shock": "-10", "symbol_shocks": "６０００００ -1"}):
+        assert client.post(STRESS_TESTS, data).status_code == 400, data
+    assert not StressTest.objects.exists()
+
+
+def test_result_page_past_the_last_account_is_empty_and_a_silly_page_is_400(client, risk_officer, shocked_book):
+    test = stress.stress_test_run(user=risk_officer, market_shock=D("-0.10"))
+    url = reverse("risk_pages:stress_test", args=[test.pk])
+    login(client, risk_officer)
+    assert client.get(url, {"page": "5"}).status_code == 200
+    assert client.get(url, {"page": "10000000000"}).status_code == 400
+
+
+def test_result_and_stress_mode_pages_run_a_constant_number_of_queries(client, risk_officer, shocked_book,
+                                                                        django_assert_max_num_queries):
+    for points in ("1", "2", "3"):
+        stress.stress_mode_set(user=risk_officer, points=D(points), reason="x")
+    test = stress.stress_test_run(user=risk_officer, market_shock=D("-0.30"))
+    login(client, risk_officer)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("risk_pages:stress_test", args=[test.pk])).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(STRESS_MODE).status_code == 200
