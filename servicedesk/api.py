@@ -29,9 +29,11 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=400)
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    if isinstance(exc, (OperationalError, InterfaceError)):  # the database is unreachable
+        from servicedesk.unavailable import RETRY_AFTER_SECONDS
+
         return Response({"detail": _("The service is temporarily unavailable; try again shortly."),
-                         "code": "unavailable"}, status=503)
+                         "code": "unavailable"}, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
