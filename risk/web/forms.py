@@ -15,7 +15,9 @@ HUNDRED = Decimal(100)
 MIN_SHOCK_PERCENT = stress.MIN_SHOCK * HUNDRED
 MAX_SHOCK_PERCENT = stress.MAX_SHOCK * HUNDRED
 MAX_SYMBOL_SHOCKS = 500
-SYMBOL_LINE = re.compile(r"^\s*(?P<symbol>[A-Za-z0-9._-]{1,16})\s*[\s,;:=]\s*(?P<shock>[+-]?[0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
+#: "600000 -20", "600000: -20%", "600000,-20": a symbol (ASCII, as Security.symbol) and a shock in per cent.
+SYMBOL_LINE = re.compile(
+    r"^\s*(?P<symbol>[A-Za-z0-9._-]{1,16})\s*[\s,;:=]\s*(?P<shock>[+-]?[0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
 
 
 def _percent_field(**kwargs) -> forms.DecimalField:

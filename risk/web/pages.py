@@ -25,6 +25,15 @@ FORECAST_FLAGS = {
     "default_volatility": _("Too little price history: 60 % a year assumed"),
 }
 
+#: Why a monitoring run started (risk.tasks, risk.stress, the import_prices and run_monitoring commands).
+RUN_TRIGGERS = {
+    "schedule": _("every 5 minutes in trading sessions"),
+    "price_import": _("price import"),
+    "stress_mode": _("stress mode changed"),
+    "command": _("run by hand (run_monitoring)"),
+    "manual": _("run by hand"),
+}
+
 
 def risk_context(request, tab: str, **extra) -> dict:
     """What every risk page shows: the active stress mode (one query), the tabs, the user's rights."""

@@ -2,7 +2,7 @@
 each account (risk.models.AccountRisk, what the monitoring API and the runs read), keyset pages
 of the accounts at one level, and short lists of stress tests and stress modes."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -105,7 +105,6 @@ class AccountPage:
     next_cursor: str | None = None
     previous_cursor: str | None = None
     first: bool = True
-    keys: tuple[str, ...] = field(default=())
 
 
 def _keys(level: str) -> tuple[str, ...]:
@@ -163,7 +162,7 @@ def accounts_at_level(level: str, *, after: str | None = None, before: str | Non
         rows = list(queryset.filter(_beyond(keys, values, "lt")).order_by(*(f"-{key}" for key in keys))[:size + 1])
         has_more = len(rows) > size
         rows = rows[:size][::-1]
-        page = AccountPage(rows, first=not has_more, keys=keys)
+        page = AccountPage(rows, first=not has_more)
         page.next_cursor = _encode(rows[-1], keys) if rows else None
         page.previous_cursor = _encode(rows[0], keys) if rows and has_more else None
         return page
@@ -172,7 +171,7 @@ def accounts_at_level(level: str, *, after: str | None = None, before: str | Non
     rows = list(queryset.order_by(*keys)[:size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
-    page = AccountPage(rows, first=not after, keys=keys)
+    page = AccountPage(rows, first=not after)
     page.next_cursor = _encode(rows[-1], keys) if rows and has_more else None
     page.previous_cursor = _encode(rows[0], keys) if rows and after else None
     return page

@@ -110,7 +110,8 @@ def stress_test_page(request, pk: int):
         result=result, lines=summary, chosen=chosen, chosen_data=chosen_data,
         accounts=entries[start:start + ACCOUNTS_PAGE_SIZE], first_rank=start + 1,
         restore_to=result.get("restore_to", {}),
-        symbol_shocks=[(symbol, Decimal(shock) * HUNDRED) for symbol, shock in sorted(stress_test.symbol_shocks.items())],
+        symbol_shocks=[(symbol, Decimal(shock) * HUNDRED)
+                       for symbol, shock in sorted(stress_test.symbol_shocks.items())],
         market_shock_percent=stress_test.market_shock * HUNDRED,
         next_url=page_url(page + 1) if start + ACCOUNTS_PAGE_SIZE < len(entries) else None,
         previous_url=page_url(page - 1) if page > 1 else None,

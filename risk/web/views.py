@@ -18,7 +18,7 @@ from risk.web import selectors
 from risk.web.access import risk_reader_required
 from risk.web.forecast_page import forecast_page  # noqa: F401 (a page of this area, routed in urls.py)
 from risk.web.forms import LevelForm
-from risk.web.pages import LEVEL_LABELS, LINE_LABELS, case_url, risk_context
+from risk.web.pages import LEVEL_LABELS, LINE_LABELS, RUN_TRIGGERS, case_url, risk_context
 from risk.web.stress_pages import stress_mode_page, stress_test_page, stress_tests_page  # noqa: F401
 
 SHOWN_LINES = ("attention", "warning", "close_out")
@@ -42,7 +42,7 @@ def overview(request):
     summary = selectors.risk_summary(context["stress_points"])
     accounts_url = reverse("risk_pages:accounts")
     levels = [{"code": level, "label": LEVEL_LABELS[level], "count": summary.levels[level],
-               "url": f"{accounts_url}?level={level}"} for level in LEVEL_ORDER]
+               "url": f"{accounts_url}?{urlencode({'level': level})}"} for level in LEVEL_ORDER]
     chart = {
         "labels": [_bucket_label(bucket) for bucket in summary.buckets],
         "counts": [bucket.count for bucket in summary.buckets],
@@ -53,12 +53,13 @@ def overview(request):
     }
     alerts = selectors.open_alerts_by_line()
     tests, _more = selectors.stress_tests_recent(size=5)
+    run = selectors.latest_monitoring_run()
     context.update(
         levels=levels, summary=summary, chart=chart,
-        distribution=[{"label": label, "count": count} for label, count in zip(chart["labels"], chart["counts"],
-                                                                                strict=True)], run=selectors.latest_monitoring_run(),
-        open_alerts=[{"line": line, "label": label, "count": alerts.get(line, 0)}
-                     for line, label in ((line, LINE_LABELS[line]) for line in ALERT_LINES)],
+        distribution=[{"label": label, "count": count}
+                      for label, count in zip(chart["labels"], chart["counts"], strict=True)],
+        run=run, run_trigger=RUN_TRIGGERS.get(run.trigger, run.trigger) if run else "",
+        open_alerts=[{"line": line, "label": LINE_LABELS[line], "count": alerts.get(line, 0)} for line in ALERT_LINES],
         open_margin_calls=selectors.open_margin_call_count(), stress_tests=tests,
     )
     return render(request, "risk_pages/overview.html", context)
