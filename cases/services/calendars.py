@@ -22,7 +22,8 @@ def _check_supervisor(user) -> None:
 
 
 def _lock(calendar_year: CalendarYear) -> CalendarYear:
-    return CalendarYear.objects.select_for_update().select_related("calendar", "confirmed_by").get(pk=calendar_year.pk)
+    return (CalendarYear.objects.select_for_update(of=("self",)).select_related("calendar", "confirmed_by")
+            .get(pk=calendar_year.pk))
 
 
 def _log(user, obj, flag: int, message: str) -> None:

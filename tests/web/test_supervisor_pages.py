@@ -250,7 +250,7 @@ def test_breaches_near_breach_backlog_workload_and_csat(client, supervisor, now,
     assert tables["csat_scores"]["foot"][0]["average"] == "3.67" and tables["csat_scores"]["foot"][0]["count"] == "3"
     csat = by(tables["csat"]["body"], "group")
     assert (csat["general"]["average"], csat["disputes"]["average"], csat["disputes"]["satisfied_percent"]) == \
-        ("5.0", "3.0", "50.0%")
+        ("5.00", "3.00", "50.0%")
 
 
 def test_chart_data_is_embedded_from_the_same_figures(client, supervisor, now):
@@ -280,10 +280,13 @@ def test_each_table_exports_as_csv_with_the_numbers_shown(client, supervisor, no
     assert trend[0][:3] == ["Day", "All metrics", "First response"] and len(trend) == 31
 
     breaches = csv_rows(export(http, "breaches"))
-    assert breaches[0] == ["Case", "Subject", "Metric", "Was due", "Queue", "Agent"]
+    assert breaches[0] == ["Case", "Subject", "Metric", "Due", "Stopped", "Queue", "Agent"]
     subjects = {row[0]: row[1] for row in breaches[1:]}
     assert subjects[known_set["a2"].number] == "'=HYPERLINK(\"http://evil\")"  # neutralised
     assert subjects[known_set["b3"].number] == "b3"
+    stopped = {row[0]: row[3:5] for row in breaches[1:]}
+    assert stopped[known_set["a2"].number] == ["", "2026-11-25 15:00"]  # answered late: the clock stopped
+    assert stopped[known_set["b3"].number] == ["2026-11-25 14:00", ""]  # still running, breached
 
     assert [row[0] for row in csv_rows(export(http, "near_breach"))[1:]] == [known_set["e"].number]
     backlog = csv_rows(export(http, "backlog"))
@@ -296,7 +299,7 @@ def test_each_table_exports_as_csv_with_the_numbers_shown(client, supervisor, no
     assert scores[0] == ["Score", "Ratings", "Share", "Average score"]
     assert scores[2] == ["2", "1", "33.3%", ""] and scores[-1] == ["All", "3", "", "3.67"]
     csat = {row[0]: row for row in csv_rows(export(http, "csat"))[1:]}
-    assert csat["disputes"] == ["disputes", "2", "3.0", "50.0%"]
+    assert csat["disputes"] == ["disputes", "2", "3.00", "50.0%"]
     assert export(http, "planets").status_code == 404
 
 

@@ -22,6 +22,8 @@ def dashboard(request):
     if not form.is_valid():
         return render(request, "supervisor/dashboard.html", context, status=400)
     report = form.report_range()
+    # The form shows the range applied (defaults filled in) and the period as chosen.
+    context["form"] = DashboardFilter({**report.as_data, "period": form.cleaned_data.get("period") or ""})
     figures = dashboard_tables.figures_for(report)
     tables = {name: build(figures) for name, build in dashboard_tables.TABLES.items()}
     compliance = tables["compliance"]

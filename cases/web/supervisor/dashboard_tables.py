@@ -118,25 +118,27 @@ def trend_chart(table: Table) -> dict:
 def _timer_row(timer) -> dict:
     case = timer.case
     return {"case": case.number, "subject": case.subject, "metric": _metric_label(timer.metric),
-            "due_at": timer.due_at, "queue": case.queue.code if case.queue else None,
+            "due_at": timer.due_at, "stopped_at": timer.stopped_at, "queue": case.queue.code if case.queue else None,
             "assignee": case.assignee.username if case.assignee else None}
 
 
-def _timer_columns(due_label: str) -> list[Column]:
+def _timer_columns(*moments: Column) -> list[Column]:
     return [Column("case", _("Case"), CASE), Column("subject", _("Subject")), Column("metric", _("Metric")),
-            Column("due_at", due_label, DATETIME), Column("queue", _("Queue")), Column("assignee", _("Agent"))]
+            *moments, Column("queue", _("Queue")), Column("assignee", _("Agent"))]
 
 
 def breaches(figures: Figures) -> Table:
     report = figures.report
     timers = reports.breach_list(start=report.start, end=report.end, limit=LIST_LIMIT, using=figures.using)
-    return Table("breaches", _("Breached"), _timer_columns(_("Was due")), [_timer_row(timer) for timer in timers],
+    columns = _timer_columns(Column("due_at", _("Due"), DATETIME), Column("stopped_at", _("Stopped"), DATETIME))
+    return Table("breaches", _("Breached"), columns, [_timer_row(timer) for timer in timers],
                  note=_("The latest %(count)d breaches of cases created in the range.") % {"count": LIST_LIMIT})
 
 
 def near_breach(figures: Figures) -> Table:
     timers = reports.near_breach_list(now=figures.now, limit=LIST_LIMIT, using=figures.using)
-    return Table("near_breach", _("Near breach"), _timer_columns(_("Due")), [_timer_row(timer) for timer in timers],
+    return Table("near_breach", _("Near breach"), _timer_columns(Column("due_at", _("Due"), DATETIME)),
+                 [_timer_row(timer) for timer in timers],
                  note=_("Clocks running now past 75 %% of their target, the soonest due first (up to %(count)d).")
                  % {"count": LIST_LIMIT})
 
@@ -172,7 +174,7 @@ def csat_scores(figures: Figures) -> Table:
     rows = [{"score": row["score"], "count": row["count"],
              "share": round(100.0 * row["count"] / total, 1) if total else None} for row in scores]
     footer = [{"score": _("All"), "count": total,
-               "average": round(sum(row["score"] * row["count"] for row in scores) / total, 2) if total else None}]
+               "average": _score(sum(row["score"] * row["count"] for row in scores) / total) if total else None}]
     columns = [Column("score", _("Score")), Column("count", _("Ratings"), NUMBER), Column("share", _("Share"), PERCENT),
                Column("average", _("Average score"), NUMBER)]
     return Table("csat_scores", _("Satisfaction scores"), columns, rows, footer=footer,
@@ -181,13 +183,18 @@ def csat_scores(figures: Figures) -> Table:
 
 def csat_groups(figures: Figures) -> Table:
     report = figures.report
-    rows = [{**row, "group": group_label(report.group_by, row["group"])}
+    rows = [{**row, "group": group_label(report.group_by, row["group"]), "average": _score(row["average"])}
             for row in reports.csat(start=report.start, end=report.end, group_by=report.group_by,
                                     using=figures.using)]
     columns = [Column("group", _group_title(report.group_by)), Column("count", _("Ratings"), NUMBER),
                Column("average", _("Average score"), NUMBER), Column("satisfied_percent", _("Satisfied"), PERCENT)]
     return Table("csat", _("Satisfaction by %(group)s") % {"group": _group_title(report.group_by).lower()},
                  columns, rows)
+
+
+def _score(value: float) -> str:
+    """An average score as shown and exported: two decimals."""
+    return f"{value:.2f}"
 
 
 def csat_chart(table: Table) -> dict:

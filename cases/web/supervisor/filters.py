@@ -47,9 +47,13 @@ class ReportRange:
         return (self.last - self.first).days + 1
 
     @property
+    def as_data(self) -> dict:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "group_by": self.group_by,
+                "period": self.period}
+
+    @property
     def querystring(self) -> str:
-        return urlencode({"from": self.first.isoformat(), "to": self.last.isoformat(), "group_by": self.group_by,
-                          "period": self.period})
+        return urlencode(self.as_data)
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:
