@@ -15,7 +15,9 @@ from accounts.roles import Role
 from cases.models import Case
 from risk.models import MarginCallContact
 from tests.browser.conftest import screenshot
-from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory, queue
+from tests.factories import (
+    ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory, queue,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,30 +1,25 @@
-"""What each panel of the case page shows, read through the shared selectors (the same scope and
-data as the API). Each builder runs a fixed number of queries, whatever the size of the case."""
+"""What the case page shows of the case itself: SLA timers, timeline, client (account_panels.py:
+the credit account and margin call). Read through the shared selectors (the same scope and data
+as the API); each builder runs a fixed number of queries, whatever the size of the case."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts import ratio as ratio_math
-from accounts.models import CreditAccount, User
-from accounts.ratio import LINE_NAMES
-from accounts.selectors import credit_account_detail, mask_id_number, mask_phone, sees_personal_data
+from accounts.models import User
+from accounts.selectors import mask_id_number, mask_phone, sees_personal_data
 from cases.models import Case, CaseEvent, CaseMessage, EventKind, Metric, Priority, SlaTimer
 from cases.models.workflows import state_label
 from cases.selectors import events_for, messages_for
 from cases.sla_status import ScheduleCache, elapsed_seconds
-from cases.web.case_page.charts import gauge, percent, sparkline
-from risk.lines import active_stress_points, effective_line
-from risk.models import AccountRisk, Level, MarginCallContact
-from risk.selectors import alerts_visible_to, margin_call_contacts, ratio_history
+from risk.models import MarginCallContact
 
-RECENT_ALERTS = 10
-LINE_LABELS = {"attention": _lazy("attention line"), "warning": _lazy("warning line"),
-               "close_out": _lazy("close-out line"), "immediate": _lazy("immediate close-out line")}
-HISTORY_POINTS = 60
+PAUSE_REASONS = {"waiting_on_client": _lazy("waiting on the client")}
+PROPOSED_OUTCOMES = {"resolve": _lazy("resolve"), "approve": _lazy("approve"), "decline": _lazy("decline"),
+                     "liquidate": _lazy("forced liquidation")}
 
 
 # --- SLA timers ---------------------------------------------------------------------------------
@@ -92,7 +87,7 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
             share_used=None if share is None else int(share * 100),
             css=sla_css(state=timer.state, breached=breached, share_used=share),
             due_at=timer.due_at, breached=breached, stopped=timer.stopped_at is not None,
-            pause_reason=timer.pause_reason,
+            pause_reason=str(PAUSE_REASONS.get(timer.pause_reason, timer.pause_reason)),
         ))
     rows.sort(key=lambda row: (row.stopped, row.metric, row.cycle))
     return rows
@@ -137,9 +132,12 @@ def event_text(case: Case, event: CaseEvent) -> str:
     if event.kind == EventKind.SLA:
         return _("SLA policy applied")
     if event.kind == EventKind.NOTIFICATION:
+        from notifications.models import Notification
+
         channel = (event.data or {}).get("channel", "")
         return _("Notice %(event)s (%(channel)s): %(status)s") % {
-            "event": event.name, "channel": channel, "status": event.to_value}
+            "event": event.name, "channel": dict(Notification.Channel.choices).get(channel, channel),
+            "status": dict(Notification.Status.choices).get(event.to_value, event.to_value)}
     if event.name == "call_logged":
         outcome = dict(MarginCallContact.Outcome.choices).get(event.to_value, event.to_value)
         return _("Call to the client logged: %(outcome)s") % {"outcome": outcome}
@@ -190,94 +188,4 @@ def client_panel(user: User, case: Case) -> ClientPanel:
         client=client, advisor=client.advisor if client.advisor_id else None,
         id_number=client.id_number if unmasked else mask_id_number(client.id_number),
         phone=client.phone if unmasked else mask_phone(client.phone), masked=not unmasked,
-    )
-
-
-# --- credit account and margin call -------------------------------------------------------------
-
-@dataclass
-class AccountPanel:
-    account: CreditAccount | None
-    visible: bool = True
-    lines: dict = field(default_factory=dict)  # name → Decimal ratio (with stress)
-    line_percents: dict = field(default_factory=dict)
-    stress_points: Decimal = Decimal(0)
-    ratio: Decimal | None = None
-    ratio_percent: Decimal | None = None
-    total_assets: Decimal | None = None
-    total_liabilities: Decimal | None = None
-    level: str = ""
-    level_label: str = ""
-    valued_at: object = None
-    positions: list = field(default_factory=list)
-    alerts: list = field(default_factory=list)
-    gauge: object = None
-    history: object = None
-    days_to_maturity: int | None = None
-
-
-def account_panel(user: User, case: Case) -> AccountPanel | None:
-    """The case's credit account valued at the current prices (accounts.ratio.with_ratio, the
-    same SQL as the API), its lines as the monitoring applies them (own or default, raised by the
-    active stress mode), the monitoring's level, positions, recent alerts and ratio history."""
-    if case.credit_account_id is None:
-        return None
-    try:
-        account = credit_account_detail(user, case.credit_account.account_no)
-    except CreditAccount.DoesNotExist:  # e.g. an advisor on a queue case of someone else's client
-        return AccountPanel(account=None, visible=False)
-    stress = active_stress_points()
-    lines = {name: effective_line(account, name, stress) for name in LINE_NAMES}
-    risk = AccountRisk.objects.filter(account=account).first()
-    history = list(ratio_history(user, account)[:HISTORY_POINTS])
-    history.reverse()
-    ratio = account.maintenance_ratio_sql
-    positions = [
-        {"position": position, "market_value": ratio_math.market_value(position.quantity, position.security.price)}
-        for position in account.positions.all()
-    ]
-    level_labels = dict(Level.choices)
-    return AccountPanel(
-        account=account, lines=lines, line_percents={name: percent(value) for name, value in lines.items()},
-        stress_points=stress, ratio=ratio, ratio_percent=percent(ratio),
-        total_assets=account.total_assets_sql, total_liabilities=account.total_liabilities_sql,
-        level=risk.level if risk else "", level_label=str(level_labels.get(risk.level, "")) if risk else "",
-        valued_at=risk.updated_at if risk else None, positions=positions,
-        alerts=[{"alert": alert, "line_label": str(LINE_LABELS.get(alert.line, alert.line)),
-                 "line_percent": percent(alert.line_value),
-                 "ratio_percent": percent(alert.opened_snapshot.maintenance_ratio)}
-                for alert in alerts_visible_to(user).filter(account=account)[:RECENT_ALERTS]],
-        gauge=gauge(ratio, lines), history=sparkline(history, lines),
-        days_to_maturity=(account.contract_maturity - timezone.localdate()).days,
-    )
-
-
-@dataclass(frozen=True)
-class MarginCallPanel:
-    details: object  # risk.models.MarginCall
-    stage_label: str
-    deadline: object
-    top_up_cash: Decimal
-    top_up_sell: Decimal | None
-    restore_to_percent: Decimal | None
-    ratio_percent: Decimal | None
-    valued_at: object
-    contacts: list
-
-
-def margin_call_panel(case: Case) -> MarginCallPanel | None:
-    """What the monitoring stored for the call (risk/margin_calls.py: the top-up C = t·D − A in
-    cash or S = (t·D − A)/(t − 1) sold, to the restore-to line; the T+2 close deadline) and the
-    calls logged to the client."""
-    details = getattr(case, "margin_call", None)  # select_related by case_detail
-    if details is None:
-        return None
-    snapshot = details.latest_snapshot
-    return MarginCallPanel(
-        details=details, stage_label=str(details.get_stage_display()), deadline=details.deadline,
-        top_up_cash=details.top_up_cash, top_up_sell=details.top_up_sell,
-        restore_to_percent=percent(details.restore_to),
-        ratio_percent=percent(snapshot.maintenance_ratio) if snapshot else None,
-        valued_at=snapshot.taken_at if snapshot else None,
-        contacts=list(margin_call_contacts(case)),
     )

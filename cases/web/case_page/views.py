@@ -1,14 +1,14 @@
-"""The console's case page (GET): the whole page, the read-only partials htmx refreshes, the
-cheap version the page polls, and attachment downloads. Writes are in actions.py."""
+"""The console's case page (GET): the whole page, the read-only partials htmx refreshes and the
+cheap version the page polls. Writes are in actions.py; attachments download through the shared
+attachment-download view (cases/attachment_views.py), which checks the same scope."""
 
 import hashlib
-import os
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
@@ -16,11 +16,11 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import User
 from accounts.roles import CASE_WORKERS
-from cases.models import Attachment, Case, CaseEvent, CaseKind
+from cases.models import Case, CaseEvent, CaseKind
 from cases.models.workflows import state_label
 from cases.selectors import case_get, cases_visible_to, is_staff_reader
 from cases.services import available_transitions
-from cases.web.case_page import panels
+from cases.web.case_page import account_panels, panels
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
 from risk.models import AccountRisk
 
@@ -91,7 +91,8 @@ def case_version(user, number: str) -> str | None:
 
 
 def _header_context(case: Case) -> dict:
-    return {"state_label": state_label(case.kind, case.state)}
+    outcome = panels.PROPOSED_OUTCOMES.get(case.proposed_outcome, case.proposed_outcome)
+    return {"state_label": state_label(case.kind, case.state), "proposed_outcome": outcome}
 
 
 def _transitions_context(request, case: Case, forms: dict) -> dict:
@@ -113,9 +114,9 @@ def _part_context(request, case: Case, part: str, forms: dict) -> dict:
     if part == "timeline":
         return {"timeline": panels.timeline(user, case)}
     if part == "account":
-        return {"account": panels.account_panel(user, case)}
+        return {"account": account_panels.account_panel(user, case)}
     if part == "margin_call":
-        return {"margin_call": panels.margin_call_panel(case) if case.kind == CaseKind.MARGIN_CALL else None}
+        return {"margin_call": account_panels.margin_call_panel(case) if case.kind == CaseKind.MARGIN_CALL else None}
     if part == "transitions":
         return _transitions_context(request, case, forms)
     raise Http404
@@ -179,19 +180,3 @@ def case_version_poll(request, number: str):
     response = render(request, TEMPLATES + "_version.html", {"number": number, "version": version})
     response["HX-Trigger"] = "case-changed"
     return response
-
-
-@login_required
-@require_GET
-def case_attachment(request, number: str, pk: int):
-    """An attachment of the case's messages, as a download (never rendered inline)."""
-    case = staff_case(request, number)
-    attachment = Attachment.objects.filter(pk=pk, message__case=case).first()
-    if attachment is None:
-        raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except (FileNotFoundError, OSError, ValueError):
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=os.path.basename(attachment.original_name),
-                        content_type=attachment.content_type or "application/octet-stream")
