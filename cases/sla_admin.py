@@ -61,8 +61,17 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Open cases take the new targets, keeping the time already run (after this edit commits).
-        transaction.on_commit(sla_reapply_task.delay)
-        self.message_user(request, _("Open cases are being moved to the changed targets."), messages.INFO)
+        def reapply():
+            from servicedesk.broker import publish
+
+            if publish(sla_reapply_task):
+                self.message_user(request, _("Open cases are being moved to the changed targets."), messages.INFO)
+            else:
+                self.message_user(request, _("The policy is saved, but open cases could not be moved to the changed "
+                                             "targets now (the task queue is unavailable): save the policy again "
+                                             "once it is back."), messages.ERROR)
+
+        transaction.on_commit(reapply)
 
 
 @admin.register(SlaTimer)

@@ -105,6 +105,7 @@ def sla_sweep(now=None) -> int:
     this sweep committed (cases.services.escalations): a flood of notices never holds the
     sweep's locks, and the escalation rows say which warnings still wait to be told."""
     from cases.tasks import sla_notify_task
+    from servicedesk.broker import publish
 
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
     run = uuid.uuid4().hex
@@ -112,6 +113,7 @@ def sla_sweep(now=None) -> int:
         fired = _find_and_record(cursor, now, run)
         if fired:
             _apply(cursor, now)
-            transaction.on_commit(lambda: sla_notify_task.delay(run))
+            # With the broker down the escalation rows wait untold: the next sweep tells them.
+            transaction.on_commit(lambda: publish(sla_notify_task, run))
         cursor.execute("DELETE FROM sla_sweep_due")
     return fired

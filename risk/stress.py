@@ -15,6 +15,7 @@ cash C = t·D − A, or securities sold and repaid S = (t·D − A)/(t − 1). S
 restore-to line (what a margin call would ask for).
 """
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,6 +32,8 @@ from cases.models.workflows import CLOSED_STATES
 from risk.lines import HUNDRED, active_stress_points, line_sql
 from risk.models import StressMode, StressTest
 from servicedesk.errors import NotAllowed, ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 LIST_LIMIT = 1000
 MIN_SHOCK = Decimal("-0.99")
@@ -315,9 +318,22 @@ def _serialise_stress_mode_changes() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STRESS_MODE_LOCK])
-    from risk.tasks import monitoring_run_task
+    transaction.on_commit(_revalue_after_stress_mode_change)
 
-    transaction.on_commit(lambda: monitoring_run_task.delay(trigger="stress_mode"))
+
+def _revalue_after_stress_mode_change() -> None:
+    """On the monitoring queue; with the broker down, here and now (the lines moved for every
+    account: no officer should wait for the next scheduled run to see what that means)."""
+    from risk.monitoring import monitor_accounts
+    from risk.tasks import monitoring_run_task
+    from servicedesk.broker import publish
+
+    if publish(monitoring_run_task, trigger="stress_mode"):
+        return
+    try:
+        monitor_accounts(trigger="stress_mode")
+    except Exception:  # noqa: BLE001 - the change is committed; the next scheduled run revalues
+        logger.exception("Revaluing after the stress-mode change failed; the next monitoring run will.")
 
 
 def stress_mode_active() -> StressMode | None:

@@ -17,5 +17,8 @@ class Command(ImportCommand):
         self.run_import(prices_import, file)
         # Every price import revalues every credit account (on the monitoring queue).
         from risk.tasks import monitoring_run_task
+        from servicedesk.broker import publish
 
-        monitoring_run_task.delay(trigger="price_import")
+        if not publish(monitoring_run_task, trigger="price_import"):
+            self.stderr.write(_("The prices are imported, but the revaluation could not be queued (the task queue "
+                                "is unavailable): run `manage.py run_monitoring`."))
