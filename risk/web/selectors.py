@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.db.models.fields.json import KT
 
@@ -19,6 +20,7 @@ from risk.models import LEVEL_ORDER, AccountAlert, AccountRisk, Level, Monitorin
 DISTRIBUTION_EDGES = tuple(Decimal(edge) for edge in (
     "1.00", "1.10", "1.20", "1.30", "1.40", "1.50", "1.60", "1.70", "1.80", "1.90", "2.00", "2.50", "3.00"))
 PAGE_SIZE = 50
+SUMMARY_CACHE_SECONDS = 600
 MAX_ID = 2**63
 MAX_RATIO = Decimal(10) ** 8  # risk.models.RATIO: 12 digits, 4 of them decimals
 
@@ -59,8 +61,7 @@ def default_level_of(ratio: Decimal | None, stress_points: Decimal) -> str:
     return Level.NORMAL
 
 
-def risk_summary(stress_points: Decimal = Decimal(0)) -> RiskSummary:
-    """Accounts per level and per ratio bucket, in one aggregate query over AccountRisk."""
+def _summary_counts() -> dict[str, int]:
     aggregates = {f"level_{level}": Count("pk", filter=Q(level=level)) for level in Level.values}
     bounds = _bucket_bounds()
     for i, (low, high) in enumerate(bounds):
@@ -70,10 +71,23 @@ def risk_summary(stress_points: Decimal = Decimal(0)) -> RiskSummary:
         if high is not None:
             q &= Q(maintenance_ratio__lt=high)
         aggregates[f"bucket_{i}"] = Count("pk", filter=q)
-    row = AccountRisk.objects.aggregate(**aggregates)
-    levels = {level: row[f"level_{level}"] or 0 for level in LEVEL_ORDER}
+    return {name: count or 0 for name, count in AccountRisk.objects.aggregate(**aggregates).items()}
+
+
+def risk_summary(stress_points: Decimal = Decimal(0), run: MonitoringRun | None = None) -> RiskSummary:
+    """Accounts per level and per ratio bucket: one aggregate query over AccountRisk, kept in the
+    cache for the monitoring run `run` (the latest), since only a run changes AccountRisk; a
+    newer run is a new key. (About 0.5 s at 300,000 accounts on PostgreSQL without the cache.)"""
+    bounds = _bucket_bounds()
+    key = f"risk_pages:summary:{run.pk}" if run is not None else None
+    row = cache.get(key) if key else None
+    if row is None:
+        row = _summary_counts()
+        if key:
+            cache.set(key, row, SUMMARY_CACHE_SECONDS)
+    levels = {level: row[f"level_{level}"] for level in LEVEL_ORDER}
     buckets = [
-        Bucket(low, high, row[f"bucket_{i}"] or 0,
+        Bucket(low, high, row[f"bucket_{i}"],
                default_level_of(low if low is not None else Decimal(0), stress_points))
         for i, (low, high) in enumerate(bounds)
     ]
@@ -150,30 +164,35 @@ def accounts_at_level(level: str, *, after: str | None = None, before: str | Non
                       size: int = PAGE_SIZE) -> AccountPage:
     """One page of the accounts whose latest valuation is at `level`, worst first, with the
     account, client and the open margin call of each (three queries whatever the page size).
-    No COUNT of the level's rows: the page knows only whether there is a next or previous one."""
+    No COUNT of the level's rows: the page knows only whether there is a next or previous one.
+
+    The page's keys are found first on the narrow risk table alone (a top-N sort of the level's
+    rows), then its rows are read with their joins: sorting the joined rows of a level with
+    100,000 accounts would spill to disk."""
     keys = _keys(level)
+    ordering = [f"-{key}" for key in keys] if before else list(keys)
+    matching = AccountRisk.objects.filter(level=level)
+    if before or after:
+        matching = matching.filter(_beyond(keys, _decode(before or after, keys), "lt" if before else "gt"))
+    found = list(matching.order_by(*ordering).values_list(*keys)[:size + 1])
+    has_more = len(found) > size
+    found = found[:size]
+    if before:
+        found.reverse()
     open_calls = Case.objects.filter(kind=CaseKind.MARGIN_CALL, state__in=OPEN_STATES).select_related(
         "margin_call").order_by("-id")
-    queryset = (AccountRisk.objects.filter(level=level)
-                .select_related("account", "account__client")
-                .prefetch_related(Prefetch("account__cases", queryset=open_calls, to_attr="open_margin_calls")))
+    by_account = AccountRisk.objects.filter(account_id__in=[values[-1] for values in found]).select_related(
+        "account", "account__client").prefetch_related(
+        Prefetch("account__cases", queryset=open_calls, to_attr="open_margin_calls")).in_bulk()
+    rows = [by_account[values[-1]] for values in found if values[-1] in by_account]
     if before:
-        values = _decode(before, keys)
-        rows = list(queryset.filter(_beyond(keys, values, "lt")).order_by(*(f"-{key}" for key in keys))[:size + 1])
-        has_more = len(rows) > size
-        rows = rows[:size][::-1]
         page = AccountPage(rows, first=not has_more)
         page.next_cursor = _encode(rows[-1], keys) if rows else None
         page.previous_cursor = _encode(rows[0], keys) if rows and has_more else None
-        return page
-    if after:
-        queryset = queryset.filter(_beyond(keys, _decode(after, keys), "gt"))
-    rows = list(queryset.order_by(*keys)[:size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    page = AccountPage(rows, first=not after)
-    page.next_cursor = _encode(rows[-1], keys) if rows and has_more else None
-    page.previous_cursor = _encode(rows[0], keys) if rows and after else None
+    else:
+        page = AccountPage(rows, first=not after)
+        page.next_cursor = _encode(rows[-1], keys) if rows and has_more else None
+        page.previous_cursor = _encode(rows[0], keys) if rows and after else None
     return page
 
 

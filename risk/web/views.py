@@ -39,7 +39,8 @@ def _bucket_label(bucket: selectors.Bucket) -> str:
 @risk_reader_required
 def overview(request):
     context = risk_context(request, "overview")
-    summary = selectors.risk_summary(context["stress_points"])
+    run = selectors.latest_monitoring_run()
+    summary = selectors.risk_summary(context["stress_points"], run)
     accounts_url = reverse("risk_pages:accounts")
     levels = [{"code": level, "label": LEVEL_LABELS[level], "count": summary.levels[level],
                "url": f"{accounts_url}?{urlencode({'level': level})}"} for level in LEVEL_ORDER]
@@ -53,7 +54,6 @@ def overview(request):
     }
     alerts = selectors.open_alerts_by_line()
     tests, _more = selectors.stress_tests_recent(size=5)
-    run = selectors.latest_monitoring_run()
     context.update(
         levels=levels, summary=summary, chart=chart,
         distribution=[{"label": label, "count": count}

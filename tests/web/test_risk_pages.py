@@ -469,3 +469,15 @@ def test_result_and_stress_mode_pages_run_a_constant_number_of_queries(client, r
         assert client.get(reverse("risk_pages:stress_test", args=[test.pk])).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(STRESS_MODE).status_code == 200
+
+
+def test_counts_are_kept_per_monitoring_run_and_a_new_run_shows_new_counts(client, risk_officer, book):
+    login(client, risk_officer)
+    first = body(client.get(OVERVIEW))
+    assert level_counts(first)["normal"] == 3
+    CreditAccountFactory(cash=D("500000"), financing_debt=D("100000"))  # not valued yet: not counted
+    assert level_counts(body(client.get(OVERVIEW)))["normal"] == 3
+    monitor_accounts(trigger="test")
+    html = body(client.get(OVERVIEW))
+    assert level_counts(html)["normal"] == 4
+    assert json_data(html, "ratio-distribution-data")["counts"][-1] == 2
