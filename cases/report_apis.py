@@ -14,16 +14,10 @@ from rest_framework.views import APIView
 from accounts.roles import Role
 from cases import reports
 from cases.visit_selectors import overdue_visits_list
+from servicedesk.csv_export import csv_safe  # noqa: F401  (also imported from here by the web exports)
 from servicedesk.errors import NotAllowed
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.TEAM_LEAD, Role.AUDITOR, Role.RISK_OFFICER)
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """Neutralise spreadsheet formulas in exported cells."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 class CSVRenderer(BaseRenderer):
