@@ -106,6 +106,14 @@ def test_out_of_scope_is_404(client, ticket, outsider_agent):
     assert client.get(reverse("console:case", kwargs={"number": "CS-1999-000001"})).status_code == 404
 
 
+@pytest.mark.parametrize("number", ["%00", "CS-2026-%00", "x" * 300, "%E4%B8%AD"])
+def test_odd_case_numbers_are_404(client, agent, number):
+    login(client, agent)
+    assert client.get(f"/console/cases/{number}/").status_code == 404
+    assert client.get(f"/console/cases/{number}/version/").status_code == 404
+    assert client.post(f"/console/cases/{number}/messages/", {"reply-body": "x"}).status_code == 404
+
+
 def test_clients_are_refused(client, ticket, client_profile):
     login(client, client_profile.user)
     assert client.get(page_url(ticket)).status_code in (403, 404)
@@ -225,6 +233,21 @@ def test_a_comment_too_long_for_the_api_is_400(client, ticket, agent):
     assert response.status_code == 400
     ticket.refresh_from_db()
     assert ticket.state == "new"
+
+
+@pytest.mark.parametrize("url_name, data", [
+    ("console:case_message", {"visibility": "public", "reply-body": "a\x00b"}),
+    ("console:case_message", {"visibility": "internal", "note-body": "a\x00b"}),
+    ("console:case_assign", {"assignee": "agent\x001"}),
+    ("console:case_priority", {"priority": "high\x00"}),
+])
+def test_nul_characters_are_400_not_500(client, ticket, agent, url_name, data):
+    response = login(client, agent).post(page_url(ticket, url_name), data)
+    assert response.status_code == 400
+    response = client.post(page_url(ticket, "console:case_transition", name="cancel"), {"t-cancel-comment": "a\x00b"})
+    assert response.status_code == 400
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.assignee, ticket.priority) == ("new", None, "normal")
 
 
 def test_a_page_drawn_before_someone_else_moved_the_case_is_409(client, ticket, agent, other_agent):

@@ -3,6 +3,7 @@ cheap version the page polls. Writes are in actions.py; attachments download thr
 attachment-download view (cases/attachment_views.py), which checks the same scope."""
 
 import hashlib
+import re
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,8 @@ from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, Priorit
 from risk.models import AccountRisk
 
 TEMPLATES = "console/case/"
+#: What a case number may look like (as the API's lookup_value_regex): anything else is no case.
+NUMBER = re.compile(r"[A-Za-z0-9-]{1,20}")
 #: The read-only parts htmx reloads when the case changed (the page's forms are never reloaded
 #: under someone typing; the transition buttons reload only while their comments are empty).
 PARTS = ("header", "timers", "timeline", "account", "margin_call", "transitions")
@@ -48,6 +51,8 @@ def staff_case(request, number: str) -> Case:
     and anyone without a staff role (the console is not theirs)."""
     if not is_staff_reader(request.user):
         raise PermissionDenied
+    if not NUMBER.fullmatch(number):
+        raise Http404
     try:
         return case_get(request.user, number)
     except Case.DoesNotExist:
@@ -172,7 +177,7 @@ def case_version_poll(request, number: str):
     the new version and `HX-Trigger: case-changed`, on which the read-only parts reload."""
     if not is_staff_reader(request.user):
         raise PermissionDenied
-    version = case_version(request.user, number)
+    version = case_version(request.user, number) if NUMBER.fullmatch(number) else None
     if version is None:
         raise Http404
     if request.GET.get("v") == version:
