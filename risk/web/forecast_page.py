@@ -1,5 +1,12 @@
 """The risk forecast page: accounts by the probability of falling below their warning line within
-N trading days (risk.forecast, the model and the scope of GET /api/v1/risk/forecast/)."""
+N trading days (risk.forecast, the model and the scope of GET /api/v1/risk/forecast/).
+
+The forecast is computed on each request (about 0.5 ms per account screened out, 11 ms per
+account simulated), so the page assesses the accounts whose latest valuation (AccountRisk) is
+below a ratio the officer chooses (200 % by default) and not below their warning line already
+(unless asked), at most MAX_ASSESSED of them, lowest ratio first; the page says when that cap
+left accounts out. The whole book, unscoped, is the
+API's (README, "Risk forecast": a periodic task that stores results is the way to go further)."""
 
 import math
 from decimal import Decimal
@@ -12,11 +19,15 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import credit_accounts_visible_to
 from risk import forecast
+from risk.models import AccountRisk, Level
 from risk.web.access import risk_reader_required
-from risk.web.forms import ForecastForm
+from risk.web.forms import DEFAULT_FORECAST_BELOW, ForecastForm
 from risk.web.pages import FORECAST_FLAGS, risk_context
 
 PAGE_SIZE = 50
+MAX_ASSESSED = 2_000
+#: Already below the warning line at the latest valuation: left out unless asked for.
+BREACHED_LEVELS = (Level.WARNING, Level.CLOSE_OUT, Level.IMMEDIATE)
 HUNDRED = Decimal(100)
 LIKELY = Decimal("0.5")
 
@@ -39,23 +50,40 @@ def _parameters(days: int, stress_points: Decimal) -> dict:
 @require_GET
 @risk_reader_required
 def forecast_page(request):
-    form = ForecastForm(request.GET)
+    query = request.GET.copy()  # the defaults shown in the form's fields
+    query.setdefault("days", str(forecast.DEFAULT_DAYS))
+    query.setdefault("below", str(DEFAULT_FORECAST_BELOW))
+    form = ForecastForm(query)
     context = risk_context(request, "forecast", form=form)
     if not form.is_valid():
         context["parameters"] = _parameters(forecast.DEFAULT_DAYS, context["stress_points"])
         return render(request, "risk_pages/forecast.html", context, status=400)
     days = form.cleaned_data["days"] or forecast.DEFAULT_DAYS
+    below = form.cleaned_data["below"] or DEFAULT_FORECAST_BELOW
+    include_breached = form.cleaned_data["include_breached"]
     page = form.cleaned_data["page"] or 1
-    forecasts = forecast.forecast_accounts(credit_accounts_visible_to(request.user), days=days)
+    # The lowest ratios first, one more than the cap to know whether it left some out.
+    scope = AccountRisk.objects.filter(maintenance_ratio__lt=Decimal(below) / HUNDRED)
+    if not include_breached:
+        scope = scope.exclude(level__in=BREACHED_LEVELS)
+    in_scope = list(scope.order_by("maintenance_ratio", "account_id")
+                    .values_list("account_id", flat=True)[:MAX_ASSESSED + 1])
+    capped = len(in_scope) > MAX_ASSESSED
+    accounts = credit_accounts_visible_to(request.user).filter(pk__in=in_scope[:MAX_ASSESSED])
+    forecasts = forecast.forecast_accounts(accounts, days=days)
     start = (page - 1) * PAGE_SIZE
     rows = [{"forecast": item, "flags": [FORECAST_FLAGS.get(flag, flag) for flag in item.flags]}
             for item in forecasts[start:start + PAGE_SIZE]]
 
     def page_url(number: int) -> str:
-        return f"{reverse('risk_pages:forecast')}?{urlencode({'days': days, 'page': number})}"
+        query = {"days": days, "below": below, "page": number}
+        if include_breached:
+            query["include_breached"] = "on"
+        return f"{reverse('risk_pages:forecast')}?{urlencode(query)}"
 
     context.update(
         parameters=_parameters(days, context["stress_points"]), rows=rows, first_rank=start + 1,
+        below=below, include_breached=include_breached, capped=capped, max_assessed=MAX_ASSESSED,
         assessed=len(forecasts), likely=sum(1 for item in forecasts if item.probability >= LIKELY),
         already_below=sum(1 for item in forecasts if "already_below" in item.flags),
         at_risk=sum(1 for item in forecasts if item.probability > 0),

@@ -15,6 +15,7 @@ HUNDRED = Decimal(100)
 MIN_SHOCK_PERCENT = stress.MIN_SHOCK * HUNDRED
 MAX_SHOCK_PERCENT = stress.MAX_SHOCK * HUNDRED
 MAX_SYMBOL_SHOCKS = 500
+DEFAULT_FORECAST_BELOW = 200  # per cent
 #: "600000 -20", "600000: -20%", "600000,-20": a symbol (ASCII, as Security.symbol) and a shock in per cent.
 SYMBOL_LINE = re.compile(
     r"^\s*(?P<symbol>[A-Za-z0-9._-]{1,16})\s*[\s,;:=]\s*(?P<shock>[+-]?[0-9]+(?:\.[0-9]+)?)\s*%?\s*$")
@@ -120,7 +121,14 @@ class ForecastForm(forms.Form):
     days = forms.IntegerField(label=_("Horizon (trading days)"), min_value=1, max_value=forecast.MAX_DAYS,
                               required=False, initial=forecast.DEFAULT_DAYS,
                               widget=forms.NumberInput(attrs={"min": 1, "max": forecast.MAX_DAYS}))
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    below = forms.IntegerField(
+        label=_("Accounts with a ratio below (%)"), min_value=100, max_value=100_000, required=False,
+        initial=DEFAULT_FORECAST_BELOW, widget=forms.NumberInput(attrs={"min": 100, "step": 10}),
+        help_text=_("By the latest valuation; accounts far above their lines cannot breach soon."))
+    include_breached = forms.BooleanField(
+        label=_("Include accounts already below the warning line"), required=False,
+        help_text=_("Their probability is 1; they are in the margin-call process already."))
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
 
 
 class LevelForm(forms.Form):

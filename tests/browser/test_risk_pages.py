@@ -79,8 +79,16 @@ def test_stress_mode_switch_and_forecast_in_chinese(new_page, book):
 
     page.goto("/risk/forecast/?days=5")
     rows = page.locator("table.forecast-list tr[data-account]")
-    assert rows.count() == 10
-    # Below the raised warning line (145 %) already: 90, 120, 130 and 135 % (probability 1).
+    # The lines are 5 points higher: from 145 % up to 200 % not yet below the warning line; S001
+    # holds a security with no price history (60 % a year assumed), the others cash only.
+    assert [rows.nth(i).get_attribute("data-account") for i in range(rows.count())] == [
+        "S001", "R004", "R005", "R006"]
+    assert float(rows.first.get_attribute("data-probability")) > 0.3
+    page.check("input[name=include_breached]")
+    page.click("form.forecast-form button[type=submit]")
+    page.wait_for_url("**include_breached=on**")
+    rows = page.locator("table.forecast-list tr[data-account]")
+    assert rows.count() == 8  # and 90, 120, 130, 135 %, already below 145 %: probability 1
     assert [rows.nth(i).get_attribute("data-probability") for i in range(4)] == ["1.0000"] * 4
     assert page.locator("#stress-mode").get_attribute("data-stress-mode") == "on"
     screenshot(page, "risk-forecast")

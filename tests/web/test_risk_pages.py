@@ -415,17 +415,44 @@ def test_forecast_lists_accounts_most_likely_to_breach_with_the_parameters(clien
     with django_assert_max_num_queries(12):
         html = body(client.get(FORECAST, {"days": 10}, HTTP_ACCEPT_LANGUAGE="en"))
     rows = re.findall(r'<tr data-account="(\w+)" data-probability="([\d.]+)">', html)
-    # Below the warning line already: probability 1 (worst ratio first); cash only: no movement, 0.
-    assert rows[:4] == [("X2", "1.0000"), ("X1", "1.0000"), ("W2", "1.0000"), ("W1", "1.0000")]
-    assert {probability for _no, probability in rows[4:]} == {"0.0000"}
-    assert len(rows) == 9 and 'data-assessed="9"' in html
-    assert 'data-days="10"' in html and 'data-paths="10000"' in html and "Already below the line" in html
+    # By default the accounts below 200 % not yet below their warning line: T1 (145 %) and N1 (160 %);
+    # cash only, their ratios cannot move: probability 0.
+    assert rows == [("T1", "0.0000"), ("N1", "0.0000")] and 'data-assessed="2"' in html
+    assert 'data-days="10"' in html and 'data-paths="10000"' in html and 'data-below="200"' in html
+    assert "capped" not in html
+
+    html = body(client.get(FORECAST, {"days": 10, "include_breached": "on"}, HTTP_ACCEPT_LANGUAGE="en"))
+    rows = re.findall(r'<tr data-account="(\w+)" data-probability="([\d.]+)">', html)
+    # Below the warning line already: probability 1, worst ratio first.
+    assert rows == [("X2", "1.0000"), ("X1", "1.0000"), ("W2", "1.0000"), ("W1", "1.0000"),
+                    ("T1", "0.0000"), ("N1", "0.0000")]
+    assert "Already below the line" in html
+
+    wider = body(client.get(FORECAST, {"days": 10, "below": 1000, "include_breached": "on"}))
+    # N2 (220 %), N3 (350 %) now; F1 has no liability, hence no ratio: never in scope.
+    assert [no for no, _p in re.findall(r'<tr data-account="(\w+)" data-probability="([\d.]+)">', wider)] == [
+        "X2", "X1", "W2", "W1", "T1", "N1", "N2", "N3"]
 
 
-@pytest.mark.parametrize("days", ["0", "61", "abc"])
-def test_bad_forecast_horizon_is_400(client, risk_officer, days):
-    response = login(client, risk_officer).get(FORECAST, {"days": days})
-    assert response.status_code == 400 and response.context["form"].errors.get("days")
+def test_forecast_assesses_at_most_the_cap_lowest_ratios_first_and_says_so(client, risk_officer, book,
+                                                                           monkeypatch):
+    from risk.web import forecast_page
+
+    monkeypatch.setattr(forecast_page, "MAX_ASSESSED", 3)
+    html = body(login(client, risk_officer).get(FORECAST, {"include_breached": "on", "below": 1000}))
+    assert re.findall(r'<tr data-account="(\w+)"', html) == ["X2", "X1", "W2"]
+    assert 'class="message warning capped"' in html
+    monkeypatch.setattr(forecast_page, "MAX_ASSESSED", 2)
+    html = body(client.get(FORECAST))
+    assert re.findall(r'<tr data-account="(\w+)"', html) == ["T1", "N1"] and "capped" not in html
+
+
+@pytest.mark.parametrize("query, field", [({"days": "0"}, "days"), ({"days": "61"}, "days"), ({"days": "abc"}, "days"),
+                                          ({"below": "99"}, "below"), ({"below": "1e9"}, "below"),
+                                          ({"page": "0"}, "page")])
+def test_bad_forecast_query_is_400(client, risk_officer, query, field):
+    response = login(client, risk_officer).get(FORECAST, query)
+    assert response.status_code == 400 and response.context["form"].errors.get(field)
 
 
 # --- odd input never breaks a page ----------------------------------------------------------------
