@@ -1,10 +1,12 @@
 """`prices_import`: the price feed (`symbol,price,as_of`) onto Security.price and the daily
 price history (SecurityPrice: one row per security and Shanghai trading date, the latest wins)."""
 
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
@@ -26,28 +28,70 @@ PRICE_COLUMNS = [
 
 @dataclass
 class PriceFile:
-    """{(symbol, as_of): price} and the line of each. A file may hold several times per symbol
-    (a day's ticks, or a backfill of history); the same symbol and time twice is an error."""
+    """What the import needs of a price file, in memory bounded by the securities and days it
+    names, not by its rows: each symbol's latest price, each symbol's latest price per Shanghai
+    trading date, the first line of each symbol. A file may hold several times per symbol (a day's
+    ticks, or a backfill of history); the same symbol and time twice is an error."""
 
-    prices: dict = field(default_factory=dict)
-    lines: dict = field(default_factory=dict)
+    latest: dict = field(default_factory=dict)  # symbol → (as_of, price)
+    daily: dict = field(default_factory=dict)  # (symbol, trade date) → (as_of, price)
+    first_lines: dict = field(default_factory=dict)  # symbol → line
+    rows: int = 0
+
+
+def _keep_latest(store: dict, key, as_of, price) -> None:
+    if key not in store or as_of > store[key][0]:
+        store[key] = (as_of, price)
 
 
 def parse_prices(path: Path, filename: str, issues: Issues) -> PriceFile:
+    """One streaming pass; duplicates are found from an array of 8-byte hashes of (symbol, time)
+    (a million rows: 8 MB), and only when there are any does a second pass name their lines."""
     parsed = PriceFile()
+    hashes = array("q")
     for row in read_rows(path, filename, PRICE_COLUMNS, issues):
         symbol, as_of = row.values.get("symbol"), row.values.get("as_of")
         if symbol is None or as_of is None:
             continue
+        parsed.rows += 1
+        hashes.append(hash((symbol, as_of)))
+        parsed.first_lines.setdefault(symbol, row.line)
+        if row.ok:
+            price = row.values.get("price")
+            _keep_latest(parsed.latest, symbol, as_of, price)
+            _keep_latest(parsed.daily, (symbol, trade_date(as_of)), as_of, price)
+    ordered = numpy.sort(numpy.frombuffer(hashes, dtype=numpy.int64)) if hashes else numpy.empty(0, numpy.int64)
+    del hashes
+    repeated = set(ordered[1:][ordered[1:] == ordered[:-1]].tolist())
+    del ordered
+    if repeated:
+        _report_duplicates(path, filename, repeated, issues)
+    return parsed
+
+
+def _report_duplicates(path: Path, filename: str, repeated: set, issues: Issues) -> None:
+    """Second pass over a file with (probably) repeated keys: the exact duplicates, each with the
+    line of its first occurrence (only rows whose hash repeats are remembered)."""
+    first: dict = {}
+    for row in read_rows(path, filename, PRICE_COLUMNS, Issues()):  # its value problems are listed already
+        symbol, as_of = row.values.get("symbol"), row.values.get("as_of")
+        if symbol is None or as_of is None or hash((symbol, as_of)) not in repeated:
+            continue
         key = (symbol, as_of)
-        if key in parsed.lines:
+        if key in first:
             issues.add(filename, row.line, "symbol", _('duplicate price for "%(symbol)s" at %(as_of)s, first on '
                                                        'line %(line)d')
-                       % {"symbol": symbol, "as_of": as_of.isoformat(), "line": parsed.lines[key]})
-            continue
-        parsed.lines[key] = row.line
-        parsed.prices[key] = row.values.get("price")
-    return parsed
+                       % {"symbol": symbol, "as_of": as_of.isoformat(), "line": first[key]})
+        else:
+            first[key] = row.line
+
+
+def _report_unknown_symbols(path: Path, filename: str, unknown: set, issues: Issues) -> None:
+    """Every line naming a symbol not in the database (a second pass: only on this error path)."""
+    for row in read_rows(path, filename, PRICE_COLUMNS, Issues()):
+        symbol = row.values.get("symbol")
+        if symbol in unknown:
+            issues.add(filename, row.line, "symbol", unknown_reference("symbol", symbol))
 
 
 def trade_date(as_of):
@@ -64,21 +108,15 @@ def prices_import(path) -> ImportResult:
     filename = path.name
     issues = Issues((filename,))
     parsed = parse_prices(path, filename, issues)
-    securities = rows_by_key(Security, "symbol", {symbol for symbol, _as_of in parsed.lines}, ["price", "price_as_of"])
-    for (symbol, _as_of), line in parsed.lines.items():
-        if symbol not in securities:
-            issues.add(filename, line, "symbol", unknown_reference("symbol", symbol))
+    securities = rows_by_key(Security, "symbol", parsed.first_lines.keys(), ["price", "price_as_of"])
+    unknown = {symbol for symbol in parsed.first_lines if symbol not in securities}
+    if unknown:
+        _report_unknown_symbols(path, filename, unknown, issues)
     if issues:
         raise rejected_for(issues)
 
-    latest = {}  # symbol → (as_of, price)
-    daily = {}  # (security id, trade date) → (as_of, price)
-    for (symbol, as_of), price in parsed.prices.items():
-        if symbol not in latest or as_of > latest[symbol][0]:
-            latest[symbol] = (as_of, price)
-        day = (securities[symbol].id, trade_date(as_of))
-        if day not in daily or as_of > daily[day][0]:
-            daily[day] = (as_of, price)
+    latest = parsed.latest  # symbol → (as_of, price)
+    daily = {(securities[symbol].id, day): value for (symbol, day), value in parsed.daily.items()}
 
     summary = PriceFileSummary(filename)
     result = ImportResult(files=[summary])

@@ -3,6 +3,7 @@ numbers, and the list of problems found (`file:line: column: reason`)."""
 
 import codecs
 import csv
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,9 +111,35 @@ def detect_encoding(path: Path) -> str:
                     lines_before += chunk.count(b"\n")
                 decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            if encoding == ENCODINGS[0] and _looks_like_damaged_utf8(path):
+                raise EncodingRejected(_("the file is UTF-8 but has bytes that are not (it is damaged or was cut off "
+                                         "in the middle of a character); export it again"),
+                                       line=first_error_line) from None
             continue
         return encoding
     raise EncodingRejected(_encoding_reason(path), line=first_error_line)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _looks_like_damaged_utf8(path: Path) -> bool:
+    """Most (two thirds or more) of the file's non-ASCII text is valid UTF-8: a UTF-8 file with
+    a damaged or cut-off character, which GB18030 would otherwise "read" as garbled Chinese
+    (GB18030 text read as UTF-8 is mostly invalid)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    valid = invalid = 0
+    with open(path, "rb") as stream:
+        while True:
+            chunk = stream.read(_CHUNK)
+            text = decoder.decode(chunk, final=not chunk)
+            if not text.isascii():
+                bad = text.count("\ufffd")
+                invalid += bad
+                valid += len(_NON_ASCII.findall(text)) - bad
+            if not chunk:
+                break
+    return valid > 0 and valid >= 2 * invalid
 
 
 def _encoding_reason(path: Path) -> str:
