@@ -5,8 +5,8 @@ The forecast is computed on each request (about 0.5 ms per account screened out,
 account simulated), so the page assesses the accounts whose latest valuation (AccountRisk) is
 below a ratio the officer chooses (200 % by default) and not below their warning line already
 (unless asked), at most MAX_ASSESSED of them, lowest ratio first; the page says when that cap
-left accounts out. The whole book, unscoped, is the
-API's (README, "Risk forecast": a periodic task that stores results is the way to go further)."""
+left accounts out. The whole book, unscoped, is the API's (README, "Risk forecast": a periodic
+task that stores the results is the way to go further)."""
 
 import math
 from decimal import Decimal

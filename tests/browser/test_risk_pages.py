@@ -46,6 +46,12 @@ def test_risk_officer_sees_the_distribution_and_runs_a_stress_test(new_page, boo
     assert page.locator('[data-level="warning"] [data-count]').inner_text() == "2"
     screenshot(page, "risk-overview")
 
+    page.click('a[data-level="warning"]')
+    page.wait_for_url("**/risk/accounts/?level=warning")
+    listed = page.locator("table.risk-accounts tr[data-account]")
+    assert [listed.nth(i).get_attribute("data-account") for i in range(listed.count())] == ["R002", "R003"]
+    page.go_back()
+
     page.click("text=Stress tests")
     page.fill("input[name=market_shock]", "-10")
     page.fill("textarea[name=symbol_shocks]", "600901 -10")

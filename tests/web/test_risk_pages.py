@@ -180,7 +180,8 @@ def test_level_list_shows_the_accounts_worst_first_with_their_details(client, ri
     row = row[:row.index("</tr>")]
     case = Case.objects.get(credit_account=book["X1"], kind=CaseKind.MARGIN_CALL)
     assert "Client X1" in row and "tier-vip" in row and 'data-ratio="1.2000"' in row and "120.00%" in row
-    assert "150% / 140% / 130%" in row and "level-close_out" in row and case.number in row
+    assert "150% / 140% / 130%" in row and "level-close_out" in row
+    assert f'href="{reverse("console:case", args=[case.number])}"' in row
     assert AccountRisk.objects.get(account=book["X1"]).updated_at is not None
     warning = body(client.get(ACCOUNTS, {"level": "warning"}))
     assert re.findall(r'<tr data-account="(\w+)">', warning) == ["W2", "W1"]
