@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_CASES ?= 1000000
 
-.PHONY: install static browsers demo test bench serve check
+.PHONY: install static browsers demo test bench serve check fuzz
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,3 +60,8 @@ test: install browsers
 ## bench: the benchmarks (PostgreSQL: set DATABASE_URL), results as a table
 bench: install
 	$(BIN)/python -m bench --cases $(BENCH_CASES)
+
+## fuzz: schemathesis against the API schema for every role, FUZZ_EXAMPLES examples per operation, role and mode
+FUZZ_EXAMPLES ?= 25
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/security/test_schemathesis.py -n 2

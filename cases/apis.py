@@ -51,6 +51,10 @@ class CasePagination(CursorPagination):
     ordering = "-id"
 
 
+#: A case's own lists (messages, events, notices, transitions) come whole: no page, no list filters.
+WHOLE_LIST = {"pagination_class": None, "filter_backends": []}
+
+
 def is_client_view(user: User) -> bool:
     return not selectors.is_staff_reader(user)
 
@@ -141,14 +145,13 @@ class CaseViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(selectors.case_get(request.user, case.number)).data)
 
     @extend_schema(responses=TransitionSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="transitions")
+    @action(detail=True, methods=["get"], url_path="transitions", **WHOLE_LIST)
     def transitions(self, request, number=None):
         case = self.get_object()
         available = services.available_transitions(case=case, user=request.user)
         return Response(TransitionSerializer(available, many=True).data)
 
-    @extend_schema(request=TransitionInputSerializer,
-                   responses={200: CaseSerializer, 400: ERROR, 403: ERROR, 409: CONFLICT})
+    @extend_schema(request=TransitionInputSerializer, responses={200: CaseSerializer, 403: ERROR, 409: CONFLICT})
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, number=None, name=None):
         case = self.get_object()
@@ -158,7 +161,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
     @extend_schema(methods=["POST"], request=MessageInputSerializer, responses={201: MessageSerializer})
-    @action(detail=True, methods=["get", "post"], url_path="messages")
+    @action(detail=True, methods=["get", "post"], url_path="messages", **WHOLE_LIST)
     def messages(self, request, number=None):
         case = self.get_object()
         context = {"client_view": is_client_view(request.user)}
@@ -173,14 +176,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         return Response(MessageSerializer(message, context=context).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=EventSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="events")
+    @action(detail=True, methods=["get"], url_path="events", **WHOLE_LIST)
     def events(self, request, number=None):
         case = self.get_object()
         serializer = ClientEventSerializer if is_client_view(request.user) else EventSerializer
         return Response(serializer(selectors.events_for(request.user, case), many=True).data)
 
     @extend_schema(responses=CaseNotificationSerializer(many=True))
-    @action(detail=True, methods=["get"], url_path="notifications")
+    @action(detail=True, methods=["get"], url_path="notifications", **WHOLE_LIST)
     def notifications(self, request, number=None):
         """Every message kept for the case (who, what, when, channel, status); a client sees only
         the notices sent to them, without delivery internals."""

@@ -3,7 +3,8 @@
 `POST /api/v1/ratings/{token}/` {score 1–5, comment} → 201, once (409 after), 410 when the link
 expired, 404 when it was tampered with."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -35,19 +36,26 @@ class RatingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+#: What a rating link may also answer (servicedesk/api_schema.py documents 400/404/409).
+LINK_ANSWERS = {
+    410: OpenApiResponse(OpenApiTypes.OBJECT, description="The rating link has expired."),
+    429: OpenApiResponse(OpenApiTypes.OBJECT, description="Too many requests from this address; wait a minute."),
+}
+
+
 class RatingApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
 
-    @extend_schema(responses=RatingTargetSerializer)
+    @extend_schema(responses={200: RatingTargetSerializer, **LINK_ANSWERS})
     def get(self, request, token: str):
         case = case_for_rating(token)
         rated = SatisfactionRating.objects.filter(case=case).exists()
         return Response(RatingTargetSerializer({"number": case.number, "subject": case.subject, "kind": case.kind,
                                                 "rated": rated}).data)
 
-    @extend_schema(request=RatingInput, responses={201: RatingSerializer})
+    @extend_schema(request=RatingInput, responses={201: RatingSerializer, **LINK_ANSWERS})
     def post(self, request, token: str):
         case_for_rating(token)  # a bad link is told as such before the input is looked at
         data = RatingInput(data=request.data)

@@ -57,6 +57,8 @@ def _require_staff(user) -> None:
 
 
 class ReturnVisitListApi(APIView):
+    pagination_class = DueFirst  # documents the page's shape and query (the view pages with it)
+
     @extend_schema(parameters=[
         OpenApiParameter("state", str, enum=ReturnVisit.State.values),
         OpenApiParameter("reason", str, enum=ReturnVisit.Reason.values),

@@ -8,7 +8,7 @@ Texts come in `lang` (zh-hans or en; default the request's language)."""
 from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -71,6 +71,11 @@ class KnowledgeQuery(serializers.Serializer):
         return value
 
 
+def _results(name: str):
+    """The shape of a list answer: {"results": [...]}."""
+    return inline_serializer(name, fields={"results": ArticleListSerializer(many=True)})
+
+
 def _query(request) -> dict:
     query = KnowledgeQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
@@ -83,7 +88,7 @@ class ArticleListApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(parameters=[OpenApiParameter("q", str), OpenApiParameter("category", str), LANG],
-                   responses=ArticleListSerializer(many=True))
+                   responses=_results("ArticleResults"), operation_id="v1_knowledge_articles_list")
     def get(self, request):
         query = _query(request)
         articles = articles_visible_to(request.user)
@@ -111,7 +116,7 @@ class SuggestApi(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("category", str, description="The case category chosen"),
                                OpenApiParameter("q", str, description="The text typed so far"), LANG],
-                   responses=ArticleListSerializer(many=True))
+                   responses=_results("ArticleSuggestions"))
     def get(self, request):
         query = _query(request)
         articles = search.suggest(articles_visible_to(request.user), case_category=query["category"], text=query["q"])

@@ -2,7 +2,8 @@
 own notification preferences."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -51,6 +52,9 @@ class PreferenceSerializer(serializers.Serializer):
     quiet_hours_end = serializers.TimeField(required=False)
 
 
+NOT_A_CLIENT = OpenApiResponse(OpenApiTypes.OBJECT, description="Your login is not linked to a client.")
+
+
 class PreferenceApi(APIView):
     """A client's own channel preferences and quiet hours (Asia/Shanghai). Margin calls, close-out
     alerts and regulatory notices are sent whatever is chosen here."""
@@ -61,11 +65,11 @@ class PreferenceApi(APIView):
             raise NotFound(_("Your login is not linked to a client."))
         return client
 
-    @extend_schema(responses=PreferenceSerializer)
+    @extend_schema(responses={200: PreferenceSerializer, 404: NOT_A_CLIENT})
     def get(self, request):
         return Response(PreferenceSerializer(policy.preference_of(self._client(request).pk)).data)
 
-    @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
+    @extend_schema(request=PreferenceSerializer, responses={200: PreferenceSerializer, 404: NOT_A_CLIENT})
     def patch(self, request):
         client = self._client(request)
         serializer = PreferenceSerializer(data=request.data, partial=True)

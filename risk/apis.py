@@ -37,6 +37,8 @@ class StressTestListApi(APIView):
     """GET: saved stress tests (risk officers, supervisors, auditors). POST: run one
     (risk officers and supervisors)."""
 
+    pagination_class = RiskPagination  # documents the page's shape and query (the view pages with it)
+
     @extend_schema(responses=StressTestListSerializer(many=True))
     def get(self, request):
         if not stress.may_read(request.user):
@@ -97,6 +99,8 @@ class StressModeApi(APIView):
 class ForecastApi(APIView):
     """Accounts by the probability that their ratio falls below the warning line within `days`
     trading days (risk/forecast.py states the model)."""
+
+    pagination_class = RiskPagination  # documents the page's shape and query (the view pages with it)
 
     @extend_schema(parameters=[OpenApiParameter("days", int, description="1 to 60 trading days (default 5)"),
                                OpenApiParameter("page", int)],

@@ -20,6 +20,9 @@ def margin_call_contact_record(*, case: Case, user, outcome: str, note: str = ""
     called_at = called_at or timezone.now()
     if called_at > timezone.now() + timezone.timedelta(minutes=5):
         raise ValidationFailed(_("Invalid call."), extra={"called_at": [_("A call cannot be in the future.")]})
+    if called_at < case.created_at:
+        raise ValidationFailed(_("Invalid call."),
+                               extra={"called_at": [_("A call cannot be before the margin call was opened.")]})
     if outcome not in MarginCallContact.Outcome.values:
         raise ValidationFailed(_("Invalid call."), extra={"outcome": [_("Unknown outcome.")]})
     contact = MarginCallContact.objects.create(case=case, called_at=called_at, outcome=outcome, note=note.strip(),

@@ -50,5 +50,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+handler404 = "servicedesk.handlers.page_not_found"  # JSON under /api/
 # MEDIA_ROOT (attachments, inbound e-mails) is never served as static files, not even with DEBUG:
 # attachments go through attachment-download, which checks who may see them.

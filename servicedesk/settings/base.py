@@ -167,6 +167,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation's error answers (400/401/403/404/409) and the fields only staff get.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "servicedesk.api_schema.document_errors"],
     # Choice sets with the same field name get stable names (else `check --deploy` warns).
     "ENUM_NAME_OVERRIDES": {
         "CaseKindEnum": "cases.models.CaseKind.choices",

@@ -1,0 +1,113 @@
+"""Defects the API fuzzing (test_schemathesis.py) found, each with the test that would have caught it."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from risk.models import MarginCallContact
+from tests.security.routes import schema_operations  # noqa: F401 - the schema must build
+
+pytestmark = [pytest.mark.django_db, pytest.mark.security]
+
+
+def schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_a_url_no_api_route_matches_answers_json(client):
+    """/api/v1/cases/no such/ matched no route: Django's HTML page answered an API client."""
+    response = client.get("/api/v1/cases/no%20such/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_path_parameters_are_documented_as_the_urls_accept_them():
+    """The schema said any string: most values then hit no route at all."""
+    paths = schema()["paths"]
+    number = next(p for p in paths["/api/v1/cases/{number}/"]["get"]["parameters"] if p["name"] == "number")
+    assert number["schema"] == {"type": "string", "pattern": "^[A-Za-z0-9-]+$"}
+    visit = paths["/api/v1/return-visits/{id}/complete/"]["post"]["parameters"][0]
+    assert visit["schema"]["type"] == "integer" and visit["schema"]["maximum"] == 2**63 - 1
+
+
+def test_error_answers_are_documented():
+    paths = schema()["paths"]
+    assert {"400", "401", "403", "404", "409"} <= set(paths["/api/v1/cases/{number}/messages/"]["post"]["responses"])
+    assert {"401", "403", "404"} <= set(paths["/api/v1/cases/{number}/"]["get"]["responses"])
+    assert "404" in paths["/api/v1/notifications/preferences/"]["get"]["responses"]  # staff have no preferences
+    assert {"410", "429"} <= set(paths["/api/v1/ratings/{token}/"]["get"]["responses"])
+    csv = paths["/api/v1/reports/sla/"]["get"]["responses"]["400"]["content"]
+    assert "text/csv" in csv  # ?format=csv renders the errors as CSV too
+
+
+def test_fields_only_staff_get_are_not_required():
+    """A client's case has no queue, assignee or SLA: the schema required them."""
+    case = schema()["components"]["schemas"]["Case"]
+    assert {"queue", "assignee", "sla"}.isdisjoint(case["required"])
+    assert {"number", "subject", "state"} <= set(case["required"])
+
+
+def test_a_case_s_own_lists_document_no_pages_or_list_filters():
+    """messages/events/notifications/transitions were documented paginated, with the case list's filters."""
+    operation = schema()["paths"]["/api/v1/cases/{number}/events/"]["get"]
+    assert [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"] == []
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+
+
+def test_paged_lists_are_documented_as_pages():
+    paths = schema()["paths"]
+    for path in ("/api/v1/return-visits/", "/api/v1/risk/stress-tests/", "/api/v1/risk/forecast/",
+                 "/api/v1/knowledge/articles/", "/api/v1/knowledge/suggest/"):
+        shape = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert "$ref" in shape, path  # a page object ({"results": [...]}), not a bare list
+
+
+def test_a_call_before_the_margin_call_was_opened_is_refused(api, agent, client_profile, credit_account):
+    """The fuzzer logged a call in the year 62 (and its time zone offset then broke the answer's format)."""
+    from decimal import Decimal as D
+
+    from cases.models import Case
+    from risk.monitoring import monitor_accounts
+    from tests.factories import PositionFactory, SecurityFactory
+
+    security = SecurityFactory(price=D("20.00"))
+    credit_account.financing_debt = D("100000.00")
+    credit_account.save()
+    PositionFactory(account=credit_account, security=security, quantity=10000)
+    monitor_accounts(trigger="test")
+    security.price = D("12.00")
+    security.save()
+    monitor_accounts(trigger="test")
+    case = Case.objects.get(credit_account=credit_account, kind="margin_call")
+    case.queue.members.add(agent)
+    before = (case.created_at - datetime.timedelta(days=1)).isoformat()
+    response = api.as_user(agent).post(f"/api/v1/cases/{case.number}/calls/",
+                                       {"outcome": "reached", "called_at": before}, format="json")
+    assert response.status_code == 400 and "called_at" in response.json()
+    assert not MarginCallContact.objects.exists()
+    now = timezone.now().isoformat()
+    assert api.as_user(agent).post(f"/api/v1/cases/{case.number}/calls/",
+                                   {"outcome": "reached", "called_at": now}, format="json").status_code == 201
+
+
+def test_the_schema_served_is_the_one_tested():
+    response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    assert b"ValidationErrors" in response.content
+
+
+def test_local_times_are_documented_without_an_offset(api, client_profile):
+    """Quiet hours come back as "22:00:00": the schema's "time" format demanded an offset."""
+    import re
+
+    field = schema()["components"]["schemas"]["Preference"]["properties"]["quiet_hours_start"]
+    assert "format" not in field
+    answer = api.as_user(client_profile.user).get("/api/v1/notifications/preferences/").json()
+    assert re.fullmatch(field["pattern"], answer["quiet_hours_start"])
