@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Avg, Count, DateField, F, Max, Min, Q
+from django.db.models import Avg, Count, DateField, F, FilteredRelation, Max, Min, Q
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
@@ -38,17 +38,19 @@ OPEN_STATES = sorted({state for workflow in WORKFLOWS.values() for state in work
 LABELLED_GROUPS = {"queue": ("case__queue_id", Queue, "code"), "assignee": ("case__assignee_id", User, "username")}
 
 
-def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | None, group_by: str,
+def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | None, group_by: str | None,
                    period: str | None = None, using: str = "default") -> list[dict]:
     """Per group and metric: met, breached, running, compliance % = met ÷ (met + breached), for
-    the timers of cases created in [start, end). With `period` ("day" or "week"), per group,
-    period and metric in one pass: rows carry "period", the local date the case was created on
-    (weeks start on Monday), and the periods of a group add up to its figures without them."""
+    the timers of cases created in [start, end). `group_by` None: all cases as one group (None).
+    With `period` ("day" or "week"), per group, period and metric: rows carry "period", the
+    local date the cases were created on (weeks start on Monday); the periods of a group add up
+    to its figures without them."""
     if period is not None and period not in TREND_PERIODS:
         raise ValueError(f"unknown period {period!r}")
-    field = LABELLED_GROUPS[group_by][0] if group_by in LABELLED_GROUPS else GROUPS[group_by]
     timers = timers_of_cases_created(SlaTimer.objects.using(using), start=start, end=end, using=using)
-    keys = {"group": F(field), "metric_name": F("metric")}
+    keys = {"metric_name": F("metric")}
+    if group_by is not None:
+        keys = {"group": F(LABELLED_GROUPS[group_by][0] if group_by in LABELLED_GROUPS else GROUPS[group_by]), **keys}
     if period is not None:
         keys["period_start"] = Trunc("case__created_at", period, output_field=DateField(),
                                      tzinfo=timezone.get_default_timezone())
@@ -66,7 +68,7 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
     result = []
     for row in rows:
         result.append({
-            "group": row["group"], "metric": row["metric_name"], "met": row["met_count"],
+            "group": row.get("group"), "metric": row["metric_name"], "met": row["met_count"],
             "breached": row["breached_count"], "running": row["running_count"],
             "compliance": _percent(row["met_count"], row["breached_count"]),
             **({"period": row["period_start"]} if period is not None else {}),
@@ -139,9 +141,15 @@ def backlog_aging(*, now: datetime.datetime | None = None, using: str = "default
     return rows
 
 
+#: What a breach or near-breach row shows (long texts of the case stay in the database); the case's
+#: state too, which its workflow mixin reads as each row is loaded.
+TIMER_LIST_COLUMNS = ("metric", "due_at", "stopped_at", "case__number", "case__subject", "case__state",
+                      "case__queue__code", "case__assignee__username")
+
+
 def breach_list(*, start=None, end=None, limit: int = 200, using: str = "default"):
-    timers = SlaTimer.objects.using(using).filter(breached=True).select_related("case", "case__queue",
-                                                                                 "case__assignee")
+    timers = (SlaTimer.objects.using(using).filter(breached=True)
+              .select_related("case", "case__queue", "case__assignee").only(*TIMER_LIST_COLUMNS))
     if start:
         timers = timers.filter(case__created_at__gte=start)
     if end:
@@ -176,48 +184,38 @@ def _percent(met: int, breached: int) -> float | None:
     return round(100.0 * met / decided, 1) if decided else None
 
 
-def near_breach_q(now: datetime.datetime) -> Q:
-    """Timers whose clock runs now, past their 75 % warning and not (yet) marked breached."""
-    return Q(state=SlaTimer.State.RUNNING, breached=False, warn_75_at__lte=now)
+def near_breach_q(now: datetime.datetime, relation: str = "") -> Q:
+    """Timers whose clock runs now, past their 75 % warning and not (yet) marked breached (through
+    `relation` when given)."""
+    prefix = f"{relation}__" if relation else ""
+    return Q(**{f"{prefix}state": SlaTimer.State.RUNNING, f"{prefix}breached": False, f"{prefix}warn_75_at__lte": now})
 
 
 def near_breach_list(*, now: datetime.datetime | None = None, limit: int = 200, using: str = "default"):
     """Running timers past 75 % of their target, the soonest due first (the (state, due_at) index)."""
     now = now or timezone.now()
     return (SlaTimer.objects.using(using).filter(near_breach_q(now))
-            .select_related("case", "case__queue", "case__assignee").order_by("due_at", "id")[:limit])
-
-
-#: Open cases per assignee, with how many have a clock breached now and how many a clock past 75 %:
-#: one pass over the (assignee, state) index joined to the flagged clocks, grouped per case first
-#: (a case counts once however many of its clocks are flagged). Only open cases have clocks that
-#: have not stopped (cases/sla_engine.py stops them when a case closes).
-WORKLOAD_SQL = """
-    SELECT c.assignee_id, COUNT(*),
-           SUM(CASE WHEN f.breached_now = 1 THEN 1 ELSE 0 END), SUM(CASE WHEN f.near = 1 THEN 1 ELSE 0 END)
-    FROM cases_case c
-    LEFT JOIN (
-        SELECT t.case_id, MAX(CASE WHEN t.breached THEN 1 ELSE 0 END) AS breached_now,
-               MAX(CASE WHEN t.breached THEN 0 ELSE 1 END) AS near
-        FROM cases_slatimer t
-        WHERE t.stopped_at IS NULL AND (t.breached OR (t.state = %s AND t.warn_75_at <= %s))
-        GROUP BY t.case_id
-    ) f ON f.case_id = c.id
-    WHERE c.assignee_id IS NOT NULL AND c.state IN ({states})
-    GROUP BY c.assignee_id
-"""
+            .select_related("case", "case__queue", "case__assignee").only(*TIMER_LIST_COLUMNS)
+            .order_by("due_at", "id")[:limit])
 
 
 def workload(*, now: datetime.datetime | None = None, using: str = "default") -> list[dict]:
     """Per assignee: open cases, open cases with a clock breached now and open cases with a
-    clock past 75 % of its target (near_breach_q). Busiest first."""
+    clock past 75 % of its target (near_breach_q); busiest first. One pass over the (assignee,
+    state) index, joined to the flagged clocks only (only open cases have clocks that have not
+    stopped: cases/sla_engine.py stops them when a case closes); a case counts once however many
+    of its clocks are flagged."""
     now = now or timezone.now()
-    connection = connections[using]
-    sql = WORKLOAD_SQL.format(states=", ".join(["%s"] * len(OPEN_STATES)))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [SlaTimer.State.RUNNING, connection.ops.adapt_datetimefield_value(now), *OPEN_STATES])
-        counts = {assignee: {"open": open_count, "breached": breached or 0, "near_breach": near or 0}
-                  for assignee, open_count, breached, near in cursor.fetchall()}
+    breached_now = Q(sla_timers__stopped_at__isnull=True, sla_timers__breached=True)
+    flagged = Case.objects.using(using).annotate(flagged=FilteredRelation(
+        "sla_timers", condition=breached_now | near_breach_q(now, "sla_timers")))
+    rows = (flagged.filter(state__in=OPEN_STATES, assignee__isnull=False).values("assignee_id")
+            .annotate(open_count=Count("id", distinct=True),
+                      breached_count=Count("flagged__case_id", distinct=True, filter=Q(flagged__breached=True)),
+                      near_count=Count("flagged__case_id", distinct=True, filter=Q(flagged__breached=False)))
+            .order_by())
+    counts = {row["assignee_id"]: {"open": row["open_count"], "breached": row["breached_count"],
+                                   "near_breach": row["near_count"]} for row in rows}
     names = dict(User.objects.using(using).filter(pk__in=counts).values_list("pk", "username"))
     result = [{"assignee": names.get(pk), **entry} for pk, entry in counts.items()]
     return sorted(result, key=lambda row: (-row["open"], -row["breached"], row["assignee"] or ""))
