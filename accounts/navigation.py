@@ -13,7 +13,7 @@ NAVIGATION = [
     ("supervisor:dashboard", _("SLA dashboard"), {Role.SUPERVISOR, Role.TEAM_LEAD, Role.AUDITOR}),
     ("supervisor:approvals", _("Approvals"), {Role.SUPERVISOR}),
     ("supervisor:calendars", _("Calendars"), {Role.SUPERVISOR}),
-    ("risk_pages:overview", _("Risk"), {Role.RISK_OFFICER, Role.SUPERVISOR}),
+    ("risk_pages:overview", _("Risk"), {Role.RISK_OFFICER, Role.SUPERVISOR, Role.AUDITOR}),
 ]
 
 #: Home page per role, in order of precedence for people who hold several roles.
