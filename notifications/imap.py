@@ -84,7 +84,8 @@ def imap_poll() -> int:
         for command in ("close", "logout"):
             try:
                 getattr(connection, command)()
-            except Exception:  # already closed, or never selected
+            # bandit B110: best-effort close/logout; the connection may be closed already, or never selected
+            except Exception:  # nosec B110
                 pass
     return ingested
 

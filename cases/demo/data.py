@@ -1,7 +1,8 @@
 """The fixed ingredients of the demo: people, securities and what clients and staff write.
 Texts come in pairs (Chinese, English); a client's language picks one."""
 
-DEMO_PASSWORD = "demo-pass-2026"  # demo only: printed by seed_demo
+# bandit B105: demo only, printed by seed_demo and in the README
+DEMO_PASSWORD = "demo-pass-2026"  # nosec B105
 
 #: username, roles, queues, (last name, first name), preferred language
 STAFF = [
