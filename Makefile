@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 BENCH_CASES ?= 1000000
 
-.PHONY: install static browsers demo test bench serve check audit fuzz
+.PHONY: install static browsers demo test bench serve check audit fuzz load
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -71,3 +71,7 @@ bench: install
 FUZZ_EXAMPLES ?= 25
 fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/security/test_schemathesis.py -n 2
+
+## load: locust, headless, against gunicorn and PostgreSQL (DATABASE_URL, LOAD_USERS, LOAD_TIME); per-endpoint table
+load: install
+	$(BIN)/python -m bench.load
