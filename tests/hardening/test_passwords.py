@@ -1,0 +1,28 @@
+"""Each configured password validator refuses its kind of weak password through the web password
+change (add_user's refusals are in tests/accounts/test_add_user.py)."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("weak, reason", [
+    ("Ab1-x", "too short"),  # MinimumLengthValidator (8)
+    ("password123", "too common"),  # CommonPasswordValidator
+    ("20261126093015", "entirely numeric"),  # NumericPasswordValidator
+    ("wang.xiaoming", "too similar"),  # UserAttributeSimilarityValidator (the username)
+])
+def test_weak_passwords_are_refused_with_the_reason(client, weak, reason):
+    user = UserFactory(username="wang.xiaoming", roles=[Role.AGENT])
+    client.force_login(user)
+    response = client.post(reverse("password_change"), {
+        "old_password": "pass-word-123", "new_password1": weak, "new_password2": weak,
+    }, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password("pass-word-123")
