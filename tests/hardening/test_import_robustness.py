@@ -96,8 +96,9 @@ def big_price_file(path: Path, rows: int, duplicate_at: int | None = None) -> Pa
         for row in range(rows):
             minute = row // SYMBOLS if row != duplicate_at else (row - SYMBOLS) // SYMBOLS
             day, minute = divmod(minute, 240)
+            hour, minute = divmod(30 + minute, 60)
             stream.write(f"{600000 + row % SYMBOLS},{10 + (row % 997) / 100:.2f},"
-                         f"2026-11-{23 + day % 5:02d}T{9 + (30 + minute) // 60:02d}:{(30 + minute) % 60:02d}:00+08:00\n")
+                         f"2026-11-{23 + day % 5:02d}T{9 + hour:02d}:{minute:02d}:00+08:00\n")
     return path
 
 
