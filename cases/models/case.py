@@ -89,6 +89,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["kind", "state", "-id"], name="case_kind_state_idx"),
             models.Index(fields=["state", "-id"], name="case_state_idx"),
             models.Index(fields=["credit_account", "kind", "state"], name="case_account_kind_idx"),
+            # The console's case list sorted by the latest change, and its unassigned cases by state.
+            models.Index(fields=["-updated_at", "-id"], name="case_updated_idx"),
+            models.Index(fields=["state", "-id"], condition=models.Q(assignee__isnull=True),
+                         name="case_unassigned_idx"),
         ]
 
     def __str__(self) -> str:

@@ -6,13 +6,13 @@ columns come from cases.selectors (case_list, TIMER_COLUMNS), remaining time fro
 
 import datetime
 from dataclasses import dataclass
+from types import SimpleNamespace
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import (Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Subquery,
-                              prefetch_related_objects)
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -23,16 +23,25 @@ from accounts.models import Tier, User
 from cases import selectors
 from cases.models import Case, CaseKind, Metric, Priority, SlaTimer
 from cases.models.case import PRIORITY_RANK
-from cases.models.workflows import ALL_CLOSED_STATES, state_label
+from cases.models.workflows import ALL_CLOSED_STATES, WORKFLOWS, state_label
 from cases.sla_status import ScheduleCache, elapsed_seconds
 from cases.web.case_list_forms import ACTIVE, CaseListForm, tabs_for
 from cases.web.case_list_paging import InvalidCursor, Key, Segment, keyset_page
 from risk.models import Level
 
 ID_DESC = (Key("id", descending=True),)
+ALL_STATES = tuple(sorted({state for workflow in WORKFLOWS.values() for state in workflow.State.values}))
+BY_STATE = (Key("state", values=ALL_STATES), *ID_DESC)
 #: A timer that is running now: not stopped, not paused (only running timers have a due moment).
 RUNNING = Q(stopped_at__isnull=True, due_at__isnull=False)
-RISK_COLUMNS = ("level", "maintenance_ratio")
+#: What a row shows: the API's list columns (cases.selectors.LIST_COLUMNS) that the table has,
+#: and the ratio level of a margin call's account.
+SHOWN = ("number", "kind", "subject", "state", "updated_at", "client__name", "client__tier",
+         "assignee__username")
+ROW_COLUMNS = (*(column for column in selectors.LIST_COLUMNS if column in SHOWN), "id",
+               "credit_account__risk__level", "credit_account__risk__maintenance_ratio")
+#: Every state in which a case is still worked (the others are finished; no timer runs there).
+WORKING_STATES = sorted(set(ALL_STATES) - set(ALL_CLOSED_STATES))
 
 
 def may_use_console(user: User) -> bool:
@@ -42,18 +51,14 @@ def may_use_console(user: User) -> bool:
 
 # --- what the list holds -------------------------------------------------------------------------
 def filtered_cases(user: User, data: dict, now: datetime.datetime) -> QuerySet[Case]:
-    """The user's cases (cases.selectors.case_list: the API's scope and columns) in the chosen
-    tab and filters, without their timers (read once for the whole page)."""
+    """The user's cases (cases.selectors: the API's scope) in the chosen tab and filters."""
     queue = data.get("queue")
-    queryset = (selectors.case_list(user, queue_code=queue.code if queue else None).prefetch_related(None)
-                # The ratio level of a margin call's account: one more join on a primary key, no more queries.
-                .select_related("credit_account__risk")
-                .only(*selectors.LIST_COLUMNS, *(f"credit_account__risk__{name}" for name in RISK_COLUMNS)))
+    queryset = selectors.cases_visible_to(user, queue_code=queue.code if queue else None)
     tab = data["tab"]
     if tab == "mine":
         queryset = queryset.filter(assignee=user)
-    elif tab == "queues":
-        queryset = queryset.filter(queue__in=user.queues.values("pk"))
+    elif tab == "queues":  # the ids themselves: one queue is then an equality an index can order by
+        queryset = queryset.filter(queue_id__in=list(user.queues.values_list("pk", flat=True)))
     elif tab == "unassigned":
         queryset = queryset.filter(assignee__isnull=True)
     if data.get("kind"):
@@ -75,11 +80,10 @@ def filtered_cases(user: User, data: dict, now: datetime.datetime) -> QuerySet[C
         queryset = queryset.filter(assignee=assignee)
     if data.get("account"):
         queryset = queryset.filter(credit_account__account_no=data["account"])
-    if data.get("sla") == "overdue":
-        queryset = queryset.filter(Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk"), due_at__lte=now)))
-    elif data.get("sla") == "near_breach":
-        queryset = queryset.filter(Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk"),
-                                                                  warn_75_at__lte=now)))
+    if data.get("sla"):  # cases still worked with a running timer past its due moment (or its 75 %)
+        moment = "due_at__lte" if data["sla"] == "overdue" else "warn_75_at__lte"
+        queryset = queryset.filter(Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk"), **{moment: now})),
+                                   state__in=WORKING_STATES)
     if data.get("q"):
         text = data["q"]
         queryset = queryset.filter(Q(number__iexact=text) | Q(subject__icontains=text)
@@ -91,9 +95,13 @@ def segments(queryset: QuerySet[Case], sort: str, *, sla_filter: str = "",
              now: datetime.datetime | None = None) -> list[Segment]:
     """The list in the chosen order, as segments an index can walk (cases.web.case_list_paging).
 
-    SLA urgency: first the cases with a running timer, by the due moment of their most urgent
-    one (the walk follows the running timers by deadline and keeps each case once, at its
-    earliest timer), then every other case, newest first."""
+    SLA urgency: first the cases still worked with a running timer, by the due moment of their
+    most urgent one (the walk follows the running timers by deadline and keeps each case once, at
+    its earliest timer); then the other cases still worked (timers paused while waiting on the
+    client, margin calls); then the finished cases; these two by state, newest first: the order
+    of the (assignee, state, -id), (queue, state, -id) and (state, -id) indexes, so that a short
+    list (a few unassigned cases, say) is read from its own corner of an index, never by walking
+    every case newest first in search of its rows."""
     if sort == "created":
         return [Segment(queryset, ID_DESC)]
     if sort == "updated":
@@ -101,20 +109,25 @@ def segments(queryset: QuerySet[Case], sort: str, *, sla_filter: str = "",
     if sort == "priority":
         return [Segment(queryset.filter(priority=priority), ID_DESC)
                 for priority in sorted(Priority.values, key=PRIORITY_RANK.__getitem__)]
-    most_urgent = (SlaTimer.objects.filter(RUNNING, case=OuterRef("pk")).order_by("due_at", "id").values("id")[:1])
     running = (queryset
-               .annotate(urgent_timer=FilteredRelation("sla_timers", condition=Q(sla_timers__stopped_at__isnull=True,
-                                                                                 sla_timers__due_at__isnull=False)))
-               # Both from the one join: a filter on urgent_timer itself would join the timers again.
-               .annotate(sla_due=F("urgent_timer__due_at"), sla_timer_id=F("urgent_timer__id"))
-               .filter(sla_timer_id=Subquery(most_urgent)))
+               # A running timer means a case still worked: the condition lets an index on
+               # (assignee or queue, state) keep to those cases.
+               .filter(state__in=WORKING_STATES, sla_timers__due_at__isnull=False)
+               # The join of that filter (only running timers have a due moment, cases.sla_engine),
+               # each case kept once: at its earliest timer.
+               .annotate(sla_due=F("sla_timers__due_at"), sla_timer_id=F("sla_timers__id"))
+               .filter(~Exists(SlaTimer.objects.filter(
+                   Q(due_at__lt=OuterRef("sla_due")) | Q(due_at=OuterRef("sla_due"), id__lt=OuterRef("sla_timer_id")),
+                   case=OuterRef("pk")))))
     if sla_filter == "overdue":  # the most urgent timer is the overdue one: the walk can stop at now
         running = running.filter(sla_due__lte=now)
     by_deadline = Segment(running, (Key("sla_due", is_datetime=True), Key("id")))
     if sla_filter:  # only cases with a running timer can be overdue or near a breach
         return [by_deadline]
-    rest = queryset.filter(~Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk"))))
-    return [by_deadline, Segment(rest, ID_DESC)]
+    waiting = queryset.filter(state__in=WORKING_STATES).exclude(
+        Exists(SlaTimer.objects.filter(case=OuterRef("pk"), due_at__isnull=False)))
+    finished = queryset.exclude(state__in=WORKING_STATES)
+    return [by_deadline, Segment(waiting, BY_STATE), Segment(finished, BY_STATE)]
 
 
 # --- what a row shows ----------------------------------------------------------------------------
@@ -141,33 +154,11 @@ def used_class(percent: int) -> str:
 
 @dataclass
 class Countdown:
-    metric: str
     css: str
     text: str
-    used_percent: int
+    title: str  # which timer, and the share of its target used
     deadline: str | None  # ISO 8601, for the ticking script; None while paused
     paused: bool
-
-
-def countdown(timers: list[SlaTimer], schedules: ScheduleCache, now: datetime.datetime) -> Countdown | None:
-    """The most urgent running timer (the earliest due), else the paused one closest to its target."""
-    running = [timer for timer in timers if timer.due_at is not None]
-    if running:
-        timer = min(running, key=lambda timer: (timer.due_at, timer.pk))
-    else:
-        paused = [timer for timer in timers if timer.stopped_at is None]
-        if not paused:
-            return None
-        timer = min(paused, key=lambda timer: timer.target_seconds - timer.elapsed_seconds)
-    elapsed = elapsed_seconds(timer, schedules, now)
-    percent = elapsed * 100 // timer.target_seconds if timer.target_seconds else 100
-    metric = str(Metric(timer.metric).label) if timer.metric in Metric.values else timer.metric
-    if timer.due_at is None:
-        return Countdown(metric, "sla-paused", remaining_text(timer.target_seconds - elapsed), percent, None,
-                         paused=True)
-    css = "sla-100" if timer.breached else used_class(percent)
-    return Countdown(metric, css, remaining_text((timer.due_at - now).total_seconds()), percent,
-                     timer.due_at.isoformat(), paused=False)
 
 
 @dataclass
@@ -179,48 +170,121 @@ class RatioLevel:
 
 @dataclass
 class Row:
-    case: Case
+    """What one row of the table shows, flat: the template reads each value in one step."""
+
+    number: str
     url: str
+    kind: str
     kind_label: str
+    state: str
     state_label: str
+    subject: str
+    client_name: str
+    tier: str
     tier_label: str
     countdown: Countdown | None
     ratio: RatioLevel | None
+    assignee: str
+    updated_iso: str
+    updated_text: str
+
+
+class Labels:
+    """The labels of one page in the active language, translated once per page, not once per row."""
+
+    def __init__(self):
+        self.kinds = {code: str(label) for code, label in CaseKind.choices}
+        self.tiers = {code: str(label) for code, label in Tier.choices}
+        self.metrics = {code: str(label) for code, label in Metric.choices}
+        self.levels = {code: str(label) for code, label in Level.choices}
+        self.states: dict[tuple[str, str], str] = {}
+        self.timer_title = _("%(metric)s: %(percent)s %% of the target used")
+
+    def state(self, kind: str, state: str) -> str:
+        if (kind, state) not in self.states:
+            self.states[kind, state] = str(state_label(kind, state))
+        return self.states[kind, state]
+
+
+def countdown(timers: list[SlaTimer], schedules: ScheduleCache, now: datetime.datetime,
+              labels: Labels) -> Countdown | None:
+    """The most urgent running timer (the earliest due), else the paused one closest to its target."""
+    running = [timer for timer in timers if timer.due_at is not None]
+    if running:
+        timer = min(running, key=lambda timer: (timer.due_at, timer.pk))
+    else:
+        paused = [timer for timer in timers if timer.stopped_at is None]
+        if not paused:
+            return None
+        timer = min(paused, key=lambda timer: timer.target_seconds - timer.elapsed_seconds)
+    elapsed = elapsed_seconds(timer, schedules, now)
+    percent = elapsed * 100 // timer.target_seconds if timer.target_seconds else 100
+    title = labels.timer_title % {"metric": labels.metrics.get(timer.metric, timer.metric), "percent": percent}
+    if timer.due_at is None:
+        return Countdown("sla-paused", remaining_text(timer.target_seconds - elapsed), title, None, paused=True)
+    css = "sla-100" if timer.breached else used_class(percent)
+    return Countdown(css, remaining_text((timer.due_at - now).total_seconds()), title, timer.due_at.isoformat(),
+                     paused=False)
 
 
 def case_url_maker():
-    """console:case when the case page is installed; otherwise the path it will have."""
+    """console:case when the case page is installed; otherwise the path it will have. Reversed
+    once per page: the number goes into the path reversed for a stand-in."""
+    stand_in = "CS-0000-000000"
     try:
-        reverse("console:case", kwargs={"number": "CS-0"})
+        pattern = reverse("console:case", kwargs={"number": stand_in})
     except NoReverseMatch:
-        return lambda number: f"/console/cases/{number}/"
-    return lambda number: reverse("console:case", kwargs={"number": number})
+        pattern = f"/console/cases/{stand_in}/"
+    return lambda number: pattern.replace(stand_in, number)
 
 
-def ratio_level(case: Case) -> RatioLevel | None:
+def ratio_level(values: dict, labels: Labels) -> RatioLevel | None:
     """The current ratio level of a margin call's credit account (risk.models.AccountRisk)."""
-    if case.kind != CaseKind.MARGIN_CALL or case.credit_account is None:
+    level = values["credit_account__risk__level"]
+    if values["kind"] != CaseKind.MARGIN_CALL or not level:  # no account, or not valued yet: no level
         return None
-    risk = getattr(case.credit_account, "risk", None)  # no valuation yet: no level
-    if risk is None:
-        return None
-    ratio = risk.maintenance_ratio
-    return RatioLevel(risk.level, str(Level(risk.level).label) if risk.level in Level.values else risk.level,
+    ratio = values["credit_account__risk__maintenance_ratio"]
+    return RatioLevel(level, labels.levels.get(level, level),
                       f"{(ratio * 100).quantize(Decimal('0.01'))} %" if ratio is not None else None)
 
 
-def rows_for(cases: list[Case], now: datetime.datetime) -> list[Row]:
-    prefetch_related_objects(cases, Prefetch(
-        "sla_timers", to_attr="active_timers",
-        queryset=SlaTimer.objects.filter(stopped_at__isnull=True).only(*selectors.TIMER_COLUMNS)))
-    schedules, case_url = ScheduleCache(), case_url_maker()
-    tiers = dict(Tier.choices)
-    return [
-        Row(case, case_url(case.number), str(CaseKind(case.kind).label), str(state_label(case.kind, case.state)),
-            str(tiers.get(case.client.tier, case.client.tier)), countdown(case.active_timers, schedules, now),
-            ratio_level(case))
-        for case in cases
-    ]
+def page_cases(user: User, data: dict, ids: list[int]) -> list[dict]:
+    """The cases of a page, in its order, as plain values: the API's list columns that a row
+    shows (cases.selectors.case_list, LIST_COLUMNS) and the ratio level of a margin call's
+    account (one more join on a primary key)."""
+    queue = data.get("queue")
+    cases = (selectors.case_list(user, queue_code=queue.code if queue else None).prefetch_related(None)
+             .filter(pk__in=ids).values(*ROW_COLUMNS))
+    by_id = {case["id"]: case for case in cases}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def active_timers(ids: list[int]) -> dict[int, list]:
+    """The timers not stopped yet of these cases (the columns cases.selectors.TIMER_COLUMNS
+    names), by case, as plain objects for cases.sla_status."""
+    timers: dict[int, list] = {pk: [] for pk in ids}
+    running = SlaTimer.objects.filter(case_id__in=ids, stopped_at__isnull=True)
+    for values in running.values("id", *selectors.TIMER_COLUMNS):
+        timers[values["case_id"]].append(SimpleNamespace(pk=values["id"], **values))
+    return timers
+
+
+def rows_for(cases: list[dict], now: datetime.datetime) -> list[Row]:
+    timers = active_timers([case["id"] for case in cases])
+    schedules, case_url, labels = ScheduleCache(), case_url_maker(), Labels()
+    rows = []
+    for case in cases:
+        updated = timezone.localtime(case["updated_at"])
+        kind, state, tier = case["kind"], case["state"], case["client__tier"]
+        rows.append(Row(
+            number=case["number"], url=case_url(case["number"]), kind=kind, kind_label=labels.kinds.get(kind, kind),
+            state=state, state_label=labels.state(kind, state), subject=case["subject"],
+            client_name=case["client__name"], tier=tier, tier_label=labels.tiers.get(tier, tier),
+            countdown=countdown(timers[case["id"]], schedules, now, labels), ratio=ratio_level(case, labels),
+            assignee=case["assignee__username"] or "",
+            updated_iso=updated.isoformat(), updated_text=updated.strftime("%Y-%m-%d %H:%M"),
+        ))
+    return rows
 
 
 # --- the page -----------------------------------------------------------------------------------
@@ -243,7 +307,7 @@ def case_list_page(request):
         raise PermissionDenied(_("The console is for staff."))
     form = CaseListForm(request.GET, user=user)
     now = timezone.now()
-    page = None
+    page, cases = None, []
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -252,11 +316,13 @@ def case_list_page(request):
                                data["size"], after=data["after"] or None, before=data["before"] or None)
         except InvalidCursor:
             form.add_error(None, _("This page link is not valid (any more): start again from the first page."))
+        else:
+            cases = page_cases(user, data, page.ids)
     tab = form.cleaned_data.get("tab")
     context = {
         "form": form,
         "errors": form.error_summary() if form.errors else [],
-        "rows": rows_for(page.rows, now) if page else [],
+        "rows": rows_for(cases, now),
         "tabs": [{"code": code, "label": label, "current": code == tab,
                   "url": _query(request, tab=code, after=None, before=None)} for code, label in tabs_for(user)],
         "current_tab": tab or "",

@@ -3,9 +3,11 @@
 An order is a list of segments, each a queryset with an order an index can serve; the list is
 segment 0's rows, then segment 1's, and so on (by SLA urgency: the cases with a running timer,
 most urgent first, then the others newest first; by priority: urgent, high, normal and low
-cases, each newest first). A page reads size + 1 rows (the extra one tells that a next page
-exists) after (or before) a cursor, the key of the row it starts from, and moves on to the next
-segment when one runs out: a few queries, whatever the page size and however deep the page."""
+cases, each newest first). A page reads the keys of size + 1 rows (the extra one tells that a
+next page exists) after (or before) a cursor, the key of the row it starts from, and moves on to
+the next segment when one runs out: a few queries, whatever the page size and however deep the
+page. It returns the primary keys of its rows: the caller reads the rows themselves by primary
+key (a query the database plans at once, however many tables the rows show)."""
 
 import datetime
 import operator
@@ -31,8 +33,12 @@ class Key:
     field: str
     descending: bool = False
     is_datetime: bool = False
+    #: A text column with a known set of values (the cursor carries the value's position).
+    values: tuple[str, ...] = ()
 
     def encode(self, value) -> str:
+        if self.values:
+            return str(self.values.index(value))
         if self.is_datetime:
             delta = value - EPOCH
             return str((delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
@@ -40,6 +46,10 @@ class Key:
 
     def decode(self, text: str):
         number = int(text)
+        if self.values:
+            if not 0 <= number < len(self.values):
+                raise InvalidCursor(text)
+            return self.values[number]
         if self.is_datetime:
             try:
                 return EPOCH + datetime.timedelta(microseconds=number)
@@ -70,13 +80,13 @@ class Segment:
             equal &= Q(**{key.field: value})
         return Q(**{lookup(self.keys[0], True): values[0]}) & reduce(operator.or_, alternatives)
 
-    def cursor(self, index: int, row) -> str:
-        return ".".join([str(index), *(key.encode(getattr(row, key.field)) for key in self.keys)])
+    def cursor(self, index: int, values: tuple) -> str:
+        return ".".join([str(index), *(key.encode(value) for key, value in zip(self.keys, values, strict=True))])
 
 
 @dataclass
 class Page:
-    rows: list
+    ids: list  # primary keys of the rows, in order
     next_cursor: str | None  # rows after it make the next page
     previous_cursor: str | None  # rows before it make the previous page
     has_previous: bool  # the previous page may be the first one (no cursor)
@@ -97,7 +107,8 @@ def parse_cursor(segments: list[Segment], cursor: str) -> tuple[int, list]:
 
 
 def _walk(segments: list[Segment], start: int, values: list | None, limit: int, *, backwards: bool) -> list:
-    """Up to `limit` (segment index, row) pairs from segment `start` on, past `values` there."""
+    """Up to `limit` (segment index, primary key, key values) from segment `start` on, past
+    `values` there."""
     found: list = []
     indexes = range(start, -1, -1) if backwards else range(start, len(segments))
     for index in indexes:
@@ -105,7 +116,8 @@ def _walk(segments: list[Segment], start: int, values: list | None, limit: int, 
         queryset = segment.ordered(backwards=backwards)
         if index == start and values is not None:
             queryset = queryset.filter(segment.beyond(values, backwards=backwards))
-        found += [(index, row) for row in queryset[:limit - len(found)]]
+        rows = queryset.values_list("pk", *(key.field for key in segment.keys))[:limit - len(found)]
+        found += [(index, row[0], row[1:]) for row in rows]
         if len(found) >= limit:
             break
     return found
@@ -119,8 +131,8 @@ def keyset_page(segments: list[Segment], size: int, *, after: str | None = None,
         found = _walk(segments, start, values, size + 1, backwards=True)
         if len(found) > size:
             found = found[:size][::-1]
-            return Page([row for _index, row in found], _cursor(segments, found[-1]), _cursor(segments, found[0]),
-                        has_previous=True)
+            return Page([pk for _index, pk, _values in found], _cursor(segments, found[-1]),
+                        _cursor(segments, found[0]), has_previous=True)
         # What is before fits in one page: that is the first page (read afresh, full).
         return keyset_page(segments, size)
     start, values = parse_cursor(segments, after) if after else (0, None)
@@ -128,7 +140,7 @@ def keyset_page(segments: list[Segment], size: int, *, after: str | None = None,
     has_next = len(found) > size
     found = found[:size]
     return Page(
-        [row for _index, row in found],
+        [pk for _index, pk, _values in found],
         next_cursor=_cursor(segments, found[-1]) if has_next else None,
         previous_cursor=_cursor(segments, found[0]) if after and found else None,
         has_previous=bool(after),
@@ -136,5 +148,5 @@ def keyset_page(segments: list[Segment], size: int, *, after: str | None = None,
 
 
 def _cursor(segments: list[Segment], found: tuple) -> str:
-    index, row = found
-    return segments[index].cursor(index, row)
+    index, _pk, values = found
+    return segments[index].cursor(index, values)

@@ -273,6 +273,29 @@ def test_default_order_is_the_most_urgent_running_timer_first(client, supervisor
         [later, overdue, soon, two_timers, paused, finished])]
 
 
+def test_after_the_running_timers_come_the_cases_still_worked_then_the_finished_ones(client, supervisor,
+                                                                                       client_profile):
+    running = make_case(client_profile, subject="running")
+    only_timer(running, due_in=H)
+    closed = make_case(client_profile, subject="closed", state="closed")
+    no_timer(closed)
+    stale = make_case(client_profile, subject="closed, a timer left running", state="closed")
+    only_timer(stale, due_in=-H)
+    waiting = make_case(client_profile, subject="waiting on the client", state="waiting_on_client")
+    only_timer(waiting, paused=True)
+    cancelled = make_case(client_profile, subject="cancelled", state="cancelled")
+    no_timer(cancelled)
+    new = make_case(client_profile, subject="new, no timer")
+    no_timer(new)
+    login(client, supervisor)
+    # Finished cases by state (cancelled before closed), newest first within a state.
+    expected = [running, new, waiting, cancelled, stale, closed]
+    assert listed(client) == [case.number for case in expected]
+    first = client.get(URL, {"size": 25})
+    assert numbers(first) == [case.number for case in expected]
+    assert listed(client, sla="overdue") == []  # a finished case is never overdue
+
+
 def test_priority_order(client, supervisor, client_profile):
     cases = {priority: make_case(client_profile, priority=priority) for priority in ("low", "urgent", "normal", "high")}
     login(client, supervisor)
@@ -384,8 +407,10 @@ def test_next_and_previous_pages(client, supervisor, client_profile, sort):
     cases = [make_case(client_profile, subject=f"c{n}", priority=("low", "high", "normal")[n % 3]) for n in range(32)]
     for n, case in enumerate(cases[:20]):  # 20 with running timers (some due at the same moment), 12 without
         only_timer(case, due_in=(n % 4) * H)
-    for case in cases[20:]:
+    for n, case in enumerate(cases[20:]):  # some still worked, some finished in different states
         no_timer(case)
+        if n % 2:
+            Case.objects.filter(pk=case.pk).update(state=("closed", "cancelled", "resolved")[n % 3])
     login(client, supervisor)
     first = client.get(URL, {"sort": sort, "size": 25, "kind": "ticket"})
     page1 = numbers(first)
