@@ -1,0 +1,36 @@
+"""The web pages benchmark at tiny size: it runs, fills its pages, reads a few queries at both
+page sizes, and measures the case page when console:case is installed."""
+
+import pytest
+
+from bench.benchmarks import Run
+from bench.benchmarks import web_pages
+from bench.generate import generate, generate_sla_timers
+from cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+SMALL = {"clients": 40, "accounts": 50, "positions_per_account": 2, "cases": 600, "securities": 20}
+
+
+def test_the_web_pages_benchmark_runs():
+    generate(**SMALL)
+    generate_sla_timers(running_timers=150, crossing_share=0.3)
+    run = Run(cases=Case.objects.count(), iterations=2, warmup=1)
+
+    rows = web_pages.web_pages(run)
+
+    timed = [row for row in rows if row.timings is not None and "case list" in row.benchmark]
+    assert len(timed) == 4  # agent and supervisor, 50 and 100 rows a page
+    assert all(row.timings.median > 0 and row.baseline.median > 0 and row.queries > 0 for row in timed)
+    counts = [row for row in rows if "queries at" in row.benchmark]
+    assert len(counts) == 2
+    # A few, whatever the page size (here a page of 100 may reach past the cases with a running
+    # timer, into the next part of the order: one more query; at 1M cases both sizes stay in the first).
+    assert all(int(count) <= 10 for row in counts for count in row.queries.split("/"))
+    pages = [row for row in rows if "case page" in row.benchmark]
+    assert len(pages) == 2
+    if web_pages.case_page_url("CS-2026-000001") is None:
+        assert all("not measured" in row.benchmark for row in pages)
+    else:
+        assert all(row.timings is not None for row in pages)
