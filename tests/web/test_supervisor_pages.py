@@ -624,3 +624,24 @@ def test_approvals_queries_do_not_grow_with_items(client, other_supervisor, pend
             dispute = case_transition(case=dispute, user=agent, name=name)
         case_transition(case=dispute, user=agent, name="propose_resolution", comment="ok")
     assert count_queries(http, url) == few
+
+
+# --- odd input ---------------------------------------------------------------------------------------
+
+def test_odd_input_is_never_a_server_error(client, supervisor, pending):
+    http = login(client, supervisor)
+    for url, params in (
+        (reverse("supervisor:dashboard"), {"from": "2026-11-01\x00", "group_by": "queue\x00"}),
+        (reverse("supervisor:export", args=["compliance"]), {"to": "99999-01-01"}),
+        (reverse("supervisor:approvals"), {"after": "99999999999999999999"}),
+        (reverse("supervisor:approvals"), {"after": "-1", "kind": "ticket"}),
+        ("/supervisor/calendars/working/99999999999999999999/", {}),
+    ):
+        assert client.get(url, params).status_code in (400, 404), (url, params)
+    for number in ("CS-2026-000001%00", "x" * 300, "%E2%80%AE", "CS-2026-999999"):
+        response = http.post(f"/supervisor/approvals/{number}/decide/", {"transition": "approve"})
+        assert response.status_code == 404, number
+    response = decide(http, pending["extension"], "decline", comment="why\x00")
+    assert response.status_code == 400
+    response = add_day(http, "working", 2027, date="2027-03-03", kind="holiday", name="a\x00b")
+    assert response.status_code == 400

@@ -130,7 +130,7 @@ class Item:
 class InboxFilter(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False,
                              choices=[("", gettext_lazy("All kinds")), *KIND_CHOICES])
-    after = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    after = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput)
 
 
 class DecisionForm(forms.Form):
