@@ -1,5 +1,6 @@
-"""SLA reports: aggregates in SQL (compliance per group and metric, backlog aging, breaches) and
-satisfaction (CSAT per group)."""
+"""SLA reports: aggregates in SQL (compliance per group and metric, and per day or week; backlog
+aging; breaches and near breaches; workload per assignee) and satisfaction (CSAT per group, the
+scores' distribution). The SLA report API and the supervisor's dashboard read them."""
 
 import datetime
 
@@ -70,7 +71,7 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
         result.append({
             "group": row.get("group"), "metric": row["metric_name"], "met": row["met_count"],
             "breached": row["breached_count"], "running": row["running_count"],
-            "compliance": _percent(row["met_count"], row["breached_count"]),
+            "compliance": compliance_percent(row["met_count"], row["breached_count"]),
             **({"period": row["period_start"]} if period is not None else {}),
         })
     return result
@@ -179,7 +180,8 @@ def report_database() -> str:
     return "replica" if "replica" in settings.DATABASES else "default"
 
 
-def _percent(met: int, breached: int) -> float | None:
+def compliance_percent(met: int, breached: int) -> float | None:
+    """met ÷ (met + breached) in %, one decimal; None when nothing was decided."""
     decided = met + breached
     return round(100.0 * met / decided, 1) if decided else None
 

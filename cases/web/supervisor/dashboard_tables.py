@@ -40,8 +40,7 @@ def _add(totals: dict, metric: str, met: int, breached: int, running: int = 0) -
     entry["met"] += met
     entry["breached"] += breached
     entry["running"] += running
-    decided = entry["met"] + entry["breached"]
-    entry["compliance"] = round(100.0 * entry["met"] / decided, 1) if decided else None
+    entry["compliance"] = reports.compliance_percent(entry["met"], entry["breached"])
 
 
 class Figures:
