@@ -451,6 +451,16 @@ def test_a_second_decision_is_a_conflict(client, supervisor, other_supervisor, p
     assert decide(http, dispute, "approve_resolution").status_code == 409
 
 
+def test_an_approval_the_account_no_longer_allows_is_a_conflict_with_the_reason(client, other_supervisor, pending,
+                                                                               eligible_account):
+    eligible_account.contract_maturity = TODAY + datetime.timedelta(days=40)  # outside the 15 days now
+    eligible_account.save()
+    response = decide(login(client, other_supervisor), pending["extension"], "approve")
+    assert response.status_code == 409
+    assert "only in the 15 calendar days before the contract matures" in response.content.decode()
+    assert Case.objects.get(pk=pending["extension"].pk).state == "under_review"
+
+
 def test_only_decisions_may_be_posted(client, other_supervisor, pending):
     http = login(client, other_supervisor)
     assert decide(http, pending["dispute"], "accept").status_code == 400
