@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 
 UTC = datetime.UTC
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+BIGINT = 2**63
 CURSOR = re.compile(r"^(\d{1,2})((?:\.-?\d{1,20}){1,3})$")
 
 
@@ -46,6 +47,8 @@ class Key:
 
     def decode(self, text: str):
         number = int(text)
+        if not -BIGINT < number < BIGINT:  # beyond any database integer
+            raise InvalidCursor(text)
         if self.values:
             if not 0 <= number < len(self.values):
                 raise InvalidCursor(text)

@@ -231,6 +231,8 @@ def test_search_by_case_number_and_account(client, supervisor, assorted):
     {"kind": "nonsense"}, {"state": "flying"}, {"priority": "asap"}, {"tier": "gold"}, {"queue": "nowhere"},
     {"assignee": "nobody-of-that-name"}, {"sla": "soon"}, {"sort": "random"}, {"size": "7"}, {"size": "x"},
     {"after": "garbage"}, {"after": "9.1"}, {"before": "0.1.2.3.4"}, {"after": "0.99999999999999999999.1"},
+    {"sort": "created", "after": "0.99999999999999999999"},
+    {"after": "1.999.5"}, {"after": "1.-1.5"},
     {"after": "1.5", "before": "1.4"}, {"q": "x" * 101},
 ])
 def test_bad_filter_values_get_400_with_a_message(client, supervisor, params):
@@ -240,6 +242,15 @@ def test_bad_filter_values_get_400_with_a_message(client, supervisor, params):
     body = response.content.decode()
     assert 'role="alert"' in body
     assert "<tr data-case" not in body
+
+
+@pytest.mark.parametrize("params", [
+    {"after": "0.9999999999999999.1"}, {"before": "0.-9999999999999999.1"}, {"sort": "created", "after": "0.-5"},
+    {"sort": "updated", "before": "0.1.1"}, {"sort": "priority", "after": "3.1"},
+])
+def test_odd_but_well_formed_cursors_give_a_page(client, supervisor, assorted, params):
+    login(client, supervisor)
+    assert client.get(URL, params).status_code == 200
 
 
 def test_bad_filter_in_an_htmx_request_gets_400_and_the_table_with_the_message(client, supervisor):
