@@ -3,6 +3,7 @@ spreadsheet holds exactly the figures the page shows."""
 
 import csv
 import io
+from urllib.parse import quote
 from dataclasses import dataclass, field
 
 from django.http import HttpResponse
@@ -26,6 +27,15 @@ def case_url(number: str) -> str:
         except NoReverseMatch:
             continue
     return f"/console/cases/{number}/"
+
+
+PLACEHOLDER = "CS-0000-000000"
+
+
+def case_url_maker():
+    """case_url for many rows: the URL reversed once, each case's number put in its place."""
+    before, _found, after = case_url(PLACEHOLDER).partition(PLACEHOLDER)
+    return lambda number: f"{before}{quote(number)}{after}"
 
 
 def formatted(kind: str, value) -> str:
@@ -96,7 +106,7 @@ class Table:
     footer: list[dict] = field(default_factory=list)
     note: str = ""
 
-    def _cells(self, row: dict) -> list[Cell]:
+    def _cells(self, row: dict, case_url) -> list[Cell]:
         sla_detail = _("%(met)s met · %(breached)s breached · %(running)s running")
         cells = []
         for column in self.columns:
@@ -111,11 +121,13 @@ class Table:
 
     @property
     def body(self) -> list[list[Cell]]:
-        return [self._cells(row) for row in self.rows]
+        case_url = case_url_maker()
+        return [self._cells(row, case_url) for row in self.rows]
 
     @property
     def foot(self) -> list[list[Cell]]:
-        return [self._cells(row) for row in self.footer]
+        case_url = case_url_maker()
+        return [self._cells(row, case_url) for row in self.footer]
 
     @property
     def sections(self) -> list[tuple[str, list[str]]]:
