@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts import ratio
+from accounts.names import full_name
 from accounts.roles import CASE_WORKERS, Role
 from servicedesk.i18n import BilingualNameMixin
 
@@ -39,6 +40,15 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_codes.intersection(roles))
+
+    def get_full_name(self) -> str:
+        """Family name first for Chinese names ("张伟"), "first last" otherwise (accounts.names)."""
+        return full_name(self.first_name, self.last_name)
+
+    @property
+    def display_name(self) -> str:
+        """The name shown for this person on the pages: the full name, else the username."""
+        return self.get_full_name() or self.username
 
     @property
     def works_cases(self) -> bool:
