@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 24, "decimal_places": 4}
 RATIO = {"max_digits": 12, "decimal_places": 4}
@@ -12,7 +13,7 @@ RATIO = {"max_digits": 12, "decimal_places": 4}
 
 class Level(models.TextChoices):
     NO_LIABILITY = "no_liability", _("No liability")
-    NORMAL = "normal", _("Normal")
+    NORMAL = "normal", pgettext_lazy("risk level", "Normal")  # 正常, not the priority's 普通
     ATTENTION = "attention", _("Below the attention line")
     WARNING = "warning", _("Below the warning line")
     CLOSE_OUT = "close_out", _("Below the close-out line")
@@ -119,8 +120,8 @@ class AccountAlert(models.Model):
     hysteresis band. At most one open alert per account and line."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLEARED = "cleared", _("Cleared")
+        OPEN = "open", pgettext_lazy("alert state", "Open")  # not a case's "open"
+        CLEARED = "cleared", pgettext_lazy("alert state", "Cleared")
 
     account = models.ForeignKey("accounts.CreditAccount", on_delete=models.CASCADE, related_name="alerts",
                                 verbose_name=_("credit account"))
