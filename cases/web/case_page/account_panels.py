@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts import ratio as ratio_math
 from accounts.models import CreditAccount, User
@@ -19,8 +19,8 @@ from risk.selectors import alerts_visible_to, margin_call_contacts, ratio_histor
 
 RECENT_ALERTS = 10
 HISTORY_POINTS = 60
-LINE_LABELS = {"attention": _lazy("attention line"), "warning": _lazy("warning line"),
-               "close_out": _lazy("close-out line"), "immediate": _lazy("immediate close-out line")}
+LINE_LABELS = {"attention": _("attention line"), "warning": _("warning line"),
+               "close_out": _("close-out line"), "immediate": _("immediate close-out line")}
 
 
 @dataclass
@@ -42,6 +42,10 @@ class AccountPanel:
     gauge: object = None
     history: object = None
     days_to_maturity: int | None = None
+
+    @property
+    def matured_days_ago(self) -> int:
+        return -self.days_to_maturity if self.days_to_maturity and self.days_to_maturity < 0 else 0
 
 
 def account_panel(user: User, case: Case) -> AccountPanel | None:

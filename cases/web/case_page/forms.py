@@ -52,7 +52,15 @@ def _flatten(errors) -> list[str]:
     return [str(errors)]
 
 
-class ApiCheckedForm(forms.Form):
+class CasePageForm(forms.Form):
+    """No ":" after the labels (Django's default suffix would follow every Chinese label)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ApiCheckedForm(CasePageForm):
     """A form whose input the API's serializer validates (`validated` holds its result)."""
 
     serializer_class = None
@@ -138,7 +146,7 @@ class _WorkerChoices:
             yield worker.username, worker.get_full_name() or worker.username
 
 
-class AssignForm(forms.Form):
+class AssignForm(CasePageForm):
     """Assignee by username; empty unassigns (the API's CaseUpdateSerializer takes a username)."""
 
     assignee = forms.CharField(label=_("Assign to"), required=False, widget=forms.Select)

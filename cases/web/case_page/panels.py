@@ -5,21 +5,25 @@ as the API); each builder runs a fixed number of queries, whatever the size of t
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.selectors import mask_id_number, mask_phone, sees_personal_data
 from cases.models import Case, CaseEvent, CaseMessage, EventKind, Metric, Priority, SlaTimer
+from cases.categories import category_label
+from cases.models.visits import ReturnVisit
 from cases.models.workflows import state_label
 from cases.selectors import events_for, messages_for
 from cases.sla_status import ScheduleCache, elapsed_seconds
 from risk.models import MarginCallContact
 
-PAUSE_REASONS = {"waiting_on_client": _lazy("waiting on the client")}
-PROPOSED_OUTCOMES = {"resolve": _lazy("resolve"), "approve": _lazy("approve"), "decline": _lazy("decline"),
-                     "liquidate": _lazy("forced liquidation")}
+PAUSE_REASONS = {"waiting_on_client": gettext_lazy("waiting on the client")}
+PROPOSED_OUTCOMES = {"resolve": gettext_lazy("resolve"), "approve": gettext_lazy("approve"),
+                     "decline": gettext_lazy("decline"), "liquidate": gettext_lazy("forced liquidation")}
 
 
 # --- SLA timers ---------------------------------------------------------------------------------
@@ -110,7 +114,19 @@ def _value_label(case: Case, event: CaseEvent, value: str) -> str:
         return str(state_label(case.kind, value)) if value else ""
     if event.kind == EventKind.PRIORITY:
         return str(dict(Priority.choices).get(value, value))
+    if event.name == "category":
+        return category_label(value) if value else ""
     return value
+
+
+def _name_label(event: CaseEvent) -> str:
+    """A changed field's name as the model calls it (not its code); else the kind of event."""
+    if event.name:
+        try:
+            return capfirst(str(Case._meta.get_field(event.name).verbose_name))
+        except FieldDoesNotExist:
+            return event.name
+    return str(event.get_kind_display())
 
 
 def event_text(case: Case, event: CaseEvent) -> str:
@@ -132,11 +148,12 @@ def event_text(case: Case, event: CaseEvent) -> str:
     if event.kind == EventKind.SLA:
         return _("SLA policy applied")
     if event.kind == EventKind.NOTIFICATION:
+        from notifications.events import event_label
         from notifications.models import Notification
 
         channel = (event.data or {}).get("channel", "")
         return _("Notice %(event)s (%(channel)s): %(status)s") % {
-            "event": event.name, "channel": dict(Notification.Channel.choices).get(channel, channel),
+            "event": event_label(event.name), "channel": dict(Notification.Channel.choices).get(channel, channel),
             "status": dict(Notification.Status.choices).get(event.to_value, event.to_value)}
     if event.name == "call_logged":
         outcome = dict(MarginCallContact.Outcome.choices).get(event.to_value, event.to_value)
@@ -145,10 +162,15 @@ def event_text(case: Case, event: CaseEvent) -> str:
         return _("Below the close-out line: now a margin call with a deadline")
     if event.name == "deadline_moved":
         return _("Margin-call deadline moved")
+    if event.name == "rated":
+        return _("The client rated the case %(score)s out of 5") % {"score": event.to_value}
+    if event.name == "return_visit":
+        return _("Return visit: %(state)s") % {
+            "state": dict(ReturnVisit.State.choices).get(event.to_value, event.to_value)}
     if before or after:
-        return _("%(name)s: %(from)s → %(to)s") % {"name": event.name or event.get_kind_display(),
+        return _("%(name)s: %(from)s → %(to)s") % {"name": _name_label(event),
                                                    "from": before or "—", "to": after or "—"}
-    return str(event.name or event.get_kind_display())
+    return _name_label(event)
 
 
 def timeline(user: User, case: Case) -> list[TimelineItem]:

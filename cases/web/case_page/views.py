@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import User
 from accounts.roles import CASE_WORKERS
+from cases.categories import category_label
 from cases.models import Case, CaseEvent, CaseKind
 from cases.models.workflows import state_label
 from cases.selectors import case_get, cases_visible_to, is_staff_reader
@@ -97,7 +98,8 @@ def case_version(user, number: str) -> str | None:
 
 def _header_context(case: Case) -> dict:
     outcome = panels.PROPOSED_OUTCOMES.get(case.proposed_outcome, case.proposed_outcome)
-    return {"state_label": state_label(case.kind, case.state), "proposed_outcome": outcome}
+    return {"state_label": state_label(case.kind, case.state), "proposed_outcome": outcome,
+            "category_label": category_label(case.category) if case.category else ""}
 
 
 def _transitions_context(request, case: Case, forms: dict) -> dict:

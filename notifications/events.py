@@ -1,0 +1,21 @@
+"""What each notification event is called on the pages (the codes are in notifications.defaults)."""
+
+from django.utils.translation import gettext_lazy as _
+
+EVENT_LABELS = {
+    "case_created": _("case acknowledgement"),
+    "case_reply": _("reply to the client"),
+    "case_state_changed": _("case status change"),
+    "case_client_reply": _("client reply"),
+    "sla_warning": _("SLA warning"),
+    "margin_alert": _("margin alert"),
+    "margin_call": _("margin call"),
+    "margin_call_restored": _("ratio restored after a margin call"),
+    "contract_maturity_reminder": _("contract maturity reminder"),
+    "interest_settlement_reminder": _("interest settlement reminder"),
+}
+
+
+def event_label(code: str) -> str:
+    """The event's name in the active language (the code itself for an event not listed here)."""
+    return str(EVENT_LABELS.get(code, code))
