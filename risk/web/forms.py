@@ -30,7 +30,15 @@ def _fraction(percent: Decimal) -> str:
     return str(percent / HUNDRED)
 
 
-class StressTestForm(forms.Form):
+class RiskForm(forms.Form):
+    """No ":" after the labels (Django's default suffix would follow every Chinese label)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class StressTestForm(RiskForm):
     market_shock = _percent_field(
         label=_("Market shock (%)"), initial=Decimal("-10"),
         help_text=_("Every price moves by this much: -10 means ten per cent lower (from -99 to 100)."),
@@ -104,7 +112,7 @@ def _flatten(messages) -> list[str]:
     return [str(messages)]
 
 
-class StressModeSetForm(forms.Form):
+class StressModeSetForm(RiskForm):
     points = forms.DecimalField(
         label=_("Raise every line by (percentage points)"), max_digits=5, decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01"}),
@@ -113,11 +121,11 @@ class StressModeSetForm(forms.Form):
     expected = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class StressModeLiftForm(forms.Form):
+class StressModeLiftForm(RiskForm):
     expected = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class ForecastForm(forms.Form):
+class ForecastForm(RiskForm):
     days = forms.IntegerField(label=_("Horizon (trading days)"), min_value=1, max_value=forecast.MAX_DAYS,
                               required=False, initial=forecast.DEFAULT_DAYS,
                               widget=forms.NumberInput(attrs={"min": 1, "max": forecast.MAX_DAYS}))
@@ -131,17 +139,17 @@ class ForecastForm(forms.Form):
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
 
 
-class LevelForm(forms.Form):
+class LevelForm(RiskForm):
     level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
     after = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
     before = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
 
 
-class PageForm(forms.Form):
+class PageForm(RiskForm):
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
 
 
-class ResultPageForm(forms.Form):
+class ResultPageForm(RiskForm):
     """Which line's accounts a stress test's result page lists, and which page of them."""
 
     line = forms.ChoiceField(required=False)

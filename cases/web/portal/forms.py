@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
 from cases.attachments import MAX_FILES, validate_attachments
@@ -19,6 +20,23 @@ from cases.services.requests import MAX_INSTALMENTS
 
 #: What a client may submit, in the order the form offers them.
 SUBMIT_KINDS = (CaseKind.TICKET, CaseKind.DISPUTE, CaseKind.EXTENSION, CaseKind.RELIEF)
+
+
+def _interpolate(text, values: dict) -> str:
+    return str(text) % values
+
+
+#: `gettext_lazy("… %(max)d …") % values` would translate once, at import, in whatever language was
+#: active then; this formats when the page is rendered, in the reader's language.
+interpolate_lazy = lazy(_interpolate, str)
+
+
+class PortalForm(forms.Form):
+    """No ":" after the labels: the Chinese labels read better without, and none end in a colon."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -42,11 +60,12 @@ class MultipleFileField(forms.FileField):
 def _attachments_field() -> MultipleFileField:
     return MultipleFileField(
         label=gettext_lazy("Attachments"),
-        help_text=gettext_lazy("Up to %(max)d files: PDF, images, Office documents or text, at most 10 MB each.")
-        % {"max": MAX_FILES})
+        help_text=interpolate_lazy(
+            gettext_lazy("Up to %(max)d files: PDF, images, Office documents or text, at most 10 MB each."),
+            {"max": MAX_FILES}))
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(PortalForm):
     """One form for every kind; __init__ keeps the fields the kind asks for."""
 
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
@@ -137,21 +156,21 @@ class SubmitForm(forms.Form):
         }
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PortalForm):
     body = forms.CharField(label=gettext_lazy("Your reply"), widget=forms.Textarea(attrs={"rows": 4}),
                            max_length=20000)
     attachments = _attachments_field()
 
 
-class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(label=gettext_lazy("Score: 1 (very unsatisfied) to 5 (very satisfied)"),
+class RatingForm(PortalForm):
+    score = forms.TypedChoiceField(label=gettext_lazy("Score from 1 (very unsatisfied) to 5 (very satisfied)"),
                                    choices=[(str(value), str(value)) for value in SCORES], coerce=int,
                                    widget=forms.RadioSelect)
     comment = forms.CharField(label=gettext_lazy("Comment (optional)"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(PortalForm):
     name = forms.SlugField(max_length=48)
     comment = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
 
