@@ -6,13 +6,13 @@ columns come from cases.selectors (case_list, TIMER_COLUMNS), remaining time fro
 
 import datetime
 from dataclasses import dataclass
-from types import SimpleNamespace
 from decimal import Decimal
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -206,7 +206,7 @@ class Labels:
         return self.states[kind, state]
 
 
-def countdown(timers: list[SlaTimer], schedules: ScheduleCache, now: datetime.datetime,
+def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime,
               labels: Labels) -> Countdown | None:
     """The most urgent running timer (the earliest due), else the paused one closest to its target."""
     running = [timer for timer in timers if timer.due_at is not None]
