@@ -101,16 +101,20 @@ def publish_send(notification_id: int) -> bool:
     """Publish the send task for one notice. If that fails, the row is left to the resend task
     (due at once). Returns False when the broker is unreachable: a caller publishing many stops."""
     from notifications.tasks import send_notification
+    from servicedesk.broker import BrokerUnavailable, broker_failed, check_broker
 
     try:
+        check_broker()  # failed moments ago: not tried again for each notice of a request
         send_notification.delay(notification_id)
     except Exception as error:  # never the caller's problem: the row stays due
         Notification.objects.filter(pk=notification_id, status__in=[Notification.Status.PENDING,
                                                                     Notification.Status.FAILED],
                                     ).update(queued_at=None)
         if isinstance(error, BROKER_ERRORS):
-            logger.warning("Notification %s not queued (broker unavailable); the resend task will send it.",
-                           notification_id, exc_info=True)
+            if not isinstance(error, BrokerUnavailable):
+                broker_failed()
+            logger.warning("Notification %s not queued (broker unavailable: %s); the resend task will send it.",
+                           notification_id, error)
             return False
         logger.exception("Sending notification %s failed; the resend task will try again.", notification_id)
     return True

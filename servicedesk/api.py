@@ -30,7 +30,11 @@ def exception_handler(exc, context):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=400)
     if isinstance(exc, (OperationalError, InterfaceError)):  # the database is unreachable
-        from servicedesk.unavailable import RETRY_AFTER_SECONDS
+        from servicedesk.unavailable import RETRY_AFTER_SECONDS, logger
+
+        request = context.get("request")
+        logger.warning("Database unavailable (%s %s): %s", getattr(request, "method", ""),
+                       getattr(request, "path", ""), exc)
 
         return Response({"detail": _("The service is temporarily unavailable; try again shortly."),
                          "code": "unavailable"}, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

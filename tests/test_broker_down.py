@@ -14,6 +14,7 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.management import call_command
 from django.test import RequestFactory
+from django.utils import translation
 
 from accounts.models import Security
 from cases.models import SlaEscalation, SlaPolicy
@@ -98,7 +99,8 @@ def test_an_sla_policy_saved_while_the_broker_is_down(broker_down, supervisor, d
     request.session = {}
     request._messages = FallbackStorage(request)
     policy_admin = admin.site._registry[SlaPolicy]
-    with django_capture_on_commit_callbacks(execute=True):
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         policy_admin.save_related(request, mock.Mock(), formsets=[], change=True)
     [message] = list(get_messages(request))
-    assert message.level_tag == "error" and "save the policy again" in str(message)
+    with translation.override("en"):
+        assert message.level_tag == "error" and "save the policy again" in str(message)

@@ -64,7 +64,7 @@ def test_a_middleware_that_cannot_reach_the_database_answers_503(browser, monkey
     from django.contrib.sessions.middleware import SessionMiddleware
 
     monkeypatch.setattr(SessionMiddleware, "process_request", lambda self, request: _database_down(request))
-    _assert_unavailable_page(browser.get("/login/"))
+    _assert_unavailable_page(browser.get("/accounts/login/"))
 
 
 @pytest.mark.urls("servicedesk.urls")
@@ -72,7 +72,7 @@ def test_other_errors_stay_a_plain_500(browser, monkeypatch):
     from django.contrib.sessions.middleware import SessionMiddleware
 
     monkeypatch.setattr(SessionMiddleware, "process_request", lambda self, request: _other_error(request))
-    response = browser.get("/login/")
+    response = browser.get("/accounts/login/")
     assert response.status_code == 500 and "Traceback" not in response.content.decode()
     assert "Retry-After" not in response
 
