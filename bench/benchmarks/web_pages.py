@@ -8,7 +8,9 @@ same cases in the same order (running timers by deadline joined to their cases s
 agent's by assignee, through a raw cursor: no session, no scope subquery, no dedupe of a case's
 several timers, no rendering); for the case page, one bare SELECT of the case row.
 
-Also the SQL queries per list page at both page sizes (they must not grow with the page)."""
+Also the SQL queries per list page at both page sizes (they must not grow with the page), and,
+as a yardstick for a loaded machine, the case list API's page timed in turns with the console
+list (README has its figures on a quiet machine)."""
 
 import re
 
@@ -19,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts.models import User
 from accounts.roles import Role
 from bench.benchmarks import Run, benchmark
-from bench.benchmarks.case_list import plan_summary, staff_member
+from bench.benchmarks.case_list import MAIN_PAGE, plan_summary, staff_member
 from bench.measure import Row, count_queries, explain, time_alternately
 from cases.web.case_list import WORKING_STATES
 
@@ -112,6 +114,26 @@ def list_rows(run: Run, label: str, user: User, params: dict) -> tuple[list[Row]
     return rows, first_page
 
 
+def reference_row(run: Run, label: str, user: User) -> Row:
+    """Not a target: the case list API's first page (bench.benchmarks.case_list's main page) for
+    the same user, timed in turns with the console list, so that a reader can scale this run's
+    figures by that row's figures on a quiet machine (README)."""
+    page, api = logged_in(user), Client(SERVER_NAME="localhost", HTTP_ACCEPT="application/json")
+    api.force_login(user)
+    params = {"queue": MAIN_PAGE[0], "state": MAIN_PAGE[1], "page_size": PAGE_SIZES[0]}
+
+    def api_page():
+        response = api.get("/api/v1/cases/", params)
+        if response.status_code != 200:
+            raise AssertionError(f"GET /api/v1/cases/ {params}: {response.status_code}")
+
+    _page_timings, api_timings = time_alternately(lambda: fetch(page, LIST_URL, {"size": PAGE_SIZES[0]}), api_page,
+                                                  iterations=run.iterations, warmup=run.warmup)
+    return Row(f"reference, no target: the case list API's page (queue={MAIN_PAGE[0]}, state={MAIN_PAGE[1]}, "
+               f"{PAGE_SIZES[0]} rows) for the same {label}, timed in turns with the console list",
+               n=run.cases, timings=api_timings, target="scale: its README figures", passed=None)
+
+
 def case_page_url(number: str) -> str | None:
     try:
         return reverse("console:case", kwargs={"number": number})
@@ -138,8 +160,10 @@ def web_pages(run: Run) -> list[Row]:
     agent = staff_member(Role.AGENT, in_queue="general")
     supervisor = staff_member(Role.SUPERVISOR)
     rows, agent_page = list_rows(run, f"agent {agent.username}", agent, {"tab": "mine"})
+    rows.append(reference_row(run, "agent", agent))
     more, _supervisor_page = list_rows(run, "supervisor", supervisor, {"tab": "all"})
     rows += more
+    rows.append(reference_row(run, "supervisor", supervisor))
     if agent_page:
         rows.append(case_page_row(run, "agent, the first case of their list", agent, agent_page[0]))
         rows.append(case_page_row(run, "supervisor, the same case", supervisor, agent_page[0]))

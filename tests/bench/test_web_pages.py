@@ -20,7 +20,7 @@ def test_the_web_pages_benchmark_runs():
 
     rows = web_pages.web_pages(run)
 
-    timed = [row for row in rows if row.timings is not None and "case list" in row.benchmark]
+    timed = [row for row in rows if row.timings is not None and row.benchmark.startswith("console case list")]
     assert len(timed) == 4  # agent and supervisor, 50 and 100 rows a page
     assert all(row.timings.median > 0 and row.baseline.median > 0 and row.queries > 0 for row in timed)
     counts = [row for row in rows if "queries at" in row.benchmark]
@@ -28,6 +28,8 @@ def test_the_web_pages_benchmark_runs():
     # A few, whatever the page size (here a page of 100 may reach past the cases with a running
     # timer, into the next part of the order: one more query; at 1M cases both sizes stay in the first).
     assert all(int(count) <= 10 for row in counts for count in row.queries.split("/"))
+    references = [row for row in rows if row.benchmark.startswith("reference")]
+    assert len(references) == 2 and all(row.timings.median > 0 and row.passed is None for row in references)
     pages = [row for row in rows if "case page" in row.benchmark]
     assert len(pages) == 2
     if web_pages.case_page_url("CS-2026-000001") is None:
