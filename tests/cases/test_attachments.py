@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from cases.attachments import validate_attachments
 from cases.models import Attachment
@@ -41,7 +42,13 @@ def test_the_type_comes_from_the_content_and_must_fit_the_name(name, content, ac
         assert upload.content_type == accepted
 
 
-def test_size_and_number_limits(settings):
+@pytest.fixture
+def english():
+    with translation.override("en"):  # the messages are matched in English (the catalogue translates them)
+        yield
+
+
+def test_size_and_number_limits(settings, english):
     settings.ATTACHMENT_MAX_BYTES = len(PDF)
     assert validate_attachments([SimpleUploadedFile("a.pdf", PDF)])
     with pytest.raises(ValidationError, match="at most"):
