@@ -8,6 +8,7 @@ from email.message import EmailMessage
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 
 from cases.attachments import AttachmentRefused, attachment_check, sanitize_filename
 from cases.models import Attachment, CaseMessage
@@ -46,6 +47,8 @@ PLAIN_ZIP = (lambda: (lambda b: (zipfile.ZipFile(b, "w").close(), b.getvalue())[
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    with translation.override(translation.get_language()):  # whatever a test activates ends with it
+        yield
 
 
 def upload(name, content, content_type="application/octet-stream"):
@@ -93,6 +96,7 @@ def test_refused_types(name, content):
 
 
 def test_size_limit_is_configurable_and_defaults_to_10_mb(settings):
+    translation.activate("en")  # (the test's language is restored by the fixture below)
     del settings.ATTACHMENT_MAX_BYTES
     big = PDF + b"0" * (10 * 1024 * 1024 - len(PDF))
     assert attachment_check(upload("big.pdf", big)).size == 10 * 1024 * 1024

@@ -72,7 +72,7 @@ def assert_inert(html: str, where: str):
 @pytest.fixture
 def hostile(agent, settings, tmp_path, django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = tmp_path
-    client_profile = ClientProfileFactory(name=f"张三{PAYLOAD}", language="en")
+    client_profile = ClientProfileFactory(name=f"张三{SCRIPT}{IMG}", language="en")  # the name holds 100
     with django_capture_on_commit_callbacks(execute=True):
         case = case_create(created_by=agent, client=client_profile, kind="ticket", subject=f"主题{PAYLOAD}"[:200],
                            description=f"描述{PAYLOAD}", category="fees")
