@@ -54,13 +54,13 @@ def test_agent_works_from_the_case_list(new_page):
     screenshot(page, "console-case-list")
 
     page.select_option("#id_kind", "dispute")
-    page.click("form.case-filters button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("form.case-filters button[type=submit]")
     assert "kind=dispute" in page.url
     assert rows.evaluate_all("rows => rows.map(r => r.dataset.case)") == [dispute.number]
 
-    page.select_option("#language-select", "en")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # the language form submits itself (static/js/app.js)
+        page.select_option("#language-select", "en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Cases"
     headings = page.locator("table.cases th").all_inner_texts()
