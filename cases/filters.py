@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, Priority, SlaTimer
+from servicedesk.filters import IsoDateTimeFilter
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -18,14 +19,14 @@ class CaseFilter(django_filters.FilterSet):
                                          help_text=_("Username, or “none” for unassigned cases."))
     client = django_filters.CharFilter(field_name="client__client_no", help_text=_("Client number."))
     credit_account = django_filters.CharFilter(field_name="credit_account__account_no")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_text", help_text=_("Text in number, subject or description."))
     sla_state = django_filters.ChoiceFilter(choices=SlaTimer.State.choices, method="filter_sla_state",
                                             help_text=_("Cases with a current SLA timer in this state."))
     breached = django_filters.BooleanFilter(method="filter_breached",
                                             help_text=_("Cases with (or without) a breached SLA timer."))
-    due_before = django_filters.IsoDateTimeFilter(method="filter_due_before",
+    due_before = IsoDateTimeFilter(method="filter_due_before",
                                                   help_text=_("Cases with a running SLA timer due before this."))
 
     class Meta:

@@ -14,6 +14,7 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from risk import selectors, services
 from risk.models import AccountAlert, MarginCallContact, RatioSnapshot
+from servicedesk.filters import IsoDateTimeFilter
 
 
 class NewestFirst(CursorPagination):
@@ -53,8 +54,8 @@ class AlertFilter(django_filters.FilterSet):
     line = django_filters.CharFilter(field_name="line")
     state = django_filters.ChoiceFilter(choices=AccountAlert.State.choices)
     account = django_filters.CharFilter(field_name="account__account_no")
-    date_from = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    date_to = django_filters.IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
+    date_from = IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
+    date_to = IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
     date = django_filters.DateFilter(field_name="opened_at", lookup_expr="date")
 
     class Meta:

@@ -47,7 +47,8 @@ VISIT = "VISIT-SECRET"
 SECRET_MARKERS = (INTERNAL_NOTE, STAFF_COMMENT, PROPOSAL, CALL_NOTE, QUEUE_NAME, SLA_POLICY, ASSIGNEE, VISIT)
 
 PASSWORD = "pass-word-123"
-ROLES = ("anonymous", "client", "agent", "advisor", "team_lead", "supervisor", "risk_officer", "auditor")
+ROLES = ("anonymous", "client", "agent", "advisor", "team_lead", "supervisor", "risk_officer", "auditor",
+         "agent_outside")  # the last: an agent in no queue, who sees only the case assigned to them
 
 
 @dataclass
@@ -252,14 +253,22 @@ def build_world() -> World:
         slug="sweep-draft", category=category, title_zh=f"草稿 {XSS}", body_zh=f"正文 {XSS}",
         title_en=f"draft {XSS}", body_en=f"body {XSS}", is_published=False)
 
-    users = {"anonymous": None, "client": a.user}
-    users.update({role: staff[role] for role in ROLES[2:]})
+    # The agent outside every queue works one ticket of client B's, assigned to them.
+    outside = case_create(created_by=b.user, client=b.profile, kind="ticket", subject=f"assigned {XSS}",
+                          description=f"assigned {XSS}")
+    outside = case_assign(case=outside, user=staff["supervisor"], assignee=staff["outsider"])
+    outside_message = message_create(case=outside, author=b.user, body=f"to the outsider {XSS}",
+                                     attachments=[_upload("outsider.pdf")])
+
+    users = {"anonymous": None, "client": a.user, "agent_outside": staff["outsider"]}
+    users.update({role: staff[role] for role in ROLES[2:-1]})
     notices = {user.username: _notice(user, a.ticket) for user in staff.values()}
     notices[a.user.username], notices[b.user.username] = a.notice, b.notice
     return World(a=a, b=b, users=users, staff=staff, notices=notices, visit_unassigned=visit_unassigned,
                  visit_other_agent=visit_other_agent, stress_test=stress_test, article_public=article_public,
                  article_clients=article_clients, article_unpublished=article_unpublished, category=category,
-                 rating_token=rating_token(a.resolved))
+                 rating_token=rating_token(a.resolved),
+                 extras={"outside_ticket": outside, "outside_attachment": outside_message.attachments.get()})
 
 
 def message_of(case, visibility=CaseMessage.Visibility.PUBLIC):

@@ -122,6 +122,15 @@ def values_for(world: World, role: str, kind: str) -> Values:
             "client": [a.internal_attachment.pk, b.public_attachment.pk, a.dispute_attachment.pk],
             **{role: [b.dispute_attachment.pk, a.dispute_attachment.pk] for role in world.users if role != "client"}}),
     }
+    if role == "agent_outside":  # in no queue: only the ticket assigned to them
+        ticket, attachment = world.extras["outside_ticket"], world.extras["outside_attachment"]
+        pick.update({
+            "case": (ticket.number, {role: [a.ticket.number, b.dispute.number, b.ticket.number]}),
+            "margin_call": (ticket.number, {role: [a.margin_call.number, b.margin_call.number]}),
+            "attachment": (attachment.pk, {role: [a.public_attachment.pk, b.dispute_attachment.pk]}),
+            "case_attachment": (attachment.pk, {role: [a.public_attachment.pk, b.public_attachment.pk]}),
+            "return_visit": (world.visit_unassigned.pk, {role: [world.visit_other_agent.pk]}),
+        })
     inside, outside = pick[kind]
     out = list(outside.get(role, []))
     if kind == "article":

@@ -111,3 +111,24 @@ def test_local_times_are_documented_without_an_offset(api, client_profile):
     assert "format" not in field
     answer = api.as_user(client_profile.user).get("/api/v1/notifications/preferences/").json()
     assert re.fullmatch(field["pattern"], answer["quiet_hours_start"])
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/risk/alerts/?date_from=0467-03-04T07%3A53%3A06.4%2B18%3A09",
+    "/api/v1/cases/?created_after=2026-03-04T07%3A53%3A06%2B18%3A09",
+    "/api/v1/cases/?due_before=2026-03-04T07%3A53%3A06-17%3A30",
+])
+def test_an_offset_postgresql_has_no_room_for_is_read_as_utc(api, supervisor, url):
+    """PostgreSQL refused the +18:09 of a date filter (DataError: a 500); Python accepts ±23:59."""
+    assert api.as_user(supervisor).get(url).status_code == 200
+
+
+def test_a_date_filter_before_year_one_in_utc_is_bad_input(api, supervisor):
+    response = api.as_user(supervisor).get("/api/v1/cases/?created_after=0001-01-01T00%3A00%3A00%2B14%3A00")
+    assert response.status_code == 400 and "created_after" in response.json()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/accounts/%00/ratio-history/", "/api/v1/cases/%00/calls/"])
+def test_a_nul_byte_in_an_account_or_case_number_is_not_found(api, supervisor, url):
+    """These two routes took any string: PostgreSQL refused the NUL in the query (a 500)."""
+    assert api.as_user(supervisor).get(url).status_code == 404

@@ -31,6 +31,7 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.utils import translation
 
+from accounts.navigation import NAVIGATION
 from cases.models import Metric
 from tests.security.dataset import RAW_XSS, ROLES, SCRIPT, SECRET_MARKERS
 from tests.security.routes import all_routes, route_of, schema_operations
@@ -65,6 +66,8 @@ WRITE_BODY = {
 WRITE_BODIES: dict[tuple[str, str], dict] = {}
 
 REFUSED = {401, 403, 404, 405}
+#: URL name → the roles the navigation bar offers that page to (they must get it).
+NAV_ROLES = {name: {str(role) for role in roles} for name, _label, roles in NAVIGATION}
 STAFF_JSON_KEYS = ('"assignee"', '"queue"', '"sla"', '"target_seconds"', '"remaining_seconds"', '"proposed_by"',
                    '"approved_by"', '"created_by"', '"proposed_outcome"', '"escalated_at"', '"client_tier"')
 STAFF_HTML = re.compile(r"\bsla-(?:ok|50|75|100|paused)\b")
@@ -94,7 +97,7 @@ def is_public(route) -> bool:
 
 
 def login(world, role) -> Client:
-    client = Client()
+    client = Client(raise_request_exception=False)  # a server error is a 500 to report, not the sweep's end
     if world.users[role] is not None:
         client.force_login(world.users[role])
     return client
@@ -144,7 +147,8 @@ def is_html(response) -> bool:
 
 def client_must_not_see(world) -> list[str]:
     b = world.b
-    texts = [*SECRET_MARKERS, *b.strings, "BETA-NAME", world.staff["assignee"].username]
+    texts = [*SECRET_MARKERS, *b.strings, "BETA-NAME", world.staff["assignee"].username,
+             world.extras["outside_ticket"].number]
     for language in ("zh-hans", "en"):
         with translation.override(language):
             texts += [str(metric.label) for metric in SLA_METRICS]
@@ -231,6 +235,11 @@ def _scope_failures(role, route, answers) -> list[str]:
         if area_closed and response.status_code not in (403, 405):  # 405: a GET where only writes are served
             failures.append(f"GET {inside_url} as {role} → {response.status_code}: a role that may not use this "
                             f"route gets 403")
+    if role in NAV_ROLES.get(route.name, ()):
+        for inside_url, response in answers[("inside", None)]:
+            if response.status_code != 200:
+                failures.append(f"GET {inside_url} as {role} → {response.status_code}: the navigation offers this "
+                                f"page to the role (accounts/navigation.py)")
     inside = answers[("inside", None)][0][1]
     for (label, param), responses in answers.items():
         missing = answers.get(("missing", param))
@@ -385,3 +394,27 @@ def test_the_payloads_reach_the_pages(world, routes):
     assert shown, "no HTML page shows the data set's texts"
     rating = Client().get(f"/rate/{world.rating_token}/")
     assert escaped in text_of(rating) and SCRIPT not in text_of(rating)
+
+
+@pytest.mark.parametrize("role", ["client", "supervisor"])
+def test_odd_characters_in_path_parameters_are_not_server_errors(role, world, routes):
+    """A NUL (PostgreSQL refuses it in a query: a 500), a huge number, spaces and non-Latin text in
+    every path parameter: refused (4xx), never a server error."""
+    client = login(world, role)
+    failures = []
+    for route in routes:
+        if not route.params or not known(route):
+            continue
+        inside = {param: values_for(world, role, kind_of(route, param)).inside[0] for param in route.params}
+        for param in route.params:
+            for odd in ("\x00", "9" * 30, "a b", "客户", "-1", "..", "%"):
+                values = {**inside, param: odd}
+                try:
+                    url = route.url(values)
+                except Exception:  # noqa: BLE001 - the URL pattern does not take such a value: no route
+                    continue
+                for method in ("GET", *route.write_methods()):
+                    response = client.generic(method, url)
+                    if response.status_code >= 500:
+                        failures.append(f"{method} {url!r} as {role} → {response.status_code}")
+    assert not failures, "\n".join(failures)
