@@ -14,6 +14,17 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _celery_join_allowed():
+    """Celery marks "running inside a task" in one process-wide flag, set and reset around every
+    eager task. Two threads running eager tasks at once (the concurrency tests) can leave it set,
+    and a later test's result.get() then refuses to block. Each test starts with it clear."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+
+
 @pytest.fixture
 def api():
     """An API client; `api.as_user(user)` logs in with a token like the firm's systems do."""

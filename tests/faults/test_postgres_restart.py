@@ -3,7 +3,8 @@ answering — 503 "temporarily unavailable" with Retry-After while the database 
 API (JSON) and the pages (a plain page), never a 500 or a traceback — and recovers by itself once
 the database is back (CONN_HEALTH_CHECKS: the dead persistent connections are dropped), without a
 restart of gunicorn or of its workers. Nothing is half-written: every case a request opened,
-committed or cut off, has all its rows or none.
+committed or cut off, has all its rows or none. The Celery worker and beat ride it out as well:
+every acknowledgement e-mail of every case is sent, once.
 
 Two outages: a clean stop (`pg_ctl stop -m fast`, sessions terminated mid-transaction) and a
 crash (`-m immediate`, recovery from the WAL at start)."""
@@ -74,6 +75,8 @@ def _load(base: str, token: str, session: str, clients: list[str], stop: threadi
 
 def test_postgres_restarted_under_load(stack):
     seeded = stack.script("web", clients=3)
+    stack.extra_env.update(NOTIFICATION_REQUEUE_AFTER="5")
+    worker, beat = stack.start_worker(), stack.start_beat()
     web = stack.start_web()
     gunicorn_workers = web.worker_pids()
     calls: list[Call] = []
@@ -132,3 +135,12 @@ def test_postgres_restarted_under_load(stack):
                (SELECT COUNT(*) FROM notifications_notification n WHERE n.case_id = c.id AND n.event = 'case_created')
         FROM cases_case c""")
     assert incomplete and all(row[1:] == (1, 2, 1) for row in incomplete), [r for r in incomplete if r[1:] != (1, 2, 1)]
+
+    # The worker and beat were not restarted either: every acknowledgement goes out, once.
+    wait_for(lambda: stack.scalar("SELECT COUNT(*) FROM notifications_notification WHERE status <> 'sent'") == 0,
+             120, "every e-mail to be sent")
+    time.sleep(3)  # room for a duplicate to show up, if there were one
+    assert worker.poll() is None and beat.poll() is None
+    emails = stack.rows("SELECT c.number, n.id FROM notifications_notification n JOIN cases_case c "
+                        "ON c.id = n.case_id")
+    assert sorted(stack.smtp.message_ids()) == sorted(f"<{number}.{pk}@margin-desk.example>" for number, pk in emails)

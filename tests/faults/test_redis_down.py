@@ -35,7 +35,7 @@ def _change_a_case(api: Api, client_no: str, n: int) -> str:
                                           "description": "客户来电咨询融资利率"})
     assert created.status_code == 201, created.text
     number = created.json()["number"]
-    for path, payload in ((f"transitions/open/", {"comment": ""}),
+    for path, payload in (("transitions/open/", {"comment": ""}),
                           ("messages/", {"body": f"您好，利率为 8.35%（{n}）", "visibility": "public"}),
                           ("transitions/resolve/", {"comment": "已答复"})):
         response = api.post(f"/api/v1/cases/{number}/{path}", payload)
@@ -54,9 +54,9 @@ def test_redis_down_for_a_minute_while_cases_change(stack):
     clients = seeded["clients"]
 
     before = _change_a_case(api, clients[0], 0)
-    wait_for(lambda: stack.scalar("SELECT COUNT(*) FROM notifications_notification n JOIN cases_case c "
-                                  "ON c.id = n.case_id WHERE c.number = %s AND n.status = 'sent'", [before]) == PER_CASE,
-             60, "the first case's notices (everything up)")
+    sent_of_first = ("SELECT COUNT(*) FROM notifications_notification n JOIN cases_case c ON c.id = n.case_id "
+                     "WHERE c.number = %s AND n.status = 'sent'")
+    wait_for(lambda: stack.scalar(sent_of_first, [before]) == PER_CASE, 60, "the first case's notices (all up)")
 
     stack.redis.stop()
     numbers, deadline = [], time.monotonic() + DOWN_SECONDS

@@ -10,6 +10,7 @@ the task's transaction needs after it has written part of its work (or the SMS g
 the request), waits until the worker is stuck there, and kills it."""
 
 import datetime
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +19,11 @@ from tests.faults.infra import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(300)]
 VISIBILITY = "8"  # seconds before an unacknowledged message is handed out again
+
+
+def _received(stack, worker, task: str) -> list[str]:
+    """The ids of the `task` messages a worker received, from its log."""
+    return re.findall(rf"Task {re.escape(task)}\[([0-9a-f-]+)\] received", stack.processes.log(worker))
 
 
 def _stuck_on(stack, statement: str) -> bool:
@@ -74,7 +80,8 @@ def test_a_worker_killed_in_the_middle_of_an_sla_sweep(stack):
     assert len(notices) == len(set(notices)) == expected
     assert stack.scalar("SELECT COUNT(*) FROM cases_slatimer WHERE state <> 'breached' OR fired_level <> 100") == 0
     assert stack.scalar("SELECT COUNT(*) FROM cases_case WHERE escalated_at IS NULL") == 0
-    assert "sla.sweep" in stack.processes.log(replacement)  # the same message, handed out again
+    [message] = _received(stack, worker, "sla.sweep")
+    assert _received(stack, replacement, "sla.sweep") == [message]  # the same message, handed out again
 
 
 def test_a_worker_killed_in_the_middle_of_the_interest_accrual(stack):
@@ -101,7 +108,8 @@ def test_a_worker_killed_in_the_middle_of_the_interest_accrual(stack):
     after = dict(stack.rows("SELECT id, interest_fees FROM accounts_creditaccount"))
     for account, _kind, amount, posted in lines:  # posted to the account once
         assert amount > 0 and after[account] == before[account] + posted
-    assert "interest.accrue" in stack.processes.log(replacement)
+    [message] = _received(stack, worker, "interest.accrue")
+    assert _received(stack, replacement, "interest.accrue") == [message]
 
 
 def test_a_worker_killed_while_sending_a_notification(stack):
