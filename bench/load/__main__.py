@@ -5,8 +5,9 @@
    the bench's generator, plus the logins locust uses).
 2. gunicorn with LOAD_WORKERS sync workers (default 5: 2 × cores + 1 on the 2-core machine it was
    written on) on 127.0.0.1:LOAD_PORT (default 8765), DEBUG off.
-3. locust, headless, LOAD_USERS users (default 50, started LOAD_SPAWN_RATE a second) for LOAD_TIME
-   (default 2m): the mix in bench/load/locustfile.py.
+3. A warm-up (each page a few times per worker), then locust, headless, LOAD_USERS users (default
+   50, started LOAD_SPAWN_RATE a second) for LOAD_TIME (default 2m): the mix in
+   bench/load/locustfile.py.
 4. One table per endpoint: requests, failures, requests per second, p50 / p95 / p99 in ms.
 
 The exit status is non-zero when any request failed (or anything else did)."""
@@ -61,6 +62,22 @@ def wait_until_up(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"gunicorn did not answer on {url} within {seconds:.0f}s (see {OUT / 'gunicorn.log'})")
 
 
+def warm_up(url: str, data: Path, workers: int) -> None:
+    """Each worker's first pages compile templates and load code: visit the pages a few times per
+    worker before measuring (a server that has been up a while is warm)."""
+    import json
+
+    people = json.loads(data.read_text())
+    agent, client = people["agents"][0], people["clients"][0]
+    pages = [(agent, "/console/"), (agent, f"/console/cases/{agent['tickets'][0]}/"), (agent, "/api/v1/cases/"),
+             (client, "/portal/"), (client, f"/portal/cases/{client['cases'][0]}/"), (client, "/portal/submit/")]
+    for _round in range(3 * workers):
+        for person, page in pages:
+            request = urllib.request.Request(url + page, headers={"Cookie": f"sessionid={person['session']}"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                response.read()
+
+
 def table(stats_csv: Path) -> tuple[str, int]:
     """The per-endpoint table (markdown) and the number of failed requests."""
     rows, total_failures = [], 0
@@ -100,6 +117,7 @@ def main() -> int:
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_until_up(host)
+        warm_up(host, data, int(workers))
         print(f"gunicorn ({workers} workers) up on {host}; locust: {users} users for {run_time}.", flush=True)
         prefix = OUT / "locust"
         load_before = os.getloadavg()

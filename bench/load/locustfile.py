@@ -1,10 +1,13 @@
-"""The load test's users (bench/load/__main__.py runs this headless against gunicorn):
+"""The load test's users (bench/load/__main__.py runs this headless against gunicorn). The window is a
+stretch of a working day: agents and clients are logged in already (sessions from prepare.py) and
+open the application's home page first; logging in is measured by a user of its own.
 
-- agents (weight 2): log in on the web page, then list cases in the console and in the API, open
-  a case page, reply to the client from the console, move one of their own tickets (waiting on the
-  client ⇄ open) from the console;
-- clients (weight 3): log in, open the portal's home page and their cases, read one of their cases,
-  submit a ticket, reply on one of their open cases;
+- agents (weight 2): list cases in the console and in the API, open a case page, reply to the
+  client from the console, move one of their own tickets (waiting on the client ⇄ open) from the
+  console;
+- clients (weight 3): open the portal's home page and their cases, read one of their cases, submit
+  a ticket, reply on one of their open cases;
+- logins (one user): every 5 to 15 s someone logs in on the login page, looks at the portal, logs out;
 - the price feed (one user): every 30 s a price file for every security is imported the way the
   core system's feed is (`manage.py import_prices FILE`, which revalues every credit account).
 
@@ -40,14 +43,16 @@ class WebUser(HttpUser):
     abstract = True
     wait_time = between(1, 4)
 
+    def resume(self, session: str) -> None:
+        """Come back to the application with one's session (people are logged in already)."""
+        self.client.cookies.set("sessionid", session)
+        self.client.get("/", name="/ (home: the role's page)")  # also sets the CSRF cookie
+
     def login(self, username: str) -> None:
         self.client.get("/accounts/login/", name="/accounts/login/ (page)")
-        response = self.client.post("/accounts/login/", {
-            "username": username, "password": DATA["password"],
-            "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")}, name="/accounts/login/ (log in)",
-            allow_redirects=False)
-        if response.status_code != 302:
-            raise RuntimeError(f"{username} could not log in: {response.status_code}")
+        self.post_form("/accounts/login/", {"username": username, "password": DATA["password"],
+                                            "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", "")},
+                       name="/accounts/login/ (log in)")
 
     def post_form(self, url: str, data: dict, name: str):
         """A form sent as the browser sends it: CSRF token, and the page's redirect (303/302) is success."""
@@ -65,7 +70,7 @@ class Agent(WebUser):
 
     def on_start(self):
         self.me, self.shared = _next(_agents, DATA["agents"])
-        self.login(self.me["username"])
+        self.resume(self.me["session"])
         self.api = {"Authorization": f"Token {self.me['token']}"}
 
     def some_case(self) -> str:
@@ -120,7 +125,7 @@ class Client(WebUser):
 
     def on_start(self):
         self.me, self.shared = _next(_clients, DATA["clients"])
-        self.login(self.me["username"])
+        self.resume(self.me["session"])
 
     @task(3)
     def portal_home(self):
@@ -149,6 +154,20 @@ class Client(WebUser):
         number = random.choice(self.me["open_cases"])
         self.post_form(f"/portal/cases/{number}/reply/", {"body": f"Load test client reply {time.time():.0f}"},
                        name="/portal/cases/[number]/reply/")
+
+
+class Login(WebUser):
+    """Someone logs in, looks at their page, logs out (PBKDF2 makes a login cost ~0.5 s of CPU)."""
+
+    fixed_count = 1
+    wait_time = between(5, 15)
+
+    @task
+    def login_and_out(self):
+        self.client.cookies.clear()
+        self.login(random.choice(DATA["spare_logins"]))
+        self.client.get("/portal/", name="/portal/ (home)")
+        self.post_form("/accounts/logout/", {}, name="/accounts/logout/")
 
 
 class PriceFeed(User):
