@@ -6,6 +6,8 @@ unsent and not claimed, or claimed so long ago (NOTIFICATION_CLAIM_TIMEOUT) that
 must have died. The outcome is written only by the claimant (WHERE claim_token = its token).
 So a task delivered twice (acks_late redelivery, a resend racing the first task) sends once,
 and a worker killed mid-send leaves a claim the resend task takes over after the timeout.
+A message delivered while the database is unreachable is not sent again once it is back: the
+outcome's write is retried for NOTIFICATION_RECORD_RETRY seconds (the claim still holds it).
 
 What cannot be known is whether a worker killed between the provider accepting a message and
 the row being marked sent had delivered it: that message is sent again (at least once beats
@@ -18,11 +20,12 @@ after NOTIFICATION_MAX_ATTEMPTS attempts, gave_up with the last error."""
 
 import datetime
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -72,8 +75,26 @@ def notification_send(notification_id: int, *, retry_queued: bool = False) -> Ou
         provider_id = deliver(notification)
     except Exception as error:  # any failure of the channel: keep it, retry later
         logger.warning("Notification %s (%s) failed: %s", notification.pk, notification.channel, error)
-        return _record_failure(notification, token, error, retry_queued=retry_queued)
-    return _record_success(notification, token, provider_id)
+        return _while_database_returns(lambda: _record_failure(notification, token, error,
+                                                               retry_queued=retry_queued))
+    return _while_database_returns(lambda: _record_success(notification, token, provider_id))
+
+
+def _while_database_returns(record):
+    """`record()`, tried again while the database is unreachable (a restart, a fail-over) for up to
+    NOTIFICATION_RECORD_RETRY seconds: what the provider was told must not be lost and sent twice."""
+    deadline = time.monotonic() + settings.NOTIFICATION_RECORD_RETRY
+    pause = 0.5
+    while True:
+        try:
+            return record()
+        except (OperationalError, InterfaceError):
+            connection.close()  # a broken connection is not reused; the next query opens one
+            if time.monotonic() + pause > deadline:
+                raise
+            logger.warning("Database unreachable while recording a sent notice; trying again in %.1f s", pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 5)
 
 
 def _claim(notification_id: int):

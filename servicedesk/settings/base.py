@@ -216,6 +216,7 @@ NOTIFICATION_RETRY_BACKOFF = env.int("NOTIFICATION_RETRY_BACKOFF", default=60)  
 NOTIFICATION_RETRY_BACKOFF_MAX = env.int("NOTIFICATION_RETRY_BACKOFF_MAX", default=3600)
 # A claim older than this was left by a dead worker; keep it well above the channels' timeouts.
 NOTIFICATION_CLAIM_TIMEOUT = env.int("NOTIFICATION_CLAIM_TIMEOUT", default=300)
+NOTIFICATION_RECORD_RETRY = env.int("NOTIFICATION_RECORD_RETRY", default=120)  # seconds: database down after a send
 NOTIFICATION_REQUEUE_AFTER = env.int("NOTIFICATION_REQUEUE_AFTER", default=120)  # a published task's grace
 NOTIFICATION_RESEND_BATCH = env.int("NOTIFICATION_RESEND_BATCH", default=1000)
 NOTIFICATION_SEND_TIMEOUT = env.int("NOTIFICATION_SEND_TIMEOUT", default=30)  # SMTP without EMAIL_TIMEOUT

@@ -35,15 +35,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(condition, timeout: float, what: str, interval: float = 0.2):
-    """condition() until it is truthy (returned), else AssertionError after `timeout` seconds."""
+def wait_for(condition, timeout: float, what: str, interval: float = 0.2, explain=None):
+    """condition() until it is truthy (returned), else AssertionError after `timeout` seconds
+    (with what `explain()` returns, if given)."""
     deadline = time.monotonic() + timeout
     while True:
         result = condition()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}"
+                                 + (f": {explain()}" if explain else ""))
         time.sleep(interval)
 
 
@@ -271,6 +273,11 @@ class Stack:
         with self.db() as conn:
             return conn.execute(sql, params).fetchall()
 
+    def unsent(self) -> list[tuple]:
+        """The outbox rows not sent (yet), with what says why."""
+        return self.rows("SELECT id, channel, event, status, attempts, claimed_at IS NOT NULL, queued_at, "
+                         "next_attempt_at, error FROM notifications_notification WHERE status <> 'sent' ORDER BY id")
+
     def script(self, command: str, timeout: float = 180, **arguments) -> dict:
         """Run tests.faults.script `command` against this test's database; its JSON answer."""
         done = subprocess.run([PYTHON, "-m", "tests.faults.script", command, json.dumps(arguments)],
@@ -316,9 +323,12 @@ class Stack:
         """Publish a task by name to our broker, as beat or the web app would."""
         from celery import Celery
 
+        # An explicit connection: Celery reads CELERY_BROKER_URL from the environment before the
+        # `broker` argument, and CI sets it to the shared Redis, which our worker does not listen to.
         app = Celery("faults-publisher", broker=self.redis.url())
         try:
-            app.send_task(task, args=args, kwargs=kwargs, queue=queue)
+            with app.connection_for_write(self.redis.url()) as connection:
+                app.send_task(task, args=args, kwargs=kwargs, queue=queue, connection=connection)
         finally:
             app.close()
 

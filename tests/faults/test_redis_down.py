@@ -72,7 +72,7 @@ def test_redis_down_for_a_minute_while_cases_change(stack):
 
     def all_sent():
         return stack.scalar("SELECT COUNT(*) FROM notifications_notification WHERE status <> 'sent'") == 0
-    wait_for(all_sent, 240, "every notice to be sent once Redis is back")
+    wait_for(all_sent, 240, "every notice to be sent once Redis is back", explain=stack.unsent)
     print(f"{len(numbers)} cases changed in {DOWN_SECONDS:.0f} s without Redis; "
           f"every notice sent {time.monotonic() - back:.1f} s after it came back")
     time.sleep(3)  # room for a duplicate to show up, if there were one

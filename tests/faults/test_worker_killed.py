@@ -131,7 +131,7 @@ def test_a_worker_killed_while_sending_a_notification(stack):
     # again after the visibility timeout then sends it.
     replacement = stack.start_worker(FAULT_VISIBILITY_TIMEOUT=VISIBILITY, NOTIFICATION_CLAIM_TIMEOUT="4")
     wait_for(lambda: stack.scalar("SELECT COUNT(*) FROM notifications_notification WHERE status = 'sent'") == 12,
-             90, "every SMS to be sent")
+             90, "every SMS to be sent", explain=stack.unsent)
     stack.processes.stop(replacement)
 
     references = [request["reference"] for request in stack.sms.requests]

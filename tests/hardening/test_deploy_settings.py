@@ -13,7 +13,10 @@ SECRET = "k3V9-q8Zr_T2mXw7Lp4Ns6Jd1Fh0Gc5Yb8Ue3Ri9Oa2Hv7Tq4Mz1Wn6Ks0Dy5Lg8Pj"
 
 
 def manage(*args, **env_overrides):
-    env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "ALLOWED_HOSTS")}
+    # The production server's environment: none of what the test run set for itself (the browser
+    # tests' DJANGO_ALLOW_ASYNC_UNSAFE, in the same worker, is one `check --deploy` rightly refuses).
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DJANGO_SETTINGS_MODULE="servicedesk.settings.production", **env_overrides)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=240)

@@ -230,3 +230,50 @@ def test_a_delivery_that_raises_anything_is_recorded_not_lost(client_profile, mo
     assert send_notification.apply(args=[notice.pk]).get() == "gave_up"
     notice.refresh_from_db()
     assert notice.status == "gave_up" and notice.error == "ValueError: bad answer"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notice_delivered_while_the_database_restarts_is_recorded_once_it_is_back_not_sent_again(
+        client_profile, recorded_sms, monkeypatch):
+    from django.db import OperationalError
+
+    from notifications import delivery
+
+    real_finish, refusals = delivery._finish, []
+
+    def database_restarting(notification, **changes):
+        if len(refusals) < 2:
+            refusals.append(changes.get("status"))
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_finish(notification, **changes)
+
+    notice = Notification.objects.create(recipient_client=client_profile, address=client_profile.phone,
+                                         channel="sms", event="contract_maturity_reminder", body="到期提醒")
+    monkeypatch.setattr(delivery, "_finish", database_restarting)
+    monkeypatch.setattr(delivery.time, "sleep", lambda seconds: None)
+    assert send_notification.apply(args=[notice.pk]).get() == "sent"
+    notice.refresh_from_db()
+    assert refusals == ["sent", "sent"]
+    assert notice.status == "sent" and notice.claim_token is None and len(recorded_sms) == 1
+    assert notifications_resend() == 0 and len(recorded_sms) == 1  # nothing left to send again
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(NOTIFICATION_RECORD_RETRY=1)
+def test_a_database_that_stays_down_leaves_the_claim_for_the_resend_task(client_profile, recorded_sms,
+                                                                         monkeypatch):
+    from django.db import OperationalError
+
+    from notifications import delivery
+
+    def database_down(notification, **changes):
+        raise OperationalError("could not connect to server")
+
+    notice = Notification.objects.create(recipient_client=client_profile, address=client_profile.phone,
+                                         channel="sms", event="contract_maturity_reminder", body="到期提醒")
+    monkeypatch.setattr(delivery, "_finish", database_down)
+    with pytest.raises(OperationalError):
+        delivery.notification_send(notice.pk)
+    notice.refresh_from_db()
+    assert notice.status == "pending" and notice.claim_token is not None  # taken over after the claim timeout
+    assert len(recorded_sms) == 1

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Queue, Tier, User
 from accounts.roles import Role
-from cases.models import CaseMessage, ReturnVisit, SlaPolicy
+from cases.models import ReturnVisit, SlaPolicy
 from cases.services import case_assign, case_create, case_transition, message_create
 from cases.services.ratings import rating_token
 from cases.services.requests import request_create
@@ -269,7 +269,3 @@ def build_world() -> World:
                  article_clients=article_clients, article_unpublished=article_unpublished, category=category,
                  rating_token=rating_token(a.resolved),
                  extras={"outside_ticket": outside, "outside_attachment": outside_message.attachments.get()})
-
-
-def message_of(case, visibility=CaseMessage.Visibility.PUBLIC):
-    return case.messages.filter(visibility=visibility).first()

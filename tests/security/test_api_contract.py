@@ -7,7 +7,6 @@ from django.test import Client
 from django.utils import timezone
 
 from risk.models import MarginCallContact
-from tests.security.routes import schema_operations  # noqa: F401 - the schema must build
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security]
 

@@ -68,8 +68,12 @@ WRITE_BODIES: dict[tuple[str, str], dict] = {}
 REFUSED = {401, 403, 404, 405}
 #: URL name → the roles the navigation bar offers that page to (they must get it).
 NAV_ROLES = {name: {str(role) for role in roles} for name, _label, roles in NAVIGATION}
-STAFF_JSON_KEYS = ('"assignee"', '"queue"', '"sla"', '"target_seconds"', '"remaining_seconds"', '"proposed_by"',
-                   '"approved_by"', '"created_by"', '"proposed_outcome"', '"escalated_at"', '"client_tier"')
+#: JSON keys only staff get: assignee and queue, SLA timers (targets, deadlines, pauses), maker-checker,
+#: delivery internals of notices, who logged a call.
+STAFF_JSON_KEYS = ('"assignee"', '"queue"', '"sla"', '"target_seconds"', '"remaining_seconds"', '"due_at"',
+                   '"pause_reason"', '"breached"', '"proposed_by"', '"approved_by"', '"created_by"',
+                   '"proposed_outcome"', '"escalated_at"', '"client_tier"', '"provider_id"', '"attempts"',
+                   '"recorded_by"')
 STAFF_HTML = re.compile(r"\bsla-(?:ok|50|75|100|paused)\b")
 #: SLA metrics a client is never shown (codes and names in both languages); "resolution" is not in
 #: the list: a dispute's state "resolution proposed" is the client's business.
