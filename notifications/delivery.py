@@ -75,7 +75,8 @@ def notification_send(notification_id: int, *, retry_queued: bool = False) -> Ou
         provider_id = deliver(notification)
     except Exception as error:  # any failure of the channel: keep it, retry later
         logger.warning("Notification %s (%s) failed: %s", notification.pk, notification.channel, error)
-        return _while_database_returns(lambda: _record_failure(notification, token, error,
+        failure = error  # `error` is unbound when the except clause ends
+        return _while_database_returns(lambda: _record_failure(notification, token, failure,
                                                                retry_queued=retry_queued))
     return _while_database_returns(lambda: _record_success(notification, token, provider_id))
 

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from cases.models import Case, CaseEvent, CaseMessage
+from cases.models import CaseEvent, CaseMessage
 from cases.selectors import messages_for
 from cases.services import available_transitions, case_create, case_transition, message_create
 from risk.models import MarginCallContact
-from risk.monitoring import monitor_accounts
-from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, queue
+from tests.factories import PositionFactory, SecurityFactory
+from tests.web.margin import open_margin_call
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -73,16 +73,7 @@ def security():
 
 @pytest.fixture
 def margin_call(client_profile, security, agent):
-    """Debt 100,000 and 10,000 shares: the ratio is price / 10. At 12.50 the account is below the
-    close-out line (130 %): a margin call with a deadline, in the risk queue."""
-    queue("risk").members.add(agent)
-    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"))
-    PositionFactory(account=account, security=security, quantity=10000)
-    monitor_accounts(trigger="test")
-    security.price = D("12.50")
-    security.save()
-    monitor_accounts(trigger="test")
-    return Case.objects.get(credit_account=account, kind="margin_call")
+    return open_margin_call(client_profile, agent, security)
 
 
 # --- who sees the page ----------------------------------------------------------------------------

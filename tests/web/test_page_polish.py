@@ -20,7 +20,8 @@ from cases.models.workflows import state_label
 from cases.services import case_create, case_transition
 from risk.models import AccountAlert, Level
 from risk.monitoring import monitor_accounts
-from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory, queue
+from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
+from tests.web.margin import open_margin_call
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -119,17 +120,9 @@ def test_normal_and_open_mean_different_things_for_risk_and_cases():
 
 @pytest.fixture
 def margin_call(client_profile, agent):
-    """Debt 100,000 and 10,000 shares at 12.50: ratio 125 %, below the close-out line (130 %)."""
-    queue("risk").members.add(agent)
-    security = SecurityFactory(price=D("16.00"))
-    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"),
-                                   contract_maturity=timezone.localdate() - datetime.timedelta(days=25))
-    PositionFactory(account=account, security=security, quantity=10000)
-    monitor_accounts(trigger="test")
-    security.price = D("12.50")
-    security.save()
-    monitor_accounts(trigger="test")
-    return Case.objects.get(credit_account=account, kind="margin_call")
+    """A margin call on an account whose contract matured 25 days ago."""
+    return open_margin_call(client_profile, agent,
+                            contract_maturity=timezone.localdate() - datetime.timedelta(days=25))
 
 
 def _part(client, case, part, **headers):

@@ -22,7 +22,6 @@ from cases.models import Case, CalendarDay, CalendarYear, CaseKind, Satisfaction
 from cases.services import case_create, case_transition, case_update, message_create
 from cases.sla_sweep import sla_sweep
 from tests.factories import (
-    ClientProfileFactory,
     CreditAccountFactory,
     PositionFactory,
     SecurityFactory,
