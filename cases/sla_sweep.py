@@ -1,10 +1,13 @@
 """The SLA sweep: find every running timer that crossed 50 %, 75 % or 100 % of its target and act,
 each level exactly once per timer even when sweeps overlap or a worker dies mid-sweep.
 
-Set-based: one statement locks the due timers (FOR UPDATE SKIP LOCKED on PostgreSQL) and
-inserts one escalation row per crossed level (unique per timer and level: ON CONFLICT DO
-NOTHING), returning only what this sweep fired; the timers, cases and audit trail are then
-updated with one statement each. No loop over timers in Python.
+Set-based, no loop over timers in Python. On PostgreSQL one statement locks the due timers
+(FOR UPDATE SKIP LOCKED: a concurrent sweep passes them by), lists their crossed levels and moves
+the timers on (fired level, next alert, breached); a timer's fired level only grows, so a level
+is never found twice. The escalation rows (unique per timer and level: ON CONFLICT DO NOTHING)
+record what this sweep fired, and the cases and the audit trail follow with one statement each.
+Elsewhere (the embedded SQLite) the same steps run one after the other under SQLite's single
+writer: find, record, then move the timers.
 """
 
 import uuid
@@ -24,32 +27,83 @@ def warning_data_sql(alias: str) -> str:
     return json_object(metric=f"{alias}.metric", cycle=f"{alias}.cycle", level=f"{alias}.level")
 
 
-def _find_and_record(cursor, now, run: str) -> int:
-    lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+#: The sweep's work table: one row per timer and level this sweep fires.
+DUE_TABLE = """
+    CREATE TEMPORARY TABLE IF NOT EXISTS sla_sweep_due (
+        timer_id bigint, case_id bigint, level integer, metric varchar(20), cycle integer)
+"""
+
+
+def due_timers(alias: str = "") -> str:
+    """SQL condition: the timers (called `alias`) a sweep looks at, running with an alert due."""
+    t = f"{alias}." if alias else ""
+    return (f"{t}next_alert_at IS NOT NULL AND {t}next_alert_at <= %(now)s "
+            f"AND {t}stopped_at IS NULL AND {t}resumed_at IS NOT NULL")
+
+
+#: A timer moved on to `f.max_level`: its next alert is the next level's moment; at 100 % it is breached.
+MOVE_TIMER = """
+    fired_level = f.max_level,
+    breached = cases_slatimer.breached OR f.max_level >= 100,
+    state = CASE WHEN f.max_level >= 100 THEN 'breached' ELSE cases_slatimer.state END,
+    next_alert_at = CASE WHEN f.max_level < 50 THEN cases_slatimer.warn_50_at
+                         WHEN f.max_level < 75 THEN cases_slatimer.warn_75_at
+                         WHEN f.max_level < 100 THEN cases_slatimer.due_at END
+"""
+
+
+def _find_and_move(cursor, now) -> None:
+    """PostgreSQL: lock, find and move on in one statement (each timer read once)."""
     cursor.execute(f"""
-        CREATE TEMPORARY TABLE IF NOT EXISTS sla_sweep_due (
-            timer_id bigint, case_id bigint, level integer, metric varchar(20), cycle integer,
-            kind varchar(16), queue_id bigint, assignee_id bigint)
+        WITH locked AS (
+            SELECT ctid, id, case_id, metric, cycle, fired_level, warn_50_at, warn_75_at, due_at
+            FROM cases_slatimer WHERE {due_timers()} FOR UPDATE SKIP LOCKED
+        ), crossed AS (
+            SELECT t.ctid, t.id, t.case_id, t.metric, t.cycle, lvl.level FROM locked t CROSS JOIN {LEVELS}
+            WHERE lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %(now)s
+        ), moved AS (
+            UPDATE cases_slatimer SET {MOVE_TIMER}
+            FROM (SELECT id, ctid, MAX(level) AS max_level FROM crossed GROUP BY id, ctid ORDER BY ctid) AS f
+            WHERE cases_slatimer.ctid = f.ctid
+        )
+        INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle)
+        SELECT id, case_id, level, metric, cycle FROM crossed
+    """, {"now": now})
+
+
+def _find(cursor, now) -> None:
+    cursor.execute(f"""
+        INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle)
+        SELECT t.id, t.case_id, lvl.level, t.metric, t.cycle FROM cases_slatimer t CROSS JOIN {LEVELS}
+        WHERE {due_timers("t")} AND lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %(now)s
+    """, {"now": now})
+
+
+def _move(cursor) -> None:
+    cursor.execute(f"""
+        UPDATE cases_slatimer SET {MOVE_TIMER}
+        FROM (SELECT timer_id, MAX(level) AS max_level FROM sla_sweep_due GROUP BY timer_id) AS f
+        WHERE cases_slatimer.id = f.timer_id
     """)
+
+
+def _find_and_record(cursor, now, run: str) -> int:
+    postgresql = connection.vendor == "postgresql"
+    cursor.execute(DUE_TABLE)
     cursor.execute("DELETE FROM sla_sweep_due")
-    # The case's kind, queue and assignee come along (read once here, not joined again by each
-    # statement that tells someone).
-    cursor.execute(f"""
-        INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle, kind, queue_id, assignee_id)
-        SELECT t.id, t.case_id, lvl.level, t.metric, t.cycle, c.kind, c.queue_id, c.assignee_id
-        FROM cases_slatimer t JOIN cases_case c ON c.id = t.case_id CROSS JOIN {LEVELS}
-        WHERE t.id IN (SELECT id FROM cases_slatimer
-                       WHERE next_alert_at IS NOT NULL AND next_alert_at <= %s {lock})
-          AND t.stopped_at IS NULL AND t.resumed_at IS NOT NULL
-          AND lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %s
-    """, [now, now])
+    if postgresql:
+        # A batch of up to a few hundred thousand rows: sorts and hashes in memory, not on disk.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        _find_and_move(cursor, now)
+    else:
+        _find(cursor, now)
     insert = """
         INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at, sweep)
         SELECT timer_id, case_id, level, %s, %s FROM sla_sweep_due WHERE 1 = 1
         ON CONFLICT (timer_id, level) DO NOTHING
     """
     # Keep only what this sweep fired (a level fired before, by this or another sweep, stays out).
-    if connection.vendor == "postgresql":
+    if postgresql:
         # What the insert returns, not the rows of this run looked up again: the planner cannot
         # know how many rows carry a run id it has never seen, and takes it for one (at 75,000
         # fired levels, a nested loop of 75,000 × 75,000).
@@ -65,9 +119,10 @@ def _find_and_record(cursor, now, run: str) -> int:
                 SELECT 1 FROM cases_slaescalation e
                 WHERE e.timer_id = sla_sweep_due.timer_id AND e.level = sla_sweep_due.level AND e.sweep = %s)
         """, [run])
+        _move(cursor)
     cursor.execute("SELECT COUNT(*) FROM sla_sweep_due")
     fired = cursor.fetchone()[0]
-    if fired and connection.vendor == "postgresql":
+    if fired and postgresql:
         # Temporary tables get no statistics of their own: without them the statements below are
         # planned for a few hundred rows whatever fired (JIT and spilling hash joins at 75,000).
         cursor.execute("ANALYZE sla_sweep_due")
@@ -75,18 +130,13 @@ def _find_and_record(cursor, now, run: str) -> int:
 
 
 def _apply(cursor, now) -> None:
+    # The cases by their ids in order (an array: index lookups page by page, where a join to the
+    # work table reads all million cases to update a few thousand).
     cursor.execute("""
-        UPDATE cases_slatimer SET
-            fired_level = f.max_level,
-            breached = cases_slatimer.breached OR f.max_level >= 100,
-            state = CASE WHEN f.max_level >= 100 THEN 'breached' ELSE cases_slatimer.state END,
-            next_alert_at = CASE WHEN f.max_level < 50 THEN cases_slatimer.warn_50_at
-                                 WHEN f.max_level < 75 THEN cases_slatimer.warn_75_at
-                                 WHEN f.max_level < 100 THEN cases_slatimer.due_at END
-        FROM (SELECT timer_id, MAX(level) AS max_level FROM sla_sweep_due GROUP BY timer_id) AS f
-        WHERE cases_slatimer.id = f.timer_id
-    """)
-    cursor.execute("""
+        UPDATE cases_case SET escalated_at = %s
+        WHERE escalated_at IS NULL
+          AND id = ANY(ARRAY(SELECT DISTINCT case_id FROM sla_sweep_due WHERE level >= 100 ORDER BY case_id))
+    """ if connection.vendor == "postgresql" else """
         UPDATE cases_case SET escalated_at = %s
         WHERE escalated_at IS NULL AND id IN (SELECT case_id FROM sla_sweep_due WHERE level >= 100)
     """, [now])
