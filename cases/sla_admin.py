@@ -7,14 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.calendars import calendar_year_confirm
 from cases.models import BusinessCalendar, CalendarDay, CalendarYear, SlaPolicy, SlaTarget, SlaTimer
+from cases.services.calendars import calendar_days_changed
 from cases.tasks import sla_reapply_task
-
-
-class CalendarDayInline(admin.TabularInline):
-    model = CalendarDay
-    extra = 1
-    fields = ["date", "is_business_day", "name"]
-    ordering = ["date"]
 
 
 @admin.register(BusinessCalendar)
@@ -39,10 +33,30 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
+    """Every edit of a day moves the deadlines of the running clocks it concerns, the date it had
+    before a change too (cases.services.calendars.calendar_days_changed)."""
+
     list_display = ["calendar", "date", "is_business_day", "name"]
     list_filter = ["calendar", "is_business_day"]
     date_hierarchy = "date"
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        dates = [obj.date]
+        if change and "date" in form.changed_data and form.initial.get("date"):
+            dates.append(form.initial["date"])
+        super().save_model(request, obj, form, change)
+        calendar_days_changed(obj.calendar.code, dates)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        calendar_days_changed(obj.calendar.code, [obj.date])
+
+    def delete_queryset(self, request, queryset):
+        changed = list(queryset.select_related("calendar").values_list("calendar__code", "date"))
+        super().delete_queryset(request, queryset)
+        for code in {code for code, _date in changed}:
+            calendar_days_changed(code, [date for other, date in changed if other == code])
 
 
 class SlaTargetInline(admin.TabularInline):

@@ -28,6 +28,8 @@ from cases.models.sla import ESCALATION_LEVELS, Metric, SlaTimer
 from cases.models.workflows import CLOSED_STATES, DisputeCase, TicketCase
 from cases.sla import add_business_time, business_time_between
 
+#: The SLA event recorded on a case whose running clocks moved with an edit of their calendar.
+CALENDAR_CHANGED = "calendar_changed"
 RUNNING, PAUSED, MET, BREACHED = (SlaTimer.State.RUNNING, SlaTimer.State.PAUSED, SlaTimer.State.MET,
                                   SlaTimer.State.BREACHED)
 INITIAL_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION, Metric.PERIODIC_UPDATE, Metric.REGULATORY_ACK,
@@ -182,6 +184,8 @@ class Engine:
         at = event.created_at
         if event.kind == EventKind.SLA and event.name == "policy_applied":
             self._apply_policy(event.data, at)
+        elif event.kind == EventKind.SLA and event.name == CALENDAR_CHANGED:
+            self._apply_calendar(event.data.get("calendar"))
         elif event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
             self._apply_transition(event, at)
         elif event.kind == EventKind.MESSAGE and not event.is_internal:
@@ -202,6 +206,13 @@ class Engine:
                     self.accrue(timer, at)
                     timer.resumed_at = at
                 timer.target_seconds, timer.calendar_code, timer.pausable = target.seconds, target.calendar, target.pausable
+                self.project(timer)
+
+    def _apply_calendar(self, code: str | None) -> None:
+        """A day of calendar `code` was made a holiday or a working day: the running clocks on it
+        are projected again (the time already run is kept; only the moments ahead move)."""
+        for timer in self.timers:
+            if timer.active and timer.resumed_at is not None and timer.calendar_code == code:
                 self.project(timer)
 
     def _apply_transition(self, event, at: datetime.datetime) -> None:

@@ -42,6 +42,16 @@ def sla_reapply_task() -> int:
     return changed
 
 
+@shared_task(name="sla.calendar_changed", acks_late=True)
+def sla_calendar_changed_task(calendar_code: str, dates: list[str]) -> int:
+    """After an edit of a calendar's days: the running clocks it concerns take the new calendar
+    (idempotent: a case whose deadlines did not move gets no event)."""
+    from cases.services.sla import sla_calendar_changed
+
+    return sla_calendar_changed(calendar_code=calendar_code,
+                                dates=[datetime.date.fromisoformat(day) for day in dates])
+
+
 @shared_task(name="visits.schedule_quarterly", acks_late=True)
 def visits_schedule_quarterly_task(today: str | None = None) -> int:
     """On the first day of each quarter: a return visit for every high-net-worth client, once per

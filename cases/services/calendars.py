@@ -1,9 +1,11 @@
 """Supervisors' edits of the business calendars (cases/models/calendar.py): confirming a year,
 adding or removing a holiday or a make-up working day (调休). Each is permission-checked, done
 under a lock on the calendar year and recorded in the admin's history (who, when, what); a
-confirmation also stamps the year itself, as the admin's action does."""
+confirmation also stamps the year itself, as the admin's action does. A change of a day moves
+the deadlines of the running clocks it concerns (calendar_days_changed)."""
 
 import datetime
+import logging
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.db import transaction
@@ -14,6 +16,25 @@ from accounts.roles import Role
 from cases.calendars import calendar_year_confirm
 from cases.models import CalendarDay, CalendarYear
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
+
+logger = logging.getLogger(__name__)
+
+
+def calendar_days_changed(calendar_code: str, dates: list[datetime.date]) -> None:
+    """Once the edit commits, the running clocks on that calendar whose deadline lies beyond one
+    of the changed days are projected again (a task: there may be many). With the task queue down
+    the edit stands and the log says to run `manage.py sla_rebuild`."""
+    from cases.tasks import sla_calendar_changed_task
+    from servicedesk.broker import publish
+
+    days = sorted({day.isoformat() for day in dates})
+
+    def recompute():
+        if not publish(sla_calendar_changed_task, calendar_code, days):
+            logger.warning("Calendar %s changed on %s but open deadlines were not recomputed (task queue "
+                           "unavailable): run manage.py sla_rebuild.", calendar_code, ", ".join(days))
+    if days:
+        transaction.on_commit(recompute)
 
 
 def _check_supervisor(user) -> None:
@@ -75,6 +96,7 @@ def calendar_day_add(*, calendar_year: CalendarYear, date: datetime.date, is_bus
                                      name=(name or "").strip()[:100])
     year.save(update_fields=["updated_at"])  # the calendar's stamp moves: cached schedules reload
     _log(user, day, ADDITION, "Added (supervisor pages)")
+    calendar_days_changed(calendar.code, [date])
     return day
 
 
@@ -91,3 +113,4 @@ def calendar_day_remove(*, calendar_year: CalendarYear, date: datetime.date, use
     _log(user, day, DELETION, "Removed (supervisor pages)")
     day.delete()
     year.save(update_fields=["updated_at"])
+    calendar_days_changed(year.calendar.code, [date])

@@ -1,11 +1,16 @@
 """Keeping each case's SLA timers in step with its events (the rules are in cases/sla_engine.py)."""
 
+import datetime
+from functools import reduce
+from operator import or_
+
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Tier
 from cases.models import Case, CaseEvent, EventKind, SlaPolicy, SlaTimer
-from cases.sla_engine import SLA_KINDS, Engine, Target, Timer
+from cases.sla_engine import CALENDAR_CHANGED, SLA_KINDS, Engine, Target, Timer
 
 PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
 
@@ -113,3 +118,51 @@ def sla_rebuild(*, case: Case) -> bool:
             changed = True
     _save(case, list(replayed.values()), rows)
     return changed
+
+
+def _window_covers(day: datetime.date) -> Q:
+    """Running timers whose projection spans `day` (local): resumed before it ends, due after it begins."""
+    zone = timezone.get_default_timezone()
+    begins = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    return Q(resumed_at__lt=begins + datetime.timedelta(days=1), due_at__gte=begins)
+
+
+def sla_calendar_changed(*, calendar_code: str, dates: list[datetime.date], actor=None) -> int:
+    """After days of a calendar were added, removed or changed: every case with a running clock on
+    that calendar whose deadline lies beyond one of those days is projected again, with an SLA
+    event that says so (its timeline shows why the deadline moved). A case whose moments stay the
+    same gets no event. Returns how many cases moved."""
+    if not dates:
+        return 0
+    affected = (SlaTimer.objects.filter(calendar_code=calendar_code, stopped_at__isnull=True,
+                                        resumed_at__isnull=False)
+                .filter(reduce(or_, (_window_covers(day) for day in dates)))
+                .values_list("case_id", flat=True).distinct().order_by("case_id"))
+    moved = 0
+    for case_id in affected.iterator(chunk_size=500):
+        moved += _calendar_reproject(case_id, calendar_code, dates, actor)
+    return moved
+
+
+@transaction.atomic
+def _calendar_reproject(case_id: int, calendar_code: str, dates: list[datetime.date], actor) -> bool:
+    from cases.services.events import event_record
+
+    case = Case.objects.select_for_update(of=("self",)).get(pk=case_id)
+    rows = list(SlaTimer.objects.select_for_update().filter(case=case))
+    before = {(row.metric, row.cycle): row.due_at for row in rows}
+    engine = Engine(case.kind, [Timer.from_model(row) for row in rows])
+    engine._apply_calendar(calendar_code)
+    after = {(timer.metric, timer.cycle): timer.due_at for timer in engine.timers}
+    if after == before:
+        return False
+    def shown(moment):
+        return timezone.localtime(moment).isoformat() if moment else None
+
+    changes = {f"{metric}:{cycle}": [shown(before[(metric, cycle)]), shown(due)]
+               for (metric, cycle), due in after.items() if due != before[(metric, cycle)]}
+    event_record(case=case, kind=EventKind.SLA, actor=actor, name=CALENDAR_CHANGED, to_value=calendar_code,
+                 comment=", ".join(day.isoformat() for day in sorted(dates)), is_internal=True,
+                 data={"calendar": calendar_code, "dates": [day.isoformat() for day in sorted(dates)],
+                       "due": changes})
+    return True

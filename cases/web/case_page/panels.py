@@ -10,14 +10,16 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language
 
 from accounts.models import User
 from accounts.selectors import mask_id_number, mask_phone, sees_personal_data
-from cases.models import Case, CaseEvent, CaseMessage, EventKind, Metric, Priority, SlaTimer
+from cases.models import BusinessCalendar, Case, CaseEvent, CaseMessage, EventKind, Metric, Priority, SlaTimer
 from cases.categories import category_label
 from cases.models.visits import ReturnVisit
 from cases.models.workflows import state_label
 from cases.selectors import events_for, messages_for
+from cases.sla_engine import CALENDAR_CHANGED
 from cases.sla_status import ScheduleCache, elapsed_seconds
 from risk.models import MarginCallContact
 
@@ -145,6 +147,11 @@ def event_text(case: Case, event: CaseEvent) -> str:
     if event.kind == EventKind.ESCALATION:
         metric = dict(Metric.choices).get(event.from_value, event.from_value)
         return _("SLA %(metric)s at %(level)s%% of its target") % {"metric": metric, "level": event.to_value}
+    if event.kind == EventKind.SLA and event.name == CALENDAR_CHANGED:
+        calendar = BusinessCalendar.objects.filter(code=event.to_value).first()
+        name = (calendar.name_en if get_language() == "en" else calendar.name) if calendar else event.to_value
+        return _("SLA deadlines moved: the calendar “%(calendar)s” changed on %(dates)s") % {
+            "calendar": name, "dates": event.comment}
     if event.kind == EventKind.SLA:
         return _("SLA policy applied")
     if event.kind == EventKind.NOTIFICATION:

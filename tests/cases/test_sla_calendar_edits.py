@@ -1,0 +1,120 @@
+"""An edit of a calendar day moves the deadlines of the running clocks it concerns (a holiday
+added after a case was opened, a make-up day removed), keeps the time already run, says so on
+the case's timeline, and leaves stopped clocks and clocks due before that day alone."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from cases.models import CalendarDay, CalendarYear, CaseEvent, CaseKind, EventKind, SlaTimer
+from cases.services import case_create, case_transition, message_create
+from cases.services.calendars import calendar_day_add, calendar_day_remove
+from cases.services.sla import sla_rebuild
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+FRIDAY = datetime.date(2026, 11, 27)
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=SH)
+
+
+def due(case, metric):
+    return SlaTimer.objects.get(case=case, metric=metric, stopped_at__isnull=True).due_at
+
+
+def working_2026():
+    return CalendarYear.objects.get(calendar__code="working", year=2026)
+
+
+@pytest.fixture
+def ticket(client_profile, agent):
+    """Opened Wednesday 25 Nov 2026 10:00, normal priority: first response due 14:00 that day,
+    resolution (3 working days) Monday 30 Nov 10:00."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        return case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="日历",
+                           priority="normal", channel="phone")
+
+
+def test_a_holiday_added_moves_the_deadlines_beyond_it_and_says_so(ticket, supervisor,
+                                                                     django_capture_on_commit_callbacks):
+    assert due(ticket, "resolution") == at(2026, 11, 30, 10)
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        calendar_day_add(calendar_year=working_2026(), date=FRIDAY, is_business_day=False, name="临时休市",
+                         user=supervisor)
+    assert due(ticket, "resolution") == at(2026, 12, 1, 10)  # Friday no longer counts
+    assert due(ticket, "first_response") == at(2026, 11, 25, 14)  # due before Friday: unchanged
+    timer = SlaTimer.objects.get(case=ticket, metric="resolution")
+    assert timer.elapsed_seconds == 0 and timer.started_at == at(2026, 11, 25, 10)
+    [event] = CaseEvent.objects.filter(case=ticket, kind=EventKind.SLA, name="calendar_changed")
+    assert event.is_internal and event.data["dates"] == ["2026-11-27"]
+    assert event.data["due"] == {"resolution:1": [at(2026, 11, 30, 10).isoformat(), at(2026, 12, 1, 10).isoformat()]}
+    assert sla_rebuild(case=ticket) is False  # the event log reproduces the stored timers
+
+    with time_machine.travel(at(2026, 11, 25, 12), tick=False), django_capture_on_commit_callbacks(execute=True):
+        calendar_day_remove(calendar_year=working_2026(), date=FRIDAY, user=supervisor)
+    assert due(ticket, "resolution") == at(2026, 11, 30, 10)
+    assert CaseEvent.objects.filter(case=ticket, name="calendar_changed").count() == 2
+
+
+def test_time_already_run_is_kept_and_stopped_clocks_stay_as_they_were(ticket, client_profile, agent, supervisor,
+                                                                        django_capture_on_commit_callbacks):
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=ticket, author=agent, body="已收到")  # first response met after 1 h
+        case = case_transition(case=ticket, user=agent, name="open")
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="请提供截图")
+    with time_machine.travel(at(2026, 11, 26, 10), tick=False):  # 7 h of waiting, then the client answers
+        message_create(case=case, author=client_profile.user, body="截图")
+    first = SlaTimer.objects.get(case=ticket, metric="first_response")
+    resolution = SlaTimer.objects.get(case=ticket, metric="resolution")
+    assert resolution.elapsed_seconds == 3600 and resolution.due_at == at(2026, 11, 30, 17)
+    with time_machine.travel(at(2026, 11, 26, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        calendar_day_add(calendar_year=working_2026(), date=FRIDAY, is_business_day=False, user=supervisor)
+    moved = SlaTimer.objects.get(pk=resolution.pk)
+    assert moved.elapsed_seconds == 3600 and moved.pauses == resolution.pauses
+    assert moved.due_at == at(2026, 12, 1, 17)
+    assert SlaTimer.objects.get(pk=first.pk).due_at == first.due_at and first.stopped_at is not None
+
+
+def test_a_day_after_every_deadline_moves_nothing(ticket, supervisor, django_capture_on_commit_callbacks):
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        calendar_day_add(calendar_year=working_2026(), date=datetime.date(2026, 12, 4), is_business_day=False,
+                         user=supervisor)
+    assert due(ticket, "resolution") == at(2026, 11, 30, 10)
+    assert not CaseEvent.objects.filter(case=ticket, name="calendar_changed").exists()
+
+
+def test_an_edit_in_the_admin_moves_the_deadlines_too(ticket, client, supervisor,
+                                                      django_capture_on_commit_callbacks):
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    working = working_2026().calendar
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/cases/calendarday/add/", {
+            "calendar": working.pk, "date": "2026-11-27", "is_business_day": "", "name": "临时休市"})
+    assert response.status_code == 302, response.content[:500]
+    assert due(ticket, "resolution") == at(2026, 12, 1, 10)
+    day = CalendarDay.objects.get(calendar=working, date=FRIDAY)
+    with time_machine.travel(at(2026, 11, 25, 12), tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/cases/calendarday/{day.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert due(ticket, "resolution") == at(2026, 11, 30, 10)
+
+
+def test_the_case_page_timeline_says_why_the_deadline_moved(ticket, client, agent, supervisor,
+                                                           django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        calendar_day_add(calendar_year=working_2026(), date=FRIDAY, is_business_day=False, user=supervisor)
+    client.force_login(supervisor)
+    url = reverse("console:case", kwargs={"number": ticket.number})
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    calendar = working_2026().calendar
+    assert f"SLA deadlines moved: the calendar “{calendar.name_en}” changed on 2026-11-27" in english
+    assert calendar.name in chinese and "2026-11-27" in chinese and "SLA deadlines moved" not in chinese
