@@ -111,6 +111,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "servicedesk.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# No start-up banner in every command's output; failed logins and lockouts are still logged.
+AXES_VERBOSE = False
 # The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the address the
 # outermost of them put into X-Forwarded-For (anything further left the client can forge).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
