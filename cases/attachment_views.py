@@ -14,6 +14,10 @@ from cases.attachments import sanitize_filename, served_content_type
 from cases.models import Attachment
 
 
+#: The policy of every download: nothing in it runs, loads or frames, should a browser open it anyway.
+download_policy = csp({"default-src": "'none'", "sandbox": True, "frame-ancestors": "'none'"})
+
+
 def content_disposition(name: str) -> str:
     """`attachment` with an ASCII fallback name and the real one as RFC 5987 UTF-8."""
     name = sanitize_filename(name)
@@ -35,7 +39,7 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     return response
 
 
-@csp({"default-src": "'none'", "sandbox": True, "frame-ancestors": "'none'"})
+@download_policy
 @require_GET
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:

@@ -421,6 +421,9 @@ def test_a_reply_with_attachments_resumes_a_ticket_waiting_on_the_client(web, cl
     download = web.get(reverse("portal:attachment", args=[case.number, attachment.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
     assert download["Content-Disposition"].startswith("attachment")
+    # served as every download is: nothing sniffed, nothing run should a browser open it
+    assert download["X-Content-Type-Options"] == "nosniff" and download["Content-Type"] == "image/png"
+    assert "sandbox" in download["Content-Security-Policy"] and download["Cache-Control"] == "private, no-store"
 
 
 def test_a_blank_reply_is_refused_and_a_closed_case_takes_none(web, client_profile, agent):

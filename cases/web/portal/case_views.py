@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition
 
+from cases.attachment_views import attachment_response, download_policy
 from cases.categories import category_label
 from cases.models import Case, CaseKind, RequestDetails, SatisfactionRating
 from cases.services import available_transitions, case_transition, message_create
@@ -172,18 +173,16 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("portal:case", number=case.number)
 
 
+@download_policy
 @require_GET
 @client_page
 def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
-    """A file of a public message of the client's own case, always as a download."""
+    """A file of a public message of the client's own case, served as every download is
+    (cases.attachment_views: allow-listed type, safe name, nosniff, sandboxed)."""
     item = reads.public_attachment(_case(request, number, light=True), pk)
     if item is None:
         raise Http404
-    try:
-        handle = item.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=item.original_name, content_type=item.content_type)
+    return attachment_response(item)
 
 
 def _errors_text(error: ValidationFailed) -> str:
