@@ -9,7 +9,6 @@ noted under the table.
 """
 
 import datetime
-import time
 
 from django.db import connection
 from django.test import Client
@@ -20,7 +19,7 @@ from accounts.models import User
 from accounts.roles import Role
 from bench.benchmarks import Run, benchmark
 from bench.benchmarks.sla import sweep_now
-from bench.measure import Row, Timings, explain
+from bench.measure import Row, explain, time_alternately
 from cases import reports
 from cases.web.supervisor.filters import DEFAULT_DAYS
 
@@ -74,18 +73,8 @@ def dashboard_row(run: Run, client: Client, *, first, last, group_by: str, reque
     if run.verbose_explain:
         for _ms, sql in statements[:3]:
             run.note(f"dashboard by {group_by}:\n{sql}\n{explain(sql)}")
-    warmup = min(2, requests)
-    page_ms, baseline_ms = [], []
-    for n in range(warmup + requests):
-        started = time.perf_counter()
-        fetch(client, url)
-        middle = time.perf_counter()
-        baseline()
-        ended = time.perf_counter()
-        if n >= warmup:
-            page_ms.append((middle - started) * 1000)
-            baseline_ms.append((ended - middle) * 1000)
-    timings, base = Timings(page_ms), Timings(baseline_ms)
+    timings, base = time_alternately(lambda: fetch(client, url), baseline, iterations=requests,
+                                     warmup=min(2, requests))
     groups = len({row["group"] for row in rows})
     return Row(f"SLA dashboard page, group_by={group_by}, {first:%Y-%m-%d}..{last:%Y-%m-%d} ({groups} groups, "
                f"{requests} requests; baseline: reports.sla_compliance)", n=run.cases, timings=timings,

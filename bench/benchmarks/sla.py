@@ -25,7 +25,7 @@ from accounts.models import User
 from accounts.roles import Role
 from bench import database
 from bench.benchmarks import Run, benchmark
-from bench.measure import Row, Timings, count_queries, explain
+from bench.measure import Row, Timings, count_queries, explain, time_alternately
 from cases import sla_sweep as sweep_module
 from cases.models import SlaTimer
 
@@ -181,18 +181,8 @@ def report_row(run: Run, client: Client, group_by: str, *, requests: int) -> Row
     for sql in sqls:
         if "cases_slatimer" in sql and "GROUP BY" in sql and run.verbose_explain:
             run.note(f"sla_report by {group_by}, compliance query:\n{sql}\n{explain(sql)}")
-    warmup = min(2, requests)
-    api_ms, baseline_ms = [], []
-    for n in range(warmup + requests):
-        started = time.perf_counter()
-        report_rows(client, group_by)
-        middle = time.perf_counter()
-        report_counts(column)
-        ended = time.perf_counter()
-        if n >= warmup:
-            api_ms.append((middle - started) * 1000)
-            baseline_ms.append((ended - middle) * 1000)
-    api, baseline = Timings(api_ms), Timings(baseline_ms)
+    api, baseline = time_alternately(lambda: report_rows(client, group_by), lambda: report_counts(column),
+                                     iterations=requests, warmup=min(2, requests))
     return Row(f"SLA report, group_by={group_by}, all cases ({sum(totals):,} timers, {len(rows)} rows, "
                f"{requests} requests)", n=run.cases, timings=api, queries=queries, baseline=baseline,
                target=REPORT_TARGET, passed=api.p95 <= REPORT_TARGET_MS)

@@ -1,22 +1,11 @@
 """The web pages benchmark at tiny size: it runs, fills its pages, reads a few queries at both
 page sizes, and measures the case page when console:case is installed."""
 
-import pytest
-
-from bench.benchmarks import Run
 from bench.benchmarks import web_pages
-from bench.generate import generate, generate_sla_timers
-from cases.models import Case
-
-pytestmark = pytest.mark.django_db
-
-SMALL = {"clients": 40, "accounts": 50, "positions_per_account": 2, "cases": 600, "securities": 20}
 
 
-def test_the_web_pages_benchmark_runs():
-    generate(**SMALL)
-    generate_sla_timers(running_timers=150, crossing_share=0.3)
-    run = Run(cases=Case.objects.count(), iterations=2, warmup=1)
+def test_the_web_pages_benchmark_runs(pages_run):
+    run = pages_run
 
     rows = web_pages.web_pages(run)
 
