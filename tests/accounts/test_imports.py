@@ -17,6 +17,7 @@ from django.utils import translation
 from accounts.importers import prices_import
 from accounts.models import ClientProfile, CreditAccount, Position, Security, SecurityPrice
 from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory
+from tests.import_commands import rejected
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -60,16 +61,6 @@ def run(command: str, path) -> tuple[str, str]:
     with translation.override("en"):
         call_command(command, str(path), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-def rejected(command: str, path) -> list[str]:
-    """Run an import that must fail: exit status 1, every problem on stderr as file:line: column: reason."""
-    err = io.StringIO()
-    with translation.override("en"), pytest.raises(CommandError) as failure:
-        call_command(command, str(path), stdout=io.StringIO(), stderr=err)
-    assert failure.value.returncode == 1
-    assert "nothing was written" in str(failure.value)
-    return err.getvalue().splitlines()
 
 
 def nothing_written():

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.utils import translation
 
 from accounts.importers import prices_import
@@ -24,20 +23,12 @@ from accounts.importers.prices import parse_prices
 from accounts.importers.reading import Issues
 from accounts.models import ClientProfile, Security, SecurityPrice
 from tests.factories import SecurityFactory
+from tests.import_commands import rejected
 
 pytestmark = pytest.mark.django_db
 CLIENTS = ("client_no,name,id_number,phone,email,tier,risk_rating,advisor,language\n"
            "C100,张三丰,110101198001010011,13800000001,zs@example.com,standard,,,zh-hans\n"
            "C200,李四,110101198001010022,13800000002,,standard,,,en\n")
-
-
-def rejected(command: str, path) -> list[str]:
-    err = io.StringIO()
-    with translation.override("en"), pytest.raises(CommandError) as failure:
-        call_command(command, str(path), stdout=io.StringIO(), stderr=err)
-    assert failure.value.returncode == 1
-    assert "nothing was written" in str(failure.value)
-    return err.getvalue().splitlines()
 
 
 def clients_dir(tmp_path: Path, content: bytes) -> Path:
