@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.i18n import BilingualNameMixin
@@ -74,3 +75,9 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The calendar's stamp moves (cases.calendars.STAMP_SQL): a day changed in place (same
+        # count, same id) is seen at once by every process's cached schedule.
+        BusinessCalendar.objects.filter(pk=self.calendar_id).update(updated_at=timezone.now())

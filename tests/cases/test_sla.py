@@ -263,3 +263,11 @@ def test_business_time_between_from_running_totals_equals_walking_the_days():
         start = base + datetime.timedelta(seconds=rng.randint(0, 5 * 365 * 86400), microseconds=rng.randint(0, 999999))
         end = start + datetime.timedelta(seconds=rng.randint(0, 90 * 86400))
         assert business_time_between(start, end) == walked(start, end), (start, end)
+
+
+def test_a_day_changed_in_place_is_seen_at_once():
+    day = CalendarDay.objects.create(calendar_id=1, date=datetime.date(2026, 12, 8), is_business_day=False, name="x")
+    assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 9, 10)
+    day.date = datetime.date(2026, 12, 9)  # same count, same id: only the day's own stamp says it changed
+    day.save()
+    assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 8, 10)
