@@ -42,21 +42,25 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def save_model(self, request, obj, form, change):
-        dates = [obj.date]
-        if change and "date" in form.changed_data and form.initial.get("date"):
-            dates.append(form.initial["date"])
+        stored = CalendarDay.objects.select_related("calendar").filter(pk=obj.pk).first() if change else None
         super().save_model(request, obj, form, change)
-        calendar_days_changed(obj.calendar.code, dates)
+        # The day as it was too: its date or its calendar may have changed.
+        _days_changed([(obj.calendar.code, obj.date)] + ([(stored.calendar.code, stored.date)] if stored else []))
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        calendar_days_changed(obj.calendar.code, [obj.date])
+        _days_changed([(obj.calendar.code, obj.date)])
 
     def delete_queryset(self, request, queryset):
-        changed = list(queryset.select_related("calendar").values_list("calendar__code", "date"))
+        changed = list(queryset.values_list("calendar__code", "date"))
         super().delete_queryset(request, queryset)
-        for code in {code for code, _date in changed}:
-            calendar_days_changed(code, [date for other, date in changed if other == code])
+        _days_changed(changed)
+
+
+def _days_changed(days: list[tuple[str, object]]) -> None:
+    """(calendar code, date) pairs: one recomputation per calendar."""
+    for code in {code for code, _date in days}:
+        calendar_days_changed(code, [date for other, date in days if other == code])
 
 
 class SlaTargetInline(admin.TabularInline):

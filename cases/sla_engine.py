@@ -185,7 +185,7 @@ class Engine:
         if event.kind == EventKind.SLA and event.name == "policy_applied":
             self._apply_policy(event.data, at)
         elif event.kind == EventKind.SLA and event.name == CALENDAR_CHANGED:
-            self._apply_calendar(event.data.get("calendar"))
+            self.reproject(event.data.get("calendar"))
         elif event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
             self._apply_transition(event, at)
         elif event.kind == EventKind.MESSAGE and not event.is_internal:
@@ -208,7 +208,7 @@ class Engine:
                 timer.target_seconds, timer.calendar_code, timer.pausable = target.seconds, target.calendar, target.pausable
                 self.project(timer)
 
-    def _apply_calendar(self, code: str | None) -> None:
+    def reproject(self, code: str | None) -> None:
         """A day of calendar `code` was made a holiday or a working day: the running clocks on it
         are projected again (the time already run is kept; only the moments ahead move)."""
         for timer in self.timers:

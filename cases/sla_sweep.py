@@ -41,6 +41,8 @@ def due_timers(alias: str = "") -> str:
             f"AND {t}stopped_at IS NULL AND {t}resumed_at IS NOT NULL")
 
 
+#: A level of timer `t` crossed by %(now)s and not fired yet (lvl: LEVELS).
+CROSSED = f"lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %(now)s"
 #: A timer moved on to `f.max_level`: its next alert is the next level's moment; at 100 % it is breached.
 MOVE_TIMER = """
     fired_level = f.max_level,
@@ -60,7 +62,7 @@ def _find_and_move(cursor, now) -> None:
             FROM cases_slatimer WHERE {due_timers()} FOR UPDATE SKIP LOCKED
         ), crossed AS (
             SELECT t.ctid, t.id, t.case_id, t.metric, t.cycle, lvl.level FROM locked t CROSS JOIN {LEVELS}
-            WHERE lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %(now)s
+            WHERE {CROSSED}
         ), moved AS (
             UPDATE cases_slatimer SET {MOVE_TIMER}
             FROM (SELECT id, ctid, MAX(level) AS max_level FROM crossed GROUP BY id, ctid ORDER BY ctid) AS f
@@ -75,7 +77,7 @@ def _find(cursor, now) -> None:
     cursor.execute(f"""
         INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle)
         SELECT t.id, t.case_id, lvl.level, t.metric, t.cycle FROM cases_slatimer t CROSS JOIN {LEVELS}
-        WHERE {due_timers("t")} AND lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %(now)s
+        WHERE {due_timers("t")} AND {CROSSED}
     """, {"now": now})
 
 

@@ -152,17 +152,19 @@ def _calendar_reproject(case_id: int, calendar_code: str, dates: list[datetime.d
     rows = list(SlaTimer.objects.select_for_update().filter(case=case))
     before = {(row.metric, row.cycle): row.due_at for row in rows}
     engine = Engine(case.kind, [Timer.from_model(row) for row in rows])
-    engine._apply_calendar(calendar_code)
+    engine.reproject(calendar_code)
     after = {(timer.metric, timer.cycle): timer.due_at for timer in engine.timers}
     if after == before:
         return False
+
     def shown(moment):
         return timezone.localtime(moment).isoformat() if moment else None
 
     changes = {f"{metric}:{cycle}": [shown(before[(metric, cycle)]), shown(due)]
                for (metric, cycle), due in after.items() if due != before[(metric, cycle)]}
+    days = [day.isoformat() for day in sorted(dates)]
+    # The event moves the stored timers as the engine above did (sla_on_event), and a replay too.
     event_record(case=case, kind=EventKind.SLA, actor=actor, name=CALENDAR_CHANGED, to_value=calendar_code,
-                 comment=", ".join(day.isoformat() for day in sorted(dates)), is_internal=True,
-                 data={"calendar": calendar_code, "dates": [day.isoformat() for day in sorted(dates)],
-                       "due": changes})
+                 comment=", ".join(days), is_internal=True,
+                 data={"calendar": calendar_code, "dates": days, "due": changes})
     return True

@@ -118,3 +118,20 @@ def test_the_case_page_timeline_says_why_the_deadline_moved(ticket, client, agen
     calendar = working_2026().calendar
     assert f"SLA deadlines moved: the calendar “{calendar.name_en}” changed on 2026-11-27" in english
     assert calendar.name in chinese and "2026-11-27" in chinese and "SLA deadlines moved" not in chinese
+
+
+def test_a_day_moved_in_the_admin_moves_the_deadlines_of_both_dates(ticket, client, supervisor,
+                                                                    django_capture_on_commit_callbacks):
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    working = working_2026().calendar
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        day = calendar_day_add(calendar_year=working_2026(), date=FRIDAY, is_business_day=False, user=supervisor)
+    assert due(ticket, "resolution") == at(2026, 12, 1, 10)
+    # Moved to the Friday after every deadline: the first Friday counts again.
+    with time_machine.travel(at(2026, 11, 25, 12), tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/cases/calendarday/{day.pk}/change/", {
+            "calendar": working.pk, "date": "2026-12-04", "is_business_day": "", "name": "临时休市"})
+    assert response.status_code == 302, response.content[:500]
+    assert due(ticket, "resolution") == at(2026, 11, 30, 10)
