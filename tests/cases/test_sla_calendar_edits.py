@@ -3,6 +3,7 @@ added after a case was opened, a make-up day removed), keeps the time already ru
 the case's timeline, and leaves stopped clocks and clocks due before that day alone."""
 
 import datetime
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,6 +32,25 @@ def working_2026():
 
 
 @pytest.fixture
+def edited_at(django_capture_on_commit_callbacks):
+    """`with edited_at(moment):` an edit made at that moment, its after-commit work done on leaving."""
+    @contextmanager
+    def edit(moment):
+        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
+            yield
+    return edit
+
+
+@pytest.fixture
+def admin(client, supervisor):
+    """The admin site, as a supervisor with staff access."""
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    return client
+
+
+@pytest.fixture
 def ticket(client_profile, agent):
     """Opened Wednesday 25 Nov 2026 10:00, normal priority: first response due 14:00 that day,
     resolution (3 working days) Monday 30 Nov 10:00."""
@@ -39,10 +59,9 @@ def ticket(client_profile, agent):
                            priority="normal", channel="phone")
 
 
-def test_a_holiday_added_moves_the_deadlines_beyond_it_and_says_so(ticket, supervisor,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_holiday_added_moves_the_deadlines_beyond_it_and_says_so(ticket, supervisor, edited_at):
     assert due(ticket, "resolution") == at(2026, 11, 30, 10)
-    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with edited_at(at(2026, 11, 25, 11)):
         calendar_day_add(calendar_year=working_2026(), date=FRIDAY, is_business_day=False, name="临时休市",
                          user=supervisor)
     assert due(ticket, "resolution") == at(2026, 12, 1, 10)  # Friday no longer counts
@@ -54,14 +73,14 @@ def test_a_holiday_added_moves_the_deadlines_beyond_it_and_says_so(ticket, super
     assert event.data["due"] == {"resolution:1": [at(2026, 11, 30, 10).isoformat(), at(2026, 12, 1, 10).isoformat()]}
     assert sla_rebuild(case=ticket) is False  # the event log reproduces the stored timers
 
-    with time_machine.travel(at(2026, 11, 25, 12), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with edited_at(at(2026, 11, 25, 12)):
         calendar_day_remove(calendar_year=working_2026(), date=FRIDAY, user=supervisor)
     assert due(ticket, "resolution") == at(2026, 11, 30, 10)
     assert CaseEvent.objects.filter(case=ticket, name="calendar_changed").count() == 2
 
 
 def test_time_already_run_is_kept_and_stopped_clocks_stay_as_they_were(ticket, client_profile, agent, supervisor,
-                                                                        django_capture_on_commit_callbacks):
+                                                                        edited_at):
     with time_machine.travel(at(2026, 11, 25, 11), tick=False):
         message_create(case=ticket, author=agent, body="已收到")  # first response met after 1 h
         case = case_transition(case=ticket, user=agent, name="open")
@@ -71,7 +90,7 @@ def test_time_already_run_is_kept_and_stopped_clocks_stay_as_they_were(ticket, c
     first = SlaTimer.objects.get(case=ticket, metric="first_response")
     resolution = SlaTimer.objects.get(case=ticket, metric="resolution")
     assert resolution.elapsed_seconds == 3600 and resolution.due_at == at(2026, 11, 30, 17)
-    with time_machine.travel(at(2026, 11, 26, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with edited_at(at(2026, 11, 26, 11)):
         calendar_day_add(calendar_year=working_2026(), date=FRIDAY, is_business_day=False, user=supervisor)
     moved = SlaTimer.objects.get(pk=resolution.pk)
     assert moved.elapsed_seconds == 3600 and moved.pauses == resolution.pauses
@@ -79,37 +98,32 @@ def test_time_already_run_is_kept_and_stopped_clocks_stay_as_they_were(ticket, c
     assert SlaTimer.objects.get(pk=first.pk).due_at == first.due_at and first.stopped_at is not None
 
 
-def test_a_day_after_every_deadline_moves_nothing(ticket, supervisor, django_capture_on_commit_callbacks):
-    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+def test_a_day_after_every_deadline_moves_nothing(ticket, supervisor, edited_at):
+    with edited_at(at(2026, 11, 25, 11)):
         calendar_day_add(calendar_year=working_2026(), date=datetime.date(2026, 12, 4), is_business_day=False,
                          user=supervisor)
     assert due(ticket, "resolution") == at(2026, 11, 30, 10)
     assert not CaseEvent.objects.filter(case=ticket, name="calendar_changed").exists()
 
 
-def test_an_edit_in_the_admin_moves_the_deadlines_too(ticket, client, supervisor,
-                                                      django_capture_on_commit_callbacks):
-    supervisor.is_staff = True
-    supervisor.save()
-    client.force_login(supervisor)
+def test_an_edit_in_the_admin_moves_the_deadlines_too(ticket, admin, edited_at):
     working = working_2026().calendar
-    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/admin/cases/calendarday/add/", {
+    with edited_at(at(2026, 11, 25, 11)):
+        response = admin.post("/admin/cases/calendarday/add/", {
             "calendar": working.pk, "date": "2026-11-27", "is_business_day": "", "name": "临时休市"})
     assert response.status_code == 302, response.content[:500]
     assert due(ticket, "resolution") == at(2026, 12, 1, 10)
     day = CalendarDay.objects.get(calendar=working, date=FRIDAY)
-    with time_machine.travel(at(2026, 11, 25, 12), tick=False), django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/admin/cases/calendarday/{day.pk}/delete/", {"post": "yes"})
+    with edited_at(at(2026, 11, 25, 12)):
+        response = admin.post(f"/admin/cases/calendarday/{day.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert due(ticket, "resolution") == at(2026, 11, 30, 10)
 
 
-def test_the_case_page_timeline_says_why_the_deadline_moved(ticket, client, agent, supervisor,
-                                                           django_capture_on_commit_callbacks):
+def test_the_case_page_timeline_says_why_the_deadline_moved(ticket, client, agent, supervisor, edited_at):
     from django.urls import reverse
 
-    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with edited_at(at(2026, 11, 25, 11)):
         calendar_day_add(calendar_year=working_2026(), date=FRIDAY, is_business_day=False, user=supervisor)
     client.force_login(supervisor)
     url = reverse("console:case", kwargs={"number": ticket.number})
@@ -120,18 +134,14 @@ def test_the_case_page_timeline_says_why_the_deadline_moved(ticket, client, agen
     assert calendar.name in chinese and "2026-11-27" in chinese and "SLA deadlines moved" not in chinese
 
 
-def test_a_day_moved_in_the_admin_moves_the_deadlines_of_both_dates(ticket, client, supervisor,
-                                                                    django_capture_on_commit_callbacks):
-    supervisor.is_staff = True
-    supervisor.save()
-    client.force_login(supervisor)
+def test_a_day_moved_in_the_admin_moves_the_deadlines_of_both_dates(ticket, admin, supervisor, edited_at):
     working = working_2026().calendar
-    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with edited_at(at(2026, 11, 25, 11)):
         day = calendar_day_add(calendar_year=working_2026(), date=FRIDAY, is_business_day=False, user=supervisor)
     assert due(ticket, "resolution") == at(2026, 12, 1, 10)
     # Moved to the Friday after every deadline: the first Friday counts again.
-    with time_machine.travel(at(2026, 11, 25, 12), tick=False), django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/admin/cases/calendarday/{day.pk}/change/", {
+    with edited_at(at(2026, 11, 25, 12)):
+        response = admin.post(f"/admin/cases/calendarday/{day.pk}/change/", {
             "calendar": working.pk, "date": "2026-12-04", "is_business_day": "", "name": "临时休市"})
     assert response.status_code == 302, response.content[:500]
     assert due(ticket, "resolution") == at(2026, 11, 30, 10)
