@@ -1,13 +1,13 @@
 """The SLA sweep: find every running timer that crossed 50 %, 75 % or 100 % of its target and act,
 each level exactly once per timer even when sweeps overlap or a worker dies mid-sweep.
 
-Set-based, no loop over timers in Python. On PostgreSQL one statement locks the due timers
-(FOR UPDATE SKIP LOCKED: a concurrent sweep passes them by), lists their crossed levels and moves
-the timers on (fired level, next alert, breached); a timer's fired level only grows, so a level
-is never found twice. The escalation rows (unique per timer and level: ON CONFLICT DO NOTHING)
-record what this sweep fired, and the cases and the audit trail follow with one statement each.
-Elsewhere (the embedded SQLite) the same steps run one after the other under SQLite's single
-writer: find, record, then move the timers.
+Set-based, no loop over timers in Python. On PostgreSQL it is one statement (one round trip): it
+locks the due timers (FOR UPDATE SKIP LOCKED: a concurrent sweep passes them by), lists their
+crossed levels and moves the timers on (fired level, next alert, breached); a timer's fired level
+only grows, so a level is never found twice. The escalation rows (unique per timer and level: ON
+CONFLICT DO NOTHING) record what this sweep fired, and for those alone the cases are escalated
+and the audit events written. Elsewhere (the embedded SQLite) the same steps run one after the
+other under SQLite's single writer, through a work table: find, record, move, then act.
 """
 
 import uuid
@@ -54,8 +54,13 @@ MOVE_TIMER = """
 """
 
 
-def _find_and_move(cursor, now) -> None:
-    """PostgreSQL: lock, find and move on in one statement (each timer read once)."""
+def _sweep_postgresql(cursor, now, run: str) -> int:
+    """PostgreSQL: one statement, one round trip. It locks the due timers (a concurrent sweep
+    passes them by), lists their crossed levels, moves the timers on, records the levels (ON
+    CONFLICT: a level recorded before stays out) and, for what it recorded, escalates the cases
+    and writes the audit events. Returns how many levels it fired."""
+    # A backlog of a few hundred thousand rows sorts and hashes in memory, not on disk.
+    cursor.execute("SET LOCAL work_mem = '64MB'")
     cursor.execute(f"""
         WITH locked AS (
             SELECT ctid, id, case_id, metric, cycle, fired_level, warn_50_at, warn_75_at, due_at
@@ -67,78 +72,56 @@ def _find_and_move(cursor, now) -> None:
             UPDATE cases_slatimer SET {MOVE_TIMER}
             FROM (SELECT id, ctid, MAX(level) AS max_level FROM crossed GROUP BY id, ctid ORDER BY ctid) AS f
             WHERE cases_slatimer.ctid = f.ctid
+        ), fired AS (
+            INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at, sweep)
+            SELECT id, case_id, level, %(now)s, %(run)s FROM crossed ORDER BY id, level
+            ON CONFLICT (timer_id, level) DO NOTHING
+            RETURNING timer_id, case_id, level
+        ), escalated AS (
+            -- the cases by their ids in order: index lookups page by page
+            UPDATE cases_case SET escalated_at = %(now)s
+            WHERE escalated_at IS NULL
+              AND id = ANY(ARRAY(SELECT DISTINCT case_id FROM fired WHERE level >= 100 ORDER BY case_id))
+        ), events AS (
+            INSERT INTO cases_caseevent (case_id, kind, actor_id, name, from_value, to_value, comment,
+                                         is_internal, data, created_at)
+            SELECT d.case_id, 'escalation', NULL, 'sla_warning', d.metric, CAST(d.level AS varchar), '', TRUE,
+                   {warning_data_sql("d")}, %(now)s
+            FROM (SELECT c.case_id, c.id AS timer_id, c.metric, c.cycle, c.level
+                  FROM fired f JOIN crossed c ON c.id = f.timer_id AND c.level = f.level) AS d
+            ORDER BY d.case_id, d.timer_id, d.level
         )
-        INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle)
-        SELECT id, case_id, level, metric, cycle FROM crossed
-    """, {"now": now})
+        SELECT COUNT(*) FROM fired
+    """, {"now": now, "run": run})
+    return cursor.fetchone()[0]
 
 
-def _find(cursor, now) -> None:
+def _sweep_sqlite(cursor, now, run: str) -> int:
+    """Elsewhere (the embedded SQLite, one writer at a time): find into a work table, record,
+    keep what this sweep recorded, move the timers, then escalate the cases and write the events."""
+    cursor.execute(DUE_TABLE)
+    cursor.execute("DELETE FROM sla_sweep_due")
     cursor.execute(f"""
         INSERT INTO sla_sweep_due (timer_id, case_id, level, metric, cycle)
         SELECT t.id, t.case_id, lvl.level, t.metric, t.cycle FROM cases_slatimer t CROSS JOIN {LEVELS}
         WHERE {due_timers("t")} AND {CROSSED}
     """, {"now": now})
-
-
-def _move(cursor) -> None:
+    cursor.execute("""
+        INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at, sweep)
+        SELECT timer_id, case_id, level, %s, %s FROM sla_sweep_due WHERE 1 = 1
+        ON CONFLICT (timer_id, level) DO NOTHING
+    """, [now, run])
+    cursor.execute("""
+        DELETE FROM sla_sweep_due WHERE NOT EXISTS (
+            SELECT 1 FROM cases_slaescalation e
+            WHERE e.timer_id = sla_sweep_due.timer_id AND e.level = sla_sweep_due.level AND e.sweep = %s)
+    """, [run])
     cursor.execute(f"""
         UPDATE cases_slatimer SET {MOVE_TIMER}
         FROM (SELECT timer_id, MAX(level) AS max_level FROM sla_sweep_due GROUP BY timer_id) AS f
         WHERE cases_slatimer.id = f.timer_id
     """)
-
-
-def _find_and_record(cursor, now, run: str) -> int:
-    postgresql = connection.vendor == "postgresql"
-    cursor.execute(DUE_TABLE)
-    cursor.execute("DELETE FROM sla_sweep_due")
-    if postgresql:
-        # A batch of up to a few hundred thousand rows: sorts and hashes in memory, not on disk.
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        _find_and_move(cursor, now)
-    else:
-        _find(cursor, now)
-    insert = """
-        INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at, sweep)
-        SELECT timer_id, case_id, level, %s, %s FROM sla_sweep_due WHERE 1 = 1
-        ON CONFLICT (timer_id, level) DO NOTHING
-    """
-    # Keep only what this sweep fired (a level fired before, by this or another sweep, stays out).
-    if postgresql:
-        # What the insert returns, not the rows of this run looked up again: the planner cannot
-        # know how many rows carry a run id it has never seen, and takes it for one (at 75,000
-        # fired levels, a nested loop of 75,000 × 75,000).
-        cursor.execute(f"""
-            WITH fired AS ({insert} RETURNING timer_id, level)
-            DELETE FROM sla_sweep_due d
-            WHERE NOT EXISTS (SELECT 1 FROM fired f WHERE f.timer_id = d.timer_id AND f.level = d.level)
-        """, [now, run])
-    else:
-        cursor.execute(insert, [now, run])
-        cursor.execute("""
-            DELETE FROM sla_sweep_due WHERE NOT EXISTS (
-                SELECT 1 FROM cases_slaescalation e
-                WHERE e.timer_id = sla_sweep_due.timer_id AND e.level = sla_sweep_due.level AND e.sweep = %s)
-        """, [run])
-        _move(cursor)
-    cursor.execute("SELECT COUNT(*) FROM sla_sweep_due")
-    fired = cursor.fetchone()[0]
-    if fired and postgresql:
-        # Temporary tables get no statistics of their own: without them the statements below are
-        # planned for a few hundred rows whatever fired (JIT and spilling hash joins at 75,000).
-        cursor.execute("ANALYZE sla_sweep_due")
-    return fired
-
-
-def _apply(cursor, now) -> None:
-    # The cases by their ids in order (an array: index lookups page by page, where a join to the
-    # work table reads all million cases to update a few thousand).
     cursor.execute("""
-        UPDATE cases_case SET escalated_at = %s
-        WHERE escalated_at IS NULL
-          AND id = ANY(ARRAY(SELECT DISTINCT case_id FROM sla_sweep_due WHERE level >= 100 ORDER BY case_id))
-    """ if connection.vendor == "postgresql" else """
         UPDATE cases_case SET escalated_at = %s
         WHERE escalated_at IS NULL AND id IN (SELECT case_id FROM sla_sweep_due WHERE level >= 100)
     """, [now])
@@ -149,6 +132,10 @@ def _apply(cursor, now) -> None:
                {warning_data_sql("d")}, %s
         FROM sla_sweep_due d ORDER BY d.case_id, d.timer_id, d.level
     """, [True, now])
+    cursor.execute("SELECT COUNT(*) FROM sla_sweep_due")
+    fired = cursor.fetchone()[0]
+    cursor.execute("DELETE FROM sla_sweep_due")
+    return fired
 
 
 def sla_sweep(now=None) -> int:
@@ -161,11 +148,10 @@ def sla_sweep(now=None) -> int:
 
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
     run = uuid.uuid4().hex
+    sweep = _sweep_postgresql if connection.vendor == "postgresql" else _sweep_sqlite
     with transaction.atomic(), connection.cursor() as cursor:
-        fired = _find_and_record(cursor, now, run)
+        fired = sweep(cursor, now, run)
         if fired:
-            _apply(cursor, now)
             # With the broker down the escalation rows wait untold: the next sweep tells them.
             transaction.on_commit(lambda: publish(sla_notify_task, run))
-        cursor.execute("DELETE FROM sla_sweep_due")
     return fired

@@ -127,9 +127,12 @@ class SlaTimer(models.Model):
 class SlaEscalation(models.Model):
     """One warning level fired for one timer: exactly once (unique), whatever sweeps run."""
 
-    # No index of its own: the unique (timer, level) serves lookups by timer.
+    # No index of its own: the unique (timer, level) serves lookups by timer. No key check in the
+    # database either: the one writer is the sweep, from the timer it holds locked in the same
+    # statement, and a timer is deleted only through the ORM, which deletes its escalations first.
+    # The check (a lookup and a lock per fired level) cost 375 ms of a 75,000-level backlog.
     timer = models.ForeignKey(SlaTimer, on_delete=models.CASCADE, related_name="escalations", db_index=False,
-                              verbose_name=_("timer"))
+                              db_constraint=False, verbose_name=_("timer"))
     # The timer's case, copied by the sweep in the statement that reads the timer (for the notices
     # and the case's list): no key check of its own. The timer's key is checked, and the check of
     # this one (a lookup and a share lock on the case per fired level) was a third of the time of
