@@ -58,10 +58,11 @@ def test_a_worker_killed_in_the_middle_of_an_sla_sweep(stack):
     expected = 40 * 2 * 3  # two timers per case, three levels each
     worker = stack.start_worker(FAULT_VISIBILITY_TIMEOUT=VISIBILITY)
     stack.publish("sla.sweep", queue="sla")
-    # The sweep has recorded the escalations and moved the timers; it waits on the cases' update.
+    # The sweep's one statement has moved the timers and recorded the escalations; it waits to
+    # mark a case escalated (its text, as pg_stat_activity keeps it, begins with the timers' lock).
     first_case = stack.scalar("SELECT id FROM cases_case WHERE number = %s", [seeded["numbers"][0]])
     _kill_while_locked(stack, worker, "SELECT 1 FROM cases_case WHERE id = %s FOR NO KEY UPDATE", [first_case],
-                       "UPDATE cases_case SET escalated_at")
+                       "WITH locked AS")
     assert stack.scalar("SELECT COUNT(*) FROM cases_slaescalation") == 0  # nothing of it was kept
 
     replacement = stack.start_worker(FAULT_VISIBILITY_TIMEOUT=VISIBILITY)
