@@ -44,7 +44,7 @@ class StressTestListApi(APIView):
         if not stress.may_read(request.user):
             raise NotAllowed(_("Your role may not read stress tests."))
         paginator = RiskPagination()
-        page = paginator.paginate_queryset(StressTest.objects.select_related("run_by"), request, view=self)
+        page = paginator.paginate_queryset(StressTest.objects.shown(), request, view=self)
         return paginator.get_paginated_response(StressTestListSerializer(page, many=True).data)
 
     @extend_schema(request=StressTestInputSerializer, responses={201: StressTestSerializer})
@@ -62,7 +62,7 @@ class StressTestDetailApi(APIView):
     def get(self, request, pk: int):
         if not stress.may_read(request.user):
             raise NotAllowed(_("Your role may not read stress tests."))
-        stress_test = StressTest.objects.select_related("run_by").filter(pk=pk).first()
+        stress_test = StressTest.objects.shown().filter(pk=pk).first()
         if stress_test is None:
             raise Http404
         return Response(StressTestSerializer(stress_test).data)

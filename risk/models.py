@@ -200,6 +200,13 @@ class MarginCallContact(models.Model):
         ordering = ["case", "called_at"]
 
 
+class StressTestQuerySet(models.QuerySet):
+    def shown(self):
+        """As pages and the API show them: with who ran them, without the (thousands of) ids of
+        the accounts their outreach reaches."""
+        return self.select_related("run_by").defer("outreach_accounts")
+
+
 class StressTest(models.Model):
     """A "what if the market moved by x %" run: who ran it, the shocks, and what it found
     (per line: the accounts that would fall below it, their shocked ratios and top-ups)."""
@@ -212,6 +219,13 @@ class StressTest(models.Model):
     result = models.JSONField(_("result"), default=dict, blank=True)
     open_cases = models.BooleanField(_("open outreach cases"), default=False)
     cases_opened = models.PositiveIntegerField(_("cases opened"), default=0)
+    # With open_cases: the accounts the test found below the warning line, reached by the
+    # outreach (in the request when they are few, else by a task after the commit).
+    outreach_accounts = models.JSONField(_("accounts to reach"), default=list, blank=True)
+    outreach_total = models.PositiveIntegerField(_("accounts to reach (count)"), default=0)
+    outreach_finished_at = models.DateTimeField(_("outreach finished at"), null=True, blank=True)
+
+    objects = StressTestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stress test")
@@ -220,3 +234,10 @@ class StressTest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_at:%Y-%m-%d %H:%M} {self.market_shock:+}"
+
+    @property
+    def outreach_state(self) -> str:
+        """none (not asked for), running (cases still being opened) or done."""
+        if not self.open_cases:
+            return "none"
+        return "done" if self.outreach_finished_at else "running"

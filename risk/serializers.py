@@ -79,11 +79,14 @@ class StressTestSerializer(serializers.ModelSerializer):
     stress_points = serializers.SerializerMethodField()
     lines = serializers.SerializerMethodField()
     restore_to = serializers.SerializerMethodField()
+    outreach_state = serializers.ChoiceField(
+        choices=["none", "running", "done"], read_only=True,
+        help_text=_("Outreach cases: none (not asked for), running (still being opened) or done."))
 
     class Meta:
         model = StressTest
         fields = ["id", "run_by", "run_at", "market_shock", "symbol_shocks", "stress_points", "open_cases",
-                  "cases_opened", "lines", "restore_to"]
+                  "cases_opened", "outreach_state", "outreach_total", "outreach_finished_at", "lines", "restore_to"]
 
     def get_stress_points(self, obj) -> str:
         return obj.result.get("stress_points", "0")

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +45,8 @@ LINE_COLUMNS = (*REPORTED_LINES, "restore_to")
 RUN_ROLES = (Role.RISK_OFFICER, Role.SUPERVISOR)
 READ_ROLES = (Role.RISK_OFFICER, Role.SUPERVISOR, Role.AUDITOR)
 OUTREACH_CATEGORY = "stress_test"
+#: Accounts read at a time by the outreach.
+OUTREACH_BATCH = 200
 #: SQLite returns REAL sums; rounding them to this many places removes binary noise.
 FLOAT_PLACES = Decimal("0.000001")
 LINE_PLACES = Decimal("0.0001")
@@ -261,13 +264,43 @@ def stress_test_run(*, user: User, market_shock: Decimal, symbol_shocks: dict[st
         result=result, open_cases=open_cases,
     )
     if open_cases:
-        below_warning = [v.account_id for v in valuations if _below(v, "warning")]
-        accounts = CreditAccount.objects.filter(pk__in=below_warning).select_related("client").order_by("pk")
-        reason = _("Stress test %(id)s (market shock %(shock)s): the maintenance ratio would fall below "
-                   "the warning line.") % {"id": stress_test.pk, "shock": f"{market_shock:+}"}
-        stress_test.cases_opened = len(open_outreach_cases(accounts, reason))
-        stress_test.save(update_fields=["cases_opened"])
+        stress_test.outreach_accounts = [v.account_id for v in valuations if _below(v, "warning")]
+        stress_test.outreach_total = len(stress_test.outreach_accounts)
+        stress_test.save(update_fields=["outreach_accounts", "outreach_total"])
+        if stress_test.outreach_total <= settings.STRESS_OUTREACH_IN_REQUEST:
+            stress_test_outreach(stress_test.pk)
+            stress_test.refresh_from_db(fields=["cases_opened", "outreach_finished_at"])
+        else:
+            # Thousands of cases take minutes: more than a request may last. A task opens them
+            # after the commit (the test is saved either way); with the broker down, this process
+            # does it once the response is sent.
+            transaction.on_commit(lambda: _queue_outreach(stress_test.pk))
     return stress_test
+
+
+def _queue_outreach(stress_test_id: int) -> None:
+    from risk.tasks import stress_outreach_task
+    from servicedesk.broker import publish
+
+    if not publish(stress_outreach_task, stress_test_id):
+        stress_test_outreach(stress_test_id)
+
+
+def stress_test_outreach(stress_test_id: int) -> int:
+    """Open the outreach margin calls of a stress test, a batch of accounts at a time, counting
+    them on the test as they open; returns how many this call opened. Idempotent: an account
+    with an open margin call (this test's, from a run cut short, or the monitoring's) is passed by."""
+    stress_test = StressTest.objects.filter(pk=stress_test_id, open_cases=True).first()
+    if stress_test is None or stress_test.outreach_finished_at is not None:
+        return 0
+    reason = _("Stress test %(id)s (market shock %(shock)s): the maintenance ratio would fall below "
+               "the warning line.") % {"id": stress_test.pk, "shock": f"{stress_test.market_shock:+}"}
+    ids, opened = stress_test.outreach_accounts, 0
+    for start in range(0, len(ids), OUTREACH_BATCH):
+        accounts = CreditAccount.objects.filter(pk__in=ids[start:start + OUTREACH_BATCH]).order_by("pk")
+        opened += len(open_outreach_cases(accounts, reason, counted_on=stress_test.pk))
+    StressTest.objects.filter(pk=stress_test.pk).update(outreach_finished_at=timezone.now())
+    return opened
 
 
 def _below(valuation: Valuation, name: str) -> bool:
@@ -275,9 +308,10 @@ def _below(valuation: Valuation, name: str) -> bool:
     return line is not None and shocked is not None and shocked < line
 
 
-def open_outreach_cases(accounts, reason: str) -> list[Case]:
+def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None) -> list[Case]:
     """Open an outreach margin call (opened by the system) for each account that has no open
-    margin call yet; returns the cases opened. The one place the stress test opens cases."""
+    margin call yet; returns the cases opened. The one place the stress test opens cases. Each
+    case is counted on stress test `counted_on` in the transaction that opens it."""
     from cases.services import case_create
 
     closed_states = CLOSED_STATES[CaseKind.MARGIN_CALL]
@@ -296,6 +330,8 @@ def open_outreach_cases(accounts, reason: str) -> list[Case]:
                         % {"account": locked.account_no},
                         description=reason, channel=Channel.SYSTEM, category=OUTREACH_CATEGORY,
                     ))
+                    if counted_on is not None:
+                        StressTest.objects.filter(pk=counted_on).update(cases_opened=F("cases_opened") + 1)
             except IntegrityError:
                 continue  # the monitoring opened one at the same moment (one open margin call per account)
     return opened

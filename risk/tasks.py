@@ -12,6 +12,14 @@ from risk.monitoring import monitor_accounts
 SESSIONS = ((datetime.time(9, 30), datetime.time(11, 30)), (datetime.time(13, 0), datetime.time(15, 0)))
 
 
+@shared_task(name="monitoring.stress_outreach", acks_late=True)
+def stress_outreach_task(stress_test_id: int) -> int:
+    """Open a stress test's outreach margin calls (risk.stress.stress_test_outreach)."""
+    from risk.stress import stress_test_outreach
+
+    return stress_test_outreach(stress_test_id)
+
+
 @shared_task(name="monitoring.run", acks_late=True)
 def monitoring_run_task(trigger: str = "manual") -> int:
     outcome = monitor_accounts(trigger=trigger)

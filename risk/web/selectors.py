@@ -207,7 +207,7 @@ def stress_tests_recent(*, offset: int = 0, size: int = 20) -> tuple[list[Stress
     }
     summary["restore_to_total"] = KT("result__restore_to__top_up_total")
     summary["result_stress_points"] = KT("result__stress_points")
-    rows = list(StressTest.objects.select_related("run_by").defer("result").annotate(**summary)
+    rows = list(StressTest.objects.shown().defer("result").annotate(**summary)
                 .order_by("-run_at", "-id")[offset:offset + size + 1])
     return rows[:size], len(rows) > size
 

@@ -78,7 +78,7 @@ def stress_tests_page(request):
 def stress_test_page(request, pk: int):
     """One stress test: per line the accounts below it and the top-up total, the cash to the
     restore-to line below close-out, and the accounts of one line, worst first."""
-    stress_test = StressTest.objects.select_related("run_by").filter(pk=pk).first()
+    stress_test = StressTest.objects.shown().filter(pk=pk).first()
     if stress_test is None:
         raise Http404
     result = stress_test.result or {}

@@ -240,6 +240,9 @@ MARGIN_DEFAULT_LINES = {
     "withdrawal": "3.00",
 }
 MARGIN_HYSTERESIS = env("MARGIN_HYSTERESIS", default="0.02")
+# A stress test's outreach opens its cases in the request up to this many accounts; beyond, a
+# task opens them after the commit (a case takes tens of milliseconds; a request, 30 s at most).
+STRESS_OUTREACH_IN_REQUEST = env.int("STRESS_OUTREACH_IN_REQUEST", default=200)
 
 # Requests (margin-trading-facts.md §5): extension accepted in the last days before maturity, with
 # interest paid and the ratio above the contract's extension line (else this default); relief

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Position
+from accounts.models import CreditAccount, Position
 from accounts.roles import Role
 from cases.models import Case, CaseKind
 from risk import stress
@@ -117,10 +117,72 @@ def test_open_cases_opens_one_outreach_margin_call_per_account_and_never_twice(a
     assert all(case.created_by is None and case.channel == "system" and case.category == "stress_test"
                and case.state == "open" for case in cases)
 
+    assert first["outreach_state"] == "done" and first["outreach_total"] == 2
+
     second = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True).json()
-    assert second["cases_opened"] == 0
+    assert second["cases_opened"] == 0 and second["outreach_state"] == "done"
     assert cases.count() == 2
     assert StressTest.objects.get(pk=second["id"]).cases_opened == 0
+
+
+def test_without_open_cases_there_is_no_outreach(api, risk_officer, book):
+    data = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}).json()
+    assert data["outreach_state"] == "none" and data["outreach_total"] == 0
+    assert StressTest.objects.get(pk=data["id"]).outreach_accounts == []
+
+
+@pytest.fixture
+def outreach_by_task(settings):
+    """More accounts below the warning line than a request opens cases for."""
+    settings.STRESS_OUTREACH_IN_REQUEST = 1
+
+
+def test_a_large_outreach_is_opened_by_a_task_after_the_commit(api, risk_officer, book, outreach_by_task,
+                                                              django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True)
+    assert response.status_code == 201
+    data = response.json()
+    assert data["outreach_state"] == "running" and data["outreach_total"] == 2 and data["cases_opened"] == 0
+    assert not Case.objects.exists()  # nothing opened in the request
+
+    for callback in callbacks:  # the commit: the task runs (eagerly here)
+        callback()
+    detail = api.as_user(risk_officer).get(f"{URL}{data['id']}/").json()
+    assert detail["outreach_state"] == "done" and detail["cases_opened"] == 2 and detail["outreach_finished_at"]
+    assert {case.credit_account.account_no for case in Case.objects.all()} == {"A1", "B1"}
+
+
+def test_an_outreach_cut_short_is_finished_once_by_running_it_again(api, risk_officer, book, outreach_by_task,
+                                                                    django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the task is lost
+        data = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True).json()
+    test = StressTest.objects.get(pk=data["id"])
+    # A worker opened the first account's case and died.
+    stress.open_outreach_cases(CreditAccount.objects.filter(pk=book["a"].pk), "reason", counted_on=test.pk)
+    test.refresh_from_db()
+    assert test.cases_opened == 1 and test.outreach_state == "running"
+
+    assert stress.stress_test_outreach(test.pk) == 1  # the task delivered again
+    test.refresh_from_db()
+    assert test.cases_opened == 2 and test.outreach_state == "done"
+    assert Case.objects.filter(kind=CaseKind.MARGIN_CALL).count() == 2
+    assert stress.stress_test_outreach(test.pk) == 0  # and once more: nothing
+    test.refresh_from_db()
+    assert test.cases_opened == 2 and Case.objects.count() == 2
+
+
+def test_with_the_broker_down_the_outreach_runs_after_the_response(api, risk_officer, book, outreach_by_task,
+                                                                    monkeypatch, django_capture_on_commit_callbacks):
+    from servicedesk import broker
+
+    published = []
+    monkeypatch.setattr(broker, "publish", lambda task, *args: published.append(task.name) or False)
+    with django_capture_on_commit_callbacks(execute=True):
+        data = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True).json()
+    assert published == ["monitoring.stress_outreach"]
+    test = StressTest.objects.get(pk=data["id"])
+    assert test.outreach_state == "done" and test.cases_opened == 2
 
 
 def test_open_outreach_cases_skips_open_margin_calls_but_not_closed_ones(book):

@@ -295,6 +295,23 @@ def test_stress_form_can_open_outreach_cases(client, supervisor, shocked_book):
     assert Case.objects.filter(kind=CaseKind.MARGIN_CALL, category="stress_test").count() == 2
 
 
+def test_an_outreach_still_opening_says_so(client, supervisor, shocked_book, settings,
+                                           django_capture_on_commit_callbacks):
+    settings.STRESS_OUTREACH_IN_REQUEST = 1
+    login(client, supervisor)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(STRESS_TESTS, {"market_shock": "-10", "symbol_shocks": "600902: -20%", "open_cases": "on"})
+    test = StressTest.objects.get()
+    page = body(client.get(reverse("risk_pages:stress_test", args=[test.pk]), HTTP_ACCEPT_LANGUAGE="en"))
+    assert 'data-outreach="running"' in page and "2 accounts to reach" in page
+    assert "0 / 2" in body(client.get(STRESS_TESTS))
+
+    for callback in callbacks:
+        callback()
+    page = body(client.get(reverse("risk_pages:stress_test", args=[test.pk]), HTTP_ACCEPT_LANGUAGE="en"))
+    assert 'data-outreach' not in page and "2 opened" in page
+
+
 @pytest.mark.parametrize("data, field, text", [
     ({"market_shock": "-150"}, "market_shock", "-99"),
     ({"market_shock": "101"}, "market_shock", "100"),
