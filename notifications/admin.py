@@ -191,11 +191,11 @@ class NotificationAdmin(admin.ModelAdmin):
         if request.method == "POST":
             services.notifications_mark_all_read(user=request.user)
             return HttpResponseRedirect(reverse("admin:notifications_inbox"))
-        notices = list(selectors.inbox(request.user)[:selectors.INBOX_SIZE])
-        from notifications.serializers import InboxItemSerializer
+        from notifications.bell import notice_items
 
+        notices = selectors.inbox(request.user)[:selectors.INBOX_SIZE]
         context = {**self.admin_site.each_context(request), "opts": self.opts, "title": _("My notifications"),
-                   "notices": InboxItemSerializer(notices, many=True, context={}).data,
+                   "notices": notice_items(notices, "admin:notifications_open"),
                    "unread_count": selectors.unread_count(request.user)}
         return TemplateResponse(request, "notifications/admin/inbox.html", context)
 

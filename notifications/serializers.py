@@ -5,7 +5,7 @@ from rest_framework import serializers
 from notifications.models import Notification
 
 
-def _text(notification: Notification, context: dict) -> tuple[str, str]:
+def notice_text(notification: Notification, context: dict) -> tuple[str, str]:
     """Subject and text; rows written set-based without text (SLA warnings) are rendered now, in
     the recipient's language, with the templates looked up once per response."""
     if notification.subject or notification.body:
@@ -34,10 +34,10 @@ class InboxItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_subject(self, obj) -> str:
-        return _text(obj, self.context)[0]
+        return notice_text(obj, self.context)[0]
 
     def get_body(self, obj) -> str:
-        return _text(obj, self.context)[1]
+        return notice_text(obj, self.context)[1]
 
     def get_unread(self, obj) -> bool:
         return obj.read_at is None

@@ -42,6 +42,7 @@ urlpatterns = [
     path("supervisor/", include("cases.web.supervisor_urls")),
     path("portal/", include("cases.web.portal_urls")),
     path("risk/", include("risk.web.urls")),
+    path("notifications/", include("notifications.web_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rate/<str:token>/", rate_case, name="rate-case"),

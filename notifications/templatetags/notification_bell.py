@@ -1,20 +1,16 @@
-"""{% notification_bell %}: the console's bell (unread in-app notices of the logged-in user)."""
+"""{% notification_bell %}: the bell on the admin's pages (the web pages load theirs from
+notifications_web:bell)."""
 
 from django import template
+from django.urls import reverse
 
-from notifications import selectors
+from notifications.bell import bell_context
 
 register = template.Library()
 
 
 @register.inclusion_tag("notifications/bell.html", takes_context=True)
-def notification_bell(context, size: int = 8):
+def notification_bell(context):
     request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"show": False}
-    from notifications.serializers import InboxItemSerializer
-
-    notices = list(selectors.inbox(user, unread_only=True)[:size])
-    return {"show": True, "unread_count": selectors.unread_count(user), "request": request,
-            "notices": InboxItemSerializer(notices, many=True, context={}).data}
+    return bell_context(getattr(request, "user", None), open_url_name="admin:notifications_open",
+                        inbox_url=reverse("admin:notifications_inbox"))

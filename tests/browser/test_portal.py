@@ -1,6 +1,6 @@
 """The client portal in a real browser: the home page's ratio text, submitting a dispute with an
 attachment while knowledge suggestions appear, the case in "my cases", a staff reply arriving by
-itself on the case page."""
+itself on the case page and in the bell."""
 
 import struct
 import zlib
@@ -77,4 +77,14 @@ def test_a_client_submits_a_dispute_with_an_attachment(new_page, client_user, ag
     page.click("nav.portal-tabs >> text=My cases")
     page.wait_for_load_state("networkidle")
     assert case.number in page.locator("table.portal-cases").inner_text()
+
+    # The bell in the top bar, loaded after the page: the reply unread; opening it reads it.
+    page.wait_for_selector("#notification-bell .notification-count")
+    assert page.locator("#notification-bell .notification-count").inner_text() == "1"
+    page.click("#notification-bell summary")
+    page.click("#notification-bell .bell-open")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/portal/cases/{case.number}/")
+    page.wait_for_selector("#notification-bell summary")
+    assert page.locator("#notification-bell .notification-count").count() == 0
     assert page.errors == []

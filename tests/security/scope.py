@@ -24,6 +24,7 @@ PARAM_KINDS = {
 #: (URL name, parameter) → kind, where the parameter's name is not enough (`pk` of what?).
 ROUTE_PARAM_KINDS = {
     ("notification-read", "pk"): "notification",
+    ("open", "pk"): "notification",  # notifications_web:open, the web bell's
     ("return-visit-complete", "pk"): "return_visit",
     ("risk-stress-test", "pk"): "stress_test",
     ("attachment-download", "pk"): "attachment",

@@ -52,6 +52,8 @@ CLIENT_WRITES = {"case-list", "case-messages", "case-transition", "notification-
 #: URL namespaces that are staff-only areas, and the client's own area.
 STAFF_AREAS = {"console", "supervisor", "risk_pages"}
 CLIENT_AREAS = {"portal"}
+#: URL namespaces every logged-in user writes in, on their own things (the web bell's inbox).
+PERSONAL_AREAS = {"notifications_web"}
 
 #: A body with a valid value for every field the write APIs and forms read (unknown fields are
 #: ignored), so that a refusal comes from the role check, not from bad input.
@@ -309,7 +311,7 @@ def may_write(role, route) -> bool:
         return True
     if role == "anonymous":
         return False
-    if route.namespace == "" and name in PERSONAL_WRITES:
+    if (route.namespace == "" and name in PERSONAL_WRITES) or route.namespace in PERSONAL_AREAS:
         return True
     if role == "auditor":
         return False

@@ -1,0 +1,53 @@
+"""The bell on the web pages and the inbox behind it, for every logged-in user: agents and
+supervisors in the console, risk officers on the risk pages, clients in the portal.
+
+The bell is loaded apart from the page it sits on (htmx, after the page), so no page pays for its
+queries. Opening a notice marks it read and goes to its case: the console's case page for staff,
+the portal's for a client (each page checks again who may see the case)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.selectors import is_staff_reader
+from notifications import selectors, services
+from notifications.bell import bell_context, notice_items
+from servicedesk.errors import NotFound
+
+OPEN_URL = "notifications_web:open"
+
+
+@require_GET
+@login_required
+def bell(request: HttpRequest) -> HttpResponse:
+    """The bell's HTML, for the page's top bar."""
+    context = bell_context(request.user, open_url_name=OPEN_URL, inbox_url=reverse("notifications_web:inbox"))
+    return render(request, "notifications/bell.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """GET: my newest notices; POST: mark them all read."""
+    if request.method == "POST":
+        services.notifications_mark_all_read(user=request.user)
+        return redirect("notifications_web:inbox")
+    notices = selectors.inbox(request.user)[:selectors.INBOX_SIZE]
+    return render(request, "notifications/inbox.html", {
+        "notices": notice_items(notices, OPEN_URL), "unread_count": selectors.unread_count(request.user)})
+
+
+@require_POST
+@login_required
+def open_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of my notices read and go to its case (or back to the inbox)."""
+    try:
+        notice = services.notification_mark_read(user=request.user, notification_id=pk)
+    except NotFound:
+        raise Http404 from None
+    if notice.case_id is None:
+        return redirect("notifications_web:inbox")
+    area = "console:case" if is_staff_reader(request.user) else "portal:case"
+    return redirect(area, number=notice.case.number)
