@@ -26,3 +26,12 @@ function tickCountdowns() {
   });
 }
 setInterval(tickCountdowns, 30000);
+
+// The bell (templates/web/base.html) refreshes every minute, but not while its list is open:
+// replacing it would close the list under the reader's pointer.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const slot = event.detail.elt;
+  if (slot.classList && slot.classList.contains("bell-slot") && slot.querySelector("details[open]")) {
+    event.preventDefault();
+  }
+});

@@ -87,4 +87,16 @@ def test_a_client_submits_a_dispute_with_an_attachment(new_page, client_user, ag
     assert page.url.endswith(f"/portal/cases/{case.number}/")
     page.wait_for_selector("#notification-bell summary")
     assert page.locator("#notification-bell .notification-count").count() == 0
+
+    # The bell refreshes by itself (every minute; "refresh" here), but never under an open list.
+    page.click("#notification-bell summary")
+    message_create(case=case, author=agent, body="The records are on their way.")
+    page.dispatch_event(".bell-slot", "refresh")
+    page.wait_for_timeout(1000)
+    assert page.locator("#notification-bell[open]").count() == 1
+    assert page.locator("#notification-bell .notification-count").count() == 0
+    page.click("#notification-bell summary")  # closed: the next refresh shows the new reply
+    page.dispatch_event(".bell-slot", "refresh")
+    page.wait_for_selector("#notification-bell .notification-count")
+    assert page.locator("#notification-bell .notification-count").inner_text() == "1"
     assert page.errors == []
