@@ -1,7 +1,9 @@
 """REST API v1 for the bell (the current user's in-app notices, marking them read) and a client's
 own notification preferences."""
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -50,6 +52,8 @@ class PreferenceSerializer(serializers.Serializer):
     in_app_enabled = serializers.BooleanField(required=False)
     quiet_hours_start = serializers.TimeField(required=False)
     quiet_hours_end = serializers.TimeField(required=False)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False, source="client.language",
+                                       help_text=gettext_lazy("The language of the messages the client receives."))
 
 
 NOT_A_CLIENT = OpenApiResponse(OpenApiTypes.OBJECT, description="Your login is not linked to a client.")
@@ -74,5 +78,7 @@ class PreferenceApi(APIView):
         client = self._client(request)
         serializer = PreferenceSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        preference = services.client_preference_update(client=client, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        language = changes.pop("client", {}).get("language")
+        preference = services.client_preference_update(client=client, language=language, **changes)
         return Response(PreferenceSerializer(preference).data)

@@ -176,13 +176,20 @@ PREFERENCE_FIELDS = ("email_enabled", "sms_enabled", "in_app_enabled", "quiet_ho
 
 
 @transaction.atomic
-def client_preference_update(*, client, **changes):
-    """Set a client's channel preferences and quiet hours (only the fields given)."""
+def client_preference_update(*, client, language: str | None = None, **changes):
+    """Set a client's channel preferences and quiet hours (only the fields given), and the
+    language their messages are written in (`language`, kept on the client)."""
+    from accounts.models import ClientProfile
     from notifications.models import ClientPreference
 
     unknown = set(changes) - set(PREFERENCE_FIELDS)
     if unknown:
         raise ValidationFailed(_("Invalid preferences."), extra={name: [_("Unknown field.")] for name in unknown})
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationFailed(_("Invalid preferences."), extra={"language": [_("Unknown language.")]})
+        ClientProfile.objects.filter(pk=client.pk).update(language=language)
+        client.language = language
     preference, _created = ClientPreference.objects.select_for_update().get_or_create(client=client)
     for name, value in changes.items():
         setattr(preference, name, value)

@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(CASE + r"attachments/(?P<pk>[0-9]{1,18})/$", case_views.attachment, name="attachment"),
     path("submit/", submit.submit, name="submit"),
     path("submit/<slug:kind>/", submit.submit, name="submit"),
+    path("settings/", views.preferences, name="preferences"),
     path("knowledge/", views.knowledge, name="knowledge"),
     path("knowledge/suggest/", views.suggest, name="suggest"),
     path("knowledge/<slug:slug>/", views.article, name="article"),

@@ -143,7 +143,7 @@ def test_a_client_sets_their_own_preferences(api, client_profile, agent):
     http = api.as_user(client_profile.user)
     assert http.get("/api/v1/notifications/preferences/").data == {
         "email_enabled": True, "sms_enabled": True, "in_app_enabled": True,
-        "quiet_hours_start": "22:00:00", "quiet_hours_end": "08:00:00"}
+        "quiet_hours_start": "22:00:00", "quiet_hours_end": "08:00:00", "language": "zh-hans"}
     response = http.patch("/api/v1/notifications/preferences/", {"sms_enabled": False,
                                                                   "quiet_hours_start": "21:30"}, format="json")
     assert response.status_code == 200, response.data
@@ -151,4 +151,12 @@ def test_a_client_sets_their_own_preferences(api, client_profile, agent):
     assert preference.sms_enabled is False and preference.quiet_hours_start == datetime.time(21, 30)
     assert http.patch("/api/v1/notifications/preferences/", {"quiet_hours_end": "soon"},
                       format="json").status_code == 400
+    response = http.patch("/api/v1/notifications/preferences/", {"language": "en"}, format="json")
+    assert response.status_code == 200 and response.data["language"] == "en"
+    client_profile.refresh_from_db()
+    assert client_profile.language == "en"
+    response = http.patch("/api/v1/notifications/preferences/", {"language": "fr"}, format="json")
+    assert response.status_code == 400 and "language" in response.data
+    client_profile.refresh_from_db()
+    assert client_profile.language == "en"
     assert api.as_user(agent).get("/api/v1/notifications/preferences/").status_code == 404

@@ -583,3 +583,62 @@ def test_an_article_page_and_the_search(web, articles):
     assert web.get(reverse("portal:article", args=["nothing-here"])).status_code == 404
     listing = text(web.get(reverse("portal:knowledge"), {"q": "liquidation"}, **EN))
     assert "How the forced liquidation price is set" in listing and "Draft liquidation" not in listing
+
+
+# --- message settings -----------------------------------------------------------------------------
+
+def checked(page: str, name: str) -> bool:
+    return re.search(rf'<input type="checkbox" name="{name}"[^>]*\bchecked\b', page) is not None
+
+
+def test_a_client_sees_and_changes_their_message_settings(web, client_profile, agent, django_capture_on_commit_callbacks):
+    from notifications.models import ClientPreference, Notification
+
+    url = reverse("portal:preferences")
+    page = html(web.get(url, **EN))
+    assert checked(page, "email_enabled") and checked(page, "sms_enabled") and checked(page, "in_app_enabled")
+    assert 'value="22:00"' in page and 'value="08:00"' in page
+    assert 'margin calls' in page.lower()  # what is sent whatever the client chooses
+
+    response = web.post(url, {"language": "en", "email_enabled": "on", "in_app_enabled": "on",
+                              "quiet_hours_start": "21:00", "quiet_hours_end": "07:30"}, **EN)
+    assert response.status_code == 302 and response["Location"] == url
+    preference = ClientPreference.objects.get(client=client_profile)
+    assert (preference.email_enabled, preference.sms_enabled, preference.in_app_enabled) == (True, False, True)
+    assert (preference.quiet_hours_start, preference.quiet_hours_end) == (datetime.time(21), datetime.time(7, 30))
+    client_profile.refresh_from_db()
+    assert client_profile.language == "en"
+    page = html(web.get(url, **EN))
+    assert not checked(page, "sms_enabled") and checked(page, "email_enabled") and 'value="21:00"' in page
+
+    # What the client chose is what happens: the next reply is written to them in English.
+    case = case_create(created_by=client_profile.user, kind="ticket", client=client_profile, subject="费用问题",
+                       description="请解释", channel=Channel.PORTAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        message_create(case=case, author=agent, body="Here is the fee table.")
+    email = Notification.objects.get(case=case, event="case_reply", channel="email")
+    assert email.language == "en"
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"quiet_hours_start": "25:00", "quiet_hours_end": "07:00", "language": "en"}, "quiet_hours_start"),
+    ({"quiet_hours_start": "21:00", "quiet_hours_end": "", "language": "en"}, "quiet_hours_end"),
+    ({"quiet_hours_start": "21:00", "quiet_hours_end": "07:00", "language": "fr"}, "language"),
+])
+def test_bad_message_settings_are_refused_and_change_nothing(web, client_profile, data, field):
+    from notifications.models import ClientPreference
+
+    response = web.post(reverse("portal:preferences"), data, **EN)
+    assert response.status_code == 400
+    assert re.search(rf'<div class="field has-error">\s*<label for="id_{field}"', html(response))
+    assert not ClientPreference.objects.filter(client=client_profile).exists()
+    client_profile.refresh_from_db()
+    assert client_profile.language == "zh-hans"
+
+
+def test_only_clients_reach_their_message_settings(client, agent):
+    url = reverse("portal:preferences")
+    assert client.get(url).status_code == 302  # to the login
+    client.force_login(agent)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"language": "en", "quiet_hours_start": "21:00", "quiet_hours_end": "07:00"}).status_code == 403

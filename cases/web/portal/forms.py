@@ -182,3 +182,17 @@ def add_service_errors(form: forms.Form, error) -> None:
     for field, problems in error.extra.items():
         for problem in problems if isinstance(problems, (list, tuple)) else [problems]:
             form.add_error(field if field in form.fields else None, str(problem))
+
+
+class PreferenceForm(PortalForm):
+    """The client's messages: their language, the channels they want and their quiet hours."""
+
+    language = forms.ChoiceField(label=gettext_lazy("Language of our messages"), choices=settings.LANGUAGES)
+    email_enabled = forms.BooleanField(label=gettext_lazy("E-mail"), required=False)
+    sms_enabled = forms.BooleanField(label=gettext_lazy("SMS"), required=False)
+    in_app_enabled = forms.BooleanField(label=gettext_lazy("Notifications on this site"), required=False)
+    quiet_hours_start = forms.TimeField(label=gettext_lazy("Quiet hours from"), input_formats=["%H:%M"],
+                                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    quiet_hours_end = forms.TimeField(label=gettext_lazy("until"), input_formats=["%H:%M"],
+                                      widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                                      help_text=gettext_lazy("Asia/Shanghai time. The same time twice: no quiet hours."))

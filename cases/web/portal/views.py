@@ -1,13 +1,16 @@
 """The portal's home page, the list of the client's cases, and the knowledge base."""
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.categories import category_label
 from cases.web.portal import reads
 from cases.web.portal.access import client_page
+from cases.web.portal.forms import PreferenceForm
 from cases.web.portal.plain import case_status
 from knowledge import search
 from knowledge.apis import summary_of
@@ -97,3 +100,26 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         "article": found, "title": found.title(language), "body": found.body(language),
         "category": found.category.name_en if language == "en" else found.category.name,
     })
+
+
+@require_http_methods(["GET", "POST"])
+@client_page
+def preferences(request: HttpRequest) -> HttpResponse:
+    """How the client wants to hear from us: language, channels, quiet hours. Margin calls,
+    close-out alerts and regulatory notices reach them whatever they choose here."""
+    from notifications.policy import preference_of
+    from notifications.services import PREFERENCE_FIELDS, client_preference_update
+
+    status = 200
+    if request.method == "POST":
+        form = PreferenceForm(request.POST)
+        if form.is_valid():
+            client_preference_update(client=request.client, **form.cleaned_data)
+            messages.success(request, _("Your message settings are saved."))
+            return redirect("portal:preferences")
+        status = 400
+    else:
+        preference = preference_of(request.client.pk)
+        form = PreferenceForm(initial={"language": request.client.language,
+                                       **{name: getattr(preference, name) for name in PREFERENCE_FIELDS}})
+    return render(request, "portal/preferences.html", {"form": form}, status=status)
