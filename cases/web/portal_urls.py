@@ -2,13 +2,14 @@
 
 from django.urls import path, re_path
 
-from cases.web.portal import case_views, submit, views
+from cases.web.portal import account, case_views, submit, views
 
 app_name = "portal"
 CASE = r"^cases/(?P<number>[A-Za-z0-9-]{1,20})/"  # what a case number can be, so nothing else reaches the database
 urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", views.case_list, name="cases"),
+    re_path(r"^accounts/(?P<account_no>[A-Za-z0-9_.-]{1,32})/$", account.account_page, name="account"),
     re_path(CASE + r"$", case_views.case_page, name="case"),
     re_path(CASE + r"messages/$", case_views.case_messages, name="case_messages"),
     re_path(CASE + r"reply/$", case_views.reply, name="reply"),

@@ -17,9 +17,13 @@ CASE_ROW = ("number", "kind", "category", "subject", "state", "created_at", "upd
             "approved_by_id", "credit_account__account_no")
 
 
-def account_statuses(user: User) -> list[AccountStatus]:
-    """The client's credit accounts with their ratio in plain words, and their open margin calls."""
-    accounts = list(credit_accounts_visible_to(user).order_by("account_no"))
+def account_statuses(user: User, account_no: str | None = None) -> list[AccountStatus]:
+    """The client's credit accounts (or the one numbered `account_no`, if theirs) with their ratio
+    in plain words, and their open margin calls."""
+    accounts = credit_accounts_visible_to(user).order_by("account_no")
+    if account_no is not None:
+        accounts = accounts.filter(account_no=account_no)
+    accounts = list(accounts)
     calls = {}
     if accounts:
         open_calls = MarginCall.objects.filter(account__in=accounts, case__state__in=OPEN_STATES).select_related("case")

@@ -1,0 +1,97 @@
+"""A credit account in the portal: the interest day by day (the same lines as the interest API,
+hand-checked), the ratio history and the lines crossed; only the client's own accounts."""
+
+import datetime
+import re
+from decimal import Decimal as D
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.interest import interest_accrue
+from risk.monitoring import monitor_accounts
+from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory
+
+pytestmark = pytest.mark.django_db
+SH = ZoneInfo("Asia/Shanghai")
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+MARCH = [datetime.date(2026, 3, day) for day in range(1, 32)]
+
+
+@pytest.fixture(autouse=True)
+def _summer_2026():
+    with time_machine.travel(datetime.datetime(2026, 7, 1, 10, tzinfo=SH), tick=True):
+        yield
+
+
+@pytest.fixture
+def account(client_profile):
+    """1,000,000.00 borrowed at 8.35 % against 100,000 shares at 15.00 (150 %)."""
+    account = CreditAccountFactory(client=client_profile, account_no="A30000001", financing_debt=D("1000000.00"),
+                                   annual_rate=D("0.08350"), contract_start=datetime.date(2026, 1, 1),
+                                   contract_maturity=datetime.date(2026, 12, 31))
+    PositionFactory(account=account, security=SecurityFactory(symbol="600100", price=D("15.00")), quantity=100_000)
+    return account
+
+
+def page_of(client, account_no, **query):
+    return client.get(reverse("portal:account", args=[account_no]), query, **EN)
+
+
+def test_the_interest_lines_add_up_to_the_hand_computed_total(client, client_profile, account):
+    for day in MARCH[:10]:
+        interest_accrue(day)
+    client.force_login(client_profile.user)
+    response = page_of(client, "A30000001", **{"from": "2026-03-01", "to": "2026-03-10"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    # 1,000,000.00 × 0.0835 × 1 / 360 = 231.9444 a day; ten days 2,319.444 → ¥2,319.44
+    assert re.findall(r'data-day="([\d-]+)"', page) == [day.isoformat() for day in MARCH[:10]]
+    assert page.count('data-amount="231.9444"') == 10
+    assert 'data-total="2319.44"' in page and "¥2,319.44" in page and "8.35%" in page
+    api = client.get(f"/api/v1/accounts/A30000001/interest/?from=2026-03-01&to=2026-03-10").json()
+    assert api["total"] == "2319.44"  # the page shows what the API gives an agent
+
+
+def test_the_ratio_history_and_the_lines_crossed(client, client_profile, account):
+    monitor_accounts()
+    security = account.positions.get().security
+    security.price = D("13.80")  # 138 %: below attention (150) and warning (140)
+    security.save()
+    monitor_accounts()
+    client.force_login(client_profile.user)
+    page = page_of(client, "A30000001").content.decode()
+    history = page[page.index('id="ratio-history"'):page.index('id="alerts"')]
+    assert history.index("138%") < history.index("150%")  # newest first
+    alerts = page[page.index('id="alerts"'):]
+    assert set(re.findall(r'data-line="(\w+)"', alerts)) == {"attention", "warning"}
+    assert "Warning line 140%" in alerts and "(138%)" in alerts and "not yet" in alerts
+    home = client.get(reverse("portal:home"), **EN).content.decode()
+    assert reverse("portal:account", args=["A30000001"]) in home
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"from": "2026-03-10", "to": "2026-03-01"}, "to"),
+    ({"from": "2024-01-01", "to": "2026-03-01"}, "to"),
+    ({"from": "soon"}, "from"),
+])
+def test_a_bad_period_is_refused_with_the_reason(client, client_profile, account, query, field):
+    client.force_login(client_profile.user)
+    response = page_of(client, "A30000001", **query)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.search(rf'<div class="field has-error">\s*<label for="interest-{field}"', page)
+    assert 'id="interest-lines"' not in page
+
+
+def test_someone_elses_account_is_not_found(client, client_profile, account, agent):
+    other = CreditAccountFactory(client=ClientProfileFactory(), account_no="B30000001")
+    client.force_login(client_profile.user)
+    assert page_of(client, other.account_no).status_code == 404
+    assert page_of(client, "NO-SUCH").status_code == 404
+    client.force_login(agent)
+    assert page_of(client, "A30000001").status_code == 403  # staff use the console
+    client.logout()
+    assert page_of(client, "A30000001").status_code == 302
