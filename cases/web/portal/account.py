@@ -1,22 +1,15 @@
-"""A credit account in the portal: where the ratio stands and where it has been (the monitoring's
-snapshots and the lines it crossed), and the interest charged day by day: the same lines an agent
-shows in an interest dispute (GET /api/v1/accounts/{account_no}/interest/), so that a client can
-check the arithmetic themselves. Only the client's own accounts (else 404)."""
+"""A credit account in the portal: its card, and its history (cases.web.account_history): the
+interest day by day, so that a client can check the arithmetic themselves, the ratio history and
+the lines crossed. Only the client's own accounts (else 404)."""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts.interest import interest_lines
-from accounts.serializers import InterestQuerySerializer
+from cases.web.account_history import account_history
 from cases.web.portal import reads
 from cases.web.portal.access import client_page
-from risk.models import AccountAlert
-from risk.selectors import ratio_history
-from risk.web.pages import LINE_LABELS
-
-RATIO_HISTORY = 30
-ALERTS = 20
 
 
 @require_GET
@@ -26,19 +19,7 @@ def account_page(request: HttpRequest, account_no: str) -> HttpResponse:
     if not statuses:
         raise Http404
     item = statuses[0]
-    account = item.account
-    # The period's rules (default: the settlement period so far; at most 400 days) are the API's.
-    period = InterestQuerySerializer(data={key: request.GET[key] for key in ("from", "to") if request.GET.get(key)})
-    statement, errors = None, {}
-    if period.is_valid():
-        statement = interest_lines(account, period.validated_data["from"], period.validated_data["to"])
-    else:
-        errors = {name: [str(message) for message in messages] for name, messages in period.errors.items()}
-    alerts = (AccountAlert.objects.filter(account=account)
-              .select_related("opened_snapshot", "cleared_snapshot").order_by("-opened_at", "-id")[:ALERTS])
-    return render(request, "portal/account.html", {
-        "item": item, "statement": statement, "errors": errors,
-        "period": {"from": request.GET.get("from", "")[:10], "to": request.GET.get("to", "")[:10]},
-        "history": list(ratio_history(request.user, account)[:RATIO_HISTORY]),
-        "alerts": [{"alert": alert, "label": LINE_LABELS.get(alert.line, alert.line)} for alert in alerts],
-    }, status=400 if errors else 200)
+    context, status = account_history(request.user, item.account, request.GET)
+    context.update(item=item, form_action=reverse("portal:account", args=[account_no]),
+                   dispute_url=f"{reverse('portal:submit', args=['dispute'])}?account={account_no}")
+    return render(request, "portal/account.html", context, status=status)
