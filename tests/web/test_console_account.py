@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.interest import interest_accrue
 from cases.services import case_create
-from tests.factories import ClientProfileFactory, CreditAccountFactory
+from tests.factories import CreditAccountFactory
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
