@@ -1,5 +1,6 @@
-"""A credit account in the portal: the interest day by day (the same lines as the interest API,
-hand-checked), the ratio history and the lines crossed; only the client's own accounts."""
+"""A credit account's history, in the portal for its client and in the console for staff: the
+interest day by day (the same lines and total as the interest API, hand-checked), the ratio history
+and the lines crossed; only the client's own accounts, and staff within their scope."""
 
 import datetime
 import re
@@ -11,6 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from accounts.interest import interest_accrue
+from cases.services import case_create
 from risk.monitoring import monitor_accounts
 from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory
 
@@ -26,12 +28,16 @@ def _summer_2026():
         yield
 
 
+def debtor(client, account_no: str, debt: str, rate: str):
+    """A credit account of `client` borrowing `debt` at `rate` a year since 1 January 2026."""
+    return CreditAccountFactory(client=client, account_no=account_no, financing_debt=D(debt), annual_rate=D(rate),
+                                contract_start=datetime.date(2026, 1, 1), contract_maturity=datetime.date(2026, 12, 31))
+
+
 @pytest.fixture
 def account(client_profile):
     """1,000,000.00 borrowed at 8.35 % against 100,000 shares at 15.00 (150 %)."""
-    account = CreditAccountFactory(client=client_profile, account_no="A30000001", financing_debt=D("1000000.00"),
-                                   annual_rate=D("0.08350"), contract_start=datetime.date(2026, 1, 1),
-                                   contract_maturity=datetime.date(2026, 12, 31))
+    account = debtor(client_profile, "A30000001", "1000000.00", "0.08350")
     PositionFactory(account=account, security=SecurityFactory(symbol="600100", price=D("15.00")), quantity=100_000)
     return account
 
@@ -95,3 +101,55 @@ def test_someone_elses_account_is_not_found(client, client_profile, account, age
     assert page_of(client, "A30000001").status_code == 403  # staff use the console
     client.logout()
     assert page_of(client, "A30000001").status_code == 302
+
+
+# --- the console: the same history for staff, reached from the case -------------------------------
+
+@pytest.fixture
+def dispute(client_profile):
+    account = debtor(client_profile, "A40000001", "123456.78", "0.06500")
+    return case_create(created_by=client_profile.user, kind="dispute", client=client_profile,
+                       credit_account=account, category="interest", subject="利息算错了", description="请核对",
+                       channel="portal")
+
+
+def test_an_agent_goes_from_an_interest_dispute_to_the_interest_lines_and_back(client, agent, dispute):
+    for day in range(1, 31):
+        interest_accrue(datetime.date(2026, 3, day))
+    client.force_login(agent)
+    case_page = client.get(reverse("console:case", args=[dispute.number]), **EN).content.decode()
+    link = f'{reverse("console:account", args=["A40000001"])}?case={dispute.number}'
+    assert link in case_page
+
+    page = client.get(link + "&from=2026-03-01&to=2026-03-30", **EN)
+    assert page.status_code == 200
+    html = page.content.decode()
+    # 123,456.78 × 0.065 / 360 = 22.2908 a day (kept to 4 places); 30 days 668.724 → ¥668.72
+    assert len(re.findall(r'data-day="2026-03-\d\d"', html)) == 30
+    assert html.count('data-amount="22.2908"') == 30 and 'data-total="668.72"' in html
+    api = client.get("/api/v1/accounts/A40000001/interest/?from=2026-03-01&to=2026-03-30").json()
+    assert api["total"] == "668.72"
+    assert reverse("console:case", args=[dispute.number]) in html  # back to the case
+    assert f'name="case" value="{dispute.number}"' in html  # kept when the period changes
+    assert "Something looks wrong" not in html  # the client's invitation to complain is the portal's
+
+
+def test_a_bad_period_or_case_is_handled(client, agent, dispute):
+    client.force_login(agent)
+    url = reverse("console:account", args=["A40000001"])
+    response = client.get(url, {"from": "2026-03-10", "to": "2026-03-01"}, **EN)
+    assert response.status_code == 400 and "has-error" in response.content.decode()
+    response = client.get(url, {"case": "../../etc"}, **EN)  # not a case number: no link back, no error
+    assert response.status_code == 200 and "Back to case" not in response.content.decode()
+
+
+def test_only_staff_in_scope_see_the_account(client, agent, advisor, client_profile, dispute):
+    url = reverse("console:account", args=["A40000001"])
+    client.force_login(client_profile.user)
+    assert client.get(url).status_code == 403  # clients use the portal
+    client.force_login(advisor)  # advisors see their own clients' accounts only
+    assert client.get(url).status_code == 404
+    client.force_login(agent)
+    assert client.get(reverse("console:account", args=["NO-SUCH"])).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
