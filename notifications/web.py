@@ -1,8 +1,8 @@
 """The bell on the web pages and the inbox behind it, for every logged-in user: agents and
 supervisors in the console, risk officers on the risk pages, clients in the portal.
 
-The bell is loaded apart from the page it sits on (htmx, after the page), so no page pays for its
-queries. Opening a notice marks it read and goes to its case: the console's case page for staff,
+The bell is loaded apart from the page it sits on (htmx, after the page, then every minute), so no
+page pays for its queries; a refresh after the session ended reloads the page (to the login). Opening a notice marks it read and goes to its case: the console's case page for staff,
 the portal's for a client (each page checks again who may see the case)."""
 
 from django.contrib.auth.decorators import login_required
@@ -15,12 +15,13 @@ from cases.selectors import is_staff_reader
 from notifications import selectors, services
 from notifications.bell import bell_context, notice_items
 from servicedesk.errors import NotFound
+from servicedesk.htmx import login_required_htmx
 
 OPEN_URL = "notifications_web:open"
 
 
 @require_GET
-@login_required
+@login_required_htmx
 def bell(request: HttpRequest) -> HttpResponse:
     """The bell's HTML, for the page's top bar."""
     context = bell_context(request.user, open_url_name=OPEN_URL, inbox_url=reverse("notifications_web:inbox"))

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from accounts.selectors import credit_accounts_visible_to
 from cases.selectors import is_staff_reader
 from cases.web.account_history import account_history
-from cases.web.case_page.views import NUMBER, login_required_htmx
+from cases.web.case_page.views import NUMBER
+from servicedesk.htmx import login_required_htmx
 
 
 @require_GET

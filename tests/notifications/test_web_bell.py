@@ -77,6 +77,8 @@ def test_every_web_page_loads_the_bell_and_it_needs_a_login(client, agent, clien
     client.logout()
     for response in (client.get(BELL), client.get(INBOX), client.post(reverse("notifications_web:open", args=[1]))):
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    response = client.get(BELL, HTTP_HX_REQUEST="true")  # the minute's refresh after the session ended
+    assert response.status_code == 200 and response["HX-Refresh"] == "true"
     client.force_login(agent)
     assert client.post(BELL).status_code == 405
     assert client.get(reverse("notifications_web:open", args=[1])).status_code == 405

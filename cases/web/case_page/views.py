@@ -4,7 +4,6 @@ attachment-download view (cases/attachment_views.py), which checks the same scop
 
 import hashlib
 import re
-from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +12,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
-from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import User
 from accounts.roles import CASE_WORKERS
@@ -25,6 +23,7 @@ from cases.services import available_transitions
 from cases.web.case_page import account_panels, panels
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
 from risk.models import AccountRisk
+from servicedesk.htmx import login_required_htmx
 
 TEMPLATES = "console/case/"
 #: What a case number may look like (as the API's lookup_value_regex): anything else is no case.
@@ -32,19 +31,6 @@ NUMBER = re.compile(r"[A-Za-z0-9-]{1,20}")
 #: The read-only parts htmx reloads when the case changed (the page's forms are never reloaded
 #: under someone typing; the transition buttons reload only while their comments are empty).
 PARTS = ("header", "timers", "timeline", "account", "margin_call", "transitions")
-
-
-def login_required_htmx(view):
-    """login_required; for htmx (a poll after the session ended) a full reload instead, which
-    then lands on the login page, rather than the login form swapped into a panel."""
-    protected = login_required(view)
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated and getattr(request, "htmx", False):
-            return HttpResponseClientRefresh()
-        return protected(request, *args, **kwargs)
-    return wrapper
 
 
 def staff_case(request, number: str) -> Case:
