@@ -230,6 +230,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
+def test_a_poll_after_the_session_ended_reloads_the_page(client):
+    """The conversation's 15-second poll: the whole page reloads (to the login), rather than the
+    login form being swapped into the conversation."""
+    response = client.get(reverse("portal:case_messages", args=["CS-2026-000001"]), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Refresh"] == "true"
+
+
 @pytest.mark.parametrize("roles", [[Role.AGENT], [Role.SUPERVISOR], [Role.AUDITOR], [Role.CLIENT, Role.AGENT],
                                    [Role.CLIENT]])
 def test_only_clients_with_a_profile_reach_the_portal(client, roles, agent):

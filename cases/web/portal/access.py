@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.models import ClientProfile
 from accounts.roles import Role
@@ -21,10 +22,14 @@ def portal_client(user) -> ClientProfile | None:
 
 
 def client_page(view):
-    """Log in first; then only clients (request.client is their profile); others get a 403 page."""
+    """Log in first (a poll after the session ended reloads the page, to the login, rather than
+    swapping the login form into the conversation); then only clients (request.client is their
+    profile); others get a 403 page."""
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
+            if getattr(request, "htmx", False):  # a poll after the session ended: reload the page
+                return HttpResponseClientRefresh()
             return redirect_to_login(request.get_full_path())
         client = portal_client(request.user)
         if client is None:
