@@ -10,7 +10,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.shortcuts import render
@@ -28,6 +27,7 @@ from cases.sla_status import ScheduleCache, elapsed_seconds
 from cases.web.case_list_forms import ACTIVE, CaseListForm, tabs_for
 from cases.web.case_list_paging import InvalidCursor, Key, Segment, keyset_page
 from risk.models import Level
+from servicedesk.htmx import login_required_htmx
 
 ID_DESC = (Key("id", descending=True),)
 ALL_STATES = tuple(sorted({state for workflow in WORKFLOWS.values() for state in workflow.State.values}))
@@ -299,7 +299,7 @@ def _query(request, **changes) -> str:
     return f"?{urlencode(params)}" if params else "?"
 
 
-@login_required
+@login_required_htmx  # the table's 15-second refresh after the session ended reloads the page
 @require_GET
 def case_list_page(request):
     user = request.user

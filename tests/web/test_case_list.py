@@ -169,6 +169,10 @@ def test_anonymous_visitor_is_sent_to_login(client):
     response = client.get(URL)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+    # The table's 15-second refresh after the session ended: the whole page reloads (to the login)
+    # rather than the login form being swapped in for the table.
+    response = client.get(URL, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Refresh"] == "true"
 
 
 def test_the_console_is_the_agent_home_page(client, agent):
