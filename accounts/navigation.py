@@ -10,6 +10,8 @@ NAVIGATION = [
     ("portal:home", _("My accounts and cases"), {Role.CLIENT}),
     ("console:cases", _("Cases"), {Role.AGENT, Role.ADVISOR, Role.TEAM_LEAD, Role.SUPERVISOR,
                                     Role.RISK_OFFICER, Role.AUDITOR}),
+    ("console:visits", _("Return visits"), {Role.AGENT, Role.ADVISOR, Role.TEAM_LEAD, Role.SUPERVISOR,
+                                            Role.AUDITOR}),
     ("supervisor:dashboard", _("SLA dashboard"), {Role.SUPERVISOR, Role.TEAM_LEAD, Role.AUDITOR}),
     ("supervisor:approvals", _("Approvals"), {Role.SUPERVISOR}),
     ("supervisor:calendars", _("Calendars"), {Role.SUPERVISOR}),

@@ -26,6 +26,7 @@ ROUTE_PARAM_KINDS = {
     ("notification-read", "pk"): "notification",
     ("open", "pk"): "notification",  # notifications_web:open, the web bell's
     ("return-visit-complete", "pk"): "return_visit",
+    ("visit_record", "pk"): "return_visit",  # console:visit_record
     ("risk-stress-test", "pk"): "stress_test",
     ("attachment-download", "pk"): "attachment",
     ("case-calls", "number"): "margin_call",

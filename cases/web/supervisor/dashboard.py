@@ -4,7 +4,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from cases import visit_selectors
 from cases.calendars import unconfirmed_year_warnings
+from cases.models import ReturnVisit
 from cases.web.supervisor import dashboard_tables
 from cases.web.supervisor.access import DASHBOARD_READERS, is_supervisor, page_for
 from cases.web.supervisor.filters import DashboardFilter
@@ -32,6 +34,7 @@ def dashboard(request):
             for column in compliance.columns[1:]]
     context.update({
         "report": report, "tables": tables, "kpis": kpis,
+        "overdue_visits": visit_selectors.overdue(ReturnVisit.objects.all()).count(),
         "csat_total": tables["csat_scores"].footer[0],
         "trend_chart": dashboard_tables.trend_chart(tables["trend"]),
         "csat_chart": dashboard_tables.csat_chart(tables["csat_scores"]),
