@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -49,12 +48,11 @@ def _visits(user, view: str):
 def _render(request: HttpRequest, *, view: str, status: int = 200, failed: dict | None = None) -> HttpResponse:
     rows = list(_visits(request.user, view)[:SHOWN + 1])
     failed = failed or {}
-    today = timezone.localdate()
     return render(request, "console/visits.html", {
         "view": view, "views": VIEWS, "more": len(rows) > SHOWN, "may_record": request.user.works_cases,
         "error": failed.get("message", ""),
         "overdue_count": visit_selectors.overdue(visit_selectors.return_visits_visible_to(request.user)).count(),
-        "rows": [{"visit": visit, "overdue": visit.state == ReturnVisit.State.SCHEDULED and visit.due_date < today,
+        "rows": [{"visit": visit,
                   "form": failed["form"] if failed.get("pk") == visit.pk else RecordForm(auto_id=f"visit-{visit.pk}-%s")}
                  for visit in rows[:SHOWN]],
     }, status=status)
