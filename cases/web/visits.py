@@ -25,10 +25,16 @@ VIEWS = (("todo", gettext_lazy("To do")), ("overdue", gettext_lazy("Overdue")), 
 
 
 class RecordForm(forms.Form):
+    """How the visit went, and whether the client was reached (chosen, never assumed)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     outcome = forms.CharField(label=gettext_lazy("How it went"), max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 2}))
     reached = forms.TypedChoiceField(label=gettext_lazy("Client reached"), coerce=lambda value: value == "yes",
-                                     choices=[("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
+                                     choices=[("", "—"), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
 
 
 def _require_staff(user) -> None:
