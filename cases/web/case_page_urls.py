@@ -8,6 +8,7 @@ urlpatterns = [
     path("<str:number>/", views.case_page, name="case"),
     path("<str:number>/part/<slug:part>/", views.case_part, name="case_part"),
     path("<str:number>/version/", views.case_version_poll, name="case_version"),
+    path("<str:number>/articles/", views.case_articles, name="case_articles"),
     path("<str:number>/transitions/<slug:name>/", actions.transition, name="case_transition"),
     path("<str:number>/messages/", actions.message, name="case_message"),
     path("<str:number>/assign/", actions.assign, name="case_assign"),

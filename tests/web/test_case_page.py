@@ -557,3 +557,42 @@ def test_query_count_is_constant(client, margin_call, agent, other_agent, django
     for part in ("timeline", "account", "margin_call", "timers", "header"):
         part_url = page_url(margin_call, "console:case_part", part=part)
         assert _count(client, part_url) <= 15
+
+
+# --- help articles for the client -----------------------------------------------------------------
+
+def test_help_articles_for_the_client_in_their_language(client, agent, client_profile, settings):
+    from knowledge.models import Article, Category
+
+    settings.SITE_URL = "https://desk.example.com/"
+    category = Category.objects.create(code="interest-help", name="利息", name_en="Interest", case_categories="interest")
+    Article.objects.create(slug="how-interest-is-computed", category=category, title_zh="利息如何计算",
+                           body_zh="按日计息，年利率除以360。", title_en="How interest is computed",
+                           body_en="Daily, the annual rate over 360.", keywords="interest, 利息", audience="clients")
+    Article.objects.create(slug="draft", category=category, title_zh="草稿", body_zh="草稿", title_en="Draft",
+                           body_en="Draft", keywords="interest", is_published=False)
+    dispute = case_create(created_by=agent, kind="dispute", client=client_profile, subject="利息算错了",
+                          description="请核对", category="interest")
+    login(client, agent)
+    url = reverse("console:case_articles", args=[dispute.number])
+    assert f'hx-get="{url}"' in html(client.get(page_url(dispute)))
+    panel = html(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "利息如何计算" in panel and "Draft" not in panel and "草稿" not in panel  # the client reads Chinese
+    assert 'value="https://desk.example.com/portal/knowledge/how-interest-is-computed/"' in panel
+
+    client_profile.language = "en"
+    client_profile.save()
+    assert "How interest is computed" in html(client.get(url))
+    ticket = case_create(created_by=agent, kind="ticket", client=client_profile, subject="其他", category="technical")
+    assert "No article matches" in html(client.get(reverse("console:case_articles", args=[ticket.number]),
+                                                   HTTP_ACCEPT_LANGUAGE="en"))
+
+
+def test_help_articles_are_for_staff_in_scope(client, ticket, client_profile, outsider_agent):
+    url = reverse("console:case_articles", args=[ticket.number])
+    login(client, client_profile.user)
+    assert client.get(url).status_code == 403
+    login(client, outsider_agent)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"

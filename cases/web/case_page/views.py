@@ -173,3 +173,25 @@ def case_version_poll(request, number: str):
     response = render(request, TEMPLATES + "_version.html", {"number": number, "version": version})
     response["HX-Trigger"] = "case-changed"
     return response
+
+
+@require_GET
+@login_required_htmx
+def case_articles(request, number: str):
+    """Help articles to send the client (htmx, once the panel is on screen): those about the case's
+    category and subject, in the client's language, each with the portal address to paste into a
+    reply (knowledge.search.suggest, as the portal's submission form suggests them)."""
+    from django.conf import settings
+
+    from knowledge import search
+    from knowledge.apis import summary_of
+    from knowledge.models import Article
+
+    case = staff_case(request, number)
+    language = search.language_of(case.client.language)
+    articles = search.suggest(Article.objects.filter(is_published=True), case_category=case.category,
+                              text=case.subject)
+    rows = [{"slug": article.slug, "title": article.title(language), "summary": summary_of(article.body(language)),
+             "url": settings.SITE_URL.rstrip("/") + reverse("portal:article", args=[article.slug])}
+            for article in articles]
+    return render(request, "console/case/_articles.html", {"articles": rows})
