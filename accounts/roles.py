@@ -62,7 +62,8 @@ GROUP_PERMISSIONS = {
         "notifications.change_notificationtemplate", "notifications.view_clientpreference",
         "notifications.add_clientpreference", "notifications.change_clientpreference",
         "cases.view_returnvisit", "cases.change_returnvisit", "cases.view_satisfactionrating",
-        "cases.view_contractchange",
+        "cases.view_contractchange", "cases.view_savedreply", "cases.add_savedreply", "cases.change_savedreply",
+        "cases.delete_savedreply",
     ],
     Role.RISK_OFFICER: [
         "risk.view_monitoringrun", "risk.view_ratiosnapshot", "risk.view_accountalert", "risk.view_margincall",

@@ -24,7 +24,7 @@ from django_fsm import ConcurrentTransition
 
 from accounts.models import User
 from accounts.roles import CASE_WORKERS
-from cases.models import WORKFLOWS, Case, CaseEvent, CaseMessage
+from cases.models import WORKFLOWS, Case, CaseEvent, CaseMessage, SavedReply
 from cases.models.workflows import state_label
 from cases.selectors import case_scope_q, cases_visible_to
 from cases.services import available_transitions, case_transition, case_update
@@ -274,5 +274,17 @@ class CaseEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    """Saved replies agents start from on the case page (supervisors write them in both languages)."""
+
+    list_display = ["title", "title_en", "case_kinds", "position", "is_active", "updated_at"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["title", "title_en", "body_zh", "body_en"]
+
+
 from cases import sla_admin  # noqa: E402,F401  (calendars and SLA policies)
 from cases import aftercare_admin  # noqa: E402,F401  (return visits, ratings, contract changes)
+

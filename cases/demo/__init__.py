@@ -18,6 +18,7 @@ from cases.demo.people import DemoLogin, admin_create, client_login_create, clie
 from cases.demo.portfolios import BANDS, accounts_create, band_of, securities_create
 from cases.models import Case
 from cases.models.request_conditions import eligibility_waived
+from cases.saved_replies import demo_replies_seed
 from knowledge.seed import knowledge_seed
 
 SEED = 20260301
@@ -58,6 +59,7 @@ def demo_seed(*, seed: int = SEED) -> DemoSummary:
         with eligibility_waived():
             cases_create(rng=rng, clock=clock, cast=cast, clients=clients, accounts=accounts)
         knowledge_seed()
+        demo_replies_seed()
 
     bands = dict.fromkeys(BANDS, 0)
     for account in with_ratio(CreditAccount.objects.all()):

@@ -21,9 +21,11 @@ from cases.models.workflows import (
     ReliefCase,
     TicketCase,
 )
+from cases.models.saved_replies import SavedReply
 from cases.models.visits import ReturnVisit
 
 __all__ = [
+    "SavedReply",
     "ESCALATION_LEVELS", "REGULATORY_METRICS", "Metric", "SlaEscalation", "SlaPolicy", "SlaTarget", "SlaTimer",
     "BusinessCalendar", "CalendarDay", "CalendarYear",
     "Attachment", "Case", "CaseEvent", "CaseKind", "CaseMessage", "CaseNumberSequence", "Channel",

@@ -11,3 +11,21 @@ document.body.addEventListener("case-changed", () => {
     window.htmx.trigger(panel, "refresh");
   }
 });
+
+// Saved replies: choosing one puts its text (in the client's language, the case's values filled
+// in by the server) into the reply; text already typed is kept, the saved reply added after it.
+document.addEventListener("change", (event) => {
+  const select = event.target;
+  if (!select.matches("[data-saved-reply]")) {
+    return;
+  }
+  const option = select.selectedOptions[0];
+  const body = select.form && select.form.querySelector("textarea[name$=body]");
+  if (!option || !option.value || !body) {
+    return;
+  }
+  const text = option.dataset.body || "";
+  body.value = body.value.trim() ? body.value.replace(/\s*$/, "") + "\n\n" + text : text;
+  body.focus();
+  select.value = "";
+});

@@ -596,3 +596,44 @@ def test_help_articles_are_for_staff_in_scope(client, ticket, client_profile, ou
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+
+
+# --- saved replies ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def saved_replies():
+    from cases.models import SavedReply
+
+    return [
+        SavedReply.objects.create(title="补充材料", title_en="More documents", case_kinds="ticket,dispute",
+                                  body_zh="{client_name}您好，关于{case_number}，请补充材料。",
+                                  body_en="Dear {client_name}, about {case_number} ({account_no}), please send "
+                                          "the documents. {agent_name} {unknown}"),
+        SavedReply.objects.create(title="追保提醒", title_en="Top-up reminder", case_kinds="margin_call",
+                                  body_zh="请补足保证金。", body_en="Please top up."),
+        SavedReply.objects.create(title="停用", title_en="Retired", body_zh="旧", body_en="old", is_active=False),
+    ]
+
+
+def test_saved_replies_are_offered_for_the_kind_in_the_clients_language(client, ticket, agent, client_profile,
+                                                                         credit_account, saved_replies):
+    from cases.saved_replies import replies_for
+
+    replies = replies_for(ticket, agent)
+    assert [reply["id"] for reply in replies] == [saved_replies[0].pk]  # not the margin call's, not the retired
+    assert replies[0]["body"] == f"{client_profile.name}您好，关于{ticket.number}，请补充材料。"
+    client_profile.language = "en"
+    client_profile.save()
+    ticket.refresh_from_db()
+    body = replies_for(ticket, agent)[0]["body"]
+    assert body == (f"Dear {client_profile.name}, about {ticket.number} ({credit_account.account_no}), please "
+                    f"send the documents. {agent.display_name} {{unknown}}")  # only the four names are filled
+
+    login(client, agent)
+    page = html(client.get(page_url(ticket), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "data-saved-reply" in page and ">More documents</option>" in page and "Top-up reminder" not in page
+
+
+def test_saved_replies_are_not_offered_to_readers(client, ticket, auditor, saved_replies):
+    login(client, auditor)
+    assert "data-saved-reply" not in html(client.get(page_url(ticket)))

@@ -18,6 +18,7 @@ from accounts.roles import CASE_WORKERS
 from cases.categories import category_label
 from cases.models import Case, CaseEvent, CaseKind
 from cases.models.workflows import state_label
+from cases.saved_replies import replies_for
 from cases.selectors import case_get, cases_visible_to, is_staff_reader
 from cases.services import available_transitions
 from cases.web.case_page import account_panels, panels
@@ -126,6 +127,7 @@ def page_context(request, case: Case, *, forms: dict | None = None, error: dict 
     if context["may_write"]:
         context["reply_form"] = forms.get("reply") or MessageForm()
         context["note_form"] = forms.get("note") or MessageForm(internal=True)
+        context["saved_replies"] = replies_for(case, user)
         if context["margin_call"] is not None:
             context["call_form"] = forms.get("call") or CallForm()
     if context["may_change"]:
