@@ -2,6 +2,7 @@
 by supervisors in both languages in the admin and inserted on the case page in the client's
 language, with the case's own values filled in (cases.saved_replies)."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,13 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self):
+        from cases.models.case import CaseKind
+
+        unknown = [kind for kind in self.kind_list if kind not in CaseKind.values]
+        if unknown:
+            raise ValidationError({"case_kinds": _("Unknown case kinds: %(kinds)s.") % {"kinds": ", ".join(unknown)}})
 
     @property
     def kind_list(self) -> list[str]:

@@ -266,3 +266,20 @@ def test_supervisor_role_is_enough_without_is_staff(client):
     assert not user.is_staff
     client.force_login(user)
     assert client.get(reverse("admin:cases_case_changelist")).status_code == 200
+
+
+def test_supervisors_write_saved_replies_in_the_admin_and_agents_do_not(as_supervisor, client, agent):
+    from cases.models import SavedReply
+
+    response = as_supervisor.post(reverse("admin:cases_savedreply_add"), {
+        "title": "确认收到", "title_en": "Received", "body_zh": "{client_name}您好", "body_en": "Dear {client_name}",
+        "case_kinds": "ticket", "position": "0", "is_active": "on"})
+    assert response.status_code == 302, response.content[:500]
+    assert SavedReply.objects.get().title_en == "Received"
+    response = as_supervisor.post(reverse("admin:cases_savedreply_add"), {
+        "title": "错", "title_en": "Typo", "body_zh": "x", "body_en": "x", "case_kinds": "ticket,tickt",
+        "position": "0"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and "Unknown case kinds: tickt." in response.content.decode()
+    assert SavedReply.objects.count() == 1
+    client.force_login(agent)
+    assert client.get(reverse("admin:cases_savedreply_changelist")).status_code in (302, 403)
