@@ -48,6 +48,11 @@ class WebUser(HttpUser):
         self.client.cookies.set("sessionid", session)
         self.client.get("/", name="/ (home: the role's page)")  # also sets the CSRF cookie
 
+    def page(self, url: str, name: str) -> None:
+        """A web page as a browser loads it: the page, then its bell (htmx, after the page)."""
+        self.client.get(url, name=name)
+        self.client.get("/notifications/bell/", headers={"HX-Request": "true"}, name="/notifications/bell/ (each page)")
+
     def login(self, username: str) -> None:
         self.client.get("/accounts/login/", name="/accounts/login/ (page)")
         self.post_form("/accounts/login/", {"username": username, "password": DATA["password"],
@@ -78,11 +83,11 @@ class Agent(WebUser):
 
     @task(4)
     def console_list(self):
-        self.client.get("/console/", name="/console/ (case list)")
+        self.page("/console/", name="/console/ (case list)")
 
     @task(1)
     def console_list_filtered(self):
-        self.client.get("/console/?state=open&queue=general", name="/console/?state&queue (filtered)")
+        self.page("/console/?state=open&queue=general", name="/console/?state&queue (filtered)")
 
     @task(2)
     def api_list(self):
@@ -91,7 +96,7 @@ class Agent(WebUser):
     @task(4)
     def case_page(self):
         number = self.some_case()
-        self.client.get(f"/console/cases/{number}/", name="/console/cases/[number]/")
+        self.page(f"/console/cases/{number}/", name="/console/cases/[number]/")
 
     @task(1)
     def api_case(self):
@@ -129,19 +134,19 @@ class Client(WebUser):
 
     @task(3)
     def portal_home(self):
-        self.client.get("/portal/", name="/portal/ (home)")
+        self.page("/portal/", name="/portal/ (home)")
 
     @task(1)
     def portal_cases(self):
-        self.client.get("/portal/cases/", name="/portal/cases/ (my cases)")
+        self.page("/portal/cases/", name="/portal/cases/ (my cases)")
 
     @task(4)
     def case_page(self):
-        self.client.get(f"/portal/cases/{random.choice(self.me['cases'])}/", name="/portal/cases/[number]/")
+        self.page(f"/portal/cases/{random.choice(self.me['cases'])}/", name="/portal/cases/[number]/")
 
     @task(1)
     def submit(self):
-        self.client.get("/portal/submit/", name="/portal/submit/ (form)")
+        self.page("/portal/submit/", name="/portal/submit/ (form)")
         self.post_form("/portal/submit/", {
             "subject": f"Load test question {time.time():.0f}", "category": "trading",
             "description": "Submitted by the load test.", "credit_account": self.me["accounts"][0]},
@@ -166,7 +171,7 @@ class Login(WebUser):
     def login_and_out(self):
         self.client.cookies.clear()
         self.login(random.choice(DATA["spare_logins"]))
-        self.client.get("/portal/", name="/portal/ (home)")
+        self.page("/portal/", name="/portal/ (home)")
         self.post_form("/accounts/logout/", {}, name="/accounts/logout/")
 
 
