@@ -22,6 +22,7 @@ from risk.web.access import denied, may_run_stress_tests, may_switch_stress_mode
 from risk.web.forms import PageForm, ResultPageForm, StressModeLiftForm, StressModeSetForm, StressTestForm
 from risk.web.pages import LINE_LABELS, risk_context
 from servicedesk.errors import NotAllowed, ValidationFailed
+from servicedesk.htmx import login_required_htmx
 
 HUNDRED = Decimal(100)
 LIST_SIZE = 20
@@ -204,3 +205,14 @@ def stress_mode_page(request):
         lift_form = StressModeLiftForm(initial={"expected": expected})
     context.update(set_form=set_form, lift_form=lift_form)
     return render(request, "risk_pages/stress_mode.html", context, status=status)
+
+
+@require_GET
+@login_required_htmx
+@risk_reader_required
+def stress_test_outreach(request, pk: int):
+    """How far a stress test's outreach has got (htmx, every 5 s while its cases are being opened)."""
+    stress_test = StressTest.objects.shown().filter(pk=pk).first()
+    if stress_test is None:
+        raise Http404
+    return render(request, "risk_pages/_outreach.html", {"stress_test": stress_test})

@@ -19,7 +19,8 @@ from risk.web.access import risk_reader_required
 from risk.web.forecast_page import forecast_page  # noqa: F401 (a page of this area, routed in urls.py)
 from risk.web.forms import LevelForm
 from risk.web.pages import LEVEL_LABELS, LINE_LABELS, RUN_TRIGGERS, case_url, risk_context
-from risk.web.stress_pages import stress_mode_page, stress_test_page, stress_tests_page  # noqa: F401
+from risk.web.stress_pages import (  # noqa: F401
+    stress_mode_page, stress_test_outreach, stress_test_page, stress_tests_page)
 
 SHOWN_LINES = ("attention", "warning", "close_out")
 

@@ -31,6 +31,7 @@ ROUTE_PARAM_KINDS = {
     ("attachment-download", "pk"): "attachment",
     ("case-calls", "number"): "margin_call",
     ("stress_test", "pk"): "stress_test",
+    ("stress_test_outreach", "pk"): "stress_test",
     # an attachment in the URL of a case (/cases/<number>/attachments/<pk>/): of that case, or 404
     ("case_attachment", "pk"): "case_attachment",
     ("attachment", "pk"): "case_attachment",

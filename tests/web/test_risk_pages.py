@@ -306,10 +306,19 @@ def test_an_outreach_still_opening_says_so(client, supervisor, shocked_book, set
     assert 'data-outreach="running"' in page and "2 accounts to reach" in page
     assert "0 / 2" in body(client.get(STRESS_TESTS))
 
+    status_url = reverse("risk_pages:stress_test_outreach", args=[test.pk])
+    assert f'hx-get="{status_url}"' in page  # followed every 5 s while running
+    assert 'data-outreach-state="running"' in body(client.get(status_url, HTTP_ACCEPT_LANGUAGE="en"))
+
     for callback in callbacks:
         callback()
     page = body(client.get(reverse("risk_pages:stress_test", args=[test.pk]), HTTP_ACCEPT_LANGUAGE="en"))
-    assert 'data-outreach' not in page and "2 opened" in page
+    assert 'data-outreach=' not in page and "2 opened" in page
+    status = body(client.get(status_url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert 'data-outreach-state="done"' in status and "2 opened" in status and "hx-get" not in status
+    assert client.get(reverse("risk_pages:stress_test_outreach", args=[test.pk + 1])).status_code == 404
+    client.logout()
+    assert client.get(status_url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
 
 
 @pytest.mark.parametrize("data, field, text", [
