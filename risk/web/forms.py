@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from risk import forecast, stress
 from risk.models import Level
+from servicedesk.forms import LabelForm
 
 HUNDRED = Decimal(100)
 MIN_SHOCK_PERCENT = stress.MIN_SHOCK * HUNDRED
@@ -30,12 +31,8 @@ def _fraction(percent: Decimal) -> str:
     return str(percent / HUNDRED)
 
 
-class RiskForm(forms.Form):
-    """No ":" after the labels (Django's default suffix would follow every Chinese label)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+class RiskForm(LabelForm):
+    """The risk pages' forms."""
 
 
 class StressTestForm(RiskForm):

@@ -9,6 +9,7 @@ from cases.models import Priority
 from cases.serializers import CaseUpdateSerializer, MessageInputSerializer, TransitionInputSerializer
 from risk.models import MarginCallContact
 from risk.monitoring_apis import ContactSerializer
+from servicedesk.forms import LabelForm
 
 #: What the comment of a transition is, where the workflow asks for one (custom comment_required).
 COMMENT_LABELS = {
@@ -52,12 +53,8 @@ def _flatten(errors) -> list[str]:
     return [str(errors)]
 
 
-class CasePageForm(forms.Form):
-    """No ":" after the labels (Django's default suffix would follow every Chinese label)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+class CasePageForm(LabelForm):
+    """The case page's forms."""
 
 
 class ApiCheckedForm(CasePageForm):

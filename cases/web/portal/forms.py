@@ -17,6 +17,7 @@ from cases.models import CaseKind
 from cases.models.ratings import SCORES
 from cases.models.request_conditions import STAGED_REPAYMENT
 from cases.services.requests import MAX_INSTALMENTS
+from servicedesk.forms import LabelForm
 
 #: What a client may submit, in the order the form offers them.
 SUBMIT_KINDS = (CaseKind.TICKET, CaseKind.DISPUTE, CaseKind.EXTENSION, CaseKind.RELIEF)
@@ -31,12 +32,8 @@ def _interpolate(text, values: dict) -> str:
 interpolate_lazy = lazy(_interpolate, str)
 
 
-class PortalForm(forms.Form):
-    """No ":" after the labels: the Chinese labels read better without, and none end in a colon."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+class PortalForm(LabelForm):
+    """The portal's forms."""
 
 
 class MultipleFileInput(forms.ClearableFileInput):
