@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import STAFF_ROLES
 from cases import visit_selectors
 from cases.models import ReturnVisit
+from cases.selectors import is_staff_reader
 from cases.services.visits import return_visit_complete
 from servicedesk.errors import ApplicationError
+from servicedesk.forms import LabelForm
 from servicedesk.htmx import login_required_htmx
 
 SHOWN = 200
@@ -24,22 +25,13 @@ SHOWN = 200
 VIEWS = (("todo", gettext_lazy("To do")), ("overdue", gettext_lazy("Overdue")), ("recorded", gettext_lazy("Recorded")))
 
 
-class RecordForm(forms.Form):
+class RecordForm(LabelForm):
     """How the visit went, and whether the client was reached (chosen, never assumed)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
 
     outcome = forms.CharField(label=gettext_lazy("How it went"), max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 2}))
     reached = forms.TypedChoiceField(label=gettext_lazy("Client reached"), coerce=lambda value: value == "yes",
                                      choices=[("", "—"), ("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
-
-
-def _require_staff(user) -> None:
-    if not (user.is_superuser or user.has_role(*STAFF_ROLES)):
-        raise PermissionDenied
 
 
 def _visits(user, view: str):
@@ -67,7 +59,8 @@ def _render(request: HttpRequest, *, view: str, status: int = 200, failed: dict 
 @require_GET
 @login_required_htmx
 def visits_page(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
+    if not is_staff_reader(request.user):  # clients: the portal is theirs
+        raise PermissionDenied
     view = request.GET.get("show", "todo")
     if view not in dict(VIEWS):
         view = "todo"
@@ -77,8 +70,7 @@ def visits_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required_htmx
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_staff(request.user)
-    if not request.user.works_cases:  # auditors read; the role is checked before the input
+    if not request.user.works_cases:  # clients and auditors: checked before the input
         raise PermissionDenied
     visit = visit_selectors.return_visits_visible_to(request.user).filter(pk=pk).first()
     if visit is None:
