@@ -18,8 +18,10 @@ def replies_for(case: Case, agent) -> list[dict]:
     """[{id, title, body}] for the case page, titles in the page's language, bodies in the client's."""
     from django.utils.translation import get_language
 
-    english_client = (case.client.language or "").startswith("en")
-    english_page = (get_language() or "").startswith("en")
+    from knowledge.search import language_of
+
+    english_client = language_of(case.client.language) == "en"
+    english_page = language_of(get_language()) == "en"
     values = {"client_name": case.client.name, "case_number": case.number,
               "account_no": case.credit_account.account_no if case.credit_account_id else "",
               "agent_name": agent.display_name}

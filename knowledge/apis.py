@@ -26,6 +26,12 @@ def summary_of(text: str, length: int = 160) -> str:
     return first if len(first) <= length else first[: length - 1].rstrip() + "…"
 
 
+def article_rows(articles, language: str) -> list[dict]:
+    """What the web pages list of each article: slug, title and summary in `language`."""
+    return [{"slug": article.slug, "title": article.title(language), "summary": summary_of(article.body(language))}
+            for article in articles]
+
+
 class ArticleListSerializer(serializers.Serializer):
     slug = serializers.CharField()
     category = serializers.CharField(source="category.code")

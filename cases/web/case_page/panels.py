@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import get_language
 
 from accounts.models import User
 from accounts.selectors import mask_id_number, mask_phone, sees_personal_data
@@ -149,7 +148,7 @@ def event_text(case: Case, event: CaseEvent) -> str:
         return _("SLA %(metric)s at %(level)s%% of its target") % {"metric": metric, "level": event.to_value}
     if event.kind == EventKind.SLA and event.name == CALENDAR_CHANGED:
         calendar = BusinessCalendar.objects.filter(code=event.to_value).first()
-        name = (calendar.name_en if get_language() == "en" else calendar.name) if calendar else event.to_value
+        name = calendar.localized_name if calendar else event.to_value
         return _("SLA deadlines moved: the calendar “%(calendar)s” changed on %(dates)s") % {
             "calendar": name, "dates": event.comment}
     if event.kind == EventKind.SLA:

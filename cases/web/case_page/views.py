@@ -186,14 +186,13 @@ def case_articles(request, number: str):
     from django.conf import settings
 
     from knowledge import search
-    from knowledge.apis import summary_of
+    from knowledge.apis import article_rows
     from knowledge.models import Article
 
     case = staff_case(request, number)
-    language = search.language_of(case.client.language)
     articles = search.suggest(Article.objects.filter(is_published=True), case_category=case.category,
                               text=case.subject)
-    rows = [{"slug": article.slug, "title": article.title(language), "summary": summary_of(article.body(language)),
-             "url": settings.SITE_URL.rstrip("/") + reverse("portal:article", args=[article.slug])}
-            for article in articles]
+    site = settings.SITE_URL.rstrip("/")
+    rows = [{**row, "url": site + reverse("portal:article", args=[row["slug"]])}
+            for row in article_rows(articles, search.language_of(case.client.language))]
     return render(request, "console/case/_articles.html", {"articles": rows})

@@ -13,7 +13,7 @@ from cases.web.portal.access import client_page
 from cases.web.portal.forms import PreferenceForm
 from cases.web.portal.plain import case_status
 from knowledge import search
-from knowledge.apis import summary_of
+from knowledge.apis import article_rows
 from knowledge.selectors import articles_visible_to
 
 HOME_CASES = 20
@@ -65,11 +65,6 @@ def _language() -> str:
     return search.language_of(get_language())
 
 
-def _article_rows(articles, language: str) -> list[dict]:
-    return [{"slug": article.slug, "title": article.title(language), "summary": summary_of(article.body(language))}
-            for article in articles]
-
-
 @require_GET
 @client_page
 def suggest(request: HttpRequest) -> HttpResponse:
@@ -77,7 +72,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     and the category chosen, in the page's language (knowledge.search.suggest)."""
     subject, category = _text(request, "subject", 200), _text(request, "category", 32)
     articles = search.suggest(articles_visible_to(request.user), case_category=category, text=subject)
-    return render(request, "portal/_suggestions.html", {"articles": _article_rows(articles, _language())})
+    return render(request, "portal/_suggestions.html", {"articles": article_rows(articles, _language())})
 
 
 @require_GET
@@ -86,7 +81,7 @@ def knowledge(request: HttpRequest) -> HttpResponse:
     query = _text(request, "q", 200)
     language = _language()
     articles = search.search(articles_visible_to(request.user), query, language)[:MAX_KNOWLEDGE_RESULTS]
-    return render(request, "portal/knowledge.html", {"query": query, "articles": _article_rows(articles, language)})
+    return render(request, "portal/knowledge.html", {"query": query, "articles": article_rows(articles, language)})
 
 
 @require_GET
