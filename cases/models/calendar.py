@@ -76,8 +76,17 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
 
+    # Saving or deleting a day moves its calendar's stamp (cases.calendars.STAMP_SQL): every
+    # process's cached schedule sees the edit at once, also a day changed in place (same count,
+    # same id). Bulk deletes change the stamp's count of days.
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        # The calendar's stamp moves (cases.calendars.STAMP_SQL): a day changed in place (same
-        # count, same id) is seen at once by every process's cached schedule.
+        self._stamp_calendar()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self._stamp_calendar()
+        return deleted
+
+    def _stamp_calendar(self) -> None:
         BusinessCalendar.objects.filter(pk=self.calendar_id).update(updated_at=timezone.now())

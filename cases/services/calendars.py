@@ -93,8 +93,7 @@ def calendar_day_add(*, calendar_year: CalendarYear, date: datetime.date, is_bus
     if problem:
         raise ValidationFailed(problem, extra={"date": [problem]})
     day = CalendarDay.objects.create(calendar=calendar, date=date, is_business_day=is_business_day,
-                                     name=(name or "").strip()[:100])
-    year.save(update_fields=["updated_at"])  # the calendar's stamp moves: cached schedules reload
+                                     name=(name or "").strip()[:100])  # moves the calendar's stamp
     _log(user, day, ADDITION, "Added (supervisor pages)")
     calendar_days_changed(calendar.code, [date])
     return day
@@ -111,6 +110,5 @@ def calendar_day_remove(*, calendar_year: CalendarYear, date: datetime.date, use
         problem = _("%(date)s is not listed in this calendar.") % {"date": date.isoformat()}
         raise ValidationFailed(problem, extra={"date": [problem]})
     _log(user, day, DELETION, "Removed (supervisor pages)")
-    day.delete()
-    year.save(update_fields=["updated_at"])
+    day.delete()  # moves the calendar's stamp
     calendar_days_changed(year.calendar.code, [date])

@@ -66,8 +66,10 @@ def test_a_year_without_data_is_an_error_naming_calendar_and_year():
 
 def test_a_supervisor_edit_of_a_day_is_seen_at_once():
     assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 8, 10)
-    CalendarDay.objects.create(calendar_id=1, date=datetime.date(2026, 12, 8), is_business_day=False, name="x")
+    day = CalendarDay.objects.create(calendar_id=1, date=datetime.date(2026, 12, 8), is_business_day=False, name="x")
     assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 9, 10)
+    day.delete()
+    assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 8, 10)
 
 
 # --- timers ------------------------------------------------------------------------------------
