@@ -1,6 +1,6 @@
 """REST API v1 for risk: stress tests, the stress-mode switch, the risk forecast."""
 
-from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -62,9 +62,7 @@ class StressTestDetailApi(APIView):
     def get(self, request, pk: int):
         if not stress.may_read(request.user):
             raise NotAllowed(_("Your role may not read stress tests."))
-        stress_test = StressTest.objects.shown().filter(pk=pk).first()
-        if stress_test is None:
-            raise Http404
+        stress_test = get_object_or_404(StressTest.objects.shown(), pk=pk)
         return Response(StressTestSerializer(stress_test).data)
 
 

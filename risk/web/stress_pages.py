@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.db import IntegrityError, connection, transaction
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -79,9 +78,7 @@ def stress_tests_page(request):
 def stress_test_page(request, pk: int):
     """One stress test: per line the accounts below it and the top-up total, the cash to the
     restore-to line below close-out, and the accounts of one line, worst first."""
-    stress_test = StressTest.objects.shown().filter(pk=pk).first()
-    if stress_test is None:
-        raise Http404
+    stress_test = get_object_or_404(StressTest.objects.shown(), pk=pk)
     result = stress_test.result or {}
     stored = result.get("lines", {})
     names = [name for name in stress.REPORTED_LINES if name in stored]  # jsonb keeps no key order
@@ -212,7 +209,5 @@ def stress_mode_page(request):
 @risk_reader_required
 def stress_test_outreach(request, pk: int):
     """How far a stress test's outreach has got (htmx, every 5 s while its cases are being opened)."""
-    stress_test = StressTest.objects.shown().filter(pk=pk).first()
-    if stress_test is None:
-        raise Http404
+    stress_test = get_object_or_404(StressTest.objects.shown(), pk=pk)
     return render(request, "risk_pages/_outreach.html", {"stress_test": stress_test})
