@@ -69,7 +69,8 @@ def case_list(user: User, queue_code: str | None = None) -> QuerySet[Case]:
 def case_detail(user: User) -> QuerySet[Case]:
     return cases_visible_to(user).select_related(
         "client", "credit_account", "queue", "assignee", "created_by", "proposed_by", "approved_by",
-        "margin_call", "margin_call__latest_snapshot",
+        "margin_call", "margin_call__latest_snapshot", "margin_call__opened_snapshot",
+        "margin_call__restored_snapshot",
     ).prefetch_related(_timers())
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from cases.models import CaseKind, EventKind
 from cases.services.events import event_record
-from cases.services.transitions import after_transition
+from cases.services.transitions import after_transition, case_transition
 from cases.sla import trading_day_close
 from risk.models import MarginCall
 
@@ -16,12 +16,17 @@ RELIEF_TRADING_DAYS = getattr(settings, "RELIEF_TRADING_DAYS", 3)
 def relief_moves_the_deadline(relief, user) -> None:
     """An approved relief request gives the account's open margin call more time: its deadline
     moves to the close of the n-th trading day after the later of the old deadline and today,
-    n being the trading days the request asked for, else RELIEF_TRADING_DAYS."""
+    n being the trading days the request asked for, else RELIEF_TRADING_DAYS. A call whose deadline
+    had passed, not yet liquidated, goes back to the client with the new deadline (a liquidation
+    proposed meanwhile is withdrawn: the relief is the firm's decision to give the time)."""
     call = (MarginCall.objects.select_for_update().select_related("case")
             .filter(account_id=relief.credit_account_id, stage=MarginCall.Stage.MARGIN_CALL,
-                    case__state__in=["open", "client_notified"]).first())
+                    case__state__in=["open", "client_notified", "liquidation_pending"]).first())
     if call is None:
         return
+    if call.case.state == "liquidation_pending":
+        case_transition(case=call.case, user=None, name="grant_more_time", comment=relief.number,
+                        data={"relief": relief.number})
     start = max(timezone.localtime(call.deadline).date(), timezone.localdate())
     details = getattr(relief, "request_details", None)  # cases.models.RequestDetails, if any was given
     days = (details.requested_days if details is not None else None) or RELIEF_TRADING_DAYS

@@ -6,7 +6,8 @@
   trading days (15:00 Asia/Shanghai), the client is sent the notice with the cash to add or the
   securities to sell that restore the restore-to line.
 - Ratio back above the warning line by the hysteresis band: restored, closed with the snapshot.
-- Deadline passed and not restored: deadline_passed, for a risk officer to decide liquidation.
+- Deadline passed and not restored: liquidation_pending, for a risk officer to decide liquidation
+  and a second one to approve it (until one proposes it, the ratio restored still closes the call).
 Each change writes its audit event; the case rows are updated only from the state the workflow
 allows (cases.models.workflows.MarginCallCase), so an agent's concurrent change wins or loses
 cleanly.
@@ -24,8 +25,10 @@ from risk import notices
 from risk.lines import hysteresis_band
 from servicedesk.sql import ceil_cents, db_time, divide, is_postgres, json_object, temp_table, zero_padded
 
-OPEN_STATES = ("open", "client_notified", "deadline_passed", "liquidation_pending", "liquidated", "return_visit")
-RESTORABLE_STATES = ("open", "client_notified", "deadline_passed")
+OPEN_STATES = ("open", "client_notified", "liquidation_pending", "liquidated", "return_visit")
+#: SQL on a margin-call case `k`: the ratio restored still closes it (no liquidation proposed yet).
+RESTORABLE = ("(k.state IN ('open', 'client_notified') "
+              "OR (k.state = 'liquidation_pending' AND k.proposed_by_id IS NULL))")
 CALL_LEVELS = ("warning", "close_out", "immediate")
 DEADLINE_TRADING_DAYS = 2
 CATEGORY = "margin"
@@ -70,23 +73,35 @@ def _events(cursor, source_sql: str, *, kind: str, name: str, from_value: str, t
     """, [kind, name, False, *data_params, db_time(now)])
 
 
+def mark_warned(cursor, now) -> None:
+    """A stress test's preventive outreach whose account is now below the warning line is a call
+    like the monitoring's own from here on: restored by the ratio (restore) once back above."""
+    levels = ", ".join(f"'{level}'" for level in CALL_LEVELS)
+    cursor.execute(f"""
+        UPDATE risk_margincall SET warned_at = %s
+        WHERE warned_at IS NULL AND account_id IN (SELECT account_id FROM risk_watched WHERE level IN ({levels}))
+    """, [db_time(now)])
+
+
 def restore(cursor, now) -> int:
-    """Close the margin calls whose account is back above the warning line by the band."""
-    states = ", ".join(f"'{state}'" for state in RESTORABLE_STATES)
+    """Close the margin calls whose account is back above the warning line by the band; the call
+    shows the snapshot that restored it (its latest valuation, nothing left to top up)."""
     temp_table(cursor, "risk_restored", f"""
         SELECT k.id AS case_id, k.state AS from_state, c.account_id, c.snapshot_id FROM risk_watched c
-        JOIN cases_case k ON k.credit_account_id = c.account_id AND k.kind = 'margin_call' AND k.state IN ({states})
+        JOIN cases_case k ON k.credit_account_id = c.account_id AND k.kind = 'margin_call' AND {RESTORABLE}
+        JOIN risk_margincall mc ON mc.case_id = k.id AND mc.warned_at IS NOT NULL
         WHERE c.ratio IS NULL OR c.ratio >= c.warning_line + %s
     """, [hysteresis_band()])
-    _lock_and_recheck(cursor, "risk_restored", f"k.state IN ({states})")
+    _lock_and_recheck(cursor, "risk_restored", f"{RESTORABLE} AND mc.warned_at IS NOT NULL")
     cursor.execute(f"""
         UPDATE cases_case SET state = 'restored', resolved_at = %s, closed_at = %s, updated_at = %s
-        WHERE id IN (SELECT case_id FROM risk_restored) AND state IN ({states})
+        WHERE id IN (SELECT case_id FROM risk_restored) AND {RESTORABLE.replace("k.", "")}
     """, [db_time(now)] * 3)
     restored = cursor.rowcount
     if restored:
         cursor.execute("""
-            UPDATE risk_margincall SET restored_snapshot_id = r.snapshot_id
+            UPDATE risk_margincall SET restored_snapshot_id = r.snapshot_id, latest_snapshot_id = r.snapshot_id,
+                                       top_up_cash = 0, top_up_sell = 0
             FROM risk_restored r WHERE risk_margincall.case_id = r.case_id
         """)
         _events(cursor, "SELECT case_id, from_state, snapshot_id FROM risk_restored", kind="transition",
@@ -142,10 +157,10 @@ def open_new(cursor, now) -> int:
     """)
     cursor.execute("""
         INSERT INTO risk_margincall (case_id, account_id, stage, deadline, top_up_cash, top_up_sell, restore_to,
-            opened_snapshot_id, latest_snapshot_id, raised_at, restored_snapshot_id)
-        SELECT o.case_id, o.account_id, 'outreach', NULL, 0, NULL, NULL, o.snapshot_id, o.snapshot_id, NULL, NULL
+            opened_snapshot_id, latest_snapshot_id, raised_at, restored_snapshot_id, warned_at)
+        SELECT o.case_id, o.account_id, 'outreach', NULL, 0, NULL, NULL, o.snapshot_id, o.snapshot_id, NULL, NULL, %s
         FROM risk_opened o
-    """)
+    """, [db_time(now)])
     _events(cursor, "SELECT case_id FROM risk_opened", kind="created", name="", from_value="''",
             to_value="'open'", now=now, data={"channel": "'system'", "reason": "'monitoring'"})
     return count
@@ -205,7 +220,8 @@ def refresh_amounts(cursor, only: str | None = None) -> None:
 
 
 def pass_deadlines(cursor, now) -> int:
-    """Margin calls whose deadline passed without the ratio restored wait for a risk officer."""
+    """Margin calls whose deadline passed without the ratio restored are pending liquidation: a
+    risk officer decides, a second one approves (cases.models.workflows.MarginCallCase)."""
     temp_table(cursor, "risk_passed", """
         SELECT k.id AS case_id, k.state AS from_state FROM risk_margincall mc
         JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
@@ -215,14 +231,14 @@ def pass_deadlines(cursor, now) -> int:
     _lock_and_recheck(cursor, "risk_passed", "k.state IN ('open', 'client_notified') AND mc.deadline <= %s",
                       [db_time(now)])
     cursor.execute("""
-        UPDATE cases_case SET state = 'deadline_passed', updated_at = %s
+        UPDATE cases_case SET state = 'liquidation_pending', updated_at = %s
         WHERE id IN (SELECT case_id FROM risk_passed) AND state IN ('open', 'client_notified')
     """, [db_time(now)])
     passed = cursor.rowcount
     if passed:
         _events(cursor, "SELECT case_id, from_state FROM risk_passed", kind="transition", name="pass_deadline",
-                from_value="s.from_state", to_value="'deadline_passed'", now=now)
+                from_value="s.from_state", to_value="'liquidation_pending'", now=now)
     return passed
 
 
-__all__ = ["open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts", "restore"]
+__all__ = ["mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts", "restore"]

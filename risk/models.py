@@ -168,6 +168,11 @@ class MarginCall(models.Model):
     raised_at = models.DateTimeField(_("raised at"), null=True, blank=True)
     restored_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, null=True, blank=True,
                                           related_name="+", verbose_name=_("snapshot that restored it"))
+    warned_at = models.DateTimeField(
+        _("below the warning line since"), null=True, blank=True,
+        help_text=_("When the monitoring first saw the account below the warning line during this call. A "
+                    "stress test's preventive outreach has none until then: it is not restored by the ratio "
+                    "but closed by the agent after the call."))
 
     class Meta:
         verbose_name = _("margin call details")

@@ -122,6 +122,7 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
             outcome.alerts_cleared = _clear_alerts(cursor, now)
             outcome.alerts_opened = _open_alerts(cursor, now)
             notices.alert_notices(cursor, now)
+            margin_calls.mark_warned(cursor, now)
             outcome.cases_restored = margin_calls.restore(cursor, now)
             outcome.cases_opened = margin_calls.open_new(cursor, now)
             outcome.cases_raised = margin_calls.raise_to_margin_call(cursor, now)

@@ -31,7 +31,8 @@ from accounts.roles import Role
 from cases.models import Case, CaseKind, Channel
 from cases.models.workflows import CLOSED_STATES
 from risk.lines import HUNDRED, active_stress_points, line_sql
-from risk.models import StressMode, StressTest
+from risk.margin_calls import CALL_LEVELS
+from risk.models import AccountRisk, MarginCall, StressMode, StressTest
 from servicedesk.errors import NotAllowed, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -319,17 +320,25 @@ def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None)
     for account in accounts:
         with transaction.atomic():
             locked = CreditAccount.objects.select_for_update().select_related("client").get(pk=account.pk)
-            if Case.objects.filter(credit_account=locked, kind=CaseKind.MARGIN_CALL).exclude(
+            valuation = AccountRisk.objects.filter(account=locked).select_related("snapshot").first()
+            if valuation is None or Case.objects.filter(credit_account=locked, kind=CaseKind.MARGIN_CALL).exclude(
                     state__in=closed_states).exists():
-                continue
+                continue  # never valued by the monitoring (no ratio to call about), or already called
             try:
                 with transaction.atomic():
-                    opened.append(case_create(
+                    case = case_create(
                         created_by=None, kind=CaseKind.MARGIN_CALL, client=locked.client, credit_account=locked,
                         subject=_("Outreach: the ratio of %(account)s may fall below the warning line")
                         % {"account": locked.account_no},
                         description=reason, channel=Channel.SYSTEM, category=OUTREACH_CATEGORY,
-                    ))
+                    )
+                    # The monitoring's outreach stage: raised to a margin call with a deadline if the
+                    # account falls below close-out, restored only once it has been below warning.
+                    below_warning = valuation.level in CALL_LEVELS
+                    MarginCall.objects.create(
+                        case=case, account=locked, stage=MarginCall.Stage.OUTREACH, opened_snapshot=valuation.snapshot,
+                        latest_snapshot=valuation.snapshot, warned_at=timezone.now() if below_warning else None)
+                    opened.append(case)
                     if counted_on is not None:
                         StressTest.objects.filter(pk=counted_on).update(cases_opened=F("cases_opened") + 1)
             except IntegrityError:

@@ -25,8 +25,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 STAGED_REPAYMENT = "staged_repayment"
-#: Margin-call states in which there is still a deadline to move (risk/effects.py moves it).
-MARGIN_CALL_WITH_DEADLINE = ("open", "client_notified")
+#: Margin-call states in which there is still a deadline to move (risk/effects.py moves it; one
+#: that passed, pending liquidation, goes back to the client with the new one).
+MARGIN_CALL_WITH_DEADLINE = ("open", "client_notified", "liquidation_pending")
 
 _history = ContextVar("request_conditions_waived", default=False)
 

@@ -46,12 +46,20 @@ def has_no_proposal(case) -> bool:
     return case.proposed_by_id is None
 
 
+def preventive_outreach(case) -> bool:
+    """A stress test's outreach whose account has not been below the warning line since."""
+    call = getattr(case, "margin_call", None)  # risk.MarginCall
+    return call is not None and call.stage == "outreach" and call.warned_at is None
+
+
 CONDITION_REASONS = {
     resolved_within_reopen_window: _("A resolved ticket can be reopened only within 7 days."),
     resolution_approved: _("The proposed resolution has not been approved by a supervisor yet."),
     resolution_not_yet_approved: _("The proposed resolution is already approved."),
     has_proposal: _("Nothing has been proposed yet."),
     has_no_proposal: _("A proposal is already waiting for approval."),
+    preventive_outreach: _("Only a preventive outreach is closed by hand: a margin call closes itself when the "
+                           "ratio is restored."),
     **REQUEST_CONDITION_REASONS,
 }
 
@@ -283,7 +291,6 @@ class MarginCallCase(Case):
         OPEN = "open", _("Open")
         CLIENT_NOTIFIED = "client_notified", _("Client notified")
         RESTORED = "restored", _("Restored")
-        DEADLINE_PASSED = "deadline_passed", _("Deadline passed")
         LIQUIDATION_PENDING = "liquidation_pending", _("Liquidation pending")
         LIQUIDATED = "liquidated", _("Liquidated")
         RETURN_VISIT = "return_visit", _("Return visit")
@@ -301,26 +308,48 @@ class MarginCallCase(Case):
     def notify_client(self, *, by=None, comment=""):
         pass
 
-    @transition("state", source=[State.OPEN, State.CLIENT_NOTIFIED, State.DEADLINE_PASSED], target=State.RESTORED,
-                permission=can.is_system, custom=_meta(_("Ratio restored")))
+    @transition("state", source=[State.OPEN, State.CLIENT_NOTIFIED, State.LIQUIDATION_PENDING],
+                target=State.RESTORED, permission=can.is_system, conditions=[has_no_proposal],
+                custom=_meta(_("Ratio restored")))
     def restore(self, *, by=None, comment=""):
         self.resolved_at = self.closed_at = timezone.now()
 
-    @transition("state", source=[State.OPEN, State.CLIENT_NOTIFIED], target=State.DEADLINE_PASSED,
+    @transition("state", source=[State.OPEN, State.CLIENT_NOTIFIED], target=State.LIQUIDATION_PENDING,
                 permission=can.is_system, custom=_meta(_("Deadline passed")))
     def pass_deadline(self, *, by=None, comment=""):
         pass
 
-    @transition("state", source=State.DEADLINE_PASSED, target=State.LIQUIDATION_PENDING,
-                permission=can.is_risk_officer, custom=_meta(_("Propose liquidation"), comment_required=True,
-                                                             maker=True))
+    @transition("state", source=[State.OPEN, State.CLIENT_NOTIFIED], target=State.CLOSED, permission=can.is_worker,
+                conditions=[preventive_outreach], custom=_meta(_("Close outreach"), comment_required=True))
+    def close_outreach(self, *, by=None, comment=""):
+        self.resolved_at = self.closed_at = timezone.now()
+
+    @transition("state", source=State.LIQUIDATION_PENDING, target=State.CLIENT_NOTIFIED, permission=can.is_system,
+                custom=_meta(_("Deadline moved by relief")))
+    def grant_more_time(self, *, by=None, comment=""):
+        self.proposed_by = None
+        self.proposed_outcome = ""
+        self.proposal = ""
+
+    @transition("state", source=State.LIQUIDATION_PENDING, target=State.LIQUIDATION_PENDING,
+                permission=can.is_risk_officer, conditions=[has_no_proposal],
+                custom=_meta(_("Propose liquidation"), comment_required=True, maker=True))
     def propose_liquidation(self, *, by=None, comment=""):
         self.proposed_by = by
         self.proposed_outcome = "liquidate"
         self.proposal = comment
 
+    @transition("state", source=State.LIQUIDATION_PENDING, target=State.LIQUIDATION_PENDING,
+                permission=can.is_risk_checker, conditions=[has_proposal],
+                custom=_meta(_("Decline liquidation"), comment_required=True, checker=True))
+    def decline_liquidation(self, *, by=None, comment=""):
+        self.proposed_by = None
+        self.proposed_outcome = ""
+        self.proposal = ""
+
     @transition("state", source=State.LIQUIDATION_PENDING, target=State.LIQUIDATED,
-                permission=can.is_risk_checker, custom=_meta(_("Approve liquidation"), checker=True))
+                permission=can.is_risk_checker, conditions=[has_proposal],
+                custom=_meta(_("Approve liquidation"), checker=True))
     def approve_liquidation(self, *, by=None, comment=""):
         self.approved_by = by
 

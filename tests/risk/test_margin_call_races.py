@@ -123,7 +123,7 @@ def _passed_deadline(account, security) -> Case:
     monitor(THU)
     monitor(AFTER_DEADLINE)
     case = Case.objects.get(credit_account=account, kind="margin_call")
-    assert case.state == "deadline_passed"
+    assert case.state == "liquidation_pending"
     return case
 
 
@@ -145,11 +145,11 @@ def test_a_liquidation_proposed_while_the_monitoring_restores_the_call(account, 
     assert proposed.state == "liquidation_pending" and outcome.cases_restored == 1  # the bystander's
     case.refresh_from_db()
     assert case.state == "liquidation_pending"
-    assert ("restore", "deadline_passed", "restored") not in _events(case)
+    assert ("restore", "liquidation_pending", "restored") not in _events(case)
     assert not Notification.objects.filter(event="margin_call_restored", case=case).exists()
     assert MarginCall.objects.get(case=case).restored_snapshot is None
     other = Case.objects.get(credit_account=bystander, kind="margin_call")
-    assert other.state == "restored" and _events(other)[-1] == ("restore", "deadline_passed", "restored")
+    assert other.state == "restored" and _events(other)[-1] == ("restore", "liquidation_pending", "restored")
     assert Notification.objects.filter(event="margin_call_restored", case=other).count() == 2
 
 
@@ -163,7 +163,7 @@ def test_the_monitoring_restores_the_call_while_an_officer_proposes_liquidation(
     assert outcome.cases_restored == 1 and isinstance(proposed, Conflict), proposed
     case.refresh_from_db()
     assert case.state == "restored" and case.proposed_by is None
-    assert _events(case)[-1] == ("restore", "deadline_passed", "restored")
+    assert _events(case)[-1] == ("restore", "liquidation_pending", "restored")
     assert Notification.objects.filter(event="margin_call_restored", case=case).count() == 2  # SMS, e-mail
 
 
@@ -180,7 +180,7 @@ def test_an_agent_edits_while_the_monitoring_restores_the_call(account, security
     assert (case.state, case.subject) == ("restored", "客户已来电，称今日补仓")
     *_earlier, edit, restore = _events(case)
     assert edit[0::2] == ("subject", "客户已来电，称今日补仓")
-    assert restore == ("restore", "deadline_passed", "restored")
+    assert restore == ("restore", "liquidation_pending", "restored")
 
 
 def test_the_monitoring_restores_while_an_agent_edits_the_call(account, security, supervisor):

@@ -119,6 +119,30 @@ def test_margin_call_opened_raised_and_restored(account, security, client_profil
     assert names == ["", "margin_call_raised", "notify_client", "restore"]
 
 
+def test_a_restored_call_shows_the_valuation_that_restored_it(account, security, supervisor, client):
+    """The API's case shows the restoring snapshot, with nothing left to top up, and the ratio
+    history has the same snapshot (the restore event names it)."""
+    price(security, "12.50")
+    run()
+    price(security, "14.10")  # above the warning line, not by the band: still open
+    run()
+    price(security, "14.50")
+    run()
+    case = Case.objects.get(credit_account=account, kind="margin_call")
+    client.force_login(supervisor)
+    shown = client.get(f"/api/v1/cases/{case.number}/").json()
+    call = shown["margin_call"]
+    assert shown["state"] == "restored"
+    assert (call["maintenance_ratio"], call["level"], call["top_up_cash"], call["top_up_sell"]) == (
+        "1.4500", "attention", "0.00", "0.00")
+    assert call["opened_by"]["maintenance_ratio"] == "1.2500"
+    restored = call["restored_by"]
+    assert restored["maintenance_ratio"] == "1.4500"
+    assert CaseEvent.objects.get(case=case, name="restore").data == {"snapshot": restored["snapshot"]}
+    history = client.get(f"/api/v1/accounts/{account.account_no}/ratio-history/").json()["results"]
+    assert history[0]["id"] == restored["snapshot"] and history[0]["maintenance_ratio"] == "1.4500"
+
+
 def test_deadline_passed_across_the_holiday(account, security):
     price(security, "12.00")
     run()
@@ -128,7 +152,9 @@ def test_deadline_passed_across_the_holiday(account, security):
     assert case.state == "client_notified"
     run(datetime.datetime(2026, 2, 24, 15, 0, tzinfo=SH))
     case.refresh_from_db()
-    assert case.state == "deadline_passed"
+    assert case.state == "liquidation_pending"  # for the risk officers to decide
+    passed = CaseEvent.objects.filter(case=case, name="pass_deadline").get()
+    assert (passed.from_value, passed.to_value, passed.actor) == ("client_notified", "liquidation_pending", None)
 
 
 def test_an_approved_relief_request_moves_the_deadline(account, security, client_profile, agent, supervisor,
@@ -149,6 +175,35 @@ def test_an_approved_relief_request_moves_the_deadline(account, security, client
     assert CaseEvent.objects.filter(case=call.case, name="deadline_moved", data__relief=relief.number).exists()
 
 
+def test_relief_after_the_deadline_gives_the_call_back_to_the_client(account, security, client_profile, agent,
+                                                                     supervisor, risk_officer):
+    """Pending liquidation, a liquidation already proposed: an approved relief request withdraws the
+    proposal and sends the call back to the client with its new deadline."""
+    from cases.services import case_create, case_transition
+
+    price(security, "12.00")
+    run()
+    run(datetime.datetime(2026, 2, 24, 15, 5, tzinfo=SH))
+    call = MarginCall.objects.get(account=account)
+    with time_machine.travel(datetime.datetime(2026, 2, 25, 10, tzinfo=SH), tick=False):
+        case_transition(case=call.case, user=risk_officer, name="propose_liquidation", comment="未补仓，建议平仓")
+        relief = case_create(created_by=client_profile.user, client=client_profile, kind="relief",
+                             subject="请求延期补仓", credit_account=account)
+        for name, user in (("start_review", agent), ("propose_approval", agent), ("approve", supervisor)):
+            relief = case_transition(case=relief, user=user, name=name, comment="客户已承诺补仓")
+    call.refresh_from_db()
+    case = call.case
+    assert (case.state, case.proposed_by, case.proposal) == ("client_notified", None, "")
+    assert call.deadline == datetime.datetime(2026, 3, 2, 15, tzinfo=SH)  # 3 trading days after 2-25
+    steps = list(CaseEvent.objects.filter(case=case, kind="transition").order_by("id")
+                 .values_list("name", "to_value"))
+    assert steps[-3:] == [("pass_deadline", "liquidation_pending"), ("propose_liquidation", "liquidation_pending"),
+                          ("grant_more_time", "client_notified")]
+    run(datetime.datetime(2026, 2, 27, 15, 5, tzinfo=SH))  # the old deadline would have passed long ago
+    case.refresh_from_db()
+    assert case.state == "client_notified"
+
+
 def test_the_immediate_line_when_the_contract_has_one(client_profile, security):
     account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"), immediate_line=D("1.1500"))
     PositionFactory(account=account, security=security, quantity=10000)
@@ -167,7 +222,7 @@ def test_liquidation_after_the_deadline_needs_two_risk_officers(account, securit
     run()
     run(datetime.datetime(2026, 2, 24, 15, 5, tzinfo=SH))
     case = Case.objects.get(credit_account=account, kind="margin_call")
-    assert case.state == "deadline_passed"
+    assert case.state == "liquidation_pending"
     case = case_transition(case=case, user=risk_officer, name="propose_liquidation", comment="未补仓，建议平仓")
     with pytest.raises(NotAllowed):
         case_transition(case=case, user=risk_officer, name="approve_liquidation")

@@ -8,7 +8,8 @@ from accounts.models import CreditAccount, Position
 from accounts.roles import Role
 from cases.models import Case, CaseKind
 from risk import stress
-from risk.models import StressMode, StressTest
+from risk.models import MarginCall, StressMode, StressTest
+from risk.monitoring import monitor_accounts
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,14 @@ def book():
     free = CreditAccountFactory(account_no="F1", cash=D("1000.00"))  # no liability: never listed
     PositionFactory(account=free, security=s1, quantity=100)
     return {"s1": s1, "s2": s2, "a": a, "b": b, "c": c}
+
+
+@pytest.fixture
+def valued(book):
+    """The book valued by the monitoring, as every account is within minutes: B, below close-out
+    at today's prices, has the monitoring's margin call; A (1.5000) none."""
+    monitor_accounts(trigger="test")
+    return book
 
 
 def run(api, user, **body):
@@ -109,20 +118,60 @@ def test_shocked_ratios_are_the_ratio_arithmetic_at_shocked_prices(api, supervis
         assert warning["top_up_cash"] == str(expected.cash) and warning["top_up_sell"] == str(expected.sell)
 
 
-def test_open_cases_opens_one_outreach_margin_call_per_account_and_never_twice(api, risk_officer, book):
+def test_open_cases_opens_one_outreach_margin_call_per_account_and_never_twice(api, risk_officer, valued):
     first = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True).json()
-    assert first["cases_opened"] == 2
-    cases = Case.objects.filter(kind=CaseKind.MARGIN_CALL)
-    assert {case.credit_account.account_no for case in cases} == {"A1", "B1"}
-    assert all(case.created_by is None and case.channel == "system" and case.category == "stress_test"
-               and case.state == "open" for case in cases)
-
     assert first["outreach_state"] == "done" and first["outreach_total"] == 2
+    assert first["cases_opened"] == 1  # B1 has the monitoring's margin call already
+    case = Case.objects.get(kind=CaseKind.MARGIN_CALL, credit_account=valued["a"])
+    assert (case.created_by, case.channel, case.category, case.state) == (None, "system", "stress_test", "open")
+    call = MarginCall.objects.get(case=case)  # the monitoring's outreach stage, from A's valuation
+    assert (call.stage, call.opened_snapshot.maintenance_ratio, call.warned_at) == ("outreach", D("1.5000"), None)
 
     second = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True).json()
     assert second["cases_opened"] == 0 and second["outreach_state"] == "done"
-    assert cases.count() == 2
+    assert Case.objects.filter(kind=CaseKind.MARGIN_CALL).count() == 2
     assert StressTest.objects.get(pk=second["id"]).cases_opened == 0
+
+
+def test_a_preventive_outreach_becomes_the_margin_call_when_the_account_falls(api, risk_officer, agent, valued):
+    """The stress test's case is the account's one margin call: the monitoring raises it below
+    close-out (deadline, amounts), and restores it once the ratio is back; a healthy account's
+    outreach is never "restored" by the ratio it always had, and the agent closes it after the call."""
+    from cases.services import case_transition
+    from servicedesk.errors import Conflict
+
+    run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True)
+    case = Case.objects.get(kind=CaseKind.MARGIN_CALL, credit_account=valued["a"])
+    valued["s1"].price = D("10.20")  # A: 1.5200, above warning + band: nothing to restore
+    valued["s1"].save()
+    monitor_accounts(trigger="test")
+    case.refresh_from_db()
+    assert case.state == "open"
+    valued["s1"].price = D("7.00")  # A: 70,000 + 50,000 = 120,000 / 100,000: 1.2000, below close-out
+    valued["s1"].save()
+    monitor_accounts(trigger="test")
+    case.refresh_from_db()
+    call = MarginCall.objects.get(case=case)
+    assert (case.state, call.stage, call.top_up_cash) == ("client_notified", "margin_call", D("20000.00"))
+    assert call.deadline is not None and call.warned_at is not None
+    with pytest.raises(Conflict):  # a margin call is not closed by hand
+        case_transition(case=case, user=agent, name="close_outreach", comment="已致电")
+    valued["s1"].price = D("10.00")
+    valued["s1"].save()
+    monitor_accounts(trigger="test")
+    case.refresh_from_db()
+    assert case.state == "restored"
+
+
+def test_an_agent_closes_a_preventive_outreach_after_the_call(api, risk_officer, agent, valued):
+    from cases.services import case_transition
+
+    run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True)
+    case = Case.objects.get(kind=CaseKind.MARGIN_CALL, credit_account=valued["a"])
+    case = case_transition(case=case, user=agent, name="close_outreach", comment="已致电客户，提示市场风险")
+    assert case.state == "closed" and case.closed_at is not None
+    run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True)  # a new test may call again
+    assert Case.objects.filter(kind=CaseKind.MARGIN_CALL, credit_account=valued["a"]).count() == 2
 
 
 def test_without_open_cases_there_is_no_outreach(api, risk_officer, book):
@@ -132,9 +181,15 @@ def test_without_open_cases_there_is_no_outreach(api, risk_officer, book):
 
 
 @pytest.fixture
-def outreach_by_task(settings):
-    """More accounts below the warning line than a request opens cases for."""
+def outreach_by_task(settings, valued):
+    """More accounts below the warning line than a request opens cases for (both valued, B's
+    margin call from the monitoring since restored: both may be called)."""
     settings.STRESS_OUTREACH_IN_REQUEST = 1
+    Case.objects.filter(kind=CaseKind.MARGIN_CALL).update(state="restored")
+
+
+def stress_cases():
+    return Case.objects.filter(kind=CaseKind.MARGIN_CALL, category="stress_test")
 
 
 def test_a_large_outreach_is_opened_by_a_task_after_the_commit(api, risk_officer, book, outreach_by_task,
@@ -144,13 +199,13 @@ def test_a_large_outreach_is_opened_by_a_task_after_the_commit(api, risk_officer
     assert response.status_code == 201
     data = response.json()
     assert data["outreach_state"] == "running" and data["outreach_total"] == 2 and data["cases_opened"] == 0
-    assert not Case.objects.exists()  # nothing opened in the request
+    assert not stress_cases().exists()  # nothing opened in the request
 
     for callback in callbacks:  # the commit: the task runs (eagerly here)
         callback()
     detail = api.as_user(risk_officer).get(f"{URL}{data['id']}/").json()
     assert detail["outreach_state"] == "done" and detail["cases_opened"] == 2 and detail["outreach_finished_at"]
-    assert {case.credit_account.account_no for case in Case.objects.all()} == {"A1", "B1"}
+    assert {case.credit_account.account_no for case in stress_cases()} == {"A1", "B1"}
 
 
 def test_an_outreach_cut_short_is_finished_once_by_running_it_again(api, risk_officer, book, outreach_by_task,
@@ -166,10 +221,10 @@ def test_an_outreach_cut_short_is_finished_once_by_running_it_again(api, risk_of
     assert stress.stress_test_outreach(test.pk) == 1  # the task delivered again
     test.refresh_from_db()
     assert test.cases_opened == 2 and test.outreach_state == "done"
-    assert Case.objects.filter(kind=CaseKind.MARGIN_CALL).count() == 2
+    assert stress_cases().count() == 2
     assert stress.stress_test_outreach(test.pk) == 0  # and once more: nothing
     test.refresh_from_db()
-    assert test.cases_opened == 2 and Case.objects.count() == 2
+    assert test.cases_opened == 2 and stress_cases().count() == 2
 
 
 def test_with_the_broker_down_the_outreach_runs_after_the_response(api, risk_officer, book, outreach_by_task,
@@ -185,18 +240,21 @@ def test_with_the_broker_down_the_outreach_runs_after_the_response(api, risk_off
     assert test.outreach_state == "done" and test.cases_opened == 2
 
 
-def test_open_outreach_cases_skips_open_margin_calls_but_not_closed_ones(book):
-    from cases.services import case_create
-
-    existing = case_create(created_by=None, kind=CaseKind.MARGIN_CALL, client=book["a"].client,
-                           credit_account=book["a"], subject="monitoring")
-    closed = case_create(created_by=None, kind=CaseKind.MARGIN_CALL, client=book["b"].client,
-                         credit_account=book["b"], subject="earlier")
-    Case.objects.filter(pk=closed.pk).update(state="restored")
-
-    opened = stress.open_outreach_cases([book["a"], book["b"]], "reason")
+def test_open_outreach_cases_skips_open_margin_calls_but_not_closed_ones(valued):
+    book = valued
+    existing = Case.objects.get(kind=CaseKind.MARGIN_CALL, credit_account=book["b"])  # the monitoring's
+    opened = stress.open_outreach_cases([book["a"], book["b"], book["c"]], "reason")
+    assert [case.credit_account_id for case in opened] == [book["a"].pk, book["c"].pk]
+    assert Case.objects.filter(credit_account=book["b"]).get() == existing
+    Case.objects.filter(pk=existing.pk).update(state="restored")
+    opened = stress.open_outreach_cases([book["b"]], "reason")
     assert [case.credit_account_id for case in opened] == [book["b"].pk]
-    assert Case.objects.filter(credit_account=book["a"]).get() == existing
+
+
+def test_an_account_never_valued_gets_no_outreach(book):
+    """No valuation, no ratio to call about (the next run, minutes away, values it)."""
+    assert stress.open_outreach_cases([book["a"]], "reason") == []
+    assert not Case.objects.exists()
 
 
 @pytest.mark.parametrize("role", [Role.AGENT, Role.CLIENT, Role.AUDITOR, Role.TEAM_LEAD, Role.ADVISOR])

@@ -119,7 +119,7 @@ def test_a_margin_call_case_asks_for_the_amount_by_the_deadline_then_says_it_pas
     assert "Action needed" in page and f"Deposit ¥15,000.00, or sell securities worth ¥37,500.00" in page
     assert when(call.deadline) in page
     monitor_accounts(trigger="test", now=call.deadline + datetime.timedelta(hours=1))
-    assert Case.objects.get(pk=call.pk).state == "deadline_passed"
+    assert Case.objects.get(pk=call.pk).state == "liquidation_pending"
     for page in (text(web.get(url, **EN)), text(web.get(reverse("portal:home"), **EN))):
         assert "The deadline to top up has passed" in page
     assert "Ask for relief" not in text(web.get(reverse("portal:home"), **EN))

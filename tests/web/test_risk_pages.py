@@ -250,6 +250,17 @@ def shocked_book(db):
     return {"a": a, "b": b, "c": c}
 
 
+@pytest.fixture
+def valued_book(shocked_book):
+    """Valued by the monitoring, as every account is (an outreach needs the account's valuation),
+    B's margin call from that run since restored: both A and B may be called."""
+    from risk.monitoring import monitor_accounts
+
+    monitor_accounts(trigger="test")
+    Case.objects.filter(kind=CaseKind.MARGIN_CALL).update(state="restored")
+    return shocked_book
+
+
 def test_stress_form_runs_the_service_and_shows_its_numbers(client, risk_officer, shocked_book):
     login(client, risk_officer)
     response = client.post(STRESS_TESTS, {"market_shock": "-10", "symbol_shocks": "600902 -20\n"})
@@ -286,7 +297,7 @@ def test_stress_result_lists_the_accounts_of_the_chosen_line(client, risk_office
     assert client.get(reverse("risk_pages:stress_test", args=[test.pk + 1])).status_code == 404
 
 
-def test_stress_form_can_open_outreach_cases(client, supervisor, shocked_book):
+def test_stress_form_can_open_outreach_cases(client, supervisor, valued_book):
     login(client, supervisor)
     response = client.post(STRESS_TESTS, {"market_shock": "-10", "symbol_shocks": "600902: -20%",
                                           "open_cases": "on"})
@@ -295,7 +306,7 @@ def test_stress_form_can_open_outreach_cases(client, supervisor, shocked_book):
     assert Case.objects.filter(kind=CaseKind.MARGIN_CALL, category="stress_test").count() == 2
 
 
-def test_an_outreach_still_opening_says_so(client, supervisor, shocked_book, settings,
+def test_an_outreach_still_opening_says_so(client, supervisor, valued_book, settings,
                                            django_capture_on_commit_callbacks):
     settings.STRESS_OUTREACH_IN_REQUEST = 1
     login(client, supervisor)

@@ -21,7 +21,7 @@ HUNDRED = Decimal(100)
 #: Margin-call states in which the client can still restore the ratio before the deadline.
 CALL_RUNNING = ("open", "client_notified")
 #: Margin-call states after the deadline, before the securities are sold.
-CALL_OVERDUE = ("deadline_passed", "liquidation_pending")
+CALL_OVERDUE = ("liquidation_pending",)
 
 
 def percent(ratio: Decimal | None) -> str:

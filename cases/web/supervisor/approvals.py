@@ -56,7 +56,7 @@ def pending_q() -> Q:
         Q(kind=CaseKind.DISPUTE, state=DisputeCase.State.RESOLUTION_PROPOSED, approved_by__isnull=True)
         | Q(kind__in=[CaseKind.EXTENSION, CaseKind.RELIEF], state=RequestCase.State.UNDER_REVIEW,
             proposed_by__isnull=False)
-        | Q(kind=CaseKind.MARGIN_CALL, state=MarginCallCase.State.LIQUIDATION_PENDING)
+        | Q(kind=CaseKind.MARGIN_CALL, state=MarginCallCase.State.LIQUIDATION_PENDING, proposed_by__isnull=False)
     )
 
 
