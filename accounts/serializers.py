@@ -108,6 +108,7 @@ class InterestLineSerializer(serializers.Serializer):
     kind = serializers.CharField()
     principal = serializers.DecimalField(max_digits=20, decimal_places=2)
     annual_rate = serializers.DecimalField(max_digits=12, decimal_places=6)
+    rate = serializers.DecimalField(source="annual_rate", max_digits=12, decimal_places=6)  # the name
     days = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=20, decimal_places=4)
     posted = serializers.DecimalField(max_digits=20, decimal_places=2)

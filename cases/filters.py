@@ -1,10 +1,32 @@
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, Priority, SlaTimer
 from servicedesk.filters import IsoDateTimeFilter
+
+
+class StrictBooleanField(forms.Field):
+    """true/false/1/0 (any case); anything else is bad input. Django's NullBooleanField reads an
+    unknown value as "not given", so ?breached=maybe answered every case unfiltered."""
+
+    VALUES = {"true": True, "false": False, "1": True, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise ValidationError(_('"%(value)s" is not one of: %(allowed)s'), code="invalid",
+                                  params={"value": value, "allowed": ", ".join(self.VALUES)}) from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -24,8 +46,8 @@ class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", help_text=_("Text in number, subject or description."))
     sla_state = django_filters.ChoiceFilter(choices=SlaTimer.State.choices, method="filter_sla_state",
                                             help_text=_("Cases with a current SLA timer in this state."))
-    breached = django_filters.BooleanFilter(method="filter_breached",
-                                            help_text=_("Cases with (or without) a breached SLA timer."))
+    breached = StrictBooleanFilter(method="filter_breached",
+                                   help_text=_("Cases with (or without) a breached SLA timer."))
     due_before = IsoDateTimeFilter(method="filter_due_before",
                                                   help_text=_("Cases with a running SLA timer due before this."))
 

@@ -7,6 +7,7 @@ import io
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,23 +39,50 @@ class CSVRenderer(BaseRenderer):
         return "\ufeff" + buffer.getvalue()
 
 
+#: The `?format=` values: one per renderer of the report.
+FORMATS = ("json", "csv")
+
+
 class ReportQuery(serializers.Serializer):
     # `from` is a Python keyword: declared below.
     to = serializers.DateTimeField(required=False)
     group_by = serializers.ChoiceField(choices=list(reports.GROUPS), default="queue")
+    format = serializers.CharField(required=False)
+
+    def validate_format(self, value):
+        if value not in FORMATS:
+            raise serializers.ValidationError(_('"%(value)s" is not one of: %(allowed)s')
+                                              % {"value": value, "allowed": ", ".join(FORMATS)})
+        return value
+
+    def validate(self, attrs):
+        start, end = attrs.get("from"), attrs.get("to")
+        if start and end and end < start:
+            raise serializers.ValidationError({"to": [_("“to” must not be before “from”.")]})
+        return attrs
 
 
 ReportQuery._declared_fields["from"] = serializers.DateTimeField(required=False)
 
 
+class FormatCheckedByTheQuery(DefaultContentNegotiation):
+    """DRF answers a `?format=` no renderer has with a 404 (filter_renderers raises Http404 before the
+    view runs), as if the report did not exist. Here an unknown format renders as JSON, so that
+    ReportQuery can refuse it with a 400 naming the formats, after the role check."""
+
+    def filter_renderers(self, renderers, format):
+        return [renderer for renderer in renderers if renderer.format == format] or renderers[:1]
+
+
 class SlaReportApi(APIView):
     renderer_classes = [JSONRenderer, CSVRenderer]
+    content_negotiation_class = FormatCheckedByTheQuery
 
     @extend_schema(parameters=[
         OpenApiParameter("from", str, description="ISO 8601; cases created at or after"),
         OpenApiParameter("to", str, description="ISO 8601; cases created before"),
         OpenApiParameter("group_by", str, enum=list(reports.GROUPS)),
-        OpenApiParameter("format", str, enum=["json", "csv"]),
+        OpenApiParameter("format", str, enum=list(FORMATS)),
     ], responses={200: None})
     def get(self, request):
         user = request.user

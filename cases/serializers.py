@@ -21,11 +21,15 @@ class SlaTimerSerializer(serializers.Serializer):
 
     metric = serializers.CharField()
     cycle = serializers.IntegerField()
+    # `target` and `remaining_business_seconds` are the names the issue gives; the older
+    # `target_seconds` and `remaining_seconds` stay, with the same values, for those reading them.
     target_seconds = serializers.IntegerField(help_text=_("Target in business seconds."))
+    target = serializers.IntegerField(source="target_seconds", help_text=_("Target in business seconds."))
     calendar = serializers.CharField(source="calendar_code")
     state = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
     remaining_seconds = serializers.IntegerField(help_text=_("Business seconds left; negative when late."))
+    remaining_business_seconds = serializers.IntegerField(help_text=_("Business seconds left; negative when late."))
     breached = serializers.BooleanField()
     pause_reason = serializers.CharField()
 
@@ -40,9 +44,10 @@ def sla_timer_data(timer, schedules: ScheduleCache, now) -> dict:
     remaining = timer.target_seconds - elapsed_seconds(timer, schedules, now)
     return {
         "metric": timer.metric, "cycle": timer.cycle, "target_seconds": timer.target_seconds,
-        "calendar": timer.calendar_code, "state": timer.state,
+        "target": timer.target_seconds, "calendar": timer.calendar_code, "state": timer.state,
         "due_at": _DATETIME.to_representation(timer.due_at) if timer.due_at else None,
-        "remaining_seconds": remaining, "breached": timer.breached or remaining < 0,
+        "remaining_seconds": remaining, "remaining_business_seconds": remaining,
+        "breached": timer.breached or remaining < 0,
         "pause_reason": timer.pause_reason,
     }
 

@@ -1,8 +1,10 @@
 """API for the monitoring's results: ratio history, account alerts, margin-call details and calls."""
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ChoiceField
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
@@ -13,7 +15,7 @@ from accounts.selectors import credit_accounts_visible_to
 from cases import selectors as case_selectors
 from cases.models import Case
 from risk import selectors, services
-from risk.models import AccountAlert, MarginCallContact, RatioSnapshot
+from risk.models import ALERT_LINES, AccountAlert, Level, MarginCallContact, RatioSnapshot
 from servicedesk.filters import IsoDateTimeFilter
 
 
@@ -26,7 +28,7 @@ class NewestFirst(CursorPagination):
 class RatioSnapshotSerializer(serializers.ModelSerializer):
     class Meta:
         model = RatioSnapshot
-        fields = ["taken_at", "total_assets", "total_liabilities", "maintenance_ratio", "level", "stress_points"]
+        fields = ["id", "taken_at", "total_assets", "total_liabilities", "maintenance_ratio", "level", "stress_points"]
 
 
 class RatioHistoryApi(generics.ListAPIView):
@@ -48,11 +50,31 @@ class RatioHistoryApi(generics.ListAPIView):
         return super().paginate_queryset(queryset)
 
 
+class ListedChoiceField(ChoiceField):
+    """A choice whose refusal names the values allowed (Django's says only that the value is not one)."""
+
+    def validate(self, value):
+        if value and not self.valid_value(value):
+            allowed = ", ".join(str(choice) for choice, _label in self.choices if choice != "")
+            raise ValidationError(_('"%(value)s" is not one of: %(allowed)s'), code="invalid_choice",
+                                  params={"value": value, "allowed": allowed})
+        super().validate(value)
+
+
+class ListedChoiceFilter(django_filters.ChoiceFilter):
+    field_class = ListedChoiceField
+
+
+#: The lines an alert can be for, labelled as the level reached below each.
+ALERT_LINE_CHOICES = [(line, Level(line).label) for line in ALERT_LINES]
+
+
 class AlertFilter(django_filters.FilterSet):
-    level = django_filters.CharFilter(field_name="line", help_text=_("The line crossed: attention, warning, "
-                                                                     "close_out, immediate."))
-    line = django_filters.CharFilter(field_name="line")
-    state = django_filters.ChoiceFilter(choices=AccountAlert.State.choices)
+    level = ListedChoiceFilter(field_name="line", choices=ALERT_LINE_CHOICES,
+                               help_text=_("The line crossed: attention, warning, "
+                                           "close_out, immediate."))
+    line = ListedChoiceFilter(field_name="line", choices=ALERT_LINE_CHOICES)
+    state = ListedChoiceFilter(choices=AccountAlert.State.choices)
     account = django_filters.CharFilter(field_name="account__account_no")
     date_from = IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
     date_to = IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")

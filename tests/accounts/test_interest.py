@@ -303,11 +303,23 @@ def test_the_api_lists_the_lines_that_sum_to_the_total(api, client_profile):
     body = response.json()
     assert (body["account"], body["from"], body["to"]) == (account.account_no, "2026-03-01", "2026-03-10")
     assert body["lines"][0] == {"day": "2026-03-01", "kind": "interest", "principal": "1000000.00",
-                                "annual_rate": "0.083500", "days": 1, "amount": "231.9444", "posted": "231.94"}
+                                "annual_rate": "0.083500", "rate": "0.083500", "days": 1, "amount": "231.9444",
+                                "posted": "231.94"}
     assert len(body["lines"]) == 10
     assert body["total"] == "1993.06"
     assert rounded(sum(Decimal(line["amount"]) for line in body["lines"])) == Decimal(body["total"])
     assert sum(Decimal(line["posted"]) for line in body["lines"]) == Decimal(body["posted"])
+
+
+def test_each_line_gives_its_rate_by_the_name_the_dispute_evidence_uses(api, client_profile):
+    """The lines are "(principal, rate, days, amount)": `rate` next to `annual_rate`, the same value."""
+    account = debtor(client=client_profile)
+    RateChange.objects.create(account=account, effective_date=MARCH[5], annual_rate=Decimal("0.06000"))
+    accrue(*MARCH[:10])
+    lines = api.as_user(client_profile.user).get(f"/api/v1/accounts/{account.account_no}/interest/",
+                                                 {"from": "2026-03-01", "to": "2026-03-10"}).json()["lines"]
+    assert [line["rate"] for line in lines] == [line["annual_rate"] for line in lines]
+    assert {line["rate"] for line in lines} == {"0.083500", "0.060000"}
 
 
 def test_the_api_defaults_to_the_settlement_period_so_far(api, agent):

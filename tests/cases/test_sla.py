@@ -1,10 +1,12 @@
 """Business time on the database calendars, SLA timers with pause, escalation, rebuild."""
 
 import datetime
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 
 from cases.calendars import CalendarYearMissing
 from cases.models import CalendarDay, CaseKind, Metric, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
@@ -198,6 +200,19 @@ def test_rebuild_reproduces_the_stored_timers(client_profile, agent, supervisor)
     SlaTimer.objects.filter(case=case).update(elapsed_seconds=0, due_at=None)
     assert sla_rebuild(case=case) is True
     assert {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)} == stored
+
+
+def test_rebuilding_an_unknown_case_number_is_an_error_naming_it(client_profile, agent):
+    """`sla_rebuild --case NOPE` printed "0 case(s) replayed" and exited 0, as if NOPE had nothing to redo."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent)
+    SlaTimer.objects.filter(case=case).update(due_at=None)
+    with pytest.raises(CommandError, match="NOPE") as refused:
+        call_command("sla_rebuild", "--case", case.number, "--case", "NOPE", stdout=io.StringIO())
+    assert case.number not in str(refused.value)
+    assert not SlaTimer.objects.filter(case=case, due_at__isnull=False).exists()  # nothing replayed
+    call_command("sla_rebuild", "--case", case.number, stdout=io.StringIO())
+    assert not SlaTimer.objects.filter(case=case, due_at__isnull=True).exists()
 
 
 def test_a_public_update_restarts_the_dispute_periodic_update(client_profile, credit_account, agent):

@@ -80,3 +80,53 @@ def test_escalations_are_events_visible_in_the_api(api, supervisor, known_set):
     events = api.as_user(supervisor).get(f"/api/v1/cases/{known_set[2].number}/events/").data
     levels = [e["data"]["level"] for e in events if e["kind"] == "escalation"]
     assert sorted(levels) == [50, 75, 100]  # one sweep fired all three at the same moment
+
+
+@pytest.mark.parametrize("value", ["maybe", "yes", "2"])
+def test_an_unreadable_breached_filter_is_bad_input_not_no_filter(api, supervisor, known_set, value):
+    """?breached=maybe answered every case, as if the filter had not been given."""
+    response = api.as_user(supervisor).get(f"/api/v1/cases/?breached={value}")
+    assert response.status_code == 400
+    assert "true, false, 1, 0" in response.json()["breached"][0]
+
+
+def test_the_breached_filter_reads_true_false_1_and_0(api, supervisor, known_set):
+    http = api.as_user(supervisor)
+    breached, met = {known_set[1].number, known_set[2].number}, {known_set[0].number}
+    with time_machine.travel(at(2026, 11, 25, 16, 30), tick=False):
+        for value, expected in (("true", breached), ("1", breached), ("True", breached), ("false", met), ("0", met)):
+            response = http.get(f"/api/v1/cases/?breached={value}")
+            assert response.status_code == 200, value
+            assert {row["number"] for row in response.data["results"]} == expected, value
+
+
+def test_a_report_period_ending_before_it_starts_is_bad_input(api, supervisor, known_set):
+    """?from=2026-12-01&to=2026-11-01 answered empty rows, as if nothing had happened."""
+    http = api.as_user(supervisor)
+    response = http.get("/api/v1/reports/sla/?from=2026-12-01&to=2026-11-01")
+    assert response.status_code == 400 and list(response.json()) == ["to"]
+    assert http.get("/api/v1/reports/sla/?from=2026-12-01&to=2026-11-01&format=csv").status_code == 400
+    rows = http.get("/api/v1/reports/sla/?from=2026-11-01&to=2026-12-01&group_by=kind").data["rows"]
+    assert any(row["group"] == "ticket" for row in rows)
+
+
+def test_a_report_format_other_than_json_or_csv_is_bad_input_naming_both(api, supervisor, agent, known_set):
+    """?format=xml was DRF's content negotiation 404 ("未找到"), as if the report did not exist."""
+    response = api.as_user(supervisor).get("/api/v1/reports/sla/?format=xml")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert "json, csv" in response.json()["format"][0]
+    assert api.as_user(supervisor).get("/api/v1/reports/sla/?format=json").status_code == 200
+    assert api.as_user(agent).get("/api/v1/reports/sla/?format=xml").status_code == 403  # the role first
+
+
+def test_timers_also_give_the_contract_s_target_and_remaining_business_seconds(api, supervisor, known_set):
+    """The issue's names (target, remaining business seconds) next to target_seconds and remaining_seconds."""
+    http = api.as_user(supervisor)
+    number = known_set[2].number
+    with time_machine.travel(at(2026, 11, 25, 16, 30), tick=False):
+        detail = http.get(f"/api/v1/cases/{number}/").data["sla"]
+        listed = next(row for row in http.get("/api/v1/cases/").data["results"] if row["number"] == number)["sla"]
+    for timers in (detail, listed):
+        first = next(timer for timer in timers if timer["metric"] == "first_response")
+        assert first["target"] == first["target_seconds"] == 4 * 3600
+        assert first["remaining_business_seconds"] == first["remaining_seconds"] == 4 * 3600 - int(6.5 * 3600)

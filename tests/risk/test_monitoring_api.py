@@ -66,3 +66,15 @@ def test_risk_officer_reads_the_monitoring_in_the_admin(client, risk_officer, ma
     client.force_login(risk_officer)
     for page in ("monitoringrun", "ratiosnapshot", "accountalert", "margincall"):
         assert client.get(f"/admin/risk/{page}/").status_code == 200, page
+
+
+def test_an_unknown_alert_level_is_bad_input_naming_the_levels(api, risk_officer, margin_call):
+    """?level=bogus answered an empty list, as if no account had crossed a line."""
+    http = api.as_user(risk_officer)
+    for name in ("level", "line"):
+        response = http.get(f"/api/v1/risk/alerts/?{name}=bogus")
+        assert response.status_code == 400, name
+        assert "attention, warning, close_out, immediate" in response.json()[name][0]
+    response = http.get("/api/v1/risk/alerts/?state=nonsense")
+    assert response.status_code == 400 and "open, cleared" in response.json()["state"][0]
+    assert [r["line"] for r in http.get("/api/v1/risk/alerts/?line=warning").data["results"]] == ["warning"]

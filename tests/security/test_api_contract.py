@@ -46,6 +46,23 @@ def test_error_answers_are_documented():
     assert "text/csv" in csv  # ?format=csv renders the errors as CSV too
 
 
+def test_the_issue_s_names_and_the_allowed_filter_values_are_documented():
+    """An SLA timer's `target` and `remaining_business_seconds`, an interest line's `rate` (next to the
+    older names); the alert filters' levels and states as the 400 names them; `breached` a boolean."""
+    document = schema()
+    schemas, paths = document["components"]["schemas"], document["paths"]
+    timer = schemas["SlaTimer"]
+    for name in ("target", "remaining_business_seconds", "target_seconds", "remaining_seconds"):
+        assert timer["properties"][name]["type"] == "integer" and name in timer["required"], name
+    line = schemas["InterestLine"]
+    assert line["properties"]["rate"] == line["properties"]["annual_rate"] and "rate" in line["required"]
+    alerts = {p["name"]: p["schema"] for p in paths["/api/v1/risk/alerts/"]["get"]["parameters"]}
+    assert alerts["level"]["enum"] == alerts["line"]["enum"] == ["attention", "close_out", "immediate", "warning"]
+    assert alerts["state"]["enum"] == ["cleared", "open"]
+    cases = {p["name"]: p["schema"] for p in paths["/api/v1/cases/"]["get"]["parameters"]}
+    assert cases["breached"] == {"type": "boolean"}
+
+
 def test_fields_only_staff_get_are_not_required():
     """A client's case has no queue, assignee or SLA: the schema required them."""
     case = schema()["components"]["schemas"]["Case"]

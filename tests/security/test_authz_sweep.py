@@ -73,9 +73,9 @@ NAV_ROLES = {name: {str(role) for role in roles} for name, _label, roles in NAVI
 #: JSON keys only staff get: assignee and queue, SLA timers (targets, deadlines, pauses), maker-checker,
 #: delivery internals of notices, who logged a call.
 STAFF_JSON_KEYS = ('"assignee"', '"queue"', '"sla"', '"target_seconds"', '"remaining_seconds"', '"due_at"',
-                   '"pause_reason"', '"breached"', '"proposed_by"', '"approved_by"', '"created_by"',
-                   '"proposed_outcome"', '"escalated_at"', '"client_tier"', '"provider_id"', '"attempts"',
-                   '"recorded_by"')
+                   '"remaining_business_seconds"', '"pause_reason"', '"breached"', '"proposed_by"', '"approved_by"',
+                   '"created_by"', '"proposed_outcome"', '"escalated_at"', '"client_tier"', '"provider_id"',
+                   '"attempts"', '"recorded_by"')
 STAFF_HTML = re.compile(r"\bsla-(?:ok|50|75|100|paused)\b")
 #: SLA metrics a client is never shown (codes and names in both languages); "resolution" is not in
 #: the list: a dispute's state "resolution proposed" is the client's business.

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cases.models import Case
@@ -15,6 +15,10 @@ class Command(BaseCommand):
     def handle(self, *args, case=(), **options):
         cases = Case.objects.filter(kind__in=SLA_KINDS).order_by("id")
         if case:
+            known = set(Case.objects.filter(number__in=case).values_list("number", flat=True))
+            unknown = [number for number in dict.fromkeys(case) if number not in known]
+            if unknown:
+                raise CommandError(_("Unknown case number(s): %(unknown)s.") % {"unknown": ", ".join(unknown)})
             cases = cases.filter(number__in=case)
         checked = changed = 0
         for one in cases.iterator(chunk_size=500):
