@@ -52,6 +52,15 @@ def sla_timer_data(timer, schedules: ScheduleCache, now) -> dict:
     }
 
 
+class SnapshotBriefSerializer(serializers.Serializer):
+    """A valuation of the account by the monitoring (its ratio history: `snapshot` in the case's events)."""
+
+    snapshot = serializers.IntegerField(source="pk")
+    maintenance_ratio = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    level = serializers.CharField()
+    taken_at = serializers.DateTimeField()
+
+
 class MarginCallSerializer(serializers.Serializer):
     """A margin call's stage, deadline and the top-up that restores the restore-to line."""
 
@@ -64,6 +73,9 @@ class MarginCallSerializer(serializers.Serializer):
                                                  decimal_places=4, allow_null=True)
     level = serializers.CharField(source="latest_snapshot.level")
     valued_at = serializers.DateTimeField(source="latest_snapshot.taken_at")
+    opened_by = SnapshotBriefSerializer(source="opened_snapshot", help_text=_("The valuation that opened the case."))
+    restored_by = SnapshotBriefSerializer(source="restored_snapshot", allow_null=True,
+                                          help_text=_("The valuation that restored the ratio and closed the case."))
 
 
 class ContractChangeSerializer(serializers.Serializer):
