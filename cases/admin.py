@@ -24,6 +24,7 @@ from django_fsm import ConcurrentTransition
 
 from accounts.models import User
 from accounts.roles import CASE_WORKERS
+from cases.calendars import calendar_refusals
 from cases.models import WORKFLOWS, Case, CaseEvent, CaseMessage, SavedReply
 from cases.models.workflows import state_label
 from cases.selectors import case_scope_q, cases_visible_to
@@ -183,7 +184,8 @@ class CaseAdmin(admin.ModelAdmin):
         if not changes:
             return
         try:
-            case_update(case=Case.objects.get(pk=obj.pk), user=request.user, **changes)
+            with calendar_refusals():
+                case_update(case=Case.objects.get(pk=obj.pk), user=request.user, **changes)
         except ApplicationError as error:
             request._case_admin_failed = True
             self.message_user(request, error.message, messages.ERROR)
@@ -230,7 +232,9 @@ class CaseAdmin(admin.ModelAdmin):
         change_url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[case.pk])
         from_label = state_label(case.kind, case.state)
         try:
-            case = case_transition(case=case, user=request.user, name=name, comment=request.POST.get("comment", ""))
+            with calendar_refusals():
+                case = case_transition(case=case, user=request.user, name=name,
+                                       comment=request.POST.get("comment", ""))
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(change_url)

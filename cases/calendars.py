@@ -1,33 +1,84 @@
 """Loading and seeding the business calendars (models in cases/models/calendar.py)."""
 
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import BusinessCalendar, CalendarDay, CalendarYear
+from servicedesk.errors import Conflict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIRST_SEEDED_YEAR = 2020
 
 
-class CalendarYearMissing(LookupError):
+class CalendarUnavailable(LookupError):
+    """A calendar cannot answer for a date, so no deadline is guessed. Whatever needed it is
+    refused with 409, `code` and a message naming the calendar (and year), and changes nothing:
+    servicedesk.api maps it for the API, `calendar_refusals` for the web forms."""
+
+    code = "calendar_unavailable"
+
+    def __init__(self, message: str, *, calendar: str, year: int | None = None):
+        self.calendar, self.year = calendar, year
+        super().__init__(message)
+
+    def refusal(self, calendar_name: str) -> str:
+        """What the user is told, the calendar named in their language."""
+        return str(self)
+
+    def as_conflict(self) -> Conflict:
+        """The refusal in the one family of errors the API and the web forms answer (409)."""
+        try:
+            calendar = BusinessCalendar.objects.filter(code=self.calendar).first()
+        except DatabaseError:
+            calendar = None
+        conflict = Conflict(self.refusal(calendar.localized_name if calendar else self.calendar),
+                            extra={"calendar": self.calendar, **({"year": self.year} if self.year else {})})
+        conflict.code = self.code
+        return conflict
+
+
+class CalendarYearMissing(CalendarUnavailable):
     """A date falls in a year the calendar has no data for: never treated as a normal year."""
 
+    code = "calendar_year_missing"
+
     def __init__(self, calendar: str, year: int):
-        self.calendar, self.year = calendar, year
         super().__init__(
             _("The “%(calendar)s” calendar has no data for %(year)s; add and confirm that year in the admin.")
-            % {"calendar": calendar, "year": year}
-        )
+            % {"calendar": calendar, "year": year}, calendar=calendar, year=year)
+
+    def refusal(self, calendar_name: str) -> str:
+        return _("The “%(calendar)s” calendar has no dates for %(year)s yet, so the deadlines cannot be computed. "
+                 "Nothing was changed; a supervisor must add that year to the calendar in the admin.") % {
+            "calendar": calendar_name, "year": self.year}
 
 
-class UnknownCalendar(LookupError):
-    pass
+class UnknownCalendar(CalendarUnavailable):
+    code = "calendar_unknown"
+
+    def __init__(self, calendar: str):
+        super().__init__(_("There is no calendar “%(code)s”.") % {"code": calendar}, calendar=calendar)
+
+    def refusal(self, calendar_name: str) -> str:
+        return _("There is no calendar “%(calendar)s”, so the deadlines cannot be computed. Nothing was changed; a "
+                 "supervisor must correct the calendar or the SLA policy in the admin.") % {"calendar": calendar_name}
+
+
+@contextmanager
+def calendar_refusals():
+    """Around a service call in a web view: a calendar that cannot answer is refused like the
+    service's own conflicts (the service's transaction has rolled back by then)."""
+    try:
+        yield
+    except CalendarUnavailable as error:
+        raise error.as_conflict() from error
 
 
 @dataclass
@@ -110,7 +161,7 @@ def load_schedule(code: str) -> Schedule:
         cursor.execute(STAMP_SQL, [code])
         stamp_row = cursor.fetchone()
     if stamp_row is None:
-        raise UnknownCalendar(_("There is no calendar “%(code)s”.") % {"code": code})
+        raise UnknownCalendar(code)
     cached = _cache.get(code)
     if cached is not None and cached[0] == stamp_row:
         return cached[1]
@@ -151,11 +202,14 @@ def _library_days(code: str, year: int) -> dict[datetime.date, tuple[bool, str]]
 @transaction.atomic
 def calendars_seed(*, last_year: int | None = None, first_year: int = FIRST_SEEDED_YEAR) -> list[CalendarYear]:
     """Create both calendars and every missing year from the `holidays` package, marked
-    estimated. Years already present (and anything a supervisor edited) are left alone."""
+    estimated. Years already present (and anything a supervisor edited) are left alone. Run by
+    every migrate (cases.apps) and daily for this year and next (cases.tasks.calendars_seed_next_year_task);
+    two runs at once take turns on the calendar's row, so the second finds the years there."""
     last_year = last_year or timezone.localdate().year + 1
     created = []
     for code, defaults in CALENDARS.items():
         calendar, _created = BusinessCalendar.objects.get_or_create(code=code, defaults=defaults)
+        calendar = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
         present = set(calendar.years.values_list("year", flat=True))
         for year in range(first_year, last_year + 1):
             if year in present:

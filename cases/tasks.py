@@ -52,6 +52,19 @@ def sla_calendar_changed_task(calendar_code: str, dates: list[str]) -> int:
                                 dates=[datetime.date.fromisoformat(day) for day in dates])
 
 
+@shared_task(name="calendars.seed_next_year", acks_late=True)
+def calendars_seed_next_year_task() -> int:
+    """Daily: this year and next of each calendar, seeded from the `holidays` package as estimated
+    when missing (a running installation gets next year without a migrate). Idempotent: a year
+    already there, confirmed or edited by a supervisor, is left alone. Returns how many were added."""
+    from django.utils import timezone
+
+    from cases.calendars import calendars_seed
+
+    this_year = timezone.localdate().year
+    return len(calendars_seed(first_year=this_year, last_year=this_year + 1))
+
+
 @shared_task(name="visits.schedule_quarterly", acks_late=True)
 def visits_schedule_quarterly_task(today: str | None = None) -> int:
     """On the first day of each quarter: a return visit for every high-net-worth client, once per

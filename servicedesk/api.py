@@ -15,6 +15,10 @@ from servicedesk.errors import ApplicationError
 
 
 def exception_handler(exc, context):
+    from cases.calendars import CalendarUnavailable
+
+    if isinstance(exc, CalendarUnavailable):  # a year with no dates, or no such calendar: 409, nothing written
+        exc = exc.as_conflict()
     if isinstance(exc, ApplicationError):
         if exc.status_code == 400 and exc.extra:
             return Response(exc.extra, status=400)

@@ -11,7 +11,8 @@ from django.utils.module_loading import import_string
 ERROR = {
     "type": "object",
     "description": "What went wrong (`detail`) and a machine-readable `code`; a conflict adds the case's "
-                   "`state` and the `allowed` transitions.",
+                   "`state` and the `allowed` transitions, or, when a deadline falls where a business calendar "
+                   "has no data (`calendar_year_missing`, `calendar_unknown`), the `calendar` and `year`.",
     "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
     "required": ["detail"],
 }

@@ -1,7 +1,8 @@
 """The case page's writes, each through the service the API uses. Errors map as the API's
 exception handler maps them: bad input 400 with the field errors, a role that may not 403, a step
 not possible in this state or lost to someone else's change 409 with the reason and the steps
-possible now. The service's transaction is rolled back on every error: nothing changes."""
+possible now (also when a deadline falls in a year the calendar has no data for). The service's
+transaction is rolled back on every error: nothing changes."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
 from accounts.models import User
+from cases.calendars import calendar_refusals
 from cases.models import CaseKind
 from cases.selectors import case_get
 from cases.services import available_transitions, case_assign, case_transition, case_update, message_create
@@ -45,7 +47,8 @@ def _perform(request, number: str, *, key: str, form, action, done: str):
     if not form.is_valid():
         return _failed(request, number, status=400, key=key, form=form, message=_("Please correct the errors below."))
     try:
-        action()
+        with calendar_refusals():  # a deadline in a year with no calendar data: 409 like a Conflict
+            action()
     except ConcurrentTransition:
         return _failed(request, number, status=409, key=key, form=form, conflict=True, message=_(
             "The case was changed by someone else at the same time; reload and try again."))

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition
 
 from cases.attachment_views import attachment_response, download_policy
+from cases.calendars import calendar_refusals
 from cases.categories import category_label
 from cases.models import Case, CaseKind, RequestDetails, SatisfactionRating
 from cases.services import available_transitions, case_transition, message_create
@@ -115,14 +116,18 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _render(request, case, reply_form=form, status=400)
     try:
-        message_create(case=case, author=request.user, body=form.cleaned_data["body"],
-                       attachments=form.cleaned_data["attachments"])
+        with calendar_refusals():  # resuming the clocks may reach a year the calendar has no data for
+            message_create(case=case, author=request.user, body=form.cleaned_data["body"],
+                           attachments=form.cleaned_data["attachments"])
     except ValidationFailed as error:
         add_service_errors(form, error)
         return _render(request, case, reply_form=form, status=400)
     except NotAllowed as error:
         form.add_error(None, error.message)
         return _render(request, case, reply_form=form, status=403)
+    except Conflict as error:
+        form.add_error(None, error.message)
+        return _render(request, case, reply_form=form, status=409)
     messages.success(request, _("Your reply has been sent."))
     return redirect("portal:case", number=case.number)
 
@@ -138,7 +143,8 @@ def step(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid() or name not in CLIENT_STEPS.get(case.kind, ()):
         return _render(request, case, step_error=_("This step is not available to you."), status=403)
     try:
-        case_transition(case=case, user=request.user, name=name, comment=form.cleaned_data["comment"])
+        with calendar_refusals():
+            case_transition(case=case, user=request.user, name=name, comment=form.cleaned_data["comment"])
     except ValidationFailed as error:
         return _render(request, case, step_error=_errors_text(error), step_name=name, status=400)
     except (Conflict, ConcurrentTransition) as error:

@@ -1,6 +1,7 @@
 """Submitting a ticket, dispute, extension or relief request: a form per kind, the client's own
 accounts only, attachments checked by content; knowledge-base suggestions while the subject is
-typed. Bad input: the form again with its errors, status 400, nothing created."""
+typed. Bad input: the form again with its errors, status 400, nothing created; a refusal (a
+deadline in a year the calendar has no data for) the same with the reason, status 409."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import CreditAccount
+from cases.calendars import calendar_refusals
 from cases.models import CaseKind
 from cases.services.portal import case_submit
 from cases.web.portal.access import client_page
 from cases.web.portal.forms import SUBMIT_KINDS, SubmitForm, add_service_errors
-from servicedesk.errors import NotAllowed, ValidationFailed
+from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
 
 def _intro(kind: str) -> str:
     return {
@@ -38,12 +40,16 @@ def submit(request: HttpRequest, kind: str = CaseKind.TICKET) -> HttpResponse:
         form = SubmitForm(request.POST, request.FILES, kind=kind, accounts=accounts)
         if form.is_valid():
             try:
-                case = case_submit(user=request.user, client=request.client, **form.service_arguments())
+                with calendar_refusals():
+                    case = case_submit(user=request.user, client=request.client, **form.service_arguments())
             except ValidationFailed as error:
                 add_service_errors(form, error)
             except NotAllowed as error:
                 form.add_error(None, error.message)
                 status = 403
+            except Conflict as error:  # e.g. a deadline in a year the calendar has no data for
+                form.add_error(None, error.message)
+                status = 409
             else:
                 messages.success(request, _("Thank you. We have received your case %(number)s.")
                                  % {"number": case.number})
