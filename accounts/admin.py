@@ -113,6 +113,13 @@ class ClientProfileAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return clients_visible_to(request.user).select_related("user")
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "tier" in form.changed_data:  # their open cases take the new tier's targets
+            from cases.services.sla import sla_clients_tier_changed_on_commit
+
+            sla_clients_tier_changed_on_commit([obj.pk])
+
     def get_list_display(self, request):
         if sees_all_personal_data(request.user):
             phone = "phone"

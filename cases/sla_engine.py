@@ -13,7 +13,9 @@ Rules (PRODUCT.md, issue "SLA engine"):
   periodic_update; a public client message starts next_response if none is running.
 - Waiting on the client (ticket waiting_on_client; a dispute whose resolution was approved and
   sent) pauses the pausable metrics (resolution, periodic_update; never first_response nor the
-  regulatory ones); leaving that wait resumes them.
+  regulatory ones); leaving that wait resumes them, and so does the client's reply while the case
+  still waits (a question about the proposal: the firm owes the answer); the staff's public
+  answer, the case still waiting, pauses them again.
 - acknowledge meets regulatory_ack; approve_resolution (the final response) regulatory_final.
 - A finished state stops every timer; reopen starts a new resolution cycle.
 - An escalation event records the warning level fired; 100 % marks the timer breached.
@@ -88,15 +90,24 @@ class Timer:
         return {name: getattr(self, name) for name in self.FIELDS}
 
 
+def is_waiting(case) -> bool:
+    """The case waits on the client: a ticket waiting_on_client, a dispute whose resolution was
+    approved and sent (for the client to accept or reject)."""
+    return (case.state == TicketCase.State.WAITING_ON_CLIENT
+            or (case.kind == CaseKind.DISPUTE and case.state == DisputeCase.State.RESOLUTION_PROPOSED
+                and case.approved_by_id is not None))
+
+
 def _seconds(delta: datetime.timedelta) -> int:
     return int(delta.total_seconds())
 
 
 class Engine:
     def __init__(self, kind: str, timers: list[Timer], targets: dict[str, Target] | None = None,
-                 schedules: dict[str, Schedule] | None = None):
+                 schedules: dict[str, Schedule] | None = None, waiting: bool = False):
         self.kind = kind
         self.timers = timers
+        self.waiting = waiting  # the case waits on the client (is_waiting; replayed: from the transitions)
         self.targets = targets or {}
         self.schedules = schedules or {}
 
@@ -218,6 +229,7 @@ class Engine:
     def _apply_transition(self, event, at: datetime.datetime) -> None:
         name, state = event.name, event.to_value
         if state in STOP_STATES.get(self.kind, ()):
+            self.waiting = False
             for timer in self.timers:
                 self.stop(timer, at)
             return
@@ -228,6 +240,7 @@ class Engine:
         if name == "reopen":
             self.start(Metric.RESOLUTION, at)
         waiting = state == TicketCase.State.WAITING_ON_CLIENT or name == "approve_resolution"
+        self.waiting = waiting
         for timer in [t for t in self.timers if t.active]:
             if waiting:
                 self.pause(timer, at, WAITING_REASON)
@@ -243,8 +256,14 @@ class Engine:
                 was_paused = periodic.resumed_at is None
                 self.stop(periodic, at)
                 self.start(Metric.PERIODIC_UPDATE, at, paused=was_paused)
+            if self.waiting:  # answered, the case still waits on the client
+                for timer in [t for t in self.timers if t.active]:
+                    self.pause(timer, at, WAITING_REASON)
         elif source == "client":
             if any(t.active for t in self.timers):
+                if self.waiting:  # the client replied: the firm is the one to act
+                    for timer in [t for t in self.timers if t.active]:
+                        self.resume(timer, at)
                 self.start(Metric.NEXT_RESPONSE, at)
 
     def _apply_escalation(self, data: dict) -> None:

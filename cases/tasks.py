@@ -42,6 +42,15 @@ def sla_reapply_task() -> int:
     return changed
 
 
+@shared_task(name="sla.tier_changed", acks_late=True)
+def sla_tier_changed_task(client_ids: list[int]) -> int:
+    """After a change of clients' tier (admin, core-system import): their open cases take the
+    targets now in force for them (idempotent)."""
+    from cases.services.sla import sla_clients_tier_changed
+
+    return sla_clients_tier_changed(client_ids=client_ids)
+
+
 @shared_task(name="sla.calendar_changed", acks_late=True)
 def sla_calendar_changed_task(calendar_code: str, dates: list[str]) -> int:
     """After an edit of a calendar's days: the running clocks it concerns take the new calendar

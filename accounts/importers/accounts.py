@@ -23,6 +23,7 @@ from accounts.importers.positions import (
 )
 from accounts.importers.reading import Column, Issues, read_rows
 from accounts.models import ClientProfile, CreditAccount, Security, Tier, User
+from cases.services.sla import sla_clients_tier_changed_on_commit
 
 CLIENTS, SECURITIES, CREDIT_ACCOUNTS = "clients.csv", "securities.csv", "credit_accounts.csv"
 #: The files of an account import, in the order they are checked and written.
@@ -188,8 +189,11 @@ def _write(checked: Checked) -> ImportResult:
         for values in checked.clients.records.values():
             username = values.pop("advisor")
             values["advisor_id"] = checked.advisors[username].id if username else None
+        tier_changed = [old.id for client_no, values in checked.clients.records.items()
+                        if (old := checked.existing_clients.get(client_no)) and old.tier != values["tier"]]
         client_ids.update(upsert(ClientProfile, "client_no", checked.clients.records, checked.existing_clients,
                                  summary))
+        sla_clients_tier_changed_on_commit(tier_changed)  # their open cases take the tier's targets
         result.files.append(summary)
 
     security_ids = ids(checked.existing_securities)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Tier
 from cases.models import Case, CaseEvent, EventKind, SlaPolicy, SlaTimer
-from cases.sla_engine import CALENDAR_CHANGED, SLA_KINDS, Engine, Target, Timer
+from cases.sla_engine import CALENDAR_CHANGED, SLA_KINDS, Engine, Target, Timer, is_waiting
 
 PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
 
@@ -59,6 +59,36 @@ def sla_policy_apply(*, case: Case, actor=None, reason: str = "") -> CaseEvent |
                         data={"policy": policy.pk if policy else None, "targets": targets})
 
 
+def sla_clients_tier_changed(*, client_ids) -> int:
+    """The open cases of clients whose tier changed take the targets now in force for them,
+    keeping the time already run (vip and hnw clients have shorter targets). Returns how many
+    cases changed targets; idempotent."""
+    from cases.models.workflows import ALL_CLOSED_STATES
+
+    changed = 0
+    open_cases = (Case.objects.filter(client_id__in=client_ids, kind__in=SLA_KINDS)
+                  .exclude(state__in=ALL_CLOSED_STATES).select_related("client"))
+    for case in open_cases.iterator(chunk_size=500):
+        changed += sla_policy_apply(case=case, reason="tier changed") is not None
+    return changed
+
+
+def sla_clients_tier_changed_on_commit(client_ids) -> None:
+    """After the change of tier commits: a task on the SLA queue, else (no broker) here and now."""
+    client_ids = sorted(set(client_ids))
+    if not client_ids:
+        return
+
+    def reapply():
+        from cases.tasks import sla_tier_changed_task
+        from servicedesk.broker import publish
+
+        if not publish(sla_tier_changed_task, client_ids):
+            sla_clients_tier_changed(client_ids=client_ids)
+
+    transaction.on_commit(reapply)
+
+
 def _targets_from(event: CaseEvent | None) -> dict[str, Target]:
     if event is None:
         return {}
@@ -88,7 +118,7 @@ def sla_on_event(event: CaseEvent) -> None:
     if not rows and event.kind != EventKind.SLA:
         return
     targets = {} if event.kind == EventKind.SLA else _targets_from(_last_policy_event(case))
-    engine = Engine(case.kind, [Timer.from_model(row) for row in rows.values()], targets)
+    engine = Engine(case.kind, [Timer.from_model(row) for row in rows.values()], targets, waiting=is_waiting(case))
     engine.apply(event)
     _save(case, engine.timers, rows)
 

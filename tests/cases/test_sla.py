@@ -229,6 +229,37 @@ def test_a_public_update_restarts_the_dispute_periodic_update(client_profile, cr
     assert SlaTimer.objects.filter(case=case, metric="periodic_update").count() == 2
 
 
+def test_a_client_reply_to_a_sent_resolution_resumes_the_dispute_and_the_answer_pauses_it(
+        client_profile, credit_account, agent, supervisor):
+    """Waiting on the client's decision pauses resolution and periodic_update; a question from the
+    client resumes them (the firm owes the answer) and starts next_response; the public answer,
+    the case still waiting, pauses them again. The event log replays to the same timers."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
+        for name in ("acknowledge", "investigate"):
+            case = case_transition(case=case, user=agent, name=name)
+        case = case_transition(case=case, user=agent, name="propose_resolution", comment="退还多收利息 120 元")
+    with time_machine.travel(at(2026, 11, 25, 12), tick=False):
+        case = case_transition(case=case, user=supervisor, name="approve_resolution")
+    t = timers(case)
+    assert t[("resolution", 1)].state == "paused" and t[("resolution", 1)].elapsed_seconds == 2 * 3600
+    assert t[("periodic_update", 1)].state == "paused"
+    with time_machine.travel(at(2026, 11, 26, 10), tick=False):
+        message_create(case=case, author=client_profile.user, body="退款什么时候到账？")
+    t = timers(case)
+    assert (t[("resolution", 1)].state, t[("resolution", 1)].resumed_at) == ("running", at(2026, 11, 26, 10))
+    assert t[("periodic_update", 1)].state == "running"
+    assert t[("next_response", 1)].state == "running"
+    with time_machine.travel(at(2026, 11, 26, 11), tick=False):
+        message_create(case=case, author=agent, body="接受方案后三个工作日内到账。")
+    t = timers(case)
+    assert (t[("resolution", 1)].state, t[("resolution", 1)].elapsed_seconds) == ("paused", 3 * 3600)
+    assert t[("next_response", 1)].state == "met"
+    assert [p[2] for p in t[("resolution", 1)].pauses] == ["waiting_on_client", "waiting_on_client"]
+    stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)}
+    assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored
+
+
 def test_a_breached_regulatory_deadline_also_tells_compliance(client_profile, credit_account, agent, supervisor,
                                                              auditor, django_capture_on_commit_callbacks):
     with time_machine.travel(at(2026, 11, 25, 10), tick=False):
