@@ -475,6 +475,26 @@ def test_a_supervisor_cannot_approve_a_liquidation(client, other_supervisor, pen
     assert Case.objects.get(pk=pending["margin_call"].pk).state == "liquidation_pending"
 
 
+def test_a_second_risk_officer_declines_a_liquidation_with_a_reason(client, other_risk_officer, other_supervisor,
+                                                                    pending):
+    """On the case page the checker may turn the proposal down: the call stays pending liquidation
+    with no proposal (the ratio restored closes it; an officer may propose again) and leaves the
+    supervisors' inbox."""
+    call = pending["margin_call"]
+    url = reverse("console:case_transition", args=[call.number, "decline_liquidation"])
+    login(client, other_risk_officer)
+    refused = client.post(url, {"t-decline_liquidation-state": "liquidation_pending"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400  # a reason is required
+    assert Case.objects.get(pk=call.pk).proposed_by is not None
+    response = client.post(url, {"t-decline_liquidation-state": "liquidation_pending",
+                                 "t-decline_liquidation-comment": "客户已到账补仓资金，待今晚清算"})
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert (call.state, call.proposed_by, call.proposal) == ("liquidation_pending", None, "")
+    client.logout()
+    assert f'id="approval-{call.number}"' not in approvals_page(login(client, other_supervisor)).content.decode()
+
+
 # --- calendars ---------------------------------------------------------------------------------------
 
 def add_day(client, code, year, **data):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
 from accounts.roles import Role
+from cases.calendars import calendar_refusals
 from cases.models import WORKFLOWS, Case, CaseEvent, CaseKind, DisputeCase, MarginCallCase
 from cases.models.workflows import RequestCase, state_label
 from cases.selectors import cases_visible_to
@@ -27,7 +28,7 @@ from servicedesk.errors import ApplicationError
 
 PAGE_SIZE = 50
 #: Decisions that turn the proposal down (shown as such; they ask for a reason).
-TURN_DOWN = {"decline", "return_for_rework"}
+TURN_DOWN = {"decline", "return_for_rework", "decline_liquidation"}
 OUTCOMES = {
     "resolve": gettext_lazy("Resolve the dispute as proposed"),
     "approve": gettext_lazy("Approve the request"),
@@ -181,7 +182,8 @@ def decide(request, number: str):
             "number": number, "message": _("Case %(number)s was decided or changed meanwhile; it is now “%(state)s”.")
             % {"number": number, "state": state_label(case.kind, case.state)}})
     try:
-        case_transition(case=case, user=request.user, name=name, comment=comment)
+        with calendar_refusals():
+            case_transition(case=case, user=request.user, name=name, comment=comment)
     except ApplicationError as error:
         field_errors = error.extra.get("comment") if error.status_code == 400 else None
         return _render_inbox(request, status=error.status_code, error={
