@@ -98,7 +98,8 @@ class SlaReportApi(APIView):
             return Response({"rows": compliance}, headers={
                 "Content-Disposition": 'attachment; filename="sla-report.csv"'})
         breaches = [
-            {"case": timer.case.number, "metric": timer.metric, "due_at": timer.due_at,
+            {"case": timer.case.number, "metric": timer.metric,
+             "due_at": serializers.DateTimeField().to_representation(timer.due_at) if timer.due_at else None,
              "queue": timer.case.queue.code if timer.case.queue else None,
              "assignee": timer.case.assignee.username if timer.case.assignee else None}
             for timer in reports.breach_list(start=start, end=end, using=using)

@@ -174,9 +174,13 @@ class Engine:
             timer.pauses = [*timer.pauses[:-1], [timer.pauses[-1][0], at.isoformat(), timer.pauses[-1][2]]]
 
     def project(self, timer: Timer) -> None:
-        """Recompute the warning and due moments of a running timer (none while paused or stopped)."""
+        """Recompute the warning and due moments of a running timer: none while paused; a stopped
+        timer keeps the due moment it had (the breach list and the case say when it was due)."""
         timer.changed = True
-        if not timer.active or timer.resumed_at is None:
+        if not timer.active:
+            timer.warn_50_at = timer.warn_75_at = timer.next_alert_at = None
+            return
+        if timer.resumed_at is None:
             timer.warn_50_at = timer.warn_75_at = timer.due_at = timer.next_alert_at = None
             return
         schedule = self.schedule(timer.calendar_code)

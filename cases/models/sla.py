@@ -114,9 +114,8 @@ class SlaTimer(models.Model):
             models.Index(fields=["state", "due_at"], name="sla_timer_state_due_idx"),
             # The report's breach list: the latest breaches first, without reading every timer.
             models.Index(fields=["-due_at", "-id"], condition=Q(breached=True), name="sla_timer_breach_idx"),
-            # The console's case list by SLA urgency: the running timers (the only ones with a due
-            # moment) by deadline, nothing else.
-            models.Index(fields=["due_at", "case"], condition=Q(due_at__isnull=False),
+            # The console's case list by SLA urgency: the running timers by deadline, nothing else.
+            models.Index(fields=["due_at", "case"], condition=Q(stopped_at__isnull=True, due_at__isnull=False),
                          name="sla_timer_running_due_idx"),
         ]
 

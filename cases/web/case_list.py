@@ -32,7 +32,8 @@ from servicedesk.htmx import login_required_htmx
 ID_DESC = (Key("id", descending=True),)
 ALL_STATES = tuple(sorted({state for workflow in WORKFLOWS.values() for state in workflow.State.values}))
 BY_STATE = (Key("state", values=ALL_STATES), *ID_DESC)
-#: A timer that is running now: not stopped, not paused (only running timers have a due moment).
+#: A timer that is running now: not stopped, not paused (a paused one has no due moment; a stopped
+#: one keeps the one it had).
 RUNNING = Q(stopped_at__isnull=True, due_at__isnull=False)
 #: What a row shows: the API's list columns (cases.selectors.LIST_COLUMNS) that the table has,
 #: and the ratio level of a margin call's account.
@@ -112,20 +113,21 @@ def segments(queryset: QuerySet[Case], sort: str, *, sla_filter: str = "",
     running = (queryset
                # A running timer means a case still worked: the condition lets an index on
                # (assignee or queue, state) keep to those cases.
-               .filter(state__in=WORKING_STATES, sla_timers__due_at__isnull=False)
-               # The join of that filter (only running timers have a due moment, cases.sla_engine),
-               # each case kept once: at its earliest timer.
+               .filter(state__in=WORKING_STATES, sla_timers__stopped_at__isnull=True,
+                       sla_timers__due_at__isnull=False)
+               # The join of that filter (the running timers, cases.sla_engine), each case kept
+               # once: at its earliest timer.
                .annotate(sla_due=F("sla_timers__due_at"), sla_timer_id=F("sla_timers__id"))
                .filter(~Exists(SlaTimer.objects.filter(
                    Q(due_at__lt=OuterRef("sla_due")) | Q(due_at=OuterRef("sla_due"), id__lt=OuterRef("sla_timer_id")),
-                   case=OuterRef("pk")))))
+                   RUNNING, case=OuterRef("pk")))))
     if sla_filter == "overdue":  # the most urgent timer is the overdue one: the walk can stop at now
         running = running.filter(sla_due__lte=now)
     by_deadline = Segment(running, (Key("sla_due", is_datetime=True), Key("id")))
     if sla_filter:  # only cases with a running timer can be overdue or near a breach
         return [by_deadline]
     waiting = queryset.filter(state__in=WORKING_STATES).exclude(
-        Exists(SlaTimer.objects.filter(case=OuterRef("pk"), due_at__isnull=False)))
+        Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk"))))
     finished = queryset.exclude(state__in=WORKING_STATES)
     return [by_deadline, Segment(waiting, BY_STATE), Segment(finished, BY_STATE)]
 
@@ -209,7 +211,7 @@ class Labels:
 def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime,
               labels: Labels) -> Countdown | None:
     """The most urgent running timer (the earliest due), else the paused one closest to its target."""
-    running = [timer for timer in timers if timer.due_at is not None]
+    running = [timer for timer in timers if timer.stopped_at is None and timer.due_at is not None]
     if running:
         timer = min(running, key=lambda timer: (timer.due_at, timer.pk))
     else:

@@ -260,6 +260,22 @@ def test_a_client_reply_to_a_sent_resolution_resumes_the_dispute_and_the_answer_
     assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored
 
 
+def test_a_stopped_timer_keeps_its_due_moment_for_the_case_and_the_breach_list(client_profile, agent, supervisor,
+                                                                               client):
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent)  # first response due 14:00
+    with time_machine.travel(at(2026, 11, 25, 15), tick=False):
+        message_create(case=case, author=agent, body="您好，已收到。")  # an hour late
+        client.force_login(supervisor)
+        shown = {t["metric"]: t for t in client.get(f"/api/v1/cases/{case.number}/").json()["sla"]}
+        report = client.get("/api/v1/reports/sla/", {"from": "2026-11-01", "to": "2026-11-30"}).json()
+    assert shown["first_response"]["state"] == "breached"
+    assert shown["first_response"]["due_at"] == "2026-11-25T14:00:00+08:00"
+    breach = next(row for row in report["breaches"] if row["case"] == case.number)
+    assert breach["metric"] == "first_response" and breach["due_at"].startswith("2026-11-25T14:00:00")
+    assert SlaTimer.objects.get(case=case, metric="first_response").next_alert_at is None
+
+
 def test_a_breached_regulatory_deadline_also_tells_compliance(client_profile, credit_account, agent, supervisor,
                                                              auditor, django_capture_on_commit_callbacks):
     with time_machine.travel(at(2026, 11, 25, 10), tick=False):

@@ -284,7 +284,7 @@ def test_each_table_exports_as_csv_with_the_numbers_shown(client, supervisor, no
     assert subjects[known_set["a2"].number] == "'=HYPERLINK(\"http://evil\")"  # neutralised
     assert subjects[known_set["b3"].number] == "b3"
     stopped = {row[0]: row[3:5] for row in breaches[1:]}
-    assert stopped[known_set["a2"].number] == ["", "2026-11-25 15:00"]  # answered late: the clock stopped
+    assert stopped[known_set["a2"].number] == ["2026-11-25 14:00", "2026-11-25 15:00"]  # due 14:00, answered late
     assert stopped[known_set["b3"].number] == ["2026-11-25 14:00", ""]  # still running, breached
 
     assert [row[0] for row in csv_rows(export(http, "near_breach"))[1:]] == [known_set["e"].number]
