@@ -8,6 +8,7 @@ from django.db import connection
 from cases.models import Case, CaseKind
 from risk import stress
 from risk.models import StressMode
+from risk.monitoring import monitor_accounts
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
 from tests.concurrency import run_together
 
@@ -36,6 +37,7 @@ def test_two_stress_tests_opening_cases_at_once_open_one_per_account(risk_office
     for _ in range(5):
         account = CreditAccountFactory(financing_debt=D("100000.00"))
         PositionFactory(account=account, security=security, quantity=15_000)  # 1.50, 1.35 at −10 %
+    monitor_accounts(trigger="test")  # valued, as every account is (healthy: no margin call)
 
     def run_as(user):
         return lambda: stress.stress_test_run(user=user, market_shock=D("-0.10"), open_cases=True)
