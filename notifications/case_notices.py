@@ -10,6 +10,7 @@
 Everything in the client's language; texts from the templates (notifications/defaults.py)."""
 
 from cases.models import Case, CaseKind, CaseMessage
+from cases.models.workflows import CLIENT_FACING_COMMENTS
 from cases.services.transitions import after_transition
 from notifications.models import Notification
 from notifications.services import notification_queue
@@ -62,11 +63,19 @@ def _transition_label(case: Case, name: str) -> str:
     return name
 
 
+def _step_comment(case: Case, name: str) -> str:
+    """The comment of the step just taken, where it is written to the client."""
+    if name not in CLIENT_FACING_COMMENTS:
+        return ""
+    return case.events.filter(name=name).order_by("-id").values_list("comment", flat=True).first() or ""
+
+
 def case_state_notify(*, case: Case, user, name: str) -> list[Notification]:
     if user is not None and case.client.user_id == user.pk:
         return []  # the client took this step: nothing to tell them
     return _tell_client(case, "case_state_changed", {"transition": name, "to": case.state,
-                                                     "transition_label": _transition_label(case, name)})
+                                                     "transition_label": _transition_label(case, name),
+                                                     "comment": _step_comment(case, name)})
 
 
 def _follow_up(name: str):

@@ -31,10 +31,11 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "case_state_changed": {
         "zh-hans": ("[{{ case_number }}] {{ case_subject }}：{{ case_state }}",
                     "尊敬的{{ client_name }}：\n\n您的事项 {{ case_number }}“{{ case_subject }}”当前状态："
-                    "{{ case_state }}。\n\n详情请登录客户门户查看。"),
+                    "{{ case_state }}。{% if comment %}\n\n{{ comment }}{% endif %}\n\n详情请登录客户门户查看。"),
         "en": ("[{{ case_number }}] {{ case_subject }}: {{ case_state }}",
                "Dear {{ client_name }},\n\nYour case {{ case_number }} “{{ case_subject }}” is now: "
-               "{{ case_state }}.\n\nSee the client portal for the details."),
+               "{{ case_state }}.{% if comment %}\n\n{{ comment }}{% endif %}\n\nSee the client portal for the "
+               "details."),
     },
     "case_client_reply": {
         "zh-hans": ("{{ case_number }}：客户已回复", "{{ client_name }} 回复了 {{ case_number }}“{{ case_subject }}”。"),

@@ -29,6 +29,7 @@ CONTEXT_HELP = {
     "case_state": _("the case's state now"),
     "previous_state": _("the state before a state change"),
     "transition": _("the step taken (state changes)"),
+    "comment": _("what we wrote to the client with the step (state changes)"),
     "message": _("the public reply (replies only)"),
     "client_name": _("the client's name"),
     "client_no": _("the client's number"),
@@ -46,7 +47,7 @@ CONTEXT_HELP = {
 LEVEL_LABELS = {"attention": _("attention"), "warning": _("warning"), "close_out": _("close-out"),
                 "immediate": _("immediate close-out")}
 #: Keys of a notification's data that may reach the text, as they are.
-DATA_KEYS = ("account_no", "ratio", "level", "cash", "sell", "deadline", "due_date", "days", "metric")
+DATA_KEYS = ("account_no", "ratio", "level", "cash", "sell", "deadline", "due_date", "days", "metric", "comment")
 
 
 def compile_errors(subject: str, body: str) -> dict[str, str]:
@@ -91,6 +92,10 @@ def build_context(*, event: str, case=None, client=None, data: dict | None = Non
         context.update(case_number=case.number, case_subject=case.subject,
                        case_kind=str(case.get_kind_display()),
                        case_state=str(state_label(case.kind, data.get("to") or case.state)))
+        if event == "case_state_changed" and data.get("to") == case.state:
+            from cases.web.portal.plain import case_status
+
+            context["case_state"] = str(case_status(case).label)  # the client's words, as the portal says it
         if data.get("from"):
             context["previous_state"] = str(state_label(case.kind, data["from"]))
         if data.get("transition_label"):

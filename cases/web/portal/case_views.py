@@ -8,13 +8,15 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition
 
 from cases.attachment_views import attachment_response, download_policy
 from cases.calendars import calendar_refusals
 from cases.categories import category_label
-from cases.models import Case, CaseKind, RequestDetails, SatisfactionRating
+from cases.models import Case, CaseKind, EventKind, RequestDetails, SatisfactionRating
+from cases.models.workflows import CLIENT_FACING_COMMENTS
 from cases.services import available_transitions, case_transition, message_create
 from cases.services.portal import client_rating_submit, is_rateable
 from cases.web.portal import reads
@@ -71,6 +73,18 @@ def _margin_call_advice(case: Case) -> str:
                          overdue=case.state in CALL_OVERDUE)
 
 
+#: The heading of what we wrote to the client with a step (CLIENT_FACING_COMMENTS).
+STEP_NOTE_HEADINGS = {"wait_on_client": gettext_lazy("What we need from you")}
+
+
+def _step_note(case: Case) -> dict | None:
+    """What we wrote to the client with the step that brought the case to its state now."""
+    last = case.events.filter(kind__in=(EventKind.TRANSITION, EventKind.APPROVAL)).order_by("-id").first()
+    if last is None or last.name not in CLIENT_FACING_COMMENTS or not last.comment or last.to_value != case.state:
+        return None
+    return {"name": last.name, "heading": STEP_NOTE_HEADINGS[last.name], "text": last.comment}
+
+
 def _render(request: HttpRequest, case: Case, *, status: int = 200, reply_form=None, rating_form=None,
             step_error: str = "", step_name: str = "") -> HttpResponse:
     case_state = case_status(case)
@@ -83,6 +97,7 @@ def _render(request: HttpRequest, case: Case, *, status: int = 200, reply_form=N
         # A dispute's proposed resolution is the client's to read once a supervisor approved it.
         "proposal": case.proposal if case.kind == CaseKind.DISPUTE and case.approved_by_id else "",
         "request_details": _request_details(case), "margin_call_advice": _margin_call_advice(case),
+        "step_note": _step_note(case),
         "rating": rating, "may_rate": rating is None and is_rateable(case),
         "may_reply": not case_state.finished,
         "reply_form": reply_form or ReplyForm(), "rating_form": rating_form or RatingForm(),
