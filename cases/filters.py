@@ -29,9 +29,21 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+def validate_states(value: str) -> None:
+    """Each comma-separated state is one of some workflow's: a typo is bad input, not an empty list."""
+    from cases.models import WORKFLOWS
+
+    known = sorted({state for workflow in WORKFLOWS.values() for state in workflow.State.values})
+    unknown = [state.strip() for state in value.split(",") if state.strip() and state.strip() not in known]
+    if unknown:
+        raise ValidationError(_('"%(value)s" is not one of: %(allowed)s'), code="invalid",
+                              params={"value": ", ".join(unknown), "allowed": ", ".join(known)})
+
+
 class CaseFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=CaseKind.choices)
-    state = django_filters.CharFilter(method="filter_state", help_text=_("One state, or several separated by commas."))
+    state = django_filters.CharFilter(method="filter_state", validators=[validate_states],
+                                      help_text=_("One state, or several separated by commas."))
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     # Filters on queue_id (the (queue, state, -id) index), not on a join to the queue's code.

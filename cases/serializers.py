@@ -232,6 +232,17 @@ class CaseUpdateSerializer(serializers.Serializer):
     category = serializers.CharField(max_length=32, required=False, allow_blank=True)
     subject = serializers.CharField(max_length=200, required=False)
 
+    def validate(self, attrs):
+        """A field this edit does not change is an error, not silently dropped: the caller would
+        believe it changed (the state above all, which moves only by a transition)."""
+        unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
+        if unknown:
+            raise serializers.ValidationError({
+                name: [_("The state changes only by a step: POST /api/v1/cases/{number}/transitions/{name}/.")
+                       if name == "state" else _("This field cannot be changed here.")]
+                for name in unknown})
+        return attrs
+
 
 class TransitionSerializer(serializers.Serializer):
     name = serializers.CharField()

@@ -109,3 +109,21 @@ def test_filters(api, supervisor, client_profile, ticket):
 def test_schema_and_docs_are_served(api, agent):
     assert api.get("/api/schema/").status_code == 200
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_an_unknown_state_filter_is_400_naming_it(api, agent, ticket):
+    http = api.as_user(agent)
+    response = http.get("/api/v1/cases/", {"state": "open,zzz"})
+    assert response.status_code == 400 and "zzz" in str(response.data["state"]) and "waiting_on_client" in str(
+        response.data["state"])
+    assert http.get("/api/v1/cases/", {"state": "new,open"}).status_code == 200
+
+
+def test_patching_the_state_is_400_pointing_at_the_steps_and_changes_nothing(api, agent, ticket):
+    """DRF drops a field the edit does not take: the caller saw 200 and believed the case moved."""
+    response = api.as_user(agent).patch(f"/api/v1/cases/{ticket.number}/", {"state": "resolved", "subject": "新"},
+                                        format="json")
+    assert response.status_code == 400 and "transitions" in str(response.data["state"])
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.subject) == ("new", "问题")
+    assert not CaseEvent.objects.filter(case=ticket, kind="update").exists()
