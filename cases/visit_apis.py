@@ -87,6 +87,8 @@ class ReturnVisitCompleteApi(APIView):
         visit = visit_selectors.return_visits_visible_to(request.user).filter(pk=pk).first()
         if visit is None:
             raise Http404
+        if not request.user.works_cases:  # an auditor reads, never records: refused before the input
+            raise NotAllowed(_("Your role may not record return visits."))
         data = CompleteInput(data=request.data)
         data.is_valid(raise_exception=True)
         visit = return_visit_complete(visit=visit, user=request.user, outcome=data.validated_data["outcome"],

@@ -157,6 +157,7 @@ def test_recording_needs_an_outcome_and_a_visit_one_may_see(api, agent, auditor,
     other = f"/api/v1/return-visits/{visits['theirs'].pk}/complete/"
     assert api.as_user(agent).post(other, {"outcome": "ok", "reached": True}, format="json").status_code == 404
     assert api.as_user(auditor).post(url, {"outcome": "ok", "reached": True}, format="json").status_code == 403
+    assert api.as_user(auditor).post(url, {}, format="json").status_code == 403  # the role before the input
     assert ReturnVisit.objects.filter(state="scheduled").count() == 3
 
 
