@@ -14,7 +14,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -36,12 +36,35 @@ def extended_maturity(maturity: datetime.date) -> datetime.date:
     return maturity + relativedelta(months=settings.EXTENSION_MONTHS)
 
 
-def _details_errors(*, kind: str, account: CreditAccount | None, requested_days: int | None,
+def _staged_repayment_errors(plan: list[dict], account: CreditAccount | None) -> list[str]:
+    """A plan is 1 to MAX_INSTALMENTS positive instalments, each due after today and after the one
+    before, adding up to no more than the account owes (financing debt, interest and fees)."""
+    if not 1 <= len(plan) <= MAX_INSTALMENTS:
+        return [_("Propose 1 to %(max)d instalments.") % {"max": MAX_INSTALMENTS}]
+    amounts = [Decimal(item["amount"]) for item in plan]
+    if any(amount <= 0 for amount in amounts):
+        return [_("Each instalment must be a positive amount.")]
+    errors = []
+    dues = [item["due"] for item in plan]
+    if min(dues) <= timezone.localdate():
+        errors.append(_("Each instalment must fall due after today."))
+    if any(later <= earlier for earlier, later in zip(dues, dues[1:])):
+        errors.append(_("List the instalments in the order they fall due, each on a later day than the one "
+                        "before."))
+    if account is not None and sum(amounts) > account.financing_debt + account.interest_fees:
+        errors.append(_("The instalments add up to more than the account owes (financing debt, interest and "
+                        "fees)."))
+    return errors
+
+
+def _details_errors(*, kind: str, category: str, account: CreditAccount | None, requested_days: int | None,
                     requested_maturity: datetime.date | None, staged_repayment: list | None) -> dict:
     errors: dict[str, list[str]] = {}
     if requested_days is not None:
         if kind != CaseKind.RELIEF:
             errors["requested_days"] = [_("Only a relief request asks for trading days.")]
+        elif category == STAGED_REPAYMENT:
+            errors["requested_days"] = [_("Leave this empty for staged repayment.")]
         elif not 1 <= requested_days <= settings.RELIEF_MAX_TRADING_DAYS:
             errors["requested_days"] = [_("Ask for 1 to %(max)d trading days.")
                                         % {"max": settings.RELIEF_MAX_TRADING_DAYS}]
@@ -56,10 +79,10 @@ def _details_errors(*, kind: str, account: CreditAccount | None, requested_days:
     if staged_repayment is not None:
         if kind != CaseKind.RELIEF:
             errors["staged_repayment"] = [_("Only a relief request proposes staged repayment.")]
-        elif not 1 <= len(staged_repayment) <= MAX_INSTALMENTS:
-            errors["staged_repayment"] = [_("Propose 1 to %(max)d instalments.") % {"max": MAX_INSTALMENTS}]
-        elif any(Decimal(item["amount"]) <= 0 for item in staged_repayment):
-            errors["staged_repayment"] = [_("Each instalment must be a positive amount.")]
+        elif category != STAGED_REPAYMENT:
+            errors["staged_repayment"] = [_("Instalments go with a staged repayment request only.")]
+        elif problems := _staged_repayment_errors(staged_repayment, account):
+            errors["staged_repayment"] = problems
     return errors
 
 
@@ -71,8 +94,9 @@ def request_create(
     requested_maturity: datetime.date | None = None, staged_repayment: list[dict] | None = None,
 ) -> Case:
     """Open a request (case_create) with what it asks for. `staged_repayment`: instalments as
-    {"due": date, "amount": Decimal}. Any bad input: ValidationFailed, nothing written."""
-    errors = _details_errors(kind=kind, account=credit_account, requested_days=requested_days,
+    {"due": date, "amount": Decimal} (_staged_repayment_errors says what a plan must be). Any bad
+    input: ValidationFailed, nothing written."""
+    errors = _details_errors(kind=kind, category=category, account=credit_account, requested_days=requested_days,
                              requested_maturity=requested_maturity, staged_repayment=staged_repayment)
     if errors:
         raise ValidationFailed(_("Invalid request."), extra=errors)

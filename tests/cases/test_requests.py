@@ -337,6 +337,41 @@ def test_what_a_request_asks_for_is_checked_and_nothing_is_written(api, client_p
     assert not Case.objects.exists() and not RequestDetails.objects.exists()
 
 
+@pytest.mark.parametrize("plan, message", [
+    pytest.param([("2026-02-12", "50000")], "Each instalment must fall due after today.", id="today"),
+    pytest.param([("2020-01-01", "50000")], "Each instalment must fall due after today.", id="past"),
+    pytest.param([("2026-04-20", "50000"), ("2026-03-20", "50000")],
+                 "List the instalments in the order they fall due, each on a later day than the one before.",
+                 id="out-of-order"),
+    pytest.param([("2026-03-20", "60000"), ("2026-04-20", "40000.01")],
+                 "The instalments add up to more than the account owes (financing debt, interest and fees).",
+                 id="above-the-debt"),
+])
+def test_an_instalment_plan_is_checked_as_the_portal_checks_it(api, client_profile, account, plan, message):
+    response = api.as_user(client_profile.user).post("/api/v1/cases/", {
+        "kind": "relief", "category": "staged_repayment", "subject": "分期", "credit_account": account.account_no,
+        "staged_repayment": [{"due": due, "amount": amount} for due, amount in plan]},
+        format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert message in response.data["staged_repayment"]
+    assert not Case.objects.exists() and not RequestDetails.objects.exists()
+
+
+@pytest.mark.parametrize(("extra", "field", "message"), [
+    ({"category": "more_time", "staged_repayment": [{"due": "2026-03-20", "amount": "100"}]}, "staged_repayment",
+     "Instalments go with a staged repayment request only."),
+    ({"category": "staged_repayment", "requested_days": 3}, "requested_days",
+     "Leave this empty for staged repayment."),
+])
+def test_a_relief_request_asks_for_time_or_instalments_not_both(api, client_profile, account, extra, field, message):
+    response = api.as_user(client_profile.user).post("/api/v1/cases/", {
+        "kind": "relief", "subject": "纾困", "credit_account": account.account_no, **extra},
+        format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.data[field] == [message]
+    assert not Case.objects.exists()
+
+
 def test_an_extension_may_ask_for_an_earlier_maturity(api, client_profile, account, agent, supervisor):
     number = under_review(api, client_profile, account, agent, requested_maturity="2026-05-22")
     step(api, agent, number, "propose_approval")

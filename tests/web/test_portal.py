@@ -300,14 +300,74 @@ def test_submitting_each_kind_opens_the_case_with_its_account_and_attachments(we
 
 
 def test_a_relief_request_may_propose_instalments(web, account):
+    first, second = (timezone.localdate() + datetime.timedelta(days=days) for days in (30, 61))
     response = web.post(reverse("portal:submit", args=["relief"]), {
         "subject": "分期还款", "category": "staged_repayment", "credit_account": "A10000001",
-        "staged_repayment": "2026-12-31 50000\n2027-01-31, 50,000.50",
+        "staged_repayment": f"{first} 50000\n{second}, 49,999.50",
     })
     assert response.status_code == 302
     details = RequestDetails.objects.get(case__subject="分期还款")
-    assert details.staged_repayment == [{"due": "2026-12-31", "amount": "50000.00"},
-                                        {"due": "2027-01-31", "amount": "50000.50"}]
+    assert details.staged_repayment == [{"due": str(first), "amount": "50000.00"},
+                                        {"due": str(second), "amount": "49999.50"}]
+
+
+def _propose_instalments(web, plan: str):
+    return web.post(reverse("portal:submit", args=["relief"]), {
+        "subject": "分期还款", "category": "staged_repayment", "credit_account": "A10000001",
+        "staged_repayment": plan}, **EN)
+
+
+def _staged_repayment_error(response) -> str:
+    """The error shown under the instalments field."""
+    field = re.search(r'<div class="field has-error">\s*<label for="id_staged_repayment"'
+                      r'.*?(?=<div class="field|<button)', html(response), re.S)
+    assert field, "no error on the instalments field"
+    return " ".join(re.findall(r'<div class="error" role="alert">(.*?)</div>', field.group()))
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1e400", "99999999999999999999999"])
+def test_a_huge_instalment_is_an_error_on_the_field_not_a_server_error(web, account, amount):
+    plan = f"{timezone.localdate() + datetime.timedelta(days=30)} {amount}"
+    response = _propose_instalments(web, plan)
+    assert response.status_code == 400
+    assert "Line 1: Ensure that there are no more than 20 digits in total." in _staged_repayment_error(response)
+    assert plan in html(response)  # what was typed is kept
+    assert not Case.objects.exists() and not RequestDetails.objects.exists()
+
+
+@pytest.mark.parametrize("plan, message", [
+    pytest.param(lambda today: f"{today} 50000", "Each instalment must fall due after today.", id="today"),
+    pytest.param(lambda today: "2020-01-01 50000", "Each instalment must fall due after today.", id="past"),
+    pytest.param(lambda today: f"{today + datetime.timedelta(days=60)} 50000\n"
+                               f"{today + datetime.timedelta(days=30)} 50000",
+                 "List the instalments in the order they fall due, each on a later day than the one before.",
+                 id="out-of-order"),
+    pytest.param(lambda today: f"{today + datetime.timedelta(days=30)} 50000\n"
+                               f"{today + datetime.timedelta(days=30)} 50000",
+                 "List the instalments in the order they fall due, each on a later day than the one before.",
+                 id="same-day"),
+    pytest.param(lambda today: f"{today + datetime.timedelta(days=30)} 60000\n"
+                               f"{today + datetime.timedelta(days=60)} 40000.01",
+                 "The instalments add up to more than the account owes (financing debt, interest and fees).",
+                 id="above-the-debt"),
+    pytest.param(lambda today: f"{today + datetime.timedelta(days=30)} 50000.005",
+                 "Line 1: Ensure that there are no more than 2 decimal places.", id="fractions-of-a-cent"),
+])
+def test_an_instalment_plan_due_in_the_past_out_of_order_or_above_the_debt_is_refused(web, account, plan, message):
+    plan = plan(timezone.localdate())
+    response = _propose_instalments(web, plan)
+    assert response.status_code == 400
+    assert message in _staged_repayment_error(response)
+    assert plan in html(response)
+    assert not Case.objects.exists() and not RequestDetails.objects.exists()
+
+
+def test_instalments_may_add_up_to_the_debt_with_its_interest(web, account):
+    account.interest_fees = D("1200.00")
+    account.save()
+    due = timezone.localdate() + datetime.timedelta(days=1)
+    assert _propose_instalments(web, f"{due} 101200").status_code == 302
+    assert RequestDetails.objects.get().staged_repayment == [{"due": str(due), "amount": "101200.00"}]
 
 
 def test_an_extension_asking_for_a_maturity_out_of_range_is_refused_by_the_service(web, account):
@@ -412,6 +472,27 @@ def test_case_page_says_what_the_firm_is_waiting_for(web, client_profile, agent)
     page = text(web.get(reverse("portal:case", args=[case.number]), **EN))
     assert "Waiting for your reply" in page and "We are waiting for your reply." in page
     assert "Your turn" in text(web.get(reverse("portal:cases"), **EN))
+
+
+def test_the_client_reads_what_the_agent_asked_for_on_the_page_and_in_the_notice(web, client_profile, agent):
+    """The agent's "what we need from the client" is the client's to read, in the portal's words:
+    before, the page said only that a reply was awaited and the e-mail gave the staff's state name."""
+    from notifications.models import Notification
+
+    client_profile.language = "zh-hans"
+    client_profile.save()
+    case = case_transition(case=case_create(created_by=agent, client=client_profile, kind="ticket", subject="对账"),
+                           user=agent, name="open")
+    case_transition(case=case, user=agent, name="wait_on_client", comment="请提供 11 月 3 日的交割单截图")
+    page = html(web.get(reverse("portal:case", args=[case.number]), **EN))
+    assert 'data-step="wait_on_client"' in page and "What we need from you" in page
+    assert "请提供 11 月 3 日的交割单截图" in page
+    notice = Notification.objects.get(event="case_state_changed", channel="email", case=case)
+    assert "请提供 11 月 3 日的交割单截图" in notice.body
+    assert "等待您的回复" in notice.body and "等待客户" not in notice.body
+    message_create(case=Case.objects.get(pk=case.pk), author=client_profile.user, body="已上传")
+    page = html(web.get(reverse("portal:case", args=[case.number]), **EN))
+    assert "What we need from you" not in page  # answered: the case moved on
 
 
 def test_a_reply_with_attachments_resumes_a_ticket_waiting_on_the_client(web, client_profile, agent):

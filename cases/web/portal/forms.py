@@ -2,7 +2,7 @@
 
 import datetime
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -11,13 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
+from accounts.models import MONEY
 from cases.attachments import MAX_FILES, validate_attachments
 from cases.categories import CATEGORIES, EXTENSION
 from cases.models import CaseKind
 from cases.models.ratings import SCORES
-from cases.models.request_conditions import STAGED_REPAYMENT
 from cases.services.requests import MAX_INSTALMENTS
 from servicedesk.forms import LabelForm
+
+#: One instalment's amount: a positive sum that fits the money columns, as the API's
+#: InstalmentSerializer has it (cases/serializers.py).
+INSTALMENT_AMOUNT = forms.DecimalField(**MONEY, min_value=Decimal("0.01"))
 
 #: What a client may submit, in the order the form offers them.
 SUBMIT_KINDS = (CaseKind.TICKET, CaseKind.DISPUTE, CaseKind.EXTENSION, CaseKind.RELIEF)
@@ -111,6 +115,9 @@ class SubmitForm(PortalForm):
                                                          "hx-include": "[name='subject']"})
 
     def clean_staged_repayment(self):
+        """One instalment per line: its due date and amount, each read here; whether the plan as a
+        whole is acceptable (due after today and in order, the total within what the account owes) is
+        the service's rule, the same for the API (cases.services.requests)."""
         text = self.cleaned_data.get("staged_repayment", "").strip()
         if not text:
             return None
@@ -121,26 +128,20 @@ class SubmitForm(PortalForm):
             parts = re.split(r"[\s,，]+", line.strip(), maxsplit=1)
             try:
                 due = datetime.date.fromisoformat(parts[0])
-                amount = Decimal(parts[1].replace(",", "").replace("，", "")) if len(parts) > 1 else None
-            except (ValueError, InvalidOperation):
-                amount = due = None
-            if due is None or amount is None or not amount.is_finite() or amount <= 0:
+            except ValueError:
+                due = None
+            if due is None or len(parts) < 2:
                 raise forms.ValidationError(
                     _("Line %(line)d: write a date (YYYY-MM-DD) and a positive amount.") % {"line": number})
-            instalments.append({"due": due, "amount": amount.quantize(Decimal("0.01"))})
+            try:
+                amount = INSTALMENT_AMOUNT.clean(parts[1].replace(",", "").replace("，", ""))
+            except forms.ValidationError as error:
+                raise forms.ValidationError([_("Line %(line)d: %(problem)s") % {"line": number, "problem": problem}
+                                             for problem in error.messages]) from None
+            instalments.append({"due": due, "amount": amount})
         if len(instalments) > MAX_INSTALMENTS:
             raise forms.ValidationError(_("Propose 1 to %(max)d instalments.") % {"max": MAX_INSTALMENTS})
         return instalments
-
-    def clean(self):
-        data = super().clean()
-        category = data.get("category")
-        if self.kind == CaseKind.RELIEF and category:
-            if category == STAGED_REPAYMENT and data.get("requested_days") is not None:
-                self.add_error("requested_days", _("Leave this empty for staged repayment."))
-            if category != STAGED_REPAYMENT and data.get("staged_repayment"):
-                self.add_error("staged_repayment", _("Instalments go with a staged repayment request only."))
-        return data
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
