@@ -1,5 +1,7 @@
-"""Production: HTTPS only, secure cookies, HSTS, and no default secrets. `python manage.py check
---deploy --fail-level WARNING` with these settings is clean (tests/hardening/test_deploy_settings.py)."""
+"""Production: HTTPS only, secure cookies, HSTS, and no default secrets or site address. `python manage.py
+check --deploy --fail-level WARNING` with these settings is clean (tests/hardening/test_deploy_settings.py)."""
+
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -12,6 +14,12 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith(("d
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters "
                                "(python -c 'import secrets; print(secrets.token_urlsafe(50))').")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")  # required: the site's host names
+# Required: where clients reach the site, for the links sent to them (e-mail, SMS); never base.py's
+# http://127.0.0.1:8000 of the demo.
+SITE_URL = env("SITE_URL", default="")
+if not SITE_URL.startswith("https://") or not urlsplit(SITE_URL).hostname:
+    raise ImproperlyConfigured("SITE_URL must be the https:// address where clients reach the site, "
+                               "e.g. https://desk.example.com (it starts the links sent to them).")
 
 # HTTPS: redirect plain HTTP; trust X-Forwarded-Proto from the TLS-terminating proxy (which must set it).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

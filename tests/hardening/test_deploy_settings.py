@@ -1,5 +1,5 @@
 """`manage.py check --deploy` is clean with the production settings; they refuse to start
-without a real secret key and host names."""
+without a real secret key, host names and the site's https address."""
 
 import os
 import subprocess
@@ -10,13 +10,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "k3V9-q8Zr_T2mXw7Lp4Ns6Jd1Fh0Gc5Yb8Ue3Ri9Oa2Hv7Tq4Mz1Wn6Ks0Dy5Lg8Pj"
+SITE = "https://desk.example.com"
 
 
 def manage(*args, **env_overrides):
     # The production server's environment: none of what the test run set for itself (the browser
     # tests' DJANGO_ALLOW_ASYNC_UNSAFE, in the same worker, is one `check --deploy` rightly refuses).
     env = {key: value for key, value in os.environ.items()
-           if key not in ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+           if key not in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DJANGO_SETTINGS_MODULE="servicedesk.settings.production", **env_overrides)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=240)
@@ -24,14 +25,14 @@ def manage(*args, **env_overrides):
 
 def test_check_deploy_is_clean_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=SECRET,
-                    ALLOWED_HOSTS="desk.example.com")
+                    ALLOWED_HOSTS="desk.example.com", SITE_URL=SITE)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
 
 @pytest.mark.parametrize("secret", [None, "insecure-dev-key-change-me", "short-key"])
 def test_production_refuses_a_missing_or_weak_secret_key(secret):
-    overrides = {"ALLOWED_HOSTS": "desk.example.com"}
+    overrides = {"ALLOWED_HOSTS": "desk.example.com", "SITE_URL": SITE}
     if secret is not None:
         overrides["SECRET_KEY"] = secret
     result = manage("check", **overrides)
@@ -40,9 +41,20 @@ def test_production_refuses_a_missing_or_weak_secret_key(secret):
 
 
 def test_production_needs_its_host_names():
-    result = manage("check", SECRET_KEY=SECRET)
+    result = manage("check", SECRET_KEY=SECRET, SITE_URL=SITE)
     assert result.returncode != 0
     assert "ALLOWED_HOSTS" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", [None, "", "http://127.0.0.1:8000", "http://desk.example.com", "https://"])
+def test_production_refuses_to_start_without_the_sites_https_address(site_url):
+    """Links sent to clients start with SITE_URL: production never falls back to the demo's localhost."""
+    overrides = {"SECRET_KEY": SECRET, "ALLOWED_HOSTS": "desk.example.com"}
+    if site_url is not None:
+        overrides["SITE_URL"] = site_url
+    result = manage("check", **overrides)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SITE_URL must be the https:// address" in result.stderr
 
 
 def test_production_headers_on_a_page():
@@ -62,7 +74,7 @@ def test_production_headers_on_a_page():
     )
     env = {key: value for key, value in os.environ.items()}
     env.update(DJANGO_SETTINGS_MODULE="servicedesk.settings.production", SECRET_KEY=SECRET,
-               ALLOWED_HOSTS="desk.example.com")
+               ALLOWED_HOSTS="desk.example.com", SITE_URL=SITE)
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=240)
     assert result.returncode == 0, result.stderr
