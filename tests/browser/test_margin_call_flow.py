@@ -94,3 +94,28 @@ def test_margin_call_from_price_drop_to_restored(new_page, tmp_path):
     assert page.locator(".case-header [data-state]").first.get_attribute("data-state") == "restored"
     assert page.locator(".margin-call-contacts tr[data-outcome=promised]").count() == 1
     assert page.errors == []
+
+
+def test_a_long_unbroken_call_note_wraps_inside_the_call_log(new_page):
+    """A pasted reference number or URL of 2,000 characters stays inside the margin-call card."""
+    from risk.services import margin_call_contact_record
+    from tests.web.margin import open_margin_call
+
+    agent = UserFactory(username="risk_desk_agent", roles=[Role.AGENT])
+    case = open_margin_call(ClientProfileFactory(), agent)
+    margin_call_contact_record(case=case, user=agent, outcome="reached", note="x" * 2000)
+
+    page = new_page(agent, language="en")
+    page.goto(f"/console/cases/{case.number}/")
+    page.wait_for_load_state("networkidle")
+    note = page.locator(".margin-call-contacts td.note")
+    assert note.inner_text() == "x" * 2000
+    widths = page.evaluate("""() => {
+        const cell = document.querySelector(".margin-call-contacts td.note");
+        const card = document.querySelector("#case-margin-call");
+        return {cell: cell.scrollWidth - cell.clientWidth, card: card.scrollWidth - card.clientWidth,
+                right: cell.getBoundingClientRect().right - card.getBoundingClientRect().right};
+    }""")
+    assert widths["cell"] == 0 and widths["card"] == 0 and widths["right"] <= 0, widths
+    assert note.bounding_box()["height"] > 100  # wrapped over many lines
+    assert page.errors == []

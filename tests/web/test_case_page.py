@@ -2,11 +2,13 @@
 services (and errors) as the API."""
 
 import datetime
+import pathlib
 import re
 from decimal import Decimal as D
 from html.parser import HTMLParser
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,6 +24,7 @@ from tests.factories import PositionFactory, SecurityFactory
 from tests.web.margin import open_margin_call
 
 pytestmark = pytest.mark.django_db
+ROOT = pathlib.Path(settings.BASE_DIR)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 
 
@@ -455,6 +458,31 @@ def test_a_bad_call_is_400_and_nothing_is_logged(client, margin_call, agent):
     response = client.post(page_url(margin_call, "console:case_call"), {"outcome": "reached", "called_at": future})
     assert response.status_code == 400
     assert not MarginCallContact.objects.filter(case=margin_call).exists()
+
+
+def test_a_call_note_longer_than_2000_characters_is_refused_and_kept_in_the_form(client, margin_call, agent):
+    note = "x" * 2001  # one unbroken word, as pasted
+    response = login(client, agent).post(page_url(margin_call, "console:case_call"),
+                                         {"outcome": "reached", "note": note}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    body = html(response)
+    field = re.search(r'<div class="field has-error">\s*<label for="id_note".*?</textarea>(.*?)(?=<div class="field|'
+                      r'<button)', body, re.S)
+    assert field and "Ensure this value has at most 2000 characters (it has 2001)." in field.group(1)
+    assert f">\n{note}</textarea>" in field.group()
+    assert not MarginCallContact.objects.filter(case=margin_call).exists()
+    assert not CaseEvent.objects.filter(case=margin_call, name="call_logged").exists()
+
+    response = client.post(page_url(margin_call, "console:case_call"), {"outcome": "reached", "note": "x" * 2000})
+    assert response.status_code == 302 and MarginCallContact.objects.get(case=margin_call).note == "x" * 2000
+
+
+def test_the_call_log_wraps_a_long_unbroken_note_in_its_column(client, margin_call, agent):
+    login(client, agent).post(page_url(margin_call, "console:case_call"), {"outcome": "reached", "note": "y" * 300})
+    body = html(client.get(page_url(margin_call, "console:case_part", part="margin_call")))
+    assert f'<td class="note">{"y" * 300}</td>' in body
+    css = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert re.search(r"\.margin-call-contacts td\.note[^{]*\{[^}]*overflow-wrap: anywhere", css)
 
 
 def test_calls_are_logged_on_margin_calls_only(client, ticket, agent):

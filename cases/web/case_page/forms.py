@@ -13,7 +13,7 @@ from servicedesk.forms import LabelForm
 
 #: What the comment of a transition is, where the workflow asks for one (custom comment_required).
 COMMENT_LABELS = {
-    "wait_on_client": _("What we need from the client"),
+    "wait_on_client": _("What we need from the client (sent to them)"),
     "resolve": _("Resolution"),
     "reopen": _("Why reopen"),
     "cancel": _("Reason for cancelling"),
@@ -163,6 +163,10 @@ class AssignForm(CasePageForm):
             self.add_error("assignee" if name == "assignee" else None, _flatten(errors))
 
 
+#: A call's note is a summary of the call; the call log keeps every one (append-only).
+CALL_NOTE_MAX_LENGTH = 2000
+
+
 class CallForm(ApiCheckedForm):
     """A call to the client about a margin call (risk.services.margin_call_contact_record)."""
 
@@ -171,7 +175,8 @@ class CallForm(ApiCheckedForm):
                               widget=forms.Select(choices=MarginCallContact.Outcome.choices))
     called_at = forms.CharField(label=_("Called at (empty: now)"), required=False,
                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=CALL_NOTE_MAX_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
     def serializer_data(self):
         data = {name: self.data.get(name, "") for name in ("outcome", "note")}
