@@ -24,8 +24,9 @@ def _source_for(case: Case, author) -> str:
 @transaction.atomic
 def message_create(*, case: Case, author, body: str, internal: bool = False, attachments=(),
                    source: str | None = None) -> CaseMessage:
-    """Add a public reply or an internal note. A client's reply to a ticket waiting on them
-    puts it back to open."""
+    """Add a public reply or an internal note: the case's last update (updated_at) moves, as a
+    transition or an assignment moves it. A client's reply to a ticket waiting on them puts it
+    back to open."""
     source = source or _source_for(case, author)
     if internal and source != CaseMessage.Source.STAFF:
         raise NotAllowed(_("Only staff may write internal notes."))
@@ -40,6 +41,9 @@ def message_create(*, case: Case, author, body: str, internal: bool = False, att
         case=case, author=author, source=source, body=body.strip(),
         visibility=CaseMessage.Visibility.INTERNAL if internal else CaseMessage.Visibility.PUBLIC,
     )
+    # One UPDATE of that column only: a reply does not compete with a state change made meanwhile.
+    case.updated_at = message.created_at
+    Case.objects.filter(pk=case.pk).update(updated_at=case.updated_at)
     for upload, check in zip(attachments, checked):
         upload.name = check.name  # the stored file's extension comes from the checked name
         Attachment.objects.create(message=message, file=upload, original_name=check.name,

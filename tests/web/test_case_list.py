@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.models import Tier
 from accounts.roles import Role
 from cases.models import Case, CaseKind, SlaTimer
-from cases.services import case_create
+from cases.services import case_create, message_create
 from risk.models import AccountRisk, MonitoringRun, RatioSnapshot
 from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory, queue
 
@@ -163,6 +163,30 @@ def test_a_client_never_reaches_the_console(client, client_profile, world):
     login(client, client_profile.user)
     assert client.get(URL).status_code == 403
     assert client.get(URL, HTTP_HX_REQUEST="true").status_code == 403
+
+
+@pytest.mark.parametrize(("language", "title", "reason"), [
+    ("zh-hans", "无权访问", "工作台仅供员工使用。"),
+    ("en", "Not allowed", "The console is for staff."),
+])
+def test_a_client_is_told_why_on_the_sites_403_page(client, client_profile, language, title, reason):
+    response = login(client, client_profile.user).get(URL, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert f"<h1>{title}</h1>" in body
+    assert re.search(rf'<p class="message error" role="alert">{reason}</p>', body)
+    assert 'class="mainnav"' in body and f'href="{reverse("portal:home")}"' in body  # the client's navigation
+
+
+def test_a_403_without_a_reason_says_the_role_may_not_open_the_page(client, agent):
+    """An auditor-only write refused with a bare PermissionDenied: the site's page, in the reader's language."""
+    auditor = UserFactory(username="auditor1", roles=[Role.AUDITOR])
+    case = make_case(ClientProfileFactory(), queue_code="general", assignee=agent)
+    response = login(client, auditor).post(reverse("console:case_assign", args=[case.number]),
+                                           {"assignee": ""}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "<h1>无权访问</h1>" in body and "您的角色无权打开此页面。" in body and 'class="mainnav"' in body
 
 
 def test_anonymous_visitor_is_sent_to_login(client):
@@ -325,6 +349,24 @@ def test_updated_order(client, supervisor, client_profile):
     assert listed(client, sort="updated") == [first.number, second.number, third.number]
 
 
+def test_a_reply_or_a_note_moves_the_cases_last_update(client, supervisor, agent, client_profile):
+    with time_machine.travel(NOW - 48 * H, tick=False):
+        # the newest case first in the list before the replies (same update time, newest id first)
+        answered, noted, replied, untouched = (make_case(client_profile, queue_code="general") for _n in range(4))
+    with time_machine.travel(NOW - 2 * H, tick=False):
+        message_create(case=replied, author=agent, body="您好，已收到您的问题。")
+    with time_machine.travel(NOW - H, tick=False):
+        message_create(case=noted, author=agent, body="已与运营部核对流水。", internal=True)
+    message_create(case=answered, author=client_profile.user, body="材料已经上传，请查收。")
+
+    response = login(client, supervisor).get(URL, {"sort": "updated"})
+    assert numbers(response) == [answered.number, noted.number, replied.number, untouched.number]
+    shown = dict(re.findall(r'<tr data-case="([^"]+)".*?<time datetime="[^"]+">([^<]+)</time>',
+                            response.content.decode(), re.S))
+    assert shown == {answered.number: "2026-11-25 10:00", noted.number: "2026-11-25 09:00",
+                     replied.number: "2026-11-25 08:00", untouched.number: "2026-11-23 10:00"}
+
+
 def sla_cells(response) -> dict[str, str]:
     body = response.content.decode()
     rows = re.findall(r'<tr data-case="([^"]+)".*?</tr>', body, re.DOTALL)
@@ -355,9 +397,9 @@ def test_countdown_text_is_the_time_left_and_negative_when_late(client, supervis
     only_timer(soon, target=10_000, elapsed=2_000, due_in=datetime.timedelta(days=1, hours=2, minutes=5))
     only_timer(late, target=10_000, elapsed=11_000, due_in=-datetime.timedelta(minutes=90))
     login(client, supervisor)
-    body = client.get(URL).content.decode()
-    assert re.search(rf'data-case="{soon.number}".*?data-live[^>]*>1d 02:05</span>', body, re.DOTALL)
-    assert re.search(rf'data-case="{late.number}".*?data-live[^>]*>-01:30</span>', body, re.DOTALL)
+    body = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(rf'data-case="{soon.number}".*?data-live[^>]*>1 d 02:05</span>', body, re.DOTALL)
+    assert re.search(rf'data-case="{late.number}".*?data-live[^>]*>\u221201:30</span>', body, re.DOTALL)
 
 
 def test_paused_timer_is_grey_and_does_not_tick(client, supervisor, client_profile):

@@ -4,7 +4,6 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 
@@ -25,8 +24,9 @@ def is_supervisor(user) -> bool:
 
 
 def forbidden(request, message: str | None = None):
-    return render(request, "supervisor/forbidden.html",
-                  {"message": message or _("Your role may not open this page.")}, status=403)
+    """The site's 403 page (templates/403.html, as Django shows it for a PermissionDenied) with the
+    reason; without one, that the role may not open the page."""
+    return render(request, "403.html", {"exception": message}, status=403)
 
 
 def page_for(*roles):
