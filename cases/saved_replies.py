@@ -2,6 +2,9 @@
 case's values filled in. Only the named placeholders are replaced (plain text, no template
 language: a reply can never reach anything but these four values)."""
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from cases.models import Case
 from cases.models.saved_replies import SavedReply
 
@@ -22,8 +25,12 @@ def replies_for(case: Case, agent) -> list[dict]:
 
     english_client = language_of(case.client.language) == "en"
     english_page = language_of(get_language()) == "en"
-    values = {"client_name": case.client.name, "case_number": case.number,
-              "account_no": case.credit_account.account_no if case.credit_account_id else "",
+    if case.credit_account_id:
+        account_no = case.credit_account.account_no
+    else:  # no account on the case: the words for one, not a gap in the sentence
+        with translation.override("en" if english_client else "zh-hans"):
+            account_no = gettext("your credit account")
+    values = {"client_name": case.client.name, "case_number": case.number, "account_no": account_no,
               "agent_name": agent.display_name}
     return [{"id": reply.pk, "title": reply.title_en if english_page else reply.title,
              "body": fill(reply.body_en if english_client else reply.body_zh, values)}

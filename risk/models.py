@@ -183,6 +183,8 @@ class MarginCall(models.Model):
 class MarginCallContact(models.Model):
     """A call to the client about a margin call, logged by an agent."""
 
+    NOTE_MAX_LENGTH = 2000  # the log is append-only: a note is checked before it is kept (API, console)
+
     class Outcome(models.TextChoices):
         REACHED = "reached", _("Reached the client")
         PROMISED = "promised", _("Client promised to top up")

@@ -121,7 +121,8 @@ class ContactSerializer(serializers.ModelSerializer):
         model = MarginCallContact
         fields = ["id", "called_at", "outcome", "note", "recorded_by", "recorded_at"]
         read_only_fields = ["id", "recorded_by", "recorded_at"]
-        extra_kwargs = {"called_at": {"required": False}, "note": {"required": False}}
+        extra_kwargs = {"called_at": {"required": False},
+                        "note": {"required": False, "max_length": MarginCallContact.NOTE_MAX_LENGTH}}
 
 
 class MarginCallContactsApi(APIView):

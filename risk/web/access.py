@@ -31,8 +31,8 @@ def may_switch_stress_mode(user) -> bool:
 
 def denied(request, message: str | None = None):
     """The 403 page of the risk area (the reason in the user's language)."""
-    return render(request, "risk_pages/denied.html",
-                  {"message": message or _("Your role may not see the risk pages.")}, status=403)
+    return render(request, "403.html", {"exception": message or _("Your role may not see the risk pages.")},
+                  status=403)
 
 
 def risk_reader_required(view):

@@ -164,7 +164,7 @@ class AssignForm(CasePageForm):
 
 
 #: A call's note is a summary of the call; the call log keeps every one (append-only).
-CALL_NOTE_MAX_LENGTH = 2000
+CALL_NOTE_MAX_LENGTH = MarginCallContact.NOTE_MAX_LENGTH
 
 
 class CallForm(ApiCheckedForm):
