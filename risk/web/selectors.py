@@ -107,6 +107,16 @@ def open_margin_call_count() -> int:
     return Case.objects.filter(kind=CaseKind.MARGIN_CALL, state__in=OPEN_STATES).count()
 
 
+def liquidation_decisions(limit: int = 50) -> tuple[list[Case], int]:
+    """Margin calls past their deadline, waiting for the risk officers (one proposes, another
+    approves or declines): the earliest deadline first, at most `limit`, and how many in all."""
+    pending = Case.objects.filter(kind=CaseKind.MARGIN_CALL, state="liquidation_pending")
+    cases = list(pending.select_related("client", "credit_account", "proposed_by", "margin_call",
+                                        "margin_call__latest_snapshot")
+                 .order_by("margin_call__deadline", "id")[:limit])
+    return cases, len(cases) if len(cases) < limit else pending.count()
+
+
 # --- the accounts at one level, a keyset page at a time ----------------------------------------
 
 class BadCursor(ValueError):

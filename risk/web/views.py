@@ -63,6 +63,7 @@ def overview(request):
         open_alerts=[{"line": line, "label": LINE_LABELS[line], "count": alerts.get(line, 0)} for line in ALERT_LINES],
         open_margin_calls=selectors.open_margin_call_count(), stress_tests=tests,
     )
+    context["decisions"], context["decisions_total"] = selectors.liquidation_decisions()
     return render(request, "risk_pages/overview.html", context)
 
 

@@ -546,3 +546,33 @@ def test_counts_are_kept_per_monitoring_run_and_a_new_run_shows_new_counts(clien
     html = body(client.get(OVERVIEW))
     assert level_counts(html)["normal"] == 4
     assert json_data(html, "ratio-distribution-data")["counts"][-1] == 2
+
+
+def test_the_overview_lists_the_liquidation_decisions_waiting(client, risk_officer, other_risk_officer):
+    """Margin calls past their deadline, earliest first, each saying whose move it is."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from cases.services import case_transition
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    security = SecurityFactory(price=D("12.00"))
+    for account_no in ("L1", "L2"):
+        account = CreditAccountFactory(account_no=account_no, financing_debt=D("100000.00"))
+        PositionFactory(account=account, security=security, quantity=10_000)  # 120 %: below close-out
+    with time_machine.travel(datetime.datetime(2026, 2, 12, 10, tzinfo=shanghai), tick=False):
+        monitor_accounts(trigger="test")
+    with time_machine.travel(datetime.datetime(2026, 2, 24, 15, 1, tzinfo=shanghai), tick=False):
+        monitor_accounts(trigger="test")
+    first, second = Case.objects.filter(kind=CaseKind.MARGIN_CALL).order_by("credit_account__account_no")
+    assert first.state == second.state == "liquidation_pending"
+    case_transition(case=first, user=risk_officer, name="propose_liquidation", comment="未补仓")
+    page = body(login(client, other_risk_officer).get(OVERVIEW, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Deadlines passed: liquidation decisions" in page
+    rows = re.findall(r'<tr data-case="([^"]+)" data-proposed="(\d)">', page)
+    assert sorted(rows) == sorted([(first.number, "1"), (second.number, "0")])
+    assert f'href="{reverse("console:case", args=[first.number])}"' in page
+    assert "a second risk officer approves or declines" in page and "Waiting for a risk officer" in page
+    assert "120.00%" in page
