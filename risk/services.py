@@ -27,6 +27,7 @@ def margin_call_contact_record(*, case: Case, user, outcome: str, note: str = ""
         raise ValidationFailed(_("Invalid call."), extra={"outcome": [_("Unknown outcome.")]})
     contact = MarginCallContact.objects.create(case=case, called_at=called_at, outcome=outcome, note=note.strip(),
                                                recorded_by=user)
+    Case.objects.filter(pk=case.pk).update(updated_at=contact.recorded_at)  # the console's "last update"
     event_record(case=case, kind=EventKind.UPDATE, actor=user, name="call_logged", to_value=outcome,
                  comment=contact.note, is_internal=True,
                  data={"contact_id": contact.pk, "called_at": called_at.isoformat()})

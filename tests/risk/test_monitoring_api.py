@@ -62,6 +62,8 @@ def test_agents_log_calls(api, agent, auditor, client_profile, margin_call):
     assert [c["outcome"] for c in api.as_user(auditor).get(url).data] == ["promised"]
     assert MarginCallContact.objects.count() == 1
     assert CaseEvent.objects.filter(case=margin_call, name="call_logged").count() == 1
+    margin_call.refresh_from_db()
+    assert margin_call.updated_at == MarginCallContact.objects.get().recorded_at  # the console's last update
 
 
 def test_risk_officer_reads_the_monitoring_in_the_admin(client, risk_officer, margin_call):
