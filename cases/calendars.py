@@ -237,11 +237,14 @@ def calendar_year_confirm(*, calendar_year: CalendarYear, user) -> CalendarYear:
 
 
 def unconfirmed_year_warnings(today: datetime.date | None = None) -> list[str]:
-    """The same, as sentences for people (system check, supervisors' admin)."""
+    """The same, as sentences for people (system check, supervisors' admin and pages), each
+    calendar by its name in the active language: the name it was created with (CALENDARS; nothing
+    renames a calendar), so without another query on every page that shows the banner."""
     statuses = {**dict(CalendarYear.Status.choices), "missing": _("missing")}
+    names = {code: BusinessCalendar(code=code, **defaults).localized_name for code, defaults in CALENDARS.items()}
     return [
         _("The %(calendar)s calendar for %(year)s is %(status)s, not confirmed.")
-        % {"calendar": code, "year": year, "status": statuses.get(status, status)}
+        % {"calendar": names.get(code, code), "year": year, "status": statuses.get(status, status)}
         for code, year, status in unconfirmed_years(today)
     ]
 

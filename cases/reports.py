@@ -142,10 +142,12 @@ def backlog_aging(*, now: datetime.datetime | None = None, using: str = "default
     return rows
 
 
-#: What a breach or near-breach row shows (long texts of the case stay in the database); the case's
+#: What a breach or near-breach row shows (long texts of the case stay in the database): the queue's
+#: and the assignee's names for the dashboard, their code and username for the API; the case's
 #: state too, which its workflow mixin reads as each row is loaded.
 TIMER_LIST_COLUMNS = ("metric", "due_at", "stopped_at", "case__number", "case__subject", "case__state",
-                      "case__queue__code", "case__assignee__username")
+                      "case__queue__code", "case__queue__name", "case__queue__name_en",
+                      "case__assignee__username", "case__assignee__first_name", "case__assignee__last_name")
 
 
 def breach_list(*, start=None, end=None, limit: int = 200, using: str = "default"):

@@ -1,15 +1,17 @@
-"""Money and ratios as the client portal shows them (cases.web.portal.plain)."""
+"""Money and ratios as the client portal shows them (cases.web.portal.plain); the console's pages
+write money with the same filter (servicedesk.formats.money: "¥1,234.56" in both languages)."""
 
 from django import template
 
 from cases.web.portal import plain
+from servicedesk import formats
 
 register = template.Library()
 
 
 @register.filter
 def money(amount) -> str:
-    return plain.money(amount)
+    return formats.money(amount)
 
 
 @register.filter

@@ -2,7 +2,8 @@
 first, keyset pages that stay fast at a million cases, and a table htmx refreshes every 15 s.
 
 The rows are exactly what the API's case list would give the same user: the scope and the
-columns come from cases.selectors (case_list, TIMER_COLUMNS), remaining time from cases.sla_status."""
+columns come from cases.selectors (case_list, TIMER_COLUMNS), remaining time from cases.sla_status,
+written as every countdown is (servicedesk.formats.countdown)."""
 
 import datetime
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.models import Tier, User
+from accounts.names import full_name
 from cases import selectors
 from cases.models import Case, CaseKind, Metric, Priority, SlaTimer
 from cases.models.case import PRIORITY_RANK
@@ -27,6 +29,7 @@ from cases.sla_status import ScheduleCache, elapsed_seconds
 from cases.web.case_list_forms import ACTIVE, CaseListForm, tabs_for
 from cases.web.case_list_paging import InvalidCursor, Key, Segment, keyset_page
 from risk.models import Level
+from servicedesk import formats
 from servicedesk.htmx import login_required_htmx
 
 ID_DESC = (Key("id", descending=True),)
@@ -36,10 +39,11 @@ BY_STATE = (Key("state", values=ALL_STATES), *ID_DESC)
 #: one keeps the one it had).
 RUNNING = Q(stopped_at__isnull=True, due_at__isnull=False)
 #: What a row shows: the API's list columns (cases.selectors.LIST_COLUMNS) that the table has,
-#: and the ratio level of a margin call's account.
+#: the assignee's name and the ratio level of a margin call's account.
 SHOWN = ("number", "kind", "subject", "state", "updated_at", "client__name", "client__tier",
          "assignee__username")
 ROW_COLUMNS = (*(column for column in selectors.LIST_COLUMNS if column in SHOWN), "id",
+               "assignee__first_name", "assignee__last_name",
                "credit_account__risk__level", "credit_account__risk__maintenance_ratio")
 #: Every state in which a case is still worked (the others are finished; no timer runs there).
 WORKING_STATES = sorted(set(ALL_STATES) - set(ALL_CLOSED_STATES))
@@ -133,16 +137,6 @@ def segments(queryset: QuerySet[Case], sort: str, *, sla_filter: str = "",
 
 
 # --- what a row shows ----------------------------------------------------------------------------
-def remaining_text(seconds: float) -> str:
-    """The same text static/js/app.js (formatRemaining) ticks the countdown on with."""
-    sign = "-" if seconds < 0 else ""
-    rest = abs(round(seconds))
-    days, rest = divmod(rest, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    return f"{sign}{f'{days}d ' if days else ''}{hours:02d}:{minutes:02d}"
-
-
 def used_class(percent: int) -> str:
     """SLA colours by the share of the target used: < 50 %, ≥ 50 %, ≥ 75 %, ≥ 100 %."""
     if percent >= 100:
@@ -201,6 +195,11 @@ class Labels:
         self.levels = {code: str(label) for code, label in Level.choices}
         self.states: dict[tuple[str, str], str] = {}
         self.timer_title = _("%(metric)s: %(percent)s %% of the target used")
+        self.days_format = formats.countdown_days_format()
+
+    def remaining(self, seconds: float) -> str:
+        """Time left as every countdown writes it ("1 d 02:05"; static/js/app.js ticks it on)."""
+        return formats.countdown(seconds, self.days_format)
 
     def state(self, kind: str, state: str) -> str:
         if (kind, state) not in self.states:
@@ -223,9 +222,9 @@ def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime,
     percent = elapsed * 100 // timer.target_seconds if timer.target_seconds else 100
     title = labels.timer_title % {"metric": labels.metrics.get(timer.metric, timer.metric), "percent": percent}
     if timer.due_at is None:
-        return Countdown("sla-paused", remaining_text(timer.target_seconds - elapsed), title, None, paused=True)
+        return Countdown("sla-paused", labels.remaining(timer.target_seconds - elapsed), title, None, paused=True)
     css = "sla-100" if timer.breached else used_class(percent)
-    return Countdown(css, remaining_text((timer.due_at - now).total_seconds()), title, timer.due_at.isoformat(),
+    return Countdown(css, labels.remaining((timer.due_at - now).total_seconds()), title, timer.due_at.isoformat(),
                      paused=False)
 
 
@@ -283,7 +282,8 @@ def rows_for(cases: list[dict], now: datetime.datetime) -> list[Row]:
             state=state, state_label=labels.state(kind, state), subject=case["subject"],
             client_name=case["client__name"], tier=tier, tier_label=labels.tiers.get(tier, tier),
             countdown=countdown(timers[case["id"]], schedules, now, labels), ratio=ratio_level(case, labels),
-            assignee=case["assignee__username"] or "",
+            assignee=(full_name(case["assignee__first_name"], case["assignee__last_name"])
+                      or case["assignee__username"] or ""),  # User.display_name
             updated_iso=updated.isoformat(), updated_text=updated.strftime("%Y-%m-%d %H:%M"),
         ))
     return rows
@@ -325,6 +325,7 @@ def case_list_page(request):
         "form": form,
         "errors": form.error_summary() if form.errors else [],
         "rows": rows_for(cases, now),
+        "countdown_days_format": formats.countdown_days_format(),  # static/js/app.js ticks the countdowns with it
         "tabs": [{"code": code, "label": label, "current": code == tab,
                   "url": _query(request, tab=code, after=None, before=None)} for code, label in tabs_for(user)],
         "current_tab": tab or "",

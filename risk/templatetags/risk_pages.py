@@ -1,9 +1,12 @@
-"""Number formats of the risk pages: ratios and probabilities as per cent, money with grouping.
+"""Number formats of the risk pages: ratios and probabilities as per cent, money as every page
+writes it (servicedesk.formats).
 Decimal throughout (values may arrive as the strings a stress test's stored result holds)."""
 
 from decimal import Decimal, InvalidOperation
 
 from django import template
+
+from servicedesk import formats
 
 register = template.Library()
 HUNDRED = Decimal(100)
@@ -44,6 +47,6 @@ def signed_percent(value, places: int = 2) -> str:
 
 @register.filter
 def money(value) -> str:
-    """"39000.00" → "39,000.00"."""
+    """"39000.00" → "¥39,000.00" (servicedesk.formats.money, as on every page)."""
     number = _decimal(value)
-    return DASH if number is None else f"{number:,.2f}"
+    return DASH if number is None else formats.money(number)

@@ -6,22 +6,26 @@ document.addEventListener("change", (event) => {
   }
 });
 
-// Countdowns: elements with data-deadline (ISO 8601) tick every second between server refreshes.
-function formatRemaining(seconds) {
-  const sign = seconds < 0 ? "-" : "";
+// Countdowns: elements with data-deadline (ISO 8601) and data-live tick between server refreshes,
+// written as the server writes them (servicedesk/formats.py countdown): "−1 d 02:05", the part for
+// the days from the translated format on the element or around it (data-days-format,
+// "%(days)s d %(clock)s" in English, "%(days)s 天 %(clock)s" in Chinese).
+function formatRemaining(seconds, daysFormat) {
+  const sign = seconds < 0 ? "\u2212" : "";
   let s = Math.abs(Math.round(seconds));
   const days = Math.floor(s / 86400); s -= days * 86400;
   const hours = Math.floor(s / 3600); s -= hours * 3600;
   const minutes = Math.floor(s / 60);
-  const text = (days ? days + "d " : "") + String(hours).padStart(2, "0") + ":" + String(minutes).padStart(2, "0");
-  return sign + text;
+  const clock = String(hours).padStart(2, "0") + ":" + String(minutes).padStart(2, "0");
+  return sign + (days ? daysFormat.replace("%(days)s", days).replace("%(clock)s", clock) : clock);
 }
 function tickCountdowns() {
   const now = Date.now();
   document.querySelectorAll("[data-deadline][data-live]").forEach((el) => {
     const deadline = Date.parse(el.dataset.deadline);
-    if (!Number.isNaN(deadline)) {
-      el.textContent = formatRemaining((deadline - now) / 1000);
+    const format = el.closest("[data-days-format]");
+    if (!Number.isNaN(deadline) && format && format.dataset.daysFormat) {
+      el.textContent = formatRemaining((deadline - now) / 1000, format.dataset.daysFormat);
     }
   });
 }

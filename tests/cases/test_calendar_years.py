@@ -178,7 +178,7 @@ def test_supervisors_see_the_unconfirmed_years_banner_on_console_pages_agents_do
         response = client.get(url, **EN)
         page = response.content.decode()
         assert response.status_code == 200, url
-        assert 'id="calendar-banner"' in page and f"working calendar for {this_year}" in page, url
+        assert 'id="calendar-banner"' in page and f"Working days calendar for {this_year}" in page, url
         assert reverse("supervisor:calendars") in page
     client.force_login(agent)
     for url in pages:

@@ -40,7 +40,7 @@ def test_supervisors_see_unconfirmed_years_on_the_admin_home(client, supervisor,
     this_year = timezone.localdate().year
     client.force_login(supervisor)
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "calendar-warnings" in page and f"working calendar for {this_year}" in page
+    assert "calendar-warnings" in page and f"Working days calendar for {this_year}" in page
     for calendar_year in CalendarYear.objects.filter(year__in=[this_year, this_year + 1]):
         calendar_year.status = "confirmed"
         calendar_year.save()

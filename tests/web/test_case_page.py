@@ -496,8 +496,8 @@ def test_account_panel_gauge_history_and_alerts(client, margin_call, risk_office
     assert re.search(r'data-ratio="1\.25(00)?">125\.00%<', body)
     assert "ratio-sparkline" in body and "<polyline" in body  # two valuations: 160 %, then 125 %
     assert 'data-line="close_out"' in body and 'data-level="close_out"' in body
-    assert re.search(r'class="num total-assets">125,?000\.00<', body)
-    assert re.search(r'class="num total-liabilities">100,?000\.00<', body)
+    assert 'class="num total-assets">¥125,000.00<' in body  # in Chinese too: grouped, with the currency
+    assert 'class="num total-liabilities">¥100,000.00<' in body
 
 
 # --- live refresh ---------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Reviewer's findings on the finished pages (case page, portal, risk pages): strings that never
 reached the catalogue, help text frozen in one language, one English word with two meanings, raw
-codes instead of names, a negative "days left", name order, colons and brackets after Chinese."""
+codes instead of names, a negative "days left", name order, colons and brackets after Chinese; and
+the QA pass's: money without its currency or thousands, "not yet" meaning "not yet approved",
+usernames and queue codes, countdowns with an English "d"."""
 
 import ast
 import datetime
@@ -20,7 +22,8 @@ from cases.models.workflows import state_label
 from cases.services import case_create, case_transition
 from risk.models import AccountAlert, Level
 from risk.monitoring import monitor_accounts
-from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
+from servicedesk import formats
+from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, queue
 from tests.web.margin import open_margin_call
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +283,142 @@ def test_stress_test_tabs_put_the_count_in_the_translator_s_brackets():
         assert template.render(Context({"label": "平仓线", "count": 3})) == "平仓线（3）"
     with translation.override("en"):
         assert template.render(Context({"label": "close-out", "count": 3})) == "close-out (3)"
+
+
+# --- 8. money: "¥1,234.56" in both languages, one formatter ------------------------------------------------
+
+def test_one_money_format_in_both_languages():
+    from cases.templatetags import portal_format
+    from cases.web.portal import plain
+    from risk.templatetags import risk_pages
+
+    for language in ("zh-hans", "en"):  # Django's zh-hans format has no thousands separator: not used
+        with translation.override(language):
+            assert formats.money(D("1577722.39")) == "¥1,577,722.39"
+            assert formats.money(D("45806.7")) == "¥45,806.70"
+            assert formats.money(D("-5")) == "-¥5.00"
+            assert portal_format.money(D("314287.02")) == risk_pages.money("314287.02") == "¥314,287.02"
+    assert formats.money(None) == "" and risk_pages.money(None) == "—"
+    assert plain.money is formats.money  # the portal's sentences write it the same way
+
+
+def test_case_page_money_has_the_currency_and_thousands_in_chinese(client, margin_call, risk_officer):
+    client.force_login(risk_officer)
+    account = html(_part(client, margin_call, "account", **ZH))
+    assert 'class="num total-assets">¥125,000.00<' in account  # 10,000 shares at 12.50
+    assert 'class="num total-liabilities">¥100,000.00<' in account
+    assert re.search(r'<tr data-symbol="[^"]+">.*<td class="num">¥125,000\.00</td></tr>', account)
+    details = margin_call.margin_call
+    call = html(_part(client, margin_call, "margin_call", **ZH))
+    assert f'data-amount="{details.top_up_cash}">{formats.money(details.top_up_cash)}<' in call
+    assert formats.money(details.top_up_cash).startswith("¥") and "," in formats.money(details.top_up_cash)
+    assert f">{details.top_up_cash}<" not in call
+
+
+# --- 9. "not yet": approved, or back above a line -----------------------------------------------------------
+
+def test_not_yet_back_above_a_line_is_not_not_yet_approved(client, margin_call, risk_officer):
+    """The lines crossed on the account pages say the ratio is not back above the line yet; only the
+    case header's "Approved by" says the proposal is not approved yet."""
+    client.force_login(risk_officer)
+    account_no = margin_call.credit_account.account_no
+    url = f"{reverse('console:account', args=[account_no])}?case={margin_call.number}"
+    for headers, language in ((ZH, "zh-hans"), (EN, "en")):
+        page = html(client.get(url, **headers))
+        lines_crossed = re.search(r'<section class="card" id="alerts".*?</section>', page, re.S).group(0)
+        with translation.override(language):
+            expected = translation.pgettext("back above a line", "not yet")
+            approval = translation.pgettext("approval", "not yet")
+        assert f"<td>{expected}</td>" in lines_crossed
+        assert "尚未批准" not in lines_crossed
+        if language == "en":
+            assert expected == approval == "not yet"
+    Case.objects.filter(pk=margin_call.pk).update(proposed_by=risk_officer, proposal="平仓")
+    header = html(_part(client, margin_call, "header", **ZH))
+    with translation.override("zh-hans"):
+        assert f"<dd>{translation.pgettext('approval', 'not yet')}</dd>" in header
+
+
+# --- 10. names, not codes or usernames; one countdown --------------------------------------------------------
+
+def _named(user, first="伟", last="张"):
+    user.first_name, user.last_name = first, last
+    user.save()
+    return user
+
+
+def test_timeline_names_the_assignee_and_the_queues(client, ticket_with_account, agent, other_agent):
+    from cases.services import case_update
+
+    _named(other_agent, "静怡", "李")
+    case = case_update(case=ticket_with_account, user=agent, assignee=other_agent)
+    case_update(case=case, user=agent, queue=queue("disputes"))
+    client.force_login(agent)
+    chinese = text(_part(client, ticket_with_account, "timeline", **ZH))
+    english = text(_part(client, ticket_with_account, "timeline", **EN))
+    assert "李静怡" in chinese and "agent2" not in chinese
+    assert "Assigned to 李静怡" in english
+    assert "争议投诉" in chinese and "→ disputes" not in chinese
+    assert "→ Disputes" in english
+
+
+def test_case_list_names_the_assignee(client, ticket_with_account, agent, supervisor):
+    Case.objects.filter(pk=ticket_with_account.pk).update(assignee=_named(agent))
+    client.force_login(supervisor)
+    row = re.search(rf'<tr data-case="{ticket_with_account.number}".*?</tr>',
+                    html(client.get(reverse("console:cases"), **ZH)), re.S).group(0)
+    assert "<td>张伟</td>" in row and "agent1" not in row
+
+
+def test_countdowns_are_one_translated_format_on_the_list_and_the_case_page(client, ticket_with_account, agent,
+                                                                            supervisor):
+    """The console's list and the case page write a running clock's time left alike: days in the
+    reader's language, then hours:minutes, "−" when late; static/js/app.js ticks it on with the format
+    the page gives it (data-days-format), not an English "d" of its own."""
+    from cases.models import SlaTimer
+
+    assert formats.countdown(93_900, "%(days)s d %(clock)s") == "1 d 02:05"
+    assert formats.countdown(-5_400) == "\u221201:30" and formats.countdown(60) == "00:01"
+    case = case_transition(case=ticket_with_account, user=agent, name="open")
+    timer = SlaTimer.objects.filter(case=case, stopped_at__isnull=True, due_at__isnull=False).order_by("due_at").first()
+    now = timezone.now()
+    SlaTimer.objects.filter(case=case, stopped_at__isnull=True).exclude(pk=timer.pk).delete()
+    SlaTimer.objects.filter(pk=timer.pk).update(due_at=now - datetime.timedelta(days=47, minutes=2, seconds=30))
+    client.force_login(supervisor)
+    for headers, language in ((ZH, "zh-hans"), (EN, "en")):
+        with translation.override(language):
+            days_format = formats.countdown_days_format()
+        listed = html(client.get(reverse("console:cases"), **headers))
+        timers = html(_part(client, case, "timers", **headers))
+        assert f'data-days-format="{days_format}"' in listed and f'data-days-format="{days_format}"' in timers
+        texts = [re.search(r"data-live[^>]*>([^<]+)</span>", page).group(1) for page in (listed.split(
+            f'data-case="{case.number}"')[1], timers)]
+        assert texts[0] == texts[1] == "\u2212" + days_format % {"days": 47, "clock": "00:02"}, texts
+        assert "小时" not in texts[1] and "47d" not in texts[0]
+    script = (ROOT / "static" / "js" / "app.js").read_text(encoding="utf-8")
+    assert "daysFormat" in script and '"d "' not in script
+
+
+# --- 11. layout: nothing wider than a phone, checkboxes beside their labels ------------------------------
+# (measured in Chromium at 390 and 1280 px wide: document.documentElement.scrollWidth is the viewport's)
+
+def test_wide_tables_scroll_in_their_own_box(client, ticket_with_account, client_profile, supervisor):
+    client.force_login(client_profile.user)
+    assert '<div class="table-wrap">\n<table class="data portal-cases">' in html(client.get(reverse("portal:cases")))
+    client.force_login(supervisor)
+    console = html(client.get(reverse("console:cases")))
+    assert re.search(r'<div class="table-wrap">\s*<table class="data cases">', console)
+    assert re.search(r'<div class="table-wrap">\s*<table class="data sla-timers"',
+                     html(_part(client, ticket_with_account, "timers")))
+    css = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert re.search(r"\.table-wrap \{[^}]*overflow-x: auto", css)
+    assert re.search(r"\.columns > \*[^{]*\{[^}]*min-width: 0", css)  # a cell may be narrower than its table
+
+
+def test_a_checkbox_sits_beside_its_label(client, client_profile):
+    client.force_login(client_profile.user)
+    page = html(client.get(reverse("portal:preferences"), **ZH))
+    assert re.search(r'<div class="field checkbox">\s*<label for="id_email_enabled"><input type="checkbox" '
+                     r'name="email_enabled"[^>]*> 电子邮件</label>', page)
+    css = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
+    assert re.search(r"\.form \.field\.checkbox label \{[^}]*display: flex", css)

@@ -5,6 +5,7 @@ calendars (confirming a year, adding and removing days), and who may open what."
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
@@ -147,6 +148,11 @@ def dashboard(client, **params):
     return client.get(reverse("supervisor:dashboard"), params, HTTP_ACCEPT_LANGUAGE="en")
 
 
+def named(code: str) -> str:
+    """A queue as the English dashboard names it (not its code)."""
+    return queue(code).name_en
+
+
 # --- dashboard figures -------------------------------------------------------------------------------
 
 def test_compliance_by_queue_equals_the_report_and_the_hand_count(client, supervisor, now):
@@ -154,16 +160,16 @@ def test_compliance_by_queue_equals_the_report_and_the_hand_count(client, superv
     assert response.status_code == 200
     rows = by(tables_of(response)["compliance"]["body"], "group")
     # By hand: general 1 met (A1) of 2 decided (A2 breached); disputes 2 of 3 (B3 breached).
-    assert rows["general"]["first_response"] == "50.0%"
-    assert rows["disputes"]["first_response"] == "66.7%"
-    assert rows["general"]["resolution"] == ""  # resolution clocks still running: nothing decided
+    assert rows[named("general")]["first_response"] == "50.0%"
+    assert rows[named("disputes")]["first_response"] == "66.7%"
+    assert rows[named("general")]["resolution"] == ""  # resolution clocks still running: nothing decided
     total = tables_of(response)["compliance"]["foot"][0]
     assert total["first_response"] == "60.0%"
     # The same figures as reports.sla_compliance over the same range.
     computed = reports.sla_compliance(start=at(2026, 10, 27), end=at(2026, 11, 26), group_by="queue")
     for row in computed:
         expected = "" if row["compliance"] is None else f"{row['compliance']:.1f}%"
-        assert rows[row["group"]][row["metric"]] == expected
+        assert rows[named(row["group"])][row["metric"]] == expected
     page = response.content.decode()
     assert 'data-metric="first_response"' in page and "60.0%" in page  # the KPI card
 
@@ -185,9 +191,9 @@ def test_grouping_switch_by_agent_kind(client, supervisor, now):
 def test_range_filter_takes_in_older_cases(client, supervisor, now):
     http = login(client, supervisor)
     rows = by(tables_of(dashboard(http, **{"from": "2026-10-01", "to": "2026-11-25"}))["compliance"]["body"], "group")
-    assert rows["general"]["first_response"] == "33.3%"  # C1 breached too
+    assert rows[named("general")]["first_response"] == "33.3%"  # C1 breached too
     rows = by(tables_of(dashboard(http, **{"from": "2026-10-01", "to": "2026-10-31"}))["compliance"]["body"], "group")
-    assert set(rows) == {"general"} and rows["general"]["first_response"] == "0.0%"
+    assert set(rows) == {named("general")} and rows[named("general")]["first_response"] == "0.0%"
     breaches = tables_of(dashboard(http, **{"from": "2026-10-01", "to": "2026-10-31"}))["breaches"]["body"]
     old = Case.objects.get(subject="old one").number
     assert {(row["case"], row["metric"]) for row in breaches} == {(old, "First response"), (old, "Resolution")}
@@ -248,8 +254,29 @@ def test_breaches_near_breach_backlog_workload_and_csat(client, supervisor, now,
     assert [scores[str(n)]["count"] for n in range(1, 6)] == ["0", "1", "0", "1", "1"]
     assert tables["csat_scores"]["foot"][0]["average"] == "3.67" and tables["csat_scores"]["foot"][0]["count"] == "3"
     csat = by(tables["csat"]["body"], "group")
-    assert (csat["general"]["average"], csat["disputes"]["average"], csat["disputes"]["satisfied_percent"]) == \
+    assert (csat[named("general")]["average"], csat[named("disputes")]["average"],
+            csat[named("disputes")]["satisfied_percent"]) == \
         ("5.00", "3.00", "50.0%")
+
+
+def test_queues_and_people_by_name_not_code_or_username(client, supervisor, agent, now, known_set):
+    """Every table names the queue in the reader's language and the agent by their name: what the
+    page shows is what the CSV holds."""
+    agent.first_name, agent.last_name = "伟", "张"
+    agent.save()
+    http = login(client, supervisor)
+    zh = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    by_queue = tables_of(http.get(reverse("supervisor:dashboard"), **zh))
+    assert {row["group"] for row in by_queue["compliance"]["body"]} == {"综合服务", "争议投诉"}
+    assert {row["group"] for row in by_queue["csat"]["body"]} == {"综合服务", "争议投诉"}
+    assert by(by_queue["near_breach"]["body"], "case")[known_set["e"].number]["queue"] == "综合服务"
+    assert by(by_queue["near_breach"]["body"], "case")[known_set["e"].number]["assignee"] == "张伟"
+    assert {row["assignee"] for row in by_queue["workload"]["body"]} == {"张伟", "agent2"}  # agent2 has no name
+    by_agent = tables_of(http.get(reverse("supervisor:dashboard"), {"group_by": "assignee"}, **zh))
+    assert {row["group"] for row in by_agent["compliance"]["body"]} == {"张伟", "agent2"}
+    assert "agent1" not in http.get(reverse("supervisor:dashboard"), {"group_by": "assignee"}, **zh).content.decode()
+    workload = {row[0]: row for row in csv_rows(http.get(reverse("supervisor:export", args=["workload"]), **zh))[1:]}
+    assert workload["张伟"][1:] == ["4", "1", "1"]
 
 
 def test_chart_data_is_embedded_from_the_same_figures(client, supervisor, now):
@@ -272,7 +299,7 @@ def test_each_table_exports_as_csv_with_the_numbers_shown(client, supervisor, no
     assert rows[0][:5] == ["Queue", "First response compliance", "First response met", "First response breached",
                            "First response running"]
     body = {row[0]: row for row in rows[1:]}
-    assert body["general"][1:5] == ["50.0%", "1", "1", "1"]  # A1 met, A2 breached, E running
+    assert body[named("general")][1:5] == ["50.0%", "1", "1", "1"]  # A1 met, A2 breached, E running
     assert body["All"][1] == "60.0%"
 
     trend = csv_rows(export(http, "trend"))
@@ -298,7 +325,7 @@ def test_each_table_exports_as_csv_with_the_numbers_shown(client, supervisor, no
     assert scores[0] == ["Score", "Ratings", "Share", "Average score"]
     assert scores[2] == ["2", "1", "33.3%", ""] and scores[-1] == ["All", "3", "", "3.67"]
     csat = {row[0]: row for row in csv_rows(export(http, "csat"))[1:]}
-    assert csat["disputes"] == ["disputes", "2", "3.00", "50.0%"]
+    assert csat[named("disputes")] == [named("disputes"), "2", "3.00", "50.0%"]
     assert export(http, "planets").status_code == 404
 
 
@@ -329,6 +356,19 @@ def test_calendar_banner_until_this_year_and_next_are_confirmed(client, supervis
     assert 'id="calendar-banner"' not in dashboard(http).content.decode()
     confirmed = CalendarYear.objects.get(calendar__code="working", year=2027)
     assert (confirmed.status, confirmed.confirmed_by, confirmed.confirmed_at) == ("confirmed", supervisor, NOW)
+
+
+def test_calendar_banner_and_page_name_the_calendars(client, supervisor, now):
+    http = login(client, supervisor)
+    for language, names in (("zh-hans", ("工作日", "交易日（上交所）")), ("en", ("Working days", "Trading days (SSE)"))):
+        page = http.get(reverse("supervisor:dashboard"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        banner = page[page.index('id="calendar-banner"'):page.index("</div>", page.index('id="calendar-banner"'))]
+        assert all(name in banner for name in names)
+        assert not re.search(r"\b(working|trading)\b", banner)
+        calendars = http.get(reverse("supervisor:calendars"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert "(trading," not in calendars and "(working," not in calendars
+        heading = rf"<h2>{re.escape(names[1])} <span class=\"muted small\">\(09:30–15:00\)</span></h2>"
+        assert re.search(heading, calendars)
 
 
 def test_auditors_and_team_leads_see_no_banner(client, auditor, team_lead, now):
@@ -401,6 +441,17 @@ def test_the_inbox_lists_every_step_waiting_with_proposer_and_time(client, super
     liquidation = article(page, pending["margin_call"].number)
     assert "risk1" in liquidation and 'data-decision="approve_liquidation" disabled' in liquidation
     assert "second risk officer" in liquidation
+
+
+def test_the_inbox_names_the_queue_and_the_people(client, supervisor, agent, pending):
+    agent.first_name, agent.last_name = "伟", "张"
+    agent.save()
+    Case.objects.filter(pk=pending["extension"].pk).update(queue=queue("general"), assignee=agent)
+    page = login(client, supervisor).get(reverse("supervisor:approvals"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    extension = article(page.content.decode(), pending["extension"].number)
+    assert '<dd class="queue">综合服务 · 张伟</dd>' in extension
+    assert '<dd class="proposer">张伟</dd>' in extension
+    assert "general" not in extension and "agent1" not in extension
 
 
 def test_another_supervisor_approves(client, other_supervisor, pending):

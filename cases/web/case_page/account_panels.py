@@ -16,6 +16,7 @@ from cases.web.case_page.charts import gauge, percent, sparkline
 from risk.lines import active_stress_points, effective_line
 from risk.models import AccountRisk, Level
 from risk.selectors import alerts_visible_to, margin_call_contacts, ratio_history
+from servicedesk.formats import countdown
 
 RECENT_ALERTS = 10
 HISTORY_POINTS = 60
@@ -89,6 +90,7 @@ class MarginCallPanel:
     details: object  # risk.models.MarginCall
     stage_label: str
     deadline: object
+    left: str  # till the deadline, as the SLA countdowns write it (static/js/app.js ticks it on)
     top_up_cash: Decimal
     top_up_sell: Decimal | None
     restore_to_percent: Decimal | None
@@ -107,6 +109,7 @@ def margin_call_panel(case: Case) -> MarginCallPanel | None:
     snapshot = details.latest_snapshot
     return MarginCallPanel(
         details=details, stage_label=str(details.get_stage_display()), deadline=details.deadline,
+        left=countdown((details.deadline - timezone.now()).total_seconds()) if details.deadline else "",
         top_up_cash=details.top_up_cash, top_up_sell=details.top_up_sell,
         restore_to_percent=percent(details.restore_to),
         ratio_percent=percent(snapshot.maintenance_ratio) if snapshot else None,

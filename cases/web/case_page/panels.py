@@ -11,7 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import User
+from accounts.models import Queue, User
 from accounts.selectors import mask_id_number, mask_phone, sees_personal_data
 from cases.models import BusinessCalendar, Case, CaseEvent, CaseMessage, EventKind, Metric, Priority, SlaTimer
 from cases.categories import category_label
@@ -21,6 +21,7 @@ from cases.selectors import events_for, messages_for
 from cases.sla_engine import CALENDAR_CHANGED
 from cases.sla_status import ScheduleCache, elapsed_seconds
 from risk.models import MarginCallContact
+from servicedesk.formats import countdown, countdown_days_format
 
 PAUSE_REASONS = {"waiting_on_client": gettext_lazy("waiting on the client")}
 PROPOSED_OUTCOMES = {"resolve": gettext_lazy("resolve"), "approve": gettext_lazy("approve"),
@@ -57,8 +58,11 @@ class TimerRow:
     state: str
     state_label: str
     target: str
-    remaining_seconds: int | None
+    remaining_seconds: int | None  # business seconds
+    #: The countdown, as the console's list writes it (cases.web.case_list): to the due moment while
+    #: the clock runs (ticking: `deadline`), the business time left while it is paused.
     remaining: str
+    deadline: str | None  # ISO 8601, while the clock runs
     share_used: int | None  # percent
     css: str
     due_at: object
@@ -72,6 +76,7 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
     and paused first. Remaining business time as the API's sla_timer_data computes it."""
     now = now or timezone.now()
     schedules = ScheduleCache()
+    days_format = countdown_days_format()
     metric_labels = dict(Metric.choices)
     state_labels = dict(SlaTimer.State.choices)
     rows = []
@@ -83,12 +88,16 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
         remaining = None if elapsed is None else timer.target_seconds - elapsed
         share = None if elapsed is None or not timer.target_seconds else Decimal(elapsed) / timer.target_seconds
         breached = timer.breached or (remaining is not None and remaining < 0)
+        running = timer.due_at is not None and timer.stopped_at is None
+        if running:
+            left = countdown((timer.due_at - now).total_seconds(), days_format)
+        else:
+            left = countdown(remaining, days_format) if remaining is not None else _("unknown (calendar year missing)")
         rows.append(TimerRow(
             metric=timer.metric, metric_label=str(metric_labels.get(timer.metric, timer.metric)), cycle=timer.cycle,
             state=timer.state, state_label=str(state_labels.get(timer.state, timer.state)),
             target=business_duration(timer.target_seconds),
-            remaining_seconds=remaining,
-            remaining=business_duration(remaining) if remaining is not None else _("unknown (calendar year missing)"),
+            remaining_seconds=remaining, remaining=left, deadline=timer.due_at.isoformat() if running else None,
             share_used=None if share is None else int(share * 100),
             css=sla_css(state=timer.state, breached=breached, share_used=share),
             due_at=timer.due_at, breached=breached, stopped=timer.stopped_at is not None,
@@ -110,7 +119,32 @@ class TimelineItem:
     text: str = ""
 
 
-def _value_label(case: Case, event: CaseEvent, value: str) -> str:
+@dataclass(frozen=True)
+class EventNames:
+    """The names of the people and queues that events record by username and code, in the
+    reader's language (timeline: one query each for the whole timeline)."""
+
+    people: dict[str, str]
+    queues: dict[str, str]
+
+    @classmethod
+    def of(cls, events: list[CaseEvent]) -> "EventNames":
+        usernames = {value for event in events if event.kind == EventKind.ASSIGNMENT
+                     for value in (event.from_value, event.to_value) if value}
+        codes = {value for event in events if event.kind == EventKind.QUEUE
+                 for value in (event.from_value, event.to_value) if value}
+        # An empty `__in` runs no query: a timeline without such events costs nothing more.
+        people = {user.username: user.display_name for user in
+                  User.objects.filter(username__in=usernames).only("username", "first_name", "last_name")}
+        return cls(people=people, queues={queue.code: queue.localized_name
+                                          for queue in Queue.objects.filter(code__in=codes)})
+
+
+def _value_label(case: Case, event: CaseEvent, value: str, names: EventNames | None) -> str:
+    if names is not None and event.kind == EventKind.ASSIGNMENT:
+        return names.people.get(value, value)
+    if names is not None and event.kind == EventKind.QUEUE:
+        return names.queues.get(value, value)
     if event.kind in (EventKind.TRANSITION, EventKind.APPROVAL, EventKind.CREATED):
         return str(state_label(case.kind, value)) if value else ""
     if event.kind == EventKind.PRIORITY:
@@ -130,9 +164,11 @@ def _name_label(event: CaseEvent) -> str:
     return str(event.get_kind_display())
 
 
-def event_text(case: Case, event: CaseEvent) -> str:
-    """One line saying what the event did, in the reader's language."""
-    before, after = _value_label(case, event, event.from_value), _value_label(case, event, event.to_value)
+def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) -> str:
+    """One line saying what the event did, in the reader's language; people and queues by their
+    names (`names`), not by the username or code the event recorded."""
+    before = _value_label(case, event, event.from_value, names)
+    after = _value_label(case, event, event.to_value, names)
     if event.kind == EventKind.CREATED:
         return _("Case opened (%(state)s)") % {"state": after}
     if event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
@@ -188,11 +224,13 @@ def timeline(user: User, case: Case) -> list[TimelineItem]:
                      css="message internal" if message.is_internal else "message public", message=message)
         for message in messages_for(user, case)
     ]
-    for event in events_for(user, case).exclude(kind=EventKind.MESSAGE):
+    events = list(events_for(user, case).exclude(kind=EventKind.MESSAGE))
+    names = EventNames.of(events)
+    for event in events:
         escalation = event.kind == EventKind.ESCALATION
         items.append(TimelineItem(at=event.created_at, kind="escalation" if escalation else "event",
                                   css="escalation" if escalation else f"event kind-{event.kind}", event=event,
-                                  text=event_text(case, event)))
+                                  text=event_text(case, event, names)))
     items.sort(key=lambda item: (item.at, 0 if item.kind == "message" else 1,
                                  (item.message or item.event).pk))
     return items

@@ -24,6 +24,7 @@ from cases.services import available_transitions
 from cases.web.case_page import account_panels, panels
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
 from risk.models import AccountRisk
+from servicedesk.formats import countdown_days_format
 from servicedesk.htmx import login_required_htmx
 
 TEMPLATES = "console/case/"
@@ -103,14 +104,15 @@ def _part_context(request, case: Case, part: str, forms: dict) -> dict:
     user = request.user
     if part == "header":
         return _header_context(case)
-    if part == "timers":
-        return {"timers": panels.timer_rows(case)}
+    if part == "timers":  # the format of a countdown of days, for static/js/app.js to tick with
+        return {"timers": panels.timer_rows(case), "countdown_days_format": countdown_days_format()}
     if part == "timeline":
         return {"timeline": panels.timeline(user, case)}
     if part == "account":
         return {"account": account_panels.account_panel(user, case)}
     if part == "margin_call":
-        return {"margin_call": account_panels.margin_call_panel(case) if case.kind == CaseKind.MARGIN_CALL else None}
+        return {"margin_call": account_panels.margin_call_panel(case) if case.kind == CaseKind.MARGIN_CALL else None,
+                "countdown_days_format": countdown_days_format()}
     if part == "transitions":
         return _transitions_context(request, case, forms)
     raise Http404

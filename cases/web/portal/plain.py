@@ -16,6 +16,7 @@ from accounts.ratio import top_up
 from cases.models import Case, CaseKind
 from cases.models.workflows import CLOSED_STATES, state_label
 from risk.models import Level, MarginCall
+from servicedesk.formats import money
 
 HUNDRED = Decimal(100)
 #: Margin-call states in which the client can still restore the ratio before the deadline.
@@ -30,13 +31,6 @@ def percent(ratio: Decimal | None) -> str:
         return ""
     value = (ratio * HUNDRED).quantize(Decimal("0.01")).normalize()
     return f"{value:f}%"
-
-
-def money(amount: Decimal | None) -> str:
-    """Decimal yuan with thousands separators and cents: "¥12,345.60"."""
-    if amount is None:
-        return ""
-    return f"¥{amount.quantize(Decimal('0.01')):,.2f}"
 
 
 def when(moment: datetime.datetime | None) -> str:

@@ -1,5 +1,6 @@
 """The dashboard's tables, built from cases/reports.py: each table is what the page shows and
-what its CSV export holds (tables.Table). The charts are drawn from the same tables."""
+what its CSV export holds (tables.Table). The charts are drawn from the same tables. Queues and
+people by their names in the reader's language (the reports give codes and usernames)."""
 
 import datetime
 from functools import cached_property
@@ -7,7 +8,8 @@ from functools import cached_property
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Tier
+from accounts.models import Queue, Tier, User
+from accounts.names import full_name
 from cases import reports
 from cases.models import CaseKind, Metric, Priority
 from cases.web.supervisor.filters import GROUP_CHOICES, ReportRange
@@ -19,12 +21,13 @@ METRICS = list(Metric)
 CHOICE_LABELS = {"kind": CaseKind, "priority": Priority, "tier": Tier}
 
 
-def group_label(group_by: str, value) -> str:
+def group_label(group_by: str, value, names: dict[str, str] | None = None) -> str:
+    """A group's name: a choice's label, or from `names` (Figures.names_of: queues and people)."""
     if value is None or value == "":
         return _("Unassigned") if group_by == "assignee" else _("(none)")
     if group_by in CHOICE_LABELS:
         return str(dict(CHOICE_LABELS[group_by].choices).get(value, value))
-    return str(value)
+    return (names or {}).get(value, str(value))
 
 
 def _group_title(group_by: str) -> str:
@@ -48,6 +51,29 @@ class Figures:
 
     def __init__(self, report: ReportRange, *, using: str, now: datetime.datetime):
         self.report, self.using, self.now = report, using, now
+        self._people: dict[str, str] = {}
+
+    @cached_property
+    def queue_names(self) -> dict[str, str]:
+        """Queue codes → names in the reader's language (a handful of queues)."""
+        return {queue.code: queue.localized_name for queue in Queue.objects.using(self.using)}
+
+    def people(self, usernames) -> dict[str, str]:
+        """Usernames → the names the pages show (User.display_name); one query for those not
+        looked up yet (an empty `__in` runs none)."""
+        wanted = {username for username in usernames if username and username not in self._people}
+        for username, first, last in (User.objects.using(self.using).filter(username__in=wanted)
+                                      .values_list("username", "first_name", "last_name")):
+            self._people[username] = full_name(first, last) or username
+        return self._people
+
+    def names_of(self, group_by: str, values) -> dict[str, str]:
+        """Names for the groups of a report grouped by queue or by assignee (codes, usernames)."""
+        if group_by == "queue":
+            return self.queue_names
+        if group_by == "assignee":
+            return self.people(values)
+        return {}
 
     @cached_property
     def compliance_rows(self) -> list[dict]:
@@ -72,7 +98,8 @@ def compliance(figures: Figures) -> Table:
         counts.setdefault(row["group"], {})[row["metric"]] = {
             key: row[key] for key in ("met", "breached", "running", "compliance")}
         _add(totals, row["metric"], row["met"], row["breached"], row["running"])
-    rows = [{"group": group_label(report.group_by, group), **metrics} for group, metrics in counts.items()]
+    names = figures.names_of(report.group_by, counts)
+    rows = [{"group": group_label(report.group_by, group, names), **metrics} for group, metrics in counts.items()]
     columns = [Column("group", _group_title(report.group_by))]
     columns += [Column(metric.value, str(metric.label), SLA) for metric in METRICS]
     footer = [{"group": _("All"), **totals}] if rows else []
@@ -122,10 +149,11 @@ def trend_chart(table: Table) -> dict:
 
 
 def _timer_row(timer) -> dict:
-    case = timer.case
+    case = timer.case  # with its queue's and assignee's names (reports.TIMER_LIST_COLUMNS)
     return {"case": case.number, "subject": case.subject, "metric": _metric_label(timer.metric),
-            "due_at": timer.due_at, "stopped_at": timer.stopped_at, "queue": case.queue.code if case.queue else None,
-            "assignee": case.assignee.username if case.assignee else None}
+            "due_at": timer.due_at, "stopped_at": timer.stopped_at,
+            "queue": case.queue.localized_name if case.queue else None,
+            "assignee": case.assignee.display_name if case.assignee else None}
 
 
 def _timer_columns(*moments: Column) -> list[Column]:
@@ -165,8 +193,9 @@ def backlog(figures: Figures) -> Table:
 
 
 def workload(figures: Figures) -> Table:
-    rows = [{**row, "assignee": group_label("assignee", row["assignee"])}
-            for row in reports.workload(now=figures.now, using=figures.using)]
+    found = reports.workload(now=figures.now, using=figures.using)
+    names = figures.people(row["assignee"] for row in found)
+    rows = [{**row, "assignee": group_label("assignee", row["assignee"], names)} for row in found]
     columns = [Column("assignee", _("Agent")), Column("open", _("Open cases"), NUMBER),
                Column("breached", _("Breached"), NUMBER), Column("near_breach", _("Near breach"), NUMBER)]
     return Table("workload", _("Workload per agent"), columns, rows,
@@ -189,9 +218,10 @@ def csat_scores(figures: Figures) -> Table:
 
 def csat_groups(figures: Figures) -> Table:
     report = figures.report
-    rows = [{**row, "group": group_label(report.group_by, row["group"]), "average": _score(row["average"])}
-            for row in reports.csat(start=report.start, end=report.end, group_by=report.group_by,
-                                    using=figures.using)]
+    found = reports.csat(start=report.start, end=report.end, group_by=report.group_by, using=figures.using)
+    names = figures.names_of(report.group_by, (row["group"] for row in found))
+    rows = [{**row, "group": group_label(report.group_by, row["group"], names), "average": _score(row["average"])}
+            for row in found]
     columns = [Column("group", _group_title(report.group_by)), Column("count", _("Ratings"), NUMBER),
                Column("average", _("Average score"), NUMBER), Column("satisfied_percent", _("Satisfied"), PERCENT)]
     return Table("csat", _("Satisfaction by %(group)s") % {"group": _group_title(report.group_by).lower()},
