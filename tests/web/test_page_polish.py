@@ -399,6 +399,12 @@ def test_countdowns_are_one_translated_format_on_the_list_and_the_case_page(clie
     assert "daysFormat" in script and '"d "' not in script
 
 
+
+def test_margin_call_time_left_is_written_as_the_sla_countdowns(client, margin_call, risk_officer):
+    client.force_login(risk_officer)
+    call = html(_part(client, margin_call, "margin_call", **EN))
+    assert re.search(r'data-live data-days-format="%\(days\)s d %\(clock\)s">\u2212?(\d+ d )?\d\d:\d\d</span>', call)
+
 # --- 11. layout: nothing wider than a phone, checkboxes beside their labels ------------------------------
 # (measured in Chromium at 390 and 1280 px wide: document.documentElement.scrollWidth is the viewport's)
 
