@@ -59,7 +59,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "margin_call": {
         "zh-hans": ("信用账户 {{ account_no }} 追保通知",
                     "您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于平仓线。请于 {{ deadline }} "
-                    "前追加现金 {{ cash }} 元，或卖出 {{ sell }} 元证券并还款；否则您的持仓可能被强制平仓。"),
+                    "前追加现金 {{ cash }}，或卖出价值 {{ sell }} 的证券并还款；否则您的持仓可能被强制平仓。"),
         "en": ("Margin call on credit account {{ account_no }}",
                "The maintenance collateral ratio of your credit account {{ account_no }} is {{ ratio }}%, below "
                "the close-out line. Please add {{ cash }} in cash, or sell {{ sell }} of securities and repay, "

@@ -15,6 +15,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from notifications.defaults import DEFAULT_TEMPLATES, FALLBACK_TEMPLATE
+from servicedesk.formats import money
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +64,8 @@ def compile_errors(subject: str, body: str) -> dict[str, str]:
 
 def _money(value) -> str:
     try:
-        return formats.number_format(value, decimal_pos=2, use_l10n=True, force_grouping=True)
-    except (TypeError, ValueError):
+        return money(value)  # "¥314,287.02", as the pages write it
+    except (TypeError, ValueError, ArithmeticError):
         return str(value)
 
 

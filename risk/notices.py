@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from servicedesk.sql import as_text, db_time, json_object
+from servicedesk.sql import as_text, db_time, json_object, money_text
 
 LANGUAGES = ("zh-hans", "en")
 ALERT_LEVELS = ("attention", "warning", "close_out", "immediate")
@@ -92,7 +92,7 @@ def margin_call_notices(cursor, now, deadline) -> int:
                     JOIN accounts_clientprofile cl ON cl.id = c.client_id
                     JOIN risk_margincall mc ON mc.case_id = r.case_id WHERE 1 = 1""",
                 columns={"account": "c.account_no", "ratio": _ratio_text("c.ratio"),
-                         "cash": as_text("mc.top_up_cash"), "sell": as_text("COALESCE(mc.top_up_sell, 0)")},
+                         "cash": money_text("mc.top_up_cash"), "sell": money_text("COALESCE(mc.top_up_sell, 0)")},
                 data={"account": "c.account_no", "case": "r.case_id", "ratio": as_text("c.ratio")},
                 case_expr="r.case_id",
             )

@@ -31,6 +31,14 @@ def as_text(value: str) -> str:
     return f"CAST({value} AS {'text' if is_postgres() else 'TEXT'})"
 
 
+def money_text(amount: str) -> str:
+    """SQL: a non-negative amount in cents as the site writes money (servicedesk.formats.money),
+    "¥314,287.02"."""
+    if is_postgres():
+        return f"('¥' || to_char({amount}, 'FM999,999,999,999,999,990.00'))"
+    return f"('¥' || printf('%,d', CAST({amount} AS INTEGER)) || substr(printf('%.2f', {amount}), -3))"
+
+
 def json_object(**fields: str) -> str:
     """A JSON object built from SQL expressions (values already SQL; strings quoted by caller)."""
     if is_postgres():

@@ -108,7 +108,7 @@ def test_margin_call_opened_raised_and_restored(account, security, client_profil
     # restore to 140 %: cash 1.40 × 100,000 − 125,000 = 15,000; sell 15,000 / 0.40 = 37,500
     assert (call.top_up_cash, call.top_up_sell) == (D("15000.00"), D("37500.00"))
     notice = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="sms")
-    assert "15000" in notice.body and notice.case_id == case.pk
+    assert "¥15,000.00" in notice.body and "¥37,500.00" in notice.body and notice.case_id == case.pk
     assert Case.objects.filter(credit_account=account, kind="margin_call").count() == 1
     price(security, "14.30")  # above warning + band: restored, closed with the snapshot
     run()
