@@ -138,7 +138,8 @@ def _client_world(tag, *, name, advisor, staff, security, margin_security) -> Cl
     message_create(case=ticket, author=assignee, body=f"{INTERNAL_NOTE} {XSS}", internal=True,
                    attachments=[_upload(f"{INTERNAL_NOTE}-{tag}.pdf")])
     message_create(case=ticket, author=user, body=f"client reply {XSS}", attachments=[_upload(f"client-{tag}.pdf")])
-    ticket = case_transition(case=ticket, user=assignee, name="wait_on_client", comment=f"{STAFF_COMMENT} {XSS}")
+    # What the agent asks of the client is written to the client (CLIENT_FACING_COMMENTS): not a staff secret.
+    ticket = case_transition(case=ticket, user=assignee, name="wait_on_client", comment=f"please send {XSS}")
     ticket = case_transition(case=ticket, user=None, name="resume", comment="")
     attachments = {m.visibility + m.source: m.attachments.get() for m in ticket.messages.all()}
 
