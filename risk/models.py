@@ -77,8 +77,11 @@ class MonitoringRun(models.Model):
 class RatioSnapshot(models.Model):
     """An account's valuation when it changed: the ratio history, and the evidence behind alerts."""
 
+    # Not key-checked by the database: the run is written just before its snapshots, in the same
+    # transaction, and runs are never deleted (PROTECT); the check cost 0.46 s a run at 100,000
+    # accounts (one row lock per snapshot on the same run row).
     run = models.ForeignKey(MonitoringRun, on_delete=models.PROTECT, related_name="snapshots",
-                            verbose_name=_("run"))
+                            verbose_name=_("run"), db_constraint=False)
     # No index of its own: snapshot_account_idx (account, -taken_at, -id) starts with it.
     account = models.ForeignKey("accounts.CreditAccount", on_delete=models.CASCADE, related_name="snapshots",
                                 verbose_name=_("credit account"), db_index=False)
@@ -101,8 +104,11 @@ class AccountRisk(models.Model):
 
     account = models.OneToOneField("accounts.CreditAccount", on_delete=models.CASCADE, primary_key=True,
                                    related_name="risk", verbose_name=_("credit account"))
+    # Not key-checked by the database: the run writes the snapshot and this row from it in one
+    # statement, and a snapshot goes only with its account, which takes this row with it
+    # (CASCADE); the check cost 0.59 s a run at 100,000 accounts.
     snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("snapshot"))
+                                 verbose_name=_("snapshot"), db_constraint=False)
     total_assets = models.DecimalField(_("total assets"), **MONEY)
     total_liabilities = models.DecimalField(_("total liabilities"), **MONEY)
     maintenance_ratio = models.DecimalField(_("maintenance ratio"), **RATIO, null=True, blank=True)
