@@ -62,6 +62,8 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
         )
     method = getattr(workflow, name)
     if not transition.has_perm(workflow, user):
+        if transition.custom.get("checker") and user is not None and workflow.proposed_by_id == user.pk:
+            raise NotAllowed(_("You proposed this: someone else must decide it (four eyes)."))
         raise NotAllowed(_("Your role may not take this step."))
     failed = [condition for condition in transition.conditions if not condition(workflow)]
     if failed:

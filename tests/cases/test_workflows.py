@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases.models import WORKFLOWS, CaseEvent, CaseKind
 from cases.services import case_create, case_transition
@@ -153,7 +153,7 @@ def test_the_proposer_cannot_approve_their_own_resolution(actors, client_profile
     supervisor = actors[S]
     case = new_case(CaseKind.DISPUTE, client_profile, credit_account, agent)
     case = drive(case, [("acknowledge", S), ("investigate", S), ("propose_resolution", S)], actors)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="four eyes"), translation.override("en"):  # the reason, not the role
         case_transition(case=case, user=supervisor, name="approve_resolution")
     case = case_transition(case=case, user=actors[S2], name="approve_resolution")
     assert case.approved_by == actors[S2]
