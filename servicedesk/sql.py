@@ -33,10 +33,11 @@ def as_text(value: str) -> str:
 
 def money_text(amount: str) -> str:
     """SQL: a non-negative amount in cents as the site writes money (servicedesk.formats.money),
-    "¥314,287.02"."""
+    "¥314,287.02"; for a statement run with parameters."""
     if is_postgres():
         return f"('¥' || to_char({amount}, 'FM999,999,999,999,999,990.00'))"
-    return f"('¥' || printf('%,d', CAST({amount} AS INTEGER)) || substr(printf('%.2f', {amount}), -3))"
+    # %% : the statement is run with parameters, so its own % signs are doubled.
+    return f"('¥' || printf('%%,d', CAST({amount} AS INTEGER)) || substr(printf('%%.2f', {amount}), -3))"
 
 
 def json_object(**fields: str) -> str:

@@ -143,6 +143,19 @@ def test_a_restored_call_shows_the_valuation_that_restored_it(account, security,
     assert history[0]["id"] == restored["snapshot"] and history[0]["maintenance_ratio"] == "1.4500"
 
 
+def test_the_margin_call_notice_is_written_with_the_query_log_on(account, security, client_profile):
+    """`make demo` runs with DEBUG, whose query log formats every statement with its parameters:
+    the monitoring's money formatting in SQL (printf's % signs) broke the demo there."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    price(security, "12.50")
+    with CaptureQueriesContext(connection):  # the debug cursor, as DEBUG = True
+        run()
+    notice = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="sms")
+    assert "¥15,000.00" in notice.body and "¥37,500.00" in notice.body
+
+
 def test_deadline_passed_across_the_holiday(account, security):
     price(security, "12.00")
     run()
