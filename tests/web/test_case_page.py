@@ -154,6 +154,9 @@ def test_transition_buttons_match_available_transitions(client, request, ticket,
     assert _buttons(body) == {t.name for t in available_transitions(case=ticket, user=user)} == {"open", "cancel"}
     # the cancel button asks for a reason (comment_required), open does not
     assert 'name="t-cancel-comment"' in body and 'name="t-open-comment"' not in body
+    # cancelling is red, never the blue of the way forward (it was primary for asking a reason)
+    assert re.search(r'<button type="submit" class="danger" name="transition" value="cancel">', body)
+    assert re.search(r'<button type="submit" class="" name="transition" value="open">', body)
 
 
 def test_transition_buttons_of_a_dispute_for_maker_and_checker(client, client_profile, agent, supervisor):

@@ -83,6 +83,11 @@ class ApiCheckedForm(CasePageForm):
             self.add_error(name if name in self.fields else None, _flatten(errors))
 
 
+#: Steps that end, turn down or sell: their button is red, never the blue of the way forward.
+GRAVE_STEPS = frozenset({"cancel", "reject", "decline", "propose_decline", "return_for_rework",
+                         "propose_liquidation", "approve_liquidation", "decline_liquidation"})
+
+
 class TransitionForm(ApiCheckedForm):
     serializer_class = TransitionInputSerializer
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -92,6 +97,7 @@ class TransitionForm(ApiCheckedForm):
         kwargs.setdefault("prefix", f"t-{transition.name}")
         super().__init__(*args, **kwargs)
         self.transition = transition
+        self.tone = "danger" if transition.name in GRAVE_STEPS else "primary" if transition.comment_required else ""
         if transition.comment_required:
             self.fields["comment"].label = COMMENT_LABELS.get(transition.name, _("Comment"))
             self.fields["comment"].widget.attrs["required"] = True
