@@ -29,3 +29,28 @@ document.addEventListener("change", (event) => {
   body.focus();
   select.value = "";
 });
+
+// The timeline opens at its newest entry (the bottom of its box); a refresh keeps a reader who
+// was at the newest there, and leaves one reading older entries where they are.
+function timelineBox() {
+  return document.querySelector("#case-timeline .case-timeline");
+}
+function showNewest() {
+  const box = timelineBox();
+  if (box) {
+    box.scrollTop = box.scrollHeight;
+  }
+}
+let readingNewest = true;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.target && event.detail.target.id === "case-timeline") {
+    const box = timelineBox();
+    readingNewest = !box || box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  }
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target && event.detail.target.id === "case-timeline" && readingNewest) {
+    showNewest();
+  }
+});
+showNewest();
