@@ -111,9 +111,15 @@ def restore(cursor, now) -> int:
     return restored
 
 
+def margin_call_subject(account_no: str = "{account}") -> str:
+    """The subject of the monitoring's margin call, in the active language (the stored one is in
+    the firm's language; the portal shows each client theirs)."""
+    return _("Margin call: credit account {account} is below the warning line").replace("{account}", account_no)
+
+
 def _subject_template() -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        return _("Margin call: credit account {account} is below the warning line")
+        return margin_call_subject()
 
 
 def open_new(cursor, now) -> int:

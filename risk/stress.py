@@ -309,6 +309,11 @@ def _below(valuation: Valuation, name: str) -> bool:
     return line is not None and shocked is not None and shocked < line
 
 
+def outreach_subject(account_no: str) -> str:
+    """The subject of a stress test's outreach case, in the active language."""
+    return _("Outreach: the ratio of %(account)s may fall below the warning line") % {"account": account_no}
+
+
 def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None) -> list[Case]:
     """Open an outreach margin call (opened by the system) for each account that has no open
     margin call yet; returns the cases opened. The one place the stress test opens cases. Each
@@ -328,8 +333,7 @@ def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None)
                 with transaction.atomic():
                     case = case_create(
                         created_by=None, kind=CaseKind.MARGIN_CALL, client=locked.client, credit_account=locked,
-                        subject=_("Outreach: the ratio of %(account)s may fall below the warning line")
-                        % {"account": locked.account_no},
+                        subject=outreach_subject(locked.account_no),
                         description=reason, channel=Channel.SYSTEM, category=OUTREACH_CATEGORY,
                     )
                     # The monitoring's outreach stage: raised to a margin call with a deadline if the

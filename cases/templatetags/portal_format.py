@@ -15,5 +15,10 @@ def money(amount) -> str:
 
 
 @register.filter
+def subject(case) -> str:
+    return plain.subject_shown(case)
+
+
+@register.filter
 def percent(ratio) -> str:
     return plain.percent(ratio)

@@ -94,6 +94,20 @@ def test_home_says_where_each_ratio_stands_and_what_to_do(web, client_profile, a
     assert 'data-account="A10000001" data-level="warning"' in html(response)
 
 
+def test_a_margin_calls_subject_is_in_the_clients_language(web, account, security):
+    """The monitoring stores the subject in the firm's language (Chinese); an English reader of the
+    portal saw it in Chinese."""
+    security.price = D("12.50")
+    security.save()
+    monitor_accounts(trigger="test")
+    call = MarginCall.objects.get(account=account)
+    assert call.case.subject.startswith("追保")  # stored in the firm's language
+    english = "Margin call: credit account A10000001 is below the warning line"
+    assert english in text(web.get(reverse("portal:case", args=[call.case.number]), **EN))
+    assert english in text(web.get(reverse("portal:cases"), **EN))
+    assert "追保：信用账户 A10000001" in text(web.get(reverse("portal:cases")))  # and in Chinese for a Chinese reader
+
+
 def test_home_shows_the_margin_call_top_up_and_deadline(web, account, security):
     security.price = D("12.50")  # 125 %: below the close-out line
     security.save()

@@ -25,6 +25,18 @@ CALL_RUNNING = ("open", "client_notified")
 CALL_OVERDUE = ("liquidation_pending",)
 
 
+def subject_shown(case: Case) -> str:
+    """The case's subject for its client: one the system wrote (a margin call's) in the client's
+    language now, not the firm's it was stored in; a person's as they wrote it."""
+    if case.kind == CaseKind.MARGIN_CALL and case.credit_account_id:
+        from risk.margin_calls import margin_call_subject
+        from risk.stress import OUTREACH_CATEGORY, outreach_subject
+
+        account_no = case.credit_account.account_no
+        return outreach_subject(account_no) if case.category == OUTREACH_CATEGORY else margin_call_subject(account_no)
+    return case.subject
+
+
 def percent(ratio: Decimal | None) -> str:
     """1.3512 → "135.12%", 1.4 → "140%"."""
     if ratio is None:
