@@ -1,32 +1,10 @@
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, Priority, SlaTimer
-from servicedesk.filters import IsoDateTimeFilter
-
-
-class StrictBooleanField(forms.Field):
-    """true/false/1/0 (any case); anything else is bad input. Django's NullBooleanField reads an
-    unknown value as "not given", so ?breached=maybe answered every case unfiltered."""
-
-    VALUES = {"true": True, "false": False, "1": True, "0": False}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        try:
-            return self.VALUES[str(value).strip().lower()]
-        except KeyError:
-            raise ValidationError(_('"%(value)s" is not one of: %(allowed)s'), code="invalid",
-                                  params={"value": value, "allowed": ", ".join(self.VALUES)}) from None
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
+from servicedesk.filters import IsoDateTimeFilter, StrictBooleanFilter, not_one_of
 
 
 def validate_states(value: str) -> None:
@@ -36,8 +14,7 @@ def validate_states(value: str) -> None:
     known = sorted({state for workflow in WORKFLOWS.values() for state in workflow.State.values})
     unknown = [state.strip() for state in value.split(",") if state.strip() and state.strip() not in known]
     if unknown:
-        raise ValidationError(_('"%(value)s" is not one of: %(allowed)s'), code="invalid",
-                              params={"value": ", ".join(unknown), "allowed": ", ".join(known)})
+        raise not_one_of(", ".join(unknown), known)
 
 
 class CaseFilter(django_filters.FilterSet):

@@ -1,10 +1,8 @@
 """API for the monitoring's results: ratio history, account alerts, margin-call details and calls."""
 
 import django_filters
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ChoiceField
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
@@ -16,7 +14,7 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from risk import selectors, services
 from risk.models import ALERT_LINES, AccountAlert, Level, MarginCallContact, RatioSnapshot
-from servicedesk.filters import IsoDateTimeFilter
+from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter
 
 
 class NewestFirst(CursorPagination):
@@ -48,21 +46,6 @@ class RatioHistoryApi(generics.ListAPIView):
     def paginate_queryset(self, queryset):
         self.paginator.ordering = ("-taken_at", "-id")
         return super().paginate_queryset(queryset)
-
-
-class ListedChoiceField(ChoiceField):
-    """A choice whose refusal names the values allowed (Django's says only that the value is not one)."""
-
-    def validate(self, value):
-        if value and not self.valid_value(value):
-            allowed = ", ".join(str(choice) for choice, _label in self.choices if choice != "")
-            raise ValidationError(_('"%(value)s" is not one of: %(allowed)s'), code="invalid_choice",
-                                  params={"value": value, "allowed": allowed})
-        super().validate(value)
-
-
-class ListedChoiceFilter(django_filters.ChoiceFilter):
-    field_class = ListedChoiceField
 
 
 #: The lines an alert can be for, labelled as the level reached below each.

@@ -3,9 +3,49 @@
 import datetime
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import IsoDateTimeField
+from django_filters.fields import ChoiceField, IsoDateTimeField
+
+
+def not_one_of(value, allowed, *, code: str = "invalid") -> ValidationError:
+    """The refusal of a query value outside its list, naming the values allowed."""
+    return ValidationError(_('"%(value)s" is not one of: %(allowed)s'), code=code,
+                           params={"value": value, "allowed": ", ".join(allowed)})
+
+
+class StrictBooleanField(forms.Field):
+    """true/false/1/0 (any case); anything else is bad input. Django's NullBooleanField reads an
+    unknown value as "not given", so ?breached=maybe answered every case unfiltered."""
+
+    VALUES = {"true": True, "false": False, "1": True, "0": False}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise not_one_of(value, self.VALUES) from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class ListedChoiceField(ChoiceField):
+    """A choice whose refusal names the values allowed (Django's says only that the value is not one)."""
+
+    def validate(self, value):
+        if value and not self.valid_value(value):
+            raise not_one_of(value, [str(choice) for choice, _label in self.choices if choice != ""],
+                             code="invalid_choice")
+        super().validate(value)
+
+
+class ListedChoiceFilter(django_filters.ChoiceFilter):
+    field_class = ListedChoiceField
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
