@@ -245,11 +245,10 @@ class Engine:
             self.start(Metric.RESOLUTION, at)
         waiting = state == TicketCase.State.WAITING_ON_CLIENT or name == "approve_resolution"
         self.waiting = waiting
-        for timer in [t for t in self.timers if t.active]:
-            if waiting:
-                self.pause(timer, at, WAITING_REASON)
-            elif name != "approve_resolution":
-                self.resume(timer, at)
+        if waiting:
+            self._pause_active(at)
+        elif name != "approve_resolution":
+            self._resume_active(at)
 
     def _apply_message(self, source: str | None, at: datetime.datetime) -> None:
         if source == "staff":
@@ -261,14 +260,21 @@ class Engine:
                 self.stop(periodic, at)
                 self.start(Metric.PERIODIC_UPDATE, at, paused=was_paused)
             if self.waiting:  # answered, the case still waits on the client
-                for timer in [t for t in self.timers if t.active]:
-                    self.pause(timer, at, WAITING_REASON)
+                self._pause_active(at)
         elif source == "client":
             if any(t.active for t in self.timers):
                 if self.waiting:  # the client replied: the firm is the one to act
-                    for timer in [t for t in self.timers if t.active]:
-                        self.resume(timer, at)
+                    self._resume_active(at)
                 self.start(Metric.NEXT_RESPONSE, at)
+
+    def _pause_active(self, at: datetime.datetime) -> None:
+        """Waiting on the client: the running pausable timers pause (pause passes the others by)."""
+        for timer in [t for t in self.timers if t.active]:
+            self.pause(timer, at, WAITING_REASON)
+
+    def _resume_active(self, at: datetime.datetime) -> None:
+        for timer in [t for t in self.timers if t.active]:
+            self.resume(timer, at)
 
     def _apply_escalation(self, data: dict) -> None:
         timer = next((t for t in self.timers if t.metric == data.get("metric") and t.cycle == data.get("cycle")), None)

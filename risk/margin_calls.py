@@ -26,12 +26,18 @@ from risk.lines import hysteresis_band
 from servicedesk.sql import ceil_cents, db_time, divide, is_postgres, json_object, temp_table, zero_padded
 
 OPEN_STATES = ("open", "client_notified", "liquidation_pending", "liquidated", "return_visit")
-#: SQL on a margin-call case `k`: the ratio restored still closes it (no liquidation proposed yet).
-RESTORABLE = ("(k.state IN ('open', 'client_notified') "
-              "OR (k.state = 'liquidation_pending' AND k.proposed_by_id IS NULL))")
+
 CALL_LEVELS = ("warning", "close_out", "immediate")
+CALL_LEVELS_SQL = ", ".join(f"'{level}'" for level in CALL_LEVELS)
 DEADLINE_TRADING_DAYS = 2
 CATEGORY = "margin"
+
+
+def _restorable(case: str = "k") -> str:
+    """SQL on the margin-call case row `case`: the ratio restored still closes it (no liquidation
+    proposed yet)."""
+    return (f"({case}.state IN ('open', 'client_notified') "
+            f"OR ({case}.state = 'liquidation_pending' AND {case}.proposed_by_id IS NULL))")
 
 
 def _open_call_exists(alias: str = "c") -> str:
@@ -76,10 +82,10 @@ def _events(cursor, source_sql: str, *, kind: str, name: str, from_value: str, t
 def mark_warned(cursor, now) -> None:
     """A stress test's preventive outreach whose account is now below the warning line is a call
     like the monitoring's own from here on: restored by the ratio (restore) once back above."""
-    levels = ", ".join(f"'{level}'" for level in CALL_LEVELS)
     cursor.execute(f"""
         UPDATE risk_margincall SET warned_at = %s
-        WHERE warned_at IS NULL AND account_id IN (SELECT account_id FROM risk_watched WHERE level IN ({levels}))
+        WHERE warned_at IS NULL
+          AND account_id IN (SELECT account_id FROM risk_watched WHERE level IN ({CALL_LEVELS_SQL}))
     """, [db_time(now)])
 
 
@@ -88,14 +94,14 @@ def restore(cursor, now) -> int:
     shows the snapshot that restored it (its latest valuation, nothing left to top up)."""
     temp_table(cursor, "risk_restored", f"""
         SELECT k.id AS case_id, k.state AS from_state, c.account_id, c.snapshot_id FROM risk_watched c
-        JOIN cases_case k ON k.credit_account_id = c.account_id AND k.kind = 'margin_call' AND {RESTORABLE}
+        JOIN cases_case k ON k.credit_account_id = c.account_id AND k.kind = 'margin_call' AND {_restorable()}
         JOIN risk_margincall mc ON mc.case_id = k.id AND mc.warned_at IS NOT NULL
         WHERE c.ratio IS NULL OR c.ratio >= c.warning_line + %s
     """, [hysteresis_band()])
-    _lock_and_recheck(cursor, "risk_restored", f"{RESTORABLE} AND mc.warned_at IS NOT NULL")
+    _lock_and_recheck(cursor, "risk_restored", f"{_restorable()} AND mc.warned_at IS NOT NULL")
     cursor.execute(f"""
         UPDATE cases_case SET state = 'restored', resolved_at = %s, closed_at = %s, updated_at = %s
-        WHERE id IN (SELECT case_id FROM risk_restored) AND {RESTORABLE.replace("k.", "")}
+        WHERE id IN (SELECT case_id FROM risk_restored) AND {_restorable("cases_case")}
     """, [db_time(now)] * 3)
     restored = cursor.rowcount
     if restored:
@@ -124,11 +130,10 @@ def _subject_template() -> str:
 
 def open_new(cursor, now) -> int:
     """An outreach case for each account newly below the warning line without an open margin call."""
-    levels = ", ".join(f"'{level}'" for level in CALL_LEVELS)
     temp_table(cursor, "risk_new_calls", f"""
         SELECT c.account_id, c.client_id, c.account_no, c.level, c.snapshot_id,
                ROW_NUMBER() OVER (ORDER BY c.account_id) AS rn
-        FROM risk_watched c WHERE c.level IN ({levels}) AND NOT {_open_call_exists()}
+        FROM risk_watched c WHERE c.level IN ({CALL_LEVELS_SQL}) AND NOT {_open_call_exists()}
     """)
     cursor.execute("SELECT COUNT(*) FROM risk_new_calls")
     count = cursor.fetchone()[0]

@@ -327,9 +327,7 @@ class MarginCallCase(Case):
     @transition("state", source=State.LIQUIDATION_PENDING, target=State.CLIENT_NOTIFIED, permission=can.is_system,
                 custom=_meta(_("Deadline moved by relief")))
     def grant_more_time(self, *, by=None, comment=""):
-        self.proposed_by = None
-        self.proposed_outcome = ""
-        self.proposal = ""
+        self._withdraw_proposal()
 
     @transition("state", source=State.LIQUIDATION_PENDING, target=State.LIQUIDATION_PENDING,
                 permission=can.is_risk_officer, conditions=[has_no_proposal],
@@ -343,6 +341,9 @@ class MarginCallCase(Case):
                 permission=can.is_risk_checker, conditions=[has_proposal],
                 custom=_meta(_("Decline liquidation"), comment_required=True, checker=True))
     def decline_liquidation(self, *, by=None, comment=""):
+        self._withdraw_proposal()
+
+    def _withdraw_proposal(self) -> None:
         self.proposed_by = None
         self.proposed_outcome = ""
         self.proposal = ""
