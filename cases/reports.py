@@ -11,6 +11,7 @@ from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from accounts.models import Queue, User
+from cases import sla_tally
 from cases.models import WORKFLOWS, Case, CaseKind, SatisfactionRating, SlaTimer
 from cases.models.ratings import SATISFIED_FROM, SCORES
 from cases.models.workflows import ALL_CLOSED_STATES
@@ -45,9 +46,77 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
     the timers of cases created in [start, end). `group_by` None: all cases as one group (None).
     With `period` ("day" or "week"), per group, period and metric: rows carry "period", the
     local date the cases were created on (weeks start on Monday); the periods of a group add up
-    to its figures without them."""
+    to its figures without them.
+
+    On PostgreSQL the whole days of the range are read from the tally (cases/sla_tally.py) and
+    only the hours before the first and after the last whole day from the timers."""
     if period is not None and period not in TREND_PERIODS:
         raise ValueError(f"unknown period {period!r}")
+    totals: dict[tuple, list[int]] = {}
+    parts = [(start, end)]
+    if sla_tally.in_use(using):
+        first_day, stop_day, parts = whole_days(start, end)
+        if parts is None:
+            parts = [(start, end)]
+        else:
+            for value, metric, period_start, _timers, *figures in sla_tally.counts(
+                    group_by or "", first_day=first_day, stop_day=stop_day, period=period, using=using):
+                _add(totals, (_tally_group(group_by, value), period_start, metric), figures)
+    for part_start, part_end in parts:
+        for row in _counted_timers(part_start, part_end, group_by, period, using):
+            _add(totals, (row.get("group"), row.get("period_start"), row["metric_name"]),
+                 (row["met_count"], row["breached_count"], row["running_count"]))
+    rows = [{"group": group, "period_start": period_start, "metric_name": metric, "met_count": met,
+             "breached_count": breached, "running_count": running}
+            for (group, period_start, metric), (met, breached, running) in totals.items()]
+    if group_by in LABELLED_GROUPS:
+        rows = _labelled(rows, *LABELLED_GROUPS[group_by][1:], using=using)
+    else:
+        rows.sort(key=lambda row: (row["group"] is None, row["group"] or "", row["metric_name"],
+                                   row["period_start"] or datetime.date.min))
+    return [{"group": row["group"], "metric": row["metric_name"], "met": row["met_count"],
+             "breached": row["breached_count"], "running": row["running_count"],
+             "compliance": compliance_percent(row["met_count"], row["breached_count"]),
+             **({"period": row["period_start"]} if period is not None else {})} for row in rows]
+
+
+def _add(totals: dict, key: tuple, figures) -> None:
+    current = totals.setdefault(key, [0, 0, 0])
+    for position, figure in enumerate(figures):
+        current[position] += figure
+
+
+def _tally_group(group_by: str | None, value: str):
+    """A tally's group value as the timers' query gives it: ids for queues and assignees, None for none."""
+    if group_by is None or value == "":
+        return None
+    return int(value) if group_by in LABELLED_GROUPS else value
+
+
+def whole_days(start: datetime.datetime | None, end: datetime.datetime | None):
+    """The local days wholly inside [start, end) as [first_day, stop_day) (None: unbounded), and
+    the hours of the range outside them; (None, None, None) when no day is whole."""
+    zone = timezone.get_default_timezone()
+    first_day = stop_day = None
+    parts = []
+    if start is not None:
+        local = start.astimezone(zone)
+        first_day = local.date() if local.time() == datetime.time() else local.date() + datetime.timedelta(days=1)
+        first_midnight = datetime.datetime.combine(first_day, datetime.time(), tzinfo=zone)
+        if start < first_midnight:
+            parts.append((start, first_midnight))
+    if end is not None:
+        stop_day = end.astimezone(zone).date()
+        stop_midnight = datetime.datetime.combine(stop_day, datetime.time(), tzinfo=zone)
+        if stop_midnight < end:
+            parts.append((stop_midnight, end))
+    if first_day is not None and stop_day is not None and first_day >= stop_day:
+        return None, None, None
+    return first_day, stop_day, parts
+
+
+def _counted_timers(start, end, group_by: str | None, period: str | None, using: str):
+    """The report's counts read from the timers of cases created in [start, end)."""
     timers = timers_of_cases_created(SlaTimer.objects.using(using), start=start, end=end, using=using)
     keys = {"metric_name": F("metric")}
     if group_by is not None:
@@ -55,26 +124,11 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
     if period is not None:
         keys["period_start"] = Trunc("case__created_at", period, output_field=DateField(),
                                      tzinfo=timezone.get_default_timezone())
-    rows = (
-        timers.values(**keys)
-        .annotate(
-            met_count=Count("id", filter=Q(state=SlaTimer.State.MET, breached=False)),
-            breached_count=Count("id", filter=Q(breached=True)),
-            running_count=Count("id", filter=Q(stopped_at__isnull=True, breached=False)),
-        )
-        .order_by(*keys)
-    )
-    if group_by in LABELLED_GROUPS:
-        rows = _labelled(list(rows), *LABELLED_GROUPS[group_by][1:], using=using)
-    result = []
-    for row in rows:
-        result.append({
-            "group": row.get("group"), "metric": row["metric_name"], "met": row["met_count"],
-            "breached": row["breached_count"], "running": row["running_count"],
-            "compliance": compliance_percent(row["met_count"], row["breached_count"]),
-            **({"period": row["period_start"]} if period is not None else {}),
-        })
-    return result
+    return timers.values(**keys).annotate(
+        met_count=Count("id", filter=Q(state=SlaTimer.State.MET, breached=False)),
+        breached_count=Count("id", filter=Q(breached=True)),
+        running_count=Count("id", filter=Q(stopped_at__isnull=True, breached=False)),
+    ).order_by()
 
 
 def timers_of_cases_created(timers, *, start: datetime.datetime | None, end: datetime.datetime | None,

@@ -18,6 +18,14 @@ def sla_sweep_task() -> int:
     return fired
 
 
+@shared_task(name="sla.fold_report_tally", acks_late=True)
+def sla_fold_report_tally_task() -> int | None:
+    """Every minute: fold the SLA report's tally changes (PostgreSQL) so the report stays fast."""
+    from cases import sla_tally
+
+    return sla_tally.fold()
+
+
 @shared_task(name="notifications.sla_warnings", acks_late=True)
 def sla_notify_task(run: str) -> int:
     """Tell the people a sweep's warnings concern (on the notifications queue; exactly once)."""

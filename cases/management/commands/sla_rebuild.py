@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from cases import sla_tally
 from cases.models import Case
 from cases.services.sla import sla_rebuild
 from cases.sla_engine import SLA_KINDS
@@ -26,3 +27,6 @@ class Command(BaseCommand):
             changed += sla_rebuild(case=one)
         self.stdout.write(_("%(checked)d case(s) replayed, %(changed)d had timers that differed and were rewritten.")
                           % {"checked": checked, "changed": changed})
+        if not case and sla_tally.in_use():
+            sla_tally.rebuild()
+            self.stdout.write(_("The SLA report's tally was counted afresh from every timer."))
