@@ -162,6 +162,9 @@ class Forecast:
     probability: Decimal
     volatility: Decimal
     flags: list[str]
+    #: The symbols of the account's securities with too little price history (flag
+    #: `default_volatility`: the conservative default assumed for them, not for the others).
+    thin_history: list[str] = field(default_factory=list)
 
 
 def _decimal(value: float, places: Decimal = PROBABILITY_PLACES) -> Decimal:
@@ -176,8 +179,10 @@ def forecast_accounts(accounts, *, days: int = DEFAULT_DAYS, lookback: int = LOO
     stress_points = active_stress_points()
     holdings: dict[int, dict[int, list[float]]] = defaultdict(dict)
     positions = Position.objects.filter(account__in=accounts.order_by().values("pk")).values_list(
-        "account_id", "security_id", "kind", "quantity", "security__price")
-    for account_id, security_id, kind, quantity, price in positions.iterator(chunk_size=10_000):
+        "account_id", "security_id", "kind", "quantity", "security__price", "security__symbol")
+    symbols: dict[int, str] = {}
+    for account_id, security_id, kind, quantity, price, symbol in positions.iterator(chunk_size=10_000):
+        symbols[security_id] = symbol
         values = holdings[account_id].setdefault(security_id, [0.0, 0.0])
         values[0 if kind == Position.Kind.LONG else 1] += float(quantity * price)
     model = estimate_covariance([s for held in holdings.values() for s in held], lookback)
@@ -185,6 +190,9 @@ def forecast_accounts(accounts, *, days: int = DEFAULT_DAYS, lookback: int = LOO
     accounts = accounts.select_related("client")
     forecasts = [_forecast_one(account, holdings.get(account.pk, {}), model, stress_points, days, paths)
                  for account in accounts]
+    for item in forecasts:
+        thin = model.defaulted.intersection(holdings.get(item.account.pk, {}))
+        item.thin_history = sorted(symbols[security_id] for security_id in thin)
     forecasts.sort(key=lambda f: (-f.probability, f.ratio is None, f.ratio or 0, f.account.account_no))
     return forecasts
 

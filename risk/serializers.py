@@ -145,3 +145,7 @@ class ForecastSerializer(serializers.Serializer):
     volatility = serializers.DecimalField(max_digits=8, decimal_places=4,
                                           help_text=_("Annualised volatility of the long collateral."))
     flags = serializers.ListField(child=serializers.CharField())
+    thin_history = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("Symbols of the account's securities with too little price history: the default "
+                    "volatility is assumed for them (flag default_volatility), not for the others."))

@@ -22,7 +22,7 @@ from risk import forecast
 from risk.models import AccountRisk, Level
 from risk.web.access import risk_reader_required
 from risk.web.forms import DEFAULT_FORECAST_BELOW, ForecastForm
-from risk.web.pages import FORECAST_FLAGS, risk_context
+from risk.web.pages import FORECAST_FLAGS, risk_context, thin_history_label
 
 PAGE_SIZE = 50
 MAX_ASSESSED = 2_000
@@ -72,7 +72,14 @@ def forecast_page(request):
     accounts = credit_accounts_visible_to(request.user).filter(pk__in=in_scope[:MAX_ASSESSED])
     forecasts = forecast.forecast_accounts(accounts, days=days)
     start = (page - 1) * PAGE_SIZE
-    rows = [{"forecast": item, "flags": [FORECAST_FLAGS.get(flag, flag) for flag in item.flags]}
+    parameters = _parameters(days, context["stress_points"])
+
+    def flag_label(flag: str, item: forecast.Forecast) -> str:
+        if flag == "default_volatility":
+            return thin_history_label(item.thin_history, parameters["default_volatility"])
+        return FORECAST_FLAGS.get(flag, flag)
+
+    rows = [{"forecast": item, "flags": [flag_label(flag, item) for flag in item.flags]}
             for item in forecasts[start:start + PAGE_SIZE]]
 
     def page_url(number: int) -> str:
@@ -82,7 +89,7 @@ def forecast_page(request):
         return f"{reverse('risk_pages:forecast')}?{urlencode(query)}"
 
     context.update(
-        parameters=_parameters(days, context["stress_points"]), rows=rows, first_rank=start + 1,
+        parameters=parameters, rows=rows, first_rank=start + 1,
         below=below, include_breached=include_breached, capped=capped, max_assessed=MAX_ASSESSED,
         assessed=len(forecasts), likely=sum(1 for item in forecasts if item.probability >= LIKELY),
         already_below=sum(1 for item in forecasts if "already_below" in item.flags),

@@ -4,6 +4,7 @@ the user may do), labels, and links to other areas."""
 from decimal import Decimal
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from risk import stress
@@ -22,8 +23,21 @@ FORECAST_FLAGS = {
     "no_liability": _("No liability"),
     "no_warning_line": _("No warning line"),
     "already_below": _("Already below the line"),
-    "default_volatility": _("Too little price history: 60 % a year assumed"),
 }
+#: The default_volatility flag names the securities it concerns (at most this many, then a count).
+THIN_HISTORY_SHOWN = 3
+
+
+def thin_history_label(symbols: list[str], annual_percent) -> str:
+    """The default_volatility badge: which of the account's securities lack price history, and
+    what is assumed for them (the others keep their own volatility)."""
+    shown = ", ".join(symbols[:THIN_HISTORY_SHOWN])
+    more = len(symbols) - THIN_HISTORY_SHOWN
+    if more > 0:
+        shown = ngettext("%(symbols)s and %(count)d more", "%(symbols)s and %(count)d more", more) % {
+            "symbols": shown, "count": more}
+    return gettext("Too little price history for %(symbols)s: %(volatility)s %% a year assumed for them") % {
+        "symbols": shown, "volatility": annual_percent}
 
 #: Why a monitoring run started (risk.tasks, risk.stress, the import_prices and run_monitoring commands).
 RUN_TRIGGERS = {

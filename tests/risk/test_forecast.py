@@ -21,12 +21,15 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from django.utils import timezone
+from django.test import Client
+from django.utils import timezone, translation
 
 from accounts.models import Position, SecurityPrice
 from accounts.roles import Role
 from risk import forecast
 from risk.models import StressMode
+from risk.monitoring import monitor_accounts
+from risk.web.pages import thin_history_label
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -194,8 +197,33 @@ def test_a_security_with_too_little_history_gets_the_conservative_default_and_a_
     account = account_with([young], long=[(0, 100_000)], ratio=D("1.60"))
     result = forecast_of(account, 5)
     assert result.flags == ["default_volatility"]
+    assert result.thin_history == ["688999"]
     assert result.volatility == D("0.6000")  # annualised
     assert D("0") < result.probability < D("1")
+
+
+def test_the_thin_history_flag_names_only_the_securities_it_concerns(api, risk_officer, market):
+    young = SecurityFactory(symbol="688999", price=D("30.00"))
+    store_history(young, [30.0] * 10, trading_days(10))
+    account = account_with([market[0], young], long=[(0, 100_000), (1, 50_000)], ratio=D("1.45"))
+    row = next(row for row in api.as_user(risk_officer).get(URL).json()["results"]
+               if row["account_no"] == account.account_no)
+    assert (row["flags"], row["thin_history"]) == (["default_volatility"], ["688999"])
+    monitor_accounts(trigger="test")  # the page assesses the accounts the monitoring has valued
+    page = Client()
+    page.force_login(risk_officer)
+    html = page.get("/risk/forecast/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Too little price history for 688999: 60 % a year assumed for them" in html
+    assert market[0].symbol not in html.split("Too little price history for")[1].split("</span>")[0]
+
+
+def test_the_thin_history_badge_counts_what_it_does_not_name():
+    with translation.override("en"):
+        assert thin_history_label(["A", "B", "C", "D", "E"], 60) == (
+            "Too little price history for A, B, C and 2 more: 60 % a year assumed for them")
+        assert thin_history_label(["A", "B"], 60) == "Too little price history for A, B: 60 % a year assumed for them"
+    with translation.override("zh-hans"):
+        assert thin_history_label(["A", "B", "C", "D"], 60) == "A, B, C 等，另有 1 只 价格历史不足：对其假定年化波动率 60%"
 
 
 def test_the_account_volatility_is_the_annualised_volatility_of_its_long_collateral(market):
@@ -220,7 +248,7 @@ def test_the_api_lists_accounts_by_probability_with_pages_of_fifty(api, agent, m
     assert probabilities == sorted(probabilities, reverse=True)
     assert top[0]["warning_line"] == "1.4000" and top[0]["ratio"] == "1.4200"
     assert set(top[0]) == {"account_no", "client", "client_name", "ratio", "warning_line", "probability",
-                           "volatility", "flags"}
+                           "volatility", "flags", "thin_history"}
     assert len(top[0]["probability"].split(".")[1]) == 4
     # Fixed seeds: the same request gives the same numbers.
     assert api.as_user(agent).get(URL, {"days": 5}).json()["results"][:3] == top
