@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import ClientProfile, CreditAccount, Security
 from accounts.ratio import with_ratio
@@ -15,7 +16,7 @@ from cases.demo import data
 from cases.demo.casework import Cast, cases_create
 from cases.demo.clock import controlled_clock
 from cases.demo.people import DemoLogin, admin_create, client_login_create, clients_create, staff_create
-from cases.demo.portfolios import BANDS, accounts_create, band_of, securities_create
+from cases.demo.portfolios import BANDS, accounts_create, band_of, interest_history_accrue, securities_create
 from cases.models import Case
 from cases.models.request_conditions import eligibility_waived
 from cases.saved_replies import demo_replies_seed
@@ -60,6 +61,8 @@ def demo_seed(*, seed: int = SEED) -> DemoSummary:
             cases_create(rng=rng, clock=clock, cast=cast, clients=clients, accounts=accounts)
         knowledge_seed()
         demo_replies_seed()
+        clock.set(clock.real_now)
+        interest_history_accrue(timezone.localdate())
 
     bands = dict.fromkeys(BANDS, 0)
     for account in with_ratio(CreditAccount.objects.all()):

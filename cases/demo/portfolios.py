@@ -11,11 +11,15 @@ from decimal import ROUND_CEILING, Decimal
 from django.utils import timezone
 
 from accounts import ratio
+from accounts.interest import interest_accrue, settlement_period_start
 from accounts.models import ClientProfile, CreditAccount, Position, Security, Tier
 from cases.demo import data
 
 CENT = Decimal("0.01")
 CONTRACT_DAYS = 182  # six months
+#: The days of interest an account owes, drawn: at least a settlement period, whose days the
+#: demo itemises (interest_history_accrue).
+OWED_DAYS = (31, 85)
 
 #: band → (how many accounts, lowest and highest target ratio); targets keep clear of the lines.
 BANDS = {
@@ -111,7 +115,7 @@ def _account_create(rng, number, client, band, securities, today, near_maturity)
             symbol = rng.choice(data.SHORTABLE)
             short = (symbol, _lots(liabilities * Decimal(rng.uniform(0.08, 0.25)), securities[symbol].price))
             short_value = ratio.market_value(short[1], securities[symbol].price)
-        accrual = annual_rate * rng.randint(5, 85) / 360
+        accrual = annual_rate * rng.randint(*OWED_DAYS) / 360
         debt = ((liabilities - short_value) / (1 + accrual)).quantize(CENT)
         interest = (debt * accrual).quantize(CENT)
 
@@ -147,3 +151,19 @@ def band_of(value: Decimal | None, lines: dict[str, Decimal | None]) -> str:
     if value < lines["withdrawal"]:
         return "normal"
     return "above_withdrawal"
+
+
+def interest_history_accrue(today: datetime.date) -> int:
+    """The current settlement period's interest, day by day up to yesterday, as the daily task
+    would have accrued it: what the interest pages, the interest API and an interest dispute
+    show. The interest each account owes was drawn to include these days (OWED_DAYS), so it is
+    kept as drawn: the lines itemise the latest part of it. Returns the lines written."""
+    owed = dict(CreditAccount.objects.values_list("pk", "interest_fees"))
+    yesterday = today - datetime.timedelta(days=1)
+    day, lines = settlement_period_start(yesterday), 0
+    while day <= yesterday:
+        lines += interest_accrue(day)
+        day += datetime.timedelta(days=1)
+    for pk, interest_fees in owed.items():
+        CreditAccount.objects.filter(pk=pk).update(interest_fees=interest_fees)
+    return lines

@@ -1,3 +1,4 @@
+import datetime
 import io
 import re
 import time
@@ -7,9 +8,20 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Sum
+from django.utils import timezone
 
-from accounts.models import ClientProfile, CreditAccount, Position, Security, Tier, User
+from accounts.interest import settlement_period_start
+from accounts.models import (
+    ClientProfile,
+    CreditAccount,
+    InterestAccrual,
+    InterestAccrualRun,
+    Position,
+    Security,
+    Tier,
+    User,
+)
 from accounts.ratio import with_ratio
 from accounts.roles import Role
 from cases.demo import demo_seed
@@ -87,6 +99,21 @@ def test_seed_demo_fills_an_empty_database_quickly():
              for account in with_ratio(CreditAccount.objects.all())}
     assert bands == set(BANDS)
     assert not CreditAccount.objects.filter(financing_debt__gt=F("credit_limit")).exists()
+
+    # The settlement period's interest, day by day up to yesterday, on every account with a debt;
+    # what the lines itemise is part of what the account owes.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    in_debt = CreditAccount.objects.filter(financing_debt__gt=0)
+    assert in_debt.exists()
+    assert set(InterestAccrual.objects.filter(day=yesterday).values_list("account_id", flat=True)) == set(
+        in_debt.values_list("pk", flat=True))
+    assert set(InterestAccrualRun.objects.values_list("day", flat=True)) == {
+        settlement_period_start(yesterday) + datetime.timedelta(days=n)
+        for n in range((yesterday - settlement_period_start(yesterday)).days + 1)}
+    itemised = dict(InterestAccrual.objects.values("account_id").annotate(total=Sum("posted"))
+                    .values_list("account_id", "total"))
+    for account in in_debt:
+        assert 0 < itemised[account.pk] <= account.interest_fees, account.account_no
 
     # Cases went through the workflows: every state, events for each step, four-eyes approvals.
     states = {kind: set(Case.objects.filter(kind=kind).values_list("state", flat=True)) for kind in CaseKind.values}
