@@ -25,6 +25,7 @@ from accounts.selectors import (
     mask_id_number,
     mask_phone,
     sees_personal_data,
+    users_with_roles,
 )
 from cases.admin import LargeTablePaginator
 from cases.models import CaseKind
@@ -156,7 +157,7 @@ class ClientProfileAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "advisor":
-            kwargs["queryset"] = User.objects.filter(groups__name=Role.ADVISOR, is_active=True).distinct()
+            kwargs["queryset"] = users_with_roles(Role.ADVISOR).filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -288,7 +289,7 @@ class QueueAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "members":
-            kwargs["queryset"] = User.objects.filter(groups__name__in=STAFF_ROLES).distinct().order_by("username")
+            kwargs["queryset"] = users_with_roles(*STAFF_ROLES).order_by("username")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

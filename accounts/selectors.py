@@ -1,5 +1,6 @@
 """Reads of people and accounts, scoped to what a user may see."""
 
+from django.contrib.auth.models import Group
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import ClientProfile, CreditAccount, Position, User
@@ -59,3 +60,12 @@ def mask_phone(value: str) -> str:
     if len(value) <= 7:
         return "*" * len(value)
     return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+
+
+def users_with_roles(*roles: str) -> QuerySet[User]:
+    """The users holding any of `roles` (each user once). The role groups are looked up first and
+    the users by the groups' ids: by ids PostgreSQL knows from its statistics how few users the
+    staff groups hold (the clients' group holds nearly all of them); joined by the groups' names
+    it guessed seven in ten and read every user (31 ms at 80,000 clients, against 1.5 ms)."""
+    groups = list(Group.objects.filter(name__in=roles).values_list("pk", flat=True))
+    return User.objects.filter(groups__in=groups).distinct()

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
-from accounts.models import User
 from accounts.roles import CASE_WORKERS
+from accounts.selectors import users_with_roles
 from cases.calendars import calendar_refusals
 from cases.models import WORKFLOWS, Case, CaseEvent, CaseMessage, SavedReply
 from cases.models.workflows import state_label
@@ -174,7 +174,7 @@ class CaseAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
-            kwargs["queryset"] = User.objects.filter(groups__name__in=CASE_WORKERS, is_active=True).distinct()
+            kwargs["queryset"] = users_with_roles(*CASE_WORKERS).filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     # --- edits go through the services ---------------------------------------------------------

@@ -67,11 +67,15 @@ def case_list(user: User, queue_code: str | None = None) -> QuerySet[Case]:
 
 
 def case_detail(user: User) -> QuerySet[Case]:
+    """One case with what its page and the API show. Five tables joined, the rest fetched apart:
+    with the margin call, its three valuations and the three people also joined (thirteen
+    tables), PostgreSQL spent 15–25 ms choosing a join order for a 0.5 ms lookup by number; the
+    people proposing and approving are fetched only when there are some."""
+    margin_call = Case._meta.get_field("margin_call").related_model.objects.select_related(
+        "latest_snapshot", "opened_snapshot", "restored_snapshot")
     return cases_visible_to(user).select_related(
-        "client", "credit_account", "queue", "assignee", "created_by", "proposed_by", "approved_by",
-        "margin_call", "margin_call__latest_snapshot", "margin_call__opened_snapshot",
-        "margin_call__restored_snapshot",
-    ).prefetch_related(_timers())
+        "client", "credit_account", "queue", "assignee", "created_by",
+    ).prefetch_related("proposed_by", "approved_by", Prefetch("margin_call", queryset=margin_call), _timers())
 
 
 def case_get(user: User, number: str) -> Case:

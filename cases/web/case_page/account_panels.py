@@ -103,7 +103,7 @@ def margin_call_panel(case: Case) -> MarginCallPanel | None:
     """What the monitoring stored for the call (risk/margin_calls.py: the top-up C = t·D − A in
     cash or S = (t·D − A)/(t − 1) sold, to the restore-to line; the T+2 close deadline) and the
     calls logged to the client."""
-    details = getattr(case, "margin_call", None)  # select_related by case_detail
+    details = getattr(case, "margin_call", None)  # prefetched by case_detail
     if details is None:
         return None
     snapshot = details.latest_snapshot

@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from accounts.models import User
 from accounts.roles import CASE_WORKERS
+from accounts.selectors import users_with_roles
 from cases.categories import category_label
 from cases.models import Case, CaseEvent, CaseKind
 from cases.models.workflows import state_label
@@ -60,7 +60,7 @@ def may_change(user) -> bool:
 
 def assignable_workers():
     """Everyone who may be assigned a case (cases.services.case_assign accepts active case workers)."""
-    return User.objects.filter(is_active=True, groups__name__in=CASE_WORKERS).distinct().order_by("username")
+    return users_with_roles(*CASE_WORKERS).filter(is_active=True).order_by("username")
 
 
 def _url_or_none(name: str) -> str | None:
