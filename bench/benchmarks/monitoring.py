@@ -47,7 +47,8 @@ RUN_DELAY = datetime.timedelta(minutes=5)
 #: Tables a run writes to (vacuumed between runs: a rolled-back run leaves dead rows behind).
 WRITTEN_TABLES = ["accounts_security", "accounts_securityprice", "risk_monitoringrun", "risk_ratiosnapshot",
                   "risk_accountrisk", "risk_accountalert", "risk_margincall", "cases_case", "cases_caseevent",
-                  "cases_casenumbersequence", "notifications_notification"]
+                  "cases_casenumbersequence", "notifications_notification", "cases_slatimer",
+                  "cases_slatallychange"]
 OUTCOME = ("changed", "alerts_opened", "alerts_cleared", "cases_opened", "cases_raised", "cases_restored",
            "deadlines_passed")
 

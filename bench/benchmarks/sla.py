@@ -42,7 +42,7 @@ REPORT_TARGET_MS = 1000.0
 REPORT_TARGET = f"p95 ≤ {REPORT_TARGET_MS / 1000:.0f} s"
 #: Tables a sweep writes to (vacuumed between runs: a rolled-back sweep leaves dead rows behind).
 SWEPT_TABLES = ["cases_slatimer", "cases_slaescalation", "cases_case", "cases_caseevent",
-                "notifications_notification"]
+                "notifications_notification", "cases_slatallychange"]
 
 #: The sweep's selection (cases/sla_sweep.py, _find_and_record), as one statement.
 CROSSINGS_SQL = f"""

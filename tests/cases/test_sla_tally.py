@@ -187,3 +187,13 @@ def test_beat_folds_the_tally_every_minute(settings, agent, client_profile):
     assert sla_fold_report_tally_task.delay().get() > 0
     assert not SlaTallyChange.objects.exists()
     assert SlaTally.objects.filter(dimension="kind", value="ticket", running=1).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_change_queue_is_vacuumed_by_the_thousand():
+    """Folded every minute, the changes table would otherwise wait for a fifth of itself to be dead
+    rows before autovacuum came, and the report scans it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'cases_slatallychange'")
+        options = set(cursor.fetchone()[0])
+    assert {"autovacuum_vacuum_threshold=1000", "autovacuum_vacuum_scale_factor=0.0"} <= options
