@@ -116,6 +116,18 @@ $$ LANGUAGE plpgsql SET enable_hashjoin = off SET enable_mergejoin = off;
 DROP TRIGGER IF EXISTS sla_tally_{name} ON {table};
 CREATE TRIGGER sla_tally_{name} AFTER {operation} ON {table}
     REFERENCING {transitions} FOR EACH STATEMENT EXECUTE FUNCTION sla_tally_{name}();""")
+    # TRUNCATE fires no row or statement DELETE trigger: with no timer left, nothing is counted.
+    statements.append("""
+CREATE OR REPLACE FUNCTION sla_tally_timers_truncated() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM cases_slatallychange;
+    DELETE FROM cases_slatally;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS sla_tally_timers_truncated ON cases_slatimer;
+CREATE TRIGGER sla_tally_timers_truncated AFTER TRUNCATE ON cases_slatimer
+    FOR EACH STATEMENT EXECUTE FUNCTION sla_tally_timers_truncated();""")
     # A queue: rows come in all the time and go every minute. Vacuumed after every thousand
     # gone rather than a fifth of the table, so the report's scan of it never wades through
     # what the folds left behind.
@@ -127,8 +139,9 @@ CREATE TRIGGER sla_tally_{name} AFTER {operation} ON {table}
 
 def uninstall_sql() -> str:
     return "\n".join(f"DROP TRIGGER IF EXISTS sla_tally_{name} ON {table};\n"
-                     f"DROP FUNCTION IF EXISTS sla_tally_{name}();"
-                     for name, (table, *_rest) in TRIGGERS.items())
+                      f"DROP FUNCTION IF EXISTS sla_tally_{name}();"
+                      for name, table in [*((name, table) for name, (table, *_rest) in TRIGGERS.items()),
+                                          ("timers_truncated", "cases_slatimer")])
 
 
 #: Every timer counted afresh (the migration's first fill, `rebuild`).

@@ -197,3 +197,18 @@ def test_the_change_queue_is_vacuumed_by_the_thousand():
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'cases_slatallychange'")
         options = set(cursor.fetchone()[0])
     assert {"autovacuum_vacuum_threshold=1000", "autovacuum_vacuum_scale_factor=0.0"} <= options
+
+
+@pytest.mark.django_db
+def test_truncating_the_timers_empties_the_tally(agent, client_profile):
+    """TRUNCATE fires no DELETE trigger (the benchmark's data steps use it)."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="t")
+        case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="u")
+    sla_tally.fold()
+    case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="v")  # not folded
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE cases_slaescalation, cases_slatimer")
+    assert not SlaTally.objects.exists() and not SlaTallyChange.objects.exists()
+    assert reports.sla_compliance(start=None, end=None, group_by="kind") == []
