@@ -122,6 +122,7 @@ CREATE OR REPLACE FUNCTION sla_tally_timers_truncated() RETURNS trigger AS $$
 BEGIN
     DELETE FROM cases_slatallychange;
     DELETE FROM cases_slatally;
+    DELETE FROM cases_slatallymonth;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -144,29 +145,44 @@ def uninstall_sql() -> str:
                                           ("timers_truncated", "cases_slatimer")])
 
 
+_COLUMNS = ", ".join(COUNTS)
+_SUMS = ", ".join(f"SUM({c}) AS {c}" for c in COUNTS)
+#: The months' rows from the days' (the fold's `summed`, the rebuild's days).
+_MONTHS = f"""
+    INSERT INTO cases_slatallymonth (dimension, value, day, metric, {_COLUMNS})
+    SELECT dimension, value, date_trunc('month', day)::date, metric, {_SUMS} FROM {{days}}
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (dimension, value, day, metric) DO UPDATE SET
+        {", ".join(f"{c} = cases_slatallymonth.{c} + EXCLUDED.{c}" for c in COUNTS)}"""
+
 #: Every timer counted afresh (the migration's first fill, `rebuild`).
-REBUILD_SQL = "DELETE FROM cases_slatallychange; DELETE FROM cases_slatally;" + _append(f"""
+REBUILD_SQL = "DELETE FROM cases_slatallychange; DELETE FROM cases_slatally; DELETE FROM cases_slatallymonth;" + \
+    _append(f"""
     SELECT t.metric, {_part("1")}, {_CASE}, p.tier
     FROM cases_slatimer t JOIN cases_case c ON c.id = t.case_id
-    JOIN accounts_clientprofile p ON p.id = c.client_id""") + "\n" + """
-    INSERT INTO cases_slatally (dimension, value, day, metric, timers, met, breached, running)
-    SELECT dimension, value, day, metric, timers, met, breached, running FROM cases_slatallychange;
-    DELETE FROM cases_slatallychange;"""
+    JOIN accounts_clientprofile p ON p.id = c.client_id""") + f"""
+    INSERT INTO cases_slatally (dimension, value, day, metric, {_COLUMNS})
+    SELECT dimension, value, day, metric, {_COLUMNS} FROM cases_slatallychange;
+    DELETE FROM cases_slatallychange;
+    {_MONTHS.format(days="cases_slatally")};"""
 
-_COLUMNS = ", ".join(COUNTS)
+#: The committed changes into the days' and the months' rows, in one statement.
 FOLD_SQL = f"""
     WITH folded AS (DELETE FROM cases_slatallychange RETURNING dimension, value, day, metric, {_COLUMNS}),
-    summed AS (
-        SELECT dimension, value, day, metric, {", ".join(f"SUM({c}) AS {c}" for c in COUNTS)}
-        FROM folded GROUP BY 1, 2, 3, 4
-    )
-    INSERT INTO cases_slatally (dimension, value, day, metric, {_COLUMNS})
-    SELECT dimension, value, day, metric, {_COLUMNS} FROM summed ORDER BY 1, 2, 3, 4
-    ON CONFLICT (dimension, value, day, metric) DO UPDATE SET
-        {", ".join(f"{c} = cases_slatally.{c} + EXCLUDED.{c}" for c in COUNTS)}"""
+    summed AS (SELECT dimension, value, day, metric, {_SUMS} FROM folded GROUP BY 1, 2, 3, 4),
+    days AS (
+        INSERT INTO cases_slatally (dimension, value, day, metric, {_COLUMNS})
+        SELECT dimension, value, day, metric, {_COLUMNS} FROM summed ORDER BY 1, 2, 3, 4
+        ON CONFLICT (dimension, value, day, metric) DO UPDATE SET
+            {", ".join(f"{c} = cases_slatally.{c} + EXCLUDED.{c}" for c in COUNTS)}
+        RETURNING 1
+    ),
+    months AS ({_MONTHS.format(days="summed")} RETURNING 1)
+    SELECT (SELECT COUNT(*) FROM folded), (SELECT COUNT(*) FROM days), (SELECT COUNT(*) FROM months)"""
 
 #: Keys whose timers have all gone elsewhere (a case moved to another queue, say).
-EMPTY_KEYS_SQL = f"DELETE FROM cases_slatally WHERE {' AND '.join(f'{c} = 0' for c in COUNTS)}"
+EMPTY_KEYS_SQL = "; ".join(f"DELETE FROM {table} WHERE {' AND '.join(f'{c} = 0' for c in COUNTS)}"
+                           for table in ("cases_slatally", "cases_slatallymonth"))
 
 
 def in_use(using: str = "default") -> bool:
@@ -184,7 +200,7 @@ def fold(using: str = "default") -> int | None:
         if not cursor.fetchone()[0]:
             return None
         cursor.execute(FOLD_SQL)
-        folded = cursor.rowcount
+        folded = cursor.fetchone()[0]
         cursor.execute(EMPTY_KEYS_SQL)
         return folded
 
@@ -201,24 +217,65 @@ def counts(dimension: str, *, first_day: datetime.date | None, stop_day: datetim
            period: str | None, using: str = "default") -> list[tuple]:
     """(value, metric, period start or None, timers, met, breached, running) per group value and
     metric (and period: "day" or "week") for the cases opened on the days in [first_day,
-    stop_day) (None: unbounded), folded and not, in one statement."""
+    stop_day) (None: unbounded), folded and not, in one statement. Without a period the whole
+    months of the range are read by month and only the days around them by day."""
     assert dimension in DIMENSIONS
-    where, params = ["dimension = %s"], [dimension]
-    if first_day is not None:
-        where.append("day >= %s")
-        params.append(first_day)
-    if stop_day is not None:
-        where.append("day < %s")
-        params.append(stop_day)
-    condition = " AND ".join(where)
     period_sql = {None: "NULL::date", "day": "day", "week": "date_trunc('week', day)::date"}[period]
+    parts, params = [], []
+
+    def part(table: str, days: list[tuple]) -> None:
+        ranges = [_between(start, stop) for start, stop in days]
+        parts.append(f"SELECT value, metric, day, {_COLUMNS} FROM {table} WHERE dimension = %s"
+                     f" AND ({' OR '.join(sql for sql, _p in ranges)})")
+        params.append(dimension)
+        for _sql, values in ranges:
+            params.extend(values)
+
+    months = whole_months(first_day, stop_day) if period is None else None
+    if months is None:
+        part("cases_slatally", [(first_day, stop_day)])
+    else:
+        part("cases_slatallymonth", [months])
+        edges = [(first_day, months[0])] if first_day is not None and first_day < months[0] else []
+        if stop_day is not None and months[1] < stop_day:
+            edges.append((months[1], stop_day))
+        if edges:
+            part("cases_slatally", edges)
+    part("cases_slatallychange", [(first_day, stop_day)])
     sql = f"""
         SELECT value, metric, {period_sql} AS period, {", ".join(f"SUM({c})::bigint" for c in COUNTS)}
-        FROM (SELECT value, metric, day, {_COLUMNS} FROM cases_slatally WHERE {condition}
-              UNION ALL
-              SELECT value, metric, day, {_COLUMNS} FROM cases_slatallychange WHERE {condition}) tally
+        FROM ({" UNION ALL ".join(parts)}) tally
         GROUP BY 1, 2, 3
         HAVING SUM(timers) <> 0"""
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, params * 2)
+        cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def whole_months(first_day: datetime.date | None, stop_day: datetime.date | None):
+    """The months wholly inside the days [first_day, stop_day) as [first month, stop month)
+    (their first days; None: unbounded), or None when no month is whole. An unbounded side is
+    read by month up to the first whole month."""
+    first_month = None
+    if first_day is not None:
+        first_month = first_day if first_day.day == 1 else _next_month(first_day)
+    stop_month = stop_day.replace(day=1) if stop_day is not None else None
+    if first_month is not None and stop_month is not None and first_month >= stop_month:
+        return None
+    return first_month, stop_month
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _between(start: datetime.date | None, stop: datetime.date | None) -> tuple[str, list]:
+    """SQL for start <= day < stop (None: unbounded) and its parameters."""
+    conditions, values = ["TRUE"], []
+    if start is not None:
+        conditions.append("day >= %s")
+        values.append(start)
+    if stop is not None:
+        conditions.append("day < %s")
+        values.append(stop)
+    return "(" + " AND ".join(conditions) + ")", values

@@ -4,8 +4,9 @@ timers, the cases and the clients (cases/sla_tally.py). The report sums a few th
 instead of reading every timer of a million cases.
 
 Writers only ever append changes (SlaTallyChange): two transactions never wait on the same
-row. A periodic job folds the committed changes into SlaTally, one row per key; the report reads
-both, in one statement, so it is exact before and after the fold."""
+row. A periodic job folds the committed changes into SlaTally (by day) and SlaTallyMonth, one
+row per key; the report reads them and the changes, in one statement, so it is exact before and
+after the fold."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +42,18 @@ class SlaTally(TallyFields):
         verbose_name_plural = _("SLA report tallies")
         constraints = [models.UniqueConstraint(fields=["dimension", "value", "day", "metric"],
                                                name="sla_tally_unique_key")]
+
+
+class SlaTallyMonth(TallyFields):
+    """The folded counts by month (`day` is the month's first): a range's whole months are read
+    here, a twentieth of the rows of their days (the assignee group has a row per agent, day and
+    metric)."""
+
+    class Meta(TallyFields.Meta):
+        verbose_name = _("SLA report tally by month")
+        verbose_name_plural = _("SLA report tallies by month")
+        constraints = [models.UniqueConstraint(fields=["dimension", "value", "day", "metric"],
+                                               name="sla_tally_month_unique_key")]
 
 
 class SlaTallyChange(TallyFields):

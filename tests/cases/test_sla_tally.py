@@ -14,7 +14,7 @@ from django.db import connection, connections, transaction
 
 from accounts.models import ClientProfile, Tier
 from cases import reports, sla_tally
-from cases.models import Case, CaseKind, SlaTally, SlaTallyChange, SlaTimer
+from cases.models import Case, CaseKind, SlaTally, SlaTallyChange, SlaTallyMonth, SlaTimer
 from cases.services import case_create, case_transition, case_update, message_create
 from cases.sla_sweep import sla_sweep
 from tests.factories import ClientProfileFactory, queue
@@ -28,6 +28,13 @@ RANGES = [
     (datetime.datetime(2026, 11, 23, 23, tzinfo=SH), datetime.datetime(2026, 11, 25, 10, 30, tzinfo=SH)),
     (datetime.datetime(2026, 11, 24, 0, 5, tzinfo=SH), datetime.datetime(2026, 11, 24, 18, tzinfo=SH)),  # no whole day
     (datetime.datetime(2026, 11, 22, 16, tzinfo=datetime.UTC), datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC)),
+    # Whole months read by month, the days around them by day, the hours around those from the timers.
+    (datetime.datetime(2026, 10, 1, tzinfo=SH), datetime.datetime(2026, 12, 1, tzinfo=SH)),
+    (datetime.datetime(2026, 10, 15, 10, tzinfo=SH), datetime.datetime(2026, 12, 2, tzinfo=SH)),
+    (None, datetime.datetime(2026, 11, 1, tzinfo=SH)),
+    (datetime.datetime(2026, 11, 1, tzinfo=SH), None),
+    (None, datetime.datetime(2026, 11, 24, 15, tzinfo=SH)),
+    (datetime.datetime(2026, 10, 31, 23, tzinfo=SH), datetime.datetime(2026, 11, 30, 12, tzinfo=SH)),
 ]
 
 
@@ -39,6 +46,12 @@ def _postgres_only():
 
 def at(*args):
     return datetime.datetime(*args, tzinfo=SH)
+
+
+def tally_rows():
+    return sorted((model.__name__, *row) for model in (SlaTally, SlaTallyMonth)
+                  for row in model.objects.values_list("dimension", "value", "day", "metric", "timers", "met",
+                                                       "breached", "running"))
 
 
 def fresh(case):
@@ -91,6 +104,7 @@ def busy_week(agent, other_agent, client_profile):
     client = ClientProfile.objects.get(pk=client_profile.pk)
     client.tier = Tier.HNW
     client.save()
+    Case.objects.filter(pk=opened[1].pk).update(created_at=at(2026, 10, 31, 23, 30))  # the month before
     return opened
 
 
@@ -103,6 +117,8 @@ def test_the_tally_gives_the_timers_figures(monkeypatch, agent, other_agent, cli
     assert sla_tally.fold() > 0
     assert not SlaTallyChange.objects.exists()
     assert SlaTally.objects.filter(dimension="assignee").exists()
+    assert set(SlaTallyMonth.objects.values_list("day", flat=True)) == {datetime.date(2026, 10, 1),
+                                                                        datetime.date(2026, 11, 1)}
     assert_tally_matches_timers(monkeypatch)
 
     # After the fold, more changes: a case opened on a counted day moves, a timer is removed.
@@ -118,11 +134,10 @@ def test_the_tally_gives_the_timers_figures(monkeypatch, agent, other_agent, cli
 def test_rebuild_reproduces_the_tally(monkeypatch, agent, other_agent, client_profile):
     busy_week(agent, other_agent, client_profile)
     sla_tally.fold()
-    kept = sorted(SlaTally.objects.values_list("dimension", "value", "day", "metric", "timers", "met",
-                                               "breached", "running"))
+    kept = tally_rows()
+    assert any(day.month == 10 for _model, _dimension, _value, day, *_rest in kept)
     sla_tally.rebuild()
-    assert sorted(SlaTally.objects.values_list("dimension", "value", "day", "metric", "timers", "met",
-                                               "breached", "running")) == kept
+    assert tally_rows() == kept
     SlaTally.objects.filter(dimension="queue").update(met=99)  # a tally gone wrong (a restore, say)
     out = io.StringIO()
     call_command("sla_rebuild", stdout=out)  # the timers replayed from the event log, the tally recounted
@@ -211,4 +226,5 @@ def test_truncating_the_timers_empties_the_tally(agent, client_profile):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("TRUNCATE cases_slaescalation, cases_slatimer")
     assert not SlaTally.objects.exists() and not SlaTallyChange.objects.exists()
+    assert not SlaTallyMonth.objects.exists()
     assert reports.sla_compliance(start=None, end=None, group_by="kind") == []
