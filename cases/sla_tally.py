@@ -26,6 +26,8 @@ FOLD_LOCK = 0x5_1A_7A11
 
 #: The counts' columns, in the tables' order.
 COUNTS = ("timers", "met", "breached", "running")
+_COLUMNS = ", ".join(COUNTS)
+_SUMS = ", ".join(f"SUM({c}) AS {c}" for c in COUNTS)
 
 #: Each report group's value for a row `r` of timer and case columns ("" for none).
 _KEYS = ", ".join(
@@ -66,7 +68,7 @@ def _timers(*tables: tuple[str, int]) -> str:
                                for table, sign in tables)
     return f"""
         SELECT n.metric, n.timers, n.met, n.breached, n.running, {_CASE}, p.tier
-        FROM (SELECT case_id, metric, {", ".join(f"SUM({c}) AS {c}" for c in COUNTS)}
+        FROM (SELECT case_id, metric, {_SUMS}
               FROM ({parts}) part GROUP BY case_id, metric
               HAVING {" OR ".join(f"SUM({c}) <> 0" for c in COUNTS)}) n
         JOIN cases_case c ON c.id = n.case_id JOIN accounts_clientprofile p ON p.id = c.client_id"""
@@ -145,8 +147,6 @@ def uninstall_sql() -> str:
                                           ("timers_truncated", "cases_slatimer")])
 
 
-_COLUMNS = ", ".join(COUNTS)
-_SUMS = ", ".join(f"SUM({c}) AS {c}" for c in COUNTS)
 #: The months' rows from the days' (the fold's `summed`, the rebuild's days).
 _MONTHS = f"""
     INSERT INTO cases_slatallymonth (dimension, value, day, metric, {_COLUMNS})
