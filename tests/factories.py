@@ -84,3 +84,14 @@ class PositionFactory(factory.django.DjangoModelFactory):
 
 def queue(code: str) -> Queue:
     return Queue.objects.get(code=code)
+
+
+def without_quiet_hours(*profiles: ClientProfile) -> None:
+    """These clients chose no quiet hours (start == end means none): a test that waits for their
+    e-mail or SMS passes at whatever hour the suite runs. With the default 22:00–08:00 (Asia/
+    Shanghai) a suite started at 22:02 found their notices held till the morning."""
+    from notifications.models import ClientPreference
+
+    for profile in profiles:
+        ClientPreference.objects.update_or_create(
+            client=profile, defaults={"quiet_hours_start": datetime.time(0), "quiet_hours_end": datetime.time(0)})

@@ -30,9 +30,10 @@ def _staff():
 
 def web(clients: int = 5) -> dict:
     """Staff and clients (each with an e-mail address and a login) for cases opened over HTTP."""
-    from tests.factories import ClientProfileFactory
+    from tests.factories import ClientProfileFactory, without_quiet_hours
 
     profiles = [ClientProfileFactory() for _ in range(clients)]
+    without_quiet_hours(*profiles)  # the e-mails the tests wait for go at any hour
     return {**_staff(), "clients": [profile.client_no for profile in profiles]}
 
 
