@@ -188,24 +188,22 @@ def forecast_accounts(accounts, *, days: int = DEFAULT_DAYS, lookback: int = LOO
     model = estimate_covariance([s for held in holdings.values() for s in held], lookback)
 
     accounts = accounts.select_related("client")
-    forecasts = [_forecast_one(account, holdings.get(account.pk, {}), model, stress_points, days, paths)
+    forecasts = [_forecast_one(account, holdings.get(account.pk, {}), model, symbols, stress_points, days, paths)
                  for account in accounts]
-    for item in forecasts:
-        thin = model.defaulted.intersection(holdings.get(item.account.pk, {}))
-        item.thin_history = sorted(symbols[security_id] for security_id in thin)
     forecasts.sort(key=lambda f: (-f.probability, f.ratio is None, f.ratio or 0, f.account.account_no))
     return forecasts
 
 
-def _forecast_one(account, held: dict[int, list[float]], model: CovarianceModel, stress_points: Decimal,
-                  days: int, paths: int) -> Forecast:
+def _forecast_one(account, held: dict[int, list[float]], model: CovarianceModel, symbols: dict[int, str],
+                  stress_points: Decimal, days: int, paths: int) -> Forecast:
     line = effective_line(account, "warning", stress_points)
     ratio = account.maintenance_ratio_sql
     security_ids = sorted(held)
     long_values = np.array([held[s][0] for s in security_ids])
     short_values = np.array([held[s][1] for s in security_ids])
     covariance = model.sub(security_ids)
-    flags = ["default_volatility"] if model.defaulted.intersection(security_ids) else []
+    thin_history = sorted(symbols[security_id] for security_id in model.defaulted.intersection(security_ids))
+    flags = ["default_volatility"] if thin_history else []
 
     volatility = 0.0
     if long_values.sum() > 0:
@@ -213,7 +211,8 @@ def _forecast_one(account, held: dict[int, list[float]], model: CovarianceModel,
         volatility = float(np.sqrt(max(weights @ covariance @ weights, 0.0) * TRADING_DAYS_PER_YEAR))
 
     def result(probability: float, *extra: str) -> Forecast:
-        return Forecast(account, ratio, line, _decimal(probability), _decimal(volatility), [*extra, *flags])
+        return Forecast(account, ratio, line, _decimal(probability), _decimal(volatility), [*extra, *flags],
+                        thin_history)
 
     if ratio is None:
         return result(0.0, "no_liability")
