@@ -53,15 +53,13 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
     if period is not None and period not in TREND_PERIODS:
         raise ValueError(f"unknown period {period!r}")
     totals: dict[tuple, list[int]] = {}
+    days = whole_days(start, end) if sla_tally.in_use(using) else None
     parts = [(start, end)]
-    if sla_tally.in_use(using):
-        first_day, stop_day, parts = whole_days(start, end)
-        if parts is None:
-            parts = [(start, end)]
-        else:
-            for value, metric, period_start, _timers, *figures in sla_tally.counts(
-                    group_by or "", first_day=first_day, stop_day=stop_day, period=period, using=using):
-                _add(totals, (_tally_group(group_by, value), period_start, metric), figures)
+    if days is not None:
+        first_day, stop_day, parts = days
+        for value, metric, period_start, _timers, *figures in sla_tally.counts(
+                group_by or "", first_day=first_day, stop_day=stop_day, period=period, using=using):
+            _add(totals, (_tally_group(group_by, value), period_start, metric), figures)
     for part_start, part_end in parts:
         for row in _counted_timers(part_start, part_end, group_by, period, using):
             _add(totals, (row.get("group"), row.get("period_start"), row["metric_name"]),
@@ -95,7 +93,7 @@ def _tally_group(group_by: str | None, value: str):
 
 def whole_days(start: datetime.datetime | None, end: datetime.datetime | None):
     """The local days wholly inside [start, end) as [first_day, stop_day) (None: unbounded), and
-    the hours of the range outside them; (None, None, None) when no day is whole."""
+    the hours of the range outside them; None when no day is whole."""
     zone = timezone.get_default_timezone()
     first_day = stop_day = None
     parts = []
@@ -111,7 +109,7 @@ def whole_days(start: datetime.datetime | None, end: datetime.datetime | None):
         if stop_midnight < end:
             parts.append((stop_midnight, end))
     if first_day is not None and stop_day is not None and first_day >= stop_day:
-        return None, None, None
+        return None
     return first_day, stop_day, parts
 
 

@@ -158,12 +158,11 @@ def interest_history_accrue(today: datetime.date) -> int:
     would have accrued it: what the interest pages, the interest API and an interest dispute
     show. The interest each account owes was drawn to include these days (OWED_DAYS), so it is
     kept as drawn: the lines itemise the latest part of it. Returns the lines written."""
-    owed = dict(CreditAccount.objects.values_list("pk", "interest_fees"))
+    owed = list(CreditAccount.objects.only("pk", "interest_fees"))
     yesterday = today - datetime.timedelta(days=1)
     day, lines = settlement_period_start(yesterday), 0
     while day <= yesterday:
         lines += interest_accrue(day)
         day += datetime.timedelta(days=1)
-    for pk, interest_fees in owed.items():
-        CreditAccount.objects.filter(pk=pk).update(interest_fees=interest_fees)
+    CreditAccount.objects.bulk_update(owed, ["interest_fees"])
     return lines

@@ -57,7 +57,7 @@ class SlaTallyMonth(TallyFields):
 
 
 class SlaTallyChange(TallyFields):
-    """A change appended by a trigger, not yet folded into SlaTally."""
+    """A change appended by a trigger, not yet folded into SlaTally and SlaTallyMonth."""
 
     class Meta(TallyFields.Meta):
         verbose_name = _("SLA report tally change")

@@ -198,7 +198,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE: dict = {
     "sla-sweep": {"task": "sla.sweep", "schedule": 60.0},
-    # The SLA report's tally (PostgreSQL): the minute's changes folded into one row per group and day.
+    # The SLA report's tally (PostgreSQL): the minute's changes folded into a row per group and day, and month.
     "sla-fold-report-tally": {"task": "sla.fold_report_tally", "schedule": 60.0, "options": {"expires": 55}},
     "monitoring": {"task": "monitoring.periodic",
                    "schedule": crontab(minute="*/5", hour="9-15", day_of_week="mon-fri")},
