@@ -180,7 +180,7 @@ def open_new(cursor, now) -> int:
 def raise_to_margin_call(cursor, now) -> int:
     """Open calls whose account fell below the close-out line get a deadline and the notice."""
     deadline = trading_day_close(timezone.localtime(now).date(), DEADLINE_TRADING_DAYS)
-    temp_table(cursor, "risk_raised", f"""
+    temp_table(cursor, "risk_raised", """
         SELECT mc.case_id, c.account_id, k.state AS from_state FROM risk_watched c
         JOIN risk_margincall mc ON mc.account_id = c.account_id AND mc.stage = 'outreach'
         JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')

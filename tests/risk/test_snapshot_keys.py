@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, OperationalError, connection, connections, transaction
 
 from accounts.models import CreditAccount
-from risk.models import AccountRisk, RatioSnapshot
+from risk.models import RatioSnapshot
 from risk.monitoring import monitor_accounts
 from risk.snapshot_keys import MONITORING_LOCK
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
