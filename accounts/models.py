@@ -294,8 +294,9 @@ class SecurityPrice(models.Model):
     """A security's price on one trading day (the latest price of that day, Asia/Shanghai);
     volatility is estimated from this history."""
 
+    # No index of its own: security_price_one_per_day (security, trade_date) starts with it.
     security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="price_history",
-                                 verbose_name=_("security"))
+                                 verbose_name=_("security"), db_index=False)
     trade_date = models.DateField(_("trade date"))
     price = models.DecimalField(_("price"), max_digits=18, decimal_places=4,
                                 validators=[MinValueValidator(0)])

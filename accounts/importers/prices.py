@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.importers import values as v
 from accounts.importers.base import (
-    BATCH_SIZE, ImportRejected, ImportResult, PriceFileSummary, refused_by_database, rejected_for, rows_by_key,
+    ImportRejected, ImportResult, PriceFileSummary, refused_by_database, rejected_for, rows_by_key,
     unknown_reference,
 )
 from accounts.importers.reading import Column, Issues, read_rows
@@ -136,10 +136,27 @@ def prices_import(path) -> ImportResult:
             history_creates, history_updates = _history_changes(daily, summary)
             update_by_id(Security, ["price", "price_as_of"], updates)
             update_by_id(SecurityPrice, ["price", "as_of"], history_updates)
-            SecurityPrice.objects.bulk_create(history_creates, batch_size=BATCH_SIZE)
+            insert_rows(SecurityPrice, ["security", "trade_date", "price", "as_of"], history_creates)
     except IntegrityError as error:
         raise refused_by_database(error) from error
     return result
+
+
+def _columns(model, fields: list[str], rows: list[tuple]) -> tuple[list, list[list]]:
+    """The model's `fields` and, per field, its values in `rows` (a value per field, of the
+    field's Python type: parsed and checked by parse_prices). PostgreSQL's driver adapts them as
+    they are (decimals, dates, aware datetimes); preparing 20,000 values field by field took
+    50–150 ms of a 5,000-price import. Elsewhere each is prepared for the database."""
+    columns = [model._meta.get_field(name) for name in fields]
+    if connection.vendor == "postgresql":
+        return columns, [[row[n] for row in rows] for n in range(len(columns))]
+    return columns, [[field.get_db_prep_save(row[n], connection) for row in rows] for n, field in enumerate(columns)]
+
+
+def _unnest(columns, names: list[str]) -> str:
+    """UNNEST of one array per column (PostgreSQL), its columns called `names`."""
+    arrays = ", ".join(f"%s::{column}[]" for column in columns)
+    return f"UNNEST({arrays}) AS u({', '.join(names)})"
 
 
 def update_by_id(model, fields: list[str], rows: list[tuple]) -> None:
@@ -150,28 +167,45 @@ def update_by_id(model, fields: list[str], rows: list[tuple]) -> None:
         return
     meta = model._meta
     quote = connection.ops.quote_name
-    columns = [meta.get_field(name) for name in fields]
-    values = [[field.get_db_prep_save(row[n + 1], connection) for n, field in enumerate(columns)] for row in rows]
+    columns, values = _columns(model, fields, [row[1:] for row in rows])
     ids = [row[0] for row in rows]
     table, pk = quote(meta.db_table), quote(meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join([f"%s::{meta.pk.rel_db_type(connection)}[]"]
-                               + [f"%s::{field.db_type(connection)}[]" for field in columns])
-            names = ", ".join(["id", *(f"v{n}" for n in range(len(columns)))])
+            names = ["id", *(f"v{n}" for n in range(len(columns)))]
+            types = [meta.pk.rel_db_type(connection), *(field.db_type(connection) for field in columns)]
             assignments = ", ".join(f"{quote(field.column)} = u.v{n}" for n, field in enumerate(columns))
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM UNNEST({arrays}) AS u({names}) "
-                           f"WHERE {table}.{pk} = u.id",
-                           [ids, *([value[n] for value in values] for n in range(len(columns)))])
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM {_unnest(types, names)} WHERE {table}.{pk} = u.id",
+                           [ids, *values])
         else:
             assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s",
-                               [(*value, pk_value) for value, pk_value in zip(values, ids)])
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*zip(*values, ids)])
+
+
+def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """Insert the rows (a value per field) in one statement on PostgreSQL (INSERT … SELECT FROM
+    UNNEST), one prepared statement run per row elsewhere: a day's 5,000 prices without building
+    5,000 model instances (bulk_create spent a quarter of a second on them)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns, values = _columns(model, fields, rows)
+    table, names = quote(model._meta.db_table), ", ".join(quote(field.column) for field in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = [field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+                     for field in columns]
+            cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM "
+                           f"{_unnest(types, [f'v{n}' for n in range(len(columns))])}", values)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", [*zip(*values)])
 
 
 def _history_changes(daily: dict, summary: PriceFileSummary) -> tuple[list, list]:
-    """The history rows to create and update: a day's price is replaced only by a later (or the
-    same time's corrected) price. One query, bounded by the file's range of dates."""
+    """The history rows to create, (security id, trade date, price, as of), and to update, (id,
+    price, as of): a day's price is replaced only by a later (or the same time's corrected) price.
+    One query, bounded by the file's range of dates."""
     if not daily:
         return [], []
     dates = [day for _security, day in daily]
@@ -187,7 +221,7 @@ def _history_changes(daily: dict, summary: PriceFileSummary) -> tuple[list, list
     for (security_id, day), (as_of, price) in daily.items():
         old = stored.get((security_id, day))
         if old is None:
-            creates.append(SecurityPrice(security_id=security_id, trade_date=day, price=price, as_of=as_of))
+            creates.append((security_id, day, price, as_of))
         elif as_of > old[1] or (as_of == old[1] and price != old[2]):
             updates.append((old[0], price, as_of))
     summary.history_created, summary.history_updated = len(creates), len(updates)
