@@ -76,13 +76,11 @@ def _revalued_sql(stress: Decimal) -> str:
     repeat the ratio's expression in every comparison and give up the parallel aggregate (each
     worker summing all the positions)."""
     below = " OR ".join(f"v.ratio < v.{line}_line" for line in ALERT_LINES)
-    states = ", ".join(f"'{state}'" for state in margin_calls.OPEN_STATES)
     return f"""
         WITH v AS {"MATERIALIZED " if is_postgres() else ""}({_valuation_sql(stress)})
         SELECT v.*, CASE WHEN {below}
                 OR v.account_id IN (SELECT x.account_id FROM risk_accountalert x WHERE x.state = 'open')
-                OR v.account_id IN (SELECT k.credit_account_id FROM cases_case k
-                                    WHERE k.kind = 'margin_call' AND k.state IN ({states}))
+                OR v.account_id IN (SELECT k.credit_account_id FROM cases_case k WHERE {margin_calls.open_call()})
             THEN 1 ELSE 0 END AS watched
         FROM v LEFT JOIN risk_accountrisk r ON r.account_id = v.account_id
         WHERE r.account_id IS NULL OR r.level <> v.level
@@ -92,6 +90,8 @@ def _revalued_sql(stress: Decimal) -> str:
     """
 
 
+#: The columns of risk_watched the alerts, notices and margin calls join and filter on.
+WATCHED_KEYS = ("account_id", "client_id", "snapshot_id", "level", "ratio")
 #: The revalued accounts the alerts and margin calls look at, with this run's snapshot of each.
 WATCHED_SQL = """
     SELECT r.*, m.snapshot_id FROM risk_revalued r JOIN risk_snap m ON m.account_id = r.account_id
@@ -118,7 +118,9 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
             _record_snapshots(cursor, run, now, stress)
             temp_table(cursor, "risk_watched", WATCHED_SQL)
             if is_postgres():
-                cursor.execute("ANALYZE risk_watched")  # PostgreSQL plans an unanalyzed temp table blind
+                # PostgreSQL plans an unanalyzed temp table blind; the columns the later statements
+                # join and filter on are enough (all 25 took 160-190 ms for 40,000 rows).
+                cursor.execute(f"ANALYZE risk_watched ({', '.join(WATCHED_KEYS)})")
             outcome.alerts_cleared = _clear_alerts(cursor, now)
             outcome.alerts_opened = _open_alerts(cursor, now)
             notices.alert_notices(cursor, now)
