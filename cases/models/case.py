@@ -45,14 +45,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
     description = models.TextField(_("description"), blank=True)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     state = FSMField(_("state"), max_length=32, protected=True)
+    # No index of their own for these four: case_client_idx, case_account_kind_idx,
+    # case_queue_state_idx and case_assignee_state_idx start with them (a case is written with
+    # each of its indexes: twenty were four too many).
     client = models.ForeignKey("accounts.ClientProfile", on_delete=models.PROTECT, related_name="cases",
-                               verbose_name=_("client"))
+                               verbose_name=_("client"), db_index=False)
     credit_account = models.ForeignKey("accounts.CreditAccount", on_delete=models.PROTECT, null=True,
-                                       blank=True, related_name="cases", verbose_name=_("credit account"))
+                                       blank=True, related_name="cases", verbose_name=_("credit account"),
+                                       db_index=False)
     queue = models.ForeignKey("accounts.Queue", on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="cases", verbose_name=_("queue"))
+                              related_name="cases", verbose_name=_("queue"), db_index=False)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="assigned_cases", verbose_name=_("assignee"))
+                                 related_name="assigned_cases", verbose_name=_("assignee"), db_index=False)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.PORTAL)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="created_cases", verbose_name=_("created by"))
