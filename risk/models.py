@@ -172,8 +172,10 @@ class MarginCall(models.Model):
     restore_to = models.DecimalField(_("restore-to line"), **RATIO, null=True, blank=True)
     opened_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, related_name="+",
                                         verbose_name=_("snapshot that opened it"))
+    # No index: nothing looks a call up by its latest snapshot, which every run moves on; without
+    # one (and with room on the pages, migration risk/0011) those updates stay on their pages.
     latest_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, related_name="+",
-                                        verbose_name=_("latest snapshot"))
+                                        verbose_name=_("latest snapshot"), db_index=False)
     raised_at = models.DateTimeField(_("raised at"), null=True, blank=True)
     restored_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, null=True, blank=True,
                                           related_name="+", verbose_name=_("snapshot that restored it"))

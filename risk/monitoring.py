@@ -92,9 +92,10 @@ def _revalued_sql(stress: Decimal) -> str:
 
 #: The columns of risk_watched the alerts, notices and margin calls join and filter on.
 WATCHED_KEYS = ("account_id", "client_id", "snapshot_id", "level", "ratio")
-#: The revalued accounts the alerts and margin calls look at, with this run's snapshot of each.
+#: risk_watched: the revalued accounts the alerts and margin calls look at, with this run's
+#: snapshot of each, from `{snapshots}` (account_id, snapshot_id).
 WATCHED_SQL = """
-    SELECT r.*, m.snapshot_id FROM risk_revalued r JOIN risk_snap m ON m.account_id = r.account_id
+    SELECT r.*, m.snapshot_id FROM risk_revalued r JOIN {snapshots} m ON m.account_id = r.account_id
     WHERE r.watched = 1
 """
 
@@ -116,7 +117,6 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
                                                accounts=cursor.fetchone()[0], changed=changed)
             outcome.run = run
             _record_snapshots(cursor, run, now, stress)
-            temp_table(cursor, "risk_watched", WATCHED_SQL)
             if is_postgres():
                 # PostgreSQL plans an unanalyzed temp table blind; the columns the later statements
                 # join and filter on are enough (all 25 took 160-190 ms for 40,000 rows).
@@ -163,26 +163,27 @@ VALUATION_INSERT = """
 
 def _record_snapshots(cursor, run: MonitoringRun, now, stress: Decimal) -> None:
     """A snapshot of each revalued account, its current valuation (risk_accountrisk), and
-    risk_snap: account → this run's snapshot."""
+    risk_watched (WATCHED_SQL)."""
     params = {"run": run.pk, "now": db_time(now), "stress": stress}
     if is_postgres():
-        # One statement: the snapshots' ids come back from the insert instead of being looked up.
-        cursor.execute("DROP TABLE IF EXISTS risk_snap")
-        cursor.execute("CREATE TEMPORARY TABLE risk_snap (account_id bigint, snapshot_id bigint)")
+        # One statement: the snapshots' ids come back from the insert, straight into the current
+        # valuations and the watched accounts, instead of being looked up.
+        shape = "(SELECT 0::bigint AS account_id, 0::bigint AS snapshot_id)"
+        temp_table(cursor, "risk_watched", WATCHED_SQL.format(snapshots=shape) + " WITH NO DATA")
         cursor.execute(f"""
             WITH snap AS ({SNAPSHOT_INSERT}
                 RETURNING id AS snapshot_id, account_id, total_assets AS assets, total_liabilities AS liabilities,
                           maintenance_ratio AS ratio, level),
-            kept AS (INSERT INTO risk_snap (account_id, snapshot_id) SELECT account_id, snapshot_id FROM snap),
+            watched AS (INSERT INTO risk_watched {WATCHED_SQL.format(snapshots="snap")}),
             updated AS ({VALUATION_UPDATE.format(source="SELECT * FROM snap")})
             {VALUATION_INSERT.format(source="SELECT * FROM snap")}
         """, params)
         return
     cursor.execute(SNAPSHOT_INSERT, params)
-    temp_table(cursor, "risk_snap", "SELECT account_id, id AS snapshot_id FROM risk_ratiosnapshot WHERE run_id = %s",
-               [run.pk])
-    source = """SELECT c.account_id, m.snapshot_id, c.assets, c.liabilities, c.ratio, c.level
-                FROM risk_revalued c JOIN risk_snap m ON m.account_id = c.account_id"""
+    snapshots = "(SELECT account_id, id AS snapshot_id FROM risk_ratiosnapshot WHERE run_id = %(run)s)"
+    temp_table(cursor, "risk_watched", WATCHED_SQL.format(snapshots=snapshots), params)
+    source = f"""SELECT c.account_id, m.snapshot_id, c.assets, c.liabilities, c.ratio, c.level
+                 FROM risk_revalued c JOIN {snapshots} m ON m.account_id = c.account_id"""
     cursor.execute(VALUATION_UPDATE.format(source=source), params)
     cursor.execute(VALUATION_INSERT.format(source=source), params)
 
