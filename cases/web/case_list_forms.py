@@ -1,9 +1,6 @@
 """The console case list's tabs and its filter form (GET): what a user may ask the list for."""
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -11,6 +8,7 @@ from accounts.models import Queue, Tier, User
 from accounts.roles import Role
 from cases.models import CaseKind, Priority
 from cases.models.workflows import WORKFLOWS
+from servicedesk.forms import QuickSelect
 
 #: Tabs every console user has, and the one only those who oversee the work have.
 WORKER_TABS = (
@@ -37,20 +35,6 @@ SLA_FILTERS = (
     ("near_breach", _("Near breach or overdue (≥ 75 %)")),
 )
 
-
-
-class QuickSelect(forms.Select):
-    """A select rendered in Python: the list page shows eight of them on every request, and the
-    template engine renders each option of a stock Select as two included templates."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        selected = {str(v) for v in self.format_value(value)}
-        options = format_html_join("", '<option value="{}"{}>{}</option>', (
-            (option_value, mark_safe(" selected") if str(option_value) in selected else "", label)
-            for option_value, label in self.choices
-        ))
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)),
-                           options)
 
 
 #: static/js/app.js submits the form when these change.

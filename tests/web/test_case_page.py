@@ -347,6 +347,21 @@ def test_take_it_myself_and_assign_to_someone(client, ticket, agent, other_agent
         "agent1", "agent2"]
 
 
+def test_the_assignment_and_priority_selects_show_the_case_as_it_is(client, ticket, agent, other_agent):
+    other_agent.first_name, other_agent.last_name = "<b>Li", "Na</b>"
+    other_agent.save()
+    login(client, agent)
+    client.post(page_url(ticket, "console:case_assign"), {"assignee": "agent2"})
+    client.post(page_url(ticket, "console:case_priority"), {"priority": "high"})
+    body = html(client.get(page_url(ticket)))
+    assign = re.search(r'<select name="assignee"[^>]*>(.*?)</select>', body, re.S).group(1)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', assign)
+    assert options == [("", "", "— 不分派 —"), ("agent1", "", "agent1"),
+                       ("agent2", " selected", "&lt;b&gt;Li Na&lt;/b&gt;")]  # the worker's name escaped
+    priority = re.search(r'<select name="priority"[^>]*>(.*?)</select>', body, re.S).group(1)
+    assert re.findall(r'<option value="([^"]*)" selected>', priority) == ["high"]
+
+
 def test_assigning_to_someone_unknown_or_not_working_cases_is_400(client, ticket, agent, client_profile):
     login(client, agent)
     assert client.post(page_url(ticket, "console:case_assign"), {"assignee": "nobody-here"}).status_code == 400

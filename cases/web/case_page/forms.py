@@ -9,7 +9,7 @@ from cases.models import Priority
 from cases.serializers import CaseUpdateSerializer, MessageInputSerializer, TransitionInputSerializer
 from risk.models import MarginCallContact
 from risk.monitoring_apis import ContactSerializer
-from servicedesk.forms import LabelForm
+from servicedesk.forms import LabelForm, QuickSelect
 
 #: What the comment of a transition is, where the workflow asks for one (custom comment_required).
 COMMENT_LABELS = {
@@ -131,7 +131,7 @@ class MessageForm(ApiCheckedForm):
 
 class PriorityForm(ApiCheckedForm):
     serializer_class = CaseUpdateSerializer
-    priority = forms.CharField(label=_("Priority"), required=False, widget=forms.Select(choices=Priority.choices))
+    priority = forms.CharField(label=_("Priority"), required=False, widget=QuickSelect(choices=Priority.choices))
 
     def serializer_data(self):
         return {"priority": self.data.get("priority", "")}
@@ -152,7 +152,7 @@ class _WorkerChoices:
 class AssignForm(CasePageForm):
     """Assignee by username; empty unassigns (the API's CaseUpdateSerializer takes a username)."""
 
-    assignee = forms.CharField(label=_("Assign to"), required=False, widget=forms.Select)
+    assignee = forms.CharField(label=_("Assign to"), required=False, widget=QuickSelect)
 
     def __init__(self, *args, workers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,7 +178,7 @@ class CallForm(ApiCheckedForm):
 
     serializer_class = ContactSerializer
     outcome = forms.CharField(label=_("Outcome"), required=False,
-                              widget=forms.Select(choices=MarginCallContact.Outcome.choices))
+                              widget=QuickSelect(choices=MarginCallContact.Outcome.choices))
     called_at = forms.CharField(label=_("Called at (empty: now)"), required=False,
                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     note = forms.CharField(label=_("Note"), required=False, max_length=CALL_NOTE_MAX_LENGTH,
