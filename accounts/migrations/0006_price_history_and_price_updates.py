@@ -3,19 +3,10 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-#: Room left on each page of the securities: a price import updates every row, and the new
-#: version stays on its page (no index written) where there is room for it.
+from servicedesk.migration_ops import room_on_pages
+
+#: A price import updates every security's price: room is left for the new version on its page.
 SECURITY_FILLFACTOR = 50
-
-
-def leave_room(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE accounts_security SET (fillfactor = {SECURITY_FILLFACTOR})")
-
-
-def fill_pages(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE accounts_security RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
@@ -30,5 +21,5 @@ class Migration(migrations.Migration):
             name='security',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='price_history', to='accounts.security', verbose_name='security'),
         ),
-        migrations.RunPython(leave_room, fill_pages),
+        room_on_pages("accounts_security", SECURITY_FILLFACTOR),
     ]

@@ -4,22 +4,18 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 from risk import snapshot_keys
+from servicedesk.migration_ops import room_on_pages
 
-#: Room left on each page of the current valuations: a run updates every row, and the new
-#: version stays on its page (no index written) where there is room for it.
+#: Every run updates each account's current valuation: room is left for the new version.
 VALUATION_FILLFACTOR = 45
 
 
 def keep_by_accounts(apps, schema_editor):
     snapshot_keys.install(schema_editor)
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE risk_accountrisk SET (fillfactor = {VALUATION_FILLFACTOR})")
 
 
 def check_per_snapshot(apps, schema_editor):
     snapshot_keys.uninstall(schema_editor)
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE risk_accountrisk RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
@@ -40,4 +36,5 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='accounts.creditaccount', verbose_name='credit account'),
         ),
         migrations.RunPython(keep_by_accounts, check_per_snapshot),
+        room_on_pages("risk_accountrisk", VALUATION_FILLFACTOR),
     ]

@@ -3,19 +3,10 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-#: Room left on each page of the margin calls: every run updates the open calls' amounts and
-#: latest snapshot, and the new version stays on its page (no index written) where there is room.
+from servicedesk.migration_ops import room_on_pages
+
+#: Every run updates the open calls' amounts and latest snapshot: room is left for the new version.
 MARGIN_CALL_FILLFACTOR = 70
-
-
-def leave_room(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"ALTER TABLE risk_margincall SET (fillfactor = {MARGIN_CALL_FILLFACTOR})")
-
-
-def fill_pages(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE risk_margincall RESET (fillfactor)")
 
 
 class Migration(migrations.Migration):
@@ -30,5 +21,5 @@ class Migration(migrations.Migration):
             name='latest_snapshot',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='risk.ratiosnapshot', verbose_name='latest snapshot'),
         ),
-        migrations.RunPython(leave_room, fill_pages),
+        room_on_pages("risk_margincall", MARGIN_CALL_FILLFACTOR),
     ]
