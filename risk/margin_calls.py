@@ -174,11 +174,13 @@ def open_new(cursor, now) -> int:
         SELECT k.id AS case_id, n.account_id, n.snapshot_id FROM risk_new_calls n
         JOIN cases_case k ON k.number = {number}
     """)
-    cursor.execute("""
+    amounts = _amounts()
+    cursor.execute(f"""
         INSERT INTO risk_margincall (case_id, account_id, stage, deadline, top_up_cash, top_up_sell, restore_to,
             opened_snapshot_id, latest_snapshot_id, raised_at, restored_snapshot_id, warned_at)
-        SELECT o.case_id, o.account_id, 'outreach', NULL, 0, NULL, NULL, o.snapshot_id, o.snapshot_id, NULL, NULL, %s
-        FROM risk_opened o
+        SELECT o.case_id, o.account_id, 'outreach', NULL, {amounts["top_up_cash"]}, {amounts["top_up_sell"]},
+            {amounts["restore_to"]}, o.snapshot_id, o.snapshot_id, NULL, NULL, %s
+        FROM risk_opened o JOIN risk_watched c ON c.account_id = o.account_id
     """, [db_time(now)])
     _events(cursor, "SELECT case_id FROM risk_opened", kind="created", name="", from_value="''",
             to_value="'open'", now=now, data={"channel": "'system'", "reason": "'monitoring'"})
@@ -199,11 +201,13 @@ def raise_to_margin_call(cursor, now) -> int:
     raised = cursor.fetchone()[0]
     if not raised:
         return 0
-    cursor.execute("""
-        UPDATE risk_margincall SET stage = 'margin_call', deadline = %s, raised_at = %s
-        WHERE case_id IN (SELECT case_id FROM risk_raised)
+    # Raised with its amounts in one update: updated twice in one transaction, a row's keys are
+    # checked again.
+    cursor.execute(f"""
+        UPDATE risk_margincall SET stage = 'margin_call', deadline = %s, raised_at = %s, {_amounts_set()}
+        FROM risk_watched c
+        WHERE risk_margincall.account_id = c.account_id AND case_id IN (SELECT case_id FROM risk_raised)
     """, [db_time(deadline), db_time(now)])
-    refresh_amounts(cursor, only="risk_raised")
     cursor.execute("""
         UPDATE cases_case SET priority = 'urgent', state = 'client_notified', updated_at = %s
         WHERE id IN (SELECT case_id FROM risk_raised) AND state IN ('open', 'client_notified')
@@ -217,21 +221,33 @@ def raise_to_margin_call(cursor, now) -> int:
     return raised
 
 
-def refresh_amounts(cursor, only: str | None = None) -> None:
-    """Cash to add, C = t·D − A, or securities to sell and repay, S = (t·D − A) / (t − 1), to restore
-    the restore-to line, for the open calls of accounts revalued in this run."""
-    shortfall = "(c.restore_to_line * c.liabilities - c.assets)"
-    within = f"case_id IN (SELECT case_id FROM {only})" if only else "1 = 1"
+def _amounts(c: str = "c") -> dict[str, str]:
+    """SQL of a call's amounts from the watched account `c`: cash to add, C = t·D − A, or
+    securities to sell and repay, S = (t·D − A) / (t − 1), to restore the restore-to line t."""
+    shortfall = f"({c}.restore_to_line * {c}.liabilities - {c}.assets)"
+    short = f"{c}.liabilities > 0 AND {shortfall} > 0"
+    return {
+        "restore_to": f"{c}.restore_to_line",
+        "top_up_cash": f"CASE WHEN {short} THEN {ceil_cents(shortfall)} ELSE 0 END",
+        "top_up_sell": (f"CASE WHEN {short} AND {c}.restore_to_line > 1 "
+                        f"THEN {ceil_cents(divide(shortfall, f'{c}.restore_to_line - 1'))} "
+                        f"WHEN {short} THEN NULL ELSE 0 END"),
+    }
+
+
+def _amounts_set() -> str:
+    """SET list: a call's amounts and latest snapshot from the watched account `c`."""
+    return ", ".join(f"{column} = {sql}" for column, sql in _amounts().items()) + ", latest_snapshot_id = c.snapshot_id"
+
+
+def refresh_amounts(cursor) -> None:
+    """The amounts (_amounts) of the open calls of accounts revalued in this run, and their latest
+    snapshot. A call already at this run's snapshot (opened or raised in it) has them already:
+    updated twice in one transaction, its keys would be checked again."""
     cursor.execute(f"""
-        UPDATE risk_margincall SET
-            restore_to = c.restore_to_line,
-            latest_snapshot_id = c.snapshot_id,
-            top_up_cash = CASE WHEN c.liabilities > 0 AND {shortfall} > 0 THEN {ceil_cents(shortfall)} ELSE 0 END,
-            top_up_sell = CASE WHEN c.liabilities > 0 AND {shortfall} > 0 AND c.restore_to_line > 1
-                               THEN {ceil_cents(divide(shortfall, 'c.restore_to_line - 1'))}
-                               WHEN c.liabilities > 0 AND {shortfall} > 0 THEN NULL ELSE 0 END
+        UPDATE risk_margincall SET {_amounts_set()}
         FROM risk_watched c
-        WHERE risk_margincall.account_id = c.account_id AND {within}
+        WHERE risk_margincall.account_id = c.account_id AND risk_margincall.latest_snapshot_id <> c.snapshot_id
           AND EXISTS (SELECT 1 FROM cases_case k WHERE k.id = risk_margincall.case_id AND {open_call()})
     """)
 

@@ -98,7 +98,15 @@ def test_margin_call_opened_raised_and_restored(account, security, client_profil
     run()
     case = Case.objects.get(credit_account=account, kind="margin_call")
     assert (case.state, case.queue.code, case.channel, case.priority) == ("open", "risk", "system", "high")
-    assert MarginCall.objects.get(case=case).stage == "outreach"
+    call = MarginCall.objects.get(case=case)
+    # opened with its amounts: cash 1.40 × 100,000 − 135,000 = 5,000; sell 5,000 / 0.40 = 12,500
+    assert (call.stage, call.top_up_cash, call.top_up_sell) == ("outreach", D("5000.00"), D("12500.00"))
+    assert call.latest_snapshot == call.opened_snapshot == RatioSnapshot.objects.filter(account=account).latest("id")
+    price(security, "13.20")  # still below warning: the open call's amounts follow the ratio
+    run()
+    call.refresh_from_db()
+    assert (call.stage, call.top_up_cash, call.top_up_sell) == ("outreach", D("8000.00"), D("20000.00"))
+    assert call.latest_snapshot.maintenance_ratio == D("1.3200") != call.opened_snapshot.maintenance_ratio
     price(security, "12.50")  # below close-out: the same case becomes a margin call with a deadline
     run()
     case.refresh_from_db()
