@@ -217,3 +217,16 @@ def test_margin_calls_are_never_opened_by_hand(client_profile, credit_account, a
     with pytest.raises(ValidationFailed):
         case_create(created_by=agent, client=client_profile, kind=CaseKind.MARGIN_CALL, subject="x",
                     credit_account=credit_account)
+
+
+def test_the_open_assigned_cases_index_covers_every_worked_state():
+    """The dashboard's workload reads the partial index case_open_assignee_idx; it serves only if
+    its states are exactly the report's open states, in the same order (a workflow state added
+    without a migration of the index would leave the workload reading every case)."""
+    from cases.models import Case
+    from cases.models.case import WORKED_STATES
+    from cases.reports import OPEN_STATES
+
+    assert list(WORKED_STATES) == OPEN_STATES
+    index = next(index for index in Case._meta.indexes if index.name == "case_open_assignee_idx")
+    assert ("state__in", WORKED_STATES) in index.condition.children
