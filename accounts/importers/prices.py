@@ -193,8 +193,7 @@ def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
     table, names = quote(model._meta.db_table), ", ".join(quote(field.column) for field in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            types = [field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
-                     for field in columns]
+            types = [field.db_type(connection) for field in columns]  # a key's is its target's
             cursor.execute(f"INSERT INTO {table} ({names}) SELECT * FROM "
                            f"{_unnest(types, [f'v{n}' for n in range(len(columns))])}", values)
         else:

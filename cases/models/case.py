@@ -32,6 +32,9 @@ PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Prior
 WORKED_STATES = ("accepted", "acknowledged", "client_notified", "investigating", "liquidated",
                  "liquidation_pending", "new", "open", "received", "referred_to_mediation", "rejected_by_client",
                  "resolution_proposed", "return_visit", "submitted", "under_review", "waiting_on_client")
+#: A margin call's states once it is over (cases.models.workflows.CLOSED_STATES), in the order the
+#: one-open-call index states them: SQL that states "open" the same way is planned on that index.
+MARGIN_CALL_CLOSED_STATES = ("restored", "closed")
 
 
 class Channel(models.TextChoices):
@@ -90,7 +93,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # At most one open margin call per credit account, whatever runs at once.
             models.UniqueConstraint(
                 fields=["credit_account"], name="case_one_open_margin_call",
-                condition=models.Q(kind="margin_call") & ~models.Q(state__in=["restored", "closed"]),
+                condition=models.Q(kind="margin_call") & ~models.Q(state__in=list(MARGIN_CALL_CLOSED_STATES)),
             ),
         ]
         indexes = [

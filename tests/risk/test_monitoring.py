@@ -297,12 +297,15 @@ def test_the_run_monitoring_command(account, security):
 def test_a_margin_call_is_open_in_every_state_but_the_closed_ones():
     """risk.margin_calls.open_call states "open" as the one-open-call index does (not closed);
     it must mean the same as OPEN_STATES, which the console and the portal filter by."""
-    from cases.models import Case
+    from cases.models import Case, CaseKind
+    from cases.models.case import MARGIN_CALL_CLOSED_STATES as CLOSED_STATES
+    from cases.models.workflows import CLOSED_STATES as WORKFLOW_CLOSED_STATES
     from cases.models.workflows import MarginCallCase
-    from risk.margin_calls import CLOSED_STATES, OPEN_STATES
+    from risk.margin_calls import OPEN_STATES
 
     assert set(MarginCallCase.State.values) == set(OPEN_STATES) | set(CLOSED_STATES)
     assert not set(OPEN_STATES) & set(CLOSED_STATES)
+    assert set(CLOSED_STATES) == WORKFLOW_CLOSED_STATES[CaseKind.MARGIN_CALL]
     constraint = next(c for c in Case._meta.constraints if c.name == "case_one_open_margin_call")
     kind, not_closed = constraint.condition.children
     assert kind == ("kind", "margin_call")
