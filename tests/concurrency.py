@@ -1,8 +1,10 @@
 """Running things at the same moment, for the concurrency tests (PostgreSQL)."""
 
+import contextlib
 import threading
+import time
 
-from django.db import connections
+from django.db import connections, transaction
 
 
 def run_together(*functions):
@@ -26,3 +28,38 @@ def run_together(*functions):
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+@contextlib.contextmanager
+def held_open(work, *, timeout: float = 10):
+    """Run `work()` in a transaction of its own (another thread and connection) and hold that
+    transaction open, its locks held, while the `with` body runs; commit it on leaving. Yields
+    the list that gets the commit's time.monotonic() once the transaction committed."""
+    ready, may_commit, committed, failed = threading.Event(), threading.Event(), [], []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                work()
+                ready.set()
+                may_commit.wait(timeout)
+            committed.append(time.monotonic())
+        except Exception as error:  # reported below, in the test's thread
+            failed.append(error)
+            ready.set()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert ready.wait(timeout), "the held transaction did not start"
+        if failed:
+            raise failed[0]
+        yield committed
+    finally:
+        may_commit.set()
+        thread.join(timeout + 5)
+    if failed:
+        raise failed[0]
+    assert committed, "the held transaction did not commit"

@@ -2,17 +2,16 @@
 with snapshots is not deleted behind the ORM's back, the ORM still deletes an account without
 history, and deleting an account waits for a monitoring run in progress (PostgreSQL)."""
 
-import threading
-import time
 from decimal import Decimal as D
 
 import pytest
-from django.db import IntegrityError, OperationalError, connection, connections, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from accounts.models import CreditAccount
 from risk.models import RatioSnapshot
 from risk.monitoring import monitor_accounts
 from risk.snapshot_keys import MONITORING_LOCK
+from tests.concurrency import held_open
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
 
 
@@ -63,34 +62,16 @@ def test_deleting_an_account_waits_for_the_monitoring_run_in_progress():
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
     account = valued_account()
-    run_holds_lock, run_may_commit = threading.Event(), threading.Event()
-    committed_at = []
-
-    def monitoring_run():
-        try:
-            with transaction.atomic():  # the run's lock is held until this commits
-                monitor_accounts(trigger="test")
-                run_holds_lock.set()
-                run_may_commit.wait(10)
-            committed_at.append(time.monotonic())
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=monitoring_run)
-    thread.start()
-    assert run_holds_lock.wait(10)
-    # The run has written its snapshot of the account and not committed: a delete has to wait.
-    with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+    with held_open(lambda: monitor_accounts(trigger="test")):  # the run's lock is held until it commits
+        # The run has written its snapshot of the account and not committed: a delete has to wait.
+        with pytest.raises(OperationalError, match="lock timeout"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+                cursor.execute("DELETE FROM accounts_position WHERE account_id = %s", [account.pk])
+                cursor.execute("DELETE FROM accounts_creditaccount WHERE id = %s", [account.pk])
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '300ms'")
-            cursor.execute("DELETE FROM accounts_position WHERE account_id = %s", [account.pk])
-            cursor.execute("DELETE FROM accounts_creditaccount WHERE id = %s", [account.pk])
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [MONITORING_LOCK])
-        assert cursor.fetchone()[0] is False  # still the run's
-    run_may_commit.set()
-    thread.join(15)
-    assert committed_at
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [MONITORING_LOCK])
+            assert cursor.fetchone()[0] is False  # still the run's
     # Once the run committed, the same delete meets its snapshot and is refused at commit.
     with pytest.raises(IntegrityError, match="snapshots"), transaction.atomic():
         with connection.cursor() as cursor:
