@@ -122,7 +122,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             case = request_create(**fields, **asked)  # refuses what a kind does not ask for
         else:
             case = services.case_create(**fields)
-        case = selectors.case_get(user, case.number)
+        case = selectors.case_after_write(user, case.number)
         return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, 403: ERROR, 409: ERROR})
@@ -142,7 +142,7 @@ class CaseViewSet(viewsets.GenericViewSet):
                 raise ValidationFailed(_("Invalid assignee."), extra={"assignee": [_("Unknown user.")]})
             data["assignee"] = assignee
         services.case_update(case=case, user=request.user, **data)
-        return Response(self.get_serializer(selectors.case_get(request.user, case.number)).data)
+        return Response(self.get_serializer(selectors.case_after_write(request.user, case.number)).data)
 
     @extend_schema(responses=TransitionSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="transitions", **WHOLE_LIST)
@@ -157,7 +157,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         case = self.get_object()
         data = _validated(TransitionInputSerializer, request.data)
         services.case_transition(case=case, user=request.user, name=name, comment=data["comment"])
-        return Response(self.get_serializer(selectors.case_get(request.user, case.number)).data)
+        return Response(self.get_serializer(selectors.case_after_write(request.user, case.number)).data)
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
     @extend_schema(methods=["POST"], request=MessageInputSerializer, responses={201: MessageSerializer})

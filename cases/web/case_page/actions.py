@@ -15,7 +15,7 @@ from django_fsm import ConcurrentTransition
 from accounts.models import User
 from cases.calendars import calendar_refusals
 from cases.models import CaseKind
-from cases.selectors import case_get
+from cases.selectors import case_get, cases_visible_to
 from cases.services import available_transitions, case_assign, case_transition, case_update, message_create
 from cases.services.transitions import AvailableTransition
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
@@ -58,6 +58,10 @@ def _perform(request, number: str, *, key: str, form, action, done: str):
         return _failed(request, number, status=error.status_code, key=key, form=form, message=str(error.message),
                        conflict=isinstance(error, Conflict))
     messages.success(request, done)
+    if not cases_visible_to(request.user).filter(number=number).exists():
+        # Their own change took the case out of their sight (unassigned, moved to another queue).
+        messages.info(request, _("Case %(number)s is no longer in your queues or assignments.") % {"number": number})
+        return redirect("console:cases")
     return redirect("console:case", number=number)
 
 
