@@ -31,6 +31,8 @@ ANSWERS = {
             "ErrorDetail"),
     "409": ("Not possible in the current state, or lost to a change made at the same time: reload and retry.",
             "ErrorDetail"),
+    "415": ("The body is in a media type this operation does not read (its `Content-Type` is missing or not "
+            "one of the request body's); nothing was changed.", "ErrorDetail"),
 }
 WRITES = ("post", "put", "patch", "delete")
 PAGING = ("cursor", "page")
@@ -65,6 +67,8 @@ def _errors_of(path: str, method: str, operation: dict) -> list[str]:
         statuses.append("404")
     if method in WRITES:
         statuses.append("409")
+    if "requestBody" in operation:
+        statuses.append("415")
     return statuses
 
 

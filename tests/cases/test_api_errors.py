@@ -127,3 +127,17 @@ def test_patching_the_state_is_400_pointing_at_the_steps_and_changes_nothing(api
     ticket.refresh_from_db()
     assert (ticket.state, ticket.subject) == ("new", "问题")
     assert not CaseEvent.objects.filter(case=ticket, kind="update").exists()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/{number}/transitions/start/", "/api/v1/cases/{number}/calls/"])
+def test_a_body_with_no_media_type_gets_a_documented_415_and_changes_nothing(api, agent, ticket, path):
+    """What the fuzzer sent: a body without a Content-Type the operation reads."""
+    url = path.format(number=ticket.number)
+    events = CaseEvent.objects.filter(case=ticket).count()
+    response = api.as_user(agent).generic("POST", url, b"\xf3\xb2\x8c\x8e garbage", content_type="")
+    assert response.status_code == 415 and response.json()["detail"]
+    assert CaseEvent.objects.filter(case=ticket).count() == events
+    assert Case.objects.get(pk=ticket.pk).state == ticket.state
+    schema = api.get("/api/schema/?format=json").json()
+    operation = schema["paths"][path.replace("start", "{name}")]["post"]
+    assert "415" in operation["responses"]
