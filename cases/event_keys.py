@@ -9,7 +9,7 @@ from the cases' side instead (servicedesk.kept_keys):
   every transaction writing events to end, and events wait for the delete to commit, so no
   event is written for a case being deleted;
 - a case deleted while it has events is refused as the key would refuse it (IntegrityError,
-  foreign_key_violation), at commit on PostgreSQL, at once on SQLite. The audit trail is
+  foreign_key_violation), at commit on PostgreSQL (on SQLite the ORM alone keeps it). The audit trail is
   append-only, so a case that has ever had an event is never deleted. The ORM refuses first
   (PROTECT), as before.
 """

@@ -9,8 +9,8 @@ monitoring's advisory lock; so the key is kept from the other side, where accoun
 - deleting accounts takes the same lock first (PostgreSQL), so it waits for a run in progress
   and a run waits for it: no run writes a snapshot of an account being deleted;
 - an account deleted while snapshots of it remain is refused as the key would refuse it
-  (IntegrityError, foreign_key_violation), at commit on PostgreSQL (the keys are deferred), at
-  once on SQLite. The ORM deletes an account's snapshots first (CASCADE), as before.
+  (IntegrityError, foreign_key_violation), at commit on PostgreSQL (the keys are deferred); on
+  SQLite the ORM alone keeps it. The ORM deletes an account's snapshots first (CASCADE), as before.
 """
 
 from servicedesk.kept_keys import KeptKey

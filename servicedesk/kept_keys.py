@@ -10,11 +10,12 @@ of the statement's time. Such a key is kept from the other side instead, where r
   the writers in progress and keeps new ones out until the delete commits, so no writer adds a
   row for a referenced row being deleted;
 - a referenced row deleted while referencing rows remain is refused as the key would refuse it
-  (IntegrityError, foreign_key_violation), at commit on PostgreSQL (the keys are deferred), at
-  once on SQLite.
+  (IntegrityError, foreign_key_violation), at commit (the keys are deferred).
 
 The ORM's own on_delete (CASCADE, PROTECT) works as before: the model keeps the relation, only
-the database constraint (`db_constraint=False`) is replaced.
+the database constraint (`db_constraint=False`) is replaced. On SQLite (the embedded, single-user
+demo) the ORM's on_delete alone keeps it: SQLite has no deferred trigger, and one checking at
+once refused Django's own flush, which deletes table by table.
 """
 
 from dataclasses import dataclass
@@ -66,29 +67,22 @@ CREATE CONSTRAINT TRIGGER {self.keeps} AFTER DELETE ON {self.parent}
         return "".join(f"DROP TRIGGER IF EXISTS {name} ON {self.parent};\nDROP FUNCTION IF EXISTS {name}();\n"
                        for name in (self.waits, self.keeps))
 
-    def sqlite(self) -> str:
-        message = self.message.replace(" {id}", "")
-        return f"""
-CREATE TRIGGER IF NOT EXISTS {self.keeps} BEFORE DELETE ON {self.parent}
-WHEN EXISTS (SELECT 1 FROM {self.child} WHERE {self.column} = OLD.id)
-BEGIN
-    SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: {message}');
-END
-"""
-
     def sqlite_drop(self) -> str:
+        """The immediate SQLite trigger earlier migrations installed (refused Django's flush)."""
         return f"DROP TRIGGER IF EXISTS {self.keeps}"
 
     def install(self, schema_editor) -> None:
-        """Migration step (RunPython): the triggers on the connection's database."""
-        sql = {"postgresql": self.postgresql, "sqlite": self.sqlite}.get(schema_editor.connection.vendor)
-        if sql:
-            schema_editor.execute(sql(), params=None)
+        """Migration step (RunPython): the triggers, on PostgreSQL; on SQLite, the immediate
+        trigger an earlier version installed is taken off."""
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            schema_editor.execute(self.postgresql(), params=None)
+        elif vendor == "sqlite":
+            schema_editor.execute(self.sqlite_drop(), params=None)
 
     def uninstall(self, schema_editor) -> None:
-        sql = {"postgresql": self.postgresql_drop, "sqlite": self.sqlite_drop}.get(schema_editor.connection.vendor)
-        if sql:
-            schema_editor.execute(sql(), params=None)
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(self.postgresql_drop(), params=None)
 
     def operation(self) -> migrations.RunPython:
         """The migration step installing the triggers (and, backwards, removing them)."""

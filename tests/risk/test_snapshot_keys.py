@@ -31,6 +31,8 @@ def orphan_snapshots() -> int:
 
 @pytest.mark.django_db
 def test_an_account_with_snapshots_is_not_deleted_behind_the_orms_back():
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite (the single-user demo) the ORM's on_delete alone keeps the key (servicedesk.kept_keys)")
     account = valued_account()
     monitor_accounts(trigger="test")
     assert RatioSnapshot.objects.filter(account=account).count() == 1
