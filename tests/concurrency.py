@@ -2,7 +2,6 @@
 
 import contextlib
 import threading
-import time
 
 from django.db import connections, transaction
 
@@ -33,9 +32,9 @@ def run_together(*functions):
 @contextlib.contextmanager
 def held_open(work, *, timeout: float = 10):
     """Run `work()` in a transaction of its own (another thread and connection) and hold that
-    transaction open, its locks held, while the `with` body runs; commit it on leaving. Yields
-    the list that gets the commit's time.monotonic() once the transaction committed."""
-    ready, may_commit, committed, failed = threading.Event(), threading.Event(), [], []
+    transaction open, its locks held, while the `with` body runs; commit it on leaving (and fail
+    if it did not commit)."""
+    ready, may_commit, committed, failed = threading.Event(), threading.Event(), threading.Event(), []
 
     def holder():
         try:
@@ -43,7 +42,7 @@ def held_open(work, *, timeout: float = 10):
                 work()
                 ready.set()
                 may_commit.wait(timeout)
-            committed.append(time.monotonic())
+            committed.set()
         except Exception as error:  # reported below, in the test's thread
             failed.append(error)
             ready.set()
@@ -56,10 +55,10 @@ def held_open(work, *, timeout: float = 10):
         assert ready.wait(timeout), "the held transaction did not start"
         if failed:
             raise failed[0]
-        yield committed
+        yield
     finally:
         may_commit.set()
         thread.join(timeout + 5)
     if failed:
         raise failed[0]
-    assert committed, "the held transaction did not commit"
+    assert committed.is_set(), "the held transaction did not commit"

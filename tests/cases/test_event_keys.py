@@ -45,7 +45,7 @@ def test_a_case_with_events_is_not_deleted_behind_the_orms_back(client_profile, 
         pytest.skip("on SQLite (the single-user demo) the ORM's on_delete alone keeps the key (servicedesk.kept_keys)")
     case = new_ticket(client_profile, agent)
     assert CaseEvent.objects.filter(case=case).exists()
-    with pytest.raises(IntegrityError, match="audit trail|FOREIGN KEY"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="audit trail"), transaction.atomic():
         delete_case_by_sql(case.pk)
     assert Case.objects.filter(pk=case.pk).exists()
     assert orphan_events() == 0
