@@ -34,11 +34,25 @@ class ForeignData(Exception):
     """The database holds data the bench did not generate."""
 
 
+#: The server settings that move the figures most (the write-heavy rows above all), shown with them.
+SERVER_SETTINGS = ("shared_buffers", "work_mem", "max_wal_size", "max_parallel_workers_per_gather")
+
+
 def describe() -> str:
+    """Which database, and on PostgreSQL its version, the settings the figures depend on and the
+    cores the machine has."""
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"SQLite {settings['NAME']}"
-    return f"{connection.vendor} {settings.get('HOST') or 'localhost'}:{settings.get('PORT') or ''}/{settings['NAME']}"
+    where = f"{connection.vendor} {settings.get('HOST') or 'localhost'}:{settings.get('PORT') or ''}/{settings['NAME']}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('server_version')")
+        version = cursor.fetchone()[0]
+        shown = []
+        for name in SERVER_SETTINGS:
+            cursor.execute(f"SHOW {name}")
+            shown.append(f"{name}={cursor.fetchone()[0]}")
+    return f"{where} (PostgreSQL {version}; {', '.join(shown)}; {os.cpu_count()} cores)"
 
 
 def migrate() -> None:

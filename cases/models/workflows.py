@@ -388,5 +388,9 @@ CLOSED_STATES = {
 ALL_CLOSED_STATES = sorted({state for states in CLOSED_STATES.values() for state in states})
 
 
+#: Each kind's state → label (lazy: translated when shown), built once: a list page asks per row.
+_STATE_LABELS = {kind: dict(workflow.State.choices) for kind, workflow in WORKFLOWS.items()}
+
+
 def state_label(kind: str, state: str) -> str:
-    return dict(WORKFLOWS[kind].State.choices).get(state, state)
+    return _STATE_LABELS[kind].get(state, state)
