@@ -86,7 +86,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
     # The running clocks' unique index carries three more columns for the supervisor dashboard on
-    # PostgreSQL (cases.models.SlaTimer); SQLite builds it without them, all this warning says.
+    # PostgreSQL (cases.models.SlaTimer); SQLite cannot, and servicedesk.constraints builds it there
+    # without them (Django's own would leave it out, uniqueness and all): all this warning says.
     SILENCED_SYSTEM_CHECKS = ["models.W039"]
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
