@@ -16,6 +16,7 @@ from cases import selectors, services
 from cases.filters import CaseFilter
 from cases.models import Case
 from cases.serializers import (
+    LIST_ROW_VALUES,
     CaseCreateSerializer,
     CaseListSerializer,
     CaseSerializer,
@@ -28,6 +29,7 @@ from cases.serializers import (
     MessageSerializer,
     TransitionInputSerializer,
     TransitionSerializer,
+    case_list_rows,
 )
 from cases.services.requests import REQUEST_KINDS, request_create
 from notifications.selectors import case_notifications
@@ -84,9 +86,14 @@ class CaseViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=CaseListSerializer(many=True))
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset)
-        serializer = ClientCaseListSerializer if is_client_view(request.user) else CaseListSerializer
-        return self.get_paginated_response(serializer(page, many=True, context=self.get_serializer_context()).data)
+        if is_client_view(request.user):
+            page = self.paginate_queryset(queryset)
+            return self.get_paginated_response(
+                ClientCaseListSerializer(page, many=True, context=self.get_serializer_context()).data)
+        # Staff rows are built from values, as CaseListSerializer would give them (case_list_rows).
+        page = self.paginate_queryset(selectors.case_list_values(queryset, LIST_ROW_VALUES))
+        timers = selectors.latest_timers([row["id"] for row in page])
+        return self.get_paginated_response(case_list_rows(page, timers))
 
     @extend_schema(responses=CaseSerializer)
     def retrieve(self, request, number=None):

@@ -66,6 +66,21 @@ def case_list(user: User, queue_code: str | None = None) -> QuerySet[Case]:
             .only(*LIST_COLUMNS).prefetch_related(_timers()))
 
 
+def case_list_values(cases: QuerySet[Case], lookups) -> QuerySet[dict]:
+    """`cases` (case_list's, filtered) as rows of `lookups` and the id, no model instances: a list
+    page's 50 cases with their clients, accounts, queues and assignees as objects, and DRF's fields
+    reading them, took about 9 ms of a 40 ms API page (cases.serializers.case_list_rows)."""
+    return cases.prefetch_related(None).values("id", *lookups)
+
+
+def latest_timers(case_ids: list[int]) -> dict[int, dict[str, SlaTimer]]:
+    """Each case's latest timer per metric (the one a case row shows), in one query."""
+    latest: dict[int, dict[str, SlaTimer]] = {}
+    for timer in SlaTimer.objects.filter(case_id__in=case_ids).only(*TIMER_COLUMNS).order_by("metric", "cycle"):
+        latest.setdefault(timer.case_id, {})[timer.metric] = timer
+    return latest
+
+
 def case_detail(user: User) -> QuerySet[Case]:
     """One case with what its page and the API show. Five tables joined, the rest fetched apart:
     with the margin call, its three valuations and the three people also joined (thirteen
