@@ -55,8 +55,13 @@ TIMER_COLUMNS = ("case_id", "metric", "cycle", "calendar_code", "target_seconds"
                  "elapsed_seconds", "resumed_at", "stopped_at", "pause_reason")
 
 
+def _timer_rows() -> QuerySet[SlaTimer]:
+    """The timers a case row shows, in the order that leaves each metric's latest cycle last."""
+    return SlaTimer.objects.only(*TIMER_COLUMNS).order_by("metric", "cycle")
+
+
 def _timers() -> Prefetch:
-    return Prefetch("sla_timers", queryset=SlaTimer.objects.only(*TIMER_COLUMNS).order_by("metric", "cycle"))
+    return Prefetch("sla_timers", queryset=_timer_rows())
 
 
 def case_list(user: User, queue_code: str | None = None) -> QuerySet[Case]:
@@ -76,7 +81,7 @@ def case_list_values(cases: QuerySet[Case], lookups) -> QuerySet[dict]:
 def latest_timers(case_ids: list[int]) -> dict[int, dict[str, SlaTimer]]:
     """Each case's latest timer per metric (the one a case row shows), in one query."""
     latest: dict[int, dict[str, SlaTimer]] = {}
-    for timer in SlaTimer.objects.filter(case_id__in=case_ids).only(*TIMER_COLUMNS).order_by("metric", "cycle"):
+    for timer in _timer_rows().filter(case_id__in=case_ids):
         latest.setdefault(timer.case_id, {})[timer.metric] = timer
     return latest
 

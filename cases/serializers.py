@@ -199,12 +199,11 @@ _LIST_DATETIMES = {name for name in LIST_ROW_FIELDS
                    if name not in LIST_ROW_LOOKUPS and isinstance(Case._meta.get_field(name), models.DateTimeField)}
 
 
-def case_list_rows(rows: list[dict], timers: dict[int, dict], now=None) -> list[dict]:
+def case_list_rows(rows: list[dict], timers: dict[int, dict]) -> list[dict]:
     """What CaseListSerializer gives for each case, from rows of LIST_ROW_VALUES and the id
     (cases.selectors.case_list_values) and each case's latest timers (selectors.latest_timers);
     tests/cases/test_case_list_rows.py holds the two equal."""
-    now = now or timezone.now()
-    schedules = ScheduleCache()
+    now, schedules = timezone.now(), ScheduleCache()
     data = []
     for row in rows:
         item = {}

@@ -10,10 +10,10 @@ class CoveredUniqueConstraint(models.UniqueConstraint):
     (SQLite), so the uniqueness would go with it. This one is built there without the included
     columns: the uniqueness holds on every database, the covering only where it can."""
 
-    def _uncovered(self, schema_editor) -> models.UniqueConstraint | None:
-        """The same constraint without `include` where the database cannot cover, else None."""
+    def _as_built(self, schema_editor):
+        """What the database builds: this constraint, or the same without `include` where it cannot cover."""
         if not self.include or schema_editor.connection.features.supports_covering_indexes:
-            return None
+            return super()
         return models.UniqueConstraint(
             *self.expressions, fields=self.fields, name=self.name, condition=self.condition,
             deferrable=self.deferrable, opclasses=self.opclasses, nulls_distinct=self.nulls_distinct,
@@ -21,14 +21,10 @@ class CoveredUniqueConstraint(models.UniqueConstraint):
         )
 
     def constraint_sql(self, model, schema_editor):
-        uncovered = self._uncovered(schema_editor)
-        return (uncovered.constraint_sql(model, schema_editor) if uncovered
-                else super().constraint_sql(model, schema_editor))
+        return self._as_built(schema_editor).constraint_sql(model, schema_editor)
 
     def create_sql(self, model, schema_editor):
-        uncovered = self._uncovered(schema_editor)
-        return uncovered.create_sql(model, schema_editor) if uncovered else super().create_sql(model, schema_editor)
+        return self._as_built(schema_editor).create_sql(model, schema_editor)
 
     def remove_sql(self, model, schema_editor):
-        uncovered = self._uncovered(schema_editor)
-        return uncovered.remove_sql(model, schema_editor) if uncovered else super().remove_sql(model, schema_editor)
+        return self._as_built(schema_editor).remove_sql(model, schema_editor)
