@@ -17,7 +17,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ClientProfile, CreditAccount, Position, Queue, RoutingRule, Security, User
+from accounts.models import ClientProfile, CreditAccount, Position, Queue, RateChange, RoutingRule, Security, User
 from accounts.roles import ADMIN_ROLES, SEE_PERSONAL_DATA, STAFF_ROLES, Role
 from accounts.selectors import (
     clients_visible_to,
@@ -171,6 +171,17 @@ class SecurityAdmin(admin.ModelAdmin):
     search_fields = ("symbol", "name")
 
 
+class RateChangeInline(admin.TabularInline):
+    """Dated changes of the contract's annual rate: the interest accrual segments at them
+    (accounts.interest); a change takes effect after the last accrued day."""
+
+    model = RateChange
+    extra = 0
+    fields = ("effective_date", "annual_rate", "created_at")
+    readonly_fields = ("created_at",)
+    ordering = ("effective_date",)
+
+
 class PositionInline(admin.TabularInline):
     model = Position
     extra = 0
@@ -243,15 +254,16 @@ class CreditAccountAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = LargeTablePaginator
     raw_id_fields = ("client",)
-    inlines = (PositionInline,)
+    inlines = (PositionInline, RateChangeInline)
     readonly_fields = ("maintenance_ratio", "total_assets", "total_liabilities", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("account_no", "client", "contract_no", "contract_start", "contract_maturity")}),
         (_("Balances"), {"fields": ("maintenance_ratio", "total_assets", "total_liabilities", "credit_limit", "cash",
-                                    "other_collateral", "financing_debt", "interest_fees", "annual_rate")}),
+                                    "other_collateral", "financing_debt", "interest_fees", "annual_rate",
+                                    "penalty_rate")}),
         (_("Lines (empty: the firm's default)"), {"fields": ("attention_line", "warning_line", "close_out_line",
                                                               "restore_to_line", "withdrawal_line",
-                                                              "immediate_line")}),
+                                                              "immediate_line", "extension_line")}),
         (_("Dates"), {"fields": ("created_at", "updated_at")}),
     )
 

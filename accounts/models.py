@@ -1,9 +1,11 @@
 """People (users, roles, client profiles, queues) and credit accounts with their positions."""
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -189,6 +191,13 @@ class CreditAccount(models.Model):
     def __str__(self) -> str:
         return self.account_no
 
+    def clean(self):
+        super().clean()
+        problems = ratio.line_problems({name: getattr(self, f"{name}_line") for name in ratio.LINE_NAMES},
+                                       settings.MARGIN_DEFAULT_LINES)
+        if problems:
+            raise ValidationError({f"{name}_line": message for name, message in problems.items()})
+
     def line(self, name: str) -> Decimal | None:
         """The account's own line, or the firm's default (PRODUCT.md)."""
         own = getattr(self, f"{name}_line")
@@ -341,6 +350,16 @@ class RateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.effective_date} {self.annual_rate}"
+
+    def clean(self):
+        """Days already accrued keep the rate they were charged at: a change takes effect after the
+        last accrued day."""
+        super().clean()
+        last = InterestAccrualRun.objects.order_by("-day").values_list("day", flat=True).first()
+        if self.effective_date is not None and last is not None and self.effective_date <= last:
+            raise ValidationError({"effective_date": _(
+                "Interest is accrued up to %(day)s already: a rate change takes effect on %(next)s at the earliest.")
+                % {"day": last.isoformat(), "next": (last + datetime.timedelta(days=1)).isoformat()}})
 
 
 class InterestAccrualRun(models.Model):

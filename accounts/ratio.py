@@ -13,6 +13,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, DecimalField, ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Round
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 LINE_NAMES = ("attention", "warning", "close_out", "restore_to", "withdrawal", "immediate")
 RATIO_PLACES = 4
@@ -22,6 +24,57 @@ ZERO = Decimal("0")
 
 _AMOUNT = DecimalField(max_digits=24, decimal_places=4)
 _RATIO = DecimalField(max_digits=12, decimal_places=RATIO_PLACES)
+
+
+LINE_LABELS = {
+    "attention": gettext_lazy("attention line"),
+    "warning": gettext_lazy("warning line"),
+    "close_out": gettext_lazy("close-out line"),
+    "restore_to": gettext_lazy("restore-to line"),
+    "withdrawal": gettext_lazy("withdrawal line"),
+    "immediate": gettext_lazy("immediate close-out line"),
+}
+#: (upper, lower, strictly): the upper line must lie above the lower one (or on it, when not strictly).
+#: An alert fires for each of attention, warning and close-out in that order as the ratio falls, the
+#: immediate line lies below close-out, a margin call's top-up restores above close-out, and a
+#: withdrawal needs at least the attention line.
+LINE_ORDER = (
+    ("attention", "warning", True),
+    ("warning", "close_out", True),
+    ("close_out", "immediate", True),
+    ("restore_to", "close_out", True),
+    ("withdrawal", "attention", False),
+)
+
+
+def line_problems(own: dict[str, Decimal | None], defaults: dict[str, str | Decimal]) -> dict[str, str]:
+    """{line name: message} for an account's own lines (`own`, None where it takes the firm's
+    default) that are not above zero or out of order with the others, own or default: one message
+    per line, on the line the account itself sets."""
+    problems: dict[str, str] = {}
+    for name, value in own.items():
+        if value is not None and value <= 0:
+            problems[name] = _("must be above zero")
+
+    def effective(name):
+        value = own.get(name)
+        if value is None and defaults.get(name) is not None:
+            value = Decimal(defaults[name])
+        return value
+
+    for upper, lower, strictly in LINE_ORDER:
+        high, low = effective(upper), effective(lower)
+        if high is None or low is None or high > low or (high == low and not strictly):
+            continue
+        if own.get(lower) is not None and lower not in problems:
+            message = _("must be below the %(line)s (%(value)s)") if strictly else _(
+                "must not be above the %(line)s (%(value)s)")
+            problems[lower] = message % {"line": LINE_LABELS[upper], "value": f"{high * 100:.2f}%"}
+        elif own.get(upper) is not None and upper not in problems:
+            message = _("must be above the %(line)s (%(value)s)") if strictly else _(
+                "must not be below the %(line)s (%(value)s)")
+            problems[upper] = message % {"line": LINE_LABELS[lower], "value": f"{low * 100:.2f}%"}
+    return problems
 
 
 def market_value(quantity: int, price: Decimal) -> Decimal:

@@ -24,6 +24,10 @@ class NewestFirst(CursorPagination):
 
 
 class RatioSnapshotSerializer(serializers.ModelSerializer):
+    # amounts to the cent, as the account shows them (stored to 4 places, the valuation's precision)
+    total_assets = serializers.DecimalField(max_digits=24, decimal_places=2, read_only=True)
+    total_liabilities = serializers.DecimalField(max_digits=24, decimal_places=2, read_only=True)
+
     class Meta:
         model = RatioSnapshot
         fields = ["id", "taken_at", "total_assets", "total_liabilities", "maintenance_ratio", "level", "stress_points"]
@@ -75,11 +79,14 @@ class AlertSerializer(serializers.ModelSerializer):
                                      allow_null=True)
     cleared_ratio = serializers.DecimalField(source="cleared_snapshot.maintenance_ratio", max_digits=12,
                                              decimal_places=4, allow_null=True, default=None)
+    opened_snapshot = RatioSnapshotSerializer(read_only=True, help_text=_("The valuation that crossed the line."))
+    cleared_snapshot = RatioSnapshotSerializer(read_only=True, allow_null=True,
+                                               help_text=_("The valuation back above the line by the band."))
 
     class Meta:
         model = AccountAlert
         fields = ["id", "account", "client", "line", "line_value", "state", "ratio", "opened_at", "cleared_at",
-                  "cleared_ratio"]
+                  "cleared_ratio", "opened_snapshot", "cleared_snapshot"]
 
 
 class AlertListApi(generics.ListAPIView):

@@ -7,10 +7,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import Security
 from risk import forecast
 from risk.models import StressMode, StressTest
+from risk.stress import MAX_SHOCK, MIN_SHOCK, SHOCK_OUT_OF_RANGE, UNKNOWN_SYMBOL
 
 SHOCK = {"max_digits": 6, "decimal_places": 4}
+#: A shock's field: its range checked with the other fields' errors, in the domain's words.
+SHOCK_FIELD = {**SHOCK, "min_value": MIN_SHOCK, "max_value": MAX_SHOCK,
+               "error_messages": {"min_value": SHOCK_OUT_OF_RANGE, "max_value": SHOCK_OUT_OF_RANGE}}
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -20,22 +25,39 @@ class SymbolShocksField(serializers.Field):
     default_error_messages = {
         "invalid": _("Expected an object mapping symbols to shocks, "
                      "or a list of objects with symbol and shock."),
+        "repeated": _("The symbol is given more than once."),
     }
 
     def to_internal_value(self, data) -> dict[str, Decimal]:
+        """Every symbol's problem at once: a bad or out-of-range shock, an unknown or repeated symbol."""
+        errors = {}
         if isinstance(data, list):
             if not all(isinstance(item, dict) and set(item) == {"symbol", "shock"} for item in data):
                 self.fail("invalid")
-            data = {str(item["symbol"]): item["shock"] for item in data}
+            pairs = [(str(item["symbol"]).strip(), item["shock"]) for item in data]
+            seen: set[str] = set()
+            for symbol, _shock in pairs:
+                if symbol in seen:
+                    errors[symbol] = [self.error_messages["repeated"]]
+                seen.add(symbol)
+            data = dict(pairs)
         if not isinstance(data, dict):
             self.fail("invalid")
-        shock_field = serializers.DecimalField(**SHOCK)
-        shocks, errors = {}, {}
+        shock_field = serializers.DecimalField(**SHOCK_FIELD)
+        known = set(Security.objects.filter(symbol__in=[str(symbol).strip() for symbol in data])
+                    .values_list("symbol", flat=True))
+        shocks = {}
         for symbol, value in data.items():
+            symbol = str(symbol).strip()
+            if symbol in errors:
+                continue
+            if symbol not in known:
+                errors[symbol] = [UNKNOWN_SYMBOL]
+                continue
             try:
-                shocks[str(symbol).strip()] = shock_field.run_validation(value)
+                shocks[symbol] = shock_field.run_validation(value)
             except serializers.ValidationError as exc:
-                errors[str(symbol)] = exc.detail
+                errors[symbol] = exc.detail
         if errors:
             raise serializers.ValidationError(errors)
         return shocks
@@ -45,7 +67,8 @@ class SymbolShocksField(serializers.Field):
 
 
 class StressTestInputSerializer(serializers.Serializer):
-    market_shock = serializers.DecimalField(**SHOCK, help_text=_("E.g. -0.10: every price ten per cent lower; from -0.99 to 1."))
+    market_shock = serializers.DecimalField(
+        **SHOCK_FIELD, help_text=_("E.g. -0.10: every price ten per cent lower; from -0.99 to 1."))
     symbol_shocks = SymbolShocksField(required=False, default=dict,
                                       help_text=_("Per-symbol shocks; they replace the market shock."))
     open_cases = serializers.BooleanField(required=False, default=False,

@@ -24,6 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import CreditAccount, Security, User
 from accounts.ratio import ZERO, maintenance_ratio, top_up
@@ -40,6 +41,8 @@ logger = logging.getLogger(__name__)
 LIST_LIMIT = 1000
 MIN_SHOCK = Decimal("-0.99")
 MAX_SHOCK = Decimal("1")
+SHOCK_OUT_OF_RANGE = gettext_lazy("A shock must be between -0.99 and 1.")
+UNKNOWN_SYMBOL = gettext_lazy("Unknown symbol.")
 #: The lines reported, best to worst; `immediate` only when some account has one.
 REPORTED_LINES = ("attention", "warning", "close_out", "immediate")
 LINE_COLUMNS = (*REPORTED_LINES, "restore_to")
@@ -232,14 +235,14 @@ def validate_shocks(market_shock: Decimal, symbol_shocks: dict[str, Decimal]) ->
     """Shocks between −0.99 and +1; every symbol known. Returns the shocks by security id."""
     errors: dict = {}
     if not MIN_SHOCK <= market_shock <= MAX_SHOCK:
-        errors["market_shock"] = [_("A shock must be between -0.99 and 1.")]
+        errors["market_shock"] = [str(SHOCK_OUT_OF_RANGE)]
     symbol_errors: dict[str, list[str]] = {}
     known = dict(Security.objects.filter(symbol__in=list(symbol_shocks)).values_list("symbol", "id"))
     for symbol, shock in symbol_shocks.items():
         if symbol not in known:
-            symbol_errors[symbol] = [_("Unknown symbol.")]
+            symbol_errors[symbol] = [str(UNKNOWN_SYMBOL)]
         elif not MIN_SHOCK <= shock <= MAX_SHOCK:
-            symbol_errors[symbol] = [_("A shock must be between -0.99 and 1.")]
+            symbol_errors[symbol] = [str(SHOCK_OUT_OF_RANGE)]
     if symbol_errors:
         errors["symbol_shocks"] = symbol_errors
     if errors:

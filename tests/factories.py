@@ -53,7 +53,8 @@ class SecurityFactory(factory.django.DjangoModelFactory):
     exchange = Security.Exchange.SSE
     haircut = Decimal("0.65")
     price = Decimal("10.00")
-    price_as_of = factory.LazyFunction(timezone.now)
+    # the last price an hour ago: a feed's next prices (minutes after it) are not in the future
+    price_as_of = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
 
 
 class CreditAccountFactory(factory.django.DjangoModelFactory):

@@ -23,6 +23,7 @@ from accounts.importers.positions import (
 )
 from accounts.importers.reading import Column, Issues, read_rows
 from accounts.models import ClientProfile, CreditAccount, Security, Tier, User
+from accounts.ratio import line_problems
 from cases.services.sla import sla_clients_tier_changed_on_commit
 
 CLIENTS, SECURITIES, CREDIT_ACCOUNTS = "clients.csv", "securities.csv", "credit_accounts.csv"
@@ -140,6 +141,20 @@ def accounts_import(directory) -> ImportResult:
         raise refused_by_database(error) from error
 
 
+def _check_lines(issues: Issues, accounts: KeyedFile, existing: dict) -> None:
+    """The lines the file sets, above zero and in order with the account's others as they stand
+    (stored, else the firm's defaults): accounts.ratio.line_problems, the problems named on the
+    file's columns."""
+    for account_no, values in accounts.records.items():
+        stored = existing.get(account_no)
+        own = {column.removesuffix("_line"): values[column] for column in LINE_COLUMNS if column in values}
+        standing = {**settings.MARGIN_DEFAULT_LINES, **{
+            column.removesuffix("_line"): getattr(stored, column) for column in LINE_COLUMNS
+            if getattr(stored, column, None) is not None}}
+        for name, message in line_problems(own, standing).items():
+            issues.add(CREDIT_ACCOUNTS, accounts.lines[account_no], f"{name}_line", message)
+
+
 def check_account_files(present: dict[str, Path]) -> Checked:
     """Read every file given ({file name: path}) and check values, duplicates and references,
     with one query per table; raise ImportRejected listing every problem."""
@@ -167,6 +182,7 @@ def check_account_files(present: dict[str, Path]) -> Checked:
     existing_accounts = rows_by_key(CreditAccount, "account_no", {*accounts.records, *positions.account_nos},
                                     CREDIT_ACCOUNT_FIELDS)
 
+    _check_lines(issues, accounts, existing_accounts)
     _check_references(issues, CLIENTS, clients, "advisor", advisors)
     _check_references(issues, CREDIT_ACCOUNTS, accounts, "client_no", {*clients.records, *existing_clients})
     check_position_references(positions, {*accounts.records, *existing_accounts},

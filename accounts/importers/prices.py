@@ -1,6 +1,7 @@
 """`prices_import`: the price feed (`symbol,price,as_of`) onto Security.price and the daily
 price history (SecurityPrice: one row per security and Shanghai trading date, the latest wins)."""
 
+import datetime
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import numpy
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.importers import values as v
@@ -24,6 +26,10 @@ PRICE_COLUMNS = [
     Column("price", v.decimal(max_digits=18, decimal_places=4, positive=True)),
     Column("as_of", v.timestamp),
 ]
+#: How far ahead of this server's clock a price may be stamped (the feed's clock may run a little
+#: ahead); a price stamped later than that is refused: kept, it would stand as the latest price and
+#: every real price after it would be skipped as older.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
 @dataclass
@@ -44,15 +50,20 @@ def _keep_latest(store: dict, key, as_of, price) -> None:
         store[key] = (as_of, price)
 
 
-def parse_prices(path: Path, filename: str, issues: Issues) -> PriceFile:
+def parse_prices(path: Path, filename: str, issues: Issues, *, latest_allowed: datetime.datetime) -> PriceFile:
     """One streaming pass; duplicates are found from an array of 8-byte hashes of (symbol, time)
-    (a million rows: 8 MB), and only when there are any does a second pass name their lines."""
+    (a million rows: 8 MB), and only when there are any does a second pass name their lines. A
+    price stamped after `latest_allowed` is an error."""
     parsed = PriceFile()
     hashes = array("q")
     for row in read_rows(path, filename, PRICE_COLUMNS, issues):
         symbol, as_of = row.values.get("symbol"), row.values.get("as_of")
         if symbol is None or as_of is None:
             continue
+        if as_of > latest_allowed:
+            issues.add(filename, row.line, "as_of", _('"%(value)s" is in the future (it is now %(now)s)')
+                       % {"value": as_of.isoformat(),
+                          "now": timezone.localtime(latest_allowed - CLOCK_SKEW).isoformat(timespec="seconds")})
         parsed.rows += 1
         hashes.append(hash((symbol, as_of)))
         parsed.first_lines.setdefault(symbol, row.line)
@@ -98,16 +109,17 @@ def trade_date(as_of):
     return as_of.astimezone(MARKET_TIME_ZONE).date()
 
 
-def prices_import(path) -> ImportResult:
+def prices_import(path, *, now: datetime.datetime | None = None) -> ImportResult:
     """Apply each security's latest price in the file unless the stored price is newer (skipped,
-    not an error), and keep the latest price of each day in the history. Unknown symbols and
-    bad values reject the whole file. `updated_security_ids` names the securities written."""
+    not an error), and keep the latest price of each day in the history. Unknown symbols, bad
+    values and prices stamped after `now` (default: the current time; CLOCK_SKEW allowed) reject
+    the whole file. `updated_security_ids` names the securities written."""
     path = Path(path)
     if not path.is_file():
         raise ImportRejected(_("%(path)s is not a file") % {"path": path})
     filename = path.name
     issues = Issues((filename,))
-    parsed = parse_prices(path, filename, issues)
+    parsed = parse_prices(path, filename, issues, latest_allowed=(now or timezone.now()) + CLOCK_SKEW)
     securities = rows_by_key(Security, "symbol", parsed.first_lines.keys(), ["price", "price_as_of"])
     unknown = {symbol for symbol in parsed.first_lines if symbol not in securities}
     if unknown:

@@ -90,7 +90,7 @@ def import_and_monitor(path: Path, now: datetime.datetime) -> tuple[float, float
     """(import ms, monitoring ms, counts) of one end-to-end run; the caller's transaction holds it."""
     notices_before = _max_notification_id()
     started = time.perf_counter()
-    result = prices_import(path)
+    result = prices_import(path, now=now)  # the file is stamped at the bench's next close
     imported = time.perf_counter()
     outcome = monitor_accounts(trigger="bench", now=now)
     ended = time.perf_counter()
@@ -128,7 +128,7 @@ def statements(path: Path, now: datetime.datetime) -> list[tuple[str, float]]:
         with connection.cursor() as cursor:
             _checks_now(cursor)
         with CaptureQueriesContext(connection) as captured:
-            prices_import(path)
+            prices_import(path, now=now)
             monitor_accounts(trigger="bench", now=now)
         transaction.set_rollback(True)
     timed = [(" ".join(query["sql"].split()), float(query["time"]) * 1000) for query in captured.captured_queries]

@@ -6,7 +6,7 @@ DEMO_PASSWORD = "demo-pass-2026"  # nosec B105
 
 #: username, roles, queues, (last name, first name), preferred language
 STAFF = [
-    ("agent", ["agent"], ["general", "disputes"], ("李", "静怡"), "zh-hans"),
+    ("agent", ["agent"], ["general", "disputes", "risk"], ("李", "静怡"), "zh-hans"),  # calls on margin calls too
     ("advisor", ["advisor"], ["hnw"], ("王", "志远"), "zh-hans"),
     ("team_lead", ["team_lead"], ["general", "disputes", "risk", "hnw"], ("赵", "敏"), "zh-hans"),
     ("supervisor", ["supervisor"], [], ("刘", "建国"), "zh-hans"),

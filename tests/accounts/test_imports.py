@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.importers import prices_import
 from accounts.models import ClientProfile, CreditAccount, Position, Security, SecurityPrice
 from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory
 from tests.import_commands import rejected
+
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -439,6 +441,25 @@ def test_a_bad_price_row_rejects_the_whole_file(tmp_path, row, expected):
     assert lines == [expected]
     assert Security.objects.get(symbol="600000").price == D("10.00")
     assert not SecurityPrice.objects.exists()
+
+
+def test_a_price_stamped_in_the_future_rejects_the_file_and_later_real_prices_still_apply(tmp_path):
+    """A feed stamped years ahead would stand as the latest price and every real one would be
+    skipped as older: it is refused, naming the line; a few minutes of clock skew are allowed."""
+    security = SecurityFactory(symbol="600519", price=D("1500.00"))
+    now = timezone.now()
+    later = (now + datetime.timedelta(days=3 * 365)).astimezone(SHANGHAI).isoformat()
+    lines = rejected("import_prices", prices_file(tmp_path, f"600519,1400,{later}\n", "ahead.csv"))
+
+    assert len(lines) == 1 and lines[0].startswith(f'ahead.csv:2: as_of: "{later}" is in the future (it is now ')
+    security.refresh_from_db()
+    assert security.price == D("1500.00") and not SecurityPrice.objects.exists()
+
+    skewed = (now + datetime.timedelta(minutes=2)).astimezone(SHANGHAI).isoformat()
+    out, _err = run("import_prices", prices_file(tmp_path, f"600519,1490,{skewed}\n", "skewed.csv"))
+    assert "1 updated" in out
+    security.refresh_from_db()
+    assert security.price == D("1490.00")
 
 
 def test_history_keeps_one_price_per_shanghai_day_the_latest_wins(tmp_path):

@@ -256,6 +256,21 @@ def test_the_command_refuses_a_bad_day():
         call_command("accrue_interest", "--day", "2026-07-01")
 
 
+def test_a_bad_day_on_the_command_line_is_one_line_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "servicedesk.settings.test", "LANGUAGE": "en",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
+    done = subprocess.run([sys.executable, "manage.py", "accrue_interest", "--day", "2026-13-01"],
+                          cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "error: argument --day: “2026-13-01”" in done.stderr.splitlines()[-1]
+
+
 def test_the_tasks_are_on_the_beat_schedule():
     from celery.schedules import crontab
 
@@ -342,6 +357,8 @@ def test_another_clients_account_is_not_found(api, client_profile, other_client_
     ({"from": "2026-03-01", "to": "yesterday"}, "to"),
     ({"from": "2026-03-10", "to": "2026-03-01"}, "to"),
     ({"from": "2025-01-01", "to": "2026-03-01"}, "to"),
+    ({"to": "0001-01-01"}, "to"),  # a 500: the settlement period of this day would open in year 0
+    ({"to": "0001-01-19"}, "to"),
 ])
 def test_bad_dates_are_refused_with_the_field(api, agent, query, field):
     account = debtor()

@@ -58,7 +58,7 @@ def test_the_price_file_moves_every_security_after_the_stored_prices(monitored, 
     assert all(-0.3 - 0.01 <= change <= 0.3 + 0.01 for change in changes)
     assert data.price_file(tmp_path / "again.csv", seed=7, as_of=as_of) == as_of
     assert (tmp_path / "again.csv").read_text() == path.read_text()  # deterministic
-    assert len(prices_import(path).updated_security_ids) == len(stored)
+    assert len(prices_import(path, now=as_of).updated_security_ids) == len(stored)
 
 
 def test_the_step_undoes_to_the_cases_as_generated(monkeypatch):

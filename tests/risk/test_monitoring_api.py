@@ -42,6 +42,23 @@ def test_alerts_filtered_by_level_state_and_date(api, risk_officer, margin_call)
     assert http.get("/api/v1/risk/alerts/?state=nonsense").status_code == 400
 
 
+def test_an_alert_carries_the_valuations_that_opened_and_cleared_it(api, risk_officer, margin_call):
+    account = margin_call.credit_account
+    close_out = api.as_user(risk_officer).get("/api/v1/risk/alerts/?level=close_out").data["results"][0]
+    opened = close_out["opened_snapshot"]
+    assert (opened["maintenance_ratio"], opened["level"]) == ("1.2500", "close_out")
+    assert (opened["total_assets"], opened["total_liabilities"]) == ("125000.00", "100000.00")  # to the cent
+    assert opened["id"] == account.snapshots.order_by("-taken_at", "-id").first().pk
+    assert close_out["cleared_snapshot"] is None
+
+    PositionFactory._meta.model.objects.filter(account=account).update(quantity=20000)
+    monitor_accounts()  # 20,000 × 12.50 / 100,000: back above every line
+    cleared = api.as_user(risk_officer).get("/api/v1/risk/alerts/?level=close_out").data["results"][0]
+    assert cleared["state"] == "cleared"
+    assert (cleared["cleared_snapshot"]["maintenance_ratio"], cleared["cleared_snapshot"]["level"]) == (
+        "2.5000", "normal")
+
+
 def test_case_detail_shows_the_margin_call_to_staff_and_client(api, agent, client_profile, margin_call):
     staff = api.as_user(agent).get(f"/api/v1/cases/{margin_call.number}/").data["margin_call"]
     assert (staff["stage"], staff["top_up_cash"], staff["top_up_sell"], staff["level"]) == (

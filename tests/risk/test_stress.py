@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from accounts.models import CreditAccount, Position
 from accounts.roles import Role
@@ -305,6 +306,31 @@ def test_bad_input_is_400_with_field_errors_and_saves_nothing(api, risk_officer,
 def test_unknown_symbol_error_names_the_symbol(api, risk_officer, book):
     response = run(api, risk_officer, symbol_shocks={"600901": "-0.2", "999999": "-0.2"})
     assert list(response.json()["symbol_shocks"]) == ["999999"]
+
+
+def test_every_field_error_is_reported_at_once(api, risk_officer, book):
+    with translation.override("en"):
+        response = api.as_user(risk_officer).post(URL, {
+            "market_shock": "-2", "symbol_shocks": {"600901": "x", "600902": "-3", "999999": "-0.1"},
+        }, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    errors = response.json()
+    assert errors["market_shock"] == ["A shock must be between -0.99 and 1."]
+    assert errors["symbol_shocks"]["600902"] == ["A shock must be between -0.99 and 1."]
+    assert errors["symbol_shocks"]["999999"] == ["Unknown symbol."]
+    assert set(errors["symbol_shocks"]) == {"600901", "600902", "999999"}
+    assert not StressTest.objects.exists()
+
+
+def test_a_symbol_given_twice_in_a_list_is_refused_not_overwritten(api, risk_officer, book):
+    response = api.as_user(risk_officer).post(URL, {"market_shock": "-0.1", "symbol_shocks": [
+        {"symbol": "600902", "shock": "-0.20"}, {"symbol": "600902", "shock": "-0.30"}]},
+        format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json()["symbol_shocks"] == {"600902": ["The symbol is given more than once."]}
+    assert not StressTest.objects.exists()
 
 
 def test_symbol_shocks_may_be_given_as_a_list(api, risk_officer, book):

@@ -1,5 +1,6 @@
 """`manage.py accrue_interest [--day YYYY-MM-DD]`: what the daily `interest.accrue` task does."""
 
+import argparse
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,7 +14,8 @@ def _day(value: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value}) from None
+        # argparse turns this into one line naming the option, exit status 2 (a CommandError when called)
+        raise argparse.ArgumentTypeError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value}) from None
 
 
 class Command(BaseCommand):
