@@ -86,8 +86,9 @@ class CaseViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=CaseListSerializer(many=True))
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        if is_client_view(request.user):
-            page = self.paginate_queryset(queryset)
+        if is_client_view(request.user):  # with each margin call's stage, for its subject (risk.subjects)
+            page = self.paginate_queryset(queryset.select_related("margin_call").only(
+                *selectors.LIST_COLUMNS, "margin_call__stage"))
             return self.get_paginated_response(
                 ClientCaseListSerializer(page, many=True, context=self.get_serializer_context()).data)
         # Staff rows are built from values, as CaseListSerializer would give them (case_list_rows).

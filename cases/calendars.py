@@ -3,6 +3,7 @@
 import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -79,6 +80,18 @@ def calendar_refusals():
         yield
     except CalendarUnavailable as error:
         raise error.as_conflict() from error
+
+
+@contextmanager
+def calendar_command_errors():
+    """Around a management command's work: a calendar that cannot answer ends the command with one
+    line naming the calendar and year (CommandError: exit status 1), not a traceback."""
+    from django.core.management.base import CommandError
+
+    try:
+        yield
+    except CalendarUnavailable as error:
+        raise CommandError(str(error)) from error
 
 
 @dataclass
@@ -190,13 +203,27 @@ CALENDARS = {
 }
 
 
-def _library_days(code: str, year: int) -> dict[datetime.date, tuple[bool, str]]:
+class LibraryDay(NamedTuple):
+    is_business_day: bool
+    name: str
+    name_en: str
+
+
+#: The package names holidays, not make-up working days.
+MAKE_UP_DAY_NAMES = ("调休上班日", "Make-up working day")
+
+
+def library_days(code: str, year: int) -> dict[datetime.date, LibraryDay]:
+    """The days the `holidays` package lists for one of CALENDARS in `year`, named in both
+    languages (asked for each by name: by default the package follows the process's locale)."""
     if code == BusinessCalendar.WORKING:
-        china = holidays.China(years=[year])
-        days = {day: (False, name) for day, name in china.items()}
-        days.update({day: (True, "调休 make-up working day") for day in china.weekend_workdays if day.year == year})
+        chinese, english = (holidays.China(years=[year], language=language) for language in ("zh_CN", "en_US"))
+        days = {day: LibraryDay(False, name, english[day]) for day, name in chinese.items()}
+        days.update({day: LibraryDay(True, *MAKE_UP_DAY_NAMES) for day in chinese.weekend_workdays if day.year == year})
         return days
-    return {day: (False, name) for day, name in holidays.financial_holidays("XSHG", years=[year]).items()}
+    chinese, english = (holidays.financial_holidays("XSHG", years=[year], language=language)
+                        for language in ("zh_CN", "en_US"))
+    return {day: LibraryDay(False, name, english[day]) for day, name in chinese.items()}
 
 
 @transaction.atomic
@@ -214,10 +241,11 @@ def calendars_seed(*, last_year: int | None = None, first_year: int = FIRST_SEED
         for year in range(first_year, last_year + 1):
             if year in present:
                 continue
-            days = _library_days(code, year)
+            days = library_days(code, year)
             CalendarDay.objects.bulk_create(
-                [CalendarDay(calendar=calendar, date=day, is_business_day=is_business, name=name[:100])
-                 for day, (is_business, name) in sorted(days.items())],
+                [CalendarDay(calendar=calendar, date=day, is_business_day=named.is_business_day,
+                             name=named.name[:100], name_en=named.name_en[:100])
+                 for day, named in sorted(days.items())],
                 ignore_conflicts=True,
             )
             created.append(CalendarYear.objects.create(

@@ -11,10 +11,14 @@ from rest_framework import serializers
 
 from cases.attachments import MAX_FILES as MAX_ATTACHMENTS
 from cases.attachments import validate_attachments
-from cases.sla_status import ScheduleCache, elapsed_seconds
+from cases.sla_status import ScheduleCache, elapsed_or_unknown
 
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
 from cases.models.workflows import state_label
+
+
+REMAINING_HELP = _("Business seconds left; negative when late; null when the calendar has no data for a year "
+                   "it needs (unknown, never guessed).")
 
 
 class SlaTimerSerializer(serializers.Serializer):
@@ -29,8 +33,8 @@ class SlaTimerSerializer(serializers.Serializer):
     calendar = serializers.CharField(source="calendar_code")
     state = serializers.CharField()
     due_at = serializers.DateTimeField(allow_null=True)
-    remaining_seconds = serializers.IntegerField(help_text=_("Business seconds left; negative when late."))
-    remaining_business_seconds = serializers.IntegerField(help_text=_("Business seconds left; negative when late."))
+    remaining_seconds = serializers.IntegerField(allow_null=True, help_text=REMAINING_HELP)
+    remaining_business_seconds = serializers.IntegerField(allow_null=True, help_text=REMAINING_HELP)
     breached = serializers.BooleanField()
     pause_reason = serializers.CharField()
 
@@ -41,14 +45,18 @@ _DATETIME = serializers.DateTimeField()
 
 def sla_timer_data(timer, schedules: ScheduleCache, now) -> dict:
     """One timer as SlaTimerSerializer describes it, built directly: a case list shows two or
-    three timers per row, and a serializer instance per row costs more than the rest of the row."""
-    remaining = timer.target_seconds - elapsed_seconds(timer, schedules, now)
+    three timers per row, and a serializer instance per row costs more than the rest of the row.
+    A running timer whose calendar has no data for a year it needs has no remaining time (null),
+    and is breached if the sweep said so or its due moment has passed."""
+    elapsed, _unknown = elapsed_or_unknown(timer, schedules, now)
+    remaining = None if elapsed is None else timer.target_seconds - elapsed
+    late = (timer.due_at is not None and timer.due_at < now) if remaining is None else remaining < 0
     return {
         "metric": timer.metric, "cycle": timer.cycle, "target_seconds": timer.target_seconds,
         "target": timer.target_seconds, "calendar": timer.calendar_code, "state": timer.state,
         "due_at": _DATETIME.to_representation(timer.due_at) if timer.due_at else None,
         "remaining_seconds": remaining, "remaining_business_seconds": remaining,
-        "breached": timer.breached or remaining < 0,
+        "breached": timer.breached or late,
         "pause_reason": timer.pause_reason,
     }
 
@@ -158,9 +166,11 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class ClientCaseSerializer(CaseSerializer):
-    """What a client sees of their own case: no queue, assignee, internal proposal or SLA fields."""
+    """What a client sees of their own case: no queue, assignee, internal proposal or SLA fields;
+    a subject the system wrote (a margin call's) in the client's language (risk.subjects)."""
 
     proposal = serializers.SerializerMethodField()
+    subject = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -169,6 +179,11 @@ class ClientCaseSerializer(CaseSerializer):
             "margin_call", "request_details",
         ]
         read_only_fields = fields
+
+    def get_subject(self, case) -> str:
+        from risk.subjects import case_subject
+
+        return case_subject(case)
 
     def get_proposal(self, case) -> str:
         """A proposed resolution is shown to the client once a supervisor approved it."""

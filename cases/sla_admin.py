@@ -34,12 +34,13 @@ class CalendarYearAdmin(admin.ModelAdmin):
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     """Every edit of a day moves the deadlines of the running clocks it concerns, the date it had
-    before a change too (cases.services.calendars.calendar_days_changed)."""
+    before a change too (cases.services.calendars.calendar_days_changed). What a day may be is the
+    model's rule (CalendarDay.clean), the same as on the supervisor's calendar page."""
 
-    list_display = ["calendar", "date", "is_business_day", "name"]
+    list_display = ["calendar", "date", "is_business_day", "name", "name_en"]
     list_filter = ["calendar", "is_business_day"]
     date_hierarchy = "date"
-    search_fields = ["name"]
+    search_fields = ["name", "name_en"]
 
     def save_model(self, request, obj, form, change):
         stored = CalendarDay.objects.select_related("calendar").filter(pk=obj.pk).first() if change else None

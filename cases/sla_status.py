@@ -3,9 +3,10 @@
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from cases.calendars import load_schedule
-from cases.models import SlaTimer
+from cases.calendars import CALENDARS, CalendarUnavailable, load_schedule
+from cases.models import BusinessCalendar, SlaTimer
 from cases.sla import business_time_between
 
 
@@ -24,3 +25,26 @@ def elapsed_seconds(timer: SlaTimer, schedules: ScheduleCache, now: datetime.dat
     running = business_time_between(timer.resumed_at, now, schedules[timer.calendar_code]) if now > timer.resumed_at \
         else datetime.timedelta(0)
     return timer.elapsed_seconds + int(running.total_seconds())
+
+
+def elapsed_or_unknown(timer: SlaTimer, schedules: ScheduleCache,
+                       now: datetime.datetime | None = None) -> tuple[int | None, str]:
+    """elapsed_seconds for what pages and the API show: (seconds, "") or, when the calendar cannot
+    answer (a year with no data, no such calendar), (None, a marker naming the calendar and year).
+    The figure is unknown, never guessed, and the read still works; a write that needs the
+    calendar is refused (409, cases.calendars.CalendarUnavailable)."""
+    try:
+        return elapsed_seconds(timer, schedules, now), ""
+    except CalendarUnavailable as error:
+        return None, unknown_marker(error)
+
+
+def unknown_marker(error: CalendarUnavailable) -> str:
+    """What a page shows for a figure the calendar cannot give ("unknown: Working days calendar
+    2026 missing"), the calendar by its name in the active language (the name it was created
+    with, cases.calendars.CALENDARS: no query)."""
+    defaults = CALENDARS.get(error.calendar)
+    name = BusinessCalendar(code=error.calendar, **defaults).localized_name if defaults else error.calendar
+    if error.year:
+        return _("unknown: %(calendar)s calendar %(year)s missing") % {"calendar": name, "year": error.year}
+    return _("unknown: no calendar “%(calendar)s”") % {"calendar": name}

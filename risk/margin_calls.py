@@ -24,6 +24,7 @@ from cases.routing import routing_for
 from cases.sla import trading_day_close
 from risk import notices
 from risk.lines import hysteresis_band
+from risk.models import MarginCall
 from servicedesk.sql import ceil_cents, db_time, divide, is_postgres, json_object, temp_table, zero_padded
 
 OPEN_STATES = ("open", "client_notified", "liquidation_pending", "liquidated", "return_visit")
@@ -124,15 +125,20 @@ def restore(cursor, now) -> int:
     return restored
 
 
-def margin_call_subject(account_no: str = "{account}") -> str:
-    """The subject of the monitoring's margin call, in the active language (the stored one is in
-    the firm's language; the portal shows each client theirs)."""
-    return _("Margin call: credit account {account} is below the warning line").replace("{account}", account_no)
+def margin_call_subject(account_no: str = "{account}", stage: str = MarginCall.Stage.OUTREACH) -> str:
+    """The subject of the monitoring's margin call at its stage, in the active language (the
+    stored one is in the firm's language, rewritten when the call is raised; the API and the
+    portal show each reader theirs: risk.subjects)."""
+    if stage == MarginCall.Stage.MARGIN_CALL:
+        text = _("Margin call: credit account {account} is below the close-out line")
+    else:
+        text = _("Margin call: credit account {account} is below the warning line")
+    return text.replace("{account}", account_no)
 
 
-def _subject_template() -> str:
+def _subject_template(stage: str = MarginCall.Stage.OUTREACH) -> str:
     with translation.override(settings.LANGUAGE_CODE):
-        return margin_call_subject()
+        return margin_call_subject(stage=stage)
 
 
 def open_new(cursor, now) -> int:
@@ -187,8 +193,8 @@ def open_new(cursor, now) -> int:
 
 
 def raise_to_margin_call(cursor, now) -> int:
-    """Open calls whose account fell below the close-out line get a deadline and the notice."""
-    deadline = trading_day_close(timezone.localtime(now).date(), DEADLINE_TRADING_DAYS)
+    """Open calls whose account fell below the close-out line get a deadline and the notice (the
+    deadline is worked out only when a call is raised: a trading year missing stops only that)."""
     temp_table(cursor, "risk_raised", """
         SELECT mc.case_id, c.account_id, k.state AS from_state FROM risk_watched c
         JOIN risk_margincall mc ON mc.account_id = c.account_id AND mc.stage = 'outreach'
@@ -200,6 +206,7 @@ def raise_to_margin_call(cursor, now) -> int:
     raised = cursor.fetchone()[0]
     if not raised:
         return 0
+    deadline = trading_day_close(timezone.localtime(now).date(), DEADLINE_TRADING_DAYS)
     # Raised with its amounts in one update: updated twice in one transaction, a row's keys are
     # checked again.
     cursor.execute(f"""
@@ -208,9 +215,11 @@ def raise_to_margin_call(cursor, now) -> int:
         WHERE risk_margincall.account_id = c.account_id AND case_id IN (SELECT case_id FROM risk_raised)
     """, [db_time(deadline), db_time(now)])
     cursor.execute("""
-        UPDATE cases_case SET priority = 'urgent', state = 'client_notified', updated_at = %s
+        UPDATE cases_case SET priority = 'urgent', state = 'client_notified', updated_at = %s,
+            subject = REPLACE(%s, '{account}', (SELECT a.account_no FROM accounts_creditaccount a
+                                                WHERE a.id = cases_case.credit_account_id))
         WHERE id IN (SELECT case_id FROM risk_raised) AND state IN ('open', 'client_notified')
-    """, [db_time(now)])
+    """, [db_time(now), _subject_template(MarginCall.Stage.MARGIN_CALL)])
     _events(cursor, "SELECT case_id FROM risk_raised", kind="update", name="margin_call_raised",
             from_value="'outreach'", to_value="'margin_call'", now=now,
             data={"deadline": "%s"}, data_params=[deadline.isoformat()])

@@ -5,6 +5,7 @@ supervisor confirms it; a year with no data is an error, never silently a normal
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -58,14 +59,16 @@ class CalendarYear(models.Model):
         return f"{self.calendar.code} {self.year} ({self.get_status_display()})"
 
 
-class CalendarDay(models.Model):
-    """An exception to the weekday rule: a holiday on a weekday, or a make-up working weekend day."""
+class CalendarDay(BilingualNameMixin, models.Model):
+    """An exception to the weekday rule: a holiday on a weekday, or a make-up working weekend day,
+    in a year the calendar has (CalendarYear)."""
 
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="days",
                                  verbose_name=_("calendar"))
     date = models.DateField(_("date"))
     is_business_day = models.BooleanField(_("business day"))
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    name = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("calendar day")
@@ -74,7 +77,30 @@ class CalendarDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="calendar_day_unique")]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.name}"
+        return f"{self.date} {self.localized_name}"
+
+    @property
+    def localized_name(self) -> str:
+        """In the active language, else in the one it was given in (a day added by hand may have one name)."""
+        return super().localized_name or self.name or self.name_en
+
+    def clean(self):
+        """What every editor of the days (the admin, cases.services.calendars) refuses: a date in a
+        year the calendar has no data for, and a make-up working day that is a weekday already or
+        on a calendar that never counts a weekend day (trading: the exchange does not trade then)."""
+        if self.calendar_id is None or self.date is None:
+            return  # the missing field is reported on its own
+        problem = None
+        if not CalendarYear.objects.filter(calendar_id=self.calendar_id, year=self.date.year).exists():
+            problem = _("The “%(calendar)s” calendar has no year %(year)s: add that year first.") % {
+                "calendar": self.calendar.localized_name, "year": self.date.year}
+        elif self.is_business_day and self.date.weekday() < 5:
+            problem = _("%(date)s is a weekday, a working day already: a make-up working day is a Saturday or "
+                        "Sunday.") % {"date": self.date.isoformat()}
+        elif self.is_business_day and not self.calendar.weekend_days_can_be_business:
+            problem = _("This calendar never counts a weekend day (the exchange does not trade on make-up days).")
+        if problem:
+            raise ValidationError({"date": problem})
 
     # Saving or deleting a day moves its calendar's stamp (cases.calendars.STAMP_SQL): every
     # process's cached schedule sees the edit at once, also a day changed in place (same count,

@@ -1,6 +1,10 @@
 """SLA policies (kind × priority × tier, first match wins), their metric targets in business
 time on a named calendar, and the timers that run per case and metric."""
 
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +29,33 @@ class Metric(models.TextChoices):
 REGULATORY_METRICS = (Metric.REGULATORY_ACK, Metric.REGULATORY_FINAL)
 ESCALATION_LEVELS = (50, 75, 100)
 
+#: Bounds of a metric's target. At most 1,000 business hours (125 working days of 8 hours): far
+#: beyond any service or regulatory deadline (the longest shipped is 15 working days), and short
+#: enough that a clock started on any day ends within the years the calendars keep (this year and
+#: next, seeded daily; a year holds about 240 working days of 8 hours or trading days of 5½), where a
+#: deadline in a year without data would refuse every case under the policy. The timers hold it in
+#: whole seconds in an integer column (SlaTimer.target_seconds), far within range. Under a minute no
+#: one could answer in time.
+SHORTEST_TARGET = datetime.timedelta(minutes=1)
+LONGEST_TARGET = datetime.timedelta(hours=1000)
+
+
+def validate_target(value: datetime.timedelta) -> None:
+    if value < SHORTEST_TARGET:
+        raise ValidationError(_("A target must be at least one minute of business time."), code="min_value")
+    if value > LONGEST_TARGET:
+        raise ValidationError(_("A target must be at most 1,000 business hours (125 working days of 8 hours)."),
+                              code="max_value")
+
+
+def validate_premium_tier_factor(value: Decimal) -> None:
+    """Premium targets are the targets times this (cases.services.sla.targets_for): shorter or the
+    same, never near zero (every clock due at once: a one-minute target times 0.01 is no time at
+    all) nor longer than everyone else's."""
+    if not Decimal("0.1") <= value <= Decimal(1):
+        raise ValidationError(_("The factor must be between 0.1 and 1: it shortens the targets of vip and "
+                                "hnw clients."), code="out_of_range")
+
 
 class SlaPolicy(BilingualNameMixin, models.Model):
     position = models.PositiveIntegerField(pgettext_lazy("sort order", "position"), default=100)
@@ -38,6 +69,7 @@ class SlaPolicy(BilingualNameMixin, models.Model):
                             help_text=_("Empty: any tier."))
     premium_tier_factor = models.DecimalField(
         _("factor for vip and hnw clients"), max_digits=4, decimal_places=2, default="0.50",
+        validators=[validate_premium_tier_factor],
         help_text=_("Targets that scale with the tier are multiplied by this for vip and hnw clients."),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -53,7 +85,7 @@ class SlaTarget(models.Model):
     policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets",
                                verbose_name=_("policy"))
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
-    target = models.DurationField(_("target (business time)"))
+    target = models.DurationField(_("target (business time)"), validators=[validate_target])
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, verbose_name=_("calendar"))
     pausable = models.BooleanField(_("paused while waiting on the client"), default=True)
     scales_with_tier = models.BooleanField(_("shorter for vip and hnw"), default=True)

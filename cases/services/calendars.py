@@ -8,6 +8,7 @@ import datetime
 import logging
 
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -75,25 +76,24 @@ def _date_in_year(year: CalendarYear, date: datetime.date) -> None:
 
 @transaction.atomic
 def calendar_day_add(*, calendar_year: CalendarYear, date: datetime.date, is_business_day: bool, name: str = "",
-                     user) -> CalendarDay:
+                     name_en: str = "", user) -> CalendarDay:
     """A holiday (`is_business_day` False) or a make-up working weekend day (True) on `date`, which
-    must lie in that year and not be listed already."""
+    must lie in that year and not be listed already, named in Chinese and English (either may be
+    left empty). The rules of a day itself are the model's (CalendarDay.clean), as in the admin."""
     _check_supervisor(user)
     year = _lock(calendar_year)
     _date_in_year(year, date)
     calendar = year.calendar
-    problem = None
     if CalendarDay.objects.filter(calendar=calendar, date=date).exists():
         problem = _("%(date)s is already listed; remove it first to change it.") % {"date": date.isoformat()}
-    elif is_business_day and date.weekday() < 5:
-        problem = _("%(date)s is a weekday, a working day already: a make-up working day is a Saturday or "
-                    "Sunday.") % {"date": date.isoformat()}
-    elif is_business_day and not calendar.weekend_days_can_be_business:
-        problem = _("This calendar never counts a weekend day (the exchange does not trade on make-up days).")
-    if problem:
         raise ValidationFailed(problem, extra={"date": [problem]})
-    day = CalendarDay.objects.create(calendar=calendar, date=date, is_business_day=is_business_day,
-                                     name=(name or "").strip()[:100])  # moves the calendar's stamp
+    day = CalendarDay(calendar=calendar, date=date, is_business_day=is_business_day,
+                      name=(name or "").strip()[:100], name_en=(name_en or "").strip()[:100])
+    try:
+        day.clean()
+    except ValidationError as error:
+        raise ValidationFailed(" ".join(error.messages), extra=error.message_dict) from None
+    day.save()  # moves the calendar's stamp
     _log(user, day, ADDITION, "Added (supervisor pages)")
     calendar_days_changed(calendar.code, [date])
     return day

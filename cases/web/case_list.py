@@ -25,7 +25,7 @@ from cases import selectors
 from cases.models import Case, CaseKind, Metric, Priority, SlaTimer
 from cases.models.case import PRIORITY_RANK
 from cases.models.workflows import ALL_CLOSED_STATES, WORKFLOWS, state_label
-from cases.sla_status import ScheduleCache, elapsed_seconds
+from cases.sla_status import ScheduleCache, elapsed_or_unknown
 from cases.web.case_list_forms import ACTIVE, CaseListForm, tabs_for
 from cases.web.case_list_paging import InvalidCursor, Key, Segment, keyset_page
 from risk.models import Level
@@ -155,6 +155,8 @@ class Countdown:
     title: str  # which timer, and the share of its target used
     deadline: str | None  # ISO 8601, for the ticking script; None while paused
     paused: bool
+    #: Why the share of the target used is unknown ("unknown: Working days calendar 2026 missing"), else "".
+    unknown: str = ""
 
 
 @dataclass
@@ -218,7 +220,9 @@ def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime,
         if not paused:
             return None
         timer = min(paused, key=lambda timer: timer.target_seconds - timer.elapsed_seconds)
-    elapsed = elapsed_seconds(timer, schedules, now)
+    elapsed, unknown = elapsed_or_unknown(timer, schedules, now)
+    if elapsed is None:  # the calendar has no data for a year it needs: say so, never guess
+        return unknown_countdown(timer, unknown, now, labels)
     percent = elapsed * 100 // timer.target_seconds if timer.target_seconds else 100
     title = labels.timer_title % {"metric": labels.metrics.get(timer.metric, timer.metric), "percent": percent}
     if timer.due_at is None:
@@ -226,6 +230,17 @@ def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime,
     css = "sla-100" if timer.breached else used_class(percent)
     return Countdown(css, labels.remaining((timer.due_at - now).total_seconds()), title, timer.due_at.isoformat(),
                      paused=False)
+
+
+def unknown_countdown(timer, unknown: str, now: datetime.datetime, labels: Labels) -> Countdown:
+    """A running timer whose share of the target the calendar cannot give: the time to its stored
+    due moment still ticks, coloured only when that has passed, with the reason beside it."""
+    title = f"{labels.metrics.get(timer.metric, timer.metric)}: {unknown}"
+    if timer.due_at is None:
+        return Countdown("sla-unknown", unknown, title, None, paused=True)
+    css = "sla-100" if timer.breached or timer.due_at <= now else "sla-unknown"
+    return Countdown(css, labels.remaining((timer.due_at - now).total_seconds()), title, timer.due_at.isoformat(),
+                     paused=False, unknown=unknown)
 
 
 def case_url_maker():

@@ -187,3 +187,87 @@ def test_supervisors_see_the_unconfirmed_years_banner_on_console_pages_agents_do
     CalendarYear.objects.filter(year__in=[this_year, this_year + 1]).update(status="confirmed")
     client.force_login(supervisor)
     assert 'id="calendar-banner"' not in client.get(pages[0], **EN).content.decode()
+
+
+# --- (d) holidays are named in the user's language ---------------------------------------------
+
+def test_seeded_days_are_named_in_chinese_and_english():
+    from cases.models import CalendarDay
+
+    def names(code, date):
+        day = CalendarDay.objects.get(calendar__code=code, date=date)
+        return day.is_business_day, day.name, day.name_en
+
+    assert names("working", datetime.date(2026, 1, 1)) == (False, "元旦", "New Year's Day")
+    assert names("working", datetime.date(2026, 2, 14)) == (True, "调休上班日", "Make-up working day")
+    assert names("trading", datetime.date(2026, 10, 1)) == (False, "国庆节", "National Day")
+
+
+def test_the_calendar_pages_name_the_days_in_the_users_language(client, supervisor):
+    from cases.models import BusinessCalendar
+
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    working = BusinessCalendar.objects.get(code="working")
+    for url in (reverse("supervisor:calendar_year", args=["working", 2026]),
+                f"/admin/cases/calendarday/?calendar__id__exact={working.pk}&date__year=2026&date__month=2"):
+        chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "春节" in chinese and "调休上班日" in chinese, url
+        english = client.get(url, **EN).content.decode()
+        assert "Chinese New Year (Spring Festival)" in english and "Make-up working day" in english, url
+    page = client.get(reverse("supervisor:calendar_year", args=["working", 2026]),
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "Spring Festival" not in page and "make-up working day" not in page
+
+
+def test_a_day_added_by_a_supervisor_is_named_in_both_languages_or_in_the_one_given(client, supervisor):
+    from cases.models import CalendarDay
+
+    client.force_login(supervisor)
+    url = reverse("supervisor:add_day", args=["working", 2027])
+    assert client.post(url, {"date": "2027-03-03", "kind": "holiday", "name": "公司假日",
+                             "name_en": "Company day"}).status_code == 302
+    assert client.post(url, {"date": "2027-03-04", "kind": "holiday", "name": "临时休市"}).status_code == 302
+    added = CalendarDay.objects.filter(calendar__code="working", date__in=["2027-03-03", "2027-03-04"])
+    assert sorted(added.values_list("name", "name_en")) == [("临时休市", ""), ("公司假日", "Company day")]
+    page = reverse("supervisor:calendar_year", args=["working", 2027])
+    chinese = client.get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "公司假日" in chinese and "Company day" not in chinese
+    english = client.get(page, **EN).content.decode()
+    assert "Company day" in english and "公司假日" not in english and "临时休市" in english
+
+
+def test_the_migration_names_the_seeded_days_in_both_languages_and_keeps_typed_names():
+    import importlib
+
+    import holidays
+    from django.apps import apps
+
+    from cases.models import CalendarDay
+
+    migration = importlib.import_module("cases.migrations.0023_holiday_names_in_both_languages")
+    working = CalendarDay.objects.filter(calendar__code="working")
+    # As seeded before: in the process's locale (English, or Thai), make-up days in one mixed name.
+    working.filter(date=datetime.date(2026, 1, 1)).update(name="New Year's Day", name_en="")
+    thai = holidays.China(years=[2026], language="th")[datetime.date(2026, 10, 1)]
+    working.filter(date=datetime.date(2026, 10, 1)).update(name=thai, name_en="")
+    working.filter(date=datetime.date(2026, 2, 14)).update(name="调休 make-up working day", name_en="")
+    # Typed by a supervisor: kept, in both fields.
+    working.filter(date=datetime.date(2026, 5, 1)).update(name="劳动节（公司）", name_en="")
+    CalendarDay.objects.filter(calendar__code="trading", date=datetime.date(2026, 1, 1)).update(
+        name="New Year's Day", name_en="")
+    CalendarDay.objects.create(calendar=working.first().calendar, date=datetime.date(2026, 11, 27),
+                               is_business_day=False, name="Company day")
+
+    migration.name_in_both_languages(apps, None)
+
+    assert dict(working.filter(date__in=[datetime.date(2026, 1, 1), datetime.date(2026, 10, 1),
+                                         datetime.date(2026, 2, 14), datetime.date(2026, 5, 1),
+                                         datetime.date(2026, 11, 27)]).values_list("date", "name_en")) == {
+        datetime.date(2026, 1, 1): "New Year's Day", datetime.date(2026, 10, 1): "National Day",
+        datetime.date(2026, 2, 14): "Make-up working day", datetime.date(2026, 5, 1): "劳动节（公司）",
+        datetime.date(2026, 11, 27): "Company day"}
+    assert working.get(date=datetime.date(2026, 10, 1)).name == "国庆节"
+    assert working.get(date=datetime.date(2026, 2, 14)).name == "调休上班日"
+    assert CalendarDay.objects.get(calendar__code="trading", date=datetime.date(2026, 1, 1)).name == "元旦"

@@ -1,4 +1,5 @@
-"""Supervisors confirm calendar years and edit SLA policies in the admin."""
+"""Supervisors confirm calendar years and edit calendar days and SLA policies in the admin; bad
+input there is an error on its field and saves nothing."""
 
 import datetime
 
@@ -50,3 +51,147 @@ def test_supervisors_see_unconfirmed_years_on_the_admin_home(client, supervisor,
     CalendarYear.objects.filter(year=this_year).update(status="estimated")
     client.force_login(team_lead)
     assert "calendar-warnings" not in client.get("/admin/").content.decode()
+
+
+# --- bad input in the admin is a form error and saves nothing --------------------------------------
+
+@pytest.fixture
+def admin(client, supervisor):
+    """The admin site, as a supervisor with staff access."""
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    return client
+
+
+def posted(form, data: dict) -> dict:
+    """`data` with what `form` (bound or not) would send as it stands."""
+    for bound in form:
+        value = bound.value()
+        if value is not None and value is not False:
+            data[bound.html_name] = "on" if value is True else value
+    return data
+
+
+def policy_change(admin, policy, **changes):
+    """Post the policy's change page as it stands, but for `changes` (form field names)."""
+    url = f"/admin/cases/slapolicy/{policy.pk}/change/"
+    page = admin.get(url)
+    data = posted(page.context["adminform"].form, {})
+    for inline in page.context["inline_admin_formsets"]:
+        posted(inline.formset.management_form, data)
+        for form in inline.formset.forms:
+            posted(form, data)
+    return admin.post(url, {**data, **changes}, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def stored_policy(policy):
+    return (SlaPolicy.objects.get(pk=policy.pk).premium_tier_factor,
+            sorted(SlaTarget.objects.filter(policy=policy).values_list("metric", "target")))
+
+
+@pytest.fixture
+def running_ticket(client_profile, agent):
+    """A ticket whose clocks run on the normal ticket policy (an edit then moves them)."""
+    return case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="x")
+
+
+@pytest.mark.parametrize("target, problem", [
+    ("999999999 00:00:00", "at most 1,000 business hours"),  # was a 500 (OverflowError)
+    ("1000:00:01", "at most 1,000 business hours"),
+    ("-01:00:00", "at least one minute"),  # was saved, or a 500 with a running clock
+    ("0", "at least one minute"),
+    ("00:00:59", "at least one minute"),
+])
+def test_a_target_out_of_bounds_is_a_form_error_and_changes_nothing(
+        admin, running_ticket, django_capture_on_commit_callbacks, target, problem):
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    before = stored_policy(policy)
+    timers = list(SlaTimer.objects.filter(case=running_ticket).values_list("metric", "target_seconds", "due_at"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, **{"targets-0-target": target})
+    assert response.status_code == 200
+    [errors] = [form.errors for form in response.context["inline_admin_formsets"][0].formset.forms if form.errors]
+    assert problem in " ".join(errors["target"])
+    assert stored_policy(policy) == before
+    assert list(SlaTimer.objects.filter(case=running_ticket).values_list("metric", "target_seconds",
+                                                                        "due_at")) == timers
+
+
+@pytest.mark.parametrize("factor", ["-1", "0", "0.00", "0.01", "0.09", "1.01", "5"])
+def test_a_premium_factor_out_of_bounds_is_a_form_error_and_changes_nothing(
+        admin, running_ticket, django_capture_on_commit_callbacks, factor):
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    before = stored_policy(policy)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, premium_tier_factor=factor)
+    assert response.status_code == 200
+    assert "between 0.1 and 1" in " ".join(response.context["adminform"].form.errors["premium_tier_factor"])
+    assert stored_policy(policy) == before
+
+
+def test_targets_and_factors_within_bounds_are_saved(admin, running_ticket, django_capture_on_commit_callbacks):
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, premium_tier_factor="1", **{"targets-0-target": "1000:00:00"})
+    assert response.status_code == 302, response.content[:500]
+    factor, targets = stored_policy(policy)
+    assert factor == 1 and datetime.timedelta(hours=1000) in dict(targets).values()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, premium_tier_factor="0.1", **{"targets-0-target": "00:01:00"})
+    assert response.status_code == 302, response.content[:500]
+
+
+def test_the_bounds_are_the_models_for_every_writer():
+    from django.core.exceptions import ValidationError
+
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    target = policy.targets.first()
+    target.target = datetime.timedelta(days=999999999)
+    with pytest.raises(ValidationError) as refused:
+        target.full_clean()
+    assert set(refused.value.message_dict) == {"target"}
+    policy.premium_tier_factor = 0
+    with pytest.raises(ValidationError) as refused:
+        policy.full_clean()
+    assert set(refused.value.message_dict) == {"premium_tier_factor"}
+
+
+def test_a_calendar_day_in_a_year_without_data_is_refused(admin):
+    from cases.models import BusinessCalendar, CalendarDay
+
+    CalendarYear.objects.filter(year__gte=2028).delete()
+    working = BusinessCalendar.objects.get(code="working")
+    response = admin.post("/admin/cases/calendarday/add/", {
+        "calendar": working.pk, "date": "2028-03-01", "is_business_day": "", "name": "临时休市"},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "calendar has no year 2028" in " ".join(response.context["adminform"].form.errors["date"])
+    assert not CalendarDay.objects.filter(date__year=2028).exists()
+
+
+@pytest.mark.parametrize("code, date, problem", [
+    ("trading", "2026-11-28", "never counts a weekend day"),  # a Saturday: the exchange never trades
+    ("working", "2026-11-25", "is a weekday, a working day already"),
+])
+def test_a_make_up_working_day_the_supervisor_page_refuses_is_refused_in_the_admin_too(admin, code, date, problem):
+    from cases.models import BusinessCalendar, CalendarDay
+
+    calendar = BusinessCalendar.objects.get(code=code)
+    response = admin.post("/admin/cases/calendarday/add/", {
+        "calendar": calendar.pk, "date": date, "is_business_day": "on", "name": "调休"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert problem in " ".join(response.context["adminform"].form.errors["date"])
+    assert not CalendarDay.objects.filter(calendar=calendar, date=date).exists()
+
+
+def test_a_make_up_saturday_on_the_working_calendar_is_added_in_the_admin(admin, django_capture_on_commit_callbacks):
+    from cases.models import BusinessCalendar, CalendarDay
+
+    working = BusinessCalendar.objects.get(code="working")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post("/admin/cases/calendarday/add/", {
+            "calendar": working.pk, "date": "2026-11-28", "is_business_day": "on", "name": "调休上班日",
+            "name_en": "Make-up working day"})
+    assert response.status_code == 302, response.content[:500]
+    assert CalendarDay.objects.get(calendar=working, date=datetime.date(2026, 11, 28)).is_business_day

@@ -59,6 +59,20 @@ def test_an_alert_carries_the_valuations_that_opened_and_cleared_it(api, risk_of
         "2.5000", "normal")
 
 
+def test_a_client_reads_the_margin_calls_subject_in_their_language_at_its_stage(
+        api, client_profile, margin_call):
+    """Stored in the firm's language (Chinese), rewritten when raised below close-out."""
+    account_no = margin_call.credit_account.account_no
+    assert margin_call.subject == f"追保：信用账户 {account_no} 低于平仓线"
+    http = api.as_user(client_profile.user)
+    english = f"Margin call: credit account {account_no} is below the close-out line"
+    assert http.get(f"/api/v1/cases/{margin_call.number}/", HTTP_ACCEPT_LANGUAGE="en").data["subject"] == english
+    listed = http.get("/api/v1/cases/", HTTP_ACCEPT_LANGUAGE="en").data["results"]
+    assert [row["subject"] for row in listed] == [english]
+    chinese = http.get(f"/api/v1/cases/{margin_call.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans").data["subject"]
+    assert chinese == margin_call.subject
+
+
 def test_case_detail_shows_the_margin_call_to_staff_and_client(api, agent, client_profile, margin_call):
     staff = api.as_user(agent).get(f"/api/v1/cases/{margin_call.number}/").data["margin_call"]
     assert (staff["stage"], staff["top_up_cash"], staff["top_up_sell"], staff["level"]) == (

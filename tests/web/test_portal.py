@@ -96,16 +96,22 @@ def test_home_says_where_each_ratio_stands_and_what_to_do(web, client_profile, a
 
 def test_a_margin_calls_subject_is_in_the_clients_language(web, account, security):
     """The monitoring stores the subject in the firm's language (Chinese); an English reader of the
-    portal saw it in Chinese."""
-    security.price = D("12.50")
-    security.save()
-    monitor_accounts(trigger="test")
+    portal saw it in Chinese. Raised below close-out, the subject says so (it said "warning" still)."""
+    monitor_accounts(trigger="test")  # 135 %: below the warning line
     call = MarginCall.objects.get(account=account)
-    assert call.case.subject.startswith("追保")  # stored in the firm's language
+    assert call.case.subject == "追保：信用账户 A10000001 低于警戒线"  # stored in the firm's language
     english = "Margin call: credit account A10000001 is below the warning line"
     assert english in text(web.get(reverse("portal:case", args=[call.case.number]), **EN))
     assert english in text(web.get(reverse("portal:cases"), **EN))
-    assert "追保：信用账户 A10000001" in text(web.get(reverse("portal:cases")))  # and in Chinese for a Chinese reader
+    assert "追保：信用账户 A10000001 低于警戒线" in text(web.get(reverse("portal:cases")))  # Chinese for a Chinese reader
+
+    security.price = D("12.50")  # 125 %: the call is raised
+    security.save()
+    monitor_accounts(trigger="test")
+    call.case.refresh_from_db()
+    assert call.case.subject == "追保：信用账户 A10000001 低于平仓线"
+    raised = "Margin call: credit account A10000001 is below the close-out line"
+    assert raised in text(web.get(reverse("portal:case", args=[call.case.number]), **EN))
 
 
 def test_home_shows_the_margin_call_top_up_and_deadline(web, account, security):

@@ -2,9 +2,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cases import sla_tally
+from cases.calendars import CalendarUnavailable
 from cases.models import Case
 from cases.services.sla import sla_rebuild
 from cases.sla_engine import SLA_KINDS
+
+#: How many of the cases that could not be replayed the error names.
+NAMED_CASES = 5
 
 
 class Command(BaseCommand):
@@ -22,11 +26,22 @@ class Command(BaseCommand):
                 raise CommandError(_("Unknown case number(s): %(unknown)s.") % {"unknown": ", ".join(unknown)})
             cases = cases.filter(number__in=case)
         checked = changed = 0
+        refused: dict[str, list[str]] = {}  # why (the calendar and year) -> the cases it stopped
         for one in cases.iterator(chunk_size=500):
+            try:
+                changed += sla_rebuild(case=one)  # one transaction per case: a refused one is left as it was
+            except CalendarUnavailable as error:
+                refused.setdefault(str(error), []).append(one.number)
+                continue
             checked += 1
-            changed += sla_rebuild(case=one)
         self.stdout.write(_("%(checked)d case(s) replayed, %(changed)d had timers that differed and were rewritten.")
                           % {"checked": checked, "changed": changed})
         if not case and sla_tally.in_use():
             sla_tally.rebuild()
             self.stdout.write(_("The SLA report's tally was counted afresh from every timer."))
+        if refused:
+            numbers = [number for numbers in refused.values() for number in numbers]
+            shown = ", ".join(numbers[:NAMED_CASES]) + (", …" if len(numbers) > NAMED_CASES else "")
+            raise CommandError(_("%(count)d case(s) could not be replayed and keep their stored timers (%(cases)s). "
+                                 "%(reasons)s") % {"count": len(numbers), "cases": shown,
+                                                   "reasons": " ".join(refused)})

@@ -19,7 +19,7 @@ from cases.models.visits import ReturnVisit
 from cases.models.workflows import state_label
 from cases.selectors import events_for, messages_for
 from cases.sla_engine import CALENDAR_CHANGED
-from cases.sla_status import ScheduleCache, elapsed_seconds
+from cases.sla_status import ScheduleCache, elapsed_or_unknown
 from risk.models import MarginCallContact
 from servicedesk.formats import countdown, countdown_days_format
 
@@ -64,6 +64,8 @@ class TimerRow:
     remaining: str
     deadline: str | None  # ISO 8601, while the clock runs
     share_used: int | None  # percent
+    #: Why the remaining time and share are unknown ("unknown: Working days calendar 2026 missing"), else "".
+    unknown: str
     css: str
     due_at: object
     breached: bool
@@ -81,25 +83,24 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
     state_labels = dict(SlaTimer.State.choices)
     rows = []
     for timer in case.sla_timers.all():
-        try:
-            elapsed = elapsed_seconds(timer, schedules, now)
-        except LookupError:  # a calendar year missing: say so rather than guess
-            elapsed = None
+        elapsed, unknown = elapsed_or_unknown(timer, schedules, now)  # a calendar year missing: say so, never guess
         remaining = None if elapsed is None else timer.target_seconds - elapsed
         share = None if elapsed is None or not timer.target_seconds else Decimal(elapsed) / timer.target_seconds
-        breached = timer.breached or (remaining is not None and remaining < 0)
         running = timer.due_at is not None and timer.stopped_at is None
+        late = (running and timer.due_at < now) if remaining is None else remaining < 0
+        breached = timer.breached or late
         if running:
             left = countdown((timer.due_at - now).total_seconds(), days_format)
         else:
-            left = countdown(remaining, days_format) if remaining is not None else _("unknown (calendar year missing)")
+            left = countdown(remaining, days_format) if remaining is not None else unknown
         rows.append(TimerRow(
             metric=timer.metric, metric_label=str(metric_labels.get(timer.metric, timer.metric)), cycle=timer.cycle,
             state=timer.state, state_label=str(state_labels.get(timer.state, timer.state)),
             target=business_duration(timer.target_seconds),
             remaining_seconds=remaining, remaining=left, deadline=timer.due_at.isoformat() if running else None,
-            share_used=None if share is None else int(share * 100),
-            css=sla_css(state=timer.state, breached=breached, share_used=share),
+            share_used=None if share is None else int(share * 100), unknown=unknown,
+            css="sla-unknown" if unknown and not breached else sla_css(state=timer.state, breached=breached,
+                                                                        share_used=share),
             due_at=timer.due_at, breached=breached, stopped=timer.stopped_at is not None,
             pause_reason=str(PAUSE_REASONS.get(timer.pause_reason, timer.pause_reason)),
         ))

@@ -26,15 +26,10 @@ CALL_OVERDUE = ("liquidation_pending",)
 
 
 def subject_shown(case: Case) -> str:
-    """The case's subject for its client: one the system wrote (a margin call's) in the client's
-    language now, not the firm's it was stored in; a person's as they wrote it."""
-    if case.kind == CaseKind.MARGIN_CALL and case.credit_account_id:
-        from risk.margin_calls import margin_call_subject
-        from risk.stress import OUTREACH_CATEGORY, outreach_subject
+    """The case's subject for its client (risk.subjects: a margin call's in the client's language)."""
+    from risk.subjects import case_subject
 
-        account_no = case.credit_account.account_no
-        return outreach_subject(account_no) if case.category == OUTREACH_CATEGORY else margin_call_subject(account_no)
-    return case.subject
+    return case_subject(case)
 
 
 def percent(ratio: Decimal | None) -> str:

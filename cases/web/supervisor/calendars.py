@@ -26,7 +26,8 @@ class DayForm(forms.Form):
     date = forms.DateField(label=gettext_lazy("Date"), input_formats=["%Y-%m-%d"], widget=DATE_WIDGET)
     kind = forms.ChoiceField(label=gettext_lazy("Kind of day"), choices=[
         (HOLIDAY, gettext_lazy("Holiday (no work)")), (WORKDAY, gettext_lazy("Make-up working day (调休)"))])
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False)
+    name = forms.CharField(label=gettext_lazy("Name (Chinese)"), max_length=100, required=False)
+    name_en = forms.CharField(label=gettext_lazy("Name (English)"), max_length=100, required=False)
 
 
 class RemoveDayForm(forms.Form):
@@ -103,7 +104,7 @@ def add_day(request, code: str, year: int):
     data = form.cleaned_data
     try:
         calendar_day_add(calendar_year=calendar_year, date=data["date"], is_business_day=data["kind"] == WORKDAY,
-                         name=data["name"], user=request.user)
+                         name=data["name"], name_en=data["name_en"], user=request.user)
     except ApplicationError as error:
         for field, problems in (error.extra or {}).items():
             for problem in problems:
