@@ -94,7 +94,11 @@ class InterestQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         end = attrs.get("to") or timezone.localdate() - datetime.timedelta(days=1)
-        start = attrs.get("from") or settlement_period_start(end)
+        try:
+            start = attrs.get("from") or settlement_period_start(end)
+        except ValueError:  # to=0001-01-01 was a 500: its settlement period opens in year 0
+            raise serializers.ValidationError({"to": [_(
+                "The settlement period of this day begins before year 1: give “from” too.")]}) from None
         if start > end:
             raise serializers.ValidationError({"to": [_("“to” must not be before “from”.")]})
         if (end - start).days + 1 > MAX_INTEREST_RANGE_DAYS:

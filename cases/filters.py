@@ -4,7 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, Priority, SlaTimer
+from cases.selectors import is_staff_reader
 from servicedesk.filters import IsoDateTimeFilter, StrictBooleanFilter, not_one_of
+
+#: The filters that select by SLA data. Clients never receive SLA data, so they may not select by it
+#: either: a client's list refuses each one given (400 naming it) instead of answering a subset.
+SLA_FILTERS = ("sla_state", "breached", "due_before")
 
 
 def validate_states(value: str) -> None:
@@ -34,15 +39,23 @@ class CaseFilter(django_filters.FilterSet):
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_text", help_text=_("Text in number, subject or description."))
     sla_state = django_filters.ChoiceFilter(choices=SlaTimer.State.choices, method="filter_sla_state",
-                                            help_text=_("Cases with a current SLA timer in this state."))
+                                            help_text=_("Staff only: cases with a current SLA timer in this state."))
     breached = StrictBooleanFilter(method="filter_breached",
-                                   help_text=_("Cases with (or without) a breached SLA timer."))
+                                   help_text=_("Staff only: cases with (or without) a breached SLA timer."))
     due_before = IsoDateTimeFilter(method="filter_due_before",
-                                                  help_text=_("Cases with a running SLA timer due before this."))
+                                   help_text=_("Staff only: cases with a running SLA timer due before this."))
 
     class Meta:
         model = Case
         fields = []
+
+    def is_valid(self):
+        """The filters' own checks, and for a client the refusal of every SLA filter given."""
+        if self.is_bound and self.request is not None and not is_staff_reader(self.request.user):
+            for name in SLA_FILTERS:
+                if name in self.data and name not in self.form.errors:
+                    self.form.add_error(name, _("Only staff may filter cases by SLA data."))
+        return super().is_valid()
 
     def filter_state(self, queryset, name, value):
         states = [state.strip() for state in value.split(",") if state.strip()]

@@ -1,11 +1,13 @@
-"""GET /api/v1/reports/sla/: SLA compliance by group, backlog aging and breaches (JSON or CSV); in
-JSON also satisfaction (CSAT) by the same group and the overdue return visits."""
+"""GET /api/v1/reports/sla/: SLA compliance by group, backlog aging, breaches, satisfaction (CSAT) by the
+same group and the overdue return visits, as JSON or, with `?format=csv`, the same lists as CSV."""
 
 import csv
 import io
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -15,28 +17,83 @@ from rest_framework.views import APIView
 from accounts.roles import Role
 from cases import reports
 from cases.visit_selectors import overdue_visits_list
-from servicedesk.csv_export import csv_safe  # noqa: F401  (also imported from here by the web exports)
+from servicedesk.csv_export import csv_row
 from servicedesk.errors import NotAllowed
+from servicedesk.filters import UtcDateTimeField
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.TEAM_LEAD, Role.AUDITOR, Role.RISK_OFFICER)
 
 
+def _rows(name: str, fields: dict) -> serializers.ListSerializer:
+    return inline_serializer(name, fields=fields, many=True)
+
+
+#: The answer: `group_by` and five lists, each row with these columns (JSON and CSV alike).
+SLA_REPORT = inline_serializer("SlaReport", fields={
+    "group_by": serializers.ChoiceField(choices=list(reports.GROUPS)),
+    "rows": _rows("SlaReportCompliance", {
+        "group": serializers.CharField(allow_null=True), "metric": serializers.CharField(),
+        "met": serializers.IntegerField(), "breached": serializers.IntegerField(),
+        "running": serializers.IntegerField(), "compliance": serializers.FloatField(allow_null=True),
+    }),
+    "backlog_aging": _rows("SlaReportBacklogAging", {
+        "kind": serializers.CharField(),
+        **{label: serializers.IntegerField() for label, _low, _high in reports.AGE_BUCKETS},
+    }),
+    "breaches": _rows("SlaReportBreach", {
+        "case": serializers.CharField(), "metric": serializers.CharField(),
+        "due_at": serializers.DateTimeField(allow_null=True), "queue": serializers.CharField(allow_null=True),
+        "assignee": serializers.CharField(allow_null=True),
+    }),
+    "csat": _rows("SlaReportCsat", {
+        "group": serializers.CharField(allow_null=True), "count": serializers.IntegerField(),
+        "average": serializers.FloatField(), "satisfied_percent": serializers.FloatField(),
+    }),
+    "overdue_visits": _rows("SlaReportOverdueVisit", {
+        "id": serializers.IntegerField(), "client": serializers.CharField(), "reason": serializers.CharField(),
+        "due_date": serializers.DateField(), "case": serializers.CharField(allow_null=True),
+        "assigned_to": serializers.CharField(allow_null=True),
+    }),
+})
+#: The CSV's sections: each list of the answer by its JSON key, with its columns, in the answer's order.
+CSV_SECTIONS = {name: list(field.child.fields) for name, field in SLA_REPORT.fields.items()
+                if isinstance(field, serializers.ListSerializer)}
+
+
 class CSVRenderer(BaseRenderer):
+    """The report's lists one after another, each under a line of its column names: the compliance
+    rows first (external checks read their header, group,metric,met,breached,running,compliance),
+    then each other list after an empty line and a line naming it (its JSON key). An error answer
+    is its messages, one a line, under field,message (a message of the whole request has no field)."""
+
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        rows = data.get("rows", []) if isinstance(data, dict) else []
+        response = (renderer_context or {}).get("response")
         buffer = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({key: csv_safe(value) for key, value in row.items()})
-        elif isinstance(data, dict) and "detail" in data:
-            buffer.write(csv_safe(data["detail"]))
+        writer = csv.writer(buffer)
+        if response is not None and response.status_code >= 400:
+            writer.writerow(["field", "message"])
+            writer.writerows(csv_row(line) for line in _error_lines(data))
+        else:
+            for position, (name, columns) in enumerate(CSV_SECTIONS.items()):
+                if position:
+                    writer.writerows([[], [name]])
+                writer.writerow(columns)
+                writer.writerows(csv_row(row.get(column) for column in columns) for row in data.get(name, []))
         return "\ufeff" + buffer.getvalue()
+
+
+def _error_lines(data) -> list[tuple[str, str]]:
+    """(field, message) for each message of an error answer: {field: [messages]} or {"detail": …}."""
+    if isinstance(data, dict) and "detail" in data:
+        return [("", data["detail"])]
+    if isinstance(data, dict):
+        return [(field, message) for field, messages in data.items()
+                for message in (messages if isinstance(messages, list) else [messages])]
+    return [("", message) for message in (data if isinstance(data, list) else [data])]
 
 
 #: The `?format=` values: one per renderer of the report.
@@ -45,7 +102,7 @@ FORMATS = ("json", "csv")
 
 class ReportQuery(serializers.Serializer):
     # `from` is a Python keyword: declared below.
-    to = serializers.DateTimeField(required=False)
+    to = UtcDateTimeField(required=False)
     group_by = serializers.ChoiceField(choices=list(reports.GROUPS), default="queue")
     format = serializers.CharField(required=False)
 
@@ -62,16 +119,29 @@ class ReportQuery(serializers.Serializer):
         return attrs
 
 
-ReportQuery._declared_fields["from"] = serializers.DateTimeField(required=False)
+ReportQuery._declared_fields["from"] = UtcDateTimeField(required=False)
 
 
 class FormatCheckedByTheQuery(DefaultContentNegotiation):
-    """DRF answers a `?format=` no renderer has with a 404 (filter_renderers raises Http404 before the
-    view runs), as if the report did not exist. Here an unknown format renders as JSON, so that
-    ReportQuery can refuse it with a 400 naming the formats, after the role check."""
+    """`?format=` decides, whatever the Accept header says (DRF answered ?format=csv with
+    `Accept: application/json` with a 406). A format no renderer has renders as JSON instead of
+    DRF's 404 (as if the report did not exist), so that ReportQuery refuses it with a 400 naming
+    the formats, after the role check. Without `?format=` the Accept header chooses, as usual."""
 
-    def filter_renderers(self, renderers, format):
-        return [renderer for renderer in renderers if renderer.format == format] or renderers[:1]
+    def select_renderer(self, request, renderers, format_suffix=None):
+        format = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if not format:
+            return super().select_renderer(request, renderers, format_suffix)
+        renderer = next((renderer for renderer in renderers if renderer.format == format), renderers[0])
+        return renderer, renderer.media_type
+
+
+#: One description for both media types (OpenAPI has one per status).
+REPORT_ANSWER = gettext_lazy(
+    "Compliance per group and metric (rows), backlog aging, breaches, satisfaction (csat) and overdue return "
+    "visits. With ?format=csv (which wins over the Accept header) the same lists as text/csv, one after another, "
+    "each under a line of its column names: the compliance rows first, then each other list after an empty line "
+    "and a line naming it (backlog_aging, breaches, csat, overdue_visits).")
 
 
 class SlaReportApi(APIView):
@@ -83,7 +153,8 @@ class SlaReportApi(APIView):
         OpenApiParameter("to", str, description="ISO 8601; cases created before"),
         OpenApiParameter("group_by", str, enum=list(reports.GROUPS)),
         OpenApiParameter("format", str, enum=list(FORMATS)),
-    ], responses={200: None})
+    ], responses={(200, "application/json"): OpenApiResponse(SLA_REPORT, description=REPORT_ANSWER),
+                  (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=REPORT_ANSWER)})
     def get(self, request):
         user = request.user
         if not (user.is_superuser or user.has_role(*REPORT_ROLES)):
@@ -91,27 +162,31 @@ class SlaReportApi(APIView):
         query = ReportQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data.get("from"), query.validated_data.get("to")
+        group_by = query.validated_data["group_by"]
         using = reports.report_database()
-        compliance = reports.sla_compliance(start=start, end=end, group_by=query.validated_data["group_by"],
-                                            using=using)
+        report = {
+            "group_by": group_by,
+            "rows": reports.sla_compliance(start=start, end=end, group_by=group_by, using=using),
+            "backlog_aging": reports.backlog_aging(using=using),
+            "breaches": _breaches(reports.breach_list(start=start, end=end, using=using)),
+            "csat": reports.csat(start=start, end=end, group_by=group_by, using=using),
+            "overdue_visits": _overdue_visits(overdue_visits_list(using=using)),
+        }
         if request.accepted_renderer.format == "csv":
-            return Response({"rows": compliance}, headers={
-                "Content-Disposition": 'attachment; filename="sla-report.csv"'})
-        breaches = [
-            {"case": timer.case.number, "metric": timer.metric,
+            return Response(report, headers={"Content-Disposition": 'attachment; filename="sla-report.csv"'})
+        return Response(report)
+
+
+def _breaches(timers) -> list[dict]:
+    return [{"case": timer.case.number, "metric": timer.metric,
              "due_at": serializers.DateTimeField().to_representation(timer.due_at) if timer.due_at else None,
              "queue": timer.case.queue.code if timer.case.queue else None,
              "assignee": timer.case.assignee.username if timer.case.assignee else None}
-            for timer in reports.breach_list(start=start, end=end, using=using)
-        ]
-        overdue_visits = [
-            {"id": visit.pk, "client": visit.client.client_no, "reason": visit.reason, "due_date": visit.due_date,
+            for timer in timers]
+
+
+def _overdue_visits(visits) -> list[dict]:
+    return [{"id": visit.pk, "client": visit.client.client_no, "reason": visit.reason, "due_date": visit.due_date,
              "case": visit.case.number if visit.case else None,
              "assigned_to": visit.assigned_to.username if visit.assigned_to else None}
-            for visit in overdue_visits_list(using=using)
-        ]
-        return Response({"group_by": query.validated_data["group_by"], "rows": compliance,
-                         "backlog_aging": reports.backlog_aging(using=using), "breaches": breaches,
-                         "csat": reports.csat(start=start, end=end, group_by=query.validated_data["group_by"],
-                                              using=using),
-                         "overdue_visits": overdue_visits})
+            for visit in visits]

@@ -93,13 +93,19 @@ def _tally_group(group_by: str | None, value: str):
 
 def whole_days(start: datetime.datetime | None, end: datetime.datetime | None):
     """The local days wholly inside [start, end) as [first_day, stop_day) (None: unbounded), and
-    the hours of the range outside them; None when no day is whole."""
+    the hours of the range outside them; None when no day is whole (also after a start on the
+    last day Python has: no day begins after it)."""
     zone = timezone.get_default_timezone()
     first_day = stop_day = None
     parts = []
     if start is not None:
         local = start.astimezone(zone)
-        first_day = local.date() if local.time() == datetime.time() else local.date() + datetime.timedelta(days=1)
+        if local.time() == datetime.time():
+            first_day = local.date()
+        elif local.date() == datetime.date.max:
+            return None
+        else:
+            first_day = local.date() + datetime.timedelta(days=1)
         first_midnight = datetime.datetime.combine(first_day, datetime.time(), tzinfo=zone)
         if start < first_midnight:
             parts.append((start, first_midnight))

@@ -254,11 +254,17 @@ def counts(dimension: str, *, first_day: datetime.date | None, stop_day: datetim
 
 def whole_months(first_day: datetime.date | None, stop_day: datetime.date | None):
     """The months wholly inside the days [first_day, stop_day) as [first month, stop month)
-    (their first days; None: unbounded), or None when no month is whole. An unbounded side is
-    read by month up to the first whole month."""
+    (their first days; None: unbounded), or None when no month is whole (also from a day in the
+    last month Python has: no month begins after it). An unbounded side is read by month up to
+    the first whole month."""
     first_month = None
     if first_day is not None:
-        first_month = first_day if first_day.day == 1 else _next_month(first_day)
+        if first_day.day == 1:
+            first_month = first_day
+        elif first_day > datetime.date.max.replace(day=1):
+            return None
+        else:
+            first_month = _next_month(first_day)
     stop_month = stop_day.replace(day=1) if stop_day is not None else None
     if first_month is not None and stop_month is not None and first_month >= stop_month:
         return None

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ChoiceField, IsoDateTimeField
+from rest_framework import serializers
 
 
 def not_one_of(value, allowed, *, code: str = "invalid") -> ValidationError:
@@ -48,6 +49,10 @@ class ListedChoiceFilter(django_filters.ChoiceFilter):
     field_class = ListedChoiceField
 
 
+#: The refusal of a date-time that has no UTC or no local time (Python's dates end at years 1 and 9999).
+INVALID_DATE_TIME = _("Enter a valid date/time.")
+
+
 class UtcIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 date-time, in UTC before it reaches a query: PostgreSQL refuses offsets beyond
     ±15:59 that Python accepts (…T07:53+18:09 was a 500), and a time whose UTC falls before year 1
@@ -60,8 +65,21 @@ class UtcIsoDateTimeField(IsoDateTimeField):
         try:
             return value.astimezone(datetime.timezone.utc)
         except (OverflowError, ValueError):
-            raise ValidationError(_("Enter a valid date/time."), code="invalid") from None
+            raise ValidationError(INVALID_DATE_TIME, code="invalid") from None
 
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """UtcIsoDateTimeField's rule for a query read by a serializer (the SLA report's from/to): in UTC,
+    and a 400 naming the field for a time with no UTC or no local time. DRF's own field checks the
+    local time against UTC unguarded: from=0001-01-01 (midnight in Shanghai, still year 0 in UTC)
+    was a 500."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value).astimezone(datetime.timezone.utc)
+        except (OverflowError, ValueError):
+            raise serializers.ValidationError(INVALID_DATE_TIME, code="invalid") from None

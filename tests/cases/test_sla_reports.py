@@ -1,13 +1,15 @@
 """SLA figures in the API and the report, on a known set of cases."""
 
+import csv
 import datetime
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from cases.models import CaseKind
-from cases.services import case_create, case_transition, case_update, message_create
+from cases.services import case_create, case_update, message_create
 from cases.sla_sweep import sla_sweep
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +132,111 @@ def test_timers_also_give_the_contract_s_target_and_remaining_business_seconds(a
         first = next(timer for timer in timers if timer["metric"] == "first_response")
         assert first["target"] == first["target_seconds"] == 4 * 3600
         assert first["remaining_business_seconds"] == first["remaining_seconds"] == 4 * 3600 - int(6.5 * 3600)
+
+
+# --- dates at the ends of the calendar, the CSV answer, the format and the Accept header ----------
+
+def csv_of(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("query, field", [
+    ("from=0001-01-01", "from"),  # midnight in Shanghai: still year 0 in UTC
+    ("to=0001-01-01", "to"),
+    ("from=2026-11-01&to=0001-01-01T00:00:00", "to"),
+    ("from=9999-12-31T23:00:00-12:00", "from"),  # year 10000 in UTC and in Shanghai
+])
+def test_a_report_date_with_no_utc_or_local_time_is_bad_input_naming_it(api, supervisor, known_set, query, field):
+    """?from=0001-01-01 was a 500 (OverflowError), in JSON and in CSV alike."""
+    http = api.as_user(supervisor)
+    response = http.get(f"/api/v1/reports/sla/?{query}")
+    assert response.status_code == 400 and list(response.json()) == [field]
+    response = http.get(f"/api/v1/reports/sla/?{query}&format=csv")
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/csv")
+    assert [line[0] for line in csv_of(response)] == ["field", field]
+
+
+@pytest.mark.parametrize("query", [
+    "from=0001-01-01T00:00:00Z", "to=0001-01-01T00:00:00Z", "to=9999-12-31", "from=9999-12-31T23:00:00%2B08:00",
+    "from=9999-12-15", "from=9999-12-01&to=9999-12-31T23:59:59",
+])
+def test_a_report_date_at_the_ends_of_the_calendar_that_exists_is_answered(api, supervisor, known_set, query):
+    """A start on the last day or in the last month Python has was a 500 on PostgreSQL: the first
+    whole day or month after it was counted before anyone asked whether there is one."""
+    response = api.as_user(supervisor).get(f"/api/v1/reports/sla/?{query}&group_by=kind")
+    assert response.status_code == 200
+    expected = [] if "from=9999" in query or "to=0001" in query else ["ticket"]
+    assert sorted({row["group"] for row in response.json()["rows"]}) == expected
+
+
+@pytest.mark.parametrize("query, field", [
+    ("group_by=foo", "group_by"), ("from=abc", "from"), ("from=2026-12-01&to=2026-11-01", "to"),
+])
+def test_a_csv_report_s_refusal_says_why_in_csv(api, supervisor, agent, known_set, query, field):
+    """The 400 of ?format=csv was a byte-order mark and nothing else."""
+    response = api.as_user(supervisor).get(f"/api/v1/reports/sla/?format=csv&{query}")
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/csv")
+    header, *lines = csv_of(response)
+    assert header == ["field", "message"]
+    assert [field for field, _message in lines] == [field] and lines[0][1]
+    forbidden = api.as_user(agent).get("/api/v1/reports/sla/?format=csv")
+    assert forbidden.status_code == 403 and csv_of(forbidden)[1][1]  # the role's refusal too
+
+
+def csv_sections(response) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """The report's CSV as {section: (columns, rows)}: the compliance rows first (no name line),
+    then each section after an empty line and its name."""
+    sections, name, lines = {}, "rows", csv_of(response)
+    while lines:
+        columns, lines = lines[0], lines[1:]
+        end = lines.index([]) if [] in lines else len(lines)
+        sections[name] = (columns, lines[:end])
+        if end < len(lines):
+            name, lines = lines[end + 1][0], lines[end + 2:]
+        else:
+            lines = []
+    return sections
+
+
+def test_the_csv_report_holds_what_the_json_report_holds(api, supervisor, known_set):
+    """?format=csv held the compliance rows only: no backlog aging, breaches, CSAT or overdue visits."""
+    http = api.as_user(supervisor)
+    with time_machine.travel(at(2026, 11, 25, 16, 30), tick=False):
+        answer = http.get("/api/v1/reports/sla/?group_by=kind").json()
+        response = http.get("/api/v1/reports/sla/?group_by=kind&format=csv")
+    assert response.status_code == 200 and response["Content-Disposition"] == 'attachment; filename="sla-report.csv"'
+    assert response.content.decode("utf-8-sig").splitlines()[0] == "group,metric,met,breached,running,compliance"
+    sections = csv_sections(response)
+    assert list(sections) == ["rows", "backlog_aging", "breaches", "csat", "overdue_visits"]
+    for name, (columns, rows) in sections.items():
+        assert all(set(columns) == set(row) for row in answer[name]), name
+        assert rows == [["" if row[column] is None else str(row[column]) for column in columns]
+                        for row in answer[name]], name
+    assert sections["backlog_aging"][1] == [["ticket", "3", "0", "0", "0", "0"]]
+    assert {row[0] for row in sections["breaches"][1]} == {known_set[1].number, known_set[2].number}
+
+
+def test_the_format_parameter_wins_over_the_accept_header(api, supervisor, known_set):
+    """?format=csv with `Accept: application/json` was a 406."""
+    http = api.as_user(supervisor)
+    response = http.get("/api/v1/reports/sla/?format=csv", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    response = http.get("/api/v1/reports/sla/?format=json", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    response = http.get("/api/v1/reports/sla/", HTTP_ACCEPT="text/csv")  # without ?format= the header decides
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    response = http.get("/api/v1/reports/sla/?format=xml", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 400 and "json, csv" in response.json()["format"][0]
+
+
+@pytest.mark.parametrize("query, field", [
+    ("breached=true", "breached"), ("breached=false", "breached"), ("sla_state=running", "sla_state"),
+    ("due_before=2026-11-26T00:00:00%2B08:00", "due_before"),
+])
+def test_clients_may_not_filter_their_cases_by_sla_data(api, supervisor, client_profile, known_set, query, field):
+    """Clients never receive SLA data, yet ?breached=true gave a client the subset of their cases breached."""
+    with time_machine.travel(at(2026, 11, 25, 16, 30), tick=False):
+        response = api.as_user(client_profile.user).get(f"/api/v1/cases/?{query}")
+        assert response.status_code == 400 and list(response.json()) == [field]
+        assert api.as_user(client_profile.user).get("/api/v1/cases/?kind=ticket").status_code == 200
+        assert api.as_user(supervisor).get(f"/api/v1/cases/?{query}").status_code == 200

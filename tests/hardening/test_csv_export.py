@@ -32,8 +32,19 @@ def test_csv_row():
 
 def test_the_report_renderer_neutralises_every_cell():
     rows = [{"group": payload, "met": 1} for payload in PAYLOADS]
-    text = CSVRenderer().render({"rows": rows})
+    breaches = [{"case": payload, "assignee": payload} for payload in PAYLOADS]
+    text = CSVRenderer().render({"rows": rows, "breaches": breaches})
     parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert parsed[0] == ["group", "met"]
-    assert [row[0] for row in parsed[1:]] == ["'" + payload for payload in PAYLOADS]
+    assert parsed[0] == ["group", "metric", "met", "breached", "running", "compliance"]
+    assert [row[0] for row in parsed[1:len(PAYLOADS) + 1]] == ["'" + payload for payload in PAYLOADS]
+    listed = parsed[parsed.index(["breaches"]) + 2:][:len(PAYLOADS)]
+    assert [(row[0], row[4]) for row in listed] == [("'" + payload, "'" + payload) for payload in PAYLOADS]
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in parsed[1:] for cell in row)
+
+
+def test_the_report_renderer_neutralises_every_error_cell():
+    from rest_framework.response import Response
+
+    text = CSVRenderer().render({PAYLOADS[0]: [PAYLOADS[1]]}, renderer_context={"response": Response(status=400)})
+    parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert parsed == [["field", "message"], ["'" + PAYLOADS[0], "'" + PAYLOADS[1]]]

@@ -46,6 +46,19 @@ def test_error_answers_are_documented():
     assert "text/csv" in csv  # ?format=csv renders the errors as CSV too
 
 
+def test_the_sla_report_s_answer_is_documented_in_json_and_csv():
+    """The report's 200 was "No response body"."""
+    document = schema()
+    answer = document["paths"]["/api/v1/reports/sla/"]["get"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/SlaReport"}
+    assert answer["content"]["text/csv"]["schema"] == {"type": "string"}
+    assert "?format=csv" in answer["description"]
+    report = document["components"]["schemas"]["SlaReport"]["properties"]
+    assert list(report) == ["group_by", "rows", "backlog_aging", "breaches", "csat", "overdue_visits"]
+    compliance = document["components"]["schemas"]["SlaReportCompliance"]["properties"]
+    assert list(compliance) == ["group", "metric", "met", "breached", "running", "compliance"]
+
+
 def test_the_issue_s_names_and_the_allowed_filter_values_are_documented():
     """An SLA timer's `target` and `remaining_business_seconds`, an interest line's `rate` (next to the
     older names); the alert filters' levels and states as the 400 names them; `breached` a boolean."""
@@ -142,6 +155,28 @@ def test_an_offset_postgresql_has_no_room_for_is_read_as_utc(api, supervisor, ur
 def test_a_date_filter_before_year_one_in_utc_is_bad_input(api, supervisor):
     response = api.as_user(supervisor).get("/api/v1/cases/?created_after=0001-01-01T00%3A00%3A00%2B14%3A00")
     assert response.status_code == 400 and "created_after" in response.json()
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/cases/?due_before=0001-01-01", "/api/v1/cases/?created_after=0001-01-01",
+    "/api/v1/cases/?created_before=9999-12-31T23%3A00%3A00-12%3A00",
+    "/api/v1/risk/alerts/?date_from=0001-01-01", "/api/v1/risk/alerts/?date_to=9999-12-31T23%3A00%3A00-12%3A00",
+    "/api/v1/reports/sla/?from=0001-01-01", "/api/v1/reports/sla/?to=9999-12-31T23%3A00%3A00-12%3A00",
+])
+def test_every_date_filter_refuses_a_time_with_no_utc_naming_it(api, supervisor, url):
+    """Midnight of 0001-01-01 in Shanghai is still year 0 in UTC, and 23:00 of 9999-12-31 at -12:00
+    already year 10000: the SLA report's were a 500 (OverflowError), the filters' a 400 already."""
+    response = api.as_user(supervisor).get(url)
+    assert response.status_code == 400 and list(response.json()) == [url.split("?")[1].split("=")[0]]
+
+
+@pytest.mark.parametrize("url", [
+    "/api/v1/cases/?due_before=9999-12-31T23%3A59%3A59", "/api/v1/cases/?created_after=0001-01-01T00%3A00%3A00Z",
+    "/api/v1/risk/alerts/?date=0001-01-01", "/api/v1/risk/alerts/?date=9999-12-31",
+    "/api/v1/reports/sla/?from=0001-01-01T00%3A00%3A00Z", "/api/v1/reports/sla/?to=9999-12-31",
+])
+def test_a_date_filter_at_the_ends_of_the_calendar_is_answered(api, supervisor, url):
+    assert api.as_user(supervisor).get(url).status_code == 200
 
 
 @pytest.mark.parametrize("url", ["/api/v1/accounts/%00/ratio-history/", "/api/v1/cases/%00/calls/"])

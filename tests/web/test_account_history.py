@@ -82,6 +82,7 @@ def test_the_ratio_history_and_the_lines_crossed(client, client_profile, account
     ({"from": "2026-03-10", "to": "2026-03-01"}, "to"),
     ({"from": "2024-01-01", "to": "2026-03-01"}, "to"),
     ({"from": "soon"}, "from"),
+    ({"to": "0001-01-01"}, "to"),  # a 500: no settlement period opens before year 1
 ])
 def test_a_bad_period_is_refused_with_the_reason(client, client_profile, account, query, field):
     client.force_login(client_profile.user)

@@ -202,7 +202,9 @@ def test_range_filter_takes_in_older_cases(client, supervisor, now):
 @pytest.mark.parametrize("params", [
     {"from": "2026-13-01"}, {"from": "yesterday"}, {"to": "2026-02-30"},
     {"from": "2026-11-20", "to": "2026-11-01"}, {"from": "2020-01-01", "to": "2026-11-25"},
-    {"from": "1999-12-31", "to": "2000-01-05"}, {"period": "hour"},
+    {"from": "1999-12-31", "to": "2000-01-05"}, {"period": "hour"}, {"to": "2000-01-05"},
+    {"to": "0001-01-01"}, {"from": "0001-01-01"}, {"to": "9999-12-31"}, {"from": "9999-12-31"},
+    {"from": "0001-01-01", "to": "0001-01-31"}, {"from": "9999-12-01", "to": "9999-12-31"},
 ])
 def test_bad_filters_are_400_with_a_message(client, supervisor, now, params):
     response = dashboard(login(client, supervisor), **params)
@@ -210,6 +212,15 @@ def test_bad_filters_are_400_with_a_message(client, supervisor, now, params):
     assert 'role="alert"' in response.content.decode()
     export = client.get(reverse("supervisor:export", args=["compliance"]), params)
     assert export.status_code == 400
+
+
+@pytest.mark.parametrize("table", ["compliance", "trend", "backlog", "breaches"])
+def test_every_export_refuses_an_end_no_default_start_can_be_counted_back_from(client, supervisor, now, table):
+    """?to=0001-01-01 was a 500 on the dashboard and every export (the default start, 29 days
+    earlier, was counted before the end was checked); ?from=0001-01-01 was already a 400."""
+    http = login(client, supervisor)
+    response = http.get(reverse("supervisor:export", args=[table]), {"to": "0001-01-01"})
+    assert response.status_code == 400 and "to: " in response.content.decode()
 
 
 def test_trend_per_day_and_per_week(client, supervisor, now):

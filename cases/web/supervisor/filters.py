@@ -74,18 +74,27 @@ class DashboardFilter(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        last = cleaned.get("to") or self.today
-        first = cleaned.get("from") or last - datetime.timedelta(days=DEFAULT_DAYS - 1)
+        first, last = cleaned.get("from"), cleaned.get("to") or self.today
+        # The dates given are checked before the default start is counted back from the end
+        # (to=0001-01-01 was a 500: no date 29 days before it).
         for name, day in (("from", first), ("to", last)):
-            if not FIRST_DATE <= day <= LAST_DATE:
-                self.add_error(name, _("Choose a date between %(first)s and %(last)s.")
-                               % {"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()})
-        if first > last:
+            if day is not None and not FIRST_DATE <= day <= LAST_DATE:
+                self._out_of_range(name)
+        if self.errors:
+            return cleaned
+        first = first or last - datetime.timedelta(days=DEFAULT_DAYS - 1)
+        if first < FIRST_DATE:
+            self._out_of_range("from")
+        elif first > last:
             self.add_error("from", _("The start date must not be after the end date."))
         elif (last - first).days + 1 > MAX_RANGE_DAYS:
             self.add_error("from", _("The range may span at most %(days)d days.") % {"days": MAX_RANGE_DAYS})
         cleaned["first"], cleaned["last"] = first, last
         return cleaned
+
+    def _out_of_range(self, name: str) -> None:
+        self.add_error(name, _("Choose a date between %(first)s and %(last)s.")
+                       % {"first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()})
 
     def report_range(self) -> ReportRange:
         data = self.cleaned_data

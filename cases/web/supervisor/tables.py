@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from cases.report_apis import csv_safe
+from servicedesk.csv_export import csv_safe
 
 #: Column kinds: how a value is written (the template adds links, badges and countdowns).
 TEXT, NUMBER, PERCENT, CASE, DATETIME, SLA = "text", "number", "percent", "case", "datetime", "sla"
@@ -142,7 +142,8 @@ class Table:
         writer = csv.writer(buffer)
         writer.writerow([csv_safe(header) for column in self.columns for header in column.csv_headers()])
         for row in [*self.rows, *self.footer]:
-            writer.writerow([csv_safe(cell) for column in self.columns for cell in column.csv_cells(row.get(column.key))])
+            writer.writerow([csv_safe(cell) for column in self.columns
+                             for cell in column.csv_cells(row.get(column.key))])
         response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
