@@ -1,7 +1,9 @@
 """Business time on the database calendars (cases/calendars.py).
 
 - add_business_time(start, delta, calendar="working"): the moment `delta` of business time
-  has elapsed from `start`; a start outside service hours counts from the next opening.
+  has elapsed from `start`; a start outside service hours counts from the next opening, so a
+  zero `delta` from there gives that opening (from within hours, `start` itself). A `delta` that
+  ends a day's hours exactly gives that day's closing, not the next opening. Negative: an error.
 - business_time_between(start, end, calendar="working"): business time in [start, end).
 - trading_day_close(day, n): the close (15:00 Asia/Shanghai) of the n-th trading day after
   `day` (T+n); n=0 is the close of `day` itself, or of the next trading day if `day` is none.
@@ -28,10 +30,10 @@ def _local(moment: datetime.datetime) -> datetime.datetime:
 
 def add_business_time(start: datetime.datetime, delta: datetime.timedelta,
                       calendar: "str | Schedule" = "working") -> datetime.datetime:
+    if delta < ZERO:
+        raise ValueError("business time to add must not be negative")
     schedule = resolve_schedule(calendar)
     cursor = _local(start)
-    if delta <= ZERO:
-        return cursor
     remaining = delta
     day = cursor.date()
     while True:

@@ -19,6 +19,15 @@ Rules (PRODUCT.md, issue "SLA engine"):
 - acknowledge meets regulatory_ack; approve_resolution (the final response) regulatory_final.
 - A finished state stops every timer; reopen starts a new resolution cycle.
 - An escalation event records the warning level fired; 100 % marks the timer breached.
+
+The moments of a timer (project): the 50 %, 75 % and 100 % moments are where its business time run
+reaches that share of its current target, ahead of it or, when it ran that far already, in its past
+(walked back through its running stretches between pauses): a due moment that has passed stays the
+moment the timer reached it, whatever changed since (a target, a priority, a tier, a pause). A paused
+timer has no moments (nothing lies ahead of it) but the sweep's next alert for a level it crossed
+before its pause and that was not fired yet: levels crossed are fired exactly once, paused or not.
+A recorded breach (its 100 % fired) is never undone: a longer target moves the due moment ahead
+again but the timer stays breached and its fired levels stay fired (their escalation rows remain).
 """
 
 import datetime
@@ -102,6 +111,29 @@ def _seconds(delta: datetime.timedelta) -> int:
     return int(delta.total_seconds())
 
 
+def _moment(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text)
+
+
+def running_since(timer: Timer) -> datetime.datetime:
+    """When the running stretch of a running timer began: its start or the end of its last pause
+    (a change of targets banks the time run, moving `resumed_at`, but begins no new stretch)."""
+    if timer.pauses:
+        return _moment(timer.pauses[-1][1]) if timer.pauses[-1][1] else timer.resumed_at
+    return timer.started_at
+
+
+def closed_stretches(timer: Timer) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The stretches the timer ran before each of its pauses, (from, to), oldest first."""
+    stretches, begin = [], timer.started_at
+    for paused_at, resumed_at, _reason in timer.pauses:
+        stretches.append((begin, _moment(paused_at)))
+        if not resumed_at:
+            break
+        begin = _moment(resumed_at)
+    return stretches
+
+
 class Engine:
     def __init__(self, kind: str, timers: list[Timer], targets: dict[str, Target] | None = None,
                  schedules: dict[str, Schedule] | None = None, waiting: bool = False):
@@ -133,9 +165,16 @@ class Engine:
         self.project(timer)
 
     def accrue(self, timer: Timer, at: datetime.datetime) -> None:
+        """Bank the business time run since `resumed_at`. Whole seconds are counted from the start
+        of the running stretch, so that banking it in parts (a change of targets) gives what banking
+        it at once gives, and the moments projected from the stretch's start never move."""
         if timer.resumed_at is not None and at > timer.resumed_at:
-            timer.elapsed_seconds += _seconds(
-                business_time_between(timer.resumed_at, at, self.schedule(timer.calendar_code)))
+            schedule = self.schedule(timer.calendar_code)
+            begin = running_since(timer)
+            run = _seconds(business_time_between(begin, at, schedule))
+            if timer.resumed_at > begin:
+                run -= _seconds(business_time_between(begin, timer.resumed_at, schedule))
+            timer.elapsed_seconds += max(run, 0)
         timer.resumed_at = None
 
     def stop(self, timer: Timer | None, at: datetime.datetime) -> None:
@@ -174,23 +213,54 @@ class Engine:
             timer.pauses = [*timer.pauses[:-1], [timer.pauses[-1][0], at.isoformat(), timer.pauses[-1][2]]]
 
     def project(self, timer: Timer) -> None:
-        """Recompute the warning and due moments of a running timer: none while paused; a stopped
-        timer keeps the due moment it had (the breach list and the case say when it was due)."""
+        """Recompute the warning and due moments of a timer (module docstring): a running timer's
+        three, in its past for the levels it ran past already; none while paused, but the sweep's
+        next alert for a level crossed before the pause and not fired yet; a stopped timer keeps
+        the due moment it had (the breach list and the case say when it was due)."""
         timer.changed = True
         if not timer.active:
             timer.warn_50_at = timer.warn_75_at = timer.next_alert_at = None
             return
-        if timer.resumed_at is None:
-            timer.warn_50_at = timer.warn_75_at = timer.due_at = timer.next_alert_at = None
-            return
-        schedule = self.schedule(timer.calendar_code)
-        moments = {}
-        for level in ESCALATION_LEVELS:
-            left = timer.target_seconds * level // 100 - timer.elapsed_seconds
-            moments[level] = add_business_time(timer.resumed_at, datetime.timedelta(seconds=max(left, 0)), schedule)
-        timer.warn_50_at, timer.warn_75_at, timer.due_at = moments[50], moments[75], moments[100]
         pending = [level for level in ESCALATION_LEVELS if level > timer.fired_level]
+        if timer.resumed_at is None:
+            timer.warn_50_at = timer.warn_75_at = timer.due_at = None
+            # Levels are crossed in order: only the lowest one not fired can be the next alert.
+            timer.next_alert_at = self.reached_at(timer, pending[:1])[pending[0]] if pending else None
+            return
+        moments = self.reached_at(timer, ESCALATION_LEVELS)
+        timer.warn_50_at, timer.warn_75_at, timer.due_at = moments[50], moments[75], moments[100]
         timer.next_alert_at = moments[pending[0]] if pending else None
+
+    def reached_at(self, timer: Timer, levels) -> dict[int, datetime.datetime | None]:
+        """{level: the earliest moment the timer's business time run reaches `level` % of its
+        target}, on its calendar: ahead of a running timer or behind it; None for a paused timer
+        short of it. Counted from the start of the running stretch (for a running timer) or walked
+        through the stretches before its pauses, in the whole seconds `accrue` banks; business time
+        banked on another calendar, which those stretches do not show, counts as run first."""
+        schedule = self.schedule(timer.calendar_code)
+        begin = running_since(timer) if timer.resumed_at is not None else None
+        before = timer.elapsed_seconds  # run before the running stretch (all of it while paused)
+        if begin is not None and timer.resumed_at > begin:
+            before -= _seconds(business_time_between(begin, timer.resumed_at, schedule))
+        moments, stretches = {}, None
+        for level in levels:
+            wanted = timer.target_seconds * level // 100
+            if wanted > before:
+                moments[level] = None if begin is None else add_business_time(
+                    begin, datetime.timedelta(seconds=wanted - before), schedule)
+                continue
+            if stretches is None:
+                stretches = [(start, _seconds(business_time_between(start, end, schedule)))
+                             for start, end in closed_stretches(timer)]
+            ahead = wanted - (before - sum(length for _start, length in stretches))
+            moments[level] = timer.started_at
+            for start, length in stretches:
+                if ahead <= length:
+                    if ahead > 0:
+                        moments[level] = add_business_time(start, datetime.timedelta(seconds=ahead), schedule)
+                    break
+                ahead -= length
+        return moments
 
     # --- events -------------------------------------------------------------------------------
     def apply(self, event) -> None:
@@ -220,7 +290,10 @@ class Engine:
                 if timer.resumed_at is not None:  # bank the time run so far on the old calendar
                     self.accrue(timer, at)
                     timer.resumed_at = at
-                timer.target_seconds, timer.calendar_code, timer.pausable = target.seconds, target.calendar, target.pausable
+                timer.target_seconds, timer.calendar_code = target.seconds, target.calendar
+                timer.pausable = target.pausable
+                # Its breach, state and fired levels stay as recorded (a breach is never undone);
+                # its moments move to the new target, in its past where it ran past them already.
                 self.project(timer)
 
     def reproject(self, code: str | None) -> None:

@@ -1,5 +1,7 @@
-"""The SLA sweep: find every running timer that crossed 50 %, 75 % or 100 % of its target and act,
-each level exactly once per timer even when sweeps overlap or a worker dies mid-sweep.
+"""The SLA sweep: find every timer that crossed 50 %, 75 % or 100 % of its target and act, each
+level exactly once per timer even when sweeps overlap or a worker dies mid-sweep. A running timer
+crossed a level when the level's moment passed; a paused one when it ran that far before its
+pause (cases/sla_engine.py gives it a next alert for such a level, and no moments ahead).
 
 Set-based, no loop over timers in Python. On PostgreSQL it is one statement (one round trip): it
 locks the due timers (FOR UPDATE SKIP LOCKED: a concurrent sweep passes them by), lists their
@@ -35,14 +37,16 @@ DUE_TABLE = """
 
 
 def due_timers(alias: str = "") -> str:
-    """SQL condition: the timers (called `alias`) a sweep looks at, running with an alert due."""
+    """SQL condition: the timers (called `alias`) a sweep looks at, not stopped, with an alert due
+    (running, or paused after crossing a level not fired yet)."""
     t = f"{alias}." if alias else ""
-    return (f"{t}next_alert_at IS NOT NULL AND {t}next_alert_at <= %(now)s "
-            f"AND {t}stopped_at IS NULL AND {t}resumed_at IS NOT NULL")
+    return f"{t}next_alert_at IS NOT NULL AND {t}next_alert_at <= %(now)s AND {t}stopped_at IS NULL"
 
 
-#: A level of timer `t` crossed by %(now)s and not fired yet (lvl: LEVELS).
-CROSSED = f"lvl.level > t.fired_level AND {LEVEL_MOMENT} <= %(now)s"
+#: A level of timer `t` not fired yet and crossed by %(now)s (lvl: LEVELS): its moment passed, or
+#: the paused timer had run that share of its target (the engine's whole seconds) when it paused.
+CROSSED = (f"lvl.level > t.fired_level AND ({LEVEL_MOMENT} <= %(now)s OR (t.resumed_at IS NULL "
+           "AND t.elapsed_seconds >= CAST(t.target_seconds AS bigint) * lvl.level / 100))")
 #: A timer moved on to `f.max_level`: its next alert is the next level's moment; at 100 % it is breached.
 MOVE_TIMER = """
     fired_level = f.max_level,
@@ -63,7 +67,8 @@ def _sweep_postgresql(cursor, now, run: str) -> int:
     cursor.execute("SET LOCAL work_mem = '64MB'")
     cursor.execute(f"""
         WITH locked AS (
-            SELECT ctid, id, case_id, metric, cycle, fired_level, warn_50_at, warn_75_at, due_at
+            SELECT ctid, id, case_id, metric, cycle, fired_level, warn_50_at, warn_75_at, due_at, resumed_at,
+                   elapsed_seconds, target_seconds
             FROM cases_slatimer WHERE {due_timers()} FOR UPDATE SKIP LOCKED
         ), crossed AS (
             SELECT t.ctid, t.id, t.case_id, t.metric, t.cycle, lvl.level FROM locked t CROSS JOIN {LEVELS}

@@ -44,12 +44,10 @@ REPORT_TARGET = f"p95 ≤ {REPORT_TARGET_MS / 1000:.0f} s"
 SWEPT_TABLES = ["cases_slatimer", "cases_slaescalation", "cases_case", "cases_caseevent",
                 "notifications_notification", "cases_slatallychange"]
 
-#: The sweep's selection (cases/sla_sweep.py, _find_and_record), as one statement.
+#: The sweep's selection (cases/sla_sweep.py: due_timers and CROSSED), as one statement.
 CROSSINGS_SQL = f"""
     SELECT COUNT(*) FROM cases_slatimer t CROSS JOIN {sweep_module.LEVELS}
-    WHERE t.next_alert_at IS NOT NULL AND t.next_alert_at <= %(now)s
-      AND t.stopped_at IS NULL AND t.resumed_at IS NOT NULL
-      AND lvl.level > t.fired_level AND {sweep_module.LEVEL_MOMENT} <= %(now)s
+    WHERE {sweep_module.due_timers("t")} AND {sweep_module.CROSSED}
 """
 #: The report's counts (cases/reports.py, sla_compliance) per case column, as one statement.
 REPORT_SQL = """

@@ -87,8 +87,17 @@ class BusinessClock:
         return self.openings[index] + position - self.before[index]
 
     def add(self, start: int, seconds: int) -> int:
-        """cases.sla.add_business_time, on timestamps."""
-        return start if seconds <= 0 else self.moment(self.position(start) + seconds)
+        """cases.sla.add_business_time, on timestamps (none from a start outside the calendar's hours
+        is the next opening: the first instant at the start's position that is in hours)."""
+        if seconds < 0:
+            raise ValueError("business time to add must not be negative")
+        position = self.position(start)
+        if seconds:
+            return self.moment(position + seconds)
+        index = bisect.bisect_right(self.ends, position)
+        if index >= len(self.ends):
+            raise ValueError("past the calendar's last year")
+        return self.openings[index] + position - self.before[index]
 
 
 def _at(timestamp: int | None) -> datetime.datetime | None:
@@ -280,7 +289,9 @@ class TimerMaker:
         if banked:
             paused_at = max(clock.moment(resumed_position - pause), started)
             pauses = [[_iso(paused_at), _iso(resumed), WAITING_REASON]]
-        moments = {level: clock.add(resumed, seconds * level // 100 - banked) for level in LEVELS}
+        # As the engine projects them: ahead of the running stretch, or in the stretch before the pause.
+        moments = {level: clock.add(resumed, seconds * level // 100 - banked) if seconds * level // 100 > banked
+                   else clock.add(started, seconds * level // 100) for level in LEVELS}
         breached = fired == 100
         next_alert = moments[NEXT_LEVEL[fired]] if fired < 100 else None
         crossed = sum(1 for level in LEVELS if level > fired and moments[level] <= now)

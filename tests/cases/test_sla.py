@@ -51,6 +51,24 @@ def test_start_at_night_or_on_a_weekend_counts_from_the_next_opening():
     assert business_time_between(at(2026, 11, 27, 18), at(2026, 11, 30, 9)) == datetime.timedelta(0)
 
 
+def test_no_business_time_from_outside_hours_is_the_next_opening():
+    """add_business_time(23:00, 0) gave 23:00: a clock started outside hours counts from the next
+    opening, for no time as for any (one second more is one second past that opening)."""
+    second = datetime.timedelta(seconds=1)
+    for start, opening in ((at(2026, 11, 25, 23), at(2026, 11, 26, 9)),  # night
+                           (at(2026, 11, 28, 22), at(2026, 11, 30, 9)),  # weekend
+                           (at(2026, 11, 26, 17), at(2026, 11, 27, 9)),  # at the close
+                           (at(2026, 11, 26, 8), at(2026, 11, 26, 9)),  # before the opening
+                           (at(2026, 9, 30, 18), at(2026, 10, 8, 9))):  # National Day
+        assert add_business_time(start, datetime.timedelta(0)) == opening
+        assert add_business_time(start, second) == opening + second
+        assert business_time_between(start, opening) == datetime.timedelta(0)
+    assert add_business_time(at(2026, 11, 26, 10), datetime.timedelta(0)) == at(2026, 11, 26, 10)
+    assert add_business_time(at(2026, 11, 26, 16), H) == at(2026, 11, 26, 17)  # a day's hours used up: its close
+    with pytest.raises(ValueError):
+        add_business_time(at(2026, 11, 26, 10), -second)
+
+
 def test_t_plus_2_close_from_a_thursday_before_spring_festival():
     assert trading_day_close(datetime.date(2026, 2, 12), 2) == at(2026, 2, 24, 15)
     assert trading_day_close(datetime.date(2026, 9, 29), 2) == at(2026, 10, 8, 15)
