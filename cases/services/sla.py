@@ -1,6 +1,7 @@
 """Keeping each case's SLA timers in step with its events (the rules are in cases/sla_engine.py)."""
 
 import datetime
+import logging
 from functools import reduce
 from operator import or_
 
@@ -13,6 +14,28 @@ from cases.models import Case, CaseEvent, EventKind, SlaPolicy, SlaTimer
 from cases.sla_engine import CALENDAR_CHANGED, SLA_KINDS, Engine, Target, Timer, is_waiting
 
 PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
+logger = logging.getLogger(__name__)
+
+
+def each_case(cases, apply, *, why: str) -> int:
+    """`apply(case)` for each case, each in its own transaction, counting the truthy results. A
+    case whose calendar cannot answer (a year missing) keeps its timers as they were and the others
+    go on; one error line names them and the reason (the task does not fail on every retry)."""
+    from cases.calendars import CalendarUnavailable
+
+    changed, skipped, reasons = 0, [], set()
+    for case in cases:
+        try:
+            with transaction.atomic():
+                changed += bool(apply(case))
+        except CalendarUnavailable as error:
+            skipped.append(getattr(case, "number", case))
+            reasons.add(str(error))
+    if skipped:
+        logger.error("%s: %d case(s) keep their timers (%s%s): %s", why, len(skipped),
+                     ", ".join(str(case) for case in skipped[:5]), ", …" if len(skipped) > 5 else "",
+                     " ".join(sorted(reasons)))
+    return changed
 
 
 def policy_for(case: Case) -> SlaPolicy | None:
@@ -65,12 +88,10 @@ def sla_clients_tier_changed(*, client_ids) -> int:
     cases changed targets; idempotent."""
     from cases.models.workflows import ALL_CLOSED_STATES
 
-    changed = 0
     open_cases = (Case.objects.filter(client_id__in=client_ids, kind__in=SLA_KINDS)
                   .exclude(state__in=ALL_CLOSED_STATES).select_related("client"))
-    for case in open_cases.iterator(chunk_size=500):
-        changed += sla_policy_apply(case=case, reason="tier changed") is not None
-    return changed
+    return each_case(open_cases.iterator(chunk_size=500),
+                     lambda case: sla_policy_apply(case=case, reason="tier changed"), why="tier changed")
 
 
 def sla_clients_tier_changed_on_commit(client_ids) -> None:
@@ -168,10 +189,9 @@ def sla_calendar_changed(*, calendar_code: str, dates: list[datetime.date], acto
                                         resumed_at__isnull=False)
                 .filter(reduce(or_, (_window_covers(day) for day in dates)))
                 .values_list("case_id", flat=True).distinct().order_by("case_id"))
-    moved = 0
-    for case_id in affected.iterator(chunk_size=500):
-        moved += _calendar_reproject(case_id, calendar_code, dates, actor)
-    return moved
+    return each_case(affected.iterator(chunk_size=500),
+                     lambda case_id: _calendar_reproject(case_id, calendar_code, dates, actor),
+                     why=f"calendar {calendar_code} changed")
 
 
 @transaction.atomic

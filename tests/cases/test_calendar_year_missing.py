@@ -153,3 +153,28 @@ def test_a_run_that_raises_no_call_revalues_without_the_missing_trading_year():
     assert (outcome.cases_opened, outcome.cases_raised) == (1, 0)
     assert AccountRisk.objects.get(account=account).level == "warning"
     assert set(AccountAlert.objects.filter(account=account).values_list("line", flat=True)) == {"attention", "warning"}
+
+
+def test_a_policy_edit_moves_every_case_but_those_whose_year_is_missing(agent, client_profile, caplog):
+    """The reapply task goes on past a case whose deadline needs the missing year, and says which."""
+    import datetime as dt
+
+    from cases.models import CaseEvent, SlaPolicy
+    from cases.services import case_create
+    from cases.tasks import sla_reapply_task
+
+    with time_machine.travel(at(2026, 12, 1, 10), tick=False):
+        early = case_create(created_by=agent, client=client_profile, kind="ticket", subject="十二月初")
+    with time_machine.travel(at(2026, 12, 31, 16), tick=False):
+        late = case_create(created_by=agent, client=client_profile, kind="ticket", subject="年末")
+    CalendarYear.objects.filter(calendar__code="working", year=2027).delete()
+    target = SlaPolicy.objects.get(kind="ticket", priority="normal").targets.get(metric="resolution")
+    target.target = dt.timedelta(hours=1)  # a shorter target: the early ticket's falls in December
+    target.save()
+
+    with time_machine.travel(at(2026, 12, 31, 16, 30), tick=False), caplog.at_level(logging.ERROR):
+        assert sla_reapply_task.delay().get() == 1
+
+    applied = CaseEvent.objects.filter(name="policy_applied", comment="policy changed")
+    assert list(applied.values_list("case__number", flat=True)) == [early.number]
+    assert any(late.number in record.getMessage() and "2027" in record.getMessage() for record in caplog.records)
