@@ -115,7 +115,7 @@ class Step:
 #: name -> step, in the order they run. Bump a step's version when it changes what it makes.
 STEPS = {
     "sla_timers": Step(
-        version=1,
+        version=2,  # 2: a paused timer's moments as the engine now projects them (in its past when it ran past them)
         make=lambda spec, seed, log: generate_sla_timers(**spec, seed=seed, log=log),
         undo=_sla_timers_undo,
         made=lambda: SlaTimer.objects.exists() or SlaEscalation.objects.exists(),
