@@ -14,7 +14,7 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from risk import selectors, services
 from risk.models import ALERT_LINES, AccountAlert, Level, MarginCallContact, RatioSnapshot
-from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter
+from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, UtcDateTimeField
 
 
 class NewestFirst(CursorPagination):
@@ -106,13 +106,14 @@ class AlertListApi(generics.ListAPIView):
 
 class ContactSerializer(serializers.ModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+    # a time with no UTC (year 1) is a 400 on the field, not DRF's unguarded OverflowError
+    called_at = UtcDateTimeField(required=False)
 
     class Meta:
         model = MarginCallContact
         fields = ["id", "called_at", "outcome", "note", "recorded_by", "recorded_at"]
         read_only_fields = ["id", "recorded_by", "recorded_at"]
-        extra_kwargs = {"called_at": {"required": False},
-                        "note": {"required": False, "max_length": MarginCallContact.NOTE_MAX_LENGTH}}
+        extra_kwargs = {"note": {"required": False, "max_length": MarginCallContact.NOTE_MAX_LENGTH}}
 
 
 class MarginCallContactsApi(APIView):

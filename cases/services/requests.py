@@ -28,6 +28,8 @@ from servicedesk.errors import ValidationFailed
 
 REQUEST_KINDS = (CaseKind.EXTENSION, CaseKind.RELIEF)
 MAX_INSTALMENTS = 12
+#: How far ahead an instalment may fall due (relief is a bridge, not a new loan).
+MAX_PLAN_MONTHS = 12
 
 
 def extended_maturity(maturity: datetime.date) -> datetime.date:
@@ -37,8 +39,9 @@ def extended_maturity(maturity: datetime.date) -> datetime.date:
 
 
 def _staged_repayment_errors(plan: list[dict], account: CreditAccount | None) -> list[str]:
-    """A plan is 1 to MAX_INSTALMENTS positive instalments, each due after today and after the one
-    before, adding up to no more than the account owes (financing debt, interest and fees)."""
+    """A plan is 1 to MAX_INSTALMENTS positive instalments, each due after today, within
+    MAX_PLAN_MONTHS and after the one before, adding up to no more than the account owes (financing
+    debt, interest and fees)."""
     if not 1 <= len(plan) <= MAX_INSTALMENTS:
         return [_("Propose 1 to %(max)d instalments.") % {"max": MAX_INSTALMENTS}]
     amounts = [Decimal(item["amount"]) for item in plan]
@@ -46,8 +49,11 @@ def _staged_repayment_errors(plan: list[dict], account: CreditAccount | None) ->
         return [_("Each instalment must be a positive amount.")]
     errors = []
     dues = [item["due"] for item in plan]
-    if min(dues) <= timezone.localdate():
+    today = timezone.localdate()
+    if min(dues) <= today:
         errors.append(_("Each instalment must fall due after today."))
+    if max(dues) > today + relativedelta(months=MAX_PLAN_MONTHS):
+        errors.append(_("Each instalment must fall due within %(months)d months.") % {"months": MAX_PLAN_MONTHS})
     if any(later <= earlier for earlier, later in zip(dues, dues[1:])):
         errors.append(_("List the instalments in the order they fall due, each on a later day than the one "
                         "before."))

@@ -1,5 +1,6 @@
-"""Money and ratios as the client portal shows them (cases.web.portal.plain); the console's pages
-write money with the same filter (servicedesk.formats.money: "¥1,234.56" in both languages)."""
+"""Money, ratios and subjects as the client portal shows them (cases.web.portal.plain); the
+console's pages write money and a case's subject (a margin call's in the reader's language) with
+the same filters (servicedesk.formats.money: "¥1,234.56" in both languages)."""
 
 from django import template
 

@@ -340,6 +340,8 @@ def test_what_a_request_asks_for_is_checked_and_nothing_is_written(api, client_p
 @pytest.mark.parametrize("plan, message", [
     pytest.param([("2026-02-12", "50000")], "Each instalment must fall due after today.", id="today"),
     pytest.param([("2020-01-01", "50000")], "Each instalment must fall due after today.", id="past"),
+    pytest.param([("2027-02-13", "50000")], "Each instalment must fall due within 12 months.", id="too-far"),
+    pytest.param([("9999-12-31", "5")], "Each instalment must fall due within 12 months.", id="year-9999"),
     pytest.param([("2026-04-20", "50000"), ("2026-03-20", "50000")],
                  "List the instalments in the order they fall due, each on a later day than the one before.",
                  id="out-of-order"),

@@ -86,6 +86,8 @@ def test_agents_log_calls(api, agent, auditor, client_profile, margin_call):
     response = api.as_user(agent).post(url, {"outcome": "promised", "note": "客户承诺明天补仓"}, format="json")
     assert response.status_code == 201, response.data
     assert api.as_user(agent).post(url, {"outcome": "maybe"}, format="json").status_code == 400
+    year_one = api.as_user(agent).post(url, {"outcome": "reached", "called_at": "0001-01-01T00:00"}, format="json")
+    assert year_one.status_code == 400 and "called_at" in year_one.data  # no UTC moment: it was a 500
     too_long = api.as_user(agent).post(url, {"outcome": "reached", "note": "长" * 2001}, format="json")
     assert too_long.status_code == 400 and "note" in too_long.data  # the log is append-only
     assert api.as_user(auditor).post(url, {"outcome": "reached"}, format="json").status_code == 403

@@ -448,6 +448,15 @@ def test_sla_escalations_are_in_the_timeline(client, ticket, agent):
 
 # --- margin calls ---------------------------------------------------------------------------------
 
+def test_a_margin_calls_subject_is_in_the_readers_language(client, margin_call, agent):
+    account_no = margin_call.credit_account.account_no
+    login(client, agent)
+    english = html(client.get(page_url(margin_call), HTTP_ACCEPT_LANGUAGE="en"))
+    assert f"Margin call: credit account {account_no} is below the close-out line" in english
+    assert "追保" not in english
+    assert f"追保：信用账户 {account_no} 低于平仓线" in html(client.get(page_url(margin_call)))
+
+
 def test_margin_call_top_up_deadline_and_a_call_logged(client, margin_call, agent):
     details = margin_call.margin_call
     assert (details.top_up_cash, details.top_up_sell) == (D("15000.00"), D("37500.00"))
@@ -475,7 +484,18 @@ def test_a_bad_call_is_400_and_nothing_is_logged(client, margin_call, agent):
     future = (timezone.localtime() + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(page_url(margin_call, "console:case_call"), {"outcome": "reached", "called_at": future})
     assert response.status_code == 400
+    for year_one in ("0001-01-01T00:00", "0001-01-01T07:59"):  # no UTC moment (it was a 500)
+        response = client.post(page_url(margin_call, "console:case_call"),
+                               {"outcome": "reached", "called_at": year_one}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400 and "Enter a valid date/time." in html(response)
     assert not MarginCallContact.objects.filter(case=margin_call).exists()
+
+
+def test_a_reply_with_a_tampered_visibility_is_400_not_a_public_reply(client, ticket, agent):
+    response = login(client, agent).post(page_url(ticket, "console:case_message"),
+                                         {"visibility": "bogus", "reply-body": "给客户的话"})
+    assert response.status_code == 400
+    assert not CaseMessage.objects.filter(case=ticket).exists()
 
 
 def test_a_call_note_longer_than_2000_characters_is_refused_and_kept_in_the_form(client, margin_call, agent):

@@ -124,7 +124,9 @@ class MessageForm(ApiCheckedForm):
     def serializer_data(self):
         data = self.data.copy()
         data.setlist("body", [self.data.get(self.add_prefix("body"), "")])
-        data.setlist("visibility", ["internal" if self.internal else "public"])
+        # what the page posted (its hidden field), checked by the serializer: a tampered value is
+        # refused, never taken for a public reply
+        data.setlist("visibility", [self.data.get("visibility") or ("internal" if self.internal else "public")])
         data.setlist("attachments", self.files.getlist(self.add_prefix("attachments")))
         return data
 
