@@ -93,14 +93,17 @@ class InterestQuerySerializer(serializers.Serializer):
         return {"from": fields.pop("from_"), **fields}
 
     def validate(self, attrs):
+        # The fields as the errors call them: the parameters here, the form's labels on the pages
+        # (context "field_labels", cases.web.account_history).
+        names = {"from": "from", "to": "to", **self.context.get("field_labels", {})}
         end = attrs.get("to") or timezone.localdate() - datetime.timedelta(days=1)
         try:
             start = attrs.get("from") or settlement_period_start(end)
         except ValueError:  # to=0001-01-01 was a 500: its settlement period opens in year 0
             raise serializers.ValidationError({"to": [_(
-                "The settlement period of this day begins before year 1: give “from” too.")]}) from None
+                "The settlement period of this day begins before year 1: give “%(from)s” too.") % names]}) from None
         if start > end:
-            raise serializers.ValidationError({"to": [_("“to” must not be before “from”.")]})
+            raise serializers.ValidationError({"to": [_("“%(to)s” must not be before “%(from)s”.") % names]})
         if (end - start).days + 1 > MAX_INTEREST_RANGE_DAYS:
             raise serializers.ValidationError(
                 {"to": [_("At most %(days)d days at a time.") % {"days": MAX_INTEREST_RANGE_DAYS}]})

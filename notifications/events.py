@@ -1,4 +1,5 @@
-"""What each notification event is called on the pages (the codes are in notifications.defaults)."""
+"""What each notification event is called on the pages (the codes are in notifications.defaults;
+rating_request in cases.services.ratings, request_approved/_declined in cases.services.requests)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,9 @@ EVENT_LABELS = {
     "margin_call_restored": _("ratio restored after a margin call"),
     "contract_maturity_reminder": _("contract maturity reminder"),
     "interest_settlement_reminder": _("interest settlement reminder"),
+    "rating_request": _("request to rate the service"),
+    "request_approved": _("request approved"),
+    "request_declined": _("request declined"),
 }
 
 

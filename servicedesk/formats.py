@@ -4,7 +4,7 @@ both languages (Django's zh-hans number format has no thousands separator, so no
 
 from decimal import Decimal
 
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 #: A countdown past its deadline starts with a minus sign (U+2212), as static/js/app.js writes it.
 MINUS = "\u2212"
@@ -19,6 +19,16 @@ def money(amount: Decimal | int | str | None) -> str:
     return f"{sign}¥{abs(value):,.2f}"
 
 
+def business_time(seconds: float) -> str:
+    """Business time as hours and minutes: "88h 00m", late "−3h 05m" (the SLA targets and the time
+    left on them, counted on a policy's calendar: business days vary in length, so never days).
+    Only the server writes it: business time stands still outside service hours, so no script
+    ticks it on between the page's refreshes."""
+    sign = MINUS if seconds < 0 else ""
+    minutes = abs(int(seconds)) // 60
+    return sign + gettext("%(hours)dh %(minutes)02dm") % {"hours": minutes // 60, "minutes": minutes % 60}
+
+
 def countdown_days_format() -> str:
     """The text of a countdown longer than a day, translated: static/js/app.js ticks with the same
     format, read from the countdown's data-days-format."""
@@ -27,7 +37,8 @@ def countdown_days_format() -> str:
 
 
 def countdown(seconds: float, days_format: str | None = None) -> str:
-    """Time left as days and hours:minutes: "1 d 02:05", "00:40"; late: "−01:30". `days_format`:
+    """Wall-clock time left as days and hours:minutes (a margin call's deadline): "1 d 02:05",
+    "00:40"; late: "−01:30". `days_format`:
     countdown_days_format(), when the caller writes many countdowns."""
     sign = MINUS if seconds < 0 else ""
     rest = abs(round(seconds))

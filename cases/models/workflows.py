@@ -390,6 +390,8 @@ ALL_CLOSED_STATES = sorted({state for states in CLOSED_STATES.values() for state
 
 #: Each kind's state → label (lazy: translated when shown), built once: a list page asks per row.
 _STATE_LABELS = {kind: dict(workflow.State.choices) for kind, workflow in WORKFLOWS.items()}
+#: States no case is in any more but older events record (migration 0015: now liquidation_pending).
+_STATE_LABELS[CaseKind.MARGIN_CALL]["deadline_passed"] = _("Deadline passed")
 
 
 def state_label(kind: str, state: str) -> str:

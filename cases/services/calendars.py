@@ -60,9 +60,10 @@ def calendar_year_confirm_checked(*, calendar_year: CalendarYear, user) -> Calen
     year = _lock(calendar_year)
     if year.status == CalendarYear.Status.CONFIRMED:
         raise Conflict(_("%(calendar)s %(year)s was already confirmed by %(user)s on %(at)s.") % {
-            "calendar": year.calendar.code, "year": year.year,
-            "user": year.confirmed_by.username if year.confirmed_by else "?",
-            "at": formats.date_format(timezone.localtime(year.confirmed_at), "Y-m-d H:i") if year.confirmed_at else "?"})
+            "calendar": year.calendar.localized_name, "year": year.year,
+            "user": year.confirmed_by.display_name if year.confirmed_by else "?",
+            "at": (formats.date_format(timezone.localtime(year.confirmed_at), "Y-m-d H:i")
+                   if year.confirmed_at else "?")})
     year = calendar_year_confirm(calendar_year=year, user=user)
     _log(user, year, CHANGE, "Confirmed (supervisor pages)")
     return year

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.models import Case, EventKind
-from cases.models.workflows import CONDITION_REASONS
+from cases.models.workflows import CONDITION_REASONS, state_label
 from cases.services.events import event_record
 from cases.services.locking import lock_case
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
@@ -50,6 +50,12 @@ def _allowed_names(case: Case, user) -> list[str]:
     return [t.name for t in available_transitions(case=case, user=user)]
 
 
+def _step_label(case: Case, name: str) -> str:
+    """The step's label from any state of the case's workflow; the name as given for a step it has not."""
+    labels = {t.name: t.custom.get("label", t.name) for t in case.get_all_state_transitions()}
+    return str(labels.get(name, name))
+
+
 @transaction.atomic
 def case_transition(*, case: Case, user, name: str, comment: str = "", data: dict | None = None) -> Case:
     """Move `case` along its workflow by transition `name` as `user` (None: the system)."""
@@ -57,7 +63,8 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
     transition = _transitions_by_name(workflow).get(name)
     if transition is None:
         raise Conflict(
-            _("“%(name)s” is not possible while the case is “%(state)s”.") % {"name": name, "state": workflow.state},
+            _("“%(name)s” is not possible while the case is “%(state)s”.") % {
+                "name": _step_label(workflow, name), "state": state_label(workflow.kind, workflow.state)},
             extra={"state": workflow.state, "allowed": _allowed_names(workflow, user)},
         )
     method = getattr(workflow, name)

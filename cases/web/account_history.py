@@ -2,6 +2,8 @@
 period (the interest API's lines and rules: the evidence in an interest dispute), the ratio
 history and the lines the ratio crossed. The caller has checked who may see the account."""
 
+from django.utils.translation import gettext as _
+
 from accounts.interest import interest_lines
 from accounts.serializers import InterestQuerySerializer
 from risk.models import AccountAlert
@@ -15,8 +17,10 @@ ALERTS = 20
 def account_history(user, account, query) -> tuple[dict, int]:
     """The template context (templates/web/_account_history.html) and the page's status: 400 when
     the period asked for (?from=&to=) is not valid, with the reason."""
-    # The period's rules (default: the settlement period so far; at most 400 days) are the API's.
-    period = InterestQuerySerializer(data={key: query[key] for key in ("from", "to") if query.get(key)})
+    # The period's rules (default: the settlement period so far; at most 400 days) are the API's; its
+    # errors name the fields by the form's labels (templates/web/_account_history.html), not the parameters.
+    period = InterestQuerySerializer(data={key: query[key] for key in ("from", "to") if query.get(key)},
+                                     context={"field_labels": {"from": _("From"), "to": _("To")}})
     statement, errors = None, {}
     if period.is_valid():
         statement = interest_lines(account, period.validated_data["from"], period.validated_data["to"])

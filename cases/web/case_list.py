@@ -2,8 +2,9 @@
 first, keyset pages that stay fast at a million cases, and a table htmx refreshes every 15 s.
 
 The rows are exactly what the API's case list would give the same user: the scope and the
-columns come from cases.selectors (case_list, TIMER_COLUMNS), remaining time from cases.sla_status,
-written as every countdown is (servicedesk.formats.countdown)."""
+columns come from cases.selectors (case_list, TIMER_COLUMNS), the business time left from
+cases.sla_status, written as the case page writes it (servicedesk.formats.business_time); a margin
+call shows its deadline (unless a running timer is due before it)."""
 
 import datetime
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from cases.sla_status import ScheduleCache, elapsed_or_unknown
 from cases.web.case_list_forms import ACTIVE, CaseListForm, tabs_for
 from cases.web.case_list_paging import InvalidCursor, Key, Segment, keyset_page
 from risk.models import Level
+from risk.subjects import subject_shown
 from servicedesk import formats
 from servicedesk.htmx import login_required_htmx
 
@@ -44,7 +46,9 @@ SHOWN = ("number", "kind", "subject", "state", "updated_at", "client__name", "cl
          "assignee__username")
 ROW_COLUMNS = (*(column for column in selectors.LIST_COLUMNS if column in SHOWN), "id",
                "assignee__first_name", "assignee__last_name",
-               "credit_account__risk__level", "credit_account__risk__maintenance_ratio")
+               "credit_account__risk__level", "credit_account__risk__maintenance_ratio", "margin_call__deadline",
+               # a margin call's subject in the reader's language (risk.subjects)
+               "category", "credit_account__account_no", "margin_call__stage")
 #: Every state in which a case is still worked (the others are finished; no timer runs there).
 WORKING_STATES = sorted(set(ALL_STATES) - set(ALL_CLOSED_STATES))
 
@@ -150,13 +154,16 @@ def used_class(percent: int) -> str:
 
 @dataclass
 class Countdown:
+    """The SLA cell: the business time left on the most urgent timer ("88h 00m", as on the case
+    page), written by the server only: business time stands still outside service hours, so no
+    script ticks it on (the table is read again every 15 s). Or a margin call's deadline."""
+
     css: str
     text: str
-    title: str  # which timer, and the share of its target used
-    deadline: str | None  # ISO 8601, for the ticking script; None while paused
+    title: str  # which timer, the share of its target used and its due moment; or what the deadline is
+    deadline: str | None  # ISO 8601: the due moment of a running timer, a margin call's deadline
     paused: bool
-    #: Why the share of the target used is unknown ("unknown: Working days calendar 2026 missing"), else "".
-    unknown: str = ""
+    remaining: int | None = None  # business seconds left (None: unknown, or a margin call's deadline)
 
 
 @dataclass
@@ -197,11 +204,20 @@ class Labels:
         self.levels = {code: str(label) for code, label in Level.choices}
         self.states: dict[tuple[str, str], str] = {}
         self.timer_title = _("%(metric)s: %(percent)s %% of the target used")
-        self.days_format = formats.countdown_days_format()
+        self.running_title = _("%(metric)s: business time left, %(percent)s %% of the target used; due %(due)s")
+        self.unknown_title = _("%(metric)s: %(unknown)s; due %(due)s")
+        self.deadline_text = _("Deadline %(moment)s")
+        self.deadline_title = _("The margin call's deadline (Asia/Shanghai), not an SLA timer")
 
-    def remaining(self, seconds: float) -> str:
-        """Time left as every countdown writes it ("1 d 02:05"; static/js/app.js ticks it on)."""
-        return formats.countdown(seconds, self.days_format)
+    @staticmethod
+    def remaining(seconds: float) -> str:
+        """Business time left as the case page writes it ("88h 00m", "−3h 05m")."""
+        return formats.business_time(seconds)
+
+    @staticmethod
+    def moment(value: datetime.datetime) -> str:
+        """A due moment or deadline in Asia/Shanghai, as the row's last update: "2026-11-27 15:00"."""
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
     def state(self, kind: str, state: str) -> str:
         if (kind, state) not in self.states:
@@ -209,38 +225,52 @@ class Labels:
         return self.states[kind, state]
 
 
-def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime,
-              labels: Labels) -> Countdown | None:
-    """The most urgent running timer (the earliest due), else the paused one closest to its target."""
+def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime, labels: Labels,
+              margin_call_deadline: datetime.datetime | None = None) -> Countdown | None:
+    """The most urgent running timer (the earliest due), else a margin call's deadline (also when it
+    comes before that timer's due moment), else the paused timer closest to its target (a breached
+    one first: red, whatever its pause)."""
     running = [timer for timer in timers if timer.stopped_at is None and timer.due_at is not None]
-    if running:
-        timer = min(running, key=lambda timer: (timer.due_at, timer.pk))
-    else:
+    timer = min(running, key=lambda timer: (timer.due_at, timer.pk)) if running else None
+    if margin_call_deadline is not None and (timer is None or margin_call_deadline <= timer.due_at):
+        return deadline_countdown(margin_call_deadline, now, labels)
+    if timer is None:
         paused = [timer for timer in timers if timer.stopped_at is None]
         if not paused:
             return None
-        timer = min(paused, key=lambda timer: timer.target_seconds - timer.elapsed_seconds)
+        timer = min(paused, key=lambda timer: (not timer.breached, timer.target_seconds - timer.elapsed_seconds))
     elapsed, unknown = elapsed_or_unknown(timer, schedules, now)
     if elapsed is None:  # the calendar has no data for a year it needs: say so, never guess
         return unknown_countdown(timer, unknown, now, labels)
     percent = elapsed * 100 // timer.target_seconds if timer.target_seconds else 100
-    title = labels.timer_title % {"metric": labels.metrics.get(timer.metric, timer.metric), "percent": percent}
+    metric = labels.metrics.get(timer.metric, timer.metric)
+    remaining = timer.target_seconds - elapsed
     if timer.due_at is None:
-        return Countdown("sla-paused", labels.remaining(timer.target_seconds - elapsed), title, None, paused=True)
+        css = "sla-100" if timer.breached else "sla-paused"  # a breach before the pause stays a breach
+        return Countdown(css, labels.remaining(remaining), labels.timer_title % {"metric": metric, "percent": percent},
+                         None, paused=True, remaining=remaining)
+    title = labels.running_title % {"metric": metric, "percent": percent, "due": labels.moment(timer.due_at)}
     css = "sla-100" if timer.breached else used_class(percent)
-    return Countdown(css, labels.remaining((timer.due_at - now).total_seconds()), title, timer.due_at.isoformat(),
-                     paused=False)
+    return Countdown(css, labels.remaining(remaining), title, timer.due_at.isoformat(), paused=False,
+                     remaining=remaining)
 
 
 def unknown_countdown(timer, unknown: str, now: datetime.datetime, labels: Labels) -> Countdown:
-    """A running timer whose share of the target the calendar cannot give: the time to its stored
-    due moment still ticks, coloured only when that has passed, with the reason beside it."""
-    title = f"{labels.metrics.get(timer.metric, timer.metric)}: {unknown}"
+    """A timer whose business time left the calendar cannot give: the reason instead of a figure,
+    coloured only when its stored due moment has passed (the moment in the title)."""
+    metric = labels.metrics.get(timer.metric, timer.metric)
     if timer.due_at is None:
-        return Countdown("sla-unknown", unknown, title, None, paused=True)
+        return Countdown("sla-unknown", unknown, f"{metric}: {unknown}", None, paused=True)
     css = "sla-100" if timer.breached or timer.due_at <= now else "sla-unknown"
-    return Countdown(css, labels.remaining((timer.due_at - now).total_seconds()), title, timer.due_at.isoformat(),
-                     paused=False, unknown=unknown)
+    title = labels.unknown_title % {"metric": metric, "unknown": unknown, "due": labels.moment(timer.due_at)}
+    return Countdown(css, unknown, title, timer.due_at.isoformat(), paused=False)
+
+
+def deadline_countdown(deadline: datetime.datetime, now: datetime.datetime, labels: Labels) -> Countdown:
+    """A margin call's deadline (risk.MarginCall.deadline, T+2): the moment itself, red once passed."""
+    return Countdown("sla-deadline sla-100" if deadline <= now else "sla-deadline",
+                     labels.deadline_text % {"moment": labels.moment(deadline)}, labels.deadline_title,
+                     deadline.isoformat(), paused=False)
 
 
 def case_url_maker():
@@ -294,9 +324,13 @@ def rows_for(cases: list[dict], now: datetime.datetime) -> list[Row]:
         kind, state, tier = case["kind"], case["state"], case["client__tier"]
         rows.append(Row(
             number=case["number"], url=case_url(case["number"]), kind=kind, kind_label=labels.kinds.get(kind, kind),
-            state=state, state_label=labels.state(kind, state), subject=case["subject"],
+            state=state, state_label=labels.state(kind, state),
+            subject=subject_shown(kind=kind, category=case["category"], subject=case["subject"],
+                                  account_no=case["credit_account__account_no"], stage=case["margin_call__stage"]),
             client_name=case["client__name"], tier=tier, tier_label=labels.tiers.get(tier, tier),
-            countdown=countdown(timers[case["id"]], schedules, now, labels), ratio=ratio_level(case, labels),
+            countdown=countdown(timers[case["id"]], schedules, now, labels,
+                                case["margin_call__deadline"] if state in WORKING_STATES else None),
+            ratio=ratio_level(case, labels),
             assignee=(full_name(case["assignee__first_name"], case["assignee__last_name"])
                       or case["assignee__username"] or ""),  # User.display_name
             updated_iso=updated.isoformat(), updated_text=updated.strftime("%Y-%m-%d %H:%M"),
@@ -340,7 +374,6 @@ def case_list_page(request):
         "form": form,
         "errors": form.error_summary() if form.errors else [],
         "rows": rows_for(cases, now),
-        "countdown_days_format": formats.countdown_days_format(),  # static/js/app.js ticks the countdowns with it
         "tabs": [{"code": code, "label": label, "current": code == tab,
                   "url": _query(request, tab=code, after=None, before=None)} for code, label in tabs_for(user)],
         "current_tab": tab or "",

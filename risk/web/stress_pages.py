@@ -163,7 +163,7 @@ def _switch(request, action: str, form) -> None:
 def stress_mode_page(request):
     """The active stress mode and its history; risk officers set it (points and a reason) or lift it."""
     set_form = lift_form = None
-    status, conflict = 200, None
+    status, conflict, action_error = 200, None, None
     if request.method == "POST":
         if not may_switch_stress_mode(request.user):
             return denied(request, _("Only risk officers may set or lift stress mode."))
@@ -173,7 +173,9 @@ def stress_mode_page(request):
         else:
             form = lift_form = StressModeLiftForm(request.POST)
         if action not in ("set", "lift"):
-            form.add_error(None, _("Choose to set or to lift stress mode."))
+            # Shown above both forms: the lift form is not on the page while no stress mode is active.
+            action_error = _("Unknown action: the actions are “set” (set or replace stress mode) and “lift” "
+                             "(lift it).")
             status = 400
         elif not form.is_valid():
             status = 400
@@ -192,7 +194,8 @@ def stress_mode_page(request):
                 return denied(request, str(error.message))
             else:
                 return redirect("risk_pages:stress_mode")
-    context = risk_context(request, "stress_mode", conflict=conflict, history=selectors.stress_modes_recent())
+    context = risk_context(request, "stress_mode", conflict=conflict, action_error=action_error,
+                           history=selectors.stress_modes_recent())
     active = context["stress_mode"]
     expected = str(active.pk) if active is not None else ""
     if set_form is None:

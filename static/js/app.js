@@ -6,10 +6,13 @@ document.addEventListener("change", (event) => {
   }
 });
 
-// Countdowns: elements with data-deadline (ISO 8601) and data-live tick between server refreshes,
-// written as the server writes them (servicedesk/formats.py countdown): "−1 d 02:05", the part for
-// the days from the translated format on the element or around it (data-days-format,
-// "%(days)s d %(clock)s" in English, "%(days)s 天 %(clock)s" in Chinese).
+// Wall-clock countdowns (a margin call's time left till its deadline): elements with data-deadline
+// (ISO 8601) and data-live tick between server refreshes, written as the server writes them
+// (servicedesk/formats.py countdown): "−1 d 02:05", the part for the days from the translated
+// format on the element or around it (data-days-format, "%(days)s d %(clock)s" in English,
+// "%(days)s 天 %(clock)s" in Chinese). SLA timers count business time, which stands still outside
+// service hours: their figures carry no data-live and are only written by the server (the console's
+// list is read again every 15 s, the case page's timers every minute).
 function formatRemaining(seconds, daysFormat) {
   const sign = seconds < 0 ? "\u2212" : "";
   let s = Math.abs(Math.round(seconds));

@@ -46,11 +46,20 @@ def test_agent_works_from_the_case_list(new_page):
     # Their own cases, the most urgent first.
     assert rows.evaluate_all("rows => rows.map(r => r.dataset.case)") == [
         late.number, busy.number, dispute.number, calm.number]
-    assert page.locator(f'tr[data-case="{late.number}"] .sla.sla-100[data-live]').count() == 1
+    assert page.locator(f'tr[data-case="{late.number}"] .sla.sla-100[data-deadline]').count() == 1
     assert page.locator(f'tr[data-case="{busy.number}"] .sla.sla-75').count() == 1
     assert page.locator(f'tr[data-case="{dispute.number}"] .sla.sla-50').count() == 1
     assert page.locator(f'tr[data-case="{calm.number}"] .sla.sla-ok').count() == 1
     assert page.locator(f'tr[data-case="{late.number}"] .sla').inner_text().startswith("\u2212")  # late: minus sign
+    # Business time left, written by the server; the page's script does not tick it on as wall-clock
+    # time (business time stands still outside service hours): the table is read again every 15 s.
+    calm_sla = page.locator(f'tr[data-case="{calm.number}"] .sla')
+    shown = calm_sla.inner_text()
+    assert 28_800 - 120 <= int(calm_sla.get_attribute("data-remaining")) <= 28_800  # 80 % of 10 h
+    assert shown in ("8h 00m", "8 小时 00 分", "7h 59m", "7 小时 59 分"), shown
+    page.evaluate("tickCountdowns()")
+    assert calm_sla.inner_text() == shown
+    assert page.locator("table.cases [data-live]").count() == 0
     screenshot(page, "console-case-list")
 
     page.select_option("#id_kind", "dispute")

@@ -154,3 +154,24 @@ def test_only_staff_in_scope_see_the_account(client, agent, advisor, client_prof
     assert client.get(reverse("console:account", args=["NO-SUCH"])).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("query, english", [
+    ({"from": "2026-11-26", "to": "2026-11-20"}, "“To” must not be before “From”."),
+    ({"to": "0001-01-01"}, "The settlement period of this day begins before year 1: give “From” too."),
+])
+def test_a_bad_period_names_the_fields_as_the_form_labels_them(client, client_profile, agent, account, dispute,
+                                                                query, english):
+    """The pages' errors name the fields by their labels (the API's keep its parameter names)."""
+    pages = ((client_profile.user, reverse("portal:account", args=["A30000001"])),
+             (agent, reverse("console:account", args=["A40000001"])))
+    for user, url in pages:
+        client.force_login(user)
+        response = client.get(url, query, **EN)
+        assert response.status_code == 400
+        assert english in response.content.decode()
+        chinese = client.get(url, query, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert "“to”" not in chinese and "“from”" not in chinese
+    api = client.get("/api/v1/accounts/A40000001/interest/", query, **EN)
+    assert api.status_code == 400
+    assert english.replace("“To”", "“to”").replace("“From”", "“from”") in str(api.json())

@@ -16,8 +16,9 @@ from accounts.models import Tier
 from accounts.roles import Role
 from cases.models import Case, CaseKind, SlaTimer
 from cases.services import case_create, message_create
-from risk.models import AccountRisk, MonitoringRun, RatioSnapshot
+from risk.models import AccountRisk, MarginCall, MonitoringRun, RatioSnapshot
 from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory, queue
+from tests.web.margin import open_margin_call
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -312,6 +313,42 @@ def test_default_order_is_the_most_urgent_running_timer_first(client, supervisor
         [later, overdue, soon, two_timers, paused, finished])]
 
 
+def test_a_margin_call_shows_its_deadline_not_a_dash(client, risk_officer, client_profile):
+    """A margin call without a running timer shows its T+2 deadline in the SLA column, labelled as
+    the deadline (not an SLA share), red once passed; it used to show "—". The order stays the
+    documented one (the running timers first, then the cases still worked by state)."""
+    call = open_margin_call(client_profile, UserFactory(roles=[Role.AGENT]))
+    SlaTimer.objects.filter(case=call).delete()
+    Case.objects.filter(pk=call.pk).update(assignee=None)
+    MarginCall.objects.filter(case=call).update(deadline=NOW + 3 * H)
+    soon = make_case(client_profile, subject="soon", queue_code="risk")
+    only_timer(soon, due_in=H)
+    login(client, risk_officer)
+    assert listed(client, tab="unassigned", queue="risk") == [soon.number, call.number]
+    body = client.get(URL, {"tab": "unassigned"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = re.search(rf'<tr data-case="{call.number}".*?</tr>', body, re.DOTALL).group(0)
+    assert re.search(r'<span class="sla sla-deadline" data-deadline="[^"]+" title="The margin call&#x27;s deadline'
+                     r'[^"]*">Deadline 2026-11-25 13:00</span>', row), row
+    assert "%" not in re.search(r"<span class=\"sla .*?</span>", row).group(0)
+    chinese = client.get(URL, {"tab": "unassigned"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "2026-11-25 13:00" in re.search(rf'<tr data-case="{call.number}".*?</tr>', chinese, re.DOTALL).group(0)
+
+    MarginCall.objects.filter(case=call).update(deadline=NOW - H)  # past: red
+    body = client.get(URL, {"tab": "unassigned"}).content.decode()
+    assert re.search(rf'<tr data-case="{call.number}".*?<span class="sla sla-deadline sla-100"', body, re.DOTALL)
+
+
+def test_a_breached_paused_timer_is_shown_breached(client, supervisor, client_profile):
+    breached = make_case(client_profile, subject="breached, then waiting on the client", state="waiting_on_client")
+    only_timer(breached, target=10_000, elapsed=20_000, paused=True)  # 200 %
+    calm = make_case(client_profile, subject="paused in time", state="waiting_on_client")
+    only_timer(calm, target=10_000, elapsed=2_000, paused=True)
+    login(client, supervisor)
+    cells = sla_cells(client.get(URL))
+    assert "sla sla-100" in cells[breached.number] and "data-deadline" not in cells[breached.number]
+    assert "sla sla-paused" in cells[calm.number]
+
+
 def test_after_the_running_timers_come_the_cases_still_worked_then_the_finished_ones(client, supervisor,
                                                                                        client_profile):
     running = make_case(client_profile, subject="running")
@@ -387,19 +424,34 @@ def test_countdown_colour_by_share_of_the_target_used(client, supervisor, client
     login(client, supervisor)
     span = sla_cells(client.get(URL))[case.number]
     assert f"sla {css}" in span
-    assert "data-live" in span
+    assert "data-live" not in span  # business time: written by the server only
+    assert f'data-remaining="{10_000 - elapsed}"' in span
     deadline = re.search(r'data-deadline="([^"]+)"', span).group(1)
     assert datetime.datetime.fromisoformat(deadline) == NOW + datetime.timedelta(seconds=10_000 - elapsed)
 
 
-def test_countdown_text_is_the_time_left_and_negative_when_late(client, supervisor, client_profile):
-    soon, late = make_case(client_profile), make_case(client_profile)
+def sla_text(body: str, case) -> str:
+    return re.search(rf'data-case="{case.number}".*?<span class="sla [^>]*>([^<]*)</span>', body, re.DOTALL).group(1)
+
+
+def test_countdown_text_is_the_business_time_left_and_negative_when_late(client, supervisor, client_profile):
+    """The figure is the business time left on the policy's calendar, as the case page writes it,
+    not the wall-clock time to the due moment (which runs through nights and holidays)."""
+    soon, late, long = make_case(client_profile), make_case(client_profile), make_case(client_profile)
     only_timer(soon, target=10_000, elapsed=2_000, due_in=datetime.timedelta(days=1, hours=2, minutes=5))
     only_timer(late, target=10_000, elapsed=11_000, due_in=-datetime.timedelta(minutes=90))
+    # CS-2026-000151 of the demo: 88 of 120 business hours left, due 14 days 8 hours 10 minutes away.
+    only_timer(long, target=120 * 3600, elapsed=32 * 3600, due_in=datetime.timedelta(days=14, hours=8, minutes=10))
     login(client, supervisor)
     body = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert re.search(rf'data-case="{soon.number}".*?data-live[^>]*>1 d 02:05</span>', body, re.DOTALL)
-    assert re.search(rf'data-case="{late.number}".*?data-live[^>]*>\u221201:30</span>', body, re.DOTALL)
+    assert sla_text(body, soon) == "2h 13m"
+    assert sla_text(body, late) == "\u22120h 16m"
+    assert sla_text(body, long) == "88h 00m"
+    title = re.search(rf'data-case="{long.number}".*?<span class="sla [^>]*title="([^"]+)"', body, re.DOTALL).group(1)
+    assert title == "Resolution: business time left, 26 % of the target used; due 2026-12-09 18:10"
+    assert "data-live" not in body and "14 d" not in body
+    chinese = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert sla_text(chinese, long) == "88 小时 00 分"
 
 
 def test_paused_timer_is_grey_and_does_not_tick(client, supervisor, client_profile):
@@ -573,3 +625,21 @@ def test_a_page_across_every_segment_of_an_order_stays_within_the_bound(client, 
     login(client, supervisor)
     with django_assert_max_num_queries(12):
         assert len(listed(client, sort=sort, size=100)) == 12
+
+
+def test_a_margin_calls_subject_is_listed_in_the_readers_language(client, agent):
+    """Stored in the firm's language (Chinese); an English reader of the console read it in Chinese."""
+    from decimal import Decimal as D
+
+    from risk.monitoring import monitor_accounts
+    from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, queue
+
+    queue("risk").members.add(agent)
+    account = CreditAccountFactory(account_no="A77000001", financing_debt=D("100000.00"))
+    PositionFactory(account=account, security=SecurityFactory(price=D("13.50")), quantity=10000)  # 135 %
+    monitor_accounts(trigger="test")
+    client.force_login(agent)
+    english = client.get("/console/?tab=queues&kind=margin_call", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Margin call: credit account A77000001 is below the warning line" in english and "追保" not in english
+    chinese = client.get("/console/?tab=queues&kind=margin_call").content.decode()
+    assert "追保：信用账户 A77000001 低于警戒线" in chinese

@@ -413,6 +413,35 @@ def test_timers_show_countdown_target_and_deadline(client, ticket, agent):
     assert re.search(r'class="sla sla-(ok|50|75|100|paused)"', body)
 
 
+def test_timers_show_the_business_time_left_as_the_footnote_says(client, ticket, agent):
+    """CS-2026-000151 of the demo: 88 of 120 business hours left, due in 14 days 8 hours 10 minutes
+    of wall-clock time. The figure is the business time (as its header and the footnote say), the
+    same figure as data-remaining, and no script ticks it on as wall-clock time."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from cases.models import SlaTimer
+
+    now = datetime.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday, in service hours
+    timer = ticket.sla_timers.filter(stopped_at__isnull=True, due_at__isnull=False).first()
+    ticket.sla_timers.exclude(pk=timer.pk).delete()
+    SlaTimer.objects.filter(pk=timer.pk).update(
+        metric="regulatory_final", calendar_code="working", target_seconds=120 * 3600, elapsed_seconds=32 * 3600,
+        resumed_at=now, due_at=now + datetime.timedelta(days=14, hours=8, minutes=10), breached=False)
+    login(client, agent)
+    with time_machine.travel(now, tick=False):
+        english = html(client.get(page_url(ticket, "console:case_part", part="timers"), HTTP_ACCEPT_LANGUAGE="en"))
+        chinese = html(client.get(page_url(ticket), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    span = re.search(r'<span class="sla [^"]*" data-remaining="316800"[^>]*>([^<]+)</span>', english)
+    assert span and span.group(1) == "88h 00m", english
+    assert "data-live" not in span.group(0) and "14 d" not in english
+    assert "<th>Business time left</th>" in english and "Business time on the policy's calendar." in english
+    assert "2026-12-09" in english and "18:10" in english  # the due moment stays beside it
+    timers = chinese.split('id="case-timers"')[1].split("</table>")[0]
+    assert "88 小时 00 分" in timers and "14 天" not in timers
+
+
 def test_timer_colours_follow_the_share_of_the_target_used():
     from cases.web.case_page.panels import sla_css
 

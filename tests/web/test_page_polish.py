@@ -372,32 +372,40 @@ def test_case_list_names_the_assignee(client, ticket_with_account, agent, superv
 
 def test_countdowns_are_one_translated_format_on_the_list_and_the_case_page(client, ticket_with_account, agent,
                                                                             supervisor):
-    """The console's list and the case page write a running clock's time left alike: days in the
-    reader's language, then hours:minutes, "−" when late; static/js/app.js ticks it on with the format
-    the page gives it (data-days-format), not an English "d" of its own."""
+    """The console's list and the case page write a timer's time left alike: the business time left
+    on the policy's calendar in hours and minutes in the reader's language, "−" when late (never the
+    wall-clock time to the due moment, which runs through nights and holidays), and no script ticks
+    it on (data-live): static/js/app.js ticks only wall-clock countdowns (a margin call's deadline)."""
+    import time_machine
+
     from cases.models import SlaTimer
 
     assert formats.countdown(93_900, "%(days)s d %(clock)s") == "1 d 02:05"
     assert formats.countdown(-5_400) == "\u221201:30" and formats.countdown(60) == "00:01"
+    with translation.override("en"):
+        assert formats.business_time(316_800) == "88h 00m" and formats.business_time(-5_400) == "\u22121h 30m"
     case = case_transition(case=ticket_with_account, user=agent, name="open")
     timer = SlaTimer.objects.filter(case=case, stopped_at__isnull=True, due_at__isnull=False).order_by("due_at").first()
     now = timezone.now()
     SlaTimer.objects.filter(case=case, stopped_at__isnull=True).exclude(pk=timer.pk).delete()
-    SlaTimer.objects.filter(pk=timer.pk).update(due_at=now - datetime.timedelta(days=47, minutes=2, seconds=30))
+    SlaTimer.objects.filter(pk=timer.pk).update(  # 47 days late on the wall clock, 5 business hours on the calendar
+        due_at=now - datetime.timedelta(days=47, minutes=2, seconds=30), target_seconds=3600, elapsed_seconds=6 * 3600,
+        resumed_at=now)
     client.force_login(supervisor)
     for headers, language in ((ZH, "zh-hans"), (EN, "en")):
         with translation.override(language):
-            days_format = formats.countdown_days_format()
-        listed = html(client.get(reverse("console:cases"), **headers))
-        timers = html(_part(client, case, "timers", **headers))
-        assert f'data-days-format="{days_format}"' in listed and f'data-days-format="{days_format}"' in timers
-        texts = [re.search(r"data-live[^>]*>([^<]+)</span>", page).group(1) for page in (listed.split(
+            expected = formats.business_time(-5 * 3600)
+        with time_machine.travel(now, tick=False):
+            listed = html(client.get(reverse("console:cases"), **headers))
+            timers = html(_part(client, case, "timers", **headers))
+        texts = [re.search(r'<span class="sla [^>]*>([^<]+)</span>', page).group(1) for page in (listed.split(
             f'data-case="{case.number}"')[1], timers)]
-        assert texts[0] == texts[1] == "\u2212" + days_format % {"days": 47, "clock": "00:02"}, texts
-        assert "小时" not in texts[1] and "47d" not in texts[0]
+        assert texts[0] == texts[1] == expected, texts
+        assert "\u2212" in expected and ("小时" in expected) == (language == "zh-hans")
+        assert "data-live" not in listed and "data-live" not in timers
+        assert "47" not in texts[0]
     script = (ROOT / "static" / "js" / "app.js").read_text(encoding="utf-8")
     assert "daysFormat" in script and '"d "' not in script
-
 
 
 def test_margin_call_time_left_is_written_as_the_sla_countdowns(client, margin_call, risk_officer):

@@ -416,6 +416,21 @@ def test_unknown_action_is_400(client, risk_officer):
     assert login(client, risk_officer).post(STRESS_MODE, {"action": "explode"}).status_code == 400
 
 
+@pytest.mark.parametrize("active", [False, True])
+def test_unknown_action_says_which_actions_there_are(client, risk_officer, active):
+    """With or without an active stress mode (the lift form is only shown while one is active)."""
+    if active:
+        stress.stress_mode_set(user=risk_officer, points=D("3"), reason="first")
+    http = login(client, risk_officer)
+    response = http.post(STRESS_MODE, {"action": "bogus"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert ('<div class="message error" role="alert" data-status="400">Unknown action: the actions are “set” '
+            '(set or replace stress mode) and “lift” (lift it).</div>') in body(response)
+    chinese = http.post(STRESS_MODE, {"action": "bogus"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.status_code == 400 and 'role="alert" data-status="400">' in body(chinese)
+    assert StressMode.objects.filter(is_active=True).exists() == active
+
+
 def test_stress_mode_changed_meanwhile_is_409_and_changes_nothing(client, risk_officer, other_risk_officer):
     login(client, risk_officer)
     page = body(client.get(STRESS_MODE))

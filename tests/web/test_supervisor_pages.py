@@ -736,3 +736,33 @@ def test_odd_input_is_never_a_server_error(client, supervisor, pending):
     assert response.status_code == 400
     response = add_day(http, "working", 2027, date="2027-03-03", kind="holiday", name="a\x00b")
     assert response.status_code == 400
+
+
+def test_confirming_twice_names_the_calendar_and_the_person(client, supervisor, other_supervisor, now):
+    supervisor.first_name, supervisor.last_name = "Wei", "Zhang"
+    supervisor.save()
+    url = reverse("supervisor:confirm_year", args=["working", 2027])
+    assert login(client, supervisor).post(url).status_code == 302
+    http = login(client, other_supervisor)
+    english = http.post(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 409
+    assert "Working days 2027 was already confirmed by Wei Zhang on 2026-11-25 16:30." in english.content.decode()
+    chinese = http.post(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "工作日 2027" in chinese and "Wei Zhang" in chinese
+    assert "working 2027" not in chinese and "supervisor1" not in chinese
+
+
+def test_a_decision_comment_too_long_says_the_limit(client, other_supervisor, pending):
+    extension = pending["extension"]
+    response = decide(login(client, other_supervisor), extension, "decline", comment="x" * 5000)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The comment may be at most 4000 characters long (it has 5000)." in page
+    assert "The decision is incomplete." not in page
+    assert re.search(r'<div class="field has-error">', article(page, extension.number))
+    extension.refresh_from_db()
+    assert extension.state == "under_review"
+    chinese = login(client, other_supervisor).post(
+        reverse("supervisor:decide", args=[extension.number]),
+        {"transition": "decline", "comment": "x" * 5000, "state": extension.state}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "4000" in chinese.content.decode() and "决定信息不完整" not in chinese.content.decode()

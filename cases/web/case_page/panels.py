@@ -21,9 +21,13 @@ from cases.selectors import events_for, messages_for
 from cases.sla_engine import CALENDAR_CHANGED
 from cases.sla_status import ScheduleCache, elapsed_or_unknown
 from risk.models import MarginCallContact
-from servicedesk.formats import countdown, countdown_days_format
+from servicedesk.formats import business_time
 
 PAUSE_REASONS = {"waiting_on_client": gettext_lazy("waiting on the client")}
+#: Why the SLA targets changed (the reason a policy_applied event records: cases.services.sla and cases.tasks).
+SLA_REASONS = {"priority": gettext_lazy("the priority changed"),
+               "tier changed": gettext_lazy("the client's tier changed"),
+               "policy changed": gettext_lazy("the SLA policy was edited")}
 PROPOSED_OUTCOMES = {"resolve": gettext_lazy("resolve"), "approve": gettext_lazy("approve"),
                      "decline": gettext_lazy("decline"), "liquidate": gettext_lazy("forced liquidation")}
 
@@ -31,18 +35,16 @@ PROPOSED_OUTCOMES = {"resolve": gettext_lazy("resolve"), "approve": gettext_lazy
 # --- SLA timers ---------------------------------------------------------------------------------
 
 def business_duration(seconds: int) -> str:
-    """Business time as "-3h 05m"; business days vary in length, so hours, not days."""
-    sign = "-" if seconds < 0 else ""
-    minutes = abs(int(seconds)) // 60
-    return sign + _("%(hours)dh %(minutes)02dm") % {"hours": minutes // 60, "minutes": minutes % 60}
+    """Business time as "88h 00m" ("−3h 05m" late); business days vary in length, so hours, not days."""
+    return business_time(seconds)
 
 
 def sla_css(*, state: str, breached: bool, share_used: Decimal | None) -> str:
-    """The countdown's colour class (static/css/app.css): paused, or the share of the target used."""
+    """The countdown's colour class (static/css/app.css): breached, paused, or the share of the target used."""
+    if breached or (share_used is not None and share_used >= 1):  # a breach before a pause stays one
+        return "sla-100"
     if state == SlaTimer.State.PAUSED:
         return "sla-paused"
-    if breached or (share_used is not None and share_used >= 1):
-        return "sla-100"
     if share_used is not None and share_used >= Decimal("0.75"):
         return "sla-75"
     if share_used is not None and share_used >= Decimal("0.5"):
@@ -59,10 +61,11 @@ class TimerRow:
     state_label: str
     target: str
     remaining_seconds: int | None  # business seconds
-    #: The countdown, as the console's list writes it (cases.web.case_list): to the due moment while
-    #: the clock runs (ticking: `deadline`), the business time left while it is paused.
+    #: The business time left, as the console's list writes it (cases.web.case_list): "88h 00m",
+    #: running or paused; the calendar's marker when it cannot say. Not ticked by a script (business
+    #: time stands still outside service hours): the part is read again every minute.
     remaining: str
-    deadline: str | None  # ISO 8601, while the clock runs
+    deadline: str | None  # ISO 8601, the due moment while the clock runs
     share_used: int | None  # percent
     #: Why the remaining time and share are unknown ("unknown: Working days calendar 2026 missing"), else "".
     unknown: str
@@ -78,7 +81,6 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
     and paused first. Remaining business time as the API's sla_timer_data computes it."""
     now = now or timezone.now()
     schedules = ScheduleCache()
-    days_format = countdown_days_format()
     metric_labels = dict(Metric.choices)
     state_labels = dict(SlaTimer.State.choices)
     rows = []
@@ -89,10 +91,7 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
         running = timer.due_at is not None and timer.stopped_at is None
         late = (running and timer.due_at < now) if remaining is None else remaining < 0
         breached = timer.breached or late
-        if running:
-            left = countdown((timer.due_at - now).total_seconds(), days_format)
-        else:
-            left = countdown(remaining, days_format) if remaining is not None else unknown
+        left = business_time(remaining) if remaining is not None else unknown
         rows.append(TimerRow(
             metric=timer.metric, metric_label=str(metric_labels.get(timer.metric, timer.metric)), cycle=timer.cycle,
             state=timer.state, state_label=str(state_labels.get(timer.state, timer.state)),
@@ -118,6 +117,8 @@ class TimelineItem:
     message: CaseMessage | None = None
     event: CaseEvent | None = None
     text: str = ""
+    #: The event's comment as shown: what a person wrote; never a code (an SLA event's reason is in `text`).
+    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,9 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
         return _("SLA deadlines moved: the calendar “%(calendar)s” changed on %(dates)s") % {
             "calendar": name, "dates": event.comment}
     if event.kind == EventKind.SLA:
-        return _("SLA policy applied")
+        if not event.comment:
+            return _("SLA policy applied")
+        return _("SLA policy applied: %(reason)s") % {"reason": SLA_REASONS.get(event.comment, event.comment)}
     if event.kind == EventKind.NOTIFICATION:
         from notifications.events import event_label
         from notifications.models import Notification
@@ -205,6 +208,8 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
         return _("Below the close-out line: now a margin call with a deadline")
     if event.name == "deadline_moved":
         return _("Margin-call deadline moved")
+    if event.name == "email_attached":
+        return _("E-mail from %(sender)s added to the case") % {"sender": event.to_value}
     if event.name == "rated":
         return _("The client rated the case %(score)s out of 5") % {"score": event.to_value}
     if event.name == "return_visit":
@@ -214,6 +219,11 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
         return _("%(name)s: %(from)s → %(to)s") % {"name": _name_label(event),
                                                    "from": before or "—", "to": after or "—"}
     return _name_label(event)
+
+
+def event_comment(event: CaseEvent) -> str:
+    """The comment shown under the event: an SLA event's (a reason code, the changed dates) is in its text."""
+    return "" if event.kind == EventKind.SLA else event.comment
 
 
 def timeline(user: User, case: Case) -> list[TimelineItem]:
@@ -231,7 +241,7 @@ def timeline(user: User, case: Case) -> list[TimelineItem]:
         escalation = event.kind == EventKind.ESCALATION
         items.append(TimelineItem(at=event.created_at, kind="escalation" if escalation else "event",
                                   css="escalation" if escalation else f"event kind-{event.kind}", event=event,
-                                  text=event_text(case, event, names)))
+                                  text=event_text(case, event, names), comment=event_comment(event)))
     items.sort(key=lambda item: (item.at, 0 if item.kind == "message" else 1,
                                  (item.message or item.event).pk))
     return items

@@ -104,8 +104,8 @@ def _part_context(request, case: Case, part: str, forms: dict) -> dict:
     user = request.user
     if part == "header":
         return _header_context(case)
-    if part == "timers":  # the format of a countdown of days, for static/js/app.js to tick with
-        return {"timers": panels.timer_rows(case), "countdown_days_format": countdown_days_format()}
+    if part == "timers":  # business time left: written by the server only (the part is read every minute)
+        return {"timers": panels.timer_rows(case)}
     if part == "timeline":
         return {"timeline": panels.timeline(user, case)}
     if part == "account":

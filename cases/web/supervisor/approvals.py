@@ -136,7 +136,8 @@ class InboxFilter(forms.Form):
 
 class DecisionForm(forms.Form):
     transition = forms.CharField(max_length=48)
-    comment = forms.CharField(required=False, max_length=4000)
+    comment = forms.CharField(required=False, max_length=4000, error_messages={"max_length": gettext_lazy(
+        "The comment may be at most %(limit_value)d characters long (it has %(show_value)d).")})
     #: The state the page showed: if the case moved since, the decision is stale (409).
     state = forms.CharField(required=False, max_length=32)
 
@@ -171,7 +172,9 @@ def decide(request, number: str):
         raise Http404
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        return _render_inbox(request, status=400, error={"number": number, "message": _("The decision is incomplete.")})
+        comment_errors = " ".join(form.errors.get("comment", []))  # too long: the limit, under the field too
+        return _render_inbox(request, status=400, error={
+            "number": number, "message": comment_errors or _("The decision is incomplete."), "comment": comment_errors})
     name, comment = form.cleaned_data["transition"], form.cleaned_data["comment"]
     if name not in {t.name for t in _transitions(case.kind, "checker")}:
         return _render_inbox(request, status=400,
