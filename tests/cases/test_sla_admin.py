@@ -55,15 +55,6 @@ def test_supervisors_see_unconfirmed_years_on_the_admin_home(client, supervisor,
 
 # --- bad input in the admin is a form error and saves nothing --------------------------------------
 
-@pytest.fixture
-def admin(client, supervisor):
-    """The admin site, as a supervisor with staff access."""
-    supervisor.is_staff = True
-    supervisor.save()
-    client.force_login(supervisor)
-    return client
-
-
 def posted(form, data: dict) -> dict:
     """`data` with what `form` (bound or not) would send as it stands."""
     for bound in form:

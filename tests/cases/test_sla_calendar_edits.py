@@ -42,15 +42,6 @@ def edited_at(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def admin(client, supervisor):
-    """The admin site, as a supervisor with staff access."""
-    supervisor.is_staff = True
-    supervisor.save()
-    client.force_login(supervisor)
-    return client
-
-
-@pytest.fixture
 def ticket(client_profile, agent):
     """Opened Wednesday 25 Nov 2026 10:00, normal priority: first response due 14:00 that day,
     resolution (3 working days) Monday 30 Nov 10:00."""
