@@ -10,13 +10,14 @@ from django.utils.translation import gettext, pgettext
 MINUS = "\u2212"
 
 
-def money(amount: Decimal | int | str | None) -> str:
-    """Yuan with thousands separators and cents: "¥12,345.60", "-¥5.00"; None: ""."""
+def money(amount: Decimal | int | str | None, places: int = 2) -> str:
+    """Yuan with thousands separators and cents: "¥12,345.60", "-¥5.00"; None: "". `places` 4 for
+    a day's interest, kept to 4 decimals until a total is rounded once (accounts.interest)."""
     if amount is None:
         return ""
     value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     sign = "-" if value < 0 else ""
-    return f"{sign}¥{abs(value):,.2f}"
+    return f"{sign}¥{abs(value):,.{places}f}"
 
 
 def business_time(seconds: float) -> str:

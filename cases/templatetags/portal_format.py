@@ -16,6 +16,12 @@ def money(amount) -> str:
 
 
 @register.filter
+def money_exact(amount) -> str:
+    """A day's interest as it is kept, to 4 decimals: "¥231.9444"."""
+    return formats.money(amount, places=4)
+
+
+@register.filter
 def subject(case) -> str:
     return plain.subject_shown(case)
 

@@ -55,7 +55,7 @@ def test_the_interest_lines_add_up_to_the_hand_computed_total(client, client_pro
     page = response.content.decode()
     # 1,000,000.00 × 0.0835 × 1 / 360 = 231.9444 a day; ten days 2,319.444 → ¥2,319.44
     assert re.findall(r'data-day="([\d-]+)"', page) == [day.isoformat() for day in MARCH[:10]]
-    assert page.count('data-amount="231.9444"') == 10
+    assert page.count('data-amount="231.9444"') == 10 and page.count(">¥231.9444<") == 10  # as kept, in yuan
     assert 'data-total="2319.44"' in page and "¥2,319.44" in page and "8.35%" in page
     api = client.get("/api/v1/accounts/A30000001/interest/?from=2026-03-01&to=2026-03-10").json()
     assert api["total"] == "2319.44"  # the page shows what the API gives an agent
