@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from cases.attachments import MAX_FILES as MAX_ATTACHMENTS
 from cases.attachments import validate_attachments
-from cases.sla_status import ScheduleCache, elapsed_or_unknown
+from cases.sla_status import ScheduleCache, timer_status
 
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
 from cases.models.workflows import state_label
@@ -47,16 +47,14 @@ def sla_timer_data(timer, schedules: ScheduleCache, now) -> dict:
     """One timer as SlaTimerSerializer describes it, built directly: a case list shows two or
     three timers per row, and a serializer instance per row costs more than the rest of the row.
     A running timer whose calendar has no data for a year it needs has no remaining time (null),
-    and is breached if the sweep said so or its due moment has passed."""
-    elapsed, _unknown = elapsed_or_unknown(timer, schedules, now)
-    remaining = None if elapsed is None else timer.target_seconds - elapsed
-    late = (timer.due_at is not None and timer.due_at < now) if remaining is None else remaining < 0
+    and is breached if the sweep said so or its due moment has passed (cases.sla_status.timer_status)."""
+    status = timer_status(timer, schedules, now)
     return {
         "metric": timer.metric, "cycle": timer.cycle, "target_seconds": timer.target_seconds,
         "target": timer.target_seconds, "calendar": timer.calendar_code, "state": timer.state,
         "due_at": _DATETIME.to_representation(timer.due_at) if timer.due_at else None,
-        "remaining_seconds": remaining, "remaining_business_seconds": remaining,
-        "breached": timer.breached or late,
+        "remaining_seconds": status.remaining, "remaining_business_seconds": status.remaining,
+        "breached": status.breached,
         "pause_reason": timer.pause_reason,
     }
 

@@ -1,6 +1,7 @@
 """What a timer means right now: remaining business seconds and whether it is breached."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,24 @@ def elapsed_or_unknown(timer: SlaTimer, schedules: ScheduleCache,
         return elapsed_seconds(timer, schedules, now), ""
     except CalendarUnavailable as error:
         return None, unknown_marker(error)
+
+
+@dataclass(frozen=True)
+class TimerStatus:
+    """What the API and the pages show of a timer: the business seconds left (None: the calendar
+    cannot say, `unknown` names why) and whether it is breached (the sweep recorded it, or it is
+    late: no time left, or, the time left unknown, its stored due moment has passed)."""
+
+    remaining: int | None
+    unknown: str
+    breached: bool
+
+
+def timer_status(timer: SlaTimer, schedules: ScheduleCache, now: datetime.datetime) -> TimerStatus:
+    elapsed, unknown = elapsed_or_unknown(timer, schedules, now)
+    remaining = None if elapsed is None else timer.target_seconds - elapsed
+    late = (timer.due_at is not None and timer.due_at < now) if remaining is None else remaining < 0
+    return TimerStatus(remaining, unknown, timer.breached or late)
 
 
 def unknown_marker(error: CalendarUnavailable) -> str:

@@ -2,8 +2,10 @@
 `money` filter of cases/templatetags/portal_format.py and risk/templatetags/risk_pages.py) and in
 both languages (Django's zh-hans number format has no thousands separator, so not through it)."""
 
+import datetime
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
 #: A countdown past its deadline starts with a minus sign (U+2212), as static/js/app.js writes it.
@@ -18,6 +20,12 @@ def money(amount: Decimal | int | str | None, places: int = 2) -> str:
     value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
     sign = "-" if value < 0 else ""
     return f"{sign}¥{abs(value):,.{places}f}"
+
+
+def moment(value: datetime.datetime | None) -> str:
+    """A moment in Asia/Shanghai to the minute, the same way in both languages: "2026-11-27 15:00";
+    None: ""."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def business_time(seconds: float) -> str:

@@ -26,7 +26,7 @@ from cases import selectors
 from cases.models import Case, CaseKind, Metric, Priority, SlaTimer
 from cases.models.case import PRIORITY_RANK
 from cases.models.workflows import ALL_CLOSED_STATES, WORKFLOWS, state_label
-from cases.sla_status import ScheduleCache, elapsed_or_unknown
+from cases.sla_status import ScheduleCache, TimerStatus, timer_status
 from cases.web.case_list_forms import ACTIVE, CaseListForm, tabs_for
 from cases.web.case_list_paging import InvalidCursor, Key, Segment, keyset_page
 from risk.models import Level
@@ -214,11 +214,6 @@ class Labels:
         """Business time left as the case page writes it ("88h 00m", "−3h 05m")."""
         return formats.business_time(seconds)
 
-    @staticmethod
-    def moment(value: datetime.datetime) -> str:
-        """A due moment or deadline in Asia/Shanghai, as the row's last update: "2026-11-27 15:00"."""
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-
     def state(self, kind: str, state: str) -> str:
         if (kind, state) not in self.states:
             self.states[kind, state] = str(state_label(kind, state))
@@ -239,37 +234,37 @@ def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime, la
         if not paused:
             return None
         timer = min(paused, key=lambda timer: (not timer.breached, timer.target_seconds - timer.elapsed_seconds))
-    elapsed, unknown = elapsed_or_unknown(timer, schedules, now)
-    if elapsed is None:  # the calendar has no data for a year it needs: say so, never guess
-        return unknown_countdown(timer, unknown, now, labels)
-    percent = elapsed * 100 // timer.target_seconds if timer.target_seconds else 100
+    status = timer_status(timer, schedules, now)
+    if status.remaining is None:  # the calendar has no data for a year it needs: say so, never guess
+        return unknown_countdown(timer, status, labels)
+    remaining = status.remaining
+    percent = (timer.target_seconds - remaining) * 100 // timer.target_seconds if timer.target_seconds else 100
     metric = labels.metrics.get(timer.metric, timer.metric)
-    remaining = timer.target_seconds - elapsed
     if timer.due_at is None:
         css = "sla-100" if timer.breached else "sla-paused"  # a breach before the pause stays a breach
         return Countdown(css, labels.remaining(remaining), labels.timer_title % {"metric": metric, "percent": percent},
                          None, paused=True, remaining=remaining)
-    title = labels.running_title % {"metric": metric, "percent": percent, "due": labels.moment(timer.due_at)}
+    title = labels.running_title % {"metric": metric, "percent": percent, "due": formats.moment(timer.due_at)}
     css = "sla-100" if timer.breached else used_class(percent)
     return Countdown(css, labels.remaining(remaining), title, timer.due_at.isoformat(), paused=False,
                      remaining=remaining)
 
 
-def unknown_countdown(timer, unknown: str, now: datetime.datetime, labels: Labels) -> Countdown:
+def unknown_countdown(timer, status: TimerStatus, labels: Labels) -> Countdown:
     """A timer whose business time left the calendar cannot give: the reason instead of a figure,
-    coloured only when its stored due moment has passed (the moment in the title)."""
-    metric = labels.metrics.get(timer.metric, timer.metric)
+    coloured only when it is breached: its stored due moment has passed (the moment in the title)."""
+    metric, unknown = labels.metrics.get(timer.metric, timer.metric), status.unknown
     if timer.due_at is None:
         return Countdown("sla-unknown", unknown, f"{metric}: {unknown}", None, paused=True)
-    css = "sla-100" if timer.breached or timer.due_at <= now else "sla-unknown"
-    title = labels.unknown_title % {"metric": metric, "unknown": unknown, "due": labels.moment(timer.due_at)}
+    css = "sla-100" if status.breached else "sla-unknown"
+    title = labels.unknown_title % {"metric": metric, "unknown": unknown, "due": formats.moment(timer.due_at)}
     return Countdown(css, unknown, title, timer.due_at.isoformat(), paused=False)
 
 
 def deadline_countdown(deadline: datetime.datetime, now: datetime.datetime, labels: Labels) -> Countdown:
     """A margin call's deadline (risk.MarginCall.deadline, T+2): the moment itself, red once passed."""
     return Countdown("sla-deadline sla-100" if deadline <= now else "sla-deadline",
-                     labels.deadline_text % {"moment": labels.moment(deadline)}, labels.deadline_title,
+                     labels.deadline_text % {"moment": formats.moment(deadline)}, labels.deadline_title,
                      deadline.isoformat(), paused=False)
 
 
@@ -333,7 +328,7 @@ def rows_for(cases: list[dict], now: datetime.datetime) -> list[Row]:
             ratio=ratio_level(case, labels),
             assignee=(full_name(case["assignee__first_name"], case["assignee__last_name"])
                       or case["assignee__username"] or ""),  # User.display_name
-            updated_iso=updated.isoformat(), updated_text=updated.strftime("%Y-%m-%d %H:%M"),
+            updated_iso=updated.isoformat(), updated_text=formats.moment(updated),
         ))
     return rows
 

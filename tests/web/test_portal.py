@@ -14,7 +14,7 @@ from accounts.roles import Role
 from cases.models import Attachment, Case, CaseMessage, Channel, RequestDetails, SatisfactionRating
 from cases.services import case_create, case_transition, message_create
 from cases.web.portal import views as portal_views
-from cases.web.portal.plain import when
+from servicedesk.formats import moment as when
 from knowledge.models import Article, Category
 from risk.models import MarginCall
 from risk.monitoring import monitor_accounts

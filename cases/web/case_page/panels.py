@@ -19,7 +19,7 @@ from cases.models.visits import ReturnVisit
 from cases.models.workflows import state_label
 from cases.selectors import events_for, messages_for
 from cases.sla_engine import CALENDAR_CHANGED
-from cases.sla_status import ScheduleCache, elapsed_or_unknown
+from cases.sla_status import ScheduleCache, timer_status
 from risk.models import MarginCallContact
 from servicedesk.formats import business_time
 
@@ -33,11 +33,6 @@ PROPOSED_OUTCOMES = {"resolve": gettext_lazy("resolve"), "approve": gettext_lazy
 
 
 # --- SLA timers ---------------------------------------------------------------------------------
-
-def business_duration(seconds: int) -> str:
-    """Business time as "88h 00m" ("−3h 05m" late); business days vary in length, so hours, not days."""
-    return business_time(seconds)
-
 
 def sla_css(*, state: str, breached: bool, share_used: Decimal | None) -> str:
     """The countdown's colour class (static/css/app.css): breached, paused, or the share of the target used."""
@@ -85,17 +80,16 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
     state_labels = dict(SlaTimer.State.choices)
     rows = []
     for timer in case.sla_timers.all():
-        elapsed, unknown = elapsed_or_unknown(timer, schedules, now)  # a calendar year missing: say so, never guess
-        remaining = None if elapsed is None else timer.target_seconds - elapsed
-        share = None if elapsed is None or not timer.target_seconds else Decimal(elapsed) / timer.target_seconds
+        status = timer_status(timer, schedules, now)  # a calendar year missing: say so, never guess
+        remaining, unknown, breached = status.remaining, status.unknown, status.breached
+        share = (None if remaining is None or not timer.target_seconds
+                 else Decimal(timer.target_seconds - remaining) / timer.target_seconds)
         running = timer.due_at is not None and timer.stopped_at is None
-        late = (running and timer.due_at < now) if remaining is None else remaining < 0
-        breached = timer.breached or late
         left = business_time(remaining) if remaining is not None else unknown
         rows.append(TimerRow(
             metric=timer.metric, metric_label=str(metric_labels.get(timer.metric, timer.metric)), cycle=timer.cycle,
             state=timer.state, state_label=str(state_labels.get(timer.state, timer.state)),
-            target=business_duration(timer.target_seconds),
+            target=business_time(timer.target_seconds),
             remaining_seconds=remaining, remaining=left, deadline=timer.due_at.isoformat() if running else None,
             share_used=None if share is None else int(share * 100), unknown=unknown,
             css="sla-unknown" if unknown and not breached else sla_css(state=timer.state, breached=breached,

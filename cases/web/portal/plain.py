@@ -16,7 +16,7 @@ from accounts.ratio import top_up
 from cases.models import Case, CaseKind
 from cases.models.workflows import CLOSED_STATES, state_label
 from risk.models import Level, MarginCall
-from servicedesk.formats import money
+from servicedesk.formats import moment, money
 
 HUNDRED = Decimal(100)
 #: Margin-call states in which the client can still restore the ratio before the deadline.
@@ -38,11 +38,6 @@ def percent(ratio: Decimal | None) -> str:
         return ""
     value = (ratio * HUNDRED).quantize(Decimal("0.01")).normalize()
     return f"{value:f}%"
-
-
-def when(moment: datetime.datetime | None) -> str:
-    """A deadline in Asia/Shanghai, the same way in both languages: "2026-02-16 15:00"."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def level_of(account: CreditAccount, ratio: Decimal | None) -> str:
@@ -125,7 +120,7 @@ def top_up_advice(*, cash, sell, target, deadline, overdue: bool) -> str:
     if overdue:
         return _("The deadline to top up has passed: we may sell securities in your account (forced liquidation) "
                  "at any time. Please deposit %(cash)s or call us now.") % {"cash": money(cash)}
-    values = {"cash": money(cash), "sell": money(sell), "target": percent(target), "deadline": when(deadline)}
+    values = {"cash": money(cash), "sell": money(sell), "target": percent(target), "deadline": moment(deadline)}
     if deadline is not None:
         if sell is None:
             text = _("Deposit %(cash)s by %(deadline)s to bring it back to %(target)s.")

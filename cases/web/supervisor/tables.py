@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from servicedesk import formats
 from servicedesk.csv_export import csv_safe
 
 #: Column kinds: how a value is written (the template adds links, badges and countdowns).
@@ -45,7 +45,7 @@ def formatted(kind: str, value) -> str:
     if kind == PERCENT:
         return f"{value:.1f}%"
     if kind == DATETIME:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return formats.moment(value)
     return str(value)
 
 
