@@ -44,13 +44,6 @@ class Cast:
 
     rng: random.Random
     users: dict[str, User]
-    #: Approvals so far: every fourth is proposed by a supervisor (the other one approves), the others
-    #: by the case's worker, counted rather than drawn so the demo always shows both.
-    approvals: int = 0
-
-    def supervisor_proposes(self) -> bool:
-        self.approvals += 1
-        return self.approvals % 4 == 0
 
     def worker_for(self, case: Case) -> User:
         if case.assignee_id is not None:
@@ -223,7 +216,7 @@ def request_story(story: Story, outcome: str) -> None:
         story.note(worker)
         return
     approve = outcome == "approved" or (outcome == "proposed" and rng.random() < 0.6)
-    if outcome == "approved" and cast.supervisor_proposes():
+    if outcome == "approved" and rng.random() < 0.25:
         worker = cast.users["supervisor"]  # a supervisor's own proposal needs the other supervisor
     story.move("propose_approval" if approve else "propose_decline", worker,
                rng.choice(data.REQUEST_PROPOSALS_APPROVE if approve else data.REQUEST_PROPOSALS_DECLINE))
