@@ -118,6 +118,16 @@ _POST_SQL = """
 """
 
 
+def _accrual_period_start(day: datetime.date) -> datetime.date:
+    """The settlement period's first day for the running total, or the first date there is when the
+    period opens before year 1 (the 1st to the 19th of January of year 1): nothing is accrued before
+    it. `accrue_interest --day 0001-01-01` died of the ValueError."""
+    try:
+        return settlement_period_start(day)
+    except ValueError:
+        return datetime.date.min
+
+
 def _serialize(cursor, key: int) -> None:
     """One at a time on PostgreSQL (SQLite transactions here are IMMEDIATE: serial already)."""
     if connection.vendor == "postgresql":
@@ -148,7 +158,7 @@ def interest_accrue(day: datetime.date) -> int:
             return 0
         run = InterestAccrualRun.objects.create(day=day)
         params = {"run": run.pk, "day": connection.ops.adapt_datefield_value(day),
-                  "period_start": connection.ops.adapt_datefield_value(settlement_period_start(day)),
+                  "period_start": connection.ops.adapt_datefield_value(_accrual_period_start(day)),
                   "now": connection.ops.adapt_datetimefield_value(now)}
         cursor.execute(_INTEREST_SQL, {**params, "kind": InterestAccrual.Kind.INTEREST.value})
         cursor.execute(_PENALTY_SQL, {**params, "kind": InterestAccrual.Kind.PENALTY.value})

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -18,6 +18,12 @@ from servicedesk.i18n import BilingualNameMixin
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 LINE = {"max_digits": 6, "decimal_places": 4, "null": True, "blank": True}
+#: A share's price and a position's size beyond any real one (the dearest A-share has cost a few
+#: thousand yuan; the largest listed company has about 4 × 10¹¹ shares). A feed's price or a
+#: position past them is a slip, refused where it enters: kept, a product of the two could
+#: overflow an account's total assets and stop the monitoring of every account.
+PRICE_MAX = Decimal("100000")
+QUANTITY_MAX = 10**10
 
 
 class User(AbstractUser):
@@ -256,7 +262,7 @@ class Security(models.Model):
     haircut = models.DecimalField(_("haircut"), max_digits=5, decimal_places=4,
                                   validators=[MinValueValidator(0)])
     price = models.DecimalField(_("price"), max_digits=18, decimal_places=4,
-                                validators=[MinValueValidator(0)])
+                                validators=[MinValueValidator(0), MaxValueValidator(PRICE_MAX)])
     price_as_of = models.DateTimeField(_("price as of"), null=True, blank=True)
 
     class Meta:
@@ -279,7 +285,7 @@ class Position(models.Model):
                                 verbose_name=_("credit account"))
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="positions",
                                  verbose_name=_("security"))
-    quantity = models.BigIntegerField(_("quantity"), validators=[MinValueValidator(0)])
+    quantity = models.BigIntegerField(_("quantity"), validators=[MinValueValidator(0), MaxValueValidator(QUANTITY_MAX)])
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.LONG)
 
     class Meta:

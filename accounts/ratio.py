@@ -18,12 +18,16 @@ from django.utils.translation import gettext_lazy
 
 LINE_NAMES = ("attention", "warning", "close_out", "restore_to", "withdrawal", "immediate")
 RATIO_PLACES = 4
+#: Digits of a stored or shown ratio: a liability of a few cents (interest left after the debt is
+#: repaid) against an account's assets is a ratio of hundreds of millions. 28 is the precision of
+#: Python's decimal arithmetic above, and holds any ratio of amounts the money columns hold.
+RATIO_MAX_DIGITS = 28
 RATIO_QUANTUM = Decimal(1).scaleb(-RATIO_PLACES)
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 
 _AMOUNT = DecimalField(max_digits=24, decimal_places=4)
-_RATIO = DecimalField(max_digits=12, decimal_places=RATIO_PLACES)
+_RATIO = DecimalField(max_digits=RATIO_MAX_DIGITS, decimal_places=RATIO_PLACES)
 
 
 LINE_LABELS = {

@@ -18,12 +18,11 @@ import uuid
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.interest import settlement_dates
 from accounts.models import Reminder
 from notifications.models import Notification
+from notifications.rendering import render_for_rows
 from notifications.services import dispatch_pending
 
 STAGES = (14, 7, 1)
@@ -81,30 +80,13 @@ def stage_for(days_ahead: int) -> int | None:
     return min(stage for stage in STAGES if days_ahead <= stage)
 
 
-def _texts(kind: str, due_date: datetime.date, days: int) -> tuple[str, str]:
-    """Subject and body in the active language; the account number is left as a marker."""
-    values = {"account_no": _ACCOUNT_NO, "date": formats.date_format(due_date, "DATE_FORMAT"), "days": days}
-    if kind == Reminder.Kind.MATURITY:
-        subject = _("Your margin contract matures on %(date)s") % values
-        body = ngettext(
-            "Credit account %(account_no)s: your margin contract matures on %(date)s, in %(days)d day. "
-            "Repay the financing debt or apply for an extension before then; debt not repaid at "
-            "maturity is overdue and bears penalty interest.",
-            "Credit account %(account_no)s: your margin contract matures on %(date)s, in %(days)d days. "
-            "Repay the financing debt or apply for an extension before then; debt not repaid at "
-            "maturity is overdue and bears penalty interest.",
-            days,
-        ) % values
-    else:
-        subject = _("Interest settlement on %(date)s") % values
-        body = ngettext(
-            "Credit account %(account_no)s: interest is settled on %(date)s, in %(days)d day. "
-            "Please keep enough cash in the account to pay the interest accrued.",
-            "Credit account %(account_no)s: interest is settled on %(date)s, in %(days)d days. "
-            "Please keep enough cash in the account to pay the interest accrued.",
-            days,
-        ) % values
-    return subject, body
+def _texts(kind: str, due_date: datetime.date, days: int, *, language: str, channel: str) -> tuple[str, str]:
+    """Subject and body from the event's notice template in `language` (supervisors edit it in the
+    admin); the account number is left as a marker."""
+    with translation.override(language):
+        due = formats.date_format(due_date, "DATE_FORMAT")
+    return render_for_rows(event=EVENTS[kind], language=language, channel=channel,
+                           values={"account_no": _ACCOUNT_NO, "due_date": due, "days": days})
 
 
 def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: datetime.date, now) -> None:
@@ -116,9 +98,8 @@ def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: date
         if language == settings.LANGUAGE_CODE:  # a client with an unknown language gets the default
             others = ", ".join(f"'{code}'" for code in codes)
             language_condition = f"(c.language = %(language)s OR c.language NOT IN ({others}))"
-        with translation.override(language):
-            subject, body = _texts(kind, due_date, (due_date - today).days)
         for channel, address in _CHANNEL_ADDRESS.items():
+            subject, body = _texts(kind, due_date, (due_date - today).days, language=language, channel=channel)
             sql = _INSERT_NOTIFICATIONS.format(address=address, data=_data_sql(),
                                                language_condition=language_condition)
             cursor.execute(sql, {

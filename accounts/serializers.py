@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from accounts.interest import settlement_period_start
 from accounts.models import CreditAccount, Position
-from accounts.ratio import CENT
+from accounts.ratio import CENT, RATIO_MAX_DIGITS
 
 
 class PositionSerializer(serializers.ModelSerializer):
@@ -42,8 +42,8 @@ class CreditAccountSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name")
     total_assets = serializers.DecimalField(source="total_assets_sql", max_digits=24, decimal_places=2)
     total_liabilities = serializers.DecimalField(source="total_liabilities_sql", max_digits=24, decimal_places=2)
-    maintenance_ratio = serializers.DecimalField(source="maintenance_ratio_sql", max_digits=12, decimal_places=4,
-                                                 allow_null=True)
+    maintenance_ratio = serializers.DecimalField(source="maintenance_ratio_sql", max_digits=RATIO_MAX_DIGITS,
+                                                 decimal_places=4, allow_null=True)
     lines = LinesSerializer()
 
     class Meta:

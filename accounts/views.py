@@ -20,12 +20,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(url)
 
 
-class LoginView(auth_views.LoginView):
+class NoLabelSuffix:
+    """Django's forms of these views without the ":" after each label, as servicedesk.forms.LabelForm
+    has every other form of the pages (it followed the Chinese labels)."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "label_suffix": ""}
+
+
+class LoginView(NoLabelSuffix, auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(NoLabelSuffix, auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("home")
 

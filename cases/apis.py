@@ -177,6 +177,8 @@ class CaseViewSet(viewsets.GenericViewSet):
             messages = selectors.messages_for(request.user, case)
             return Response(MessageSerializer(messages, many=True, context=context).data)
         data = _validated(MessageInputSerializer, request.data)
+        if context["client_view"]:
+            services.ensure_client_may_reply(case)
         message = services.message_create(
             case=case, author=request.user, body=data["body"],
             internal=data["visibility"] == "internal", attachments=data["attachments"],

@@ -198,7 +198,7 @@ CALENDARS = {
     BusinessCalendar.WORKING: {"name": "工作日", "name_en": "Working days", "opens_at": datetime.time(9, 0),
                                "closes_at": datetime.time(17, 0), "weekend_days_can_be_business": True},
     BusinessCalendar.TRADING: {"name": "交易日（上交所）", "name_en": "Trading days (SSE)",
-                               "opens_at": datetime.time(9, 30), "closes_at": datetime.time(15, 0),
+                               "opens_at": datetime.time(9, 0), "closes_at": datetime.time(15, 0),
                                "weekend_days_can_be_business": False},
 }
 

@@ -1,5 +1,6 @@
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Queue
@@ -10,6 +11,9 @@ from servicedesk.filters import IsoDateTimeFilter, StrictBooleanFilter, not_one_
 #: The filters that select by SLA data. Clients never receive SLA data, so they may not select by it
 #: either: a client's list refuses each one given (400 naming it) instead of answering a subset.
 SLA_FILTERS = ("sla_state", "breached", "due_before")
+#: The filters that select by staff-only fields: refused to clients the same way (a client who could
+#: select by assignee would learn who works their cases, and which staff usernames exist).
+STAFF_FIELD_FILTERS = ("queue", "assignee")
 
 
 def validate_states(value: str) -> None:
@@ -50,11 +54,13 @@ class CaseFilter(django_filters.FilterSet):
         fields = []
 
     def is_valid(self):
-        """The filters' own checks, and for a client the refusal of every SLA filter given."""
+        """The filters' own checks, and for a client the refusal of every SLA or staff-field filter given."""
         if self.is_bound and self.request is not None and not is_staff_reader(self.request.user):
-            for name in SLA_FILTERS:
+            refusals = {**dict.fromkeys(SLA_FILTERS, _("Only staff may filter cases by SLA data.")),
+                        **dict.fromkeys(STAFF_FIELD_FILTERS, _("Only staff may filter cases by queue or assignee."))}
+            for name, refusal in refusals.items():
                 if name in self.data and name not in self.form.errors:
-                    self.form.add_error(name, _("Only staff may filter cases by SLA data."))
+                    self.form.add_error(name, refusal)
         return super().is_valid()
 
     def filter_state(self, queryset, name, value):
@@ -73,7 +79,12 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Exists(timers))
 
     def filter_breached(self, queryset, name, value):
-        breached = Exists(SlaTimer.objects.filter(case=OuterRef("pk"), breached=True))
+        """Breached as each timer shows it (cases.sla_status.timer_status): recorded so, or a clock
+        that reached its target before the sweep marked it (cases.sla_status.reached_target)."""
+        running, paused = Q(resumed_at__isnull=False), Q(resumed_at__isnull=True)
+        late = Q(stopped_at__isnull=True) & ((running & Q(due_at__lte=timezone.now()))
+                                             | (paused & Q(elapsed_seconds__gte=F("target_seconds"))))
+        breached = Exists(SlaTimer.objects.filter(Q(breached=True) | late, case=OuterRef("pk")))
         return queryset.filter(breached if value else ~breached)
 
     def filter_due_before(self, queryset, name, value):

@@ -29,13 +29,10 @@ def is_client_or_worker_or_system(case, user) -> bool:
 
 
 def is_checker(case, user) -> bool:
-    """A supervisor who is not the one who proposed (four-eyes)."""
-    return (
-        user is not None
-        and (user.is_superuser or user.has_role(Role.SUPERVISOR))
-        and case.proposed_by_id is not None
-        and case.proposed_by_id != user.pk
-    )
+    """A supervisor who is not the one who proposed (four-eyes; that one was proposed at all is
+    the transition's condition, so a supervisor deciding before any proposal gets a conflict
+    saying so, not a refusal of their role)."""
+    return is_supervisor(case, user) and case.proposed_by_id != user.pk
 
 
 def is_supervisor(case, user) -> bool:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.ratio import RATIO_MAX_DIGITS
 from cases.attachments import MAX_FILES as MAX_ATTACHMENTS
 from cases.attachments import validate_attachments
 from cases.sla_status import ScheduleCache, timer_status
@@ -63,7 +64,7 @@ class SnapshotBriefSerializer(serializers.Serializer):
     """A valuation of the account by the monitoring (its ratio history: `snapshot` in the case's events)."""
 
     snapshot = serializers.IntegerField(source="pk")
-    maintenance_ratio = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    maintenance_ratio = serializers.DecimalField(max_digits=RATIO_MAX_DIGITS, decimal_places=4, allow_null=True)
     level = serializers.CharField()
     taken_at = serializers.DateTimeField()
 
@@ -76,8 +77,8 @@ class MarginCallSerializer(serializers.Serializer):
     top_up_cash = serializers.DecimalField(max_digits=24, decimal_places=2)
     top_up_sell = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
     restore_to = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
-    maintenance_ratio = serializers.DecimalField(source="latest_snapshot.maintenance_ratio", max_digits=12,
-                                                 decimal_places=4, allow_null=True)
+    maintenance_ratio = serializers.DecimalField(source="latest_snapshot.maintenance_ratio",
+                                                 max_digits=RATIO_MAX_DIGITS, decimal_places=4, allow_null=True)
     level = serializers.CharField(source="latest_snapshot.level")
     valued_at = serializers.DateTimeField(source="latest_snapshot.taken_at")
     opened_by = SnapshotBriefSerializer(source="opened_snapshot", help_text=_("The valuation that opened the case."))

@@ -7,13 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.calendars import calendar_year_confirm
 from cases.models import BusinessCalendar, CalendarDay, CalendarYear, SlaPolicy, SlaTarget, SlaTimer
-from cases.services.calendars import calendar_days_changed
+from cases.services.calendars import calendar_days_changed, calendar_hours_changed
 from cases.tasks import sla_reapply_task
 
 
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "name_en", "opens_at", "closes_at", "weekend_days_can_be_business"]
+
+    def save_model(self, request, obj, form, change):
+        """New service hours move the deadlines of every running clock on the calendar."""
+        super().save_model(request, obj, form, change)
+        if change and {"opens_at", "closes_at"} & set(form.changed_data):
+            calendar_hours_changed(obj.code)
 
 
 @admin.register(CalendarYear)
@@ -79,18 +85,33 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Open cases take the new targets, keeping the time already run (after this edit commits).
+        self._reapply_on_commit(request, _(
+            "The policy is saved, but open cases could not be moved to the changed targets now (the task queue is "
+            "unavailable): save the policy again once it is back."))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        self._reapply_on_commit(request, DELETED_NOT_REAPPLIED)  # its cases fall to the next policy that matches
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._reapply_on_commit(request, DELETED_NOT_REAPPLIED)
+
+    def _reapply_on_commit(self, request, not_queued):
+        """Open cases take the targets now in force, keeping the time already run (after this edit commits)."""
         def reapply():
             from servicedesk.broker import publish
 
             if publish(sla_reapply_task):
                 self.message_user(request, _("Open cases are being moved to the changed targets."), messages.INFO)
             else:
-                self.message_user(request, _("The policy is saved, but open cases could not be moved to the changed "
-                                             "targets now (the task queue is unavailable): save the policy again "
-                                             "once it is back."), messages.ERROR)
+                self.message_user(request, not_queued, messages.ERROR)
 
         transaction.on_commit(reapply)
+
+
+DELETED_NOT_REAPPLIED = _("The policy is deleted, but open cases could not be moved to the targets now in force "
+                          "(the task queue is unavailable): save any policy once it is back.")
 
 
 @admin.register(SlaTimer)

@@ -55,7 +55,19 @@ def timer_status(timer: SlaTimer, schedules: ScheduleCache, now: datetime.dateti
     elapsed, unknown = elapsed_or_unknown(timer, schedules, now)
     remaining = None if elapsed is None else timer.target_seconds - elapsed
     late = (timer.due_at is not None and timer.due_at < now) if remaining is None else remaining < 0
-    return TimerStatus(remaining, unknown, timer.breached or late)
+    return TimerStatus(remaining, unknown, timer.breached or late or reached_target(timer, now))
+
+
+def reached_target(timer: SlaTimer, now: datetime.datetime) -> bool:
+    """A clock that has reached 100 % of its target, as the sweep counts it (cases.sla_sweep.CROSSED):
+    its due moment has come, or, paused, it had run its whole target. Breached before the sweep
+    records it; also when its due moment is a closing and no business time has run since. The
+    case list's `breached` filter asks the same (cases.filters.CaseFilter.filter_breached)."""
+    if timer.stopped_at is not None:
+        return False  # stopping decided it (breached: more than its target run)
+    if timer.resumed_at is None:
+        return timer.elapsed_seconds >= timer.target_seconds
+    return timer.due_at is not None and timer.due_at <= now
 
 
 def unknown_marker(error: CalendarUnavailable) -> str:

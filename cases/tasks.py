@@ -58,12 +58,13 @@ def sla_tier_changed_task(client_ids: list[int]) -> int:
 
 
 @shared_task(name="sla.calendar_changed", acks_late=True)
-def sla_calendar_changed_task(calendar_code: str, dates: list[str]) -> int:
-    """After an edit of a calendar's days: the running clocks it concerns take the new calendar
-    (idempotent: a case whose deadlines did not move gets no event)."""
+def sla_calendar_changed_task(calendar_code: str, dates: list[str], hours_changed: bool = False) -> int:
+    """After an edit of a calendar's days (or of its service hours: every running clock on it):
+    the running clocks it concerns take the new calendar (idempotent: a case whose deadlines did
+    not move gets no event)."""
     from cases.services.sla import sla_calendar_changed
 
-    return sla_calendar_changed(calendar_code=calendar_code,
+    return sla_calendar_changed(calendar_code=calendar_code, hours_changed=hours_changed,
                                 dates=[datetime.date.fromisoformat(day) for day in dates])
 
 

@@ -5,6 +5,7 @@ Also the console's bell: each staff member's in-app notices (inbox and open view
 from urllib.parse import urlencode
 
 from csp.decorators import csp
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -19,6 +20,7 @@ from cases.admin import LargeTablePaginator
 from cases.selectors import cases_visible_to
 from notifications import selectors, services
 from notifications.channels.email import with_case_tag
+from notifications.events import EVENT_LABELS
 from notifications.models import ClientPreference, Notification, NotificationTemplate
 from notifications.rendering import CONTEXT_HELP, build_context, render_source
 from notifications.services import notifications_send_again
@@ -72,6 +74,13 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
     readonly_fields = ("placeholders", "preview", "updated_at")
     fields = ("event", "language", "channel", "subject", "body", "is_active", "placeholders", "preview",
               "updated_at")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The event is chosen from the events notices are written for, each with its name."""
+        if db_field.name == "event":
+            return forms.ChoiceField(label=db_field.verbose_name, choices=[
+                ("", "---------"), *((code, f"{code} — {label}") for code, label in EVENT_LABELS.items())])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description=gettext_lazy("placeholders"))
     def placeholders(self, obj) -> str:

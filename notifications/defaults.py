@@ -51,10 +51,10 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
     "margin_alert": {
         "zh-hans": ("信用账户 {{ account_no }} 维持担保比例预警",
                     "您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于{{ level }}线。"
-                    "请及时追加担保物或还款，以免触发追保。"),
+                    "请及时追加担保物或还款，使比例回到该线以上。"),
         "en": ("Margin alert on credit account {{ account_no }}",
                "The maintenance collateral ratio of your credit account {{ account_no }} is {{ ratio }}%, below "
-               "the {{ level }} line. Please consider adding collateral or repaying to avoid a margin call."),
+               "the {{ level }} line. Please add collateral or repay to bring the ratio back above it."),
     },
     "margin_call": {
         "zh-hans": ("信用账户 {{ account_no }} 追保通知",
@@ -66,9 +66,9 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "by {{ deadline }}; otherwise the position may be liquidated."),
     },
     "margin_call_restored": {
-        "zh-hans": ("信用账户 {{ account_no }} 已恢复正常",
+        "zh-hans": ("信用账户 {{ account_no }} 追保已解除",
                     "您的信用账户 {{ account_no }} 维持担保比例已恢复至 {{ ratio }}%，追保已解除。"),
-        "en": ("Credit account {{ account_no }} is back to normal",
+        "en": ("Margin call on credit account {{ account_no }} closed",
                "The maintenance collateral ratio of your credit account {{ account_no }} is back to {{ ratio }}%. "
                "The margin call is closed."),
     },

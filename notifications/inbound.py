@@ -27,7 +27,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import ClientProfile
@@ -205,11 +205,12 @@ def _with_notes(text: str, notes: list[str]) -> str:
 
 
 def _post_reply(case: Case, parsed: ParsedEmail, *, author, prefix: str = "") -> CaseMessage:
-    uploads, notes = _uploads(parsed.attachments)
+    with translation.override(case.client.language):  # the notes are read by the client who wrote
+        uploads, notes = _uploads(parsed.attachments)
+        empty = _("(The e-mail had no text.)")
     body = _with_notes("\n\n".join(chunk for chunk in (prefix, parsed.reply_text) if chunk), notes)
     return message_create(
-        case=case, author=author,
-        body=body or _("(The e-mail had no text.)"), attachments=uploads, source=CaseMessage.Source.CLIENT,
+        case=case, author=author, body=body or empty, attachments=uploads, source=CaseMessage.Source.CLIENT,
     )
 
 
@@ -218,13 +219,14 @@ def _open_ticket(client: ClientProfile, parsed: ParsedEmail, *, created_by) -> t
     subject = " ".join(parsed.subject.split())[:SUBJECT_MAX] or _("(no subject)")
     case = case_create(created_by=created_by, client=client, kind=CaseKind.TICKET, subject=subject,
                        description=parsed.text, channel=Channel.EMAIL)
-    uploads, notes = _uploads(parsed.attachments)
+    with translation.override(client.language):  # the notes are read by the client who wrote
+        uploads, notes = _uploads(parsed.attachments)
+        heading = _("Attachments sent with the e-mail.")
     message = None
     if uploads or notes:
         message = message_create(
             case=case, author=client.user if created_by is None else None,
-            body=_with_notes(_("Attachments sent with the e-mail."), notes), attachments=uploads,
-            source=CaseMessage.Source.CLIENT,
+            body=_with_notes(heading, notes), attachments=uploads, source=CaseMessage.Source.CLIENT,
         )
     return case, message
 

@@ -130,9 +130,15 @@ class NotificationTemplate(models.Model):
         return f"{self.event} [{self.language}] {self.channel or '*'}"
 
     def clean(self):
+        """The texts must compile, and the event be one notices are written for (a typo saved a
+        template never used)."""
+        from notifications.events import EVENT_LABELS
         from notifications.rendering import compile_errors
 
         errors = {field: [message] for field, message in compile_errors(self.subject, self.body).items()}
+        if self.event and self.event not in EVENT_LABELS:
+            errors["event"] = [_("Unknown event “%(event)s”: it is one of %(events)s.") % {
+                "event": self.event, "events": ", ".join(EVENT_LABELS)}]
         if errors:
             raise ValidationError(errors)
 

@@ -170,17 +170,32 @@ def render_source(subject: str, body: str, context: dict) -> tuple[str, str]:
     return " ".join(rendered_subject.split())[:200], rendered_body.strip()
 
 
+def _rendered(event: str, language: str, channel: str, context: dict, templates: dict | None = None):
+    subject, body = find_template(event, language, channel, templates)
+    try:
+        return render_source(subject, body, context)
+    except Exception:  # valid when saved, so only a bug would do that: the built-in text instead
+        logger.exception("Notification template %s/%s/%s failed; using the built-in text", event, language, channel)
+        built_in = DEFAULT_TEMPLATES.get(event, {}).get(language) or FALLBACK_TEMPLATE["en"]
+        return render_source(*built_in, context)
+
+
+def render_for_rows(*, event: str, language: str, channel: str, values: dict[str, str]) -> tuple[str, str]:
+    """Subject and text of a notice written set-based (one INSERT … SELECT for many clients), from
+    the event's template in `language` like any other notice: `values` are what every row shares
+    and, for what differs per row (an account number), markers the writer's SQL replaces."""
+    with translation.override(language):
+        context = {key: "" for key in CONTEXT_HELP}
+        context.update({key: str(value) for key, value in values.items()})
+        if context["level"] in LEVEL_LABELS:
+            context["level"] = str(LEVEL_LABELS[context["level"]])
+        return _rendered(event, language, channel, context)
+
+
 def render(*, event: str, language: str, channel: str, case=None, client=None, data=None,
            templates: dict | None = None) -> tuple[str, str]:
     """Subject and text of a notice, in `language`. A template that fails to render (it was
     valid when saved, so only a bug would do that) falls back to the built-in text."""
     with translation.override(language):
         context = build_context(event=event, case=case, client=client, data=data)
-        subject, body = find_template(event, language, channel, templates)
-        try:
-            return render_source(subject, body, context)
-        except Exception:
-            logger.exception("Notification template %s/%s/%s failed; using the built-in text",
-                             event, language, channel)
-            built_in = DEFAULT_TEMPLATES.get(event, {}).get(language) or FALLBACK_TEMPLATE["en"]
-            return render_source(*built_in, context)
+        return _rendered(event, language, channel, context, templates)

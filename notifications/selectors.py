@@ -8,16 +8,22 @@ from notifications.models import Notification
 INBOX_SIZE = 50
 
 
+def _delivered_in_app(user) -> QuerySet[Notification]:
+    """The user's in-app notices that reached them: one kept as gave_up (a client who switched
+    in-app notices off) is on the record, not in the bell."""
+    return (Notification.objects.filter(recipient_user=user, channel=Notification.Channel.IN_APP)
+            .exclude(status=Notification.Status.GAVE_UP))
+
+
 def inbox(user, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's in-app notices, newest first (served by the (recipient_user, read_at) index)."""
-    queryset = (Notification.objects.filter(recipient_user=user, channel=Notification.Channel.IN_APP)
-                .select_related("case", "case__client", "case__credit_account").order_by("-id"))
+    queryset = (_delivered_in_app(user).select_related("case", "case__client", "case__credit_account")
+                .order_by("-id"))
     return queryset.filter(read_at__isnull=True) if unread_only else queryset
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient_user=user, channel=Notification.Channel.IN_APP,
-                                       read_at__isnull=True).count()
+    return _delivered_in_app(user).filter(read_at__isnull=True).count()
 
 
 def case_notifications(user, case) -> QuerySet[Notification]:

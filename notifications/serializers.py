@@ -53,6 +53,8 @@ class CaseNotificationSerializer(serializers.ModelSerializer):
 
     recipient = serializers.SerializerMethodField()
     address = serializers.SerializerMethodField()
+    subject = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
 
     class Meta:
         model = Notification
@@ -64,6 +66,12 @@ class CaseNotificationSerializer(serializers.ModelSerializer):
         if obj.recipient_client_id is not None:
             return f"{obj.recipient_client.client_no} {obj.recipient_client.name}"
         return obj.recipient_user.get_username() if obj.recipient_user_id else ""
+
+    def get_subject(self, obj) -> str:
+        return notice_text(obj, self.context)[0]
+
+    def get_body(self, obj) -> str:
+        return notice_text(obj, self.context)[1]
 
     def get_address(self, obj) -> str:
         if obj.channel != Notification.Channel.SMS or not obj.address:

@@ -23,7 +23,7 @@ from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.routing import routing_for
 from cases.sla import trading_day_close
 from risk import notices
-from risk.lines import hysteresis_band
+from risk.lines import hysteresis_band, line_sql
 from risk.models import MarginCall
 from servicedesk.sql import ceil_cents, db_time, divide, is_postgres, json_object, temp_table, zero_padded
 
@@ -260,13 +260,40 @@ def refresh_amounts(cursor) -> None:
     """)
 
 
+def refresh_restore_to(cursor, stress) -> None:
+    """The open calls whose restore-to line moved while their account's valuation did not (a stress
+    mode set or lifted, the account's own line changed by an import): the line and the amounts from
+    the account's latest valuation, as the account's lines and the case page show them. Read from
+    the open calls (the partial index behind open_call), so a run with nothing to move costs little."""
+    line = line_sql("restore_to", stress)
+    amounts = ", ".join(f"{column} = {sql}" for column, sql in _amounts().items())
+    cursor.execute(f"""
+        UPDATE risk_margincall SET {amounts}
+        FROM (SELECT k.id AS case_id, r.total_assets AS assets, r.total_liabilities AS liabilities,
+                     {line} AS restore_to_line
+              FROM cases_case k JOIN accounts_creditaccount a ON a.id = k.credit_account_id
+              JOIN risk_accountrisk r ON r.account_id = a.id
+              WHERE {open_call()}) c
+        WHERE risk_margincall.case_id = c.case_id
+          AND ROUND(risk_margincall.restore_to, 4) <> ROUND(c.restore_to_line, 4)
+    """)
+
+
 def pass_deadlines(cursor, now) -> int:
     """Margin calls whose deadline passed without the ratio restored are pending liquidation: a
-    risk officer decides, a second one approves (cases.models.workflows.MarginCallCase)."""
+    risk officer decides, a second one approves (cases.models.workflows.MarginCallCase).
+
+    Not a call whose account is at or above the restore-to line it asked for: the client added
+    what the notice asked (C = t·D − A brings the ratio to t exactly), and nothing is liquidated
+    above that line. The call stays open until the ratio clears the warning line by the band
+    (restore) or falls back under the restore-to line (then it passes here on the next run)."""
     temp_table(cursor, "risk_passed", """
         SELECT k.id AS case_id, k.state AS from_state FROM risk_margincall mc
         JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
+        LEFT JOIN risk_accountrisk r ON r.account_id = mc.account_id
         WHERE mc.deadline IS NOT NULL AND mc.deadline <= %s
+          AND NOT (r.account_id IS NOT NULL AND mc.restore_to IS NOT NULL
+                   AND (r.maintenance_ratio IS NULL OR r.maintenance_ratio >= mc.restore_to))
     """, [db_time(now)])
     # Re-checked after the lock: an approved relief request may have just moved the deadline.
     _lock_and_recheck(cursor, "risk_passed", "k.state IN ('open', 'client_notified') AND mc.deadline <= %s",
@@ -282,4 +309,5 @@ def pass_deadlines(cursor, now) -> int:
     return passed
 
 
-__all__ = ["mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts", "restore"]
+__all__ = ["mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts", "refresh_restore_to",
+           "restore"]

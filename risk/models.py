@@ -7,8 +7,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.ratio import RATIO_MAX_DIGITS, RATIO_PLACES
+
 MONEY = {"max_digits": 24, "decimal_places": 4}
-RATIO = {"max_digits": 12, "decimal_places": 4}
+RATIO = {"max_digits": 12, "decimal_places": 4}  # a line
+MAINTENANCE_RATIO = {"max_digits": RATIO_MAX_DIGITS, "decimal_places": RATIO_PLACES}
 
 
 class Level(models.TextChoices):
@@ -89,7 +92,7 @@ class RatioSnapshot(models.Model):
     taken_at = models.DateTimeField(_("taken at"))
     total_assets = models.DecimalField(_("total assets"), **MONEY)
     total_liabilities = models.DecimalField(_("total liabilities"), **MONEY)
-    maintenance_ratio = models.DecimalField(_("maintenance ratio"), **RATIO, null=True, blank=True)
+    maintenance_ratio = models.DecimalField(_("maintenance ratio"), **MAINTENANCE_RATIO, null=True, blank=True)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     stress_points = models.DecimalField(_("stress points"), max_digits=5, decimal_places=2, default=0)
 
@@ -114,7 +117,7 @@ class AccountRisk(models.Model):
                                  verbose_name=_("snapshot"), db_constraint=False, db_index=False)
     total_assets = models.DecimalField(_("total assets"), **MONEY)
     total_liabilities = models.DecimalField(_("total liabilities"), **MONEY)
-    maintenance_ratio = models.DecimalField(_("maintenance ratio"), **RATIO, null=True, blank=True)
+    maintenance_ratio = models.DecimalField(_("maintenance ratio"), **MAINTENANCE_RATIO, null=True, blank=True)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     updated_at = models.DateTimeField(_("updated at"))
 

@@ -129,6 +129,7 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
             outcome.cases_opened = margin_calls.open_new(cursor, now)
             outcome.cases_raised = margin_calls.raise_to_margin_call(cursor, now)
             margin_calls.refresh_amounts(cursor)
+        margin_calls.refresh_restore_to(cursor, stress)
         outcome.deadlines_passed = margin_calls.pass_deadlines(cursor, now)
         if outcome.run is not None:
             for name in ("alerts_opened", "alerts_cleared", "cases_opened", "cases_raised", "cases_restored"):

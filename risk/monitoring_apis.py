@@ -9,6 +9,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.ratio import RATIO_MAX_DIGITS
 from accounts.selectors import credit_accounts_visible_to
 from cases import selectors as case_selectors
 from cases.models import Case
@@ -75,9 +76,10 @@ class AlertFilter(django_filters.FilterSet):
 class AlertSerializer(serializers.ModelSerializer):
     account = serializers.CharField(source="account.account_no")
     client = serializers.CharField(source="account.client.client_no")
-    ratio = serializers.DecimalField(source="opened_snapshot.maintenance_ratio", max_digits=12, decimal_places=4,
+    ratio = serializers.DecimalField(source="opened_snapshot.maintenance_ratio", max_digits=RATIO_MAX_DIGITS,
+                                     decimal_places=4,
                                      allow_null=True)
-    cleared_ratio = serializers.DecimalField(source="cleared_snapshot.maintenance_ratio", max_digits=12,
+    cleared_ratio = serializers.DecimalField(source="cleared_snapshot.maintenance_ratio", max_digits=RATIO_MAX_DIGITS,
                                              decimal_places=4, allow_null=True, default=None)
     opened_snapshot = RatioSnapshotSerializer(read_only=True, help_text=_("The valuation that crossed the line."))
     cleared_snapshot = RatioSnapshotSerializer(read_only=True, allow_null=True,

@@ -1,13 +1,14 @@
 """What the monitoring tells clients, written to the notification outbox in the same transaction
 (a rolled-back run tells nobody); the outbox sends it after commit. One SMS and one e-mail per
-client who has that contact, in the client's language (zh-hans unless the client chose en)."""
+client who has that contact, in the client's language (zh-hans unless the client chose en), the
+text from the event's notice template (editable by supervisors in the admin)."""
 
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
-from django.utils.translation import gettext as _
 
-from servicedesk.sql import as_text, db_time, json_object, money_text
+from notifications.rendering import render_for_rows
+from servicedesk.sql import as_text, db_time, fixed_text, json_object, money_text
 
 LANGUAGES = ("zh-hans", "en")
 ALERT_LEVELS = ("attention", "warning", "close_out", "immediate")
@@ -18,14 +19,15 @@ def _language_filter(language: str) -> str:
 
 
 def _ratio_text(column: str) -> str:
-    return as_text(f"ROUND({column} * 100, 2)")
+    return fixed_text(f"{column} * 100")
 
 
-def _insert(cursor, *, now, event: str, language: str, subject: str, body: str, source_sql: str,
-            columns: dict[str, str], data: dict[str, str], case_expr: str = "NULL", params=()) -> int:
+def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns: dict[str, str],
+            data: dict[str, str], values: dict[str, str] | None = None, case_expr: str = "NULL", params=()) -> int:
     """One notice per channel for each row of `source_sql` (a FROM … WHERE … exposing `cl`, the
-    client profile). `subject` and `body` are localized templates whose {name} placeholders are
-    filled from the SQL expressions in `columns`."""
+    client profile), its text the event's template (notifications.rendering: the supervisors'
+    edits apply) in `language`: `values` are what every row shares; each template name in
+    `columns` is filled from that SQL expression, row by row."""
     def template_sql(text: str) -> str:
         sql = "%s"
         for name, expression in columns.items():
@@ -33,8 +35,11 @@ def _insert(cursor, *, now, event: str, language: str, subject: str, body: str, 
                 sql = f"REPLACE({sql}, '{{{name}}}', {expression})"
         return sql
 
+    markers = {name: "{" + name + "}" for name in columns}
     total = 0
     for channel, address in (("sms", "cl.phone"), ("email", "cl.email")):
+        subject, body = render_for_rows(event=event, language=language, channel=channel,
+                                        values={**(values or {}), **markers})
         cursor.execute(f"""
             INSERT INTO notifications_notification (recipient_user_id, recipient_client_id, address, channel,
                 event, case_id, language, subject, body, data, status, attempts, provider_id, error, created_at,
@@ -47,31 +52,21 @@ def _insert(cursor, *, now, event: str, language: str, subject: str, body: str, 
     return total
 
 
-def _line_name(level: str) -> str:
-    return {"attention": _("attention"), "warning": _("warning"), "close_out": _("close-out"),
-            "immediate": _("immediate close-out")}[level]
-
-
 def alert_notices(cursor, now) -> int:
     """One notice per account that crossed a line in this run, about the worst line it is below."""
     total = 0
     for language in LANGUAGES:
-        with translation.override(language):
-            for level in ALERT_LEVELS:
-                total += _insert(
-                    cursor, now=now, event="margin_alert", language=language,
-                    subject=_("Margin alert on credit account {account}"),
-                    body=_("The maintenance collateral ratio of your credit account {account} is {ratio}%, below "
-                           "the {line} line. Please consider adding collateral or repaying to avoid a margin call.")
-                    .replace("{line}", _line_name(level)),
-                    source_sql="""risk_watched c JOIN accounts_clientprofile cl ON cl.id = c.client_id
-                        WHERE c.level = %s AND EXISTS (
-                            SELECT 1 FROM risk_accountalert x
-                            WHERE x.account_id = c.account_id AND x.opened_snapshot_id = c.snapshot_id)""",
-                    params=[level],
-                    columns={"account": "c.account_no", "ratio": _ratio_text("c.ratio")},
-                    data={"account": "c.account_no", "level": "c.level", "ratio": as_text("c.ratio")},
-                )
+        for level in ALERT_LEVELS:
+            total += _insert(
+                cursor, now=now, event="margin_alert", language=language, values={"level": level},
+                source_sql="""risk_watched c JOIN accounts_clientprofile cl ON cl.id = c.client_id
+                    WHERE c.level = %s AND EXISTS (
+                        SELECT 1 FROM risk_accountalert x
+                        WHERE x.account_id = c.account_id AND x.opened_snapshot_id = c.snapshot_id)""",
+                params=[level],
+                columns={"account_no": "c.account_no", "ratio": _ratio_text("c.ratio")},
+                data={"account": "c.account_no", "level": "c.level", "ratio": as_text("c.ratio")},
+            )
     return total
 
 
@@ -82,36 +77,28 @@ def margin_call_notices(cursor, now, deadline) -> int:
     for language in LANGUAGES:
         with translation.override(language):
             by = date_format(localtime(deadline), "DATETIME_FORMAT")
-            total += _insert(
-                cursor, now=now, event="margin_call", language=language,
-                subject=_("Margin call on credit account {account}"),
-                body=_("The maintenance collateral ratio of your credit account {account} is {ratio}%, below the "
-                       "close-out line. Please add {cash} in cash, or sell {sell} of securities and repay, by "
-                       "{deadline}; otherwise the position may be liquidated.").replace("{deadline}", by),
-                source_sql="""risk_raised r JOIN risk_watched c ON c.account_id = r.account_id
-                    JOIN accounts_clientprofile cl ON cl.id = c.client_id
-                    JOIN risk_margincall mc ON mc.case_id = r.case_id WHERE 1 = 1""",
-                columns={"account": "c.account_no", "ratio": _ratio_text("c.ratio"),
-                         "cash": money_text("mc.top_up_cash"), "sell": money_text("COALESCE(mc.top_up_sell, 0)")},
-                data={"account": "c.account_no", "case": "r.case_id", "ratio": as_text("c.ratio")},
-                case_expr="r.case_id",
-            )
+        total += _insert(
+            cursor, now=now, event="margin_call", language=language, values={"deadline": by},
+            source_sql="""risk_raised r JOIN risk_watched c ON c.account_id = r.account_id
+                JOIN accounts_clientprofile cl ON cl.id = c.client_id
+                JOIN risk_margincall mc ON mc.case_id = r.case_id WHERE 1 = 1""",
+            columns={"account_no": "c.account_no", "ratio": _ratio_text("c.ratio"),
+                     "cash": money_text("mc.top_up_cash"), "sell": money_text("COALESCE(mc.top_up_sell, 0)")},
+            data={"account": "c.account_no", "case": "r.case_id", "ratio": as_text("c.ratio")},
+            case_expr="r.case_id",
+        )
     return total
 
 
 def restored_notices(cursor, now) -> int:
     total = 0
     for language in LANGUAGES:
-        with translation.override(language):
-            total += _insert(
-                cursor, now=now, event="margin_call_restored", language=language,
-                subject=_("Credit account {account} is back to normal"),
-                body=_("The maintenance collateral ratio of your credit account {account} is back to {ratio}%. "
-                       "The margin call is closed."),
-                source_sql="""risk_restored r JOIN risk_watched c ON c.account_id = r.account_id
-                    JOIN accounts_clientprofile cl ON cl.id = c.client_id WHERE 1 = 1""",
-                columns={"account": "c.account_no", "ratio": _ratio_text("COALESCE(c.ratio, 0)")},
-                data={"account": "c.account_no", "case": "r.case_id"},
-                case_expr="r.case_id",
-            )
+        total += _insert(
+            cursor, now=now, event="margin_call_restored", language=language,
+            source_sql="""risk_restored r JOIN risk_watched c ON c.account_id = r.account_id
+                JOIN accounts_clientprofile cl ON cl.id = c.client_id WHERE 1 = 1""",
+            columns={"account_no": "c.account_no", "ratio": _ratio_text("COALESCE(c.ratio, 0)")},
+            data={"account": "c.account_no", "case": "r.case_id"},
+            case_expr="r.case_id",
+        )
     return total

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Security
+from accounts.ratio import RATIO_MAX_DIGITS
 from risk import forecast
 from risk.models import StressMode, StressTest
 from risk.stress import MAX_SHOCK, MIN_SHOCK, SHOCK_OUT_OF_RANGE, UNKNOWN_SYMBOL
@@ -112,7 +113,8 @@ class StressTestSerializer(serializers.ModelSerializer):
                   "cases_opened", "outreach_state", "outreach_total", "outreach_finished_at", "lines", "restore_to"]
 
     def get_stress_points(self, obj) -> str:
-        return obj.result.get("stress_points", "0")
+        """To the hundredth, as the stress mode shows them ("0.00", "5.00"; saved as "0" without one)."""
+        return f'{Decimal(obj.result.get("stress_points", "0")):.2f}'
 
     @extend_schema_field(serializers.DictField(child=StressTestLineSerializer()))
     def get_lines(self, obj):
@@ -161,7 +163,7 @@ class ForecastSerializer(serializers.Serializer):
     account_no = serializers.CharField(source="account.account_no")
     client = serializers.CharField(source="account.client.client_no")
     client_name = serializers.CharField(source="account.client.name")
-    ratio = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    ratio = serializers.DecimalField(max_digits=RATIO_MAX_DIGITS, decimal_places=4, allow_null=True)
     warning_line = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
     probability = serializers.DecimalField(max_digits=5, decimal_places=4,
                                            help_text=_("Of falling below the warning line within the days."))

@@ -52,6 +52,19 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+#: The length of the username axes records with a failed login (axes.models.AccessAttempt.username).
+AXES_USERNAME_MAX_LENGTH = 255
+
+
+def login_username(request, credentials=None) -> str | None:
+    """AXES_USERNAME_CALLABLE: the username tried (where axes itself reads it), cut to the length its
+    records hold. No user's name is that long; uncut, PostgreSQL refused to record the failure and the
+    login answered 500 instead of "wrong username or password"."""
+    source = credentials or getattr(request, "data", request.POST)
+    username = source.get(settings.AXES_USERNAME_FORM_FIELD) if hasattr(source, "get") else None
+    return username[:AXES_USERNAME_MAX_LENGTH] if isinstance(username, str) else username
+
+
 # --- personal data in logs ----------------------------------------------------------------------
 
 #: A resident id number: 6-digit area, birth date 18/19/20YYMMDD, 3 digits, check digit (or the old

@@ -31,6 +31,15 @@ def as_text(value: str) -> str:
     return f"CAST({value} AS {'text' if is_postgres() else 'TEXT'})"
 
 
+def fixed_text(value: str, places: int = 2) -> str:
+    """SQL: a number as text with exactly `places` decimals ("136.00", as PostgreSQL writes a
+    numeric of that scale; SQLite's ROUND gives a float, "136.0"); for a statement run with
+    parameters."""
+    if is_postgres():
+        return f"CAST(ROUND({value}, {places}) AS text)"
+    return f"printf('%%.{places}f', ROUND({value}, {places}))"
+
+
 def money_text(amount: str) -> str:
     """SQL: a non-negative amount in cents as the site writes money (servicedesk.formats.money),
     "¥314,287.02"; for a statement run with parameters."""

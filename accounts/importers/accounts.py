@@ -22,8 +22,10 @@ from accounts.importers.positions import (
     POSITIONS, PositionFile, check_position_references, parse_positions, replace_positions,
 )
 from accounts.importers.reading import Column, Issues, read_rows
-from accounts.models import ClientProfile, CreditAccount, Security, Tier, User
+from accounts.models import PRICE_MAX, ClientProfile, CreditAccount, Security, Tier, User
 from accounts.ratio import line_problems
+from accounts.roles import Role
+from accounts.selectors import users_with_roles
 from cases.services.sla import sla_clients_tier_changed_on_commit
 
 CLIENTS, SECURITIES, CREDIT_ACCOUNTS = "clients.csv", "securities.csv", "credit_accounts.csv"
@@ -53,7 +55,7 @@ SECURITY_COLUMNS = [
     Column("name", v.text(100)),
     Column("exchange", v.choice(Security.Exchange.values, normalize=str.upper)),
     Column("haircut", v.decimal(max_digits=5, decimal_places=4, minimum=Decimal(0), maximum=Decimal(1))),
-    Column("price", v.decimal(max_digits=18, decimal_places=4, positive=True)),
+    Column("price", v.decimal(max_digits=18, decimal_places=4, positive=True, maximum=PRICE_MAX)),
 ]
 CREDIT_ACCOUNT_COLUMNS = [
     Column("account_no", v.text(32)),
@@ -98,6 +100,18 @@ def parse_keyed(path: Path, filename: str, columns: list[Column], key: str, issu
         parsed.lines[key_value] = row.line
         parsed.records[key_value] = row.values
     return parsed
+
+
+def _check_advisors(issues: Issues, clients: KeyedFile, users: dict) -> None:
+    """A client's advisor is an active login holding the advisor role, as the admin offers: any
+    other login (a client's, an agent's) would be handed the client's cases."""
+    advisors = set(users_with_roles(Role.ADVISOR).filter(is_active=True, pk__in=[row.id for row in users.values()])
+                   .values_list("username", flat=True))
+    for client_no, values in clients.records.items():
+        username = values.get("advisor")
+        if username in users and username not in advisors:
+            issues.add(CLIENTS, clients.lines[client_no], "advisor",
+                       _('"%(value)s" is not an active advisor') % {"value": username})
 
 
 def _check_references(issues: Issues, filename: str, parsed: KeyedFile, column: str, known) -> None:
@@ -184,6 +198,7 @@ def check_account_files(present: dict[str, Path]) -> Checked:
 
     _check_lines(issues, accounts, existing_accounts)
     _check_references(issues, CLIENTS, clients, "advisor", advisors)
+    _check_advisors(issues, clients, advisors)
     _check_references(issues, CREDIT_ACCOUNTS, accounts, "client_no", {*clients.records, *existing_clients})
     check_position_references(positions, {*accounts.records, *existing_accounts},
                               {*securities.records, *existing_securities}, issues)

@@ -3,6 +3,7 @@ millions of rows, so rows are kept compact (interned strings, one dict) and writ
 
 import sys
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from django.db import connection
@@ -26,14 +27,19 @@ POSITION_COLUMNS = [
 class PositionFile:
     #: (account_no, symbol, kind) → (line, quantity)
     rows: dict = field(default_factory=dict)
+    #: (line, account_no, symbol) of the rows left out of `rows` for a bad kind: their references
+    #: are checked all the same, so that every error of the file is listed at once.
+    unkeyed: list = field(default_factory=list)
 
     @property
     def account_nos(self) -> set[str]:
-        return {account_no for account_no, _symbol, _kind in self.rows}
+        unkeyed = {account_no for _line, account_no, _symbol in self.unkeyed if account_no is not None}
+        return {account_no for account_no, _symbol, _kind in self.rows} | unkeyed
 
     @property
     def symbols(self) -> set[str]:
-        return {symbol for _account_no, symbol, _kind in self.rows}
+        unkeyed = {symbol for _line, _account_no, symbol in self.unkeyed if symbol is not None}
+        return {symbol for _account_no, symbol, _kind in self.rows} | unkeyed
 
 
 def parse_positions(path: Path, issues: Issues) -> PositionFile:
@@ -43,6 +49,7 @@ def parse_positions(path: Path, issues: Issues) -> PositionFile:
     for row in read_rows(path, POSITIONS, POSITION_COLUMNS, issues):
         account_no, symbol, kind = (row.values.get(name) for name in ("account_no", "symbol", "kind"))
         if account_no is None or symbol is None or kind is None:
+            parsed.unkeyed.append((row.line, account_no, symbol))
             continue
         key = (intern(account_no), intern(symbol), intern(kind))
         if key in parsed.rows:
@@ -55,10 +62,11 @@ def parse_positions(path: Path, issues: Issues) -> PositionFile:
 
 
 def check_position_references(parsed: PositionFile, known_accounts, known_symbols, issues: Issues) -> None:
-    for (account_no, symbol, _kind), (line, _quantity) in parsed.rows.items():
-        if account_no not in known_accounts:
+    keyed = ((line, account_no, symbol) for (account_no, symbol, _kind), (line, _quantity) in parsed.rows.items())
+    for line, account_no, symbol in chain(keyed, parsed.unkeyed):
+        if account_no is not None and account_no not in known_accounts:
             issues.add(POSITIONS, line, "account_no", unknown_reference("account_no", account_no))
-        if symbol not in known_symbols:
+        if symbol is not None and symbol not in known_symbols:
             issues.add(POSITIONS, line, "symbol", unknown_reference("symbol", symbol))
 
 

@@ -18,12 +18,12 @@ from accounts.importers.base import (
     unknown_reference,
 )
 from accounts.importers.reading import Column, Issues, read_rows
-from accounts.models import Security, SecurityPrice
+from accounts.models import PRICE_MAX, Security, SecurityPrice
 
 MARKET_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 PRICE_COLUMNS = [
     Column("symbol", v.text(16)),
-    Column("price", v.decimal(max_digits=18, decimal_places=4, positive=True)),
+    Column("price", v.decimal(max_digits=18, decimal_places=4, positive=True, maximum=PRICE_MAX)),
     Column("as_of", v.timestamp),
 ]
 #: How far ahead of this server's clock a price may be stamped (the feed's clock may run a little

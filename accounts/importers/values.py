@@ -10,11 +10,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
+from accounts.models import QUANTITY_MAX
+
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _INTEGER = re.compile(r"[+-]?\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_BIGINT_MAX = 2**63 - 1
+#: The moments with a date in UTC and in Shanghai (UTC+8): Python's dates run from year 1 to 9999.
+_FIRST_MOMENT = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+_LAST_MOMENT = datetime.datetime.max.replace(tzinfo=datetime.UTC) - datetime.timedelta(hours=8)
 _email = EmailValidator()
 
 
@@ -73,11 +77,11 @@ def quantity(raw: str) -> int:
     """A whole number of shares, not negative."""
     if not _INTEGER.fullmatch(raw):
         raise ValueError(_('"%(value)s" is not a whole number') % {"value": raw})
-    value = int(raw)
+    value = int(raw) if len(raw) <= 20 else QUANTITY_MAX + 1  # Python refuses int() of 4,300 digits
     if value < 0:
         raise ValueError(_('"%(value)s" must not be negative') % {"value": raw})
-    if value > _BIGINT_MAX:
-        raise ValueError(_('"%(value)s" is too large') % {"value": raw})
+    if value > QUANTITY_MAX:
+        raise ValueError(_('"%(value)s" must be at most %(maximum)s') % {"value": raw[:40], "maximum": QUANTITY_MAX})
     return value
 
 
@@ -102,6 +106,10 @@ def timestamp(raw: str) -> datetime.datetime:
                          % {"value": raw}) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(_('"%(value)s" has no UTC offset (e.g. 2024-05-06T15:00:00+08:00)') % {"value": raw})
+    if not _FIRST_MOMENT <= value <= _LAST_MOMENT:
+        # It would have no date in UTC or in Shanghai (years 1 to 9999): stored or dated, a traceback.
+        raise ValueError(_('"%(value)s" is out of range: before year 1 or after year 9999 in UTC or in Shanghai')
+                         % {"value": raw})
     return value
 
 

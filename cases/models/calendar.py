@@ -33,6 +33,12 @@ class BusinessCalendar(BilingualNameMixin, models.Model):
         verbose_name_plural = _("business calendars")
         ordering = ["code"]
 
+    def clean(self):
+        """Service hours are one stretch within a day: a day that closes when or before it opens
+        had no business time at all (every deadline was refused for a year without data)."""
+        if self.opens_at is not None and self.closes_at is not None and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The closing time must be after the opening time.")})
+
 
 class CalendarYear(models.Model):
     class Status(models.TextChoices):

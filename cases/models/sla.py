@@ -32,7 +32,7 @@ ESCALATION_LEVELS = (50, 75, 100)
 #: Bounds of a metric's target. At most 1,000 business hours (125 working days of 8 hours): far
 #: beyond any service or regulatory deadline (the longest shipped is 15 working days), and short
 #: enough that a clock started on any day ends within the years the calendars keep (this year and
-#: next, seeded daily; a year holds about 240 working days of 8 hours or trading days of 5½), where a
+#: next, seeded daily; a year holds about 240 working days of 8 hours or trading days of 6), where a
 #: deadline in a year without data would refuse every case under the policy. The timers hold it in
 #: whole seconds in an integer column (SlaTimer.target_seconds), far within range. Under a minute no
 #: one could answer in time.

@@ -156,13 +156,13 @@ class DisputeCase(Case):
         self.approved_by = None
 
     @transition("state", source=State.RESOLUTION_PROPOSED, target=State.RESOLUTION_PROPOSED,
-                permission=can.is_checker, conditions=[resolution_not_yet_approved],
+                permission=can.is_checker, conditions=[has_proposal, resolution_not_yet_approved],
                 custom=_meta(_("Approve resolution"), checker=True))
     def approve_resolution(self, *, by=None, comment=""):
         self.approved_by = by
 
     @transition("state", source=State.RESOLUTION_PROPOSED, target=State.INVESTIGATING,
-                permission=can.is_checker, conditions=[resolution_not_yet_approved],
+                permission=can.is_checker, conditions=[has_proposal, resolution_not_yet_approved],
                 custom=_meta(_("Return for rework"), comment_required=True, checker=True))
     def return_for_rework(self, *, by=None, comment=""):
         self.proposed_by = None

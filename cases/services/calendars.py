@@ -38,6 +38,19 @@ def calendar_days_changed(calendar_code: str, dates: list[datetime.date]) -> Non
         transaction.on_commit(recompute)
 
 
+def calendar_hours_changed(calendar_code: str) -> None:
+    """Once a change of a calendar's service hours commits, every running clock on that calendar
+    is projected again (a task), as after an edit of its days."""
+    from cases.tasks import sla_calendar_changed_task
+    from servicedesk.broker import publish
+
+    def recompute():
+        if not publish(sla_calendar_changed_task, calendar_code, [], True):
+            logger.warning("The service hours of calendar %s changed but open deadlines were not recomputed (task "
+                           "queue unavailable): run manage.py sla_rebuild.", calendar_code)
+    transaction.on_commit(recompute)
+
+
 def _check_supervisor(user) -> None:
     if user is None or not (user.is_superuser or user.has_role(Role.SUPERVISOR)):
         raise NotAllowed(_("Only a supervisor may change the calendars."))

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Tier
-from cases.models import Case, CaseEvent, EventKind, SlaPolicy, SlaTimer
+from cases.models import BusinessCalendar, Case, CaseEvent, EventKind, SlaPolicy, SlaTimer
 from cases.sla_engine import CALENDAR_CHANGED, SLA_KINDS, Engine, Target, Timer, is_waiting
 
 PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
@@ -178,20 +178,28 @@ def _window_covers(day: datetime.date) -> Q:
     return Q(resumed_at__lt=begins + datetime.timedelta(days=1), due_at__gte=begins)
 
 
-def sla_calendar_changed(*, calendar_code: str, dates: list[datetime.date], actor=None) -> int:
+def sla_calendar_changed(*, calendar_code: str, dates: list[datetime.date], actor=None,
+                         hours_changed: bool = False) -> int:
     """After days of a calendar were added, removed or changed: every case with a running clock on
     that calendar whose deadline lies beyond one of those days is projected again, with an SLA
-    event that says so (its timeline shows why the deadline moved). A case whose moments stay the
-    same gets no event. Returns how many cases moved."""
-    if not dates:
+    event that says so (its timeline shows why the deadline moved). After its service hours
+    changed (`hours_changed`), every running clock on it. A case whose moments stay the same gets
+    no event. Returns how many cases moved."""
+    if not dates and not hours_changed:
         return 0
-    affected = (SlaTimer.objects.filter(calendar_code=calendar_code, stopped_at__isnull=True,
-                                        resumed_at__isnull=False)
-                .filter(reduce(or_, (_window_covers(day) for day in dates)))
-                .values_list("case_id", flat=True).distinct().order_by("case_id"))
+    affected = SlaTimer.objects.filter(calendar_code=calendar_code, stopped_at__isnull=True, resumed_at__isnull=False)
+    if not hours_changed:
+        affected = affected.filter(reduce(or_, (_window_covers(day) for day in dates)))
+    affected = affected.values_list("case_id", flat=True).distinct().order_by("case_id")
     return each_case(affected.iterator(chunk_size=500),
                      lambda case_id: _calendar_reproject(case_id, calendar_code, dates, actor),
                      why=f"calendar {calendar_code} changed")
+
+
+def _service_hours(calendar_code: str) -> str:
+    """A calendar's service hours as the event of a change of them shows them: "09:00–15:00"."""
+    calendar = BusinessCalendar.objects.get(code=calendar_code)
+    return f"{calendar.opens_at:%H:%M}–{calendar.closes_at:%H:%M}"
 
 
 @transaction.atomic
@@ -215,6 +223,6 @@ def _calendar_reproject(case_id: int, calendar_code: str, dates: list[datetime.d
     days = [day.isoformat() for day in sorted(dates)]
     # The event moves the stored timers as the engine above did (sla_on_event), and a replay too.
     event_record(case=case, kind=EventKind.SLA, actor=actor, name=CALENDAR_CHANGED, to_value=calendar_code,
-                 comment=", ".join(days), is_internal=True,
+                 comment=", ".join(days) or _service_hours(calendar_code), is_internal=True,
                  data={"calendar": calendar_code, "dates": days, "due": changes})
     return True

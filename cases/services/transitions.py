@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, EventKind
 from cases.models.workflows import CONDITION_REASONS, state_label
+from cases.permissions import is_worker_or_client
 from cases.services.events import event_record
 from cases.services.locking import lock_case
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
@@ -58,7 +59,11 @@ def _step_label(case: Case, name: str) -> str:
 
 @transaction.atomic
 def case_transition(*, case: Case, user, name: str, comment: str = "", data: dict | None = None) -> Case:
-    """Move `case` along its workflow by transition `name` as `user` (None: the system)."""
+    """Move `case` along its workflow by transition `name` as `user` (None: the system). A role that
+    takes no step on this case at all (the read-only auditor) is refused before the state is looked
+    at: 403 whatever the step, never a 409 about the case's state."""
+    if user is not None and not is_worker_or_client(case, user):
+        raise NotAllowed(_("Your role may not take this step."))
     workflow = lock_case(case)
     transition = _transitions_by_name(workflow).get(name)
     if transition is None:

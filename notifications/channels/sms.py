@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from accounts.selectors import mask_phone
 from notifications.channels import DeliveryError
 
 
@@ -44,7 +45,8 @@ class ConsoleSmsBackend(SmsBackend):
             with self._lock, open(path, "a", encoding="utf-8") as file:
                 file.write(line + "\n")
         else:
-            sys.stdout.write(f"SMS to {to} [{provider_id}]: {text}\n")
+            # A console may end up in a log: the number masked, as everywhere a person's number is shown.
+            sys.stdout.write(f"SMS to {mask_phone(to)} [{provider_id}]: {text}\n")
             sys.stdout.flush()
         return provider_id
 

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.db.models.fields.json import KT
 
+from accounts.ratio import RATIO_MAX_DIGITS, RATIO_PLACES
 from cases.models import Case, CaseKind
 from risk.lines import HUNDRED
 from risk.margin_calls import OPEN_STATES
@@ -22,7 +23,7 @@ DISTRIBUTION_EDGES = tuple(Decimal(edge) for edge in (
 PAGE_SIZE = 50
 SUMMARY_CACHE_SECONDS = 600
 MAX_ID = 2**63
-MAX_RATIO = Decimal(10) ** 8  # risk.models.RATIO: 12 digits, 4 of them decimals
+MAX_RATIO = Decimal(10) ** (RATIO_MAX_DIGITS - RATIO_PLACES)  # risk.models.MAINTENANCE_RATIO
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ def _encode(row: AccountRisk, keys: tuple[str, ...]) -> str:
 
 
 def _decode(cursor: str, keys: tuple[str, ...]) -> tuple:
-    """The key values of a cursor; BadCursor unless each fits its column (a ratio of 12 digits
+    """The key values of a cursor; BadCursor unless each fits its column (a ratio of 28 digits
     with 4 places, a positive 64-bit id), so no input reaches the database unchecked."""
     parts = cursor.split("~")
     if len(parts) != len(keys):

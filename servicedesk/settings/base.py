@@ -101,7 +101,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.passwords.MinimumLengthValidator"},  # Django's, its refusal in zh-hans too
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -121,6 +121,7 @@ AXES_VERBOSE = False
 # outermost of them put into X-Forwarded-For (anything further left the client can forge).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "servicedesk.security.client_ip"
+AXES_USERNAME_CALLABLE = "servicedesk.security.login_username"  # cut to the length axes records
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"  # each role's own home page (accounts.views.home)
 LOGOUT_REDIRECT_URL = "login"
@@ -238,6 +239,14 @@ SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_USER = env("SMS_GATEWAY_USER", default="")
 SMS_GATEWAY_PASSWORD = env("SMS_GATEWAY_PASSWORD", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
+# Inbound e-mail (notifications/imap.py): the service mailbox polled every minute; no IMAP_HOST, no polling.
+IMAP_HOST = env("IMAP_HOST", default="")
+IMAP_PORT = env.int("IMAP_PORT", default=None)  # none: 993 with SSL, else 143
+IMAP_USER = env("IMAP_USER", default="")
+IMAP_PASSWORD = env("IMAP_PASSWORD", default="")
+IMAP_SSL = env.bool("IMAP_SSL", default=True)
+IMAP_FOLDER = env("IMAP_FOLDER", default="INBOX")
+IMAP_TIMEOUT = env.float("IMAP_TIMEOUT", default=60.0)  # seconds
 
 # Domain defaults (PRODUCT.md); every line is configurable per contract.
 MARGIN_DEFAULT_LINES = {

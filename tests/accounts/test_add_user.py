@@ -188,3 +188,12 @@ def test_changing_a_client_login_to_staff_unlinks_it_and_a_new_link_replaces_the
     add_user(monkeypatch, "zheng", "--role", "agent", "--queue", "general")
     second.refresh_from_db()
     assert second.user is None and roles_of("zheng") == {"agent"}
+
+
+def test_an_update_names_what_changed_in_words_not_field_names(monkeypatch):
+    """It printed the service's codes ("is_staff, roles"), in any language."""
+    add_user(monkeypatch, "zheng", "--role", "agent")
+    with translation.override("en"):
+        out = add_user(monkeypatch, "zheng", "--role", "supervisor", password="Another-Pass-99")
+    assert "updated: password, admin site access, roles (" in out
+    assert "is_staff" not in out

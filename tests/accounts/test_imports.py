@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 
 from accounts.importers import prices_import
 from accounts.models import ClientProfile, CreditAccount, Position, Security, SecurityPrice
-from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory
+from accounts.roles import Role
+from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory
 from tests.import_commands import rejected
 
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
@@ -223,6 +224,15 @@ BAD = {
     "negative quantity": (
         "positions.csv", with_line(POSITIONS, 4, "A200,600000,-100,long"),
         'positions.csv:4: quantity: "-100" must not be negative'),
+    "a position no account holds": (
+        "positions.csv", with_line(POSITIONS, 4, "A200,600000,10000000001,long"),
+        'positions.csv:4: quantity: "10000000001" must be at most 10000000000'),
+    "a quantity of 30 digits": (
+        "positions.csv", with_line(POSITIONS, 4, "A200,600000," + "9" * 30 + ",long"),
+        f'positions.csv:4: quantity: "{"9" * 30}" must be at most 10000000000'),
+    "a price no share has": (
+        "securities.csv", SECURITIES.replace("10.50", "100000.01"),
+        'securities.csv:2: price: "100000.01" must be at most 100000'),
     "malformed quantity": (
         "positions.csv", with_line(POSITIONS, 2, "A100,600000,10k,long"),
         'positions.csv:2: quantity: "10k" is not a whole number'),
@@ -305,6 +315,32 @@ def test_every_problem_is_listed_in_file_order_then_line_order(tmp_path, advisor
         'positions.csv:2: quantity: "-1" must not be negative',
         'positions.csv:4: account_no: unknown account_no "A999"',
     ]
+
+
+def test_a_position_with_a_bad_kind_still_has_its_references_checked(tmp_path, advisor):
+    """Every error at once: the unknown account and symbol of a row whose kind is bad were not listed."""
+    files = {**GOOD, "positions.csv": POSITIONS.replace("A200,600000,100,long", "A999,999999,100,sideways")}
+    lines = rejected("import_accounts", write(tmp_path, files))
+
+    assert lines == [
+        'positions.csv:4: kind: "sideways" is not one of: long, short',
+        'positions.csv:4: account_no: unknown account_no "A999"',
+        'positions.csv:4: symbol: unknown symbol "999999"',
+    ]
+    assert nothing_written()
+
+
+def test_a_clients_advisor_must_be_an_active_advisor(tmp_path, advisor, agent):
+    """A client's login, an agent or a departed advisor was taken: the client's cases went to them."""
+    UserFactory(username="gone", roles=[Role.ADVISOR], is_active=False)
+    clients = CLIENTS.replace(",advisor1,", ",agent1,").replace(",standard,,,", ",standard,,gone,")
+    lines = rejected("import_accounts", write(tmp_path, {**GOOD, "clients.csv": clients}))
+
+    assert lines == [
+        'clients.csv:2: advisor: "agent1" is not an active advisor',
+        'clients.csv:3: advisor: "gone" is not an active advisor',
+    ]
+    assert nothing_written()
 
 
 def test_one_bad_position_writes_nothing_from_the_other_files(tmp_path, advisor):
@@ -424,11 +460,27 @@ def test_a_naive_timestamp_is_rejected(tmp_path):
     assert not SecurityPrice.objects.exists()
 
 
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00+08:00", "9999-12-31T20:00:00+00:00"])
+def test_a_time_with_no_date_in_utc_or_shanghai_is_its_line_not_a_traceback(tmp_path, as_of):
+    """Year 1 at +08:00 is year 0 in UTC, and the last hours of 9999 in UTC are year 10000 in
+    Shanghai: the import died of an OverflowError dating them."""
+    SecurityFactory(symbol="600000", price=D("10.00"))
+
+    lines = rejected("import_prices", prices_file(tmp_path, f"600000,11,{as_of}\n"))
+
+    assert lines == [f'prices.csv:2: as_of: "{as_of}" is out of range: before year 1 or after year 9999 in UTC or '
+                     'in Shanghai']
+    assert Security.objects.get(symbol="600000").price == D("10.00") and not SecurityPrice.objects.exists()
+
+
 @pytest.mark.parametrize(("row", "expected"), [
     ("688999,11,2024-05-06T15:00:00+08:00", 'prices.csv:3: symbol: unknown symbol "688999"'),
     ("600036,0,2024-05-06T15:00:00+08:00", 'prices.csv:3: price: "0" must be greater than zero'),
     ("600036,-1.5,2024-05-06T15:00:00+08:00", 'prices.csv:3: price: "-1.5" must be greater than zero'),
     ("600036,abc,2024-05-06T15:00:00+08:00", 'prices.csv:3: price: "abc" is not a number'),
+    # a slip of the feed: times a large position, it would overflow an account's assets
+    ("600036,99999999999999.9999,2024-05-06T15:00:00+08:00",
+     'prices.csv:3: price: "99999999999999.9999" must be at most 100000'),
     ("600000,12,2024-05-06T15:00:00+08:00",
      'prices.csv:3: symbol: duplicate price for "600000" at 2024-05-06T15:00:00+08:00, first on line 2'),
 ])

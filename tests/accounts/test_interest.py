@@ -247,6 +247,16 @@ def test_the_command_accrues_a_given_day_once(capsys):
     assert "2026-03-01: 1 " in out and "2026-03-01: 0 " in out
 
 
+def test_a_day_whose_settlement_period_opens_before_year_1_is_accrued_not_a_traceback(capsys):
+    """The 1st to the 19th of January of year 1: the period would open on the 20th of December of
+    year 0 (a ValueError out of the command)."""
+    account = debtor()
+    with translation.override("en"):
+        call_command("accrue_interest", "--day", "0001-01-01")
+    assert "0001-01-01: 0 " in capsys.readouterr().out  # no contract had started
+    assert refreshed(account).interest_fees == account.interest_fees
+
+
 def test_the_command_refuses_a_bad_day():
     from django.core.management.base import CommandError
 

@@ -3,6 +3,7 @@
 import pytest
 
 from cases.models import Case, CaseEvent
+from tests.factories import CreditAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,23 @@ def test_a_body_with_no_media_type_gets_a_documented_415_and_changes_nothing(api
     schema = api.get("/api/schema/?format=json").json()
     operation = schema["paths"][path.replace("start", "{name}")]["post"]
     assert "415" in operation["responses"]
+
+
+def test_a_supervisor_deciding_before_any_proposal_gets_409_saying_so(api, agent, supervisor, client_profile):
+    """The supervisor's role may decide; nothing to decide yet is the state, not the role (it was a 403
+    "Your role may not take this step")."""
+    account = CreditAccountFactory(client=client_profile)
+    number = api.as_user(client_profile.user).post("/api/v1/cases/", {
+        "kind": "extension", "subject": "展期", "credit_account": account.account_no}, format="json").data["number"]
+    http = api.as_user(supervisor)
+    assert http.post(f"/api/v1/cases/{number}/transitions/start_review/").status_code == 200
+    events = CaseEvent.objects.filter(case__number=number).count()
+    for name in ("approve", "decline"):
+        response = http.post(f"/api/v1/cases/{number}/transitions/{name}/", {"comment": "好"}, format="json",
+                             HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 409, (name, response.data)
+        assert "Nothing has been proposed yet" in response.data["detail"]
+        assert response.data["state"] == "under_review" and name not in response.data["allowed"]
+    assert CaseEvent.objects.filter(case__number=number).count() == events
+    response = api.as_user(agent).post(f"/api/v1/cases/{number}/transitions/approve/")
+    assert response.status_code == 403  # an agent's role never decides

@@ -100,6 +100,27 @@ def test_clients_never_see_internal_notes_or_staff_fields(world, api):
     assert response.status_code == 403
 
 
+def test_a_client_replies_through_the_api_as_on_the_portal_never_on_a_finished_case(world, api):
+    case, agent, client = world["case"], world["users"]["agent"], world["users"]["client"]
+    url = f"/api/v1/cases/{case.number}/messages/"
+
+    def step(name):
+        response = api.as_user(agent).post(f"/api/v1/cases/{case.number}/transitions/{name}/",
+                                           {"comment": "done"}, format="json")
+        assert response.status_code == 200, response.data
+
+    step("open")
+    step("resolve")
+    # a resolved ticket may still be reopened: the client may write on it
+    assert api.as_user(client).post(url, {"body": "one more question"}, format="json").status_code == 201
+    step("close")
+    response = api.as_user(client).post(url, {"body": "and another"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409 and "submit a new request" in response.data["detail"]
+    assert [m["body"] for m in api.as_user(client).get(url).data][-1] == "one more question"
+    assert api.as_user(agent).post(url, {"body": "a staff note", "visibility": "internal"},
+                                   format="json").status_code == 201  # staff still write on it
+
+
 def test_client_cannot_open_a_case_on_someone_elses_account(world, api):
     response = api.as_user(world["users"]["client"]).post(
         "/api/v1/cases/", {"kind": "ticket", "subject": "x", "credit_account": world["other_account"].account_no},

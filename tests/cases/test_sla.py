@@ -42,7 +42,36 @@ def test_deadline_across_spring_festival_2026_uses_the_make_up_saturday():
 
 def test_make_up_saturday_is_a_working_day_but_not_a_trading_day():
     assert add_business_time(at(2026, 10, 9, 16), 2 * H, "working") == at(2026, 10, 10, 10)
-    assert add_business_time(at(2026, 10, 9, 14), 2 * H, "trading") == at(2026, 10, 12, 10, 30)
+    assert add_business_time(at(2026, 10, 9, 14), 2 * H, "trading") == at(2026, 10, 12, 10)
+    assert business_time_between(at(2026, 10, 10), at(2026, 10, 11), "trading") == datetime.timedelta(0)
+
+
+def test_the_trading_day_runs_from_the_default_opening_to_the_close_at_15():
+    """Service hours default to 09:00–17:00 and the trading calendar's day closes at 15:00 (issue
+    "SLA engine"): it opened at 09:30, so a trading day held 5½ business hours instead of 6."""
+    assert business_time_between(at(2026, 11, 26), at(2026, 11, 27), "trading") == 6 * H
+    assert add_business_time(at(2026, 11, 26, 8), datetime.timedelta(0), "trading") == at(2026, 11, 26, 9)
+    assert add_business_time(at(2026, 11, 26, 14), 2 * H, "trading") == at(2026, 11, 27, 10)
+
+
+def test_an_installed_trading_calendar_opening_at_half_past_nine_opens_at_nine_after_migrating():
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from cases.models import BusinessCalendar
+
+    migration = importlib.import_module("cases.migrations.0024_trading_day_opens_at_nine")
+    trading = BusinessCalendar.objects.filter(code="trading")
+    trading.update(opens_at=datetime.time(9, 30), updated_at=timezone.now())  # as seeded before
+    assert business_time_between(at(2026, 11, 26), at(2026, 11, 27), "trading") == 5.5 * H
+    migration.open_at_nine(apps, None)
+    assert trading.get().opens_at == datetime.time(9)
+    assert business_time_between(at(2026, 11, 26), at(2026, 11, 27), "trading") == 6 * H  # seen at once
+    trading.update(opens_at=datetime.time(10), updated_at=timezone.now())  # a supervisor's own choice is kept
+    migration.open_at_nine(apps, None)
+    assert trading.get().opens_at == datetime.time(10)
 
 
 def test_start_at_night_or_on_a_weekend_counts_from_the_next_opening():

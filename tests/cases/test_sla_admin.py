@@ -186,3 +186,80 @@ def test_a_make_up_saturday_on_the_working_calendar_is_added_in_the_admin(admin,
             "name_en": "Make-up working day"})
     assert response.status_code == 302, response.content[:500]
     assert CalendarDay.objects.get(calendar=working, date=datetime.date(2026, 11, 28)).is_business_day
+
+
+@pytest.mark.parametrize("how", ["delete_page", "delete_action"])
+def test_deleting_a_policy_moves_its_open_cases_to_the_next_match_without_losing_time(
+        admin, supervisor, client_profile, agent, django_capture_on_commit_callbacks, how):
+    """A policy deleted in the admin (by a superuser: supervisors deactivate) left its open cases
+    on its targets for good: only a save moved them (a policy change keeps the time already run
+    and recomputes the due moments)."""
+    import time_machine
+
+    from cases.sla import add_business_time
+
+    supervisor.is_superuser = True
+    supervisor.save()
+    special = SlaPolicy.objects.create(position=1, name="特", name_en="Special", kind="ticket", priority="normal")
+    SlaTarget.objects.create(policy=special, metric="resolution", target=datetime.timedelta(hours=10),
+                             calendar_id=SlaTarget.objects.values_list("calendar", flat=True).first())
+    start = datetime.datetime(2026, 11, 25, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    with time_machine.travel(start, tick=False):
+        case = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="x")
+    assert SlaTimer.objects.get(case=case, metric="resolution").target_seconds == 10 * 3600
+    with time_machine.travel(start + datetime.timedelta(hours=2), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        if how == "delete_page":
+            response = admin.post(f"/admin/cases/slapolicy/{special.pk}/delete/", {"post": "yes"})
+        else:
+            response = admin.post("/admin/cases/slapolicy/", {"action": "delete_selected", "post": "yes",
+                                                              "_selected_action": [special.pk]})
+    assert response.status_code == 302 and not SlaPolicy.objects.filter(pk=special.pk).exists()
+    resolution = SlaTimer.objects.get(case=case, metric="resolution")
+    assert (resolution.target_seconds, resolution.elapsed_seconds) == (24 * 3600, 2 * 3600)  # "Ticket, normal"
+    assert resolution.due_at == add_business_time(start, datetime.timedelta(hours=24))
+
+
+@pytest.mark.parametrize("opens_at, closes_at", [("17:00", "09:00"), ("09:00", "09:00")])
+def test_service_hours_that_close_before_they_open_are_a_form_error(admin, opens_at, closes_at):
+    """A calendar saved closing at or before its opening had no business time: every case opened
+    afterwards was refused as if the calendar had no data for a year (the deadline never came)."""
+    from cases.models import BusinessCalendar
+
+    calendar = BusinessCalendar.objects.get(code="working")
+    response = admin.post(f"/admin/cases/businesscalendar/{calendar.pk}/change/", {
+        "code": "working", "name": calendar.name, "name_en": calendar.name_en, "opens_at": opens_at,
+        "closes_at": closes_at, "weekend_days_can_be_business": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "after the opening time" in " ".join(response.context["adminform"].form.errors["closes_at"])
+    calendar.refresh_from_db()
+    assert (calendar.opens_at, calendar.closes_at) == (datetime.time(9), datetime.time(17))
+
+
+def test_new_service_hours_move_the_running_clocks_and_the_rebuild_keeps_them(
+        admin, client_profile, agent, django_capture_on_commit_callbacks):
+    """The service hours of a calendar changed in the admin left every running clock on the old
+    ones: an urgent ticket due at 14:00 stayed due then after the day was made to open at 10:00."""
+    import time_machine
+
+    from cases.models import BusinessCalendar, CaseEvent
+    from cases.services.sla import sla_rebuild
+
+    start = datetime.datetime(2026, 11, 25, 9, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    with time_machine.travel(start, tick=False):
+        case = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="x",
+                           priority="urgent")
+    assert SlaTimer.objects.get(case=case, metric="resolution").due_at == start + datetime.timedelta(hours=4)
+    calendar = BusinessCalendar.objects.get(code="working")
+    with time_machine.travel(start - datetime.timedelta(hours=12), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        # the evening before, so that no business time has run under the old hours
+        response = admin.post(f"/admin/cases/businesscalendar/{calendar.pk}/change/", {
+            "code": "working", "name": calendar.name, "name_en": calendar.name_en, "opens_at": "10:00",
+            "closes_at": "17:00", "weekend_days_can_be_business": "on"})
+    assert response.status_code == 302
+    resolution = SlaTimer.objects.get(case=case, metric="resolution")
+    assert resolution.due_at == start + datetime.timedelta(hours=4, minutes=30)  # from 10:00, not 09:30
+    moved = CaseEvent.objects.get(case=case, name="calendar_changed")
+    assert moved.comment == "10:00–17:00"
+    assert sla_rebuild(case=case) is False  # the event log reproduces the stored clocks

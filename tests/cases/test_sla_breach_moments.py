@@ -260,3 +260,26 @@ def test_the_demo_timers_past_their_target_are_breached_once_swept():
     assert sla_sweep(now=now) == 0
     assert [case.number for case in Case.objects.filter(sla_timers__isnull=False).distinct()
             if sla_rebuild(case=case)] == []
+
+
+def test_the_breached_filter_finds_what_the_timers_show_before_the_sweep_marks_them(api, supervisor, client_profile,
+                                                                                     agent):
+    """?breached=true asked only for timers the sweep had marked: a clock past its target showed
+    `breached: true` on the case, yet the filter left the case out until the next sweep (and
+    ?breached=false listed it). A clock due at a closing has reached its target all night long."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        late = case_create(created_by=agent, client=client_profile, kind="ticket", subject="late", priority="urgent")
+    with time_machine.travel(at(2026, 11, 25, 13), tick=False):
+        at_close = case_create(created_by=agent, client=client_profile, kind="ticket", subject="close",
+                               priority="urgent")
+        message_create(case=at_close, author=agent, body="您好，已收到。")  # resolution due 17:00, the close
+    http = api.as_user(supervisor)
+    for moment, expected in ((at(2026, 11, 25, 10, 20), set()), (at(2026, 11, 25, 10, 31), {late.number}),
+                             (at(2026, 11, 25, 20), {late.number, at_close.number})):
+        with time_machine.travel(moment, tick=False):
+            rows = http.get("/api/v1/cases/", {"breached": "true"}).json()["results"]
+            others = {row["number"] for row in http.get("/api/v1/cases/", {"breached": "false"}).json()["results"]}
+        shown_breached = {row["number"] for row in rows if any(t["breached"] for t in row["sla"])}
+        assert {row["number"] for row in rows} == shown_breached == expected
+        assert others == {late.number, at_close.number} - expected
+    assert not SlaTimer.objects.filter(breached=True).exists()  # no sweep ran

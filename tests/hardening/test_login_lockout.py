@@ -141,3 +141,19 @@ def test_behind_a_proxy_the_forwarded_address_counts_not_a_forged_one(client):
     response = client.post(reverse("login"), {"username": "proxied", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9",
                            HTTP_X_FORWARDED_FOR="203.0.113.6")
     assert response.status_code == 302
+
+
+def test_an_overlong_username_is_a_failed_login_not_a_server_error(client):
+    """Longer than the username axes records (PostgreSQL refused to store it: a 500 at both logins):
+    recorded cut to that length, and still counted towards the lockout of that (cut) name."""
+    from axes.models import AccessAttempt
+
+    username = "x" * 300
+    api = APIClient()
+    assert web_login(client, username, "wrong").status_code == 200
+    assert token_request(api, username, "wrong", ip="10.0.0.1").status_code == 400
+    recorded = AccessAttempt.objects.get()
+    assert recorded.username == username[:AccessAttempt._meta.get_field("username").max_length]
+    assert recorded.failures_since_start == 2
+    fail_web_logins(client, username, 2)
+    assert web_login(client, username + "y", "wrong").status_code == 429

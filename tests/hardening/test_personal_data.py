@@ -3,8 +3,12 @@ not need them."""
 
 import io
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 
 from accounts.roles import Role
 from notifications.models import Notification
@@ -89,3 +93,27 @@ def test_the_admin_masks_id_number_and_phone_for_agents(client, client_profile):
         pytest.skip("agents do not see the client list in the admin")
     content = response.content.decode()
     assert client_profile.id_number not in content and client_profile.phone not in content
+
+
+WORKER_LOGGING = """
+import logging
+import django
+django.setup()
+from celery.utils.log import get_task_logger
+from servicedesk.celery import app
+app.log.setup_logging_subsystem(loglevel=logging.INFO)  # what `celery worker` and `celery beat` do
+logging.getLogger("notifications.delivery").warning("SMS to %s failed", "13812345678")
+get_task_logger("notifications.tasks").warning("client id 110101198001011234")
+"""
+
+
+def test_the_celery_worker_and_beat_logs_mask_personal_data(tmp_path):
+    """Celery replaces the root logger's handlers (settings.LOGGING's, with the masking filter) with
+    its own, and gives task loggers theirs: the worker's log showed whole phone and id numbers."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+                   "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
+    result = subprocess.run([sys.executable, "-c", WORKER_LOGGING], capture_output=True, text=True, timeout=120,
+                            cwd=settings.BASE_DIR, env=environment, check=True)
+    output = result.stdout + result.stderr
+    assert "SMS to 138****5678 failed" in output and "client id 1101**********1234" in output
+    assert "13812345678" not in output and "110101198001011234" not in output

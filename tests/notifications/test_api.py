@@ -4,7 +4,7 @@ import pytest
 
 from cases.services import case_create, message_create
 from notifications.models import Notification
-from notifications.services import notification_queue
+from notifications.services import client_preference_update, notification_queue
 from tests.factories import ClientProfileFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("daytime")]
@@ -109,3 +109,22 @@ def test_the_console_bell_shows_my_unread_notices(client, supervisor, ticket):
     assert response.status_code == 302 and response["Location"].endswith(f"/admin/cases/case/{ticket.pk}/change/")
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+def test_staff_read_the_text_of_sla_warnings_written_without_one(api, ticket, agent, supervisor):
+    """Every message kept shows what it said: rows written set-based without text are rendered, as the bell does."""
+    Notification.objects.create(recipient_user=agent, channel="in_app", event="sla_warning", case=ticket,
+                                language="en", status="sent", data={"metric": "first_response", "level": 75})
+    data = api.as_user(supervisor).get(f"/api/v1/cases/{ticket.number}/notifications/").data
+    warning = next(n for n in data if n["event"] == "sla_warning")
+    assert warning["subject"] == f"{ticket.number}: First response at 75%"
+    assert "has used 75% of its target" in warning["body"]
+
+
+def test_in_app_notices_a_client_switched_off_stay_out_of_the_bell(api, ticket, agent, client_profile):
+    client_preference_update(client=client_profile, in_app_enabled=False)
+    message_create(case=ticket, author=agent, body="回复")
+    kept = Notification.objects.get(channel="in_app", recipient_user=client_profile.user)
+    assert kept.status == "gave_up"  # on the record, with the reason
+    data = api.as_user(client_profile.user).get("/api/v1/notifications/").data
+    assert data == {"unread_count": 0, "results": []}

@@ -394,6 +394,16 @@ def test_oversize_attachments_are_dropped_and_noted(ticket, client_profile, sett
     assert result.message.body.startswith("两个附件") and "big.zip" in result.message.body
 
 
+def test_the_note_of_an_attachment_left_out_is_in_the_clients_language(ticket, client_profile, settings):
+    settings.ATTACHMENT_MAX_BYTES = 10
+    client_profile.language = "en"
+    client_profile.save()
+    raw = build_email(sender=client_profile.email, subject=f"[{ticket.number}]", body="Two files",
+                      attachments=[("big.zip", b"x" * 11, "application/zip")])
+    result = email_ingest(raw, source="test")
+    assert "The attachment “big.zip” (11\xa0bytes) was not kept" in result.message.body
+
+
 def test_mail_from_the_desk_itself_is_not_held(settings):
     raw = build_email(sender=f"Service desk <{settings.DEFAULT_FROM_EMAIL}>", subject="[CS-2026-000001]", body="loop")
     assert email_ingest(raw, source="test").status == "ignored_auto_reply"
@@ -543,6 +553,24 @@ def test_imap_poll_is_on_the_beat_schedule():
     scheduled = {spec["task"]: spec["schedule"] for spec in settings.CELERY_BEAT_SCHEDULE.values()}
     assert scheduled["notifications.imap_poll"] == 60.0
     assert "notifications.imap_poll" in app.tasks
+
+
+def test_the_mailbox_is_configured_from_the_environment():
+    """IMAP_HOST … in the environment (or .env) reach the settings imap.py reads."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    mailbox = {"IMAP_HOST": "imap.firm.example", "IMAP_PORT": "1143", "IMAP_USER": "desk",
+               "IMAP_PASSWORD": "secret", "IMAP_SSL": "false", "IMAP_FOLDER": "Service", "IMAP_TIMEOUT": "20"}
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "servicedesk.settings.local", **mailbox}
+    script = ("import django; django.setup(); from django.conf import settings as s; print(s.IMAP_HOST, "
+              "s.IMAP_PORT, s.IMAP_USER, s.IMAP_PASSWORD, s.IMAP_SSL, s.IMAP_FOLDER, s.IMAP_TIMEOUT)")
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2],
+                            env=environment, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["imap.firm.example", "1143", "desk", "secret", "False", "Service", "20.0"]
 
 
 def test_only_supervisors_review(held_from_stranger, auditor):

@@ -1,15 +1,30 @@
 """Texts per event and language, editable by supervisors in the admin, with a preview."""
 
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import formats, translation
 
+from accounts.reminders import reminders_send
 from cases.services import message_create
 from notifications.channels.email import build_message
 from notifications.defaults import DEFAULT_TEMPLATES
 from notifications.models import Notification, NotificationTemplate
 from notifications.rendering import render
-from tests.factories import ClientProfileFactory, UserFactory
+from risk.models import MarginCall
+from risk.monitoring import monitor_accounts
+from tests.factories import (
+    ClientProfileFactory,
+    CreditAccountFactory,
+    PositionFactory,
+    SecurityFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("daytime")]
 
@@ -114,6 +129,17 @@ def test_a_supervisor_edits_a_template_and_invalid_syntax_is_refused(as_supervis
     assert template.subject == "Reply on {{ case_number }}"
 
 
+def test_a_template_for_an_event_no_notice_is_written_for_is_refused(as_supervisor):
+    """A typo in the event ("case_repy") saved a template that was never used."""
+    url = reverse("admin:notifications_notificationtemplate_add")
+    form = {"event": "case_repy", "language": "en", "channel": "sms", "subject": "", "body": "Hi", "is_active": "on"}
+    response = as_supervisor.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and response.context["adminform"].form.errors["event"]
+    assert not NotificationTemplate.objects.filter(event="case_repy").exists()
+    assert as_supervisor.post(url, {**form, "event": "case_reply"}).status_code == 302
+    assert NotificationTemplate.objects.filter(event="case_reply", language="en", channel="sms").exists()
+
+
 def test_the_preview_page_renders_sample_data_and_a_real_case(as_supervisor, ticket, agent):
     message_create(case=ticket, author=agent, body="公开回复内容")
     message_create(case=ticket, author=agent, body="内部备注内容", internal=True)
@@ -156,3 +182,71 @@ def test_the_outbox_admin_lists_messages_and_sends_given_up_ones_again(as_superv
     assert response.status_code == 302
     notice.refresh_from_db()
     assert notice.status == "sent" and notice.attempts == 1 and len(recorded_sms) == 1
+
+
+def test_the_monitorings_notices_are_written_from_the_edited_templates(client_profile):
+    """A supervisor's edit of the margin-call text reaches the notices the monitoring writes set-based."""
+    NotificationTemplate.objects.filter(event="margin_call", language="zh-hans").update(
+        subject="追保 {{ account_no }}", body="{{ account_no }}：{{ ratio }}%，请于 {{ deadline }} 前补足 {{ cash }}")
+    NotificationTemplate.objects.create(event="margin_call", language="zh-hans", channel="sms",
+                                        body="【两融】{{ account_no }} 追保 {{ cash }} 或卖出 {{ sell }}")
+    account = CreditAccountFactory(client=client_profile, financing_debt=Decimal("100000.00"))
+    PositionFactory(account=account, security=SecurityFactory(price=Decimal("12.50")), quantity=10000)
+    with time_machine.travel(datetime.datetime(2026, 2, 12, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        monitor_accounts(trigger="test")
+
+    call = MarginCall.objects.get(account=account)
+    with translation.override("zh-hans"):
+        deadline = formats.date_format(call.deadline.astimezone(ZoneInfo("Asia/Shanghai")), "DATETIME_FORMAT")
+    email = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="email")
+    assert email.subject == f"追保 {account.account_no}"
+    # the ratio as the monitoring's SQL writes it: 125.00 on PostgreSQL, 125.0 on SQLite
+    assert email.body.replace("125.00%", "125.0%") == f"{account.account_no}：125.0%，请于 {deadline} 前补足 ¥15,000.00"
+    sms = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="sms")
+    assert sms.body == f"【两融】{account.account_no} 追保 ¥15,000.00 或卖出 ¥37,500.00"
+
+
+def test_reminders_are_written_from_the_edited_templates():
+    NotificationTemplate.objects.filter(event="contract_maturity_reminder", language="en").update(
+        subject="Maturity {{ due_date }}", body="{{ account_no }} matures in {{ days }} day{{ days|pluralize }}.")
+    client = ClientProfileFactory(language="en")
+    account = CreditAccountFactory(client=client, financing_debt=Decimal("1000.00"),
+                                   contract_maturity=datetime.date(2026, 5, 15))
+    assert reminders_send(datetime.date(2026, 5, 1)) == 1
+    email = Notification.objects.get(recipient_client=client, channel="email")
+    assert (email.subject, email.body) == ("Maturity May 15, 2026", f"{account.account_no} matures in 14 days.")
+
+
+def test_the_former_built_in_alert_and_restored_texts_take_the_new_ones_and_edits_stay():
+    """Below the close-out line the alert said "to avoid a margin call" beside the margin-call
+    notice itself; a restored call said "back to normal" still under the attention line."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0007_alert_and_restored_texts")
+    alert_zh = NotificationTemplate.objects.get(event="margin_alert", language="zh-hans", channel="")
+    alert_zh.body = migration.FORMER[("margin_alert", "zh-hans", "body")]
+    alert_zh.save()
+    restored_en = NotificationTemplate.objects.get(event="margin_call_restored", language="en", channel="")
+    restored_en.subject = migration.FORMER[("margin_call_restored", "en", "subject")]
+    restored_en.save()
+    edited = NotificationTemplate.objects.get(event="margin_alert", language="en", channel="")
+    edited.body = "Your ratio is {{ ratio }}%: to avoid a margin call, call us."
+    edited.save()
+
+    migration.forwards(apps, None)
+
+    alert_zh.refresh_from_db(), restored_en.refresh_from_db(), edited.refresh_from_db()
+    assert "以免触发追保" not in alert_zh.body and "回到该线以上" in alert_zh.body
+    assert restored_en.subject == "Margin call on credit account {{ account_no }} closed"
+    assert edited.body == "Your ratio is {{ ratio }}%: to avoid a margin call, call us."
+
+
+def test_the_model_refuses_an_unknown_event_for_every_writer():
+    from django.core.exceptions import ValidationError
+
+    template = NotificationTemplate(event="case_repy", language="en", channel="sms", body="Hi {% if %}")
+    with pytest.raises(ValidationError) as refused:
+        template.full_clean()
+    assert {"event", "body"} <= set(refused.value.message_dict)

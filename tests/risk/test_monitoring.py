@@ -68,7 +68,7 @@ def test_each_line_crossing_and_hysteresis(account, security, client_profile):
     assert alert.opened_snapshot.maintenance_ratio == D("1.3900")
     notices = Notification.objects.filter(recipient_client=client_profile, event="margin_alert")
     assert set(notices.values_list("channel", flat=True)) == {"sms", "email"}
-    assert "139.00%" in notices.get(channel="sms").body or "139.0%" in notices.get(channel="sms").body
+    assert "139.00%" in notices.get(channel="sms").body  # two decimals on every database
     price(security, "14.10")  # above warning but within the 2-point band: stays open
     run()
     assert open_alerts(account) == {"attention", "warning"}
@@ -178,6 +178,25 @@ def test_deadline_passed_across_the_holiday(account, security):
     assert (passed.from_value, passed.to_value, passed.actor) == ("client_notified", "liquidation_pending", None)
 
 
+def test_a_client_who_added_what_the_notice_asked_is_not_sent_to_liquidation(account, security):
+    price(security, "12.00")  # ratio 120 %: cash to add C = 1.40 × 100,000 − 120,000 = 20,000
+    run()
+    call = MarginCall.objects.get(account=account)
+    assert call.top_up_cash == D("20000.00")
+    account.cash = call.top_up_cash  # the client pays exactly that: the ratio is the restore-to line, 140 %
+    account.save()
+    run(datetime.datetime(2026, 2, 24, 10, tzinfo=SH))
+    call.case.refresh_from_db()
+    assert call.case.state == "client_notified"  # not restored: the warning line's band is 142 %
+    run(datetime.datetime(2026, 2, 24, 15, 30, tzinfo=SH))
+    call.case.refresh_from_db()
+    assert call.case.state == "client_notified"  # the deadline passed, but nothing is to be liquidated
+    price(security, "11.90")  # back under the restore-to line after the deadline: for the risk officers
+    run(datetime.datetime(2026, 2, 25, 10, tzinfo=SH))
+    call.case.refresh_from_db()
+    assert call.case.state == "liquidation_pending"
+
+
 def test_an_approved_relief_request_moves_the_deadline(account, security, client_profile, agent, supervisor,
                                                        other_supervisor):
     from cases.services import case_create, case_transition
@@ -223,6 +242,30 @@ def test_relief_after_the_deadline_gives_the_call_back_to_the_client(account, se
     run(datetime.datetime(2026, 2, 27, 15, 5, tzinfo=SH))  # the old deadline would have passed long ago
     case.refresh_from_db()
     assert case.state == "client_notified"
+
+
+def test_an_open_calls_amounts_follow_its_restore_to_line_when_only_the_line_moves(account, security,
+                                                                                  risk_officer):
+    """A stress mode set or lifted, or the contract's own restore-to line changed, leaves the ratio
+    and the level where they were (no new valuation): the call kept the old line and amounts while
+    the account's lines on the same case page showed the new one."""
+    price(security, "12.50")
+    run()
+    call = MarginCall.objects.get(account=account)
+    assert (call.restore_to, call.top_up_cash, call.top_up_sell) == (D("1.4000"), D("15000.00"), D("37500.00"))
+    mode = StressMode.objects.create(points=D("5.00"), set_by=risk_officer)
+    run()  # 1.25 is below close-out either way: the same valuation
+    call.refresh_from_db()
+    # 1.45 × 100,000 − 125,000 = 20,000; 20,000 / 0.45 = 44,444.45 (up to the cent)
+    assert (call.restore_to, call.top_up_cash, call.top_up_sell) == (D("1.4500"), D("20000.00"), D("44444.45"))
+    assert RatioSnapshot.objects.filter(account=account).count() == 1
+    StressMode.objects.filter(pk=mode.pk).update(lifted_at=THU, lifted_by=risk_officer, is_active=False)
+    account.restore_to_line = D("1.5000")
+    account.save()
+    run()
+    call.refresh_from_db()
+    assert (call.restore_to, call.top_up_cash, call.top_up_sell) == (D("1.5000"), D("25000.00"), D("50000.00"))
+    assert run().run is None  # nothing moved since: nothing changes
 
 
 def test_the_immediate_line_when_the_contract_has_one(client_profile, security):

@@ -115,3 +115,25 @@ def test_an_unknown_alert_level_is_bad_input_naming_the_levels(api, risk_officer
     response = http.get("/api/v1/risk/alerts/?state=nonsense")
     assert response.status_code == 400 and "open, cleared" in response.json()["state"][0]
     assert [r["line"] for r in http.get("/api/v1/risk/alerts/?line=warning").data["results"]] == ["warning"]
+
+
+def test_a_liability_of_a_cent_is_valued_and_shown_whatever_the_ratio(api, risk_officer, margin_call):
+    """The client repays the debt and tops up, leaving a cent of interest: a ratio of 112,500,000
+    overflowed the 12 digits it was stored in, failing every monitoring run on PostgreSQL, and the
+    account, its history, its alerts and its margin call answered 500."""
+    account = margin_call.credit_account
+    account.cash, account.financing_debt, account.interest_fees = D("1000000.00"), D("0"), D("0.01")
+    account.save()
+    outcome = monitor_accounts()
+    assert outcome.cases_restored == 1
+    http = api.as_user(risk_officer)
+    number = account.account_no
+    assert http.get(f"/api/v1/accounts/{number}/").data["maintenance_ratio"] == "112500000.0000"
+    assert http.get("/api/v1/accounts/").status_code == 200
+    assert http.get(f"/api/v1/accounts/{number}/ratio-history/").data["results"][0]["maintenance_ratio"] == (
+        "112500000.0000")
+    cleared = http.get("/api/v1/risk/alerts/?level=close_out").data["results"][0]
+    assert cleared["cleared_ratio"] == "112500000.0000"
+    restored_by = http.get(f"/api/v1/cases/{margin_call.number}/").data["margin_call"]["restored_by"]
+    assert restored_by["maintenance_ratio"] == "112500000.0000"
+    assert http.get("/api/v1/risk/forecast/").status_code == 200

@@ -68,6 +68,7 @@ def test_hand_checked_example(api, risk_officer, book):
     assert response.status_code == 201, response.content
     data = response.json()
     lines = data["lines"]
+    assert data["stress_points"] == "0.00"  # as the stress mode writes them, not "0"
     assert set(lines) == {"attention", "warning", "close_out"}  # no account has an immediate line
     assert lines["warning"]["line"] == "1.4000"
 

@@ -66,3 +66,27 @@ def test_password_change_refuses_a_weak_password(client):
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.check_password("pass-word-123")
+
+
+@pytest.mark.parametrize("url", ["/console/cases/CS-2026-999999/", "/no-such-page/"])
+def test_a_missing_page_is_a_404_page_of_the_site_in_the_reader_s_language(client, url):
+    UserFactory(username="lost", roles=[Role.AGENT])
+    client.login(username="lost", password="pass-word-123")
+    for language, log_out in (("en", "Log out"), ("zh-hans", "退出登录")):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 404
+        page = response.content.decode()
+        assert f'<html lang="{language}">' in page and log_out in page  # the site's own page, not Django's bare one
+        assert 'class="language-switch"' in page and f'href="{reverse("home")}"' in page
+        assert "The requested resource was not found on this server" not in page and url not in page
+    assert "Page not found" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_login_and_password_change_labels_have_no_colon(client):
+    """As every other form of the pages (servicedesk.forms.LabelForm): no ":" after a Chinese label."""
+    login_page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<label for="id_username">用户名</label>' in login_page and '<label for="id_password">密码</label>' in login_page
+    UserFactory(username="colon", roles=[Role.AGENT])
+    client.login(username="colon", password="pass-word-123")
+    page = client.get(reverse("password_change"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<label for="id_old_password">旧密码</label>' in page and "码:</label>" not in page

@@ -20,6 +20,7 @@ from cases.models import CaseEvent, CaseMessage
 from cases.selectors import messages_for
 from cases.services import available_transitions, case_create, case_transition, message_create
 from risk.models import MarginCallContact
+from risk.monitoring import monitor_accounts
 from tests.factories import PositionFactory, SecurityFactory
 from tests.web.margin import open_margin_call
 
@@ -505,6 +506,19 @@ def test_margin_call_top_up_deadline_and_a_call_logged(client, margin_call, agen
     assert CaseEvent.objects.filter(case=margin_call, name="call_logged").exists()
     body = html(client.get(page_url(margin_call, "console:case_part", part="margin_call")))
     assert 'data-outcome="promised"' in body and "客户承诺明天转入资金" in body
+
+
+def test_a_restored_margin_call_shows_its_deadline_without_a_countdown(client, margin_call, security, agent):
+    security.price = D("16.00")  # back to 160 %: restored, the case is over
+    security.save()
+    monitor_accounts(trigger="test")
+    margin_call.refresh_from_db()
+    assert margin_call.state == "restored"
+    deadline = timezone.localtime(margin_call.margin_call.deadline)
+    for url in (page_url(margin_call), page_url(margin_call, "console:case_part", part="margin_call")):
+        body = html(login(client, agent).get(url))
+        assert f'data-deadline-at="{deadline.isoformat()}"' in body  # the deadline it had, still shown
+        assert "data-deadline=" not in body  # but no countdown ticking towards it
 
 
 def test_a_bad_call_is_400_and_nothing_is_logged(client, margin_call, agent):

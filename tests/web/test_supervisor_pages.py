@@ -16,6 +16,8 @@ from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from accounts.roles import Role
 from cases import reports
@@ -355,6 +357,20 @@ def test_formula_cells_are_neutralised_whatever_their_first_sign():
     assert [row[0] for row in rows[1:]] == ["'=1", "'+1", "'-1", "'@a", "ok"]
 
 
+def test_the_backlog_s_age_columns_are_translated(client, supervisor, now, known_set, monkeypatch):
+    """Its headings were the report's codes ("<1d", "1-3d"…) in every language, an English "d" on a
+    Chinese page and in its CSV: they go through the catalogue (a stand-in entry here)."""
+    chinese = {"<1d": "<1天", "1-3d": "1–3天", "3-7d": "3–7天", "7-30d": "7–30天", ">30d": ">30天"}
+    real_gettext = translation._trans.gettext
+    monkeypatch.setattr(translation._trans, "gettext", lambda message: chinese.get(message) or real_gettext(message))
+    http = login(client, supervisor)
+    page = http.get(reverse("supervisor:dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    backlog = page[page.index('id="backlog-title"'):page.index('id="workload-title"')]
+    assert all(f">{escape(label)}</th>" in backlog for label in chinese.values()) and ">1-3d<" not in backlog
+    header = csv_rows(http.get(reverse("supervisor:export", args=["backlog"]), HTTP_ACCEPT_LANGUAGE="zh-hans"))[0]
+    assert header[1:6] == list(chinese.values())
+
+
 # --- calendar banner ---------------------------------------------------------------------------------
 
 def test_calendar_banner_until_this_year_and_next_are_confirmed(client, supervisor, auditor, now):
@@ -378,7 +394,7 @@ def test_calendar_banner_and_page_name_the_calendars(client, supervisor, now):
         assert not re.search(r"\b(working|trading)\b", banner)
         calendars = http.get(reverse("supervisor:calendars"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert "(trading," not in calendars and "(working," not in calendars
-        heading = rf"<h2>{re.escape(names[1])} <span class=\"muted small\">\(09:30–15:00\)</span></h2>"
+        heading = rf"<h2>{re.escape(names[1])} <span class=\"muted small\">\(09:00–15:00\)</span></h2>"
         assert re.search(heading, calendars)
 
 
@@ -575,6 +591,12 @@ def test_calendars_page_lists_years_with_their_status(client, supervisor, audito
     assert 'data-year="2027" data-status="estimated"' in page
     assert "supervisor1" in page and "2026-11-25 16:30" in page
     assert "data-confirm-year" not in page and "Add a day" not in page  # auditors read
+
+
+def test_the_add_a_day_form_has_no_colon_after_its_labels(client, supervisor, now):
+    """As every other form of the pages (servicedesk.forms.LabelForm): no ":" after a Chinese label."""
+    page = login(client, supervisor).get(reverse("supervisor:calendar_year", args=["working", 2027])).content.decode()
+    assert '<label for="id_date">日期</label>' in page and '<label for="id_kind">日期类型</label>' in page
 
 
 def test_add_and_remove_days_with_validation(client, supervisor, now):

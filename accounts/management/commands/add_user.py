@@ -12,6 +12,17 @@ from accounts.services import user_provision
 from servicedesk.errors import ApplicationError
 
 
+#: What `user_provision` reports it changed (User.provision_changes), as the output names it.
+CHANGE_LABELS = {
+    "password": gettext_lazy("password"),
+    "is_staff": gettext_lazy("admin site access"),
+    "roles": gettext_lazy("roles"),
+    "client unlinked": gettext_lazy("client unlinked"),
+    "client linked": gettext_lazy("client linked"),
+    "queues": gettext_lazy("queues"),
+}
+
+
 def _as_list(value) -> list[str]:
     if value is None:
         return []
@@ -50,7 +61,9 @@ class Command(BaseCommand):
                                                  % {"username": username, "summary": summary}))
         else:
             self.stdout.write(self.style.SUCCESS(_("User “%(username)s” updated: %(changes)s (%(summary)s).") % {
-                "username": username, "changes": ", ".join(user.provision_changes), "summary": summary}))
+                "username": username, "summary": summary,
+                "changes": ", ".join(str(CHANGE_LABELS.get(change, change)) for change in user.provision_changes),
+            }))
 
     @staticmethod
     def _read_password() -> str:

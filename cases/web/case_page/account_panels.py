@@ -12,6 +12,7 @@ from accounts.models import CreditAccount, User
 from accounts.ratio import LINE_NAMES
 from accounts.selectors import credit_account_detail
 from cases.models import Case
+from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.web.case_page.charts import gauge, percent, sparkline
 from risk.lines import active_stress_points, effective_line
 from risk.models import AccountRisk, Level
@@ -90,7 +91,7 @@ class MarginCallPanel:
     details: object  # risk.models.MarginCall
     stage_label: str
     deadline: object
-    left: str  # till the deadline, as the SLA countdowns write it (static/js/app.js ticks it on)
+    left: str  # till the deadline, as the SLA countdowns write it (static/js/app.js ticks it on); "" once over
     top_up_cash: Decimal
     top_up_sell: Decimal | None
     restore_to_percent: Decimal | None
@@ -102,14 +103,16 @@ class MarginCallPanel:
 def margin_call_panel(case: Case) -> MarginCallPanel | None:
     """What the monitoring stored for the call (risk/margin_calls.py: the top-up C = t·D − A in
     cash or S = (t·D − A)/(t − 1) sold, to the restore-to line; the T+2 close deadline) and the
-    calls logged to the client."""
+    calls logged to the client. Once the call is over (restored, closed) its deadline is shown
+    without a countdown, as the console's list shows none."""
     details = getattr(case, "margin_call", None)  # prefetched by case_detail
     if details is None:
         return None
     snapshot = details.latest_snapshot
+    running = details.deadline is not None and case.state not in MARGIN_CALL_CLOSED_STATES
     return MarginCallPanel(
         details=details, stage_label=str(details.get_stage_display()), deadline=details.deadline,
-        left=countdown((details.deadline - timezone.now()).total_seconds()) if details.deadline else "",
+        left=countdown((details.deadline - timezone.now()).total_seconds()) if running else "",
         top_up_cash=details.top_up_cash, top_up_sell=details.top_up_sell,
         restore_to_percent=percent(details.restore_to),
         ratio_percent=percent(snapshot.maintenance_ratio) if snapshot else None,

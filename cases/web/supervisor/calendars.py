@@ -17,12 +17,13 @@ from cases.models import BusinessCalendar, CalendarDay, CalendarYear
 from cases.services.calendars import calendar_day_add, calendar_day_remove, calendar_year_confirm_checked
 from cases.web.supervisor.access import CALENDAR_READERS, forbidden, is_supervisor, page_for
 from servicedesk.errors import ApplicationError
+from servicedesk.forms import LabelForm
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 HOLIDAY, WORKDAY = "holiday", "workday"
 
 
-class DayForm(forms.Form):
+class DayForm(LabelForm):
     date = forms.DateField(label=gettext_lazy("Date"), input_formats=["%Y-%m-%d"], widget=DATE_WIDGET)
     kind = forms.ChoiceField(label=gettext_lazy("Kind of day"), choices=[
         (HOLIDAY, gettext_lazy("Holiday (no work)")), (WORKDAY, gettext_lazy("Make-up working day (调休)"))])

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Queue, Tier, User
 from accounts.names import full_name
@@ -19,6 +20,11 @@ from cases.web.supervisor.tables import CASE, DATETIME, NUMBER, PERCENT, SLA, Co
 LIST_LIMIT = 100
 METRICS = list(Metric)
 CHOICE_LABELS = {"kind": CaseKind, "priority": Priority, "tier": Tier}
+#: The backlog's age columns in the reader's language (the report's codes, as the API names them).
+# Translators: the backlog's age columns, "d" for days: under a day, 1 to 3 days, … over 30 days.
+AGE_LABELS = {"<1d": gettext_lazy("<1d"), "1-3d": gettext_lazy("1-3d"), "3-7d": gettext_lazy("3-7d"),
+              "7-30d": gettext_lazy("7-30d"), ">30d": gettext_lazy(">30d")}
+assert set(AGE_LABELS) == {label for label, _low, _high in reports.AGE_BUCKETS}
 
 
 def group_label(group_by: str, value, names: dict[str, str] | None = None) -> str:
@@ -186,7 +192,7 @@ def backlog(figures: Figures) -> Table:
         rows.append({"kind": group_label("kind", row["kind"]), **counts})
         for label, count in counts.items():
             totals[label] += count
-    columns = [Column("kind", _("Kind")), *[Column(label, label, NUMBER) for label in labels],
+    columns = [Column("kind", _("Kind")), *[Column(label, str(AGE_LABELS[label]), NUMBER) for label in labels],
                Column("total", _("Total"), NUMBER)]
     return Table("backlog", _("Backlog aging"), columns, rows, footer=[{"kind": _("All"), **totals}] if rows else [],
                  note=_("Open cases now, by age."))
