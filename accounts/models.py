@@ -37,6 +37,16 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def save(self, *args, **kwargs):
+        """A new password (web, admin, add_user) also ends the API token issued under the old one,
+        as it ends the other browser sessions: whoever held the old password may hold the token."""
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from rest_framework.authtoken.models import Token
+
+            Token.objects.filter(user=self).delete()
+
     @property
     def role_codes(self) -> frozenset[str]:
         if not hasattr(self, "_role_codes"):

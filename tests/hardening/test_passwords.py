@@ -37,3 +37,23 @@ def test_a_password_too_short_is_refused_in_the_readers_language(client):
     }, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert "密码长度太短。密码必须包含至少 8 个字符。" in response.content.decode()
+
+
+def test_a_new_password_ends_the_api_token_issued_under_the_old_one(client):
+    """Whoever held the old password may hold its token: it kept working after the change."""
+    from rest_framework.test import APIClient
+
+    user = UserFactory(username="wang.xiaoming", roles=[Role.AGENT])
+    api = APIClient()
+    token = api.post("/api/v1/auth/token/", {"username": user.username, "password": "pass-word-123"},
+                     format="json").data["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/cases/").status_code == 200
+    client.force_login(user)
+    response = client.post(reverse("password_change"), {
+        "old_password": "pass-word-123", "new_password1": "Qz7!marble-kite", "new_password2": "Qz7!marble-kite"})
+    assert response.status_code == 302
+    assert api.get("/api/v1/cases/").status_code == 401
+    api.credentials()
+    fresh = api.post("/api/v1/auth/token/", {"username": user.username, "password": "Qz7!marble-kite"}, format="json")
+    assert fresh.status_code == 200 and fresh.data["token"] != token
