@@ -369,10 +369,18 @@ class RateChange(models.Model):
 
     def clean(self):
         """Days already accrued keep the rate they were charged at: a change takes effect after the
-        last accrued day."""
+        last accrued day, and a change in force on an accrued day is not moved or altered. One left
+        as it was is not checked again: the account's admin page validates every inline row, and
+        saving the account (its cash, its lines) was refused once a change had been accrued."""
         super().clean()
         last = InterestAccrualRun.objects.order_by("-day").values_list("day", flat=True).first()
-        if self.effective_date is not None and last is not None and self.effective_date <= last:
+        if self.effective_date is None or last is None:
+            return
+        stored = (RateChange.objects.filter(pk=self.pk).values_list("effective_date", "annual_rate").first()
+                  if self.pk else None)
+        if stored is not None and stored == (self.effective_date, self.annual_rate):
+            return
+        if self.effective_date <= last or (stored is not None and stored[0] <= last):
             raise ValidationError({"effective_date": _(
                 "Interest is accrued up to %(day)s already: a rate change takes effect on %(next)s at the earliest.")
                 % {"day": last.isoformat(), "next": (last + datetime.timedelta(days=1)).isoformat()}})

@@ -18,6 +18,14 @@ def sla_sweep_task() -> int:
     return fired
 
 
+@shared_task(name="cases.close_resolved_tickets", acks_late=True)
+def tickets_close_resolved_task() -> int:
+    """Hourly: the tickets resolved more than 7 days ago (no longer reopenable) are closed."""
+    from cases.services.transitions import tickets_close_resolved
+
+    return tickets_close_resolved()
+
+
 @shared_task(name="sla.fold_report_tally", acks_late=True)
 def sla_fold_report_tally_task() -> int | None:
     """Every minute: fold the SLA report's tally changes (PostgreSQL) so the report stays fast."""

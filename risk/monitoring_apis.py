@@ -34,10 +34,25 @@ class RatioSnapshotSerializer(serializers.ModelSerializer):
         fields = ["id", "taken_at", "total_assets", "total_liabilities", "maintenance_ratio", "level", "stress_points"]
 
 
+class RatioHistoryFilter(django_filters.FilterSet):
+    """The issue's filters of the alerts, where a valuation has them: its level and its date."""
+
+    level = ListedChoiceFilter(choices=Level.choices)
+    date_from = IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+    date_to = IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
+    date = django_filters.DateFilter(field_name="taken_at", lookup_expr="date")
+
+    class Meta:
+        model = RatioSnapshot
+        fields = []
+
+
 class RatioHistoryApi(generics.ListAPIView):
-    """`GET /api/v1/accounts/{account_no}/ratio-history/`: the account's valuations, newest first."""
+    """`GET /api/v1/accounts/{account_no}/ratio-history/?level=&date=`: the account's valuations,
+    newest first."""
 
     serializer_class = RatioSnapshotSerializer
+    filterset_class = RatioHistoryFilter
     pagination_class = NewestFirst
 
     def get_queryset(self):

@@ -11,7 +11,7 @@ from accounts.models import Security
 from accounts.ratio import RATIO_MAX_DIGITS
 from risk import forecast
 from risk.models import StressMode, StressTest
-from risk.stress import MAX_SHOCK, MIN_SHOCK, SHOCK_OUT_OF_RANGE, UNKNOWN_SYMBOL
+from risk.stress import MAX_SHOCK, MAX_SYMBOL_SHOCKS, MIN_SHOCK, SHOCK_OUT_OF_RANGE, UNKNOWN_SYMBOL
 
 SHOCK = {"max_digits": 6, "decimal_places": 4}
 #: A shock's field: its range checked with the other fields' errors, in the domain's words.
@@ -35,21 +35,26 @@ class SymbolShocksField(serializers.Field):
         if isinstance(data, list):
             if not all(isinstance(item, dict) and set(item) == {"symbol", "shock"} for item in data):
                 self.fail("invalid")
-            pairs = [(str(item["symbol"]).strip(), item["shock"]) for item in data]
-            seen: set[str] = set()
-            for symbol, _shock in pairs:
-                if symbol in seen:
-                    errors[symbol] = [self.error_messages["repeated"]]
-                seen.add(symbol)
-            data = dict(pairs)
-        if not isinstance(data, dict):
+            pairs = [(item["symbol"], item["shock"]) for item in data]
+        elif isinstance(data, dict):
+            pairs = list(data.items())
+        else:
             self.fail("invalid")
+        # "600000" and " 600000 " are one symbol: given both ways, one shock silently replaced the other
+        pairs = [(str(symbol).strip(), shock) for symbol, shock in pairs]
+        seen: set[str] = set()
+        for symbol, _shock in pairs:
+            if symbol in seen:
+                errors[symbol] = [self.error_messages["repeated"]]
+            seen.add(symbol)
+        data = dict(pairs)
+        if len(data) > MAX_SYMBOL_SHOCKS:  # as the page refuses them
+            raise serializers.ValidationError(
+                _("At most %(max)s securities may have their own shock.") % {"max": MAX_SYMBOL_SHOCKS})
         shock_field = serializers.DecimalField(**SHOCK_FIELD)
-        known = set(Security.objects.filter(symbol__in=[str(symbol).strip() for symbol in data])
-                    .values_list("symbol", flat=True))
+        known = set(Security.objects.filter(symbol__in=list(data)).values_list("symbol", flat=True))
         shocks = {}
         for symbol, value in data.items():
-            symbol = str(symbol).strip()
             if symbol in errors:
                 continue
             if symbol not in known:

@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 LIST_LIMIT = 1000
 MIN_SHOCK = Decimal("-0.99")
 MAX_SHOCK = Decimal("1")
+#: Securities with their own shock in one test (the API and the page): each is a branch of the CASE
+#: that every position of every account is valued through.
+MAX_SYMBOL_SHOCKS = 500
 SHOCK_OUT_OF_RANGE = gettext_lazy("A shock must be between -0.99 and 1.")
 UNKNOWN_SYMBOL = gettext_lazy("Unknown symbol.")
 #: The lines reported, best to worst; `immediate` only when some account has one.
@@ -297,8 +300,9 @@ def stress_test_outreach(stress_test_id: int) -> int:
     stress_test = StressTest.objects.filter(pk=stress_test_id, open_cases=True).first()
     if stress_test is None or stress_test.outreach_finished_at is not None:
         return 0
-    reason = _("Stress test %(id)s (market shock %(shock)s): the maintenance ratio would fall below "
-               "the warning line.") % {"id": stress_test.pk, "shock": f"{stress_test.market_shock:+}"}
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the firm's language, whoever ran it
+        reason = _("Stress test %(id)s (market shock %(shock)s): the maintenance ratio would fall below "
+                   "the warning line.") % {"id": stress_test.pk, "shock": f"{stress_test.market_shock:+}"}
     ids, opened = stress_test.outreach_accounts, 0
     for start in range(0, len(ids), OUTREACH_BATCH):
         accounts = CreditAccount.objects.filter(pk__in=ids[start:start + OUTREACH_BATCH]).order_by("pk")
@@ -315,6 +319,13 @@ def _below(valuation: Valuation, name: str) -> bool:
 def outreach_subject(account_no: str) -> str:
     """The subject of a stress test's outreach case, in the active language."""
     return _("Outreach: the ratio of %(account)s may fall below the warning line") % {"account": account_no}
+
+
+def _stored_subject(account_no: str) -> str:
+    """The subject as stored: in the firm's language, as the monitoring stores its margin calls'
+    (each reader sees it in theirs: risk.subjects), not in the language of the officer who ran the test."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return outreach_subject(account_no)
 
 
 def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None) -> list[Case]:
@@ -336,7 +347,7 @@ def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None)
                 with transaction.atomic():
                     case = case_create(
                         created_by=None, kind=CaseKind.MARGIN_CALL, client=locked.client, credit_account=locked,
-                        subject=outreach_subject(locked.account_no),
+                        subject=_stored_subject(locked.account_no),
                         description=reason, channel=Channel.SYSTEM, category=OUTREACH_CATEGORY,
                     )
                     # The monitoring's outreach stage: raised to a margin call with a deadline if the

@@ -6,17 +6,19 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from cases.attachments import MAX_FILES, attachment_check
 from cases.models import Attachment, Case, CaseKind, CaseMessage, EventKind
-from cases.models.workflows import CLOSED_STATES, TicketCase
+from cases.models.workflows import CLOSED_STATES, TicketCase, resolved_within_reopen_window
 from cases.services.events import event_record
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
 
 
 def client_may_reply(case: Case) -> bool:
     """A client replies on the portal or the API while the case is worked, and on a resolved ticket
-    (it may still be reopened); a finished case takes a new request instead. (An e-mail reply still
+    while it may still be reopened (REOPEN_WINDOW: after that nobody can reopen it, and a reply would
+    land where no one works); a finished case takes a new request instead. (An e-mail reply still
     lands on its case, whatever its state: the client wrote to us and it must not be lost.)"""
     return case.state not in CLOSED_STATES.get(case.kind, ()) or (
-        case.kind == CaseKind.TICKET and case.state == TicketCase.State.RESOLVED)
+        case.kind == CaseKind.TICKET and case.state == TicketCase.State.RESOLVED
+        and resolved_within_reopen_window(case))
 
 
 def ensure_client_may_reply(case: Case) -> None:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, EventKind
@@ -98,3 +99,26 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
     for follow_up in FOLLOW_UPS.get((workflow.kind, name), ()):
         follow_up(workflow, user)
     return workflow
+
+
+def tickets_close_resolved(now=None) -> int:
+    """Close the tickets resolved longer ago than the reopen window (7 days): nobody can reopen them
+    any more, so they leave "resolved" for "closed", a step by the system with its audit event.
+    Each in a transaction of its own (a client reopening one meanwhile wins: its state is checked
+    under the lock). Returns how many were closed."""
+    from cases.models import CaseKind
+    from cases.models.workflows import REOPEN_WINDOW, TicketCase
+
+    now = now or timezone.now()
+    due = (Case.objects.filter(kind=CaseKind.TICKET, state=TicketCase.State.RESOLVED,
+                               resolved_at__lte=now - REOPEN_WINDOW)
+           .values_list("pk", flat=True).order_by("pk"))
+    closed = 0
+    for pk in due.iterator(chunk_size=500):
+        try:
+            case_transition(case=Case.objects.get(pk=pk), user=None, name="close",
+                            comment=_("Closed automatically: the 7 days to reopen it have passed."))
+        except Conflict:  # reopened or closed meanwhile
+            continue
+        closed += 1
+    return closed

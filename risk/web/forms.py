@@ -15,7 +15,7 @@ from servicedesk.forms import LabelForm
 HUNDRED = Decimal(100)
 MIN_SHOCK_PERCENT = stress.MIN_SHOCK * HUNDRED
 MAX_SHOCK_PERCENT = stress.MAX_SHOCK * HUNDRED
-MAX_SYMBOL_SHOCKS = 500
+MAX_SYMBOL_SHOCKS = stress.MAX_SYMBOL_SHOCKS
 DEFAULT_FORECAST_BELOW = 200  # per cent
 #: "600000 -20", "600000: -20%", "600000,-20": a symbol (ASCII, as Security.symbol) and a shock in per cent.
 SYMBOL_LINE = re.compile(

@@ -216,6 +216,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "imap-poll": {"task": "notifications.imap_poll", "schedule": 60.0, "options": {"expires": 55}},
     # Calendars: next year seeded from the `holidays` package (estimated) once missing; a supervisor confirms it.
     "calendars-seed-next-year": {"task": "calendars.seed_next_year", "schedule": crontab(hour=6, minute=15)},
+    # Tickets resolved more than 7 days ago (no longer reopenable) are closed.
+    "tickets-close-resolved": {"task": "cases.close_resolved_tickets", "schedule": crontab(minute=20)},
     # Return visits to every high-net-worth client, each quarter (idempotent: one per client and quarter).
     "visits-schedule-quarterly": {"task": "visits.schedule_quarterly",
                                   "schedule": crontab(day_of_month=1, month_of_year="1,4,7,10", hour=7, minute=0)},

@@ -133,3 +133,42 @@ def test_a_rate_change_on_a_day_already_accrued_is_refused(admin_client):
     assert errors["effective_date"] == [
         "Interest is accrued up to 2026-03-05 already: a rate change takes effect on 2026-03-06 at the earliest."]
     assert not RateChange.objects.exists()
+
+
+def test_an_account_with_a_rate_change_already_accrued_is_still_saved_in_the_admin(admin_client):
+    """Every inline row is validated when the account is saved: a change in force on an accrued day,
+    left as it was, made the page refuse any edit of the account (its cash, its lines)."""
+    account = CreditAccountFactory(financing_debt=D("360000.00"), cash=D("1000.00"),
+                                   contract_start=datetime.date(2026, 1, 1),
+                                   contract_maturity=datetime.date(2027, 1, 1))
+    RateChange.objects.create(account=account, effective_date=datetime.date(2026, 3, 2), annual_rate=D("0.06000"))
+    interest_accrue(datetime.date(2026, 3, 5))
+
+    response = post_change(admin_client, account, cash="2000.00")
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.cash == D("2000.00")
+    assert list(RateChange.objects.filter(account=account).values_list("effective_date", "annual_rate")) == [
+        (datetime.date(2026, 3, 2), D("0.06000"))]
+
+
+@pytest.mark.parametrize("changes", [
+    {"rate_changes-0-annual_rate": "0.07000"},  # the rate already charged on 3 to 5 March
+    {"rate_changes-0-effective_date": "2026-03-10"},  # moved off the days it was charged on
+])
+def test_a_rate_change_already_accrued_is_not_altered_in_the_admin(admin_client, changes):
+    account = CreditAccountFactory(financing_debt=D("360000.00"), contract_start=datetime.date(2026, 1, 1),
+                                   contract_maturity=datetime.date(2027, 1, 1))
+    RateChange.objects.create(account=account, effective_date=datetime.date(2026, 3, 2), annual_rate=D("0.06000"))
+    interest_accrue(datetime.date(2026, 3, 5))
+
+    with translation.override("en"):
+        response = post_change(admin_client, account, **changes)
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][-1].formset.forms[0].errors
+    assert errors["effective_date"] == [
+        "Interest is accrued up to 2026-03-05 already: a rate change takes effect on 2026-03-06 at the earliest."]
+    assert list(RateChange.objects.filter(account=account).values_list("effective_date", "annual_rate")) == [
+        (datetime.date(2026, 3, 2), D("0.06000"))]

@@ -1,6 +1,7 @@
 """The monitoring as the API shows it: ratio history, alerts, margin-call details, calls."""
 
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -31,6 +32,21 @@ def test_ratio_history_newest_first_and_scoped(api, client_profile, margin_call)
     rows = api.as_user(client_profile.user).get(url).data["results"]
     assert [(r["maintenance_ratio"], r["level"]) for r in rows] == [("1.2500", "close_out"), ("1.6000", "normal")]
     assert api.as_user(ClientProfileFactory().user).get(url).status_code == 404
+
+
+def test_ratio_history_filtered_by_level_and_date_like_the_alerts(api, client_profile, margin_call):
+    """?level=close_out answered every valuation, ?level=bogus and ?date=bogus too, as if they were filters."""
+    url = f"/api/v1/accounts/{margin_call.credit_account.account_no}/ratio-history/"
+    http = api.as_user(client_profile.user)
+    assert [r["maintenance_ratio"] for r in http.get(f"{url}?level=close_out").data["results"]] == ["1.2500"]
+    assert [r["level"] for r in http.get(f"{url}?level=normal").data["results"]] == ["normal"]
+    today = margin_call.created_at.astimezone(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    assert len(http.get(f"{url}?date={today}").data["results"]) == 2
+    assert http.get(f"{url}?date=2000-01-01").data["results"] == []
+    assert http.get(f"{url}?date_to=2000-01-01T00:00:00%2B08:00").data["results"] == []
+    for query, field in (("level=bogus", "level"), ("date=2026-13-01", "date"), ("date_from=soon", "date_from")):
+        response = http.get(f"{url}?{query}")
+        assert response.status_code == 400 and field in response.json(), query
 
 
 def test_alerts_filtered_by_level_state_and_date(api, risk_officer, margin_call):

@@ -11,6 +11,7 @@ from cases.models import Case, CaseKind
 from risk import stress
 from risk.models import MarginCall, StressMode, StressTest
 from risk.monitoring import monitor_accounts
+from risk.subjects import case_subject
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -176,6 +177,20 @@ def test_an_agent_closes_a_preventive_outreach_after_the_call(api, risk_officer,
     assert Case.objects.filter(kind=CaseKind.MARGIN_CALL, credit_account=valued["a"]).count() == 2
 
 
+def test_an_outreach_case_is_stored_in_the_firms_language_whoever_ran_the_test(api, risk_officer, valued):
+    """As the monitoring stores its margin calls: the stored text must not depend on the language of
+    the officer's browser (nor on whether a task or the request opened the case)."""
+    response = api.as_user(risk_officer).post(URL, {"market_shock": "-0.10", "symbol_shocks": {"600902": "-0.20"},
+                                                    "open_cases": True}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 201
+
+    case = Case.objects.get(kind=CaseKind.MARGIN_CALL, credit_account=valued["a"])
+    assert case.subject == "外呼：A1 的担保比例可能低于警戒线"
+    assert case.description == f"压力测试 {response.json()['id']}（市场冲击 -0.1000）：维持担保比例将低于警戒线。"
+    with translation.override("en"):  # each reader still sees the subject in their own language
+        assert case_subject(case) == "Outreach: the ratio of A1 may fall below the warning line"
+
+
 def test_without_open_cases_there_is_no_outreach(api, risk_officer, book):
     data = run(api, risk_officer, symbol_shocks={"600902": "-0.20"}).json()
     assert data["outreach_state"] == "none" and data["outreach_total"] == 0
@@ -331,6 +346,28 @@ def test_a_symbol_given_twice_in_a_list_is_refused_not_overwritten(api, risk_off
 
     assert response.status_code == 400
     assert response.json()["symbol_shocks"] == {"600902": ["The symbol is given more than once."]}
+    assert not StressTest.objects.exists()
+
+
+def test_a_symbol_given_twice_in_an_object_is_refused_not_overwritten(api, risk_officer, book):
+    """" 600902 " is 600902: the one shock silently replaced the other."""
+    response = api.as_user(risk_officer).post(URL, {"market_shock": "-0.1", "symbol_shocks": {
+        " 600902 ": "-0.20", "600902": "-0.30"}}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json()["symbol_shocks"] == {"600902": ["The symbol is given more than once."]}
+    assert not StressTest.objects.exists()
+
+
+def test_at_most_500_symbols_have_their_own_shock_as_on_the_page(api, risk_officer, book):
+    """Each is a branch of the CASE every position of every account is valued through: the API took
+    any number (the page at most 500) and answered 40,000 unknown ones with 40,000 errors."""
+    shocks = {f"X{number}": "-0.1" for number in range(stress.MAX_SYMBOL_SHOCKS + 1)}
+    response = api.as_user(risk_officer).post(URL, {"market_shock": "-0.1", "symbol_shocks": shocks},
+                                              format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json() == {"symbol_shocks": ["At most 500 securities may have their own shock."]}
     assert not StressTest.objects.exists()
 
 

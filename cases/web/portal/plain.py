@@ -14,7 +14,8 @@ from django.utils.translation import ngettext
 from accounts.models import CreditAccount
 from accounts.ratio import top_up
 from cases.models import Case, CaseKind
-from cases.models.workflows import CLOSED_STATES, state_label
+from cases.models.workflows import state_label
+from cases.services.messages import client_may_reply
 from risk.models import Level, MarginCall
 from servicedesk.formats import moment, money
 
@@ -242,6 +243,4 @@ def case_status(case: Case) -> CaseStatus:
     if describe is None:
         return CaseStatus(str(state_label(case.kind, case.state)), "", None, True)
     label, explanation, waiting_on = describe(case)
-    finished = case.state in CLOSED_STATES.get(case.kind, ()) and not (
-        case.kind == CaseKind.TICKET and case.state == "resolved")
-    return CaseStatus(str(label), str(explanation), waiting_on, finished)
+    return CaseStatus(str(label), str(explanation), waiting_on, not client_may_reply(case))
