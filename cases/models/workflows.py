@@ -365,9 +365,10 @@ class MarginCallCase(Case):
         self.closed_at = timezone.now()
 
 
-#: Steps whose comment is written to the client (what we need from them; the console's field says
-#: it is sent): shown on the portal and sent with the notice. Every other step's comment is staff's.
-CLIENT_FACING_COMMENTS = frozenset({"wait_on_client"})
+#: Steps whose comment is written to the client (what we need from them, why their request was
+#: declined; the console's field says it is sent): shown on the portal and sent with the notice.
+#: Every other step's comment is staff's.
+CLIENT_FACING_COMMENTS = frozenset({"wait_on_client", "decline"})
 
 WORKFLOWS: dict[str, type[Case]] = {
     CaseKind.TICKET: TicketCase,

@@ -182,10 +182,21 @@ def _relief_texts(case: Case, approved: bool):
     return texts
 
 
+def _with_reasons(case: Case, texts):
+    """A declined request's notice with the supervisor's reasons (written to the client: the
+    decline's comment is client-facing, cases.models.workflows.CLIENT_FACING_COMMENTS)."""
+    reasons = case.events.filter(name="decline").order_by("-id").values_list("comment", flat=True).first()
+
+    def with_reasons():
+        subject, body = texts()
+        return subject, body + "\n\n" + _("Our reasons: %(reasons)s") % {"reasons": reasons} if reasons else body
+    return with_reasons
+
+
 def _decision_notice(case: Case, approved: bool) -> None:
-    texts = _extension_texts if case.kind == CaseKind.EXTENSION else _relief_texts
+    texts = (_extension_texts if case.kind == CaseKind.EXTENSION else _relief_texts)(case, approved)
     client_notice(case=case, event="request_approved" if approved else "request_declined",
-                  texts=texts(case, approved), data={"kind": case.kind})
+                  texts=texts if approved else _with_reasons(case, texts), data={"kind": case.kind})
 
 
 @after_transition(CaseKind.EXTENSION, "approve")

@@ -246,7 +246,8 @@ def test_a_decline_tells_the_client(api, client_profile, account, agent, supervi
     sms = notices.get(channel="sms")
     assert sms.language == "zh-hans" and number in sms.body and sms.address == client_profile.phone
     assert "未获批准" in sms.body
-    assert "资料不全" not in sms.body  # the supervisor's comment stays internal
+    # the supervisor's reasons are written to the client (the notice sends them to the portal for them)
+    assert sms.body.endswith("资料不全")
     account.refresh_from_db()
     assert account.contract_maturity == TODAY + datetime.timedelta(days=10)
     assert not ContractChange.objects.exists()

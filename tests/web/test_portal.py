@@ -515,6 +515,20 @@ def test_the_client_reads_what_the_agent_asked_for_on_the_page_and_in_the_notice
     assert "What we need from you" not in page  # answered: the case moved on
 
 
+def test_the_client_reads_why_their_request_was_declined(web, client_profile, account, agent, supervisor):
+    """The decline notice sends the client to the portal for the reasons, and the portal had none:
+    the supervisor's reasons were staff-only."""
+    case = case_create(created_by=client_profile.user, client=client_profile, kind="extension", subject="展期",
+                       credit_account=account)
+    for name, user, comment in (("start_review", agent, ""), ("propose_decline", agent, "负债逾期"),
+                                ("decline", supervisor, "合约项下仍有逾期负债，暂不满足展期条件")):
+        case = case_transition(case=case, user=user, name=name, comment=comment)
+    page = html(web.get(reverse("portal:case", args=[case.number]), **EN))
+    assert 'data-step="decline"' in page and "Why we declined your request" in page
+    assert "合约项下仍有逾期负债，暂不满足展期条件" in page
+    assert "负债逾期" not in page  # the agent's proposal stays internal
+
+
 def test_a_reply_with_attachments_resumes_a_ticket_waiting_on_the_client(web, client_profile, agent):
     case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
     case = case_transition(case=case, user=agent, name="open")

@@ -23,7 +23,7 @@ COMMENT_LABELS = {
     "refer_to_mediation": _("Referral (12386 / investor services centre)"),
     "propose_approval": _("Why approve"),
     "propose_decline": _("Reasons for declining"),
-    "decline": _("Reasons for declining"),
+    "decline": _("Reasons for declining (sent to the client)"),
     "propose_liquidation": _("Reason for forced liquidation"),
     "close": _("Closing note"),
 }

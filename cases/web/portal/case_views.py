@@ -74,7 +74,8 @@ def _margin_call_advice(case: Case) -> str:
 
 
 #: The heading of what we wrote to the client with a step (CLIENT_FACING_COMMENTS).
-STEP_NOTE_HEADINGS = {"wait_on_client": gettext_lazy("What we need from you")}
+STEP_NOTE_HEADINGS = {"wait_on_client": gettext_lazy("What we need from you"),
+                      "decline": gettext_lazy("Why we declined your request")}
 
 
 def _step_note(case: Case) -> dict | None:
