@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import F, Q, Value
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,7 @@ from accounts.selectors import (
 )
 from cases.admin import LargeTablePaginator
 from cases.models import CaseKind
+from servicedesk.admin import CheckedAutocompleteSelect, CheckedLookups, ModelAdmin
 
 # --- the site: who may enter -------------------------------------------------------------------
 
@@ -73,7 +75,7 @@ def sees_all_personal_data(user) -> bool:
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(CheckedLookups, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Service desk"), {"fields": ("preferred_language",)}),
@@ -99,7 +101,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ClientProfile)
-class ClientProfileAdmin(admin.ModelAdmin):
+class ClientProfileAdmin(ModelAdmin):
     list_filter = ("tier", "language", ("advisor", admin.RelatedOnlyFieldListFilter))
     search_fields = ("client_no", "name")
     list_select_related = ("advisor", "user")
@@ -134,6 +136,14 @@ class ClientProfileAdmin(admin.ModelAdmin):
     def _masks(self, request, obj) -> bool:
         return not (sees_all_personal_data(request.user) or (obj is not None and sees_personal_data(request.user, obj)))
 
+    def lookup_allowed(self, lookup, value, request=None):
+        """No filtering on the masked fields by whom they are masked for: `?phone__startswith=138`, a
+        digit at a time, read the whole number off the list's counts (refused: a 400)."""
+        if lookup.split(LOOKUP_SEP)[0] in ("id_number", "phone") and not (
+                request is not None and sees_all_personal_data(request.user)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_fieldsets(self, request, obj=None):
         if not self._masks(request, obj):
             return self.fieldsets
@@ -145,6 +155,8 @@ class ClientProfileAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(self.readonly_fields)
+        if obj is not None:  # the core system's key, which import_accounts matches on
+            readonly = (*readonly, "client_no")
         return (*readonly, "masked_id_number", "masked_phone") if self._masks(request, obj) else readonly
 
     @admin.display(description=_("ID number"))
@@ -165,7 +177,7 @@ class ClientProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Security)
-class SecurityAdmin(admin.ModelAdmin):
+class SecurityAdmin(ModelAdmin):
     list_display = ("symbol", "name", "exchange", "price", "haircut", "price_as_of")
     list_filter = ("exchange",)
     search_fields = ("symbol", "name")
@@ -188,6 +200,11 @@ class PositionInline(admin.TabularInline):
     fields = ("security", "kind", "quantity", "price", "market_value")
     readonly_fields = ("price", "market_value")
     autocomplete_fields = ("security",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "security":
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("security").order_by("kind", "security__symbol")
@@ -245,9 +262,9 @@ class RatioBandFilter(admin.SimpleListFilter):
 
 
 @admin.register(CreditAccount)
-class CreditAccountAdmin(admin.ModelAdmin):
+class CreditAccountAdmin(ModelAdmin):
     list_display = ("account_no", "client", "maintenance_ratio", "total_assets", "total_liabilities",
-                    "financing_debt", "cash", "contract_maturity")
+                    "financing_debt_shown", "cash_shown", "contract_maturity")
     list_filter = (RatioBandFilter, "contract_maturity")
     search_fields = ("account_no", "contract_no", "client__client_no", "client__name")
     list_select_related = ("client",)
@@ -270,6 +287,10 @@ class CreditAccountAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return credit_accounts_visible_to(request.user)
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "account_no") if obj is not None else readonly  # the core system's key (import_accounts)
+
     @admin.display(description=_("maintenance ratio"), ordering="maintenance_ratio_sql")
     def maintenance_ratio(self, obj: CreditAccount) -> str:
         return format_ratio(getattr(obj, "maintenance_ratio_sql", obj.maintenance_ratio))
@@ -282,18 +303,33 @@ class CreditAccountAdmin(admin.ModelAdmin):
     def total_liabilities(self, obj: CreditAccount) -> str:
         return format_money(getattr(obj, "total_liabilities_sql", None))
 
+    # The stored amounts written like the computed ones beside them (a field's own column has no thousands).
+    @admin.display(description=_("financing debt"), ordering="financing_debt")
+    def financing_debt_shown(self, obj: CreditAccount) -> str:
+        return format_money(obj.financing_debt)
+
+    @admin.display(description=_("cash"), ordering="cash")
+    def cash_shown(self, obj: CreditAccount) -> str:
+        return format_money(obj.cash)
+
 
 # --- queues and routing --------------------------------------------------------------------------
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(ModelAdmin):
     list_display = ("code", "name", "name_en", "member_list")
     search_fields = ("code", "name", "name_en")
     filter_horizontal = ("members",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("members")
+
+    def get_readonly_fields(self, request, obj=None):
+        """A queue's code is how the routing's fallback (`general`), `add_user --queue` and the lists'
+        filters name it: a renamed `general` left every case no rule routes in no queue at all."""
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "code") if obj is not None else readonly
 
     @admin.display(description=_("members"))
     def member_list(self, obj: Queue) -> str:
@@ -315,7 +351,7 @@ class RoutingRuleForm(forms.ModelForm):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(ModelAdmin):
     form = RoutingRuleForm
     list_display = ("__str__", "position", "kind", "category", "tier", "queue", "assign_to_advisor", "is_active")
     list_display_links = ("__str__",)

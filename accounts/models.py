@@ -308,7 +308,7 @@ class Position(models.Model):
         indexes = [models.Index(fields=["security"])]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.security_id} {self.kind} {self.quantity}"
+        return f"{self.account_id} {self.security_id} {self.get_kind_display()} {self.quantity}"
 
     @property
     def market_value(self) -> Decimal:

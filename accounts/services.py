@@ -37,8 +37,8 @@ def _provision_check(*, username: str, roles: list[str], password: str | None, c
     """Every reason the request cannot be carried out, found before anything is written."""
     if not username:
         raise _refuse(_("A username is required."), "username")
-    try:
-        User.username_validator(username)
+    try:  # the field's validators: its characters and its length (SQLite would store a longer one)
+        User._meta.get_field("username").run_validators(username)
     except ValidationError as error:
         raise _refuse(" ".join(error.messages), "username") from None
 

@@ -30,6 +30,8 @@ from cases.models.workflows import state_label
 from cases.selectors import case_scope_q, cases_visible_to
 from cases.services import available_transitions, case_transition, case_update
 from cases.services.cases import EDITABLE_FIELDS
+from cases.web.case_page.panels import event_comment, event_text
+from servicedesk.admin import ModelAdmin
 from servicedesk.errors import ApplicationError
 
 CASE_NUMBER = re.compile(r"^CS-\d{4}-\d{6}$", re.IGNORECASE)
@@ -112,11 +114,19 @@ class CaseEventInline(ReadOnlyInline):
     """The audit trail: append-only, so shown and never edited here."""
 
     model = CaseEvent
-    fields = ("created_at", "kind", "name", "from_value", "to_value", "actor", "comment", "is_internal")
+    fields = ("created_at", "kind", "what_happened", "actor", "shown_comment", "is_internal")
     verbose_name_plural = gettext_lazy("audit trail")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor").order_by("created_at", "id")
+        return super().get_queryset(request).select_related("actor", "case").order_by("created_at", "id")
+
+    @admin.display(description=gettext_lazy("description"))
+    def what_happened(self, obj: CaseEvent) -> str:
+        return event_text(obj.case, obj)
+
+    @admin.display(description=gettext_lazy("comment"))
+    def shown_comment(self, obj: CaseEvent) -> str:
+        return event_comment(obj)
 
 
 class CaseMessageInline(ReadOnlyInline):
@@ -128,8 +138,10 @@ class CaseMessageInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
-    list_display = ("number", "kind", "state", "priority", "client", "queue", "assignee", "created_at")
+class CaseAdmin(ModelAdmin):
+    # The state by its label (a workflow's states are not the field's choices): `workflow_state`,
+    # since a model field's name in list_display or readonly_fields shows the field's raw code.
+    list_display = ("number", "kind", "workflow_state", "priority", "client", "queue", "assignee", "created_at")
     list_filter = ("kind", ("state", StateListFilter), "priority", "queue", "channel", "created_at")
     search_fields = ("number", "subject", "client__client_no", "client__name")
     list_select_related = ("client", "queue", "assignee")
@@ -139,7 +151,7 @@ class CaseAdmin(admin.ModelAdmin):
     raw_id_fields = ("assignee",)
     inlines = (CaseMessageInline, CaseEventInline)
     fieldsets = (
-        (None, {"fields": ("number", "kind", "state", "subject", "category", "description", "client",
+        (None, {"fields": ("number", "kind", "workflow_state", "subject", "category", "description", "client",
                            "credit_account", "channel")}),
         (gettext_lazy("Work"), {"fields": ("priority", "queue", "assignee")}),
         (gettext_lazy("Four-eyes"), {"fields": ("proposed_by", "proposed_outcome", "proposal", "approved_by")}),
@@ -148,7 +160,7 @@ class CaseAdmin(admin.ModelAdmin):
     #: What an edit here may change (through case_update / case_assign); everything else is read-only.
     editable_fields = (*EDITABLE_FIELDS, "assignee")
     readonly_fields = (
-        "number", "kind", "state", "description", "client", "credit_account", "channel", "proposed_by",
+        "number", "kind", "workflow_state", "description", "client", "credit_account", "channel", "proposed_by",
         "proposed_outcome", "proposal", "approved_by", "created_by", "created_at", "updated_at", "resolved_at",
         "closed_at",
     )
@@ -163,7 +175,7 @@ class CaseAdmin(admin.ModelAdmin):
         return False
 
     @admin.display(description=gettext_lazy("state"), ordering="state")
-    def state(self, obj: Case) -> str:
+    def workflow_state(self, obj: Case) -> str:
         return state_label(obj.kind, obj.state)
 
     def get_search_results(self, request, queryset, search_term):
@@ -251,10 +263,10 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ModelAdmin):
     """The audit trail across cases, for auditors: read-only."""
 
-    list_display = ("created_at", "case", "kind", "name", "from_value", "to_value", "actor", "is_internal")
+    list_display = ("created_at", "case", "kind", "what_happened", "actor", "is_internal")
     list_filter = ("kind", "is_internal", "created_at")
     search_fields = ("=case__number",)
     list_select_related = ("case", "actor")
@@ -278,9 +290,14 @@ class CaseEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=gettext_lazy("description"))
+    def what_happened(self, obj: CaseEvent) -> str:
+        """In words, as the case page's timeline says it; the recorded codes are on the event's own page."""
+        return event_text(obj.case, obj)
+
 
 @admin.register(SavedReply)
-class SavedReplyAdmin(admin.ModelAdmin):
+class SavedReplyAdmin(ModelAdmin):
     """Saved replies agents start from on the case page (supervisors write them in both languages)."""
 
     list_display = ["title", "title_en", "case_kinds", "position", "is_active", "updated_at"]

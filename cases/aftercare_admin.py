@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models.ratings import SatisfactionRating
 from cases.models.requests import ContractChange
 from cases.models.visits import ReturnVisit
-from servicedesk.admin import ReadOnlyAdmin
+from servicedesk.admin import ModelAdmin, ReadOnlyAdmin
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -28,7 +28,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(ReturnVisit)
-class ReturnVisitAdmin(admin.ModelAdmin):
+class ReturnVisitAdmin(ModelAdmin):
     list_display = ["client", "reason", "due_date", "state", "assigned_to", "case", "done_at"]
     list_filter = [OverdueFilter, "state", "reason"]
     search_fields = ["client__client_no", "client__name", "case__number"]

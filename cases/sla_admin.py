@@ -9,27 +9,41 @@ from cases.calendars import calendar_year_confirm
 from cases.models import BusinessCalendar, CalendarDay, CalendarYear, SlaPolicy, SlaTarget, SlaTimer
 from cases.services.calendars import calendar_days_changed, calendar_hours_changed
 from cases.tasks import sla_reapply_task
+from servicedesk.admin import ModelAdmin
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(ModelAdmin):
     list_display = ["code", "name", "name_en", "opens_at", "closes_at", "weekend_days_can_be_business"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """The code names the calendar in the code (`load_schedule("trading")`, the seeding job): a
+        renamed calendar would be one the monitoring and next year's seeding no longer find."""
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "code") if obj is not None else readonly
+
     def save_model(self, request, obj, form, change):
-        """New service hours move the deadlines of every running clock on the calendar."""
+        """New service hours (or make-up weekend days counted or not) move the deadlines of every
+        running clock on the calendar."""
         super().save_model(request, obj, form, change)
-        if change and {"opens_at", "closes_at"} & set(form.changed_data):
+        if change and {"opens_at", "closes_at", "weekend_days_can_be_business"} & set(form.changed_data):
             calendar_hours_changed(obj.code)
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(ModelAdmin):
     list_display = ["calendar", "year", "status", "confirmed_by", "confirmed_at", "source"]
     list_filter = ["calendar", "status"]
-    readonly_fields = ["confirmed_by", "confirmed_at"]
+    readonly_fields = ["status", "confirmed_by", "confirmed_at"]
     actions = ["confirm"]
 
-    @admin.action(description=_("Confirm the selected years"))
+    def get_readonly_fields(self, request, obj=None):
+        """A year is confirmed with the action (which records who and when), and a stored year stays the
+        calendar's and year it is: moved, it would leave its days behind and claim a year it has none of."""
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return ("calendar", "year", *readonly) if obj is not None else readonly
+
+    @admin.action(description=_("Confirm the selected years"), permissions=["change"])  # never an auditor
     def confirm(self, request, queryset):
         for calendar_year in queryset:
             calendar_year_confirm(calendar_year=calendar_year, user=request.user)
@@ -38,7 +52,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ModelAdmin):
     """Every edit of a day moves the deadlines of the running clocks it concerns, the date it had
     before a change too (cases.services.calendars.calendar_days_changed). What a day may be is the
     model's rule (CalendarDay.clean), the same as on the supervisor's calendar page."""
@@ -77,7 +91,7 @@ class SlaTargetInline(admin.TabularInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(ModelAdmin):
     list_display = ["position", "name", "name_en", "kind", "priority", "tier", "premium_tier_factor", "is_active"]
     list_editable = ["is_active"]
     list_filter = ["kind", "priority", "tier", "is_active"]
@@ -115,7 +129,7 @@ DELETED_NOT_REAPPLIED = _("The policy is deleted, but open cases could not be mo
 
 
 @admin.register(SlaTimer)
-class SlaTimerAdmin(admin.ModelAdmin):
+class SlaTimerAdmin(ModelAdmin):
     list_display = ["case", "metric", "cycle", "state", "breached", "due_at", "fired_level"]
     list_filter = ["metric", "state", "breached"]
     search_fields = ["case__number"]

@@ -4,17 +4,18 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from knowledge.models import Article, Category
+from servicedesk.admin import ModelAdmin
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["code", "name", "name_en", "case_categories", "position"]
     list_editable = ["position"]
     search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ModelAdmin):
     list_display = ["slug", "title_zh", "title_en", "category", "audience", "is_published", "updated_at"]
     list_filter = ["category", "audience", "is_published"]
     search_fields = ["slug", "title_zh", "title_en", "keywords"]

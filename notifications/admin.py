@@ -24,6 +24,7 @@ from notifications.events import EVENT_LABELS
 from notifications.models import ClientPreference, Notification, NotificationTemplate
 from notifications.rendering import CONTEXT_HELP, build_context, render_source
 from notifications.services import notifications_send_again
+from servicedesk.admin import ModelAdmin
 from servicedesk.errors import NotFound
 
 SAMPLE_CONTEXT = {
@@ -67,7 +68,7 @@ def preview_data(template: NotificationTemplate, case=None) -> dict:
 
 
 @admin.register(NotificationTemplate)
-class NotificationTemplateAdmin(admin.ModelAdmin):
+class NotificationTemplateAdmin(ModelAdmin):
     list_display = ("event", "language", "channel", "subject", "is_active", "updated_at")
     list_filter = ("event", "language", "channel", "is_active")
     search_fields = ("event", "subject", "body")
@@ -147,7 +148,7 @@ class NotificationTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientPreference)
-class ClientPreferenceAdmin(admin.ModelAdmin):
+class ClientPreferenceAdmin(ModelAdmin):
     list_display = ("client", "email_enabled", "sms_enabled", "in_app_enabled", "quiet_hours_start",
                     "quiet_hours_end", "updated_at")
     list_filter = ("email_enabled", "sms_enabled", "in_app_enabled")
@@ -156,7 +157,7 @@ class ClientPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ModelAdmin):
     """Every message kept: read-only. "Send again" gives given-up or failed messages a new round of
     attempts (e.g. after an SMS gateway outage)."""
 

@@ -20,6 +20,7 @@ from notifications.inbound import (
     parse_email,
 )
 from notifications.models import InboundEmail
+from servicedesk.admin import ModelAdmin
 from servicedesk.errors import ApplicationError
 
 READER_ROLES = (Role.SUPERVISOR, Role.AUDITOR)
@@ -34,7 +35,7 @@ REVIEW_BUTTONS = {
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin):
+class InboundEmailAdmin(ModelAdmin):
     list_display = ("received_at", "status", "from_address", "subject", "case", "client", "reviewed_by")
     list_filter = ("status", "source", "received_at")
     search_fields = ("from_address", "subject", "=message_id", "=case_number", "=case__number")

@@ -1,16 +1,24 @@
 """Admin pages for the monitoring (read-only: the monitoring writes them) and stress mode."""
 
 from django.contrib import admin
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
+from accounts.ratio import LINE_LABELS
 from risk.models import AccountAlert, MarginCall, MarginCallContact, MonitoringRun, RatioSnapshot, StressMode
-from servicedesk.admin import ReadOnlyAdmin
+from risk.web.pages import RUN_TRIGGERS
+from servicedesk.admin import ReadOnlyAdmin, labelled_filter
 
 
 @admin.register(MonitoringRun)
 class MonitoringRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "started_at", "trigger", "stress_points", "accounts", "changed", "alerts_opened",
+    list_display = ["id", "started_at", "trigger_shown", "stress_points", "accounts", "changed", "alerts_opened",
                     "alerts_cleared", "cases_opened", "cases_raised", "cases_restored"]
-    list_filter = ["trigger"]
+    list_filter = [labelled_filter("trigger", _("trigger"), RUN_TRIGGERS)]
+
+    @admin.display(description=_("trigger"), ordering="trigger")
+    def trigger_shown(self, obj: MonitoringRun) -> str:
+        return RUN_TRIGGERS.get(obj.trigger, obj.trigger)
 
 
 @admin.register(RatioSnapshot)
@@ -23,10 +31,15 @@ class RatioSnapshotAdmin(ReadOnlyAdmin):
 
 @admin.register(AccountAlert)
 class AccountAlertAdmin(ReadOnlyAdmin):
-    list_display = ["account", "line", "line_value", "state", "opened_at", "cleared_at"]
-    list_filter = ["line", "state"]
+    list_display = ["account", "line_shown", "line_value", "state", "opened_at", "cleared_at"]
+    list_filter = [labelled_filter("line", _("line"), {code: capfirst(label) for code, label in LINE_LABELS.items()}),
+                   "state"]
     search_fields = ["account__account_no", "account__client__client_no"]
     list_select_related = ["account"]
+
+    @admin.display(description=_("line"), ordering="line")
+    def line_shown(self, obj: AccountAlert) -> str:
+        return capfirst(LINE_LABELS.get(obj.line, obj.line))
 
 
 @admin.register(MarginCall)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.ratio import RATIO_MAX_DIGITS, RATIO_PLACES
+from servicedesk import formats
 
 MONEY = {"max_digits": 24, "decimal_places": 4}
 RATIO = {"max_digits": 12, "decimal_places": 4}  # a line
@@ -254,7 +255,7 @@ class StressTest(models.Model):
         ordering = ["-run_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.run_at:%Y-%m-%d %H:%M} {self.market_shock:+}"
+        return f"{formats.moment(self.run_at)} {self.market_shock * 100:+.2f}%"
 
     @property
     def outreach_state(self) -> str:

@@ -1,9 +1,59 @@
 """Admin pieces shared by the apps."""
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import EmptyResultSet, ValidationError
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class CheckedLookupsChangeList(ChangeList):
+    """A list whose query string asks for a value no database query can hold (`created_at__year=99999`,
+    a `created_at__gte` of 0001-01-01 in Shanghai time, before UTC's year 1) is refused as Django
+    refuses any other bad lookup (back to the list with `?e=1`), not answered with a server error:
+    the query is compiled here, where the error can still be told apart."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        try:
+            queryset.query.get_compiler(queryset.db).as_sql()
+        except EmptyResultSet:  # a filter that matches nothing (queryset.none()): a valid, empty list
+            pass
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset
+
+
+class CheckedLookups:
+    """Every admin list of the project: CheckedLookupsChangeList."""
+
+    def get_changelist(self, request, **kwargs):
+        return CheckedLookupsChangeList
+
+
+class ModelAdmin(CheckedLookups, admin.ModelAdmin):
+    """The project's ModelAdmin (lists refuse impossible lookup values; see CheckedLookupsChangeList)."""
+
+
+class CheckedAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete select, able to show a form sent back with a value that is no key at
+    all (`abc` for a security): it selects nothing, and the field's error says why (Django's own
+    looks the value up and fails with a server error)."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+
+        def is_key(candidate) -> bool:
+            try:
+                target.run_validators(target.to_python(candidate))
+            except ValidationError:
+                return False
+            return True
+
+        return super().optgroups(name, [candidate for candidate in value if is_key(candidate)], attr)
+
+
+class ReadOnlyAdmin(ModelAdmin):
     """For records the system writes (monitoring results, ratings, audit rows): shown, never
     added, changed or deleted by hand."""
 
@@ -17,3 +67,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def labelled_filter(field: str, title, labels: dict) -> type[admin.SimpleListFilter]:
+    """A list filter for a code column without choices on the field (a line, a run's trigger):
+    its codes by their labels, in the reader's language, and no DISTINCT over the table."""
+
+    class LabelledFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return list(labels.items())
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    LabelledFilter.title = title
+    return LabelledFilter

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from servicedesk import formats
+
 
 class CaseKind(models.TextChoices):
     TICKET = "ticket", _("Service ticket")
@@ -165,7 +167,7 @@ class CaseMessage(models.Model):
         indexes = [models.Index(fields=["case", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.get_visibility_display()} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.case_id} {self.get_visibility_display()} {formats.moment(self.created_at)}"
 
     @property
     def is_internal(self) -> bool:
@@ -234,4 +236,4 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["case", "created_at", "id"], name="caseevent_case_idx")]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.kind} {self.from_value}→{self.to_value}"
+        return f"{self.case_id} {self.get_kind_display()} {formats.moment(self.created_at)}"

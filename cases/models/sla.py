@@ -157,7 +157,7 @@ class SlaTimer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.metric}#{self.cycle} {self.state}"
+        return f"{self.case_id} {self.get_metric_display()} #{self.cycle} {self.get_state_display()}"
 
 
 class SlaEscalation(models.Model):

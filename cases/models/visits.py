@@ -52,7 +52,7 @@ class ReturnVisit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.reason} {self.due_date}"
+        return f"{self.client_id} {self.get_reason_display()} {self.due_date}"
 
     @property
     def is_overdue(self) -> bool:

@@ -17,7 +17,8 @@ def money(amount) -> str:
 
 @register.filter
 def money_exact(amount) -> str:
-    """A day's interest as it is kept, to 4 decimals: "¥231.9444"."""
+    """A day's interest or a security's price as it is kept, to 4 decimals: "¥231.9444", "¥1,452.8000"
+    (the same in both languages: Django's floatformat groups thousands in English only)."""
     return formats.money(amount, places=4)
 
 

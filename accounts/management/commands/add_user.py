@@ -74,4 +74,8 @@ class Command(BaseCommand):
             line = line[:-1]
         if line.endswith("\r"):
             line = line[:-1]
+        try:
+            line.encode()  # bytes that are not UTF-8 come in as lone surrogates, which no hash takes
+        except UnicodeEncodeError:
+            raise CommandError(_("The password read from standard input is not UTF-8 text.")) from None
         return line

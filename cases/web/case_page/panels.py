@@ -167,6 +167,8 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
     after = _value_label(case, event, event.to_value, names)
     if event.kind == EventKind.CREATED:
         return _("Case opened (%(state)s)") % {"state": after}
+    if event.kind == EventKind.MESSAGE:  # in the admin's audit trail (the timeline shows the message itself)
+        return str(dict(CaseMessage.Visibility.choices).get(event.name, event.name))
     if event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
         return _("State: %(from)s → %(to)s") % {"from": before, "to": after}
     if event.kind == EventKind.ASSIGNMENT:
