@@ -34,13 +34,22 @@ class RatioSnapshotSerializer(serializers.ModelSerializer):
         fields = ["id", "taken_at", "total_assets", "total_liabilities", "maintenance_ratio", "level", "stress_points"]
 
 
-class RatioHistoryFilter(django_filters.FilterSet):
+def dated(field_name: str) -> type[django_filters.FilterSet]:
+    """A FilterSet base with `date_from` (inclusive), `date_to` (exclusive) and `date` on the moment
+    `field_name`: the alerts' and the ratio history's date filters."""
+
+    class Dated(django_filters.FilterSet):
+        date_from = IsoDateTimeFilter(field_name=field_name, lookup_expr="gte")
+        date_to = IsoDateTimeFilter(field_name=field_name, lookup_expr="lt")
+        date = django_filters.DateFilter(field_name=field_name, lookup_expr="date")
+
+    return Dated
+
+
+class RatioHistoryFilter(dated("taken_at")):
     """The issue's filters of the alerts, where a valuation has them: its level and its date."""
 
     level = ListedChoiceFilter(choices=Level.choices)
-    date_from = IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
-    date_to = IsoDateTimeFilter(field_name="taken_at", lookup_expr="lt")
-    date = django_filters.DateFilter(field_name="taken_at", lookup_expr="date")
 
     class Meta:
         model = RatioSnapshot
@@ -72,16 +81,13 @@ class RatioHistoryApi(generics.ListAPIView):
 ALERT_LINE_CHOICES = [(line, Level(line).label) for line in ALERT_LINES]
 
 
-class AlertFilter(django_filters.FilterSet):
+class AlertFilter(dated("opened_at")):
     level = ListedChoiceFilter(field_name="line", choices=ALERT_LINE_CHOICES,
                                help_text=_("The line crossed: attention, warning, "
                                            "close_out, immediate."))
     line = ListedChoiceFilter(field_name="line", choices=ALERT_LINE_CHOICES)
     state = ListedChoiceFilter(choices=AccountAlert.State.choices)
     account = django_filters.CharFilter(field_name="account__account_no")
-    date_from = IsoDateTimeFilter(field_name="opened_at", lookup_expr="gte")
-    date_to = IsoDateTimeFilter(field_name="opened_at", lookup_expr="lt")
-    date = django_filters.DateFilter(field_name="opened_at", lookup_expr="date")
 
     class Meta:
         model = AccountAlert
