@@ -21,34 +21,29 @@ from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
 logger = logging.getLogger(__name__)
 
 
-def calendar_days_changed(calendar_code: str, dates: list[datetime.date]) -> None:
+def calendar_days_changed(calendar_code: str, dates: list[datetime.date], *, hours_changed: bool = False) -> None:
     """Once the edit commits, the running clocks on that calendar whose deadline lies beyond one
-    of the changed days are projected again (a task: there may be many). With the task queue down
-    the edit stands and the log says to run `manage.py sla_rebuild`."""
+    of the changed days (after a change of its service hours, `hours_changed`: every running clock
+    on it) are projected again (a task: there may be many). With the task queue down the edit
+    stands and the log says to run `manage.py sla_rebuild`."""
     from cases.tasks import sla_calendar_changed_task
     from servicedesk.broker import publish
 
     days = sorted({day.isoformat() for day in dates})
 
     def recompute():
-        if not publish(sla_calendar_changed_task, calendar_code, days):
-            logger.warning("Calendar %s changed on %s but open deadlines were not recomputed (task queue "
-                           "unavailable): run manage.py sla_rebuild.", calendar_code, ", ".join(days))
-    if days:
+        if not publish(sla_calendar_changed_task, calendar_code, days, hours_changed):
+            logger.warning("Calendar %s changed (%s) but open deadlines were not recomputed (task queue "
+                           "unavailable): run manage.py sla_rebuild.", calendar_code,
+                           ", ".join(days) or "service hours")
+    if days or hours_changed:
         transaction.on_commit(recompute)
 
 
 def calendar_hours_changed(calendar_code: str) -> None:
     """Once a change of a calendar's service hours commits, every running clock on that calendar
-    is projected again (a task), as after an edit of its days."""
-    from cases.tasks import sla_calendar_changed_task
-    from servicedesk.broker import publish
-
-    def recompute():
-        if not publish(sla_calendar_changed_task, calendar_code, [], True):
-            logger.warning("The service hours of calendar %s changed but open deadlines were not recomputed (task "
-                           "queue unavailable): run manage.py sla_rebuild.", calendar_code)
-    transaction.on_commit(recompute)
+    is projected again, as after an edit of its days."""
+    calendar_days_changed(calendar_code, [], hours_changed=True)
 
 
 def _check_supervisor(user) -> None:

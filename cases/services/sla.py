@@ -191,19 +191,21 @@ def sla_calendar_changed(*, calendar_code: str, dates: list[datetime.date], acto
     if not hours_changed:
         affected = affected.filter(reduce(or_, (_window_covers(day) for day in dates)))
     affected = affected.values_list("case_id", flat=True).distinct().order_by("case_id")
+    days = [day.isoformat() for day in sorted(dates)]
+    # What each case's event says changed: the days, or the service hours ("09:00–15:00"), read once.
+    comment = ", ".join(days) or _service_hours(calendar_code)
     return each_case(affected.iterator(chunk_size=500),
-                     lambda case_id: _calendar_reproject(case_id, calendar_code, dates, actor),
+                     lambda case_id: _calendar_reproject(case_id, calendar_code, days, comment, actor),
                      why=f"calendar {calendar_code} changed")
 
 
 def _service_hours(calendar_code: str) -> str:
-    """A calendar's service hours as the event of a change of them shows them: "09:00–15:00"."""
     calendar = BusinessCalendar.objects.get(code=calendar_code)
     return f"{calendar.opens_at:%H:%M}–{calendar.closes_at:%H:%M}"
 
 
 @transaction.atomic
-def _calendar_reproject(case_id: int, calendar_code: str, dates: list[datetime.date], actor) -> bool:
+def _calendar_reproject(case_id: int, calendar_code: str, days: list[str], comment: str, actor) -> bool:
     from cases.services.events import event_record
 
     case = Case.objects.select_for_update(of=("self",)).get(pk=case_id)
@@ -220,9 +222,8 @@ def _calendar_reproject(case_id: int, calendar_code: str, dates: list[datetime.d
 
     changes = {f"{metric}:{cycle}": [shown(before[(metric, cycle)]), shown(due)]
                for (metric, cycle), due in after.items() if due != before[(metric, cycle)]}
-    days = [day.isoformat() for day in sorted(dates)]
     # The event moves the stored timers as the engine above did (sla_on_event), and a replay too.
     event_record(case=case, kind=EventKind.SLA, actor=actor, name=CALENDAR_CHANGED, to_value=calendar_code,
-                 comment=", ".join(days) or _service_hours(calendar_code), is_internal=True,
+                 comment=comment, is_internal=True,
                  data={"calendar": calendar_code, "dates": days, "due": changes})
     return True
