@@ -78,7 +78,8 @@ def login(page, user, password=PASSWORD):
     page.goto("/accounts/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
+    with page.expect_navigation():  # networkidle alone can be read off the login page before it leaves
+        page.click("form button[type=submit]")
     page.wait_for_load_state("networkidle")
 
 

@@ -29,6 +29,8 @@ def test_wrong_password_is_refused_with_a_message(new_page):
     page.wait_for_load_state("networkidle")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "wrong")
-    page.click("form button[type=submit]")
+    with page.expect_navigation():  # the refusal is a new page: wait for it before reading it
+        page.click("form button[type=submit]")
+    page.wait_for_selector("[role=alert]")
     assert page.locator("[role=alert]").count() >= 1
     assert "/accounts/login/" in page.url
