@@ -5,8 +5,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from accounts.models import User
 from accounts.roles import SEE_EVERYTHING, Role
 from cases.models import Case, CaseEvent, CaseMessage, EventKind, SlaTimer
+from cases.models.workflows import STAFF_DELIBERATIONS
 
-#: What a client sees of the audit trail: what happened to their case, not who on staff did what.
+#: What a client sees of the audit trail: what happened to their case, not who on staff did what
+#: nor staff's deliberation before a decision (STAFF_DELIBERATIONS).
 CLIENT_EVENT_KINDS = (EventKind.CREATED, EventKind.TRANSITION, EventKind.APPROVAL, EventKind.MESSAGE)
 
 
@@ -131,7 +133,8 @@ def messages_for(user: User, case: Case) -> QuerySet[CaseMessage]:
 def events_for(user: User, case: Case) -> QuerySet[CaseEvent]:
     queryset = case.events.select_related("actor")
     if not is_staff_reader(user):
-        queryset = queryset.filter(is_internal=False, kind__in=CLIENT_EVENT_KINDS)
+        queryset = queryset.filter(is_internal=False, kind__in=CLIENT_EVENT_KINDS).exclude(
+            name__in=STAFF_DELIBERATIONS)
     return queryset
 
 

@@ -15,7 +15,7 @@ from cases.attachments import validate_attachments
 from cases.sla_status import ScheduleCache, timer_status
 
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
-from cases.models.workflows import state_label
+from cases.models.workflows import client_state, state_label
 
 
 REMAINING_HELP = _("Business seconds left; negative when late; null when the calendar has no data for a year "
@@ -187,6 +187,13 @@ class ClientCaseSerializer(CaseSerializer):
     def get_proposal(self, case) -> str:
         """A proposed resolution is shown to the client once a supervisor approved it."""
         return case.proposal if case.approved_by_id and case.kind == CaseKind.DISPUTE else ""
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        state = client_state(case)
+        if state != case.state:  # a proposal still with the supervisor (cases.models.workflows.client_state)
+            data["state"], data["state_label"] = state, str(state_label(case.kind, state))
+        return data
 
 
 LIST_EXCLUDED = ("description", "proposal", "proposed_outcome", "created_by", "proposed_by", "approved_by",

@@ -70,10 +70,13 @@ def _open_margin_calls(case):
 
 # --- extension -----------------------------------------------------------------------------------
 
+def in_extension_window(account) -> bool:
+    return 0 <= days_to_maturity(account) <= settings.EXTENSION_WINDOW_DAYS
+
+
 @_eligibility
 def within_extension_window(case) -> bool:
-    account = case.credit_account
-    return account is not None and 0 <= days_to_maturity(account) <= settings.EXTENSION_WINDOW_DAYS
+    return case.credit_account is not None and in_extension_window(case.credit_account)
 
 
 @_eligibility

@@ -370,6 +370,21 @@ class MarginCallCase(Case):
 #: Every other step's comment is staff's.
 CLIENT_FACING_COMMENTS = frozenset({"wait_on_client", "decline"})
 
+#: Staff's deliberation before a decision (a proposal, a proposal sent back or turned down): the
+#: client is shown the decision, not the steps towards it (the portal and the client API alike).
+STAFF_DELIBERATIONS = frozenset({"propose_resolution", "return_for_rework", "propose_approval", "propose_decline",
+                                 "propose_liquidation", "decline_liquidation"})
+
+
+def client_state(case) -> str:
+    """The state a client is shown: a dispute's resolution is proposed to the client once a
+    supervisor approved it; until then, for the client, it is still being investigated."""
+    if (case.kind == CaseKind.DISPUTE and case.state == DisputeCase.State.RESOLUTION_PROPOSED
+            and not case.approved_by_id):
+        return DisputeCase.State.INVESTIGATING.value
+    return case.state
+
+
 WORKFLOWS: dict[str, type[Case]] = {
     CaseKind.TICKET: TicketCase,
     CaseKind.DISPUTE: DisputeCase,

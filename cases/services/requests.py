@@ -20,7 +20,12 @@ from django.utils.translation import ngettext
 
 from accounts.models import ClientProfile, CreditAccount, User
 from cases.models import Case, CaseKind, ContractChange, Priority, RequestDetails
-from cases.models.request_conditions import STAGED_REPAYMENT
+from cases.models.request_conditions import (
+    REASONS,
+    STAGED_REPAYMENT,
+    in_extension_window,
+    within_extension_window,
+)
 from cases.services.cases import case_create
 from cases.services.client_notices import client_notice
 from cases.services.transitions import after_transition
@@ -66,6 +71,10 @@ def _staged_repayment_errors(plan: list[dict], account: CreditAccount | None) ->
 def _details_errors(*, kind: str, category: str, account: CreditAccount | None, requested_days: int | None,
                     requested_maturity: datetime.date | None, staged_repayment: list | None) -> dict:
     errors: dict[str, list[str]] = {}
+    if kind == CaseKind.EXTENSION and account is not None and not in_extension_window(account):
+        # PRODUCT.md: extension requests are accepted in the window only (checked again when an
+        # agent proposes and a supervisor approves: request_conditions.within_extension_window).
+        errors["credit_account"] = [str(REASONS[within_extension_window])]
     if requested_days is not None:
         if kind != CaseKind.RELIEF:
             errors["requested_days"] = [_("Only a relief request asks for trading days.")]

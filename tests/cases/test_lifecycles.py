@@ -66,6 +66,10 @@ def client_view(api, client, number):
     return case
 
 
+def client_names(api, client, number):
+    return [event["name"] for event in api.as_user(client).get(url(number, "events/")).data]
+
+
 def test_ticket_new_open_waiting_resolved_reopened_closed(api, client, client_profile, agent):
     user = client_profile.user
     without_quiet_hours(client_profile)
@@ -157,7 +161,14 @@ def test_dispute_rejected_reinvestigated_then_referred_to_mediation_and_closed(
         step(api, agent, number, "investigate")
         step(api, agent, number, "propose_resolution", "退还利息 120.00 元")
         assert allowed(api, agent, number) == [] and allowed(api, user, number) == []
-        assert client_view(api, user, number)["proposal"] == ""  # not news before a supervisor approves
+        # Not news before a supervisor approves: for the client the dispute is still investigated,
+        # and the proposal step is not in their audit trail (as on the portal).
+        seen = client_view(api, user, number)
+        assert (seen["proposal"], seen["state"], seen["state_label"]) == ("", "investigating", "调查中")
+        listed = api.as_user(user).get("/api/v1/cases/", HTTP_ACCEPT_LANGUAGE="en").data["results"]
+        assert [(row["number"], row["state"]) for row in listed] == [(number, "investigating")]
+        assert "propose_resolution" not in client_names(api, user, number)
+        assert detail(api, agent, number)["state"] == "resolution_proposed"
         assert len(told(number, "case_state_changed")) == 2  # nothing told of the proposal
         assert step(api, agent, number, "approve_resolution", status=403)["code"] == "permission_denied"
         assert allowed(api, supervisor, number) == ["approve_resolution", "return_for_rework"]
@@ -167,7 +178,9 @@ def test_dispute_rejected_reinvestigated_then_referred_to_mediation_and_closed(
         sla = timers(api, agent, number)
         assert sla["regulatory_final"]["state"] == "met"  # the final response is sent
         assert sla["resolution"]["state"] == sla["periodic_update"]["state"] == "paused"  # the client's turn
-        assert client_view(api, user, number)["proposal"] == "退还利息 120.00 元"
+        seen = client_view(api, user, number)
+        assert (seen["proposal"], seen["state"]) == ("退还利息 120.00 元", "resolution_proposed")
+        assert client_names(api, user, number)[-1] == "approve_resolution"
         assert allowed(api, user, number) == ["accept", "reject"]
         step(api, user, number, "reject", "", status=400)
         step(api, user, number, "reject", "太少")
@@ -175,6 +188,9 @@ def test_dispute_rejected_reinvestigated_then_referred_to_mediation_and_closed(
         assert allowed(api, agent, number) == ["refer_to_mediation", "reinvestigate"]
         step(api, agent, number, "reinvestigate")
         assert client_view(api, user, number)["proposal"] == ""  # the approval is gone with it
+        step(api, supervisor, number, "propose_resolution", "退还利息 300.00 元")
+        step(api, other_supervisor, number, "return_for_rework", "补充说明")  # sent back: staff's own business
+        assert "return_for_rework" not in client_names(api, user, number)
         step(api, supervisor, number, "propose_resolution", "退还利息 300.00 元")
         step(api, supervisor, number, "approve_resolution", status=403)  # never one's own proposal
         step(api, other_supervisor, number, "approve_resolution")

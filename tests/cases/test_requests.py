@@ -114,11 +114,27 @@ def test_the_maturity_moves_to_the_month_end_when_the_month_is_shorter(api, clie
     assert account.contract_maturity == datetime.date(2026, 2, 28)
 
 
+def mature_in(account, days):
+    account.contract_maturity = TODAY + datetime.timedelta(days=days)
+    account.save()
+
+
+@pytest.mark.parametrize("maturity_in_days", [16, 40, -1])
+def test_a_request_outside_the_fifteen_days_before_maturity_is_not_accepted(api, client_profile, account,
+                                                                            maturity_in_days):
+    mature_in(account, maturity_in_days)
+    response = api.as_user(client_profile.user).post("/api/v1/cases/", {
+        "kind": "extension", "subject": "申请展期", "credit_account": account.account_no}, format="json",
+        headers={"accept-language": "en"})
+    assert response.status_code == 400
+    assert "15 calendar days before the contract matures" in response.data["credit_account"][0]
+    assert not Case.objects.filter(kind="extension").exists()
+
+
 @pytest.mark.parametrize("maturity_in_days", [16, 40, -1])
 def test_outside_the_fifteen_days_before_maturity_is_refused(api, client_profile, account, agent, maturity_in_days):
-    account.contract_maturity = TODAY + datetime.timedelta(days=maturity_in_days)
-    account.save()
     number = under_review(api, client_profile, account, agent)
+    mature_in(account, maturity_in_days)  # the account changed after the request came in
     response = step(api, agent, number, "propose_approval")
 
     assert refused_because(response, within_extension_window)
@@ -171,10 +187,9 @@ def test_an_open_margin_call_is_refused(api, client_profile, account, security, 
 
 
 def test_every_failed_condition_is_named(api, client_profile, account, security, agent):
-    account.interest_fees = D("10.00")
-    account.contract_maturity = TODAY + datetime.timedelta(days=60)
-    account.save()
     number = under_review(api, client_profile, account, agent)
+    account.interest_fees = D("10.00")
+    mature_in(account, 60)
     response = api.as_user(agent).post(f"/api/v1/cases/{number}/transitions/propose_approval/",
                                        {"comment": "x"}, format="json", headers={"accept-language": "en"})
     assert response.status_code == 409
@@ -194,10 +209,9 @@ def test_conditions_are_checked_again_at_approval(api, client_profile, account, 
 
 
 def test_a_proposal_to_decline_needs_no_condition(api, client_profile, account, agent, supervisor):
-    account.interest_fees = D("99.00")
-    account.contract_maturity = TODAY + datetime.timedelta(days=90)
-    account.save()
     number = under_review(api, client_profile, account, agent)
+    account.interest_fees = D("99.00")
+    mature_in(account, 90)
     assert step(api, agent, number, "propose_decline").status_code == 200
     assert step(api, supervisor, number, "decline", "不符合展期条件").data["state"] == "declined"
 

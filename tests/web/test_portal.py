@@ -299,6 +299,8 @@ def test_another_clients_case_is_not_found(web, agent):
 ])
 def test_submitting_each_kind_opens_the_case_with_its_account_and_attachments(web, client_profile, account, kind,
                                                                              extra, category):
+    account.contract_maturity = timezone.localdate() + datetime.timedelta(days=10)  # an extension's window
+    account.save()
     response = web.post(reverse("portal:submit", args=[kind]), {
         "subject": f"My {kind}", "description": "Details", "credit_account": "A10000001",
         "attachments": [pdf(), png()], **extra,
@@ -317,6 +319,16 @@ def test_submitting_each_kind_opens_the_case_with_its_account_and_attachments(we
         assert RequestDetails.objects.get(case=case).requested_days == 3
     page = text(web.get(response.url, **EN))
     assert "statement.pdf" in page and f"We have received your case {case.number}" in page
+
+
+def test_an_extension_before_its_window_is_refused_on_the_form(web, account):
+    account.contract_maturity = timezone.localdate() + datetime.timedelta(days=40)
+    account.save()
+    response = web.post(reverse("portal:submit", args=["extension"]), {
+        "subject": "展期", "credit_account": "A10000001"}, **EN)
+    assert response.status_code == 400
+    assert "only in the 15 calendar days before the contract matures" in text(response)
+    assert not Case.objects.filter(kind="extension").exists()
 
 
 def test_a_relief_request_may_propose_instalments(web, account):
