@@ -52,7 +52,9 @@ class SymbolShocksField(serializers.Field):
             raise serializers.ValidationError(
                 _("At most %(max)s securities may have their own shock.") % {"max": MAX_SYMBOL_SHOCKS})
         shock_field = serializers.DecimalField(**SHOCK_FIELD)
-        known = set(Security.objects.filter(symbol__in=list(data)).values_list("symbol", flat=True))
+        # a NUL byte is no symbol (and PostgreSQL refuses it in a query): unknown, not a 500
+        queried = [symbol for symbol in data if "\x00" not in symbol]
+        known = set(Security.objects.filter(symbol__in=queried).values_list("symbol", flat=True))
         shocks = {}
         for symbol, value in data.items():
             if symbol in errors:

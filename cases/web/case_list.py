@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Tier, User
 from accounts.names import full_name
 from cases import selectors
-from cases.models import Case, CaseKind, Metric, Priority, SlaTimer
+from cases.models import Case, CaseKind, MarginCallCase, Metric, Priority, SlaTimer
 from cases.models.case import PRIORITY_RANK
 from cases.models.workflows import ALL_CLOSED_STATES, WORKFLOWS, state_label
 from cases.sla_status import ScheduleCache, TimerStatus, timer_status
@@ -51,6 +51,11 @@ ROW_COLUMNS = (*(column for column in selectors.LIST_COLUMNS if column in SHOWN)
                "category", "credit_account__account_no", "margin_call__stage")
 #: Every state in which a case is still worked (the others are finished; no timer runs there).
 WORKING_STATES = sorted(set(ALL_STATES) - set(ALL_CLOSED_STATES))
+#: A margin call whose deadline is still the client's and ours to act on: running or passed, no
+#: liquidation decided yet.
+CALL_WITH_DEADLINE = Q(kind=CaseKind.MARGIN_CALL, margin_call__deadline__isnull=False,
+                       state__in=[MarginCallCase.State.OPEN, MarginCallCase.State.CLIENT_NOTIFIED,
+                                  MarginCallCase.State.LIQUIDATION_PENDING])
 
 
 def may_use_console(user: User) -> bool:
@@ -106,8 +111,8 @@ def segments(queryset: QuerySet[Case], sort: str, *, sla_filter: str = "",
 
     SLA urgency: first the cases still worked with a running timer, by the due moment of their
     most urgent one (the walk follows the running timers by deadline and keeps each case once, at
-    its earliest timer); then the other cases still worked (timers paused while waiting on the
-    client, margin calls); then the finished cases; these two by state, newest first: the order
+    its earliest timer), and among them the margin calls by their deadline; then the other cases
+    still worked (timers paused while waiting on the client, outreach calls); then the finished cases; these two by state, newest first: the order
     of the (assignee, state, -id), (queue, state, -id) and (state, -id) indexes, so that a short
     list (a few unassigned cases, say) is read from its own corner of an index, never by walking
     every case newest first in search of its rows."""
@@ -131,11 +136,15 @@ def segments(queryset: QuerySet[Case], sort: str, *, sla_filter: str = "",
                    RUNNING, case=OuterRef("pk")))))
     if sla_filter == "overdue":  # the most urgent timer is the overdue one: the walk can stop at now
         running = running.filter(sla_due__lte=now)
-    by_deadline = Segment(running, (Key("sla_due", is_datetime=True), Key("id")))
+    keys = (Key("sla_due", is_datetime=True), Key("id"))
     if sla_filter:  # only cases with a running timer can be overdue or near a breach
-        return [by_deadline]
+        return [Segment(running, keys)]
+    # A margin call with a deadline (no SLA timer runs on it) takes its place among them by its
+    # deadline: forced liquidation follows it.
+    calls = queryset.filter(CALL_WITH_DEADLINE).annotate(sla_due=F("margin_call__deadline"))
+    by_deadline = Segment(running, keys, merged=(calls,))
     waiting = queryset.filter(state__in=WORKING_STATES).exclude(
-        Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk"))))
+        Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk")))).exclude(CALL_WITH_DEADLINE)
     finished = queryset.exclude(state__in=WORKING_STATES)
     return [by_deadline, Segment(waiting, BY_STATE), Segment(finished, BY_STATE)]
 

@@ -1,8 +1,8 @@
 """Keyset pages over a list of cases at a million rows: no COUNT, no OFFSET.
 
 An order is a list of segments, each a queryset with an order an index can serve; the list is
-segment 0's rows, then segment 1's, and so on (by SLA urgency: the cases with a running timer,
-most urgent first, then the others newest first; by priority: urgent, high, normal and low
+segment 0's rows, then segment 1's, and so on (by SLA urgency: the cases with a running timer
+and the margin calls with a deadline, most urgent first, then the others newest first; by priority: urgent, high, normal and low
 cases, each newest first). A page reads the keys of size + 1 rows (the extra one tells that a
 next page exists) after (or before) a cursor, the key of the row it starts from, and moves on to
 the next segment when one runs out: a few queries, whatever the page size and however deep the
@@ -65,10 +65,27 @@ class Key:
 class Segment:
     queryset: QuerySet
     keys: tuple[Key, ...]
+    #: Other querysets whose rows interleave with the queryset's in the same order (each annotated
+    #: with the keys' fields; no row in two of them): each is read in its own index order and the
+    #: rows merged, as one ordered list.
+    merged: tuple[QuerySet, ...] = ()
 
-    def ordered(self, *, backwards: bool = False) -> QuerySet:
-        return self.queryset.order_by(*(
+    def ordered(self, *, backwards: bool = False, queryset: QuerySet | None = None) -> QuerySet:
+        return (self.queryset if queryset is None else queryset).order_by(*(
             f"{'-' if key.descending != backwards else ''}{key.field}" for key in self.keys))
+
+    def rows(self, values: list | None, limit: int, *, backwards: bool) -> list[tuple]:
+        """Up to `limit` rows (primary key, *key values) in this order, past `values` if given."""
+        found = []
+        for queryset in (self.queryset, *self.merged):
+            queryset = self.ordered(backwards=backwards, queryset=queryset)
+            if values is not None:
+                queryset = queryset.filter(self.beyond(values, backwards=backwards))
+            found += queryset.values_list("pk", *(key.field for key in self.keys))[:limit]
+        if self.merged:
+            for position in reversed(range(len(self.keys))):  # stable sorts, the last key first
+                found.sort(key=lambda row: row[1 + position], reverse=self.keys[position].descending != backwards)
+        return found[:limit]
 
     def beyond(self, values: list, *, backwards: bool = False) -> Q:
         """Rows strictly after `values` in this order (before them when `backwards`); the first
@@ -115,11 +132,7 @@ def _walk(segments: list[Segment], start: int, values: list | None, limit: int, 
     found: list = []
     indexes = range(start, -1, -1) if backwards else range(start, len(segments))
     for index in indexes:
-        segment = segments[index]
-        queryset = segment.ordered(backwards=backwards)
-        if index == start and values is not None:
-            queryset = queryset.filter(segment.beyond(values, backwards=backwards))
-        rows = queryset.values_list("pk", *(key.field for key in segment.keys))[:limit - len(found)]
+        rows = segments[index].rows(values if index == start else None, limit - len(found), backwards=backwards)
         found += [(index, row[0], row[1:]) for row in rows]
         if len(found) >= limit:
             break

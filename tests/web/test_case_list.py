@@ -18,6 +18,8 @@ from cases.models import Case, CaseKind, SlaTimer
 from cases.services import case_create, message_create
 from risk.models import AccountRisk, MarginCall, MonitoringRun, RatioSnapshot
 from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory, queue
+from cases.web.case_list import segments
+from cases.web.case_list_paging import keyset_page
 from tests.web.margin import open_margin_call
 
 pytestmark = pytest.mark.django_db
@@ -315,8 +317,7 @@ def test_default_order_is_the_most_urgent_running_timer_first(client, supervisor
 
 def test_a_margin_call_shows_its_deadline_not_a_dash(client, risk_officer, client_profile):
     """A margin call without a running timer shows its T+2 deadline in the SLA column, labelled as
-    the deadline (not an SLA share), red once passed; it used to show "—". The order stays the
-    documented one (the running timers first, then the cases still worked by state)."""
+    the deadline (not an SLA share), red once passed; it used to show "—"."""
     call = open_margin_call(client_profile, UserFactory(roles=[Role.AGENT]))
     SlaTimer.objects.filter(case=call).delete()
     Case.objects.filter(pk=call.pk).update(assignee=None)
@@ -336,6 +337,44 @@ def test_a_margin_call_shows_its_deadline_not_a_dash(client, risk_officer, clien
     MarginCall.objects.filter(case=call).update(deadline=NOW - H)  # past: red
     body = client.get(URL, {"tab": "unassigned"}).content.decode()
     assert re.search(rf'<tr data-case="{call.number}".*?<span class="sla sla-deadline sla-100"', body, re.DOTALL)
+
+
+def test_a_margin_call_takes_its_place_among_the_running_timers_by_its_deadline(client, risk_officer,
+                                                                               client_profile):
+    """Forced liquidation follows a margin call's deadline: the call is listed by it among the
+    cases with a running timer (it used to come after all of them, on a later page of a busy
+    queue), also across pages; an outreach call (no deadline) still comes after them."""
+    call = open_margin_call(client_profile, UserFactory(roles=[Role.AGENT]))
+    Case.objects.filter(pk=call.pk).update(assignee=None)
+    MarginCall.objects.filter(case=call).update(deadline=NOW + 2 * H)
+    outreach = open_margin_call(ClientProfileFactory(), UserFactory(roles=[Role.AGENT]))
+    Case.objects.filter(pk=outreach.pk).update(assignee=None)
+    MarginCall.objects.filter(case=outreach).update(deadline=None, stage=MarginCall.Stage.OUTREACH)
+    soon = make_case(client_profile, subject="soon", queue_code="risk")
+    only_timer(soon, due_in=H)
+    later = make_case(client_profile, subject="later", queue_code="risk")
+    only_timer(later, due_in=5 * H)
+    waiting = make_case(client_profile, subject="waiting", queue_code="risk", state="waiting_on_client")
+    only_timer(waiting, paused=True)
+    login(client, risk_officer)
+    expected = [soon.number, call.number, later.number, outreach.number, waiting.number]
+    assert listed(client, tab="unassigned", queue="risk") == expected
+    # Page by page, one row a page, forwards and back: every case once, in the same order.
+    order = segments(Case.objects.filter(queue__code="risk", assignee__isnull=True), "urgency")
+    pages, cursor = [], None
+    while True:
+        page = keyset_page(order, 1, after=cursor)
+        pages.append(page)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    number = dict(Case.objects.values_list("pk", "number"))
+    assert [number[page.ids[0]] for page in pages] == expected
+    back = [keyset_page(order, 1, before=page.previous_cursor) for page in pages[1:]]
+    assert [number[page.ids[0]] for page in back] == expected[:-1]
+
+    MarginCall.objects.filter(case=call).update(deadline=NOW - H)  # passed: the most urgent of all
+    assert listed(client, tab="unassigned", queue="risk")[:2] == [call.number, soon.number]
 
 
 def test_a_breached_paused_timer_is_shown_breached(client, supervisor, client_profile):
