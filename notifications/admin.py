@@ -33,23 +33,28 @@ SAMPLE_CONTEXT = {
                 "message": "您好，您的融资年利率为 8.35%，按日计息。", "client_name": "张三", "client_no": "C000123",
                 "account_no": "A00000123", "ratio": "128.50", "level": "平仓", "cash": "37,500.00",
                 "sell": "166,666.67", "deadline": "2026年12月3日 15:00", "due_date": "2026年12月15日", "days": "7",
-                "metric": "首次响应"},
+                "metric": "首次响应", "request_kind": "extension", "maturity": "2027年6月15日", "trading_days": "3",
+                "reasons": "近三个月的利息尚未结清。", "link": "https://service.example.com/rate/sample/"},
     "en": {"case_number": "CS-2026-000123", "case_subject": "Financing rate question", "case_kind": "Service ticket",
            "case_state": "Resolved", "previous_state": "Open", "transition": "Resolve",
            "message": "Hello, your financing rate is 8.35% a year, accrued daily.", "client_name": "Zhang San",
            "client_no": "C000123", "account_no": "A00000123", "ratio": "128.50", "level": "close-out",
            "cash": "37,500.00", "sell": "166,666.67", "deadline": "3 December 2026 15:00",
-           "due_date": "15 December 2026", "days": "7", "metric": "First response"},
+           "due_date": "15 December 2026", "days": "7", "metric": "First response", "request_kind": "extension",
+           "maturity": "June 15, 2027", "trading_days": "3", "reasons": "The interest of the last three months is "
+           "not paid yet.", "link": "https://service.example.com/rate/sample/"},
 }
 
 
 def preview_data(template: NotificationTemplate, case=None) -> dict:
-    """Rendered subject, text and HTML e-mail of `template` for `case` (else the sample)."""
+    """Rendered subject, text and HTML e-mail of `template` for `case` (else the sample); with what
+    the case's last notice of this event carried (a decision's dates and reasons, a rating link)."""
     from notifications.channels.email import build_message
 
     with translation.override(template.language):
         if case is not None:
-            data = {"to": case.state}
+            told = case.notifications.filter(event=template.event).order_by("-id").values_list("data", flat=True)
+            data = {**(told.first() or {}), "to": case.state}
             message = case.messages.filter(visibility="public", source="staff").order_by("-id").first()
             if message is not None:
                 data["message_id"] = message.pk

@@ -6,7 +6,9 @@ add a better one: a deleted default comes back on the next migrate.
 Events: case_created (acknowledgement), case_reply (a public reply from staff),
 case_state_changed (steps the client cares about), case_client_reply and sla_warning (in-app,
 to staff), margin_alert, margin_call, margin_call_restored, contract_maturity_reminder,
-interest_settlement_reminder. The e-mail channel adds [case number] to the subject of every
+interest_settlement_reminder, request_approved and request_declined (the decision on an extension
+or relief request: one text per language, its branches chosen by request_kind), rating_request
+(the link to rate a resolved case). The e-mail channel adds [case number] to the subject of every
 case e-mail that lacks it (inbound threading relies on it)."""
 
 # {event: {language: (subject, body)}}; Django template syntax, context in rendering.CONTEXT_HELP.
@@ -88,6 +90,51 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Interest settlement on {{ due_date }}",
                "Credit account {{ account_no }}: interest is settled on {{ due_date }}, in {{ days }} "
                "day{{ days|pluralize }}. Please keep enough cash in the account to pay the interest accrued."),
+    },
+    "request_approved": {
+        "zh-hans": ("{% if request_kind == 'extension' %}您的展期申请 {{ case_number }} 已获批准"
+                    "{% else %}您的纾困申请 {{ case_number }} 已获批准{% endif %}",
+                    "{% if request_kind == 'extension' %}您为信用账户 {{ account_no }} 提交的合约展期申请 "
+                    "{{ case_number }} 已获批准：合约到期日现为 {{ maturity }}。"
+                    "{% elif request_kind == 'staged_repayment' %}您为信用账户 {{ account_no }} 提交的分期还款申请 "
+                    "{{ case_number }} 已获批准。我们会与您联系确认各期还款安排。"
+                    "{% else %}您为信用账户 {{ account_no }} 提交的纾困申请 {{ case_number }} 已获批准：追保截止时间顺延 "
+                    "{{ trading_days }} 个交易日。新的截止时间可在客户门户的该事项中查看。{% endif %}"),
+        "en": ("{% if request_kind == 'extension' %}Your extension request {{ case_number }} is approved"
+               "{% else %}Your relief request {{ case_number }} is approved{% endif %}",
+               "{% if request_kind == 'extension' %}Your request {{ case_number }} to extend the margin contract of "
+               "credit account {{ account_no }} is approved: the contract now matures on {{ maturity }}."
+               "{% elif request_kind == 'staged_repayment' %}Your request {{ case_number }} to repay the debt of "
+               "credit account {{ account_no }} in stages is approved. We will contact you about the instalments."
+               "{% else %}Your relief request {{ case_number }} for credit account {{ account_no }} is approved: the "
+               "deadline to top up moves {{ trading_days }} trading day{{ trading_days|pluralize }} later. The new "
+               "deadline is shown on the case in the client portal.{% endif %}"),
+    },
+    "request_declined": {
+        "zh-hans": ("{% if request_kind == 'extension' %}您的展期申请 {{ case_number }} 未获批准"
+                    "{% else %}您的纾困申请 {{ case_number }} 未获批准{% endif %}",
+                    "{% if request_kind == 'extension' %}很抱歉，您为信用账户 {{ account_no }} 提交的合约展期申请 "
+                    "{{ case_number }} 未获批准。合约仍于 {{ maturity }} 到期，请在此之前偿还融资负债。"
+                    "{% else %}很抱歉，您为信用账户 {{ account_no }} 提交的纾困申请 {{ case_number }} 未获批准。"
+                    "请及时追加担保物或还款，以免被强制平仓。{% endif %}原因请在客户门户中查看该事项，或致电我们。"
+                    "{% if reasons %}\n\n我们的理由：{{ reasons }}{% endif %}"),
+        "en": ("{% if request_kind == 'extension' %}Your extension request {{ case_number }} is declined"
+               "{% else %}Your relief request {{ case_number }} is declined{% endif %}",
+               "{% if request_kind == 'extension' %}We are sorry: your request {{ case_number }} to extend the margin "
+               "contract of credit account {{ account_no }} is declined. The contract still matures on "
+               "{{ maturity }}; please repay the financing debt by then."
+               "{% else %}We are sorry: your relief request {{ case_number }} for credit account {{ account_no }} is "
+               "declined. Please add collateral or repay in time to avoid forced liquidation.{% endif %} For the "
+               "reasons, see the case in the client portal or call us.{% if reasons %}\n\nOur reasons: "
+               "{{ reasons }}{% endif %}"),
+    },
+    "rating_request": {
+        "zh-hans": ("请为事项 {{ case_number }} 的服务评分",
+                    "您的事项 {{ case_number }}（{{ case_subject }}）已办结。请在 {{ days }} 天内为我们的服务打分"
+                    "（1 至 5 分）：{{ link }}"),
+        "en": ("How did we do? Rate case {{ case_number }}",
+               "Your case {{ case_number }} ({{ case_subject }}) is resolved. Please tell us how satisfied you are, "
+               "from 1 to 5, within {{ days }} day{{ days|pluralize }}: {{ link }}"),
     },
 }
 

@@ -4,9 +4,11 @@ recipient's language.
 Templates are Django template syntax rendered by a separate engine with no template loaders
 and no tag libraries beyond the built-in ones, over a context of plain strings built here from
 THIS case and THIS client only: no model instances (nothing to walk from a case to another
-client), never an internal note or a transition's comment (staff-only), never a proposal that
-has not been approved."""
+client), never an internal note, a transition's comment only where it is written to the client
+(cases.models.workflows.CLIENT_FACING_COMMENTS: a step's comment, a decline's reasons), never a
+proposal that has not been approved."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -41,14 +43,20 @@ CONTEXT_HELP = {
     "sell": _("securities to sell and repay"),
     "deadline": _("margin-call deadline"),
     "due_date": _("due date (reminders)"),
-    "days": _("days until the due date"),
+    "days": _("days until the due date (reminders); days the rating link is valid (rating requests)"),
     "metric": _("SLA metric (staff notices)"),
+    "request_kind": _("extension, relief or staged_repayment (decisions on requests)"),
+    "maturity": _("the contract's maturity after the decision (extension requests)"),
+    "trading_days": _("trading days the top-up deadline moves (relief requests approved)"),
+    "reasons": _("our reasons, as the supervisor wrote them to the client (requests declined)"),
+    "link": _("the link to rate the case (rating requests)"),
 }
 #: The lines of a margin alert, as the monitoring's own notices name them.
 LEVEL_LABELS = {"attention": _("attention"), "warning": _("warning"), "close_out": _("close-out"),
                 "immediate": _("immediate close-out")}
 #: Keys of a notification's data that may reach the text, as they are.
-DATA_KEYS = ("account_no", "ratio", "level", "cash", "sell", "deadline", "due_date", "days", "metric", "comment")
+DATA_KEYS = ("account_no", "ratio", "level", "cash", "sell", "deadline", "due_date", "days", "metric", "comment",
+             "request_kind", "trading_days", "reasons", "link")
 
 
 def compile_errors(subject: str, body: str) -> dict[str, str]:
@@ -77,6 +85,14 @@ def _ratio(value) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     return f"{number * 100:.2f}" if number < 20 else f"{number:.2f}"  # a fraction (1.35) or a percent
+
+
+def _date(value) -> str:
+    """An ISO date ("2026-08-22") as the active language writes it ("Aug. 22, 2026")."""
+    try:
+        return formats.date_format(datetime.date.fromisoformat(str(value)), "DATE_FORMAT")
+    except ValueError:
+        return str(value)
 
 
 def build_context(*, event: str, case=None, client=None, data: dict | None = None) -> dict[str, str]:
@@ -130,6 +146,8 @@ def build_context(*, event: str, case=None, client=None, data: dict | None = Non
         context["metric"] = str(dict(Metric.choices).get(context["metric"], context["metric"]))
     if context["ratio"]:
         context["ratio"] = _ratio(context["ratio"])
+    if data.get("maturity"):
+        context["maturity"] = _date(data["maturity"])
     return context
 
 

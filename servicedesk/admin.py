@@ -5,6 +5,9 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import EmptyResultSet, ValidationError
+from django.forms import ModelMultipleChoiceField
+
+INT64 = 2**63
 
 
 class CheckedLookupsChangeList(ChangeList):
@@ -16,19 +19,44 @@ class CheckedLookupsChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
         try:
-            queryset.query.get_compiler(queryset.db).as_sql()
+            _sql, params = queryset.query.get_compiler(queryset.db).as_sql()
         except EmptyResultSet:  # a filter that matches nothing (queryset.none()): a valid, empty list
-            pass
+            return queryset
         except (ValueError, OverflowError) as error:
             raise IncorrectLookupParameters(error) from error
+        # A key past 64 bits through a relation (`members=1234…`, 23 digits): SQLite fails to bind it.
+        if any(isinstance(param, int) and not -INT64 <= param < INT64 for param in params):
+            raise IncorrectLookupParameters("an integer beyond 64 bits")
         return queryset
 
 
+class CheckedKeysMultipleChoiceField(ModelMultipleChoiceField):
+    """Django's many-to-many choice, with a value that is no key at all (23 digits, past any
+    database integer) an invalid choice on the form: Django's own looks it up, and SQLite fails to
+    bind it (a server error)."""
+
+    def _check_values(self, value):
+        model = self.queryset.model
+        target = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
+        for candidate in value:
+            try:
+                target.run_validators(target.to_python(candidate))
+            except ValidationError:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": candidate}) from None
+        return super()._check_values(value)
+
+
 class CheckedLookups:
-    """Every admin list of the project: CheckedLookupsChangeList."""
+    """Every admin list of the project: CheckedLookupsChangeList; every many-to-many field:
+    CheckedKeysMultipleChoiceField."""
 
     def get_changelist(self, request, **kwargs):
         return CheckedLookupsChangeList
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", CheckedKeysMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ModelAdmin(CheckedLookups, admin.ModelAdmin):

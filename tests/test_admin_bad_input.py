@@ -226,3 +226,36 @@ def test_the_admin_home_and_every_list_open_for_a_supervisor(as_supervisor):
     url = reverse("admin:cases_calendarday_changelist")
     assert as_supervisor.get(url, {"date__year": "99999"}).status_code in (200, 302)
     assert as_supervisor.get(url, {"date__year": str(datetime.date.today().year)}).status_code == 200
+
+
+BEYOND_64_BITS = "12345678901234567890123"
+
+
+def test_a_member_key_past_any_database_integer_is_a_form_error(admin_client):
+    """A queue's members sent back with a 23-digit key: a server error on SQLite (Django looked
+    the value up and the database could not bind it); now the field says it is no valid choice,
+    and the queue keeps its members."""
+    from tests.factories import queue
+
+    general = queue("general")
+    member = UserFactory(roles=[Role.AGENT])
+    general.members.add(member)
+    url = reverse("admin:accounts_queue_change", args=[general.pk])
+    response = admin_client.post(url, {"code": general.code, "name": general.name, "name_en": general.name_en,
+                                       "members": [str(member.pk), BEYOND_64_BITS]}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "is not a valid value" in " ".join(response.context["adminform"].form.errors["members"])
+    assert list(general.members.all()) == [member]
+
+
+@pytest.mark.parametrize("changelist, query", [
+    ("admin:accounts_queue_changelist", f"members={BEYOND_64_BITS}"),
+    ("admin:accounts_user_changelist", f"groups__id__exact={BEYOND_64_BITS}"),
+])
+def test_a_relations_key_past_any_database_integer_is_a_bad_lookup(as_supervisor, changelist, query):
+    """Through a relation the value reached SQLite, which could not bind it: a server error."""
+    response = as_supervisor.get(f"{reverse(changelist)}?{query}")
+    if response.status_code == 200:  # a plain key lookup: Django knows no row has it
+        assert list(response.context["cl"].result_list) == []
+    else:
+        assert response.status_code == 302 and response.url.endswith("?e=1")

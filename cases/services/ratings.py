@@ -104,19 +104,11 @@ def rating_submit(*, token: str, score, comment: str = "") -> SatisfactionRating
 @after_transition(CaseKind.RELIEF, "approve")
 @after_transition(CaseKind.RELIEF, "decline")
 def rating_request(case: Case, user=None) -> None:
-    """Send the client the rating link, once per case (a reopened and resolved again ticket is not
+    """Send the client the rating link (by e-mail, SMS and in the portal's bell; the text is the
+    notice template rating_request), once per case (a reopened and resolved again ticket is not
     asked twice), unless it is rated already."""
     if SatisfactionRating.objects.filter(case=case).exists():
         return
     if Notification.objects.filter(case=case, event=EVENT).exists():
         return
-    link = rating_link(case)
-
-    def texts():
-        values = {"number": case.number, "subject": case.subject, "link": link,
-                  "days": settings.RATING_TOKEN_MAX_AGE_DAYS}
-        return (_("How did we do? Rate case %(number)s") % values,
-                _("Your case %(number)s (%(subject)s) is resolved. Please tell us how satisfied you are, from 1 to "
-                  "5, within %(days)d days: %(link)s") % values)
-
-    client_notice(case=case, event=EVENT, texts=texts, data={"link": link})
+    client_notice(case=case, event=EVENT, data={"link": rating_link(case), "days": settings.RATING_TOKEN_MAX_AGE_DAYS})

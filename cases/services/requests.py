@@ -5,7 +5,8 @@ Whether a request may be approved is decided by the workflow's conditions
 - an approved extension moves the contract's maturity (by EXTENSION_MONTHS, or to the maturity
   asked for if earlier), recorded as a ContractChange of the request;
 - an approved relief request moves the margin call's deadline (risk/effects.py);
-- the client is told the outcome (e-mail and SMS in the outbox, in their language).
+- the client is told the outcome (e-mail, SMS and the portal's bell, in their language; the texts
+  are the notice templates request_approved and request_declined, notifications/defaults.py).
 """
 
 import datetime
@@ -14,9 +15,8 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import ClientProfile, CreditAccount, User
 from cases.models import Case, CaseKind, ContractChange, Priority, RequestDetails
@@ -149,63 +149,35 @@ def extension_moves_the_maturity(case: Case, user: User | None) -> None:
 
 # --- telling the client -------------------------------------------------------------------------
 
-def _date(day: datetime.date) -> str:
-    return formats.date_format(day, "DATE_FORMAT")
+def _request_kind(case: Case) -> str:
+    """Which text of the decision's template applies: extension, relief or staged_repayment."""
+    if case.kind == CaseKind.EXTENSION:
+        return "extension"
+    return STAGED_REPAYMENT if case.category == STAGED_REPAYMENT else "relief"
 
 
-def _extension_texts(case: Case, approved: bool):
-    def texts():
+def _decision_data(case: Case, approved: bool) -> dict:
+    """What the decision's notice says beyond the case itself (its template's placeholders): the
+    contract's maturity as the decision left it, the trading days a relief moves the deadline, and
+    a decline's reasons (written to the client: the decline's comment is client-facing,
+    cases.models.workflows.CLIENT_FACING_COMMENTS)."""
+    data = {"kind": case.kind, "request_kind": _request_kind(case)}
+    if case.kind == CaseKind.EXTENSION:
         account = CreditAccount.objects.get(pk=case.credit_account_id)  # as the approval left it
-        values = {"number": case.number, "account": account.account_no, "date": _date(account.contract_maturity)}
-        if approved:
-            return (_("Your extension request %(number)s is approved") % values,
-                    _("Your request %(number)s to extend the margin contract of credit account %(account)s is "
-                      "approved: the contract now matures on %(date)s.") % values)
-        return (_("Your extension request %(number)s is declined") % values,
-                _("We are sorry: your request %(number)s to extend the margin contract of credit account "
-                  "%(account)s is declined. The contract still matures on %(date)s; please repay the financing "
-                  "debt by then. For the reasons, see the case in the client portal or call us.") % values)
-    return texts
-
-
-def _relief_texts(case: Case, approved: bool):
-    def texts():
+        data["maturity"] = account.contract_maturity.isoformat()
+    elif approved and data["request_kind"] == "relief":
         details = _details(case)
-        days = (details.requested_days if details is not None else None) or settings.RELIEF_TRADING_DAYS
-        values = {"number": case.number, "account": case.credit_account.account_no, "days": days}
-        if not approved:
-            return (_("Your relief request %(number)s is declined") % values,
-                    _("We are sorry: your relief request %(number)s for credit account %(account)s is declined. "
-                      "Please add collateral or repay in time to avoid forced liquidation. For the reasons, see "
-                      "the case in the client portal or call us.") % values)
-        subject = _("Your relief request %(number)s is approved") % values
-        if case.category == STAGED_REPAYMENT:
-            return subject, _("Your request %(number)s to repay the debt of credit account %(account)s in stages "
-                              "is approved. We will contact you about the instalments.") % values
-        return subject, ngettext(
-            "Your relief request %(number)s for credit account %(account)s is approved: the deadline to top up "
-            "moves %(days)d trading day later. The new deadline is shown on the case in the client portal.",
-            "Your relief request %(number)s for credit account %(account)s is approved: the deadline to top up "
-            "moves %(days)d trading days later. The new deadline is shown on the case in the client portal.",
-            days) % values
-    return texts
-
-
-def _with_reasons(case: Case, texts):
-    """A declined request's notice with the supervisor's reasons (written to the client: the
-    decline's comment is client-facing, cases.models.workflows.CLIENT_FACING_COMMENTS)."""
-    reasons = case.events.filter(name="decline").order_by("-id").values_list("comment", flat=True).first()
-
-    def with_reasons():
-        subject, body = texts()
-        return subject, body + "\n\n" + _("Our reasons: %(reasons)s") % {"reasons": reasons} if reasons else body
-    return with_reasons
+        asked = details.requested_days if details is not None else None
+        data["trading_days"] = asked or settings.RELIEF_TRADING_DAYS
+    if not approved:
+        reasons = case.events.filter(name="decline").order_by("-id").values_list("comment", flat=True).first()
+        data["reasons"] = reasons or ""
+    return data
 
 
 def _decision_notice(case: Case, approved: bool) -> None:
-    texts = (_extension_texts if case.kind == CaseKind.EXTENSION else _relief_texts)(case, approved)
     client_notice(case=case, event="request_approved" if approved else "request_declined",
-                  texts=texts if approved else _with_reasons(case, texts), data={"kind": case.kind})
+                  data=_decision_data(case, approved))
 
 
 @after_transition(CaseKind.EXTENSION, "approve")

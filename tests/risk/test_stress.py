@@ -324,6 +324,15 @@ def test_unknown_symbol_error_names_the_symbol(api, risk_officer, book):
     assert list(response.json()["symbol_shocks"]) == ["999999"]
 
 
+def test_a_symbol_with_a_nul_byte_is_an_unknown_symbol_not_a_500(api, risk_officer, book):
+    """PostgreSQL refuses a NUL byte in a query: the symbol is unknown, the other one still checked."""
+    response = run(api, risk_officer, symbol_shocks=[{"symbol": "600901\x00", "shock": "-0.2"},
+                                                     {"symbol": "999999", "shock": "-0.2"}])
+    assert response.status_code == 400
+    assert set(response.json()["symbol_shocks"]) == {"600901\x00", "999999"}
+    assert not StressTest.objects.exists()
+
+
 def test_every_field_error_is_reported_at_once(api, risk_officer, book):
     with translation.override("en"):
         response = api.as_user(risk_officer).post(URL, {
