@@ -7,7 +7,8 @@ Which reminder is due: on day T, a due date X from T+1 to T+14 gets the 1-day re
 is tomorrow, the 7-day one when it is 2 to 7 days away and the 14-day one when 8 to 14 days
 away. Run every day, that sends each on its day; a run that missed days sends the reminder of
 the stage the due date is in now (late, with the real number of days in the text), and never an
-earlier stage once a later one is due. Maturity reminders go to accounts with financing debt;
+earlier stage once a later one is due. Maturity reminders go to accounts with anything to repay
+when the contract matures (financing debt, shares lent, or interest and fees);
 settlement reminders to accounts with financing debt or interest and fees outstanding.
 Pre-maturity reminders are broker practice [M], not a rule (margin-trading-facts.md §5).
 """
@@ -41,7 +42,9 @@ _INSERT_REMINDERS = """
 _MATURITY_SQL = _INSERT_REMINDERS.format(
     due_date="a.contract_maturity",
     stage="CASE WHEN a.contract_maturity <= %(in_1)s THEN 1 WHEN a.contract_maturity <= %(in_7)s THEN 7 ELSE 14 END",
-    condition="a.financing_debt > 0 AND a.contract_maturity >= %(in_1)s AND a.contract_maturity <= %(in_14)s",
+    condition="""(a.financing_debt > 0 OR a.interest_fees > 0
+                   OR EXISTS (SELECT 1 FROM accounts_position p WHERE p.account_id = a.id AND p.kind = 'short'))
+               AND a.contract_maturity >= %(in_1)s AND a.contract_maturity <= %(in_14)s""",
 )
 _SETTLEMENT_SQL = _INSERT_REMINDERS.format(
     due_date="%(due_date)s", stage="%(stage)s", condition="(a.financing_debt > 0 OR a.interest_fees > 0)",

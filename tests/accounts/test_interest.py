@@ -442,6 +442,19 @@ def test_no_maturity_reminder_without_debt():
     assert not Reminder.objects.filter(account=repaid).exists()
 
 
+def test_a_contract_with_shares_lent_or_interest_owed_is_reminded_of_its_maturity():
+    """No financing debt, but shares lent (融券) or interest still owed: both fall due at maturity."""
+    from accounts.models import Position
+    from tests.factories import PositionFactory
+
+    short_seller = debtor(debt="0.00", maturity=datetime.date(2026, 5, 15))
+    PositionFactory(account=short_seller, kind=Position.Kind.SHORT, quantity=1000)
+    owing_interest = debtor(debt="0.00", interest_fees=Decimal("12.34"), maturity=datetime.date(2026, 5, 15))
+    reminders_send(datetime.date(2026, 5, 1))
+    assert set(Reminder.objects.filter(kind="maturity").values_list("account", "days_before")) == {
+        (short_seller.pk, 14), (owing_interest.pk, 14)}
+
+
 def test_settlement_reminders_before_the_20th_each_once():
     owing_interest = debtor(debt="0.00", interest_fees=Decimal("12.34"))
     nothing_owed = debtor(debt="0.00")

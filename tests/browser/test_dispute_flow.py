@@ -30,7 +30,8 @@ def step(page, name: str, comment: str = ""):
     form = page.locator(f'form.transition[data-transition="{name}"]')
     if comment:
         form.locator("textarea").fill(comment)
-    form.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
 
 
@@ -44,7 +45,8 @@ def test_a_dispute_from_submission_to_rating(new_page, client_user, agent, super
     client_page.fill("#id_description", "The October statement shows the same interest line twice.")
     client_page.set_input_files("input[name=attachments]", files=[
         {"name": "october-statement.png", "mimeType": "image/png", "buffer": png_bytes()}])
-    client_page.click("form.portal-submit button[type=submit]")
+    with client_page.expect_navigation():
+        client_page.click("form.portal-submit button[type=submit]")
     client_page.wait_for_load_state("networkidle")
     case = Case.objects.get(subject="Interest charged twice in October")
     assert (case.kind, case.state, case.channel) == ("dispute", "received", "portal")
@@ -87,7 +89,8 @@ def test_a_dispute_from_submission_to_rating(new_page, client_user, agent, super
     approve = item.locator('button[data-decision="approve_resolution"]')
     assert approve.is_enabled()
     screenshot(supervisor_page, "dispute-flow-approvals")
-    approve.click()
+    with supervisor_page.expect_navigation():
+        approve.click()
     supervisor_page.wait_for_load_state("networkidle")
     case.refresh_from_db()
     assert case.approved_by == supervisor and case.state == "resolution_proposed"
@@ -98,13 +101,15 @@ def test_a_dispute_from_submission_to_rating(new_page, client_user, agent, super
     client_page.goto(f"/portal/cases/{case.number}/")
     assert RESOLUTION in client_page.locator(".portal-proposal").inner_text()
     assert "accept or reject" in client_page.locator(".portal-status").inner_text()
-    client_page.locator('form.portal-step[data-step="accept"] button').click()
+    with client_page.expect_navigation():
+        client_page.locator('form.portal-step[data-step="accept"] button').click()
     client_page.wait_for_load_state("networkidle")
     case.refresh_from_db()
     assert case.state == "accepted"
     client_page.check("input[name=score][value='5']")
     client_page.fill("textarea[name=comment]", "Quick and fair.")
-    client_page.locator("form.portal-rate button[type=submit]").click()
+    with client_page.expect_navigation():
+        client_page.locator("form.portal-rate button[type=submit]").click()
     client_page.wait_for_load_state("networkidle")
     rating = SatisfactionRating.objects.get(case=case)
     assert (rating.score, rating.comment) == (5, "Quick and fair.")

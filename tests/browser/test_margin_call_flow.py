@@ -41,7 +41,8 @@ def open_case_from_console(page, number: str) -> None:
     except Exception:  # the list page is not there, or does not show this queue by default
         page.goto(f"/console/cases/{number}/")
     else:
-        link.first.click()
+        with page.expect_navigation():
+            link.first.click()
     page.wait_for_load_state("networkidle")
 
 
@@ -75,7 +76,8 @@ def test_margin_call_from_price_drop_to_restored(new_page, tmp_path):
 
     page.select_option("#case-call-form select[name=outcome]", "promised")
     page.fill("#case-call-form textarea[name=note]", "客户承诺今天下午转入 15,000 元")
-    page.click("#case-call-form button[type=submit]")
+    with page.expect_navigation():
+        page.click("#case-call-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert page.locator(".margin-call-contacts tr[data-outcome=promised]").count() == 1
     contact = MarginCallContact.objects.get(case=case)

@@ -60,7 +60,8 @@ def test_a_client_submits_a_dispute_with_an_attachment(new_page, client_user, ag
     page.set_input_files("input[name=attachments]", files=[
         {"name": "trade-confirmation.png", "mimeType": "image/png", "buffer": png_bytes()}])
     screenshot(page, "portal-submit")
-    page.click("form.portal-submit button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.portal-submit button[type=submit]")
     page.wait_for_load_state("networkidle")
 
     case = Case.objects.get(subject="The forced liquidation price was wrong")
@@ -74,7 +75,8 @@ def test_a_client_submits_a_dispute_with_an_attachment(new_page, client_user, ag
     page.wait_for_selector("#conversation >> text=We are checking the trade records.", timeout=25000)
     screenshot(page, "portal-case")
 
-    page.click("nav.portal-tabs >> text=My cases")
+    with page.expect_navigation():
+        page.click("nav.portal-tabs >> text=My cases")
     page.wait_for_load_state("networkidle")
     assert case.number in page.locator("table.portal-cases").inner_text()
 
@@ -82,7 +84,8 @@ def test_a_client_submits_a_dispute_with_an_attachment(new_page, client_user, ag
     page.wait_for_selector("#notification-bell .notification-count")
     assert page.locator("#notification-bell .notification-count").inner_text() == "1"
     page.click("#notification-bell summary")
-    page.click("#notification-bell .bell-open")
+    with page.expect_navigation():
+        page.click("#notification-bell .bell-open")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/portal/cases/{case.number}/")
     page.wait_for_selector("#notification-bell summary")

@@ -76,8 +76,8 @@ def test_stress_mode_switch_and_forecast_in_chinese(new_page, book):
     assert page.locator("#stress-mode").get_attribute("data-stress-mode") == "off"
     page.fill("input[name=points]", "5")
     page.fill("textarea[name=reason]", "市场大幅波动")
-    page.click("form.stress-mode-set button[type=submit]")
-    page.wait_for_url("**/risk/stress-mode/")
+    with page.expect_navigation():  # back to the same address: waiting for the URL alone would not wait
+        page.click("form.stress-mode-set button[type=submit]")
     banner = page.locator("#stress-mode")
     assert banner.get_attribute("data-stress-mode") == "on" and banner.get_attribute("data-points") == "5.00"
     assert "市场大幅波动" in banner.inner_text()

@@ -27,7 +27,8 @@ def test_an_agent_replies_from_a_saved_reply(new_page):
     page.select_option("[data-saved-reply]", label="还款方式")
     assert reply.input_value() == "您好！\n\n李娜您好：还款步骤见附件。张伟"
     assert page.locator("[data-saved-reply]").input_value() == ""  # ready for another
-    page.click("form.compose-public button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.compose-public button[type=submit]")
     page.wait_for_load_state("networkidle")
     message = CaseMessage.objects.get(case=case, author=agent)
     assert message.body.replace("\r\n", "\n") == "您好！\n\n李娜您好：还款步骤见附件。张伟"  # a form sends CRLF

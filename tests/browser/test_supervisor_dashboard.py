@@ -91,7 +91,8 @@ def test_dashboard_draws_the_reports_figures(new_page, supervisor, known_set):
     scores = chart_data(page, "csat-chart")
     assert scores["labels"] == ["1", "2", "3", "4", "5"] and scores["datasets"][0]["data"] == [0, 0, 1, 0, 1]
     page.select_option("#id_group_by", "assignee")
-    page.click(".dashboard-filter button[type=submit]")
+    with page.expect_navigation():
+        page.click(".dashboard-filter button[type=submit]")
     page.wait_for_load_state("networkidle")
     agent1 = page.locator("#table-compliance tbody tr", has=page.locator("td[data-value=agent1]"))
     assert agent1.locator("td[data-key=first_response] strong").inner_text() == "100.0%"
@@ -122,7 +123,8 @@ def test_calendars_page(new_page, supervisor):
     year = timezone.localdate().year
     row = page.locator(f"#calendar-working tr[data-year='{year}']")
     assert row.get_attribute("data-status") == "estimated"
-    row.locator("[data-confirm-year]").click()
+    with page.expect_navigation():
+        row.locator("[data-confirm-year]").click()
     page.wait_for_load_state("networkidle")
     assert page.locator(f"#calendar-working tr[data-year='{year}']").get_attribute("data-status") == "confirmed"
     screenshot(page, "supervisor-calendars")

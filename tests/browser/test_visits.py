@@ -33,13 +33,15 @@ def test_an_agent_records_an_overdue_return_visit(new_page):
     row = page.locator(f'tr[data-visit="{late.pk}"]')
     row.locator("textarea").fill("客户已补足保证金，对平仓处理无异议")
     row.locator("select").select_option("yes")
-    row.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        row.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     assert "对 李娜 的回访已登记。" in page.locator(".messages").inner_text()
     assert [page.locator("#visits tbody tr").nth(i).get_attribute("data-visit")
             for i in range(page.locator("#visits tbody tr").count())] == [str(soon.pk)]
 
-    page.click('[data-show="recorded"]')
+    with page.expect_navigation():
+        page.click('[data-show="recorded"]')
     page.wait_for_load_state("networkidle")
     assert "客户已补足保证金" in page.locator(f'tr[data-visit="{late.pk}"]').inner_text()
     late.refresh_from_db()

@@ -43,7 +43,7 @@ def url(token):
 
 def test_resolving_a_case_sends_the_rating_link(resolved, client_profile, anonymous, settings):
     notices = Notification.objects.filter(case=resolved, event="rating_request")
-    assert set(notices.values_list("channel", flat=True)) == {"email", "sms"}
+    assert set(notices.values_list("channel", flat=True)) == {"email", "sms", "in_app"}
     link = notices.get(channel="email").data["link"]
     assert link.startswith(f"{settings.SITE_URL}/rate/") and link in notices.get(channel="sms").body
     token = link.rstrip("/").rsplit("/", 1)[1]
@@ -107,7 +107,7 @@ def test_the_link_is_sent_once_per_case(client_profile, agent):
     case = resolve_ticket(client_profile, agent)
     case = case_transition(case=case, user=client_profile.user, name="reopen", comment="还有问题")
     case_transition(case=case, user=agent, name="resolve", comment="再次解答")
-    assert Notification.objects.filter(case=case, event="rating_request").count() == 2  # e-mail and SMS, once
+    assert Notification.objects.filter(case=case, event="rating_request").count() == 3  # e-mail, SMS, in-app, once
 
 
 def test_decided_requests_and_accepted_disputes_ask_for_a_rating(client_profile, credit_account, agent, supervisor):

@@ -243,7 +243,7 @@ def test_an_approval_tells_the_client_in_their_language(api, client_profile, acc
     step(api, agent, number, "propose_approval")
     step(api, supervisor, number, "approve")
     notices = Notification.objects.filter(case__number=number, event="request_approved")
-    assert set(notices.values_list("channel", flat=True)) == {"email", "sms"}
+    assert set(notices.values_list("channel", flat=True)) == {"email", "sms", "in_app"}
     email = notices.get(channel="email")
     assert (email.recipient_client, email.language, email.status, email.address) == (
         client_profile, "en", "pending", client_profile.email)
@@ -256,7 +256,7 @@ def test_a_decline_tells_the_client(api, client_profile, account, agent, supervi
     step(api, agent, number, "propose_decline")
     step(api, supervisor, number, "decline", "资料不全")
     notices = Notification.objects.filter(case__number=number, event="request_declined")
-    assert set(notices.values_list("channel", flat=True)) == {"email", "sms"}
+    assert set(notices.values_list("channel", flat=True)) == {"email", "sms", "in_app"}
     sms = notices.get(channel="sms")
     assert sms.language == "zh-hans" and number in sms.body and sms.address == client_profile.phone
     assert "未获批准" in sms.body
@@ -267,13 +267,14 @@ def test_a_decline_tells_the_client(api, client_profile, account, agent, supervi
     assert not ContractChange.objects.exists()
 
 
-def test_a_client_without_an_email_gets_the_sms_only(api, client_profile, account, agent, supervisor):
+def test_a_client_without_an_email_gets_no_e_mail(api, client_profile, account, agent, supervisor):
     client_profile.email = ""
     client_profile.save()
     number = under_review(api, client_profile, account, agent)
     step(api, agent, number, "propose_decline")
     step(api, supervisor, number, "decline", "x")
-    assert list(Notification.objects.filter(event="request_declined").values_list("channel", flat=True)) == ["sms"]
+    assert set(Notification.objects.filter(event="request_declined").values_list("channel", flat=True)) == {
+        "sms", "in_app"}
 
 
 # --- relief ----------------------------------------------------------------------------------------
@@ -318,7 +319,7 @@ def test_relief_decline_leaves_the_deadline_and_tells_the_client(api, client_pro
     step(api, supervisor, number, "decline", "x")
     call.refresh_from_db()
     assert call.deadline == datetime.datetime(2026, 2, 24, 15, tzinfo=SH)
-    assert Notification.objects.filter(case__number=number, event="request_declined").count() == 2
+    assert Notification.objects.filter(case__number=number, event="request_declined").count() == 3
 
 
 def test_staged_repayment_needs_debt_not_a_margin_call(api, client_profile, account, agent, supervisor):
