@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Queue
-from cases.models import Case, CaseKind, Channel, Priority, SlaTimer
+from cases.models import Case, CaseKind, Channel, DisputeCase, Priority, SlaTimer
 from cases.selectors import is_staff_reader
 from servicedesk.filters import IsoDateTimeFilter, StrictBooleanFilter, not_one_of
 
@@ -64,8 +64,18 @@ class CaseFilter(django_filters.FilterSet):
         return super().is_valid()
 
     def filter_state(self, queryset, name, value):
+        """The states as the reader sees them: for a client, a dispute whose proposed resolution
+        awaits a supervisor is still investigated (cases.models.workflows.client_state)."""
         states = [state.strip() for state in value.split(",") if state.strip()]
-        return queryset.filter(state__in=states) if states else queryset
+        if not states:
+            return queryset
+        if self.request is None or is_staff_reader(self.request.user):
+            return queryset.filter(state__in=states)
+        awaiting = Q(kind=CaseKind.DISPUTE, state=DisputeCase.State.RESOLUTION_PROPOSED, approved_by__isnull=True)
+        shown = Q(state__in=states) & ~awaiting
+        if DisputeCase.State.INVESTIGATING in states:
+            shown |= awaiting
+        return queryset.filter(shown)
 
     def filter_assignee(self, queryset, name, value):
         if value.lower() == "none":

@@ -66,6 +66,10 @@ def client_view(api, client, number):
     return case
 
 
+def client_numbers(api, user, state):
+    return [row["number"] for row in api.as_user(user).get("/api/v1/cases/", {"state": state}).data["results"]]
+
+
 def client_names(api, client, number):
     return [event["name"] for event in api.as_user(client).get(url(number, "events/")).data]
 
@@ -167,6 +171,9 @@ def test_dispute_rejected_reinvestigated_then_referred_to_mediation_and_closed(
         assert (seen["proposal"], seen["state"], seen["state_label"]) == ("", "investigating", "调查中")
         listed = api.as_user(user).get("/api/v1/cases/", HTTP_ACCEPT_LANGUAGE="en").data["results"]
         assert [(row["number"], row["state"]) for row in listed] == [(number, "investigating")]
+        assert client_numbers(api, user, "investigating") == [number]
+        assert client_numbers(api, user, "resolution_proposed") == []
+        assert client_numbers(api, agent, "resolution_proposed") == [number]
         assert "propose_resolution" not in client_names(api, user, number)
         assert detail(api, agent, number)["state"] == "resolution_proposed"
         assert len(told(number, "case_state_changed")) == 2  # nothing told of the proposal
@@ -181,6 +188,8 @@ def test_dispute_rejected_reinvestigated_then_referred_to_mediation_and_closed(
         seen = client_view(api, user, number)
         assert (seen["proposal"], seen["state"]) == ("退还利息 120.00 元", "resolution_proposed")
         assert client_names(api, user, number)[-1] == "approve_resolution"
+        assert client_numbers(api, user, "resolution_proposed,closed") == [number]
+        assert client_numbers(api, user, "investigating") == []
         assert allowed(api, user, number) == ["accept", "reject"]
         step(api, user, number, "reject", "", status=400)
         step(api, user, number, "reject", "太少")
