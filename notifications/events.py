@@ -1,5 +1,6 @@
-"""What each notification event is called on the pages (the codes are in notifications.defaults;
-rating_request in cases.services.ratings, request_approved/_declined in cases.services.requests)."""
+"""What each notification event is called on the pages (the codes and their texts are in
+notifications.defaults; rating_request is written by cases.services.ratings, request_approved and
+request_declined by cases.services.requests)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -13,6 +13,8 @@ import logging
 
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
+from django.template.base import Node, Variable
+from django.template.defaulttags import TemplateLiteral
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -60,14 +62,57 @@ DATA_KEYS = ("account_no", "ratio", "level", "cash", "sell", "deadline", "due_da
 
 
 def compile_errors(subject: str, body: str) -> dict[str, str]:
-    """{"subject"|"body": error} for the texts that are not valid templates."""
+    """{"subject"|"body": error} for the texts that are not valid templates, or that use a name
+    no notice has (a typo, `{{ reason }}`, printed nothing in every notice sent)."""
     errors = {}
     for name, text in (("subject", subject), ("body", body)):
         try:
-            ENGINE.from_string(text or "")
+            template = ENGINE.from_string(text or "")
         except TemplateSyntaxError as error:
             errors[name] = str(error)
+            continue
+        if unknown := sorted(used_names(template) - set(CONTEXT_HELP)):
+            errors[name] = _("Unknown placeholder(s): %(names)s. A notice has: %(known)s.") % {
+                "names": ", ".join(unknown), "known": ", ".join(CONTEXT_HELP)}
     return errors
+
+
+def used_names(template) -> set[str]:
+    """The context names a compiled template reads (in every branch), less those it binds itself
+    ({% for %}, {% with %})."""
+    used, bound = set(), {"forloop"}
+
+    def expression(filter_expression) -> None:
+        if filter_expression is None:
+            return
+        variable(filter_expression.var)
+        for _function, arguments in filter_expression.filters:
+            for is_variable, argument in arguments:
+                if is_variable:
+                    variable(argument)
+
+    def variable(value) -> None:
+        if isinstance(value, Variable) and value.lookups:
+            used.add(value.lookups[0])
+
+    def condition(node) -> None:  # an {% if %} condition: operators over literals
+        if node is None:
+            return
+        if isinstance(node, TemplateLiteral):
+            expression(node.value)
+        condition(getattr(node, "first", None))
+        condition(getattr(node, "second", None))
+
+    for node in template.nodelist.get_nodes_by_type(Node):
+        expression(getattr(node, "filter_expression", None))
+        expression(getattr(node, "sequence", None))
+        for test, _nodelist in getattr(node, "conditions_nodelists", ()):
+            condition(test)
+        for name, value in (getattr(node, "extra_context", None) or {}).items():
+            bound.add(name)
+            expression(value)
+        bound.update(getattr(node, "loopvars", ()))
+    return used - bound
 
 
 def _money(value) -> str:

@@ -105,7 +105,7 @@ def test_ticket_new_open_waiting_resolved_reopened_closed(api, client, client_pr
         step(api, agent, number, "resolve", "已解释")
         assert timers(api, agent, number)["resolution"]["state"] == "met"
         assert allowed(api, user, number) == ["close", "reopen"]
-        assert [channel for channel, _language in told(number, "rating_request")] == ["email", "sms"]
+        assert [channel for channel, _language in told(number, "rating_request")] == ["email", "sms", "in_app"]
     with time_machine.travel(WED + datetime.timedelta(days=3), tick=False):
         step(api, user, number, "reopen", "还是不明白")
         assert client_view(api, user, number)["resolved_at"] is None
@@ -214,7 +214,7 @@ def test_dispute_rejected_reinvestigated_then_referred_to_mediation_and_closed(
         case__number=number, event="case_state_changed", channel="email").order_by("id")]
     assert told_steps == ["acknowledge", "approve_resolution", "approve_resolution", "refer_to_mediation", "close"]
     assert ReturnVisit.objects.filter(case__number=number, reason="dispute_resolved").count() == 1
-    assert len(told(number, "rating_request")) == 2  # e-mail and SMS, once
+    assert len(told(number, "rating_request")) == 3  # e-mail, SMS and in-app, once
 
 
 @pytest.fixture
@@ -245,7 +245,8 @@ def test_extension_approved_by_a_second_person_moves_the_maturity_and_tells_the_
     assert case["request_details"]["contract_changes"][0]["new_value"] == asked.isoformat()
     assert {t["state"] for t in timers(api, agent, number).values()} <= {"met", "breached"}
     notices = Notification.objects.filter(case__number=number, event="request_approved").order_by("id")
-    assert [(n.channel, n.language) for n in notices] == [("email", "zh-hans"), ("sms", "zh-hans")]
+    assert [(n.channel, n.language) for n in notices] == [("email", "zh-hans"), ("sms", "zh-hans"),
+                                                          ("in_app", "zh-hans")]
     assert f"{asked.year}年{asked.month}月{asked.day}日" in notices[0].body
 
 
@@ -264,7 +265,7 @@ def test_extension_declined_keeps_the_maturity_and_tells_the_client(
     assert client_view(api, user, number)["state"] == "declined"
     assert last_event(api, agent, number)[:5] == ("approval", "decline", supervisor.username, "under_review",
                                                   "declined")
-    assert told(number, "request_declined") == [("email", "zh-hans"), ("sms", "zh-hans")]
+    assert told(number, "request_declined") == [("email", "zh-hans"), ("sms", "zh-hans"), ("in_app", "zh-hans")]
 
 
 @pytest.fixture

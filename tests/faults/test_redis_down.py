@@ -20,10 +20,11 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
 DOWN_SECONDS = float(os.environ.get("FAULT_REDIS_DOWN_SECONDS", "60"))
 MAX_CASES = 24
 #: What one changed case sends: the acknowledgement, the reply, the resolution and the rating
-#: request by e-mail; the rating request by SMS; the reply and the resolution in the client's inbox.
+#: request by e-mail; the rating request by SMS; the reply, the resolution and the rating request
+#: in the client's inbox.
 NOTICES = [("email", "case_created"), ("email", "case_reply"), ("email", "case_state_changed"),
            ("email", "rating_request"), ("in_app", "case_reply"), ("in_app", "case_state_changed"),
-           ("sms", "rating_request")]
+           ("in_app", "rating_request"), ("sms", "rating_request")]
 PER_CASE = len(NOTICES)
 
 

@@ -130,6 +130,24 @@ def test_a_supervisor_edits_a_template_and_invalid_syntax_is_refused(as_supervis
     assert template.subject == "Reply on {{ case_number }}"
 
 
+def test_a_placeholder_no_notice_has_is_refused_in_any_branch(as_supervisor):
+    """A typo (`reason` for `reasons`) was saved and printed nothing in every notice sent."""
+    template = NotificationTemplate.objects.get(event="request_declined", language="en", channel="")
+    url = reverse("admin:notifications_notificationtemplate_change", args=[template.pk])
+    form = {"event": "request_declined", "language": "en", "channel": "", "subject": template.subject,
+            "body": "{% if request_kind == 'relief' %}Sorry.{% else %}Our reasons: {{ reason|default:'' }}{% endif %}",
+            "is_active": "on"}
+    response = as_supervisor.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    error = " ".join(response.context["adminform"].form.errors["body"])
+    assert "Unknown placeholder(s): reason." in error and "reasons" in error
+    form["body"] = ("{% if reasons %}{% with why=reasons %}Our reasons: {{ why }}{% endwith %}{% endif %}"
+                    "{% for line in reasons.splitlines %}{{ forloop.counter }}. {{ line }}{% endfor %}")
+    assert as_supervisor.post(url, form).status_code == 302
+    template.refresh_from_db()
+    assert template.body == form["body"]
+
+
 def test_a_template_for_an_event_no_notice_is_written_for_is_refused(as_supervisor):
     """A typo in the event ("case_repy") saved a template that was never used."""
     url = reverse("admin:notifications_notificationtemplate_add")
