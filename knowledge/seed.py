@@ -172,7 +172,7 @@ If you cannot top up in time, file a relief request before the deadline: more ti
 - 维持担保比例高于 145%（或合同约定的展期线）；
 - 账户没有未结的追保事项。
 
-申请由客服经理审核并提出意见，再由另一名主管复核决定（双人复核，提出人不能自己批准）。批准后合约到期日顺延 6 个月，我们会通过短信和邮件告知结果；未获批准的，也会告知您。
+申请由客服经理审核并提出意见，再由另一名主管复核决定（双人复核，提出人不能自己批准）。批准后合约到期日顺延 6 个月，我们会通过短信、邮件和客户门户的消息告知结果；未获批准的，也会告知您。
 
 请在客户门户“提交申请”中选择“展期申请”并注明对应的信用账户。""",
         "title_en": "Contract maturity and the conditions for an extension",
@@ -184,7 +184,7 @@ You can apply for an extension of 6 months at a time. All of these must hold:
 - the maintenance ratio is above 145% (or the extension line in your contract);
 - the account has no open margin call.
 
-A member of staff reviews the request and proposes a decision; a supervisor who did not propose it decides (four eyes). Once approved, the maturity moves 6 months later. We tell you the outcome by SMS and e-mail, whether approved or not.
+A member of staff reviews the request and proposes a decision; a supervisor who did not propose it decides (four eyes). Once approved, the maturity moves 6 months later. We tell you the outcome by SMS, e-mail and in your portal messages, whether approved or not.
 
 In the client portal, choose "New request", then "Extension request", and name the credit account.""",
     },
@@ -200,7 +200,7 @@ In the client portal, choose "New request", then "Extension request", and name t
 - 延长追保期限：适用于已进入追保（比例低于平仓线、有截止时间）的账户。默认延长 3 个交易日，您可以在申请中注明需要的交易日数（最多 10 个）。
 - 分期还款：将融资负债分几期偿还，请在申请中写明每期的日期和金额。
 
-申请由客服审核后提出意见，再由另一名主管复核决定。批准后，追保截止时间相应顺延，我们会通过短信和邮件告知您结果和新的截止时间；未获批准的也会告知。
+申请由客服审核后提出意见，再由另一名主管复核决定。批准后，追保截止时间相应顺延，我们会通过短信、邮件和客户门户的消息告知您结果和新的截止时间；未获批准的也会告知。
 
 请尽早在截止时间之前提交，并附上相关证明材料。纾困不免除利息，延长期间仍按日计息。""",
         "title_en": "Relief requests: more time to top up, or staged repayment",
@@ -209,7 +209,7 @@ In the client portal, choose "New request", then "Extension request", and name t
 - More time to top up: for an account under a margin call (below the close-out line, with a deadline). By default the deadline moves 3 trading days; you may ask for the number of trading days you need (up to 10).
 - Staged repayment: repay the financing debt in instalments; give the date and amount of each.
 
-A member of staff reviews the request and proposes a decision; another supervisor decides. Once approved, the margin call's deadline moves accordingly and we tell you the outcome and the new deadline by SMS and e-mail; we also tell you if it is declined.
+A member of staff reviews the request and proposes a decision; another supervisor decides. Once approved, the margin call's deadline moves accordingly and we tell you the outcome and the new deadline by SMS, e-mail and in your portal messages; we also tell you if it is declined.
 
 File it as early as you can, before the deadline, with any documents that support it. Relief does not stop interest: it keeps accruing day by day.""",
     },
