@@ -68,26 +68,35 @@ def _valuation_sql(stress: Decimal) -> str:
     """
 
 
-def _revalued_sql(stress: Decimal) -> str:
+def _revalued_sql(stress: Decimal, lines_moved: bool = False) -> str:
     """The valuation of each account whose valuation changed since the last run (or that was
     never valued), with `watched` = 1 where an alert or a margin call can concern it: below an
     alert line, or with an open alert or an open margin call (nothing after the snapshots looks
-    at the others). One statement, the valuation materialized first: inlined, PostgreSQL would
-    repeat the ratio's expression in every comparison and give up the parallel aggregate (each
-    worker summing all the positions)."""
+    at the others). When the stress mode moved every line since the last run (`lines_moved`),
+    the accounts with an open alert or margin call are revalued too: a line lowered by the band
+    or more clears its alert and restores its call even where the account's level stays the same.
+    One statement, the valuation materialized first: inlined, PostgreSQL would repeat the ratio's
+    expression in every comparison and give up the parallel aggregate (each worker summing all
+    the positions)."""
     below = " OR ".join(f"v.ratio < v.{line}_line" for line in ALERT_LINES)
+    concerned = f"""v.account_id IN (SELECT x.account_id FROM risk_accountalert x WHERE x.state = 'open')
+                OR v.account_id IN (SELECT k.credit_account_id FROM cases_case k WHERE {margin_calls.open_call()})"""
     return f"""
         WITH v AS {"MATERIALIZED " if is_postgres() else ""}({_valuation_sql(stress)})
-        SELECT v.*, CASE WHEN {below}
-                OR v.account_id IN (SELECT x.account_id FROM risk_accountalert x WHERE x.state = 'open')
-                OR v.account_id IN (SELECT k.credit_account_id FROM cases_case k WHERE {margin_calls.open_call()})
-            THEN 1 ELSE 0 END AS watched
+        SELECT v.*, CASE WHEN {below} OR {concerned} THEN 1 ELSE 0 END AS watched
         FROM v LEFT JOIN risk_accountrisk r ON r.account_id = v.account_id
         WHERE r.account_id IS NULL OR r.level <> v.level
            OR ROUND(r.total_assets, 2) <> ROUND(v.assets, 2)
            OR ROUND(r.total_liabilities, 2) <> ROUND(v.liabilities, 2)
            OR (r.maintenance_ratio IS NULL) <> (v.ratio IS NULL) OR r.maintenance_ratio <> v.ratio
+           {f"OR {concerned}" if lines_moved else ""}
     """
+
+
+def _stress_moved(stress: Decimal) -> bool:
+    """The stress points differ from those of the last run that wrote snapshots (none yet: no)."""
+    last = MonitoringRun.objects.order_by("-id").values_list("stress_points", flat=True).first()
+    return last is not None and last != stress
 
 
 #: The columns of risk_watched the alerts, notices and margin calls join and filter on.
@@ -107,7 +116,7 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
         if is_postgres():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MONITORING_LOCK])
         stress = active_stress_points()
-        temp_table(cursor, "risk_revalued", _revalued_sql(stress))
+        temp_table(cursor, "risk_revalued", _revalued_sql(stress, lines_moved=_stress_moved(stress)))
         cursor.execute("SELECT COUNT(*) FROM risk_revalued")
         changed = cursor.fetchone()[0]
         outcome = Outcome(run=None, changed=changed)

@@ -247,8 +247,8 @@ def test_relief_after_the_deadline_gives_the_call_back_to_the_client(account, se
 def test_an_open_calls_amounts_follow_its_restore_to_line_when_only_the_line_moves(account, security,
                                                                                   risk_officer):
     """A stress mode set or lifted, or the contract's own restore-to line changed, leaves the ratio
-    and the level where they were (no new valuation): the call kept the old line and amounts while
-    the account's lines on the same case page showed the new one."""
+    and the level where they were: the call kept the old line and amounts while the account's lines
+    on the same case page showed the new one."""
     price(security, "12.50")
     run()
     call = MarginCall.objects.get(account=account)
@@ -258,7 +258,9 @@ def test_an_open_calls_amounts_follow_its_restore_to_line_when_only_the_line_mov
     call.refresh_from_db()
     # 1.45 × 100,000 − 125,000 = 20,000; 20,000 / 0.45 = 44,444.45 (up to the cent)
     assert (call.restore_to, call.top_up_cash, call.top_up_sell) == (D("1.4500"), D("20000.00"), D("44444.45"))
-    assert RatioSnapshot.objects.filter(account=account).count() == 1
+    # the same ratio, valued again under the moved lines (its open alerts are checked against them)
+    assert list(RatioSnapshot.objects.filter(account=account).order_by("id").values_list(
+        "maintenance_ratio", "stress_points")) == [(D("1.2500"), D("0.00")), (D("1.2500"), D("5.00"))]
     StressMode.objects.filter(pk=mode.pk).update(lifted_at=THU, lifted_by=risk_officer, is_active=False)
     account.restore_to_line = D("1.5000")
     account.save()
@@ -322,6 +324,32 @@ def test_setting_stress_mode_revalues_at_once(account, security, risk_officer, d
     with django_capture_on_commit_callbacks(execute=True):
         stress_mode_set(user=risk_officer, points=D("5.00"), reason="市场剧烈波动")
     assert AccountRisk.objects.get(account=account).level == "attention"
+
+
+def test_lifting_stress_mode_clears_an_alert_and_restores_a_call_whose_level_stays_the_same(
+        account, security, risk_officer, django_capture_on_commit_callbacks):
+    """Under 5 points of stress the ratio fell below the raised warning line (1.45) and came back to
+    1.46, within the band. Lifted, the warning line is 1.40: 1.46 clears it by the band, though the
+    account stays at the attention level and its valuation did not move."""
+    from risk.stress import stress_mode_lift, stress_mode_set
+
+    price(security, "15.00")
+    run()
+    with django_capture_on_commit_callbacks(execute=True):
+        stress_mode_set(user=risk_officer, points=D("5.00"), reason="市场剧烈波动")
+    price(security, "14.40")
+    run()
+    price(security, "14.60")
+    run()
+    assert open_alerts(account) == {"attention", "warning"}
+    call = MarginCall.objects.get(account=account)
+    with django_capture_on_commit_callbacks(execute=True):
+        stress_mode_lift(user=risk_officer)
+    assert open_alerts(account) == {"attention"}
+    call.case.refresh_from_db()
+    assert call.case.state == "restored"
+    assert RatioSnapshot.objects.filter(account=account).latest("id").stress_points == 0
+    assert run().run is None  # and the next run on the same prices changes nothing
 
 
 def test_the_run_monitoring_command(account, security):
