@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Tier, User
-from cases.models import Case, CaseKind, EventKind, ReturnVisit
+from cases.models import Case, CaseKind, EventKind, MarginCallCase, ReturnVisit
 from cases.services.events import event_record
-from cases.services.transitions import after_transition
+from cases.services.transitions import after_transition, case_transition
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
 
 Reason = ReturnVisit.Reason
@@ -98,4 +98,16 @@ def return_visit_complete(*, visit: ReturnVisit, user: User, outcome: str, reach
         event_record(case=visit.case, kind=EventKind.UPDATE, actor=user, name="return_visit",
                      from_value=ReturnVisit.State.SCHEDULED, to_value=visit.state, comment=outcome, is_internal=True,
                      data={"return_visit": visit.pk, "reason": visit.reason})
+        if visit.reason == Reason.LIQUIDATION:
+            _close_after_liquidation(visit.case, user, outcome)
     return visit
+
+
+def _close_after_liquidation(case: Case, user: User, outcome: str) -> None:
+    """The visit after a liquidation is the margin call's last step: recorded (the client reached
+    or not), the case goes through return_visit to closed, with the outcome as its comment, and
+    the account may have a margin call again (at most one open per account)."""
+    if case.state == MarginCallCase.State.LIQUIDATED:
+        case = case_transition(case=case, user=None, name="schedule_return_visit")
+    if case.state == MarginCallCase.State.RETURN_VISIT:
+        case_transition(case=case, user=user, name="close", comment=outcome)

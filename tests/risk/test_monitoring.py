@@ -296,6 +296,35 @@ def test_liquidation_after_the_deadline_needs_two_risk_officers(account, securit
     assert (case.state, case.proposed_by, case.approved_by) == ("liquidated", risk_officer, other_risk_officer)
 
 
+def test_the_visit_after_a_liquidation_closes_the_call_and_the_account_may_have_one_again(
+        account, security, risk_officer, other_risk_officer, agent):
+    """The liquidated call stayed open for good (the visit's outcome moved nothing), and the
+    one-open-call index then kept the account from ever having a margin call again."""
+    from cases.models import ReturnVisit
+    from cases.services import case_transition
+    from cases.services.visits import return_visit_complete
+
+    price(security, "12.00")
+    run()
+    run(datetime.datetime(2026, 2, 24, 15, 5, tzinfo=SH))
+    case = Case.objects.get(credit_account=account, kind="margin_call")
+    case = case_transition(case=case, user=risk_officer, name="propose_liquidation", comment="未补仓，建议平仓")
+    case_transition(case=case, user=other_risk_officer, name="approve_liquidation")
+    price(security, "15.00")  # part of the positions sold, the debt partly repaid
+    run(datetime.datetime(2026, 2, 25, 10, tzinfo=SH))
+    visit = ReturnVisit.objects.get(case=case)
+    with time_machine.travel(datetime.datetime(2026, 2, 26, 10, tzinfo=SH), tick=False):
+        return_visit_complete(visit=visit, user=agent, outcome="客户已知悉平仓结果", reached=True)
+    case.refresh_from_db()
+    assert case.state == "closed"
+    assert list(case.events.filter(kind="transition").order_by("id").values_list("name", "comment"))[-2:] == [
+        ("schedule_return_visit", ""), ("close", "客户已知悉平仓结果")]
+    price(security, "12.50")  # the market falls again
+    run(datetime.datetime(2026, 2, 27, 10, tzinfo=SH))
+    calls = Case.objects.filter(credit_account=account, kind="margin_call").order_by("id")
+    assert [call.state for call in calls] == ["closed", "client_notified"]
+
+
 def test_every_price_import_revalues_the_accounts(account, security, tmp_path):
     from django.core.management import call_command
 
