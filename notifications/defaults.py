@@ -67,12 +67,14 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "the close-out line. Please add {{ cash }} in cash, or sell {{ sell }} of securities and repay, "
                "by {{ deadline }}; otherwise the position may be liquidated."),
     },
-    "margin_call_restored": {
+    "margin_call_restored": {  # no ratio: the client repaid every liability
         "zh-hans": ("信用账户 {{ account_no }} 追保已解除",
-                    "您的信用账户 {{ account_no }} 维持担保比例已恢复至 {{ ratio }}%，追保已解除。"),
+                    "{% if ratio %}您的信用账户 {{ account_no }} 维持担保比例已恢复至 {{ ratio }}%，追保已解除。"
+                    "{% else %}您的信用账户 {{ account_no }} 已无负债，追保已解除。{% endif %}"),
         "en": ("Margin call on credit account {{ account_no }} closed",
-               "The maintenance collateral ratio of your credit account {{ account_no }} is back to {{ ratio }}%. "
-               "The margin call is closed."),
+               "{% if ratio %}The maintenance collateral ratio of your credit account {{ account_no }} is back to "
+               "{{ ratio }}%. The margin call is closed.{% else %}Your credit account {{ account_no }} has no "
+               "liability left. The margin call is closed.{% endif %}"),
     },
     "contract_maturity_reminder": {
         "zh-hans": ("您的融资融券合约将于 {{ due_date }} 到期",

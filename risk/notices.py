@@ -91,14 +91,19 @@ def margin_call_notices(cursor, now, deadline) -> int:
 
 
 def restored_notices(cursor, now) -> int:
+    """The restored margin calls' notices: the ratio they are back to, or (an empty `ratio`: the
+    template's other branch) that no liability is left."""
     total = 0
     for language in LANGUAGES:
-        total += _insert(
-            cursor, now=now, event="margin_call_restored", language=language,
-            source_sql="""risk_restored r JOIN risk_watched c ON c.account_id = r.account_id
-                JOIN accounts_clientprofile cl ON cl.id = c.client_id WHERE 1 = 1""",
-            columns={"account_no": "c.account_no", "ratio": _ratio_text("COALESCE(c.ratio, 0)")},
-            data={"account": "c.account_no", "case": "r.case_id"},
-            case_expr="r.case_id",
-        )
+        for has_ratio in (True, False):
+            columns = {"account_no": "c.account_no"}
+            if has_ratio:
+                columns["ratio"] = _ratio_text("c.ratio")
+            total += _insert(
+                cursor, now=now, event="margin_call_restored", language=language, values={"ratio": ""},
+                source_sql=f"""risk_restored r JOIN risk_watched c ON c.account_id = r.account_id
+                    JOIN accounts_clientprofile cl ON cl.id = c.client_id
+                    WHERE c.ratio IS {"NOT " if has_ratio else ""}NULL""",
+                columns=columns, data={"account": "c.account_no", "case": "r.case_id"}, case_expr="r.case_id",
+            )
     return total

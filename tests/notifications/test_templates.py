@@ -269,3 +269,23 @@ def test_the_model_refuses_an_unknown_event_for_every_writer():
     with pytest.raises(ValidationError) as refused:
         template.full_clean()
     assert {"event", "body"} <= set(refused.value.message_dict)
+
+def test_the_former_built_in_restored_text_learns_of_no_liability_and_edits_stay():
+    """A client who repaid every liability was told the ratio was "back to 0.00%"."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0009_restored_without_liability")
+    former_zh = NotificationTemplate.objects.get(event="margin_call_restored", language="zh-hans", channel="")
+    former_zh.body = migration.FORMER["zh-hans"]
+    former_zh.save()
+    edited_en = NotificationTemplate.objects.get(event="margin_call_restored", language="en", channel="")
+    edited_en.body = "Back to {{ ratio }}%."
+    edited_en.save()
+
+    migration.forwards(apps, None)
+
+    former_zh.refresh_from_db(), edited_en.refresh_from_db()
+    assert "已无负债" in former_zh.body and "{% if ratio %}" in former_zh.body
+    assert edited_en.body == "Back to {{ ratio }}%."

@@ -125,6 +125,27 @@ def test_margin_call_opened_raised_and_restored(account, security, client_profil
     assert case.state == "restored" and call.restored_snapshot.maintenance_ratio == D("1.4300")
     names = list(CaseEvent.objects.filter(case=case).values_list("name", flat=True))
     assert names == ["", "margin_call_raised", "notify_client", "restore"]
+    restored = Notification.objects.get(recipient_client=client_profile, event="margin_call_restored",
+                                        channel="sms")
+    assert "维持担保比例已恢复至 143.00%" in restored.body
+
+
+@pytest.mark.parametrize("language, told", [("zh-hans", "已无负债，追保已解除"),
+                                            ("en", "has no liability left. The margin call is closed.")])
+def test_a_call_restored_by_repaying_every_liability_says_so_not_a_ratio_of_zero(
+        account, security, client_profile, language, told):
+    client_profile.language = language
+    client_profile.save()
+    price(security, "12.00")
+    run()
+    account.financing_debt = D("0.00")  # the client repaid everything
+    account.save()
+    run()
+    assert Case.objects.get(credit_account=account, kind="margin_call").state == "restored"
+    for channel in ("sms", "email"):
+        notice = Notification.objects.get(recipient_client=client_profile, event="margin_call_restored",
+                                          channel=channel)
+        assert told in notice.body and "0.00" not in notice.body and "%" not in notice.body
 
 
 def test_a_restored_call_shows_the_valuation_that_restored_it(account, security, supervisor, client):
