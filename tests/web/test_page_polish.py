@@ -436,3 +436,19 @@ def test_a_checkbox_sits_beside_its_label(client, client_profile):
                      r'name="email_enabled"[^>]*> 电子邮件</label>', page)
     css = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
     assert re.search(r"\.form \.field\.checkbox label \{[^}]*display: flex", css)
+
+
+# --- 12. the crawl of every page as every role, in both languages -----------------------------------
+
+def test_notification_inbox_headers_are_written_as_every_other_table_s(client, ticket_with_account, agent):
+    """The inbox's columns read "Notification · Case · When" in English, not "case" and "created at"
+    (the model fields' lower-case names), and say number and time in Chinese as the case lists do."""
+    from notifications.models import Notification
+
+    Notification.objects.create(recipient_user=agent, channel="in_app", event="sla_warning", case=ticket_with_account,
+                                language="en", status="sent", data={"metric": "first_response", "level": 50})
+    client.force_login(agent)
+    headers = re.findall(r"<th>([^<]*)</th>", html(client.get(reverse("notifications_web:inbox"), **EN)))
+    assert headers[:3] == ["Notification", "Case", "When"]
+    headers = re.findall(r"<th>([^<]*)</th>", html(client.get(reverse("notifications_web:inbox"), **ZH)))
+    assert headers[:3] == ["通知", "编号", "时间"]

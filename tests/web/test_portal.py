@@ -164,6 +164,26 @@ def test_the_plain_words_follow_the_contracts_own_lines(account, security):
     assert status.deadline is None and "as soon as possible to bring it back to 135%" in status.advice
 
 
+
+def test_the_plain_words_follow_the_lines_a_stress_mode_raised(web, account, security, risk_officer):
+    """A stress mode raises every line by its points and the monitoring calls the client against the
+    raised ones: the portal says the same (the crawl found "below the attention line 150 %, nothing to
+    do yet" beside the margin call the client had been sent at the raised warning line 145 %)."""
+    from risk.stress import stress_mode_set
+
+    security.price = D("14.30")  # 143 %: above the contract's warning line 140 %, below 145 %
+    security.save()
+    stress_mode_set(user=risk_officer, points=D("5"), reason="volatile market")
+    monitor_accounts(trigger="test")
+    call = MarginCall.objects.get(account=account)
+    assert call.restore_to == D("1.45")
+    page = text(web.get(reverse("portal:home"), **EN))
+    assert "Your ratio is 143%, below the warning line 145%." in page
+    assert ("Deposit ¥2,000.00, or sell securities worth ¥4,444.45 and repay with the proceeds, as soon as "
+            "possible to bring it back to 145%.") in page
+    assert "attention 155% · warning 145% · close-out 135%" in page
+    assert "Nothing to do yet" not in page
+
 def test_home_shows_the_maturity_and_offers_an_extension_when_near(web, client_profile, account):
     today = timezone.localdate()
     account.contract_maturity = today + datetime.timedelta(days=10)

@@ -292,6 +292,18 @@ def test_queues_and_people_by_name_not_code_or_username(client, supervisor, agen
     assert workload["张伟"][1:] == ["4", "1", "1"]
 
 
+
+def test_a_case_with_nobody_assigned_shows_a_dash_for_its_agent(client, supervisor, now, known_set):
+    """The crawl found blank cells in the breach lists where the case has no agent (or no queue):
+    the number cells there say "—", so do the text cells; the CSV keeps the cell empty."""
+    Case.objects.filter(pk=known_set["e"].pk).update(assignee=None)
+    page = dashboard(login(client, supervisor)).content.decode()
+    row = re.search(r'<td data-key="case" data-value="%s">.*?</tr>' % known_set["e"].number, page, re.S).group(0)
+    assert '<td data-key="assignee" data-value="">—</td>' in row
+    near = {row[0]: row for row in csv_rows(export(client, "near_breach"))[1:]}
+    assert near[known_set["e"].number][-1] == ""
+
+
 def test_chart_data_is_embedded_from_the_same_figures(client, supervisor, now):
     response = dashboard(login(client, supervisor))
     page = response.content.decode()

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import CreditAccount
-from accounts.ratio import top_up
+from accounts.ratio import LINE_NAMES, top_up
 from cases.models import Case, CaseKind
 from cases.models.workflows import state_label
 from cases.services.messages import client_may_reply
+from risk.lines import effective_line
 from risk.models import Level, MarginCall
 from servicedesk.formats import moment, money
 
@@ -41,13 +42,13 @@ def percent(ratio: Decimal | None) -> str:
     return f"{value:f}%"
 
 
-def level_of(account: CreditAccount, ratio: Decimal | None) -> str:
-    """The worst line the ratio is below (the contract's lines, else the firm's defaults)."""
+def level_of(lines: dict[str, Decimal | None], ratio: Decimal | None) -> str:
+    """The worst of the account's `lines` (account_status) the ratio is below."""
     if ratio is None:
         return Level.NO_LIABILITY
     for name, level in (("immediate", Level.IMMEDIATE), ("close_out", Level.CLOSE_OUT),
                         ("warning", Level.WARNING), ("attention", Level.ATTENTION)):
-        line = account.line(name)
+        line = lines[name]
         if line is not None and ratio < line:
             return level
     return Level.NORMAL
@@ -57,6 +58,8 @@ def level_of(account: CreditAccount, ratio: Decimal | None) -> str:
 class AccountStatus:
     account: CreditAccount
     ratio: Decimal | None
+    #: name → line as a ratio: the contract's own or the firm's default, raised by the stress mode
+    lines: dict[str, Decimal | None]
     level: str
     level_label: str
     ratio_text: str  # where the ratio stands
@@ -71,22 +74,22 @@ class AccountStatus:
 
 
 def account_status(account: CreditAccount, margin_call: MarginCall | None = None,
-                   today: datetime.date | None = None) -> AccountStatus:
+                   today: datetime.date | None = None, stress_points: Decimal = Decimal(0)) -> AccountStatus:
     """`account` carries the ratio computed in SQL (accounts.selectors.credit_accounts_visible_to);
-    `margin_call` is its open margin call, if any (its amounts are what the notice asked for)."""
+    `margin_call` is its open margin call, if any (its amounts are what the notice asked for);
+    `stress_points` those of the active stress mode, which the monitoring adds to every line."""
     ratio = account.maintenance_ratio_sql
-    level = level_of(account, ratio)
-    lines = {name: percent(account.line(name)) for name in ("attention", "warning", "close_out", "restore_to",
-                                                            "withdrawal")}
+    lines = {name: effective_line(account, name, stress_points) for name in LINE_NAMES}
+    level = level_of(lines, ratio)
     cash = sell = deadline = None
-    values = {"ratio": percent(ratio), **lines}
+    values = {"ratio": percent(ratio), **{name: percent(line) for name, line in lines.items()}}
     if level == Level.NO_LIABILITY:
         ratio_text = _("You have no financing debt and no borrowed shares, so there is no ratio to watch.")
         advice = ""
     elif level == Level.NORMAL:
         ratio_text = _("Your ratio is %(ratio)s, above the attention line %(attention)s: your account is in good "
                        "order.") % values
-        withdrawal = account.line("withdrawal")
+        withdrawal = lines["withdrawal"]
         advice = (_("You may withdraw cash or securities as long as the ratio stays above %(withdrawal)s.") % values
                   if withdrawal is not None and ratio > withdrawal else _("Nothing to do."))
     elif level == Level.ATTENTION:
@@ -100,9 +103,9 @@ def account_status(account: CreditAccount, margin_call: MarginCall | None = None
             ratio_text = _("Your ratio is %(ratio)s, below the close-out line %(close_out)s.") % values
         if margin_call is not None and margin_call.top_up_cash:
             cash, sell = margin_call.top_up_cash, margin_call.top_up_sell
-            target = margin_call.restore_to or account.line("restore_to")
+            target = margin_call.restore_to or lines["restore_to"]
         else:
-            target = account.line("restore_to")
+            target = lines["restore_to"]
             needed = top_up(account.total_assets_sql, account.total_liabilities_sql, target)
             cash, sell = needed.cash, needed.sell
         if margin_call is not None and margin_call.stage == MarginCall.Stage.MARGIN_CALL:
@@ -111,7 +114,7 @@ def account_status(account: CreditAccount, margin_call: MarginCall | None = None
                          overdue=margin_call is not None and margin_call.case.state in CALL_OVERDUE)
     maturity_text, can_extend = _maturity(account, today or timezone.localdate())
     can_ask_relief = deadline is not None and margin_call.case.state in CALL_RUNNING
-    return AccountStatus(account=account, ratio=ratio, level=level, level_label=str(Level(level).label),
+    return AccountStatus(account=account, ratio=ratio, lines=lines, level=level, level_label=str(Level(level).label),
                          ratio_text=ratio_text, advice=advice, cash=cash, sell=sell, deadline=deadline,
                          margin_call=margin_call, maturity_text=maturity_text, can_extend=can_extend,
                          can_ask_relief=can_ask_relief)

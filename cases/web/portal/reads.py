@@ -9,6 +9,7 @@ from cases.models import Attachment, Case, CaseMessage
 from cases.models.workflows import ALL_CLOSED_STATES
 from cases.selectors import case_get, cases_visible_to, messages_for
 from cases.web.portal.plain import AccountStatus, account_status
+from risk.lines import active_stress_points
 from risk.margin_calls import OPEN_STATES
 from risk.models import MarginCall
 
@@ -19,16 +20,18 @@ CASE_ROW = ("number", "kind", "category", "subject", "state", "created_at", "upd
 
 def account_statuses(user: User, account_no: str | None = None) -> list[AccountStatus]:
     """The client's credit accounts (or the one numbered `account_no`, if theirs) with their ratio
-    in plain words, and their open margin calls."""
+    in plain words against the lines the monitoring watches (raised by an active stress mode), and
+    their open margin calls."""
     accounts = credit_accounts_visible_to(user).order_by("account_no")
     if account_no is not None:
         accounts = accounts.filter(account_no=account_no)
     accounts = list(accounts)
-    calls = {}
-    if accounts:
-        open_calls = MarginCall.objects.filter(account__in=accounts, case__state__in=OPEN_STATES).select_related("case")
-        calls = {call.account_id: call for call in open_calls}
-    return [account_status(account, calls.get(account.pk)) for account in accounts]
+    if not accounts:
+        return []
+    open_calls = MarginCall.objects.filter(account__in=accounts, case__state__in=OPEN_STATES).select_related("case")
+    calls = {call.account_id: call for call in open_calls}
+    stress_points = active_stress_points()
+    return [account_status(account, calls.get(account.pk), stress_points=stress_points) for account in accounts]
 
 
 def client_cases(user: User) -> QuerySet[Case]:

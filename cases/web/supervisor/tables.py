@@ -90,8 +90,8 @@ class Cell:
         if self.kind == CASE and self.url:
             return format_html('<td data-key="{}" data-value="{}"><a href="{}">{}</a></td>', self.key, self.text,
                                self.url, self.text)
-        if self.kind in (TEXT, CASE):
-            return format_html('<td data-key="{}" data-value="{}">{}</td>', self.key, self.text, self.text)
+        if self.kind in (TEXT, CASE):  # nobody, no queue: a dash as in the number cells, not a blank
+            return format_html('<td data-key="{}" data-value="{}">{}</td>', self.key, self.text, self.text or "—")
         return format_html('<td class="num" data-key="{}" data-value="{}">{}</td>', self.key, self.text,
                            self.text or "—")
 
