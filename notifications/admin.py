@@ -20,11 +20,11 @@ from cases.admin import LargeTablePaginator
 from cases.selectors import cases_visible_to
 from notifications import selectors, services
 from notifications.channels.email import with_case_tag
-from notifications.events import EVENT_LABELS
+from notifications.events import EVENT_LABELS, event_label
 from notifications.models import ClientPreference, Notification, NotificationTemplate
 from notifications.rendering import CONTEXT_HELP, build_context, render_source
 from notifications.services import notifications_send_again
-from servicedesk.admin import ModelAdmin
+from servicedesk.admin import ModelAdmin, labelled_filter
 from servicedesk.errors import NotFound
 
 SAMPLE_CONTEXT = {
@@ -166,8 +166,8 @@ class NotificationAdmin(ModelAdmin):
     """Every message kept: read-only. "Send again" gives given-up or failed messages a new round of
     attempts (e.g. after an SMS gateway outage)."""
 
-    list_display = ("created_at", "event", "channel", "recipient", "case", "status", "attempts", "sent_at")
-    list_filter = ("status", "channel", "event", "created_at")
+    list_display = ("created_at", "event_shown", "channel", "recipient", "case", "status", "attempts", "sent_at")
+    list_filter = ("status", "channel", labelled_filter("event", gettext_lazy("event"), EVENT_LABELS), "created_at")
     search_fields = ("=case__number", "=address", "=recipient_client__client_no")
     list_select_related = ("case", "recipient_client", "recipient_user")
     show_full_result_count = False
@@ -176,13 +176,17 @@ class NotificationAdmin(ModelAdmin):
     actions = ["send_again"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.opts.fields]
+        return ["event_shown", *(field.name for field in self.opts.fields)]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=gettext_lazy("event"), ordering="event")
+    def event_shown(self, obj) -> str:
+        return event_label(obj.event)
 
     @admin.display(description=gettext_lazy("recipient"))
     def recipient(self, obj) -> str:

@@ -6,7 +6,11 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from notifications.events import event_label
+from servicedesk import formats
 
 
 class Notification(models.Model):
@@ -71,7 +75,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} {self.event} → {self.recipient_user_id or self.recipient_client_id}"
+        return f"{capfirst(event_label(self.event))} · {self.get_channel_display()} · {formats.moment(self.created_at)}"
 
     @property
     def is_finished(self) -> bool:

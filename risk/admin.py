@@ -36,6 +36,8 @@ class AccountAlertAdmin(ReadOnlyAdmin):
                    "state"]
     search_fields = ["account__account_no", "account__client__client_no"]
     list_select_related = ["account"]
+    exclude = ["line"]  # its code: shown by its name
+    readonly_fields = ["line_shown"]
 
     @admin.display(description=_("line"), ordering="line")
     def line_shown(self, obj: AccountAlert) -> str:

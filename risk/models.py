@@ -4,10 +4,11 @@ risk state of each account, line alerts with hysteresis, stress mode, margin-cal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.ratio import RATIO_MAX_DIGITS, RATIO_PLACES
+from accounts.ratio import LINE_LABELS, RATIO_MAX_DIGITS, RATIO_PLACES
 from servicedesk import formats
 
 MONEY = {"max_digits": 24, "decimal_places": 4}
@@ -77,6 +78,9 @@ class MonitoringRun(models.Model):
         verbose_name_plural = _("monitoring runs")
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return _("Monitoring run %(id)s, %(when)s") % {"id": self.pk, "when": formats.moment(self.started_at)}
+
 
 class RatioSnapshot(models.Model):
     """An account's valuation when it changed: the ratio history, and the evidence behind alerts."""
@@ -102,6 +106,9 @@ class RatioSnapshot(models.Model):
         verbose_name_plural = _("ratio snapshots")
         ordering = ["account", "-taken_at"]
         indexes = [models.Index(fields=["account", "-taken_at", "-id"], name="snapshot_account_idx")]
+
+    def __str__(self) -> str:
+        return _("Valuation %(id)s, %(when)s") % {"id": self.pk, "when": formats.moment(self.taken_at)}
 
 
 class AccountRisk(models.Model):
@@ -156,6 +163,9 @@ class AccountAlert(models.Model):
                                                name="alert_one_open_per_line")]
         indexes = [models.Index(fields=["state", "line"], name="alert_state_line_idx")]
 
+    def __str__(self) -> str:
+        return f"{capfirst(LINE_LABELS.get(self.line, self.line))}, {formats.moment(self.opened_at)}"
+
 
 class MarginCall(models.Model):
     """What the monitoring knows of a margin-call case: its level, deadline and top-up amounts."""
@@ -194,6 +204,9 @@ class MarginCall(models.Model):
         verbose_name_plural = _("margin call details")
         indexes = [models.Index(fields=["deadline"], name="margin_call_deadline_idx")]
 
+    def __str__(self) -> str:
+        return self.case.number
+
 
 class MarginCallContact(models.Model):
     """A call to the client about a margin call, logged by an agent."""
@@ -220,6 +233,9 @@ class MarginCallContact(models.Model):
         verbose_name = _("margin call contact")
         verbose_name_plural = _("margin call contacts")
         ordering = ["case", "called_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}, {formats.moment(self.called_at)}"
 
 
 class StressTestQuerySet(models.QuerySet):

@@ -1,6 +1,7 @@
 """Texts per event and language, editable by supervisors in the admin, with a preview."""
 
 import datetime
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 from django.utils import formats, translation
 
 from accounts.reminders import reminders_send
@@ -201,6 +203,21 @@ def test_the_outbox_admin_lists_messages_and_sends_given_up_ones_again(as_superv
     assert response.status_code == 302
     notice.refresh_from_db()
     assert notice.status == "sent" and notice.attempts == 1 and len(recorded_sms) == 1
+
+
+def test_the_outbox_admin_names_events_in_the_readers_language(as_supervisor, client_profile):
+    """The list and the message's page showed the event's code ("email margin_call → 7")."""
+    notice = Notification.objects.create(recipient_client=client_profile, address=client_profile.phone,
+                                         channel="sms", event="margin_call", body="追保通知")
+    changelist = reverse("admin:notifications_notification_changelist")
+    listed = as_supervisor.get(changelist, {"event": "margin_call"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [str(row) for row in listed.context["cl"].result_list] == [str(notice)]
+    assert re.search(r'class="field-event_shown[^"]*">margin call<', listed.content.decode(), re.IGNORECASE)
+    page = as_supervisor.get(reverse("admin:notifications_notification_change", args=[notice.pk]),
+                             HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "追保通知" in page and "margin_call →" not in page
+    with translation.override("en"):
+        assert str(notice).startswith("Margin call · SMS · ")
 
 
 def test_the_monitorings_notices_are_written_from_the_edited_templates(client_profile):
