@@ -112,8 +112,9 @@ def segments(queryset: QuerySet[Case], sort: str, *, sla_filter: str = "",
     SLA urgency: first the cases still worked with a running timer, by the due moment of their
     most urgent one (the walk follows the running timers by deadline and keeps each case once, at
     its earliest timer), and among them the margin calls by their deadline; then the other cases
-    still worked (timers paused while waiting on the client, outreach calls); then the finished cases; these two by state, newest first: the order
-    of the (assignee, state, -id), (queue, state, -id) and (state, -id) indexes, so that a short
+    still worked (timers paused while waiting on the client, outreach calls); then the finished
+    cases; these two by state, newest first: the order of the (assignee, state, -id),
+    (queue, state, -id) and (state, -id) indexes, so that a short
     list (a few unassigned cases, say) is read from its own corner of an index, never by walking
     every case newest first in search of its rows."""
     if sort == "created":

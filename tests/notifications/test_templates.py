@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
-from django.utils import translation
 from django.utils import formats, translation
 
 from accounts.reminders import reminders_send
