@@ -15,8 +15,9 @@ def test_the_web_pages_benchmark_runs(pages_run):
     counts = [row for row in rows if "queries at" in row.benchmark]
     assert len(counts) == 2
     # A few, whatever the page size (here a page of 100 may reach past the cases with a running
-    # timer, into the next part of the order: one more query; at 1M cases both sizes stay in the first).
-    assert all(int(count) <= 10 for row in counts for count in row.queries.split("/"))
+    # timer and the margin calls with a deadline, into the next parts of the order: a query each; at
+    # 1M cases both sizes stay in the first).
+    assert all(int(count) <= 11 for row in counts for count in row.queries.split("/"))
     references = [row for row in rows if row.benchmark.startswith("reference")]
     assert len(references) == 2 and all(row.timings.median > 0 and row.passed is None for row in references)
     pages = [row for row in rows if "case page" in row.benchmark]

@@ -1,6 +1,9 @@
 """Bad input gets a clear error and changes nothing."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from cases.models import Case, CaseEvent
 from tests.factories import CreditAccountFactory
@@ -147,7 +150,8 @@ def test_a_body_with_no_media_type_gets_a_documented_415_and_changes_nothing(api
 def test_a_supervisor_deciding_before_any_proposal_gets_409_saying_so(api, agent, supervisor, client_profile):
     """The supervisor's role may decide; nothing to decide yet is the state, not the role (it was a 403
     "Your role may not take this step")."""
-    account = CreditAccountFactory(client=client_profile)
+    account = CreditAccountFactory(client=client_profile,  # in the 15 days before maturity
+                                   contract_maturity=timezone.localdate() + datetime.timedelta(days=10))
     number = api.as_user(client_profile.user).post("/api/v1/cases/", {
         "kind": "extension", "subject": "展期", "credit_account": account.account_no}, format="json").data["number"]
     http = api.as_user(supervisor)
