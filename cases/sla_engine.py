@@ -17,7 +17,9 @@ Rules (PRODUCT.md, issue "SLA engine"):
   still waits (a question about the proposal: the firm owes the answer); the staff's public
   answer, the case still waiting, pauses them again.
 - acknowledge meets regulatory_ack; approve_resolution (the final response) regulatory_final.
-- A finished state stops every timer; reopen starts a new resolution cycle.
+- A finished state stops every timer; reopen starts a new resolution cycle. A timer stopped after
+  running more than its target, or after its due moment (a reply in the evening to a clock due at
+  the close), is breached; stopped at its due moment itself, met.
 - An escalation event records the warning level fired; 100 % marks the timer breached.
 
 The moments of a timer (project): the 50 %, 75 % and 100 % moments are where its business time run
@@ -184,10 +186,20 @@ class Engine:
             self._close_pause(timer, at)
         self.accrue(timer, at)
         timer.stopped_at = at
-        timer.breached = timer.breached or timer.elapsed_seconds > timer.target_seconds
+        timer.breached = timer.breached or self._late(timer, at)
         timer.state = BREACHED if timer.breached else MET
         timer.pause_reason = ""
         self.project(timer)
+
+    @staticmethod
+    def _late(timer: Timer, at: datetime.datetime) -> bool:
+        """Stopped at `at` after running its whole target: late when it ran more, or when it stops
+        after its due moment (a reply at 17:30 to a clock due at the 17:00 close ran no more
+        business time, but the API and the sweep showed it breached since 17:00); stopped at its
+        due moment itself, it is in time. A paused clock that had run its whole target is late."""
+        if timer.elapsed_seconds != timer.target_seconds:
+            return timer.elapsed_seconds > timer.target_seconds
+        return timer.due_at is None or at > timer.due_at
 
     def pause(self, timer: Timer, at: datetime.datetime, reason: str) -> None:
         if not timer.active or not timer.pausable or timer.resumed_at is None:

@@ -10,10 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Tier
-from cases.models import BusinessCalendar, Case, CaseEvent, EventKind, SlaPolicy, SlaTimer
+from cases.models import REGULATORY_METRICS, BusinessCalendar, Case, CaseEvent, EventKind, Metric, SlaPolicy, SlaTimer
 from cases.sla_engine import CALENDAR_CHANGED, SLA_KINDS, Engine, Target, Timer, is_waiting
 
 PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
+#: Never paused, whatever a target's "pausable" box says: first response (the client has not been
+#: answered yet) and the regulatory deadlines, which the firm cannot stop.
+NEVER_PAUSED = (Metric.FIRST_RESPONSE, *REGULATORY_METRICS)
 logger = logging.getLogger(__name__)
 
 
@@ -47,14 +50,17 @@ def policy_for(case: Case) -> SlaPolicy | None:
 
 
 def targets_for(case: Case, policy: SlaPolicy) -> dict[str, list]:
-    """{metric: [business seconds, calendar code, pausable]} for this case under `policy`."""
+    """{metric: [business seconds, calendar code, pausable]} for this case under `policy`. The
+    regulatory deadlines are never shortened for vip and hnw clients nor paused, and first response
+    is never paused, whatever the target's boxes say (the admin ticks both for a new target)."""
     premium = case.client.tier in PREMIUM_TIERS
     targets = {}
     for target in policy.targets.select_related("calendar"):
         seconds = int(target.target.total_seconds())
-        if premium and target.scales_with_tier:
+        if premium and target.scales_with_tier and target.metric not in REGULATORY_METRICS:
             seconds = int(seconds * policy.premium_tier_factor)
-        targets[target.metric] = [seconds, target.calendar.code, target.pausable]
+        pausable = target.pausable and target.metric not in NEVER_PAUSED
+        targets[target.metric] = [seconds, target.calendar.code, pausable]
     return targets
 
 

@@ -9,7 +9,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from cases.calendars import CalendarYearMissing
-from cases.models import CalendarDay, CaseKind, Metric, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
+from cases.models import BusinessCalendar, CalendarDay, CaseKind, Metric, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
 from cases.services import case_create, case_transition, case_update, message_create
 from cases.services.sla import sla_rebuild, sla_replay
 from cases.sla import add_business_time, business_time_between, trading_day_close
@@ -153,6 +153,48 @@ def test_dispute_regulatory_targets_are_never_halved_or_paused(credit_account, c
     assert t[("regulatory_final", 1)].due_at == at(2026, 12, 16, 10)
     assert t[("resolution", 1)].target_seconds == 5 * 8 * 3600
     assert not t[("regulatory_final", 1)].pausable
+
+
+def test_regulatory_targets_added_in_the_admin_are_never_halved_or_paused(credit_account, client_profile, agent):
+    """A supervisor's new policy for vip disputes, its targets with the admin's boxes left as they
+    come (paused while waiting, shorter for vip and hnw: both ticked): the regulatory deadlines
+    were halved and paused, and first response paused, against the issue ("never")."""
+    working = BusinessCalendar.objects.get(code="working")
+    policy = SlaPolicy.objects.create(position=1, name="争议·VIP", name_en="Dispute, vip", kind="dispute", tier="vip")
+    for metric, target in (("first_response", 4 * H), ("resolution", 80 * H), ("regulatory_ack", 8 * H),
+                           ("regulatory_final", 120 * H)):
+        SlaTarget.objects.create(policy=policy, metric=metric, target=target, calendar=working)
+    client_profile.tier = "vip"
+    client_profile.save()
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
+    t = timers(case)
+    assert t[("resolution", 1)].due_at == at(2026, 12, 2, 10)  # halved: 5 working days
+    assert t[("regulatory_ack", 1)].due_at == at(2026, 11, 26, 10)  # 1 working day, not half of it
+    assert t[("regulatory_final", 1)].due_at == at(2026, 12, 16, 10)  # 15 working days
+    assert [metric for (metric, _cycle), timer in t.items() if timer.pausable] == ["resolution"]
+
+
+def test_an_answer_after_a_due_moment_at_the_close_is_late_before_any_sweep(client_profile, agent, supervisor,
+                                                                           api):
+    """First response due at the 17:00 close, answered at 17:30 (no business time run since): the
+    API showed it breached from 17:00, but the answer recorded it met unless a sweep had run in
+    between. Answered at its due moment itself, it is in time."""
+    with time_machine.travel(at(2026, 11, 25, 13), tick=False):
+        late, on_time = new_ticket(client_profile, agent), new_ticket(client_profile, agent)
+    assert timers(late)[("first_response", 1)].due_at == at(2026, 11, 25, 17)
+    with time_machine.travel(at(2026, 11, 25, 17, 20), tick=False):
+        shown = {t["metric"]: t for t in api.as_user(supervisor).get(f"/api/v1/cases/{late.number}/").data["sla"]}
+    assert shown["first_response"]["breached"] is True
+    with time_machine.travel(at(2026, 11, 25, 17), tick=False):
+        message_create(case=on_time, author=agent, body="您好，已收到。")
+    with time_machine.travel(at(2026, 11, 25, 17, 30), tick=False):
+        message_create(case=late, author=agent, body="您好，已收到。")
+    first = timers(late)[("first_response", 1)]
+    assert (first.state, first.breached) == ("breached", True)
+    assert timers(on_time)[("first_response", 1)].state == "met"
+    assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(late)} == {
+        (t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=late)}
 
 
 def test_waiting_on_client_pauses_resolution_across_nights_and_holidays(client_profile, agent):
