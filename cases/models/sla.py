@@ -87,8 +87,10 @@ class SlaTarget(models.Model):
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
     target = models.DurationField(_("target (business time)"), validators=[validate_target])
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, verbose_name=_("calendar"))
-    pausable = models.BooleanField(_("paused while waiting on the client"), default=True)
-    scales_with_tier = models.BooleanField(_("shorter for vip and hnw"), default=True)
+    pausable = models.BooleanField(_("paused while waiting on the client"), default=True, help_text=_(
+        "Never for first response and the regulatory metrics, whatever this box says."))
+    scales_with_tier = models.BooleanField(_("shorter for vip and hnw"), default=True, help_text=_(
+        "Never for the regulatory metrics, whatever this box says."))
 
     class Meta:
         verbose_name = _("SLA target")
