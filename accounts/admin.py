@@ -18,7 +18,9 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ClientProfile, CreditAccount, Position, Queue, RateChange, RoutingRule, Security, User
+from accounts.models import (
+    ACCOUNT_NO_PATTERN, ClientProfile, CreditAccount, Position, Queue, RateChange, RoutingRule, Security, User,
+)
 from accounts.roles import ADMIN_ROLES, SEE_PERSONAL_DATA, STAFF_ROLES, Role
 from accounts.selectors import (
     clients_visible_to,
@@ -261,8 +263,22 @@ class RatioBandFilter(admin.SimpleListFilter):
         return queryset.filter(bands[value]) if value in bands else queryset.none()
 
 
+class CreditAccountForm(forms.ModelForm):
+    class Meta:
+        model = CreditAccount
+        fields = "__all__"
+
+    def clean_account_no(self):
+        number = self.cleaned_data["account_no"]
+        if not ACCOUNT_NO_PATTERN.fullmatch(number):
+            raise forms.ValidationError(_("Use only letters A to Z, digits, “-”, “_” and “.”: the account's pages "
+                                          "are opened by its number."))
+        return number
+
+
 @admin.register(CreditAccount)
 class CreditAccountAdmin(ModelAdmin):
+    form = CreditAccountForm
     list_display = ("account_no", "client", "maintenance_ratio", "total_assets", "total_liabilities",
                     "financing_debt_shown", "cash_shown", "contract_maturity")
     list_filter = (RatioBandFilter, "contract_maturity")

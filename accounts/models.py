@@ -1,6 +1,7 @@
 """People (users, roles, client profiles, queues) and credit accounts with their positions."""
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,6 +25,11 @@ LINE = {"max_digits": 6, "decimal_places": 4, "null": True, "blank": True}
 #: overflow an account's total assets and stop the monitoring of every account.
 PRICE_MAX = Decimal("100000")
 QUANTITY_MAX = 10**10
+#: An account number's characters: those the addresses of the account's pages and API allow
+#: (accounts.apis, cases/web/console_urls.py, cases/web/portal_urls.py). Checked where numbers
+#: enter (import_accounts, the admin): an account with any other could not be opened, and the
+#: pages linking to it would fail.
+ACCOUNT_NO_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class User(AbstractUser):

@@ -1,11 +1,13 @@
 """API plumbing: one exception handler turning service errors into clear HTTP errors."""
 
-from django.core.exceptions import PermissionDenied
+import traceback
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from django_fsm import ConcurrentTransition
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -14,9 +16,24 @@ from django.utils.translation import gettext as _
 from servicedesk.errors import ApplicationError
 
 
+#: Django's limits on a request body (DATA_UPLOAD_MAX_MEMORY_SIZE, …_NUMBER_FIELDS, …_NUMBER_FILES):
+#: left to Django, they were its HTML 400 page.
+BODY_LIMITS = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+def _raised_reading_the_body(exc: BaseException) -> bool:
+    """Whether a parser of the request body raised it: JSON nested deeper than Python recurses
+    ("[[[[…", a few kilobytes) raises RecursionError there, which was a 500."""
+    return any(frame.f_code.co_filename == parsers.__file__ for frame, _line in traceback.walk_tb(exc.__traceback__))
+
+
 def exception_handler(exc, context):
     from cases.calendars import CalendarUnavailable
 
+    if isinstance(exc, BODY_LIMITS):
+        exc = exceptions.ParseError(_("The request body is too large or has too many fields."))
+    elif isinstance(exc, RecursionError) and _raised_reading_the_body(exc):
+        exc = exceptions.ParseError(_("The JSON body is nested too deeply."))
     if isinstance(exc, CalendarUnavailable):  # a year with no dates, or no such calendar: 409, nothing written
         exc = exc.as_conflict()
     if isinstance(exc, ApplicationError):

@@ -1,7 +1,9 @@
 """Error pages: under /api/ a 404 is JSON like every other API error (a URL no route matches, e.g.
-/api/v1/cases/no%20such/), elsewhere Django's page."""
+/api/v1/cases/no%20such/), elsewhere Django's page. And the API's addresses without their final
+slash."""
 
 from django.http import JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -26,3 +28,28 @@ class ApiNotFoundMiddleware:
                 and response.get("Content-Type", "").startswith("text/html")):
             return page_not_found(request, None)
         return response
+
+
+class ApiSlashMiddleware:
+    """An API address written without its final slash (`POST /api/v1/cases`) is served as the one
+    with it. Django's APPEND_SLASH answered a redirect, which turns a POST into a GET (a client that
+    follows it lists the cases and believes it created one), and with DEBUG a server error for a
+    POST. Before CommonMiddleware; only where the address with the slash is a route."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith("/api/") and not path.endswith("/") and not _resolves(path) and _resolves(path + "/"):
+            request.path_info = path + "/"
+            request.path = request.path + "/"
+        return self.get_response(request)
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True

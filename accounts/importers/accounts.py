@@ -58,7 +58,7 @@ SECURITY_COLUMNS = [
     Column("price", v.decimal(max_digits=18, decimal_places=4, positive=True, maximum=PRICE_MAX)),
 ]
 CREDIT_ACCOUNT_COLUMNS = [
-    Column("account_no", v.text(32)),
+    Column("account_no", v.account_no),
     Column("client_no", v.text(32)),
     Column("contract_no", v.text(32)),
     Column("credit_limit", _not_negative_money),

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
-from accounts.models import QUANTITY_MAX
+from accounts.models import ACCOUNT_NO_PATTERN, QUANTITY_MAX
 
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -31,6 +31,14 @@ def text(max_length: int) -> Callable[[str], str]:
         return raw
 
     return parse
+
+
+def account_no(raw: str) -> str:
+    raw = text(32)(raw)
+    if not ACCOUNT_NO_PATTERN.fullmatch(raw):
+        raise ValueError(_('"%(value)s" is not an account number: use only letters A to Z, digits, “-”, “_” '
+                           'and “.”') % {"value": raw})
+    return raw
 
 
 def email(raw: str) -> str:

@@ -103,6 +103,10 @@ def case_assign(*, case: Case, user: User, assignee: User | None) -> Case:
 
 
 EDITABLE_FIELDS = ("priority", "queue", "category", "subject")
+#: Kinds whose category is part of what the case is: a relief's "more time" or "staged repayment"
+#: (its details and the conditions of its approval were checked against it, cases.services.requests),
+#: an extension's, a margin call's (the monitoring's or a stress test's outreach, risk.subjects).
+FIXED_CATEGORY_KINDS = (CaseKind.EXTENSION, CaseKind.RELIEF, CaseKind.MARGIN_CALL)
 
 
 @transaction.atomic
@@ -118,6 +122,9 @@ def case_update(*, case: Case, user: User, **changes) -> Case:
         raise ValidationFailed(_("Invalid priority."), extra={"priority": [_("Unknown priority.")]})
     if "queue" in changes and not isinstance(changes["queue"], Queue):
         raise ValidationFailed(_("Invalid queue."), extra={"queue": [_("Unknown queue.")]})
+    if "category" in changes and case.kind in FIXED_CATEGORY_KINDS and changes["category"] != case.category:
+        refusal = _("The category of a request or a margin call cannot be changed.")
+        raise ValidationFailed(refusal, extra={"category": [refusal]})
 
     case = lock_case(case)
     changed = []

@@ -284,6 +284,15 @@ BAD = {
         "positions.csv", POSITIONS.replace("A100,000001", "A100,00\x000001"),
         "positions.csv:3: symbol: contains a control character (a line break, NUL …): the file may be garbled"),
     "empty file": ("clients.csv", "", "clients.csv:1: -: the file is empty: there is no header row"),
+    # The account's pages and API (/api/v1/accounts/<no>/, /console/accounts/<no>/) could never open it.
+    "account number with a space": (
+        "credit_accounts.csv", CREDIT_ACCOUNTS.replace("A200,C200", "A 200,C200"),
+        'credit_accounts.csv:3: account_no: "A 200" is not an account number: use only letters A to Z, digits, '
+        '“-”, “_” and “.”'),
+    "account number in Chinese": (
+        "credit_accounts.csv", CREDIT_ACCOUNTS.replace("A200,C200", "信用200,C200"),
+        'credit_accounts.csv:3: account_no: "信用200" is not an account number: use only letters A to Z, digits, '
+        '“-”, “_” and “.”'),
     "maturity before start": (
         "credit_accounts.csv", CREDIT_ACCOUNTS.replace("2024-01-02,2024-07-02,,", "2024-07-02,2024-01-02,,"),
         "credit_accounts.csv:3: contract_maturity: the contract matures before it starts (2024-07-02)"),

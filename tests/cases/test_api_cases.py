@@ -39,3 +39,27 @@ def test_agent_works_a_ticket_through_its_workflow(api, client_profile, agent):
     events = staff.get(f"/api/v1/cases/{number}/events/").data
     assert [(e["from_value"], e["to_value"]) for e in events if e["kind"] == "transition"] == [
         ("new", "open"), ("open", "resolved")]
+
+
+@pytest.mark.parametrize("kind, category, changed_to", [
+    ("relief", "more_time", "staged_repayment"),  # would skip the margin call a "more time" relief needs
+    ("relief", "staged_repayment", "more_time"),
+    ("ticket", "technical", "fees"),  # a ticket's category is the staff's to correct
+])
+def test_a_requests_category_is_what_it_asks_for_and_does_not_change(api, client_profile, supervisor, kind,
+                                                                      category, changed_to):
+    from decimal import Decimal
+
+    from tests.factories import CreditAccountFactory
+
+    account = CreditAccountFactory(client=client_profile, financing_debt=Decimal("50000.00"))
+    data = open_ticket(api, client_profile, kind=kind, category=category, credit_account=account.account_no)
+    staff = api.as_user(supervisor)
+    response = staff.patch(f"/api/v1/cases/{data['number']}/", {"category": changed_to}, format="json")
+    case = Case.objects.get(number=data["number"])
+    if kind == "ticket":
+        assert response.status_code == 200 and case.category == changed_to
+        return
+    assert response.status_code == 400 and list(response.data) == ["category"]
+    assert case.category == category
+    assert not CaseEvent.objects.filter(case=case, name="category").exists()

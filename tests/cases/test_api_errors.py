@@ -166,3 +166,42 @@ def test_a_supervisor_deciding_before_any_proposal_gets_409_saying_so(api, agent
     assert CaseEvent.objects.filter(case__number=number).count() == events
     response = api.as_user(agent).post(f"/api/v1/cases/{number}/transitions/approve/")
     assert response.status_code == 403  # an agent's role never decides
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"subject":' * 50_000 + '"x"' + "}" * 50_000],
+                         ids=["array", "object"])
+def test_json_nested_deeper_than_python_recurses_is_a_400_not_a_500(api, client_profile, body):
+    """A few hundred kilobytes of "[[[[…" made the JSON parser raise RecursionError: a 500, even
+    for the anonymous token endpoint."""
+    for user, path in ((client_profile.user, "/api/v1/cases/"), (None, "/api/v1/auth/token/")):
+        api.force_authenticate(user=user)
+        response = api.post(path, body, content_type="application/json")
+
+        assert response.status_code == 400, path
+        assert response["Content-Type"] == "application/json" and "detail" in response.json()
+    assert not Case.objects.exists()
+
+
+def test_a_body_over_djangos_size_limit_is_a_json_400(api, agent, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # else 2.5 MB: Django's HTML error page under /api/
+    response = api.as_user(agent).post("/api/v1/cases/", '{"kind": "ticket", "subject": "' + "x" * 2000 + '"}',
+                                       content_type="application/json")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json" and "detail" in response.json()
+    assert not Case.objects.exists()
+
+
+def test_an_api_address_without_its_final_slash_is_served_not_redirected(api, client_profile, agent, settings):
+    """`POST /api/v1/cases` answered a redirect (a client following it turned the POST into a GET and
+    listed the cases instead of creating one), and a server error with DEBUG (the demo)."""
+    settings.DEBUG = True
+    user = client_profile.user
+    created = api.as_user(user).post("/api/v1/cases", {"kind": "ticket", "subject": "无斜杠"}, format="json")
+    assert created.status_code == 201 and Case.objects.filter(subject="无斜杠").count() == 1
+    number = created.data["number"]
+    assert api.as_user(user).get(f"/api/v1/cases/{number}/events").status_code == 200
+    assert api.as_user(agent).post(f"/api/v1/cases/{number}/transitions/open", {}, format="json").data[
+        "state"] == "open"
+    assert api.as_user(user).get("/api/v1/no-such-thing").status_code == 404
+    assert api.as_user(user).get("/console").status_code == 301  # the pages keep Django's redirect
