@@ -27,6 +27,12 @@ def _raised_reading_the_body(exc: BaseException) -> bool:
     return any(frame.f_code.co_filename == parsers.__file__ for frame, _line in traceback.walk_tb(exc.__traceback__))
 
 
+def _no_data(detail) -> bool:
+    """DRF's untranslated answer to a null body: {"non_field_errors": ["No data provided"]}."""
+    errors = detail.get("non_field_errors") if isinstance(detail, dict) else None
+    return bool(errors) and len(detail) == 1 and [getattr(error, "code", None) for error in errors] == ["null"]
+
+
 def exception_handler(exc, context):
     from cases.calendars import CalendarUnavailable
 
@@ -34,6 +40,13 @@ def exception_handler(exc, context):
         exc = exceptions.ParseError(_("The request body is too large or has too many fields."))
     elif isinstance(exc, RecursionError) and _raised_reading_the_body(exc):
         exc = exceptions.ParseError(_("The JSON body is nested too deeply."))
+    elif isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith("JSON parse error - "):
+        # DRF writes it untranslated; the parser's own explanation stays as it is (English)
+        exc = exceptions.ParseError(_("The request body is not valid JSON: %(error)s") % {
+            "error": str(exc.detail).removeprefix("JSON parse error - ")})
+    elif isinstance(exc, exceptions.ValidationError) and _no_data(exc.detail):
+        exc = exceptions.ValidationError({"non_field_errors": [_("Send the fields as a JSON object, not null.")]},
+                                         code="null")
     if isinstance(exc, CalendarUnavailable):  # a year with no dates, or no such calendar: 409, nothing written
         exc = exc.as_conflict()
     if isinstance(exc, ApplicationError):

@@ -205,3 +205,16 @@ def test_an_api_address_without_its_final_slash_is_served_not_redirected(api, cl
         "state"] == "open"
     assert api.as_user(user).get("/api/v1/no-such-thing").status_code == 404
     assert api.as_user(user).get("/console").status_code == 301  # the pages keep Django's redirect
+
+
+@pytest.mark.parametrize("body, says", [
+    ("null", "请以 JSON 对象发送各字段，而不是 null。"),
+    ("{\"kind\": ", "请求内容不是有效的 JSON："),
+])
+def test_a_body_that_is_not_a_json_object_is_refused_in_the_readers_language(api, client_profile, body, says):
+    """DRF's "No data provided" and "JSON parse error - …" reached Chinese readers in English."""
+    response = api.as_user(client_profile.user).post("/api/v1/cases/", body, content_type="application/json",
+                                                     HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400
+    assert says in str(response.data)
+    assert not Case.objects.exists()
