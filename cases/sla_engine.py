@@ -10,7 +10,8 @@ Rules (PRODUCT.md, issue "SLA engine"):
 - policy_applied: the first one starts first_response, resolution, periodic_update and the
   regulatory metrics the policy has; later ones change targets of the running timers.
 - A public staff reply meets first_response and the open next_response, and restarts
-  periodic_update; a public client message starts next_response if none is running.
+  periodic_update; a public client message starts next_response if none is running (not the
+  files sent with the case itself: first response answers them).
 - Waiting on the client (ticket waiting_on_client; a dispute whose resolution was approved and
   sent) pauses the pausable metrics (resolution, periodic_update; never first_response nor the
   regulatory ones); leaving that wait resumes them, and so does the client's reply while the case
@@ -286,7 +287,8 @@ class Engine:
         elif event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
             self._apply_transition(event, at)
         elif event.kind == EventKind.MESSAGE and not event.is_internal:
-            self._apply_message(event.data.get("source"), at)
+            if not event.data.get("with_submission"):  # files sent with the case: what first response answers
+                self._apply_message(event.data.get("source"), at)
         elif event.kind == EventKind.ESCALATION and event.name == "sla_warning":
             self._apply_escalation(event.data)
 

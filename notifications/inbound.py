@@ -227,6 +227,7 @@ def _open_ticket(client: ClientProfile, parsed: ParsedEmail, *, created_by) -> t
         message = message_create(
             case=case, author=client.user if created_by is None else None,
             body=_with_notes(heading, notes), attachments=uploads, source=CaseMessage.Source.CLIENT,
+            with_submission=True,
         )
     return case, message
 

@@ -39,10 +39,11 @@ def _source_for(case: Case, author) -> str:
 
 @transaction.atomic
 def message_create(*, case: Case, author, body: str, internal: bool = False, attachments=(),
-                   source: str | None = None) -> CaseMessage:
+                   source: str | None = None, with_submission: bool = False) -> CaseMessage:
     """Add a public reply or an internal note: the case's last update (updated_at) moves, as a
     transition or an assignment moves it. A client's reply to a ticket waiting on them puts it
-    back to open."""
+    back to open. `with_submission`: the client's files sent with the case itself (portal, e-mail),
+    part of what first response answers, so no next response starts (cases.sla_engine)."""
     source = source or _source_for(case, author)
     if internal and source != CaseMessage.Source.STAFF:
         raise NotAllowed(_("Only staff may write internal notes."))
@@ -65,7 +66,8 @@ def message_create(*, case: Case, author, body: str, internal: bool = False, att
         Attachment.objects.create(message=message, file=upload, original_name=check.name,
                                   content_type=check.content_type, size=check.size)
     event_record(case=case, kind=EventKind.MESSAGE, actor=author, name=message.visibility,
-                 is_internal=internal, data={"message_id": message.pk, "source": source})
+                 is_internal=internal, data={"message_id": message.pk, "source": source,
+                                             **({"with_submission": True} if with_submission else {})})
     from notifications.case_notices import case_message_notify  # the client is told of a public staff reply
 
     case_message_notify(case=case, message=message)

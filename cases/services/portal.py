@@ -35,7 +35,7 @@ def case_submit(
         case = case_create(**fields)
     if attachments:
         message_create(case=case, author=user, body=_("Attachments submitted with the case."),
-                       attachments=attachments)
+                       attachments=attachments, with_submission=True)
     return case
 
 

@@ -341,6 +341,23 @@ def test_submitting_each_kind_opens_the_case_with_its_account_and_attachments(we
     assert "statement.pdf" in page and f"We have received your case {case.number}" in page
 
 
+def test_files_sent_with_the_case_start_no_next_response_clock(web, client_profile):
+    """The portal's message carrying a new case's files started a next-response clock beside the
+    first-response one (two clocks, two escalations, for the same unanswered case)."""
+    from cases.services.sla import sla_rebuild
+
+    response = web.post(reverse("portal:submit", args=["ticket"]), {
+        "subject": "带附件的咨询", "description": "见附件", "category": "fees", "attachments": [pdf()]}, **EN)
+    assert response.status_code == 302
+    case = Case.objects.get(subject="带附件的咨询")
+    assert case.messages.count() == 1
+    metrics = set(case.sla_timers.values_list("metric", flat=True))
+    assert "first_response" in metrics and "next_response" not in metrics
+    assert sla_rebuild(case=case) is False
+    message_create(case=case, author=client_profile.user, body="补充一句")  # a later message does start it
+    assert case.sla_timers.filter(metric="next_response").exists()
+
+
 def test_an_extension_before_its_window_is_refused_on_the_form(web, account):
     account.contract_maturity = timezone.localdate() + datetime.timedelta(days=40)
     account.save()
