@@ -26,6 +26,14 @@ def validate_states(value: str) -> None:
         raise not_one_of(", ".join(unknown), known)
 
 
+def _late() -> Q:
+    """A clock still open that reached its target (cases.sla_status.reached_target): its due moment
+    has come, or, paused, it had run its whole target."""
+    running, paused = Q(resumed_at__isnull=False), Q(resumed_at__isnull=True)
+    return Q(stopped_at__isnull=True) & ((running & Q(due_at__lte=timezone.now()))
+                                         | (paused & Q(elapsed_seconds__gte=F("target_seconds"))))
+
+
 class CaseFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=CaseKind.choices)
     state = django_filters.CharFilter(method="filter_state", validators=[validate_states],
@@ -83,18 +91,20 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(assignee__username=value)
 
     def filter_sla_state(self, queryset, name, value):
-        timers = SlaTimer.objects.filter(case=OuterRef("pk"), state=value)
-        if value in (SlaTimer.State.RUNNING, SlaTimer.State.PAUSED):
-            timers = timers.filter(stopped_at__isnull=True)
-        return queryset.filter(Exists(timers))
+        """The state each timer shows (cases.serializers.sla_timer_data): a clock still open that
+        reached its target is breached, not running or paused, before the sweep records it."""
+        if value == SlaTimer.State.BREACHED:
+            timers = SlaTimer.objects.filter(Q(state=value) | _late())
+        elif value in (SlaTimer.State.RUNNING, SlaTimer.State.PAUSED):
+            timers = SlaTimer.objects.filter(state=value, stopped_at__isnull=True).exclude(_late())
+        else:
+            timers = SlaTimer.objects.filter(state=value)
+        return queryset.filter(Exists(timers.filter(case=OuterRef("pk"))))
 
     def filter_breached(self, queryset, name, value):
         """Breached as each timer shows it (cases.sla_status.timer_status): recorded so, or a clock
         that reached its target before the sweep marked it (cases.sla_status.reached_target)."""
-        running, paused = Q(resumed_at__isnull=False), Q(resumed_at__isnull=True)
-        late = Q(stopped_at__isnull=True) & ((running & Q(due_at__lte=timezone.now()))
-                                             | (paused & Q(elapsed_seconds__gte=F("target_seconds"))))
-        breached = Exists(SlaTimer.objects.filter(Q(breached=True) | late, case=OuterRef("pk")))
+        breached = Exists(SlaTimer.objects.filter(Q(breached=True) | _late(), case=OuterRef("pk")))
         return queryset.filter(breached if value else ~breached)
 
     def filter_due_before(self, queryset, name, value):

@@ -14,7 +14,7 @@ from cases.attachments import MAX_FILES as MAX_ATTACHMENTS
 from cases.attachments import validate_attachments
 from cases.sla_status import ScheduleCache, timer_status
 
-from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
+from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority, SlaTimer
 from cases.models.workflows import client_state, state_label
 
 
@@ -50,9 +50,11 @@ def sla_timer_data(timer, schedules: ScheduleCache, now) -> dict:
     A running timer whose calendar has no data for a year it needs has no remaining time (null),
     and is breached if the sweep said so or its due moment has passed (cases.sla_status.timer_status)."""
     status = timer_status(timer, schedules, now)
+    # A clock still open that reached its target is breached, in its state too, before the sweep records it.
+    state = SlaTimer.State.BREACHED if timer.stopped_at is None and status.breached else timer.state
     return {
         "metric": timer.metric, "cycle": timer.cycle, "target_seconds": timer.target_seconds,
-        "target": timer.target_seconds, "calendar": timer.calendar_code, "state": timer.state,
+        "target": timer.target_seconds, "calendar": timer.calendar_code, "state": state,
         "due_at": _DATETIME.to_representation(timer.due_at) if timer.due_at else None,
         "remaining_seconds": status.remaining, "remaining_business_seconds": status.remaining,
         "breached": status.breached,

@@ -279,7 +279,12 @@ def test_the_breached_filter_finds_what_the_timers_show_before_the_sweep_marks_t
         with time_machine.travel(moment, tick=False):
             rows = http.get("/api/v1/cases/", {"breached": "true"}).json()["results"]
             others = {row["number"] for row in http.get("/api/v1/cases/", {"breached": "false"}).json()["results"]}
+            by_state, running = ({row["number"] for row in http.get(
+                "/api/v1/cases/", {"sla_state": state}).json()["results"]} for state in ("breached", "running"))
         shown_breached = {row["number"] for row in rows if any(t["breached"] for t in row["sla"])}
-        assert {row["number"] for row in rows} == shown_breached == expected
+        shown_state = {row["number"] for row in rows if any(t["state"] == "breached" for t in row["sla"])}
+        assert {row["number"] for row in rows} == shown_breached == shown_state == by_state == expected
         assert others == {late.number, at_close.number} - expected
+        # a case still has running clocks besides the late one (its first response, its resolution)
+        assert running >= {late.number, at_close.number} - expected
     assert not SlaTimer.objects.filter(breached=True).exists()  # no sweep ran
