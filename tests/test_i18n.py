@@ -135,3 +135,13 @@ def test_the_admin_home_is_chinese_where_djangos_own_catalogue_is_not(client):
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "模型名称" in page and "Model name" not in page
     assert "Change or view list link" not in page
+
+
+def test_the_login_attempts_admin_speaks_chinese(admin_client):
+    """django-axes has no Chinese: its lists read "Access attempts", "IP Address", … on Chinese pages."""
+    from django.urls import reverse
+
+    response = admin_client.get(reverse("admin:axes_accessattempt_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "登录尝试" in page and "Access attempts" not in page
