@@ -12,9 +12,9 @@ from rest_framework import serializers
 from accounts.ratio import RATIO_MAX_DIGITS
 from cases.attachments import MAX_FILES as MAX_ATTACHMENTS
 from cases.attachments import validate_attachments
-from cases.sla_status import ScheduleCache, timer_status
+from cases.sla_status import ScheduleCache, shown_state, timer_status
 
-from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority, SlaTimer
+from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
 from cases.models.workflows import client_state, state_label
 
 
@@ -50,8 +50,7 @@ def sla_timer_data(timer, schedules: ScheduleCache, now) -> dict:
     A running timer whose calendar has no data for a year it needs has no remaining time (null),
     and is breached if the sweep said so or its due moment has passed (cases.sla_status.timer_status)."""
     status = timer_status(timer, schedules, now)
-    # A clock still open that reached its target is breached, in its state too, before the sweep records it.
-    state = SlaTimer.State.BREACHED if timer.stopped_at is None and status.breached else timer.state
+    state = shown_state(timer, status)
     return {
         "metric": timer.metric, "cycle": timer.cycle, "target_seconds": timer.target_seconds,
         "target": timer.target_seconds, "calendar": timer.calendar_code, "state": state,

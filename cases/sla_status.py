@@ -58,6 +58,12 @@ def timer_status(timer: SlaTimer, schedules: ScheduleCache, now: datetime.dateti
     return TimerStatus(remaining, unknown, timer.breached or late or reached_target(timer, now))
 
 
+def shown_state(timer: SlaTimer, status: TimerStatus) -> str:
+    """The state a timer shows (API, case page): a clock still open that is breached (status) is
+    breached, also before the sweep records it; the stored state otherwise."""
+    return SlaTimer.State.BREACHED if timer.stopped_at is None and status.breached else timer.state
+
+
 def reached_target(timer: SlaTimer, now: datetime.datetime) -> bool:
     """A clock that has reached 100 % of its target, as the sweep counts it (cases.sla_sweep.CROSSED):
     its due moment has come, or, paused, it had run its whole target. Breached before the sweep

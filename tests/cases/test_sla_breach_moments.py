@@ -4,6 +4,7 @@ nor undoes a recorded breach; the levels a timer crossed before a pause still fi
 
 import datetime
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -288,3 +289,19 @@ def test_the_breached_filter_finds_what_the_timers_show_before_the_sweep_marks_t
         # a case still has running clocks besides the late one (its first response, its resolution)
         assert running >= {late.number, at_close.number} - expected
     assert not SlaTimer.objects.filter(breached=True).exists()  # no sweep ran
+
+
+def test_the_case_page_shows_a_clock_past_its_due_moment_breached_before_the_sweep(client, supervisor, agent,
+                                                                                   client_profile):
+    """The API's state said breached, the case page's timers still said running (in red)."""
+    from django.urls import reverse
+
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        late = case_create(created_by=agent, client=client_profile, kind="ticket", subject="late", priority="urgent")
+    client.force_login(supervisor)
+    with time_machine.travel(at(2026, 11, 25, 10, 31), tick=False):  # first response was due at 10:30
+        body = client.get(reverse("console:case_part", args=[late.number, "timers"]),
+                          HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    row = re.search(r'<tr class="timer[^"]*" data-metric="first_response".*?</tr>', body, re.DOTALL).group(0)
+    assert 'data-state="breached"' in row and "Breached" in row and "sla-100" in row
+    assert SlaTimer.objects.get(case=late, metric="first_response").state == "running"  # no sweep ran

@@ -19,7 +19,7 @@ from cases.models.visits import ReturnVisit
 from cases.models.workflows import state_label
 from cases.selectors import events_for, messages_for
 from cases.sla_engine import CALENDAR_CHANGED
-from cases.sla_status import ScheduleCache, timer_status
+from cases.sla_status import ScheduleCache, shown_state, timer_status
 from risk.models import MarginCallContact
 from servicedesk.formats import business_time
 
@@ -82,17 +82,18 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
     for timer in case.sla_timers.all():
         status = timer_status(timer, schedules, now)  # a calendar year missing: say so, never guess
         remaining, unknown, breached = status.remaining, status.unknown, status.breached
+        state = shown_state(timer, status)
         share = (None if remaining is None or not timer.target_seconds
                  else Decimal(timer.target_seconds - remaining) / timer.target_seconds)
         running = timer.due_at is not None and timer.stopped_at is None
         left = business_time(remaining) if remaining is not None else unknown
         rows.append(TimerRow(
             metric=timer.metric, metric_label=str(metric_labels.get(timer.metric, timer.metric)), cycle=timer.cycle,
-            state=timer.state, state_label=str(state_labels.get(timer.state, timer.state)),
+            state=state, state_label=str(state_labels.get(state, state)),
             target=business_time(timer.target_seconds),
             remaining_seconds=remaining, remaining=left, deadline=timer.due_at.isoformat() if running else None,
             share_used=None if share is None else int(share * 100), unknown=unknown,
-            css="sla-unknown" if unknown and not breached else sla_css(state=timer.state, breached=breached,
+            css="sla-unknown" if unknown and not breached else sla_css(state=state, breached=breached,
                                                                         share_used=share),
             due_at=timer.due_at, breached=breached, stopped=timer.stopped_at is not None,
             pause_reason=str(PAUSE_REASONS.get(timer.pause_reason, timer.pause_reason)),
