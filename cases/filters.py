@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, DisputeCase, Priority, SlaTimer
-from cases.selectors import is_staff_reader
+from cases.selectors import case_number_q, is_staff_reader
 from servicedesk.filters import IsoDateTimeFilter, StrictBooleanFilter, not_one_of
 
 #: The filters that select by SLA data. Clients never receive SLA data, so they may not select by it
@@ -49,7 +49,8 @@ class CaseFilter(django_filters.FilterSet):
     credit_account = django_filters.CharFilter(field_name="credit_account__account_no")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    q = django_filters.CharFilter(method="filter_text", help_text=_("Text in number, subject or description."))
+    q = django_filters.CharFilter(method="filter_text", help_text=_(
+        "Text in the subject or description, or the case number: whole, or its serial alone (123)."))
     sla_state = django_filters.ChoiceFilter(choices=SlaTimer.State.choices, method="filter_sla_state",
                                             help_text=_("Staff only: cases with a current SLA timer in this state."))
     breached = StrictBooleanFilter(method="filter_breached",
@@ -115,6 +116,4 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(number__iexact=value) | Q(subject__icontains=value) | Q(description__icontains=value)
-        )
+        return queryset.filter(case_number_q(value) | Q(subject__icontains=value) | Q(description__icontains=value))

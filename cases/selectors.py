@@ -12,6 +12,15 @@ from cases.models.workflows import STAFF_DELIBERATIONS
 CLIENT_EVENT_KINDS = (EventKind.CREATED, EventKind.TRANSITION, EventKind.APPROVAL, EventKind.MESSAGE)
 
 
+def case_number_q(text: str) -> Q:
+    """A case by its number as people say it: whole, in any case ("cs-2026-000123"), or its serial
+    alone ("123", "000123": that serial in every year)."""
+    found = Q(number__iexact=text)
+    if text.isdigit() and len(text) <= 6:
+        found |= Q(number__endswith=f"-{int(text):06d}")
+    return found
+
+
 def case_scope_q(user: User, queue_code: str | None = None) -> Q | None:
     """Clients: their own cases. Agents and team leads: their queues and assignments. Advisors:
     their clients' cases too. Supervisors, risk officers, auditors: everything (None).

@@ -100,7 +100,7 @@ def filtered_cases(user: User, data: dict, now: datetime.datetime) -> QuerySet[C
                                    state__in=WORKING_STATES)
     if data.get("q"):
         text = data["q"]
-        queryset = queryset.filter(Q(number__iexact=text) | Q(subject__icontains=text)
+        queryset = queryset.filter(selectors.case_number_q(text) | Q(subject__icontains=text)
                                    | Q(client__name__icontains=text))
     return queryset
 

@@ -63,3 +63,16 @@ def test_a_requests_category_is_what_it_asks_for_and_does_not_change(api, client
     assert response.status_code == 400 and list(response.data) == ["category"]
     assert case.category == category
     assert not CaseEvent.objects.filter(case=case, name="category").exists()
+
+
+def test_q_finds_a_case_by_its_serial_alone(api, client_profile, agent):
+    """`q=123` found nothing: a client reading out "case 123" is looked up by its serial."""
+    from cases.services import case_create
+
+    cases = [case_create(created_by=agent, client=client_profile, kind="ticket", subject=f"咨询{name}")
+             for name in "甲乙丙丁戊己庚辛壬癸子丑"]  # no digits in the subjects
+    wanted = cases[10]
+    serial = int(wanted.number.rsplit("-", 1)[1])
+    found = api.as_user(agent).get("/api/v1/cases/", {"q": str(serial)}).data["results"]
+    assert [row["number"] for row in found] == [wanted.number]
+    assert api.as_user(agent).get("/api/v1/cases/", {"q": "1234567"}).data["results"] == []

@@ -255,6 +255,8 @@ def test_search_by_case_number_and_account(client, supervisor, assorted):
     login(client, supervisor)
     number = assorted["urgent"].number
     assert listed(client, q=number.lower()) == [number]
+    serial = number.rsplit("-", 1)[1]  # an agent on the phone types the digits the client reads out
+    assert listed(client, q=serial) == listed(client, q=str(int(serial))) == [number]
     assert listed(client, account=assorted["account"].account_no) == [assorted["dispute"].number]
 
 
