@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, DisputeCase, Priority, SlaTimer
+from cases.models.workflows import AWAITING_APPROVAL
 from cases.selectors import case_number_q, is_staff_reader
 from servicedesk.filters import IsoDateTimeFilter, StrictBooleanFilter, not_one_of
 
@@ -80,10 +81,9 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         if self.request is None or is_staff_reader(self.request.user):
             return queryset.filter(state__in=states)
-        awaiting = Q(kind=CaseKind.DISPUTE, state=DisputeCase.State.RESOLUTION_PROPOSED, approved_by__isnull=True)
-        shown = Q(state__in=states) & ~awaiting
+        shown = Q(state__in=states) & ~AWAITING_APPROVAL
         if DisputeCase.State.INVESTIGATING in states:
-            shown |= awaiting
+            shown |= AWAITING_APPROVAL
         return queryset.filter(shown)
 
     def filter_assignee(self, queryset, name, value):

@@ -41,7 +41,7 @@ class AccountAlertAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("line"), ordering="line")
     def line_shown(self, obj: AccountAlert) -> str:
-        return capfirst(LINE_LABELS.get(obj.line, obj.line))
+        return obj.line_label
 
 
 @admin.register(MarginCall)

@@ -164,7 +164,12 @@ class AccountAlert(models.Model):
         indexes = [models.Index(fields=["state", "line"], name="alert_state_line_idx")]
 
     def __str__(self) -> str:
-        return f"{capfirst(LINE_LABELS.get(self.line, self.line))}, {formats.moment(self.opened_at)}"
+        return f"{self.line_label}, {formats.moment(self.opened_at)}"
+
+    @property
+    def line_label(self) -> str:
+        """The line by its name in the active language ("Warning line"); the code for a line not listed."""
+        return capfirst(LINE_LABELS.get(self.line, self.line))
 
 
 class MarginCall(models.Model):

@@ -30,6 +30,16 @@ class CheckedLookupsChangeList(ChangeList):
         return queryset
 
 
+def is_key(field, candidate) -> bool:
+    """Whether `candidate` can be a value of the key `field` at all (a 23-digit number, `abc` for an
+    integer key: no), asked before Django looks it up and the database fails on it."""
+    try:
+        field.run_validators(field.to_python(candidate))
+    except ValidationError:
+        return False
+    return True
+
+
 class CheckedKeysMultipleChoiceField(ModelMultipleChoiceField):
     """Django's many-to-many choice, with a value that is no key at all (23 digits, past any
     database integer) an invalid choice on the form: Django's own looks it up, and SQLite fails to
@@ -39,11 +49,9 @@ class CheckedKeysMultipleChoiceField(ModelMultipleChoiceField):
         model = self.queryset.model
         target = model._meta.get_field(self.to_field_name) if self.to_field_name else model._meta.pk
         for candidate in value:
-            try:
-                target.run_validators(target.to_python(candidate))
-            except ValidationError:
+            if not is_key(target, candidate):
                 raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                                      params={"pk": candidate}) from None
+                                      params={"pk": candidate})
         return super()._check_values(value)
 
 
@@ -70,15 +78,7 @@ class CheckedAutocompleteSelect(AutocompleteSelect):
 
     def optgroups(self, name, value, attr=None):
         target = self.field.target_field
-
-        def is_key(candidate) -> bool:
-            try:
-                target.run_validators(target.to_python(candidate))
-            except ValidationError:
-                return False
-            return True
-
-        return super().optgroups(name, [candidate for candidate in value if is_key(candidate)], attr)
+        return super().optgroups(name, [candidate for candidate in value if is_key(target, candidate)], attr)
 
 
 class ReadOnlyAdmin(ModelAdmin):

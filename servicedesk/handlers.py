@@ -3,7 +3,7 @@
 slash."""
 
 from django.http import JsonResponse
-from django.urls import Resolver404, resolve
+from django.urls import is_valid_path
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -41,15 +41,8 @@ class ApiSlashMiddleware:
 
     def __call__(self, request):
         path = request.path_info
-        if path.startswith("/api/") and not path.endswith("/") and not _resolves(path) and _resolves(path + "/"):
+        if (path.startswith("/api/") and not path.endswith("/") and not is_valid_path(path)
+                and is_valid_path(path + "/")):
             request.path_info = path + "/"
             request.path = request.path + "/"
         return self.get_response(request)
-
-
-def _resolves(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True

@@ -378,11 +378,17 @@ STAFF_DELIBERATIONS = frozenset({"propose_resolution", "return_for_rework", "pro
 
 def client_state(case) -> str:
     """The state a client is shown: a dispute's resolution is proposed to the client once a
-    supervisor approved it; until then, for the client, it is still being investigated."""
+    supervisor approved it; until then, for the client, it is still being investigated
+    (AWAITING_APPROVAL states the same in a query)."""
     if (case.kind == CaseKind.DISPUTE and case.state == DisputeCase.State.RESOLUTION_PROPOSED
             and not case.approved_by_id):
         return DisputeCase.State.INVESTIGATING.value
     return case.state
+
+
+#: client_state's disputes shown as investigating, as a query condition.
+AWAITING_APPROVAL = models.Q(kind=CaseKind.DISPUTE, state=DisputeCase.State.RESOLUTION_PROPOSED,
+                             approved_by__isnull=True)
 
 
 WORKFLOWS: dict[str, type[Case]] = {

@@ -3,8 +3,8 @@
 An order is a list of segments, each a queryset with an order an index can serve; the list is
 segment 0's rows, then segment 1's, and so on (by SLA urgency: the cases with a running timer
 and the margin calls with a deadline, most urgent first, then the others newest first; by
-priority: urgent, high, normal and low cases, each newest first). A page reads the keys of size + 1 rows (the extra one tells that a
-next page exists) after (or before) a cursor, the key of the row it starts from, and moves on to
+priority: urgent, high, normal and low cases, each newest first). A page reads the keys of
+size + 1 rows (the extra one tells that a next page exists) after (or before) a cursor, the key of the row it starts from, and moves on to
 the next segment when one runs out: a few queries, whatever the page size and however deep the
 page. It returns the primary keys of its rows: the caller reads the rows themselves by primary
 key (a query the database plans at once, however many tables the rows show)."""
