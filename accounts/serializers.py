@@ -3,6 +3,7 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.interest import settlement_period_start
@@ -36,7 +37,10 @@ class LinesSerializer(serializers.Serializer):
 
 
 class CreditAccountSerializer(serializers.ModelSerializer):
-    """A credit account with its ratio computed in SQL (selectors.credit_accounts_visible_to)."""
+    """A credit account with its ratio computed in SQL (selectors.credit_accounts_visible_to):
+    `lines` are the contract's (its own or the firm's defaults); `monitored_lines` are those the
+    monitoring judges it against now, raised by `stress_points` while a risk officer's stress mode
+    is set (the same as `lines` otherwise), as the margin call and the portal read them."""
 
     client = serializers.CharField(source="client.client_no")
     client_name = serializers.CharField(source="client.name")
@@ -45,14 +49,35 @@ class CreditAccountSerializer(serializers.ModelSerializer):
     maintenance_ratio = serializers.DecimalField(source="maintenance_ratio_sql", max_digits=RATIO_MAX_DIGITS,
                                                  decimal_places=4, allow_null=True)
     lines = LinesSerializer()
+    stress_points = serializers.SerializerMethodField()
+    monitored_lines = serializers.SerializerMethodField()
 
     class Meta:
         model = CreditAccount
         fields = [
             "account_no", "client", "client_name", "contract_no", "credit_limit", "cash", "other_collateral",
             "financing_debt", "interest_fees", "annual_rate", "contract_start", "contract_maturity",
-            "total_assets", "total_liabilities", "maintenance_ratio", "lines",
+            "total_assets", "total_liabilities", "maintenance_ratio", "lines", "stress_points", "monitored_lines",
         ]
+
+    def _stress_points(self):
+        """The active stress mode's points, read once per response."""
+        if "stress_points" not in self.context:
+            from risk.lines import active_stress_points
+
+            self.context["stress_points"] = active_stress_points()
+        return self.context["stress_points"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=5, decimal_places=2))
+    def get_stress_points(self, account) -> str:
+        return serializers.DecimalField(max_digits=5, decimal_places=2).to_representation(self._stress_points())
+
+    @extend_schema_field(LinesSerializer)
+    def get_monitored_lines(self, account) -> dict:
+        from risk.lines import effective_line
+
+        return LinesSerializer({name: effective_line(account, name, self._stress_points())
+                                for name in LinesSerializer().fields}).data
 
 
 class TopUpSerializer(serializers.Serializer):
@@ -71,7 +96,10 @@ class CreditAccountDetailSerializer(CreditAccountSerializer):
     def get_top_up(self, account) -> TopUpSerializer:
         from accounts.ratio import top_up
 
-        result = top_up(account.total_assets_sql, account.total_liabilities_sql, account.line("restore_to"))
+        from risk.lines import effective_line
+
+        restore_to = effective_line(account, "restore_to", self._stress_points())  # as the margin call asks
+        result = top_up(account.total_assets_sql, account.total_liabilities_sql, restore_to)
         return TopUpSerializer(result).data
 
 

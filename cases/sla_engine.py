@@ -20,7 +20,9 @@ Rules (PRODUCT.md, issue "SLA engine"):
 - acknowledge meets regulatory_ack; approve_resolution (the final response) regulatory_final.
 - A finished state stops every timer; reopen starts a new resolution cycle. A timer stopped after
   running more than its target, or after its due moment (a reply in the evening to a clock due at
-  the close), is breached; stopped at its due moment itself, met.
+  the close), is breached; stopped at its due moment itself, met. A cancelled ticket's clocks still
+  in time are cancelled: neither met nor breached, left out of compliance (ServiceNow's Cancelled
+  stage); a client withdrawing a ticket is no proof the firm answered in time.
 - An escalation event records the warning level fired; 100 % marks the timer breached.
 
 The moments of a timer (project): the 50 %, 75 % and 100 % moments are where its business time run
@@ -44,8 +46,8 @@ from cases.sla import add_business_time, business_time_between
 
 #: The SLA event recorded on a case whose running clocks moved with an edit of their calendar.
 CALENDAR_CHANGED = "calendar_changed"
-RUNNING, PAUSED, MET, BREACHED = (SlaTimer.State.RUNNING, SlaTimer.State.PAUSED, SlaTimer.State.MET,
-                                  SlaTimer.State.BREACHED)
+RUNNING, PAUSED, MET, BREACHED, CANCELLED = (SlaTimer.State.RUNNING, SlaTimer.State.PAUSED, SlaTimer.State.MET,
+                                             SlaTimer.State.BREACHED, SlaTimer.State.CANCELLED)
 INITIAL_METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION, Metric.PERIODIC_UPDATE, Metric.REGULATORY_ACK,
                    Metric.REGULATORY_FINAL)
 STOP_STATES = {
@@ -180,7 +182,9 @@ class Engine:
             timer.elapsed_seconds += max(run, 0)
         timer.resumed_at = None
 
-    def stop(self, timer: Timer | None, at: datetime.datetime) -> None:
+    def stop(self, timer: Timer | None, at: datetime.datetime, cancelled: bool = False) -> None:
+        """Stop the clock: breached if late (_late), else met, or cancelled when the case was
+        cancelled (neither met nor breached: the reports leave it out)."""
         if timer is None or not timer.active:
             return
         if timer.resumed_at is None:
@@ -188,7 +192,7 @@ class Engine:
         self.accrue(timer, at)
         timer.stopped_at = at
         timer.breached = timer.breached or self._late(timer, at)
-        timer.state = BREACHED if timer.breached else MET
+        timer.state = BREACHED if timer.breached else CANCELLED if cancelled else MET
         timer.pause_reason = ""
         self.project(timer)
 
@@ -322,7 +326,7 @@ class Engine:
         if state in STOP_STATES.get(self.kind, ()):
             self.waiting = False
             for timer in self.timers:
-                self.stop(timer, at)
+                self.stop(timer, at, cancelled=state == TicketCase.State.CANCELLED)
             return
         if name == "acknowledge":
             self.stop(self.active(Metric.REGULATORY_ACK), at)

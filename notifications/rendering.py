@@ -40,7 +40,7 @@ CONTEXT_HELP = {
     "client_no": _("the client's number"),
     "account_no": _("credit account number"),
     "ratio": _("maintenance collateral ratio, %"),
-    "level": _("the line crossed (alerts)"),
+    "level": _("the line crossed (alerts; margin calls: only below the immediate close-out line)"),
     "cash": _("cash to add"),
     "sell": _("securities to sell and repay"),
     "deadline": _("margin-call deadline"),

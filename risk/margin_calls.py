@@ -5,6 +5,11 @@
 - Below the close-out line: the same case becomes a margin call: deadline at the close of T+2
   trading days (15:00 Asia/Shanghai), the client is sent the notice with the cash to add or the
   securities to sell that restore the restore-to line.
+- Below the immediate close-out line (where the contract has one): no T+2. The deadline is the
+  moment of the run, so the call is pending liquidation at once (the brokers' "liquidation the same
+  day", margin-trading-facts.md), still decided and approved by two risk officers; the notice says
+  so. A call crossing that line later has its deadline brought forward the same way (once per
+  crossing: a relief approved afterwards keeps the time it gave).
 - Ratio back above the warning line by the hysteresis band: restored, closed with the snapshot.
 - Deadline passed and not restored: liquidation_pending, for a risk officer to decide liquidation
   and a second one to approve it (until one proposes it, the ratio restored still closes the call).
@@ -25,7 +30,8 @@ from cases.sla import trading_day_close
 from risk import notices
 from risk.lines import hysteresis_band, line_sql
 from risk.models import MarginCall
-from servicedesk.sql import ceil_cents, db_time, divide, is_postgres, json_object, temp_table, zero_padded
+from servicedesk.sql import (ceil_cents, db_time, divide, is_postgres, json_object, local_iso, temp_table,
+                             zero_padded)
 
 OPEN_STATES = ("open", "client_notified", "liquidation_pending", "liquidated", "return_visit")
 
@@ -196,7 +202,7 @@ def raise_to_margin_call(cursor, now) -> int:
     """Open calls whose account fell below the close-out line get a deadline and the notice (the
     deadline is worked out only when a call is raised: a trading year missing stops only that)."""
     temp_table(cursor, "risk_raised", """
-        SELECT mc.case_id, c.account_id, k.state AS from_state FROM risk_watched c
+        SELECT mc.case_id, c.account_id, k.state AS from_state, c.level FROM risk_watched c
         JOIN risk_margincall mc ON mc.account_id = c.account_id AND mc.stage = 'outreach'
         JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
         WHERE c.level IN ('close_out', 'immediate')
@@ -210,23 +216,52 @@ def raise_to_margin_call(cursor, now) -> int:
     # Raised with its amounts in one update: updated twice in one transaction, a row's keys are
     # checked again.
     cursor.execute(f"""
-        UPDATE risk_margincall SET stage = 'margin_call', deadline = %s, raised_at = %s, {_amounts_set()}
+        UPDATE risk_margincall SET stage = 'margin_call', raised_at = %s, {_amounts_set()},
+            deadline = CASE WHEN c.level = 'immediate' THEN %s ELSE %s END
         FROM risk_watched c
         WHERE risk_margincall.account_id = c.account_id AND case_id IN (SELECT case_id FROM risk_raised)
-    """, [db_time(deadline), db_time(now)])
+    """, [db_time(now), db_time(now), db_time(deadline)])
     cursor.execute("""
         UPDATE cases_case SET priority = 'urgent', state = 'client_notified', updated_at = %s,
             subject = REPLACE(%s, '{account}', (SELECT a.account_no FROM accounts_creditaccount a
                                                 WHERE a.id = cases_case.credit_account_id))
         WHERE id IN (SELECT case_id FROM risk_raised) AND state IN ('open', 'client_notified')
     """, [db_time(now), _subject_template(MarginCall.Stage.MARGIN_CALL)])
-    _events(cursor, "SELECT case_id FROM risk_raised", kind="update", name="margin_call_raised",
+    _events(cursor, "SELECT case_id, level FROM risk_raised", kind="update", name="margin_call_raised",
             from_value="'outreach'", to_value="'margin_call'", now=now,
-            data={"deadline": "%s"}, data_params=[deadline.isoformat()])
+            data={"deadline": "CASE WHEN s.level = 'immediate' THEN %s ELSE %s END", "level": "s.level"},
+            data_params=[timezone.localtime(now).isoformat(), deadline.isoformat()])
     _events(cursor, "SELECT case_id, from_state FROM risk_raised WHERE from_state = 'open'", kind="transition",
             name="notify_client", from_value="s.from_state", to_value="'client_notified'", now=now)
-    notices.margin_call_notices(cursor, now, deadline)
+    notices.margin_call_notices(cursor, now, deadline, "risk_raised")
     return raised
+
+
+def bring_forward(cursor, now) -> int:
+    """Margin calls whose account crossed below the immediate close-out line in this run (its
+    alert opened with this run's snapshot): the deadline is now, so pass_deadlines hands them to
+    the risk officers in this same run, and the client is told. Calls raised in this run below
+    that line have it already."""
+    temp_table(cursor, "risk_immediate", """
+        SELECT mc.case_id, c.account_id, k.state AS from_state, mc.deadline AS old_deadline FROM risk_watched c
+        JOIN risk_margincall mc ON mc.account_id = c.account_id AND mc.stage = 'margin_call' AND mc.deadline > %s
+        JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
+        WHERE c.level = 'immediate' AND EXISTS (
+            SELECT 1 FROM risk_accountalert x
+            WHERE x.account_id = c.account_id AND x.line = 'immediate' AND x.opened_snapshot_id = c.snapshot_id)
+    """, [db_time(now)])
+    _lock_and_recheck(cursor, "risk_immediate",
+                      "k.state IN ('open', 'client_notified') AND mc.stage = 'margin_call' AND mc.deadline > %s",
+                      [db_time(now)])
+    cursor.execute("UPDATE risk_margincall SET deadline = %s WHERE case_id IN (SELECT case_id FROM risk_immediate)",
+                   [db_time(now)])
+    moved = cursor.rowcount
+    if moved:
+        _events(cursor, "SELECT case_id, old_deadline FROM risk_immediate", kind="update", name="deadline_moved",
+                from_value=local_iso("s.old_deadline"), to_value=f"'{timezone.localtime(now).isoformat()}'", now=now,
+                data={"level": "'immediate'"})
+        notices.margin_call_notices(cursor, now, now, "risk_immediate")
+    return moved
 
 
 def _amounts(c: str = "c") -> dict[str, str]:
@@ -309,5 +344,5 @@ def pass_deadlines(cursor, now) -> int:
     return passed
 
 
-__all__ = ["mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts", "refresh_restore_to",
-           "restore"]
+__all__ = ["bring_forward", "mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts",
+           "refresh_restore_to", "restore"]

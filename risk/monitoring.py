@@ -36,6 +36,7 @@ class Outcome:
     cases_raised: int = 0
     cases_restored: int = 0
     deadlines_passed: int = 0
+    deadlines_brought_forward: int = 0  # below the immediate line: pending liquidation at once
 
 
 def _valuation_sql(stress: Decimal) -> str:
@@ -138,6 +139,7 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
             outcome.cases_opened = margin_calls.open_new(cursor, now)
             outcome.cases_raised = margin_calls.raise_to_margin_call(cursor, now)
             margin_calls.refresh_amounts(cursor)
+            outcome.deadlines_brought_forward = margin_calls.bring_forward(cursor, now)
         margin_calls.refresh_restore_to(cursor, stress)
         outcome.deadlines_passed = margin_calls.pass_deadlines(cursor, now)
         if outcome.run is not None:

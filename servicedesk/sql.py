@@ -31,6 +31,15 @@ def as_text(value: str) -> str:
     return f"CAST({value} AS {'text' if is_postgres() else 'TEXT'})"
 
 
+def local_iso(moment: str) -> str:
+    """SQL: a stored moment as ISO 8601 in Asia/Shanghai (UTC+8 all year), whole seconds,
+    "2026-02-16T15:00:00+08:00", as `localtime(moment).isoformat()` writes it; for a statement run
+    with parameters."""
+    if is_postgres():
+        return f"(to_char({moment} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS') || '+08:00')"
+    return f"(strftime('%%Y-%%m-%%dT%%H:%%M:%%S', {moment}, '+8 hours') || '+08:00')"
+
+
 def fixed_text(value: str, places: int = 2) -> str:
     """SQL: a number as text with exactly `places` decimals ("136.00", as PostgreSQL writes a
     numeric of that scale; SQLite's ROUND gives a float, "136.0"); for a statement run with

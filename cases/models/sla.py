@@ -109,6 +109,9 @@ class SlaTimer(models.Model):
         PAUSED = "paused", _("Paused")
         MET = "met", _("Met")
         BREACHED = "breached", _("Breached")
+        #: Stopped in time by the case being cancelled (the client withdrew it): neither met nor
+        #: breached, left out of compliance (a breach before the cancellation stays a breach).
+        CANCELLED = "cancelled", _("Cancelled")
 
     # No index of its own: the unique (case, metric, cycle) serves lookups by case.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="sla_timers", verbose_name=_("case"),

@@ -141,7 +141,7 @@ def test_ticket_cancelled_from_new_by_the_client_and_from_open_by_an_agent(api, 
         case = client_view(api, user, number)
         assert (case["state"], allowed(api, agent, number)) == ("cancelled", [])
         assert case["closed_at"] is not None and case["resolved_at"] is None
-        assert {t["state"] for t in timers(api, agent, number).values()} == {"met"}  # stopped, none running
+        assert {t["state"] for t in timers(api, agent, number).values()} == {"cancelled"}  # stopped, none met
     assert told(first, "case_state_changed") == []  # the client cancelled it: nothing to tell them
     assert [channel for channel, _language in told(second, "case_state_changed")] == ["email", "in_app"]
 

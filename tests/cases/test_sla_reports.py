@@ -8,8 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from cases.models import CaseKind
-from cases.services import case_create, case_update, message_create
+from django.db import connection
+from django.test import Client
+
+from cases.models import CaseKind, SlaTimer
+from cases.services import case_create, case_transition, case_update, message_create
+from cases.services.sla import sla_replay
+from cases.sla_engine import Timer
 from cases.sla_sweep import sla_sweep
 
 pytestmark = pytest.mark.django_db
@@ -240,3 +245,55 @@ def test_clients_may_not_filter_their_cases_by_sla_data(api, supervisor, client_
         assert response.status_code == 400 and list(response.json()) == [field]
         assert api.as_user(client_profile.user).get("/api/v1/cases/?kind=ticket").status_code == 200
         assert api.as_user(supervisor).get(f"/api/v1/cases/?{query}").status_code == 200
+
+
+def test_a_cancelled_ticket_s_clocks_are_cancelled_not_met_and_left_out_of_compliance(
+        api, supervisor, agent, client_profile, known_set):
+    """A ticket the client withdrew before anyone answered counted as a first response met in time
+    (compliance 50 % instead of the 33.3 % the answered tickets earn); a breach before the
+    cancellation stays a breach."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        withdrawn, late = [case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject=s)
+                           for s in ("withdrawn", "withdrawn late")]
+    with time_machine.travel(at(2026, 11, 25, 12), tick=False):
+        case_transition(case=withdrawn, user=client_profile.user, name="cancel", comment="已自行解决")
+    with time_machine.travel(at(2026, 11, 25, 16, 30), tick=False):
+        case_transition(case=late, user=client_profile.user, name="cancel", comment="不需要了")
+        staff = api.as_user(supervisor)
+        report = staff.get("/api/v1/reports/sla/?group_by=kind")
+        shown = staff.get(f"/api/v1/cases/{withdrawn.number}/")
+        found = staff.get("/api/v1/cases/?sla_state=cancelled")
+        browser = Client()
+        browser.force_login(supervisor)
+        page = browser.get(f"/console/cases/{withdrawn.number}/")
+    rows = {row["metric"]: row for row in report.data["rows"] if row["group"] == "ticket"}
+    first = rows["first_response"]
+    assert (first["met"], first["breached"], first["running"], first["compliance"]) == (1, 3, 0, 25.0)
+    assert rows["resolution"]["running"] == 3
+    states = {t["metric"]: t["state"] for t in shown.data["sla"]}
+    assert states == {"first_response": "cancelled", "resolution": "cancelled"}
+    assert {t.metric: t.state for t in SlaTimer.objects.filter(case=late)} == {
+        "first_response": "breached", "resolution": "cancelled"}  # the breach before the cancel stays one
+    assert {c["number"] for c in found.data["results"]} == {withdrawn.number, late.number}
+    assert page.status_code == 200
+    assert page.content.decode().count('class="timer timer-cancelled"') == 2  # the case page's SLA table
+    stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=withdrawn)}
+    assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(withdrawn)} == stored  # the log says the same
+
+
+def test_the_migration_names_the_clocks_a_cancellation_stopped_cancelled(client_profile, agent):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cases.migrations.0026_sla_timer_cancelled")
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        withdrawn = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="w")
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=withdrawn, author=agent, body="在处理")  # first response met before the cancel
+    with time_machine.travel(at(2026, 11, 25, 12), tick=False):
+        case_transition(case=withdrawn, user=client_profile.user, name="cancel", comment="已自行解决")
+    SlaTimer.objects.filter(case=withdrawn).update(state="met")  # as recorded before
+    migration.cancelled_clocks(apps, type("Editor", (), {"connection": connection})())
+    assert {t.metric: t.state for t in SlaTimer.objects.filter(case=withdrawn)} == {
+        "first_response": "met", "resolution": "cancelled"}

@@ -305,3 +305,27 @@ def test_the_former_built_in_restored_text_learns_of_no_liability_and_edits_stay
     former_zh.refresh_from_db(), edited_en.refresh_from_db()
     assert "已无负债" in former_zh.body and "{% if ratio %}" in former_zh.body
     assert edited_en.body == "Back to {{ ratio }}%."
+
+
+def test_the_former_built_in_margin_call_text_learns_of_the_immediate_line_and_edits_stay():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("notifications.migrations.0010_margin_call_below_the_immediate_line")
+    former_zh = NotificationTemplate.objects.get(event="margin_call", language="zh-hans", channel="")
+    former_zh.subject, former_zh.body = migration.FORMER["zh-hans", "subject"], migration.FORMER["zh-hans", "body"]
+    former_zh.save()
+    edited_en = NotificationTemplate.objects.get(event="margin_call", language="en", channel="")
+    edited_en.body = "Top up by {{ deadline }}."
+    edited_en.save()
+
+    migration.forwards(apps, None)
+
+    former_zh.refresh_from_db(), edited_en.refresh_from_db()
+    assert "{% if level %}紧急{% endif %}" in former_zh.subject and "今日被强制平仓" in former_zh.body
+    assert edited_en.body == "Top up by {{ deadline }}."
+    migration.backwards(apps, None)
+    former_zh.refresh_from_db()
+    assert (former_zh.subject, former_zh.body) == (migration.FORMER["zh-hans", "subject"],
+                                                   migration.FORMER["zh-hans", "body"])

@@ -300,6 +300,88 @@ def test_the_immediate_line_when_the_contract_has_one(client_profile, security):
     assert open_alerts(account) == {"attention", "warning", "close_out", "immediate"}
 
 
+def test_the_account_api_gives_the_lines_the_monitoring_applies_under_a_stress_mode(
+        account, security, risk_officer, supervisor, api):
+    """The account API gave the contract's lines and a top-up to its restore-to line while the
+    margin call on the same account asked for the stress-raised one."""
+    price(security, "12.50")
+    StressMode.objects.create(points=D("5.00"), set_by=risk_officer)
+    run()
+    shown = api.as_user(supervisor).get(f"/api/v1/accounts/{account.account_no}/").json()
+    assert (shown["lines"]["warning"], shown["monitored_lines"]["warning"]) == ("1.4000", "1.4500")
+    assert (shown["stress_points"], shown["monitored_lines"]["restore_to"]) == ("5.00", "1.4500")
+    call = MarginCall.objects.get(account=account)
+    assert (shown["top_up"]["target"], shown["top_up"]["cash"], shown["top_up"]["sell"]) == (
+        str(call.restore_to), str(call.top_up_cash), str(call.top_up_sell))  # 1.4500, 20000.00, 44444.45
+    listed = api.as_user(supervisor).get("/api/v1/accounts/").json()["results"]
+    assert listed[0]["monitored_lines"]["close_out"] == "1.3500"
+    StressMode.objects.update(lifted_at=THU, lifted_by=risk_officer, is_active=False)
+    shown = api.as_user(supervisor).get(f"/api/v1/accounts/{account.account_no}/").json()
+    assert (shown["stress_points"], shown["monitored_lines"]) == ("0.00", shown["lines"])
+
+
+@pytest.fixture
+def immediate_account(client_profile, security):
+    """Debt 100,000; 10,000 shares; an immediate close-out line at 115 %: ratio = price / 10."""
+    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"), immediate_line=D("1.1500"))
+    PositionFactory(account=account, security=security, quantity=10000)
+    return account
+
+
+def test_below_the_immediate_line_a_call_is_due_at_once_and_the_client_told_so(
+        immediate_account, security, client_profile, risk_officer):
+    """Below the immediate line the call was given T+2 like any other: the brokers liquidate the same day."""
+    from cases.services import available_transitions
+
+    price(security, "16.00")
+    run()
+    price(security, "11.00")
+    outcome = run()
+    call = MarginCall.objects.select_related("case").get(account=immediate_account)
+    assert (call.stage, call.deadline, call.case.state) == ("margin_call", THU, "liquidation_pending")
+    assert (outcome.cases_raised, outcome.deadlines_passed) == (1, 1)
+    raised = CaseEvent.objects.get(case=call.case, name="margin_call_raised")
+    assert raised.data["level"] == "immediate" and raised.data["deadline"] == THU.isoformat()
+    notice = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="sms")
+    assert "紧急追保通知" in notice.subject and "已低于即时平仓线" in notice.body and "今日" in notice.body
+    # restore to 140 %: cash 1.40 × 100,000 − 110,000 = 30,000; sell 30,000 / 0.40 = 75,000
+    assert "¥30,000.00" in notice.body and "¥75,000.00" in notice.body
+    # a risk officer decides now (a second approves), as after any deadline
+    assert "propose_liquidation" in {t.name for t in available_transitions(case=call.case, user=risk_officer)}
+    assert run().run is None and Notification.objects.filter(event="margin_call").count() == 2  # sms, e-mail
+
+
+def test_a_call_crossing_the_immediate_line_later_is_brought_forward_once(
+        immediate_account, security, client_profile, agent, supervisor):
+    from cases.services import case_create, case_transition
+
+    price(security, "12.50")
+    run()
+    call = MarginCall.objects.select_related("case").get(account=immediate_account)
+    assert call.deadline == datetime.datetime(2026, 2, 24, 15, tzinfo=SH)  # T+2 across the Spring Festival
+    later = THU + datetime.timedelta(hours=1)
+    price(security, "11.20")
+    outcome = run(later)
+    call.refresh_from_db(), call.case.refresh_from_db()
+    assert (outcome.deadlines_brought_forward, call.deadline, call.case.state) == (1, later, "liquidation_pending")
+    moved = CaseEvent.objects.get(case=call.case, name="deadline_moved")
+    assert (moved.from_value, moved.to_value) == ("2026-02-24T15:00:00+08:00", later.isoformat())
+    urgent = Notification.objects.filter(recipient_client=client_profile, event="margin_call", channel="sms")
+    assert [("紧急" in n.subject) for n in urgent.order_by("id")] == [False, True]
+    # A relief approved now gives the time; a later valuation still below the line keeps it.
+    with time_machine.travel(later, tick=False):
+        relief = case_create(created_by=client_profile.user, client=client_profile, kind="relief",
+                             subject="请求延期补仓", credit_account=immediate_account)
+        for name, user in (("start_review", agent), ("propose_approval", agent), ("approve", supervisor)):
+            relief = case_transition(case=relief, user=user, name=name, comment="正在筹款")
+    call.refresh_from_db(), call.case.refresh_from_db()
+    assert (call.deadline, call.case.state) == (datetime.datetime(2026, 2, 25, 15, tzinfo=SH), "client_notified")
+    price(security, "11.10")
+    assert run(later + datetime.timedelta(hours=1)).deadlines_brought_forward == 0
+    call.refresh_from_db()
+    assert call.deadline == datetime.datetime(2026, 2, 25, 15, tzinfo=SH)
+
+
 def test_liquidation_after_the_deadline_needs_two_risk_officers(account, security, risk_officer,
                                                                other_risk_officer):
     from cases.services import case_transition

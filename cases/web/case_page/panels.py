@@ -201,9 +201,14 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
     if event.name == "call_logged":
         outcome = dict(MarginCallContact.Outcome.choices).get(event.to_value, event.to_value)
         return _("Call to the client logged: %(outcome)s") % {"outcome": outcome}
+    immediate = (event.data or {}).get("level") == "immediate"
     if event.name == "margin_call_raised":
+        if immediate:
+            return _("Below the immediate close-out line: now a margin call, due at once")
         return _("Below the close-out line: now a margin call with a deadline")
     if event.name == "deadline_moved":
+        if immediate:
+            return _("Below the immediate close-out line: the margin-call deadline is brought forward to now")
         return _("Margin-call deadline moved")
     if event.name == "email_attached":
         return _("E-mail from %(sender)s added to the case") % {"sender": event.to_value}
