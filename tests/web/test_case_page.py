@@ -579,6 +579,11 @@ def test_account_panel_gauge_history_and_alerts(client, margin_call, risk_office
     assert 'data-line="close_out"' in body and 'data-level="close_out"' in body
     assert 'class="num total-assets">¥125,000.00<' in body  # in Chinese too: grouped, with the currency
     assert 'class="num total-liabilities">¥100,000.00<' in body
+    assert "immediate-line" not in body  # the contract has none
+    margin_call.credit_account.immediate_line = D("1.1000")
+    margin_call.credit_account.save()
+    body = html(client.get(page_url(margin_call, "console:case_part", part="account")))
+    assert '<dt>即时平仓线</dt><dd class="immediate-line">110.00%</dd>' in body
 
 
 # --- live refresh ---------------------------------------------------------------------------------

@@ -94,6 +94,15 @@ def test_home_says_where_each_ratio_stands_and_what_to_do(web, client_profile, a
     assert 'data-account="A10000001" data-level="warning"' in html(response)
 
 
+def test_an_account_card_names_the_immediate_line_where_the_contract_has_one(web, client_profile, account):
+    CreditAccountFactory(client=client_profile, account_no="A10000009", financing_debt=D("1000.00"),
+                         immediate_line=D("1.1500"))
+    page = text(web.get(reverse("portal:home"), **EN))
+    assert "· immediate close-out 115%" in page
+    assert "Your ratio is 0%, below the immediate close-out line 115%: your position may be liquidated today." in page
+    assert "即时平仓线 115%" in text(web.get(reverse("portal:home")))
+
+
 def test_a_margin_calls_subject_is_in_the_clients_language(web, account, security):
     """The monitoring stores the subject in the firm's language (Chinese); an English reader of the
     portal saw it in Chinese. Raised below close-out, the subject says so (it said "warning" still)."""

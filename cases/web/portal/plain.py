@@ -99,6 +99,9 @@ def account_status(account: CreditAccount, margin_call: MarginCall | None = None
     else:
         if level == Level.WARNING:
             ratio_text = _("Your ratio is %(ratio)s, below the warning line %(warning)s.") % values
+        elif level == Level.IMMEDIATE:
+            ratio_text = _("Your ratio is %(ratio)s, below the immediate close-out line %(immediate)s: your "
+                           "position may be liquidated today.") % values
         else:
             ratio_text = _("Your ratio is %(ratio)s, below the close-out line %(close_out)s.") % values
         if margin_call is not None and margin_call.top_up_cash:
