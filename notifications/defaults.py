@@ -4,8 +4,9 @@ fallback when no active template matches. To stop using a text, edit it or deact
 add a better one: a deleted default comes back on the next migrate.
 
 Events: case_created (acknowledgement), case_reply (a public reply from staff),
-case_state_changed (steps the client cares about), case_client_reply and sla_warning (in-app,
-to staff), margin_alert, margin_call, margin_call_restored, contract_maturity_reminder,
+case_state_changed (steps the client cares about), case_client_reply, sla_warning and
+liquidation_decision_due (in-app, to staff: a margin call past its deadline, for the risk
+officers), margin_alert, margin_call, margin_call_restored, contract_maturity_reminder,
 interest_settlement_reminder, request_approved and request_declined (the decision on an extension
 or relief request: one text per language, its branches chosen by request_kind), rating_request
 (the link to rate a resolved case). The e-mail channel adds [case number] to the subject of every
@@ -49,6 +50,15 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                     "{{ case_number }}“{{ case_subject }}”：{{ metric }} 已用去目标时限的 {{ level }}%。"),
         "en": ("{{ case_number }}: {{ metric }} at {{ level }}%",
                "{{ case_number }} “{{ case_subject }}”: {{ metric }} has used {{ level }}% of its target."),
+    },
+    "liquidation_decision_due": {
+        "zh-hans": ("{{ case_number }}：追保已过截止时间，待决定强制平仓",
+                    "信用账户 {{ account_no }} 的追保 {{ case_number }} 已过截止时间 {{ deadline }}，维持担保比例仍未"
+                    "恢复。请一名风控人员决定是否强制平仓，并由另一名风控人员复核。"),
+        "en": ("{{ case_number }}: margin call past its deadline, liquidation to decide",
+               "The margin call {{ case_number }} on credit account {{ account_no }} passed its deadline "
+               "{{ deadline }} without the ratio restored. One risk officer decides on forced liquidation; "
+               "another approves or declines it."),
     },
     "margin_alert": {
         "zh-hans": ("信用账户 {{ account_no }} 维持担保比例预警",

@@ -10,6 +10,7 @@ EVENT_LABELS = {
     "case_state_changed": _("case status change"),
     "case_client_reply": _("client reply"),
     "sla_warning": _("SLA warning"),
+    "liquidation_decision_due": _("liquidation to decide"),
     "margin_alert": _("margin alert"),
     "margin_call": _("margin call"),
     "margin_call_restored": _("ratio restored after a margin call"),

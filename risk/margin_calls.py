@@ -19,10 +19,12 @@ cleanly.
 """
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Tier
+from accounts.roles import Role
 from cases.models import CaseKind, CaseNumberSequence
 from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.routing import routing_for
@@ -341,7 +343,27 @@ def pass_deadlines(cursor, now) -> int:
     if passed:
         _events(cursor, "SELECT case_id, from_state FROM risk_passed", kind="transition", name="pass_deadline",
                 from_value="s.from_state", to_value="'liquidation_pending'", now=now)
+        _tell_risk_officers(cursor, now)
     return passed
+
+
+def _tell_risk_officers(cursor, now) -> None:
+    """An in-app notice (the bell) to every active risk officer for each call of risk_passed: a
+    liquidation to decide, one proposing and another approving. Written in the run's transaction,
+    so a call passes, and its officers are told, once; the text is rendered when read, in each
+    officer's language (notifications.defaults: liquidation_decision_due)."""
+    group = Group.objects.filter(name=Role.RISK_OFFICER).values_list("id", flat=True).first()
+    if group is None:
+        return
+    cursor.execute(f"""
+        INSERT INTO notifications_notification (recipient_user_id, recipient_client_id, address, channel, event,
+            case_id, language, subject, body, data, status, attempts, provider_id, error, created_at, sent_at)
+        SELECT u.id, NULL, '', 'in_app', 'liquidation_decision_due', p.case_id, u.preferred_language, '', '',
+            {json_object(case="p.case_id")}, 'sent', 0, '', '', %s, %s
+        FROM risk_passed p JOIN accounts_user_groups ug ON ug.group_id = %s
+        JOIN accounts_user u ON u.id = ug.user_id AND u.is_active
+        WHERE EXISTS (SELECT 1 FROM cases_case k WHERE k.id = p.case_id AND k.state = 'liquidation_pending')
+    """, [db_time(now), db_time(now), group])
 
 
 __all__ = ["bring_forward", "mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts",

@@ -29,9 +29,10 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("daytime")]
 
-EVENTS = ("case_created", "case_reply", "case_state_changed", "case_client_reply", "sla_warning", "margin_alert",
-          "margin_call", "margin_call_restored", "contract_maturity_reminder", "interest_settlement_reminder",
-          "request_approved", "request_declined", "rating_request")
+EVENTS = ("case_created", "case_reply", "case_state_changed", "case_client_reply", "sla_warning",
+          "liquidation_decision_due", "margin_alert", "margin_call", "margin_call_restored",
+          "contract_maturity_reminder", "interest_settlement_reminder", "request_approved", "request_declined",
+          "rating_request")
 
 
 def test_every_event_has_a_default_text_in_both_languages_after_migrate():

@@ -399,6 +399,31 @@ def test_liquidation_after_the_deadline_needs_two_risk_officers(account, securit
     assert (case.state, case.proposed_by, case.approved_by) == ("liquidated", risk_officer, other_risk_officer)
 
 
+def test_the_risk_officers_are_told_of_each_call_past_its_deadline_once(account, security, risk_officer,
+                                                                         other_risk_officer, agent):
+    """A call passed its deadline silently: the risk officers learnt of it only from the risk page."""
+    from notifications.serializers import notice_text
+
+    other_risk_officer.preferred_language = "en"
+    other_risk_officer.save()
+    price(security, "12.00")
+    run()
+    passed_at = datetime.datetime(2026, 2, 24, 15, 5, tzinfo=SH)
+    run(passed_at)
+    case = Case.objects.get(credit_account=account, kind="margin_call")
+    told = Notification.objects.filter(event="liquidation_decision_due")
+    assert sorted(told.values_list("recipient_user__username", "channel", "case")) == sorted(
+        [(risk_officer.username, "in_app", case.pk), (other_risk_officer.username, "in_app", case.pk)])
+    zh_subject, zh_body = notice_text(told.get(recipient_user=risk_officer), {})
+    en_subject, en_body = notice_text(told.get(recipient_user=other_risk_officer), {})
+    assert zh_subject == f"{case.number}：追保已过截止时间，待决定强制平仓" and account.account_no in zh_body
+    assert en_subject == f"{case.number}: margin call past its deadline, liquidation to decide"
+    assert "One risk officer decides on forced liquidation; another approves or declines it." in en_body
+    price(security, "11.90")
+    run(passed_at + datetime.timedelta(minutes=5))  # still pending: nobody is told again
+    assert told.count() == 2
+
+
 def test_the_visit_after_a_liquidation_closes_the_call_and_the_account_may_have_one_again(
         account, security, risk_officer, other_risk_officer, agent):
     """The liquidated call stayed open for good (the visit's outcome moved nothing), and the
