@@ -21,7 +21,7 @@ from cases.selectors import messages_for
 from cases.services import available_transitions, case_create, case_transition, message_create
 from risk.models import MarginCallContact
 from risk.monitoring import monitor_accounts
-from tests.factories import PositionFactory, SecurityFactory
+from tests.factories import ClientProfileFactory, PositionFactory, SecurityFactory
 from tests.web.margin import open_margin_call
 
 pytestmark = pytest.mark.django_db
@@ -519,6 +519,27 @@ def test_a_restored_margin_call_shows_its_deadline_without_a_countdown(client, m
         body = html(login(client, agent).get(url))
         assert f'data-deadline-at="{deadline.isoformat()}"' in body  # the deadline it had, still shown
         assert "data-deadline=" not in body  # but no countdown ticking towards it
+
+
+def test_the_margin_call_says_where_its_deadline_comes_from(client, client_profile, margin_call, agent,
+                                                             supervisor, security):
+    """The deadline was labelled "close of T+2" also when a relief had moved it or the account was
+    below the immediate close-out line (due at once)."""
+    from cases.services import case_create, case_transition
+
+    part = page_url(margin_call, "console:case_part", part="margin_call")
+    body = html(login(client, agent).get(part))
+    assert '<div class="muted deadline-note">追保后第二个交易日收市（T+2）</div>' in body
+    relief = case_create(created_by=client_profile.user, client=client_profile, kind="relief", subject="宽限",
+                         credit_account=margin_call.credit_account)
+    for name, user in (("start_review", agent), ("propose_approval", agent), ("approve", supervisor)):
+        relief = case_transition(case=relief, user=user, name=name, comment="筹款中")
+    body = html(client.get(part))
+    assert f"已因纾困申请 {relief.number} 顺延" in body
+    immediate = open_margin_call(ClientProfileFactory(), agent, SecurityFactory(price=D("16.00")),
+                                 immediate_line=D("1.2600"))  # 125 % is below it: due at once
+    body = html(client.get(page_url(immediate, "console:case_part", part="margin_call")))
+    assert "即时到期：低于即时平仓线" in body
 
 
 def test_a_bad_call_is_400_and_nothing_is_logged(client, margin_call, agent):

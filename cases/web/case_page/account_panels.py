@@ -11,7 +11,7 @@ from accounts import ratio as ratio_math
 from accounts.models import CreditAccount, User
 from accounts.ratio import LINE_NAMES
 from accounts.selectors import credit_account_detail
-from cases.models import Case
+from cases.models import Case, CaseEvent
 from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.web.case_page.charts import gauge, percent, sparkline
 from risk.lines import active_stress_points, effective_line
@@ -98,11 +98,35 @@ class MarginCallPanel:
     ratio_percent: Decimal | None
     valued_at: object
     contacts: list
+    #: Where the deadline comes from: T+2, due at once below the immediate line, brought forward, a relief.
+    deadline_note: str = ""
+
+
+#: The events that set a margin call's deadline (risk/margin_calls.py, risk/effects.py).
+DEADLINE_EVENTS = ("margin_call_raised", "deadline_moved")
+
+
+def deadline_note(case: Case) -> str:
+    """Why the call's deadline is what it is, from the last event that set it (one query)."""
+    event = (CaseEvent.objects.filter(case=case, name__in=DEADLINE_EVENTS).order_by("-created_at", "-id")
+             .only("name", "data").first())
+    if event is None:
+        return ""
+    data = event.data or {}
+    immediate = data.get("level") == "immediate"
+    if event.name == "margin_call_raised":
+        return str(_("due at once: below the immediate close-out line") if immediate
+                   else _("the close of the second trading day after the call (T+2)"))
+    if immediate:
+        return str(_("brought forward: the account fell below the immediate close-out line"))
+    if data.get("relief"):
+        return str(_("moved by the relief request %(number)s") % {"number": data["relief"]})
+    return ""
 
 
 def margin_call_panel(case: Case) -> MarginCallPanel | None:
     """What the monitoring stored for the call (risk/margin_calls.py: the top-up C = t·D − A in
-    cash or S = (t·D − A)/(t − 1) sold, to the restore-to line; the T+2 close deadline) and the
+    cash or S = (t·D − A)/(t − 1) sold, to the restore-to line; the deadline and why) and the
     calls logged to the client. Once the call is over (restored, closed) its deadline is shown
     without a countdown, as the console's list shows none."""
     details = getattr(case, "margin_call", None)  # prefetched by case_detail
@@ -118,4 +142,5 @@ def margin_call_panel(case: Case) -> MarginCallPanel | None:
         ratio_percent=percent(snapshot.maintenance_ratio) if snapshot else None,
         valued_at=snapshot.taken_at if snapshot else None,
         contacts=list(margin_call_contacts(case)),
+        deadline_note=deadline_note(case) if details.deadline is not None else "",
     )
