@@ -109,12 +109,17 @@ class TopUp:
 
 
 def top_up(assets: Decimal, liabilities: Decimal, target: Decimal) -> TopUp:
-    """C = t·D − A in cash, or S = (t·D − A) / (t − 1) sold and repaid; rounded up to the cent."""
+    """C = t·D − A in cash, or S = (t·D − A) / (t − 1) sold and repaid; rounded up to the cent.
+
+    No sale restores the line (`sell` None) when t is at or below 100 %, or when the assets are
+    below the liabilities (a ratio under 100 %): S is then more than the liabilities, and more
+    than everything the account holds; only cash does."""
     shortfall = target * liabilities - assets
     if liabilities <= 0 or shortfall <= 0:
         return TopUp(target=target, cash=ZERO.quantize(CENT), sell=ZERO.quantize(CENT))
     cash = shortfall.quantize(CENT, rounding=ROUND_CEILING)
-    sell = (shortfall / (target - 1)).quantize(CENT, rounding=ROUND_CEILING) if target > 1 else None
+    sellable = target > 1 and assets >= liabilities
+    sell = (shortfall / (target - 1)).quantize(CENT, rounding=ROUND_CEILING) if sellable else None
     return TopUp(target=target, cash=cash, sell=sell)
 
 

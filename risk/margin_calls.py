@@ -268,13 +268,14 @@ def bring_forward(cursor, now) -> int:
 
 def _amounts(c: str = "c") -> dict[str, str]:
     """SQL of a call's amounts from the watched account `c`: cash to add, C = t·D − A, or
-    securities to sell and repay, S = (t·D − A) / (t − 1), to restore the restore-to line t."""
+    securities to sell and repay, S = (t·D − A) / (t − 1), to restore the restore-to line t; no
+    sale (NULL) when t ≤ 1 or the assets are below the liabilities (accounts.ratio.top_up)."""
     shortfall = f"({c}.restore_to_line * {c}.liabilities - {c}.assets)"
     short = f"{c}.liabilities > 0 AND {shortfall} > 0"
     return {
         "restore_to": f"{c}.restore_to_line",
         "top_up_cash": f"CASE WHEN {short} THEN {ceil_cents(shortfall)} ELSE 0 END",
-        "top_up_sell": (f"CASE WHEN {short} AND {c}.restore_to_line > 1 "
+        "top_up_sell": (f"CASE WHEN {short} AND {c}.restore_to_line > 1 AND {c}.assets >= {c}.liabilities "
                         f"THEN {ceil_cents(divide(shortfall, f'{c}.restore_to_line - 1'))} "
                         f"WHEN {short} THEN NULL ELSE 0 END"),
     }

@@ -141,16 +141,20 @@ def prices_import(path, *, now: datetime.datetime | None = None) -> ImportResult
             summary.unchanged += 1
         else:
             updates.append((stored.id, price, as_of))
-    summary.updated = len(updates)
-    result.updated_security_ids = {security_id for security_id, _price, _as_of in updates}
     try:
         with transaction.atomic():
             history_creates, history_updates = _history_changes(daily, summary)
-            update_by_id(Security, ["price", "price_as_of"], updates)
-            update_by_id(SecurityPrice, ["price", "as_of"], history_updates)
+            # Read before this transaction: another import may have written a later price since. Its
+            # price stays (an older one written over it stood as the latest until the next feed).
+            written = update_by_id(Security, ["price", "price_as_of"], updates, unless_later="price_as_of")
+            summary.history_updated = len(update_by_id(SecurityPrice, ["price", "as_of"], history_updates,
+                                                       unless_later="as_of"))
             insert_rows(SecurityPrice, ["security", "trade_date", "price", "as_of"], history_creates)
     except IntegrityError as error:
         raise refused_by_database(error) from error
+    summary.updated = len(written)
+    summary.skipped += len(updates) - len(written)
+    result.updated_security_ids = written
     return result
 
 
@@ -171,27 +175,40 @@ def _unnest(columns, names: list[str]) -> str:
     return f"UNNEST({arrays}) AS u({', '.join(names)})"
 
 
-def update_by_id(model, fields: list[str], rows: list[tuple]) -> None:
+def update_by_id(model, fields: list[str], rows: list[tuple], *, unless_later: str | None = None) -> set:
     """Set `fields` of the rows (id, value, …) in one statement on PostgreSQL (UPDATE … FROM
     UNNEST of one array per column), one prepared statement run per row elsewhere; a feed of
-    thousands of prices would otherwise spend seconds building bulk_update's CASE expressions."""
+    thousands of prices would otherwise spend seconds building bulk_update's CASE expressions.
+    With `unless_later` (one of `fields`, a time), a row whose stored time is later than the new
+    one is left as it is. Returns the ids of the rows updated."""
     if not rows:
-        return
+        return set()
     meta = model._meta
     quote = connection.ops.quote_name
     columns, values = _columns(model, fields, [row[1:] for row in rows])
     ids = [row[0] for row in rows]
     table, pk = quote(meta.db_table), quote(meta.pk.column)
+    at = fields.index(unless_later) if unless_later is not None else None
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             names = ["id", *(f"v{n}" for n in range(len(columns)))]
             types = [meta.pk.rel_db_type(connection), *(field.db_type(connection) for field in columns)]
             assignments = ", ".join(f"{quote(field.column)} = u.v{n}" for n, field in enumerate(columns))
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM {_unnest(types, names)} WHERE {table}.{pk} = u.id",
-                           [ids, *values])
-        else:
-            assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE {pk} = %s", [*zip(*values, ids)])
+            guard = "" if at is None else (f" AND ({table}.{quote(columns[at].column)} IS NULL"
+                                           f" OR {table}.{quote(columns[at].column)} <= u.v{at})")
+            cursor.execute(f"UPDATE {table} SET {assignments} FROM {_unnest(types, names)} "
+                           f"WHERE {table}.{pk} = u.id{guard} RETURNING {table}.{pk}", [ids, *values])
+            return {row[0] for row in cursor.fetchall()}
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+        guard = "" if at is None else (f" AND ({quote(columns[at].column)} IS NULL"
+                                       f" OR {quote(columns[at].column)} <= %s)")
+        written = set()
+        for row_id, *row in zip(ids, *values):
+            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s{guard}",
+                           [*row, row_id, *([] if at is None else [row[at]])])
+            if cursor.rowcount:
+                written.add(row_id)
+        return written
 
 
 def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
@@ -235,5 +252,6 @@ def _history_changes(daily: dict, summary: PriceFileSummary) -> tuple[list, list
             creates.append((security_id, day, price, as_of))
         elif as_of > old[1] or (as_of == old[1] and price != old[2]):
             updates.append((old[0], price, as_of))
+    # history_updated is counted again from the rows the update writes (prices_import)
     summary.history_created, summary.history_updated = len(creates), len(updates)
     return creates, updates

@@ -588,3 +588,65 @@ def test_the_command_line_exits_0_on_success_and_1_with_the_problems_on_stderr(t
     assert problems[0].startswith("securities.csv:2: haircut: ")
     assert [line.split(": ")[0] for line in problems] == [
         "securities.csv:2", "positions.csv:2", "positions.csv:3", "positions.csv:4"]  # accounts A100, A200 unknown
+
+
+# --- two price imports at once (PostgreSQL) -----------------------------------------------------
+
+def _blocked_on_a_lock(timeout: float = 10) -> bool:
+    """Another connection of this test waits for a row lock (the import in the thread)."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_older_price_file_imported_during_a_newer_one_does_not_replace_its_price(tmp_path):
+    """Yesterday's close (a backfill) read before today's tick committed, written after it: the
+    security kept yesterday's price, and every account was valued on it until the next feed."""
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.concurrency import held_open
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two imports at once need PostgreSQL (set DATABASE_URL); SQLite runs one writer at a time")
+    security = SecurityFactory(symbol="600000", price=D("10.00"),
+                               price_as_of=datetime.datetime(2024, 5, 5, 1, 0, tzinfo=datetime.UTC))
+    today = prices_file(tmp_path, "600000,10.50,2024-05-06T14:00:00+08:00\n", "today.csv")
+    yesterday = prices_file(tmp_path, "600000,10.20,2024-05-05T15:00:00+08:00\n", "yesterday.csv")
+    results = []
+
+    def backfill():
+        try:
+            results.append(prices_import(yesterday))
+        except Exception as error:  # asserted below
+            results.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=backfill)
+    with held_open(lambda: prices_import(today)):
+        thread.start()
+        assert _blocked_on_a_lock(), "the backfill did not wait for today's import"
+    thread.join(30)
+
+    assert len(results) == 1 and not isinstance(results[0], Exception), results
+    assert (results[0].files[0].updated, results[0].files[0].skipped) == (0, 1)  # as it says of older prices
+    assert results[0].updated_security_ids == set()
+    security.refresh_from_db()
+    assert (security.price, security.price_as_of) == (D("10.5000"), datetime.datetime(2024, 5, 6, 6, 0,
+                                                                                      tzinfo=datetime.UTC))
+    history = dict(SecurityPrice.objects.filter(security=security).values_list("trade_date", "price"))
+    assert history == {datetime.date(2024, 5, 5): D("10.2000"), datetime.date(2024, 5, 6): D("10.5000")}

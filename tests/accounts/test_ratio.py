@@ -77,6 +77,19 @@ def test_nothing_to_top_up_above_target_or_without_debt():
     assert top_up(D("3000"), D("0"), D("1.40")).sell == D("0.00")
 
 
+def test_no_sale_restores_an_account_whose_assets_are_below_its_liabilities(api, risk_officer):
+    # A = 85,000, D = 100,000 (85 %): S = (140,000 − 85,000) / 0.40 = 137,500 is more than the account
+    # holds; selling all of it and repaying leaves 15,000 of debt and nothing: only cash restores 140 %.
+    result = top_up(D("85000"), D("100000"), D("1.40"))
+    assert (result.cash, result.sell) == (D("55000.00"), None)
+    at_par = top_up(D("100000"), D("100000"), D("1.40"))  # at 100 %: sell everything, repay everything
+    assert (at_par.cash, at_par.sell) == (D("40000.00"), D("100000.00"))
+    account = CreditAccountFactory(financing_debt=D("100000.00"))
+    PositionFactory(account=account, security=SecurityFactory(price=D("8.50")), quantity=10000)
+    shown = api.as_user(risk_officer).get(f"/api/v1/accounts/{account.account_no}/").json()["top_up"]
+    assert (shown["cash"], shown["sell"]) == ("55000.00", None)
+
+
 def test_account_top_up_uses_its_own_restore_to_line():
     account = CreditAccountFactory(cash=D("2600000"), financing_debt=D("2000000"), restore_to_line=D("1.50"))
     assert account.top_up().cash == D("400000.00")

@@ -100,6 +100,16 @@ def test_hand_checked_example(api, risk_officer, book):
     assert data["cases_opened"] == 0 and not Case.objects.exists()
 
 
+def test_an_account_shocked_under_water_has_no_sale_that_restores_a_line(api, risk_officer):
+    # 10,000 × 10.00 against 90,000 debt (1.1111), −20 %: 80,000 against 90,000. To the warning line:
+    # cash 1.40 × 90,000 − 80,000 = 46,000; a sale would be 115,000 of the 80,000 held: none.
+    account = CreditAccountFactory(account_no="U1", financing_debt=D("90000.00"))
+    PositionFactory(account=account, security=SecurityFactory(symbol="600904", price=D("10.00")), quantity=10_000)
+    data = run(api, risk_officer, market_shock="-0.20").json()
+    warning = accounts_of(data["lines"]["warning"])["U1"]
+    assert (warning["shocked_ratio"], warning["top_up_cash"], warning["top_up_sell"]) == ("0.8889", "46000.00", None)
+
+
 def test_shocked_ratios_are_the_ratio_arithmetic_at_shocked_prices(api, supervisor, book):
     # A short position that a rising price pushes under: 30,000 cash against 20,000 × 1.00 short at +40 %.
     s3 = SecurityFactory(symbol="600903", price=D("1.00"))
