@@ -68,20 +68,22 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "The maintenance collateral ratio of your credit account {{ account_no }} is {{ ratio }}%, below "
                "the {{ level }} line. Please add collateral or repay to bring the ratio back above it."),
     },
-    "margin_call": {  # level: set only below the immediate close-out line (no time given)
+    "margin_call": {  # level: set only below the immediate close-out line (no time given); sell: empty
+        # when no sale restores the line (assets below the liabilities, or a restore-to line at or below 100 %)
         "zh-hans": ("信用账户 {{ account_no }} {% if level %}紧急{% endif %}追保通知",
                     "{% if level %}您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于{{ level }}线，"
-                    "您的持仓可能于今日被强制平仓。请立即追加现金 {{ cash }}，或卖出价值 {{ sell }} 的证券并还款。"
-                    "{% else %}您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于平仓线。请于 "
-                    "{{ deadline }} 前追加现金 {{ cash }}，或卖出价值 {{ sell }} 的证券并还款；否则您的持仓可能被强制"
-                    "平仓。{% endif %}"),
+                    "您的持仓可能于今日被强制平仓。请立即追加现金 {{ cash }}{% if sell %}，或卖出价值 {{ sell }} "
+                    "的证券并还款{% endif %}。{% else %}您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，"
+                    "已低于平仓线。请于 {{ deadline }} 前追加现金 {{ cash }}{% if sell %}，或卖出价值 {{ sell }} "
+                    "的证券并还款{% endif %}；否则您的持仓可能被强制平仓。{% endif %}"),
         "en": ("{% if level %}Urgent margin call{% else %}Margin call{% endif %} on credit account {{ account_no }}",
                "{% if level %}The maintenance collateral ratio of your credit account {{ account_no }} is "
                "{{ ratio }}%, below the {{ level }} line: the position may be liquidated today. Please add "
-               "{{ cash }} in cash, or sell {{ sell }} of securities and repay, at once.{% else %}The maintenance "
-               "collateral ratio of your credit account {{ account_no }} is {{ ratio }}%, below the close-out line. "
-               "Please add {{ cash }} in cash, or sell {{ sell }} of securities and repay, by {{ deadline }}; "
-               "otherwise the position may be liquidated.{% endif %}"),
+               "{{ cash }} in cash{% if sell %}, or sell {{ sell }} of securities and repay,{% endif %} at once."
+               "{% else %}The maintenance collateral ratio of your credit account {{ account_no }} is {{ ratio }}%, "
+               "below the close-out line. Please add {{ cash }} in cash{% if sell %}, or sell {{ sell }} of "
+               "securities and repay,{% endif %} by {{ deadline }}; otherwise the position may be liquidated."
+               "{% endif %}"),
     },
     "margin_call_restored": {  # no ratio: the client repaid every liability
         "zh-hans": ("信用账户 {{ account_no }} 追保已解除",

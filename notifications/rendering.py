@@ -42,7 +42,7 @@ CONTEXT_HELP = {
     "ratio": _("maintenance collateral ratio, %"),
     "level": _("the line crossed (alerts; margin calls: only below the immediate close-out line)"),
     "cash": _("cash to add"),
-    "sell": _("securities to sell and repay"),
+    "sell": _("securities to sell and repay (empty when no sale restores the line)"),
     "deadline": _("margin-call deadline"),
     "due_date": _("due date (reminders)"),
     "days": _("days until the due date (reminders); days the rating link is valid (rating requests)"),
@@ -167,7 +167,8 @@ def build_context(*, event: str, case=None, client=None, data: dict | None = Non
         margin_call = _margin_call(case)
         if margin_call is not None:
             context["cash"] = _money(margin_call.top_up_cash)
-            context["sell"] = _money(margin_call.top_up_sell or 0)
+            # empty when no sale restores the line: the margin-call text then asks for cash alone
+            context["sell"] = _money(margin_call.top_up_sell) if margin_call.top_up_sell else ""
             if margin_call.deadline:
                 context["deadline"] = formats.date_format(timezone.localtime(margin_call.deadline),
                                                           "DATETIME_FORMAT")

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications.services import dispatch_pending
 from risk import margin_calls, notices
@@ -37,6 +38,15 @@ class Outcome:
     cases_restored: int = 0
     deadlines_passed: int = 0
     deadlines_brought_forward: int = 0  # below the immediate line: pending liquidation at once
+
+
+def outcome_summary(outcome: Outcome) -> str:
+    """One line saying what a run did, in the active language (the commands print it)."""
+    return (_("%(changed)d account(s) changed; %(opened)d alert(s) opened, %(cleared)d cleared; margin calls: "
+              "%(cases)d opened, %(raised)d raised, %(restored)d restored; %(passed)d deadline(s) passed.")
+            % {"changed": outcome.changed, "opened": outcome.alerts_opened, "cleared": outcome.alerts_cleared,
+               "cases": outcome.cases_opened, "raised": outcome.cases_raised, "restored": outcome.cases_restored,
+               "passed": outcome.deadlines_passed})
 
 
 def _valuation_sql(stress: Decimal) -> str:

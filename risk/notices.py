@@ -74,25 +74,31 @@ def margin_call_notices(cursor, now, deadline, table: str) -> int:
     """Margin-call notices for the cases of `table` (case_id, account_id: raised in this run, or
     brought forward below the immediate line): what to add or sell, and by when; below the
     immediate close-out line (the template's `level` set), that the position may be liquidated
-    today (the deadline is the run's moment)."""
+    today (the deadline is the run's moment). A call with no sale that restores its line (a null
+    or zero top_up_sell) gets the text's cash-only branch (`sell` empty)."""
     total = 0
     for language in LANGUAGES:
         for immediate in (False, True):
             with translation.override(language):
                 by = date_format(localtime(now if immediate else deadline), "DATETIME_FORMAT")
-            total += _insert(
-                cursor, now=now, event="margin_call", language=language,
-                values={"deadline": by, "level": "immediate" if immediate else ""},
-                source_sql=f"""{table} r JOIN risk_watched c ON c.account_id = r.account_id
-                    JOIN accounts_clientprofile cl ON cl.id = c.client_id
-                    JOIN risk_margincall mc ON mc.case_id = r.case_id
-                    WHERE c.level {"=" if immediate else "<>"} 'immediate'""",
-                columns={"account_no": "c.account_no", "ratio": _ratio_text("c.ratio"),
-                         "cash": money_text("mc.top_up_cash"), "sell": money_text("COALESCE(mc.top_up_sell, 0)")},
-                data={"account": "c.account_no", "case": "r.case_id", "ratio": as_text("c.ratio"),
-                      **({"level": "'immediate'"} if immediate else {})},
-                case_expr="r.case_id",
-            )
+            for with_sale in (True, False):
+                columns = {"account_no": "c.account_no", "ratio": _ratio_text("c.ratio"),
+                           "cash": money_text("mc.top_up_cash")}
+                if with_sale:
+                    columns["sell"] = money_text("mc.top_up_sell")
+                total += _insert(
+                    cursor, now=now, event="margin_call", language=language,
+                    values={"deadline": by, "level": "immediate" if immediate else "", "sell": ""},
+                    source_sql=f"""{table} r JOIN risk_watched c ON c.account_id = r.account_id
+                        JOIN accounts_clientprofile cl ON cl.id = c.client_id
+                        JOIN risk_margincall mc ON mc.case_id = r.case_id
+                        WHERE c.level {"=" if immediate else "<>"} 'immediate'
+                          AND {"" if with_sale else "NOT "}COALESCE(mc.top_up_sell > 0, FALSE)""",
+                    columns=columns,
+                    data={"account": "c.account_no", "case": "r.case_id", "ratio": as_text("c.ratio"),
+                          **({"level": "'immediate'"} if immediate else {})},
+                    case_expr="r.case_id",
+                )
     return total
 
 

@@ -85,9 +85,16 @@ def test_import_prices_while_the_broker_is_down(broker_down, tmp_path, capsys):
     as_of = (security.price_as_of + datetime.timedelta(minutes=1)).isoformat()
     feed = tmp_path / "prices.csv"
     feed.write_text(f"symbol,price,as_of\n600519,11.00,{as_of}\n", encoding="utf-8")
+    account = CreditAccountFactory(financing_debt=Decimal("1000.00"))
+    PositionFactory(account=account, security=security, quantity=200)
+    runs = MonitoringRun.objects.count()
     call_command("import_prices", str(feed))
     assert Security.objects.get(symbol="600519").price == Decimal("11.00")
-    assert "run_monitoring" in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert "任务队列不可用：现在就在此处重新估值全部信用账户。" in printed.err
+    # not left to an operator who may never read the line: the accounts are revalued at once
+    assert MonitoringRun.objects.filter(trigger="price_import").count() == runs + 1
+    assert "1 个账户有变化" in printed.out
 
 
 @pytest.mark.django_db

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cases.models import Case, CaseEvent
+from notifications.models import Notification
+from notifications.rendering import render
 from risk.models import MarginCallContact
 from risk.monitoring import monitor_accounts
 from tests.factories import ClientProfileFactory, CreditAccountFactory, PositionFactory, SecurityFactory, queue
@@ -95,6 +97,31 @@ def test_case_detail_shows_the_margin_call_to_staff_and_client(api, agent, clien
         "margin_call", "15000.00", "37500.00", "close_out")
     client = api.as_user(client_profile.user).get(f"/api/v1/cases/{margin_call.number}/").data["margin_call"]
     assert client["deadline"] == staff["deadline"] and client["top_up_cash"] == "15000.00"
+
+
+def test_a_call_on_an_account_under_water_asks_for_cash_not_an_impossible_sale(api, agent, client_profile):
+    """A gap from 160 % to 85 %: selling (1.40 × 100,000 − 85,000) / 0.40 = 137,500 of the 85,000 held
+    was shown as the way out; no sale restores the line, only the 55,000 of cash does."""
+    queue("risk").members.add(agent)
+    security = SecurityFactory(price=D("16.00"))
+    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"))
+    PositionFactory(account=account, security=security, quantity=10000)
+    monitor_accounts()
+    security.price = D("8.50")
+    security.save()
+    monitor_accounts()
+    case = Case.objects.get(credit_account=account, kind="margin_call")
+    staff = api.as_user(agent).get(f"/api/v1/cases/{case.number}/").data["margin_call"]
+    assert (staff["stage"], staff["top_up_cash"], staff["top_up_sell"]) == ("margin_call", "55000.00", None)
+    # the notice asks for the cash alone (it said "or sell ¥0.00 of securities")
+    sms = Notification.objects.get(case=case, event="margin_call", channel="sms")
+    assert "请于" in sms.body and "前追加现金 ¥55,000.00；否则" in sms.body and "卖出" not in sms.body
+    assert "卖出" not in render(event="margin_call", language="zh-hans", channel="sms", case=case)[1]
+    security.price = D("8.00")  # still under water at the next valuation
+    security.save()
+    monitor_accounts()
+    staff = api.as_user(agent).get(f"/api/v1/cases/{case.number}/").data["margin_call"]
+    assert (staff["top_up_cash"], staff["top_up_sell"]) == ("60000.00", None)
 
 
 def test_agents_log_calls(api, agent, auditor, client_profile, margin_call):
