@@ -201,8 +201,11 @@ def open_new(cursor, now) -> int:
 
 
 def raise_to_margin_call(cursor, now) -> int:
-    """Open calls whose account fell below the close-out line get a deadline and the notice (the
-    deadline is worked out only when a call is raised: a trading year missing stops only that)."""
+    """Open calls whose account fell below the close-out line get a deadline and the notice. The
+    deadline is worked out only when a call is to be raised: a run with nothing to raise never
+    needs the trading calendar, but one that does, with T+2 in a year the calendar lacks, is
+    refused whole (CalendarYearMissing: `run_monitoring` says so in one line, the beat logs it)
+    rather than raising a call without a deadline; calendars.seed_next_year adds next year ahead."""
     temp_table(cursor, "risk_raised", """
         SELECT mc.case_id, c.account_id, k.state AS from_state, c.level FROM risk_watched c
         JOIN risk_margincall mc ON mc.account_id = c.account_id AND mc.stage = 'outreach'
