@@ -93,14 +93,18 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_sla_state(self, queryset, name, value):
         """The state each timer shows (cases.serializers.sla_timer_data): a clock still open that
-        reached its target is breached, not running or paused, before the sweep records it."""
+        reached its target is breached, not running or paused, before the sweep records it. Only
+        each metric's current cycle counts, the one the case shows (cases.selectors._timer_rows):
+        an earlier next response met or breached, or the resolution met before a reopen, is history."""
         if value == SlaTimer.State.BREACHED:
             timers = SlaTimer.objects.filter(Q(state=value) | _late())
         elif value in (SlaTimer.State.RUNNING, SlaTimer.State.PAUSED):
             timers = SlaTimer.objects.filter(state=value, stopped_at__isnull=True).exclude(_late())
         else:
             timers = SlaTimer.objects.filter(state=value)
-        return queryset.filter(Exists(timers.filter(case=OuterRef("pk"))))
+        later_cycle = SlaTimer.objects.filter(case=OuterRef("case"), metric=OuterRef("metric"),
+                                              cycle__gt=OuterRef("cycle"))
+        return queryset.filter(Exists(timers.filter(~Exists(later_cycle), case=OuterRef("pk"))))
 
     def filter_breached(self, queryset, name, value):
         """Breached as each timer shows it (cases.sla_status.timer_status): recorded so, or a clock

@@ -45,10 +45,20 @@ class CalendarYearAdmin(ModelAdmin):
 
     @admin.action(description=_("Confirm the selected years"), permissions=["change"])  # never an auditor
     def confirm(self, request, queryset):
-        for calendar_year in queryset:
-            calendar_year_confirm(calendar_year=calendar_year, user=request.user)
-        self.message_user(request, _("%(count)d year(s) confirmed.") % {"count": queryset.count()},
-                          messages.SUCCESS)
+        """Confirm the estimated years selected; a year confirmed already keeps who confirmed it and
+        when (as on the supervisor's calendar page), and the message says it was left alone."""
+        confirmed = skipped = 0
+        with transaction.atomic():
+            for calendar_year in queryset.select_for_update().order_by("pk"):
+                if calendar_year.status == CalendarYear.Status.CONFIRMED:
+                    skipped += 1
+                    continue
+                calendar_year_confirm(calendar_year=calendar_year, user=request.user)
+                confirmed += 1
+        self.message_user(request, _("%(count)d year(s) confirmed.") % {"count": confirmed}, messages.SUCCESS)
+        if skipped:
+            self.message_user(request, _("%(count)d year(s) were confirmed already and keep who confirmed them "
+                                         "and when.") % {"count": skipped}, messages.WARNING)
 
 
 @admin.register(CalendarDay)

@@ -8,7 +8,9 @@ time.
 
 Rules (PRODUCT.md, issue "SLA engine"):
 - policy_applied: the first one starts first_response, resolution, periodic_update and the
-  regulatory metrics the policy has; later ones change targets of the running timers.
+  regulatory metrics the policy has (paused if the case waits on the client; first_response not
+  if staff answered in public before: no policy matched the case until then); later ones change
+  targets of the running timers.
 - A public staff reply meets first_response and the open next_response, and restarts
   periodic_update; a public client message starts next_response if none is running (not the
   files sent with the case itself: first response answers them).
@@ -31,6 +33,7 @@ reaches that share of its current target, ahead of it or, when it ran that far a
 moment the timer reached it, whatever changed since (a target, a priority, a tier, a pause). A paused
 timer has no moments (nothing lies ahead of it) but the sweep's next alert for a level it crossed
 before its pause and that was not fired yet: levels crossed are fired exactly once, paused or not.
+Stopped while paused, a timer that had run its whole target gets back the due moment it reached.
 A recorded breach (its 100 % fired) is never undone: a longer target moves the due moment ahead
 again but the timer stays breached and its fired levels stay fired (their escalation rows remain).
 """
@@ -145,6 +148,7 @@ class Engine:
         self.kind = kind
         self.timers = timers
         self.waiting = waiting  # the case waits on the client (is_waiting; replayed: from the transitions)
+        self.answered = False  # a public staff reply was seen (replayed: before the first targets too)
         self.targets = targets or {}
         self.schedules = schedules or {}
 
@@ -187,10 +191,13 @@ class Engine:
         cancelled (neither met nor breached: the reports leave it out)."""
         if timer is None or not timer.active:
             return
-        if timer.resumed_at is None:
+        was_paused = timer.resumed_at is None
+        if was_paused:
             self._close_pause(timer, at)
         self.accrue(timer, at)
         timer.stopped_at = at
+        if was_paused:  # a paused timer has no due moment: the one it reached before its pause, if it did
+            timer.due_at = self.reached_at(timer, (100,))[100]
         timer.breached = timer.breached or self._late(timer, at)
         timer.state = BREACHED if timer.breached else CANCELLED if cancelled else MET
         timer.pause_reason = ""
@@ -298,9 +305,10 @@ class Engine:
 
     def _apply_policy(self, data: dict, at: datetime.datetime) -> None:
         self.targets = {metric: Target(*values) for metric, values in data.get("targets", {}).items()}
-        if not self.timers:
+        if not self.timers:  # the first targets (also long after the case opened: no policy matched before)
             for metric in INITIAL_METRICS:
-                self.start(metric, at)
+                if not (metric == Metric.FIRST_RESPONSE and self.answered):  # answered already
+                    self.start(metric, at, paused=self.waiting)
             return
         for timer in self.timers:
             target = self.targets.get(timer.metric)
@@ -343,6 +351,7 @@ class Engine:
 
     def _apply_message(self, source: str | None, at: datetime.datetime) -> None:
         if source == "staff":
+            self.answered = True
             self.stop(self.active(Metric.FIRST_RESPONSE), at)
             self.stop(self.active(Metric.NEXT_RESPONSE), at)
             periodic = self.active(Metric.PERIODIC_UPDATE)

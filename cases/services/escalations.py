@@ -1,6 +1,6 @@
 """Who is told when an SLA warning level fires: 50 % the assignee (the queue's team leads when
-nobody is assigned), 75 % the queue's team leads, 100 % the supervisors, and for a dispute's
-regulatory metric at 100 % compliance too.
+nobody is assigned, or the assignee's account was deactivated), 75 % the queue's team leads,
+100 % the supervisors, and for a dispute's regulatory metric at 100 % compliance too.
 
 Set-based and exactly once: the escalation rows not yet told are claimed (notified_at set) in the
 same transaction that writes their in-app notices, so a task that runs twice, or two at once,
@@ -72,7 +72,9 @@ def escalations_notify(run: str | None = None, now=None) -> int:
     regulatory = ", ".join(f"'{metric}'" for metric in REGULATORY_METRICS)
     rules = [
         ("JOIN accounts_user u ON u.id = d.assignee_id AND u.is_active", "d.level = 50"),
-        (QUEUE_LEADS, "d.level = 50 AND d.assignee_id IS NULL"),
+        # Nobody assigned, or an assignee who left (deactivated, told nothing): the queue's team leads.
+        (QUEUE_LEADS, "d.level = 50 AND NOT EXISTS (SELECT 1 FROM accounts_user a "
+                      "WHERE a.id = d.assignee_id AND a.is_active)"),
         (QUEUE_LEADS, "d.level = 75"),
         (GROUP_MEMBERS.format(role=Role.SUPERVISOR), "d.level = 100"),
         (GROUP_MEMBERS.format(role=Role.AUDITOR),

@@ -144,10 +144,20 @@ def sla_on_event(event: CaseEvent) -> None:
     rows = {(row.metric, row.cycle): row for row in SlaTimer.objects.select_for_update().filter(case=case)}
     if not rows and event.kind != EventKind.SLA:
         return
-    targets = {} if event.kind == EventKind.SLA else _targets_from(_last_policy_event(case))
-    engine = Engine(case.kind, [Timer.from_model(row) for row in rows.values()], targets, waiting=is_waiting(case))
+    if rows:
+        targets = {} if event.kind == EventKind.SLA else _targets_from(_last_policy_event(case))
+        engine = Engine(case.kind, [Timer.from_model(row) for row in rows.values()], targets,
+                        waiting=is_waiting(case))
+    else:  # the first targets: what came before them (a wait, a public reply) is read from the log, as replayed
+        engine = Engine(case.kind, [])
+        for earlier in case.events.filter(pk__lt=event.pk).order_by("id"):
+            engine.apply(earlier)
     engine.apply(event)
     _save(case, engine.timers, rows)
+    if event.kind == EventKind.TRANSITION and event.name == "reopen":
+        # The new resolution cycle runs on the targets now in force: a policy edit or a change of
+        # tier while the case was resolved moved the open cases only (its own event, so a replay agrees).
+        sla_policy_apply(case=case, reason="reopened")
 
 
 def sla_replay(case: Case) -> list[Timer]:

@@ -9,7 +9,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from cases.calendars import CalendarYearMissing
-from cases.models import BusinessCalendar, CalendarDay, CaseKind, Metric, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
+from cases.models import BusinessCalendar, CalendarDay, CaseKind, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
 from cases.services import case_create, case_transition, case_update, message_create
 from cases.services.sla import sla_rebuild, sla_replay
 from cases.sla import add_business_time, business_time_between, trading_day_close
@@ -424,3 +424,71 @@ def test_a_day_changed_in_place_is_seen_at_once():
     day.date = datetime.date(2026, 12, 9)  # same count, same id: only the day's own stamp says it changed
     day.save()
     assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 8, 10)
+
+
+def test_the_50_percent_warning_of_a_case_whose_assignee_left_goes_to_the_team_leads(
+        client_profile, agent, team_lead, supervisor):
+    """The 50 % warning goes to the assignee; an assignee whose account was deactivated (left the
+    firm, cases not yet handed over) was told nothing, and nobody else was either."""
+    from cases.services.escalations import escalations_notify
+
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, priority="urgent")  # first response 30 min
+        case_update(case=case, user=agent, assignee=agent)
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    assert sla_sweep(now=at(2026, 11, 25, 10, 16)) == 1
+    assert escalations_notify() == 1
+    told = set(Notification.objects.filter(case=case, event="sla_warning")
+               .values_list("recipient_user__username", "data__level"))
+    assert told == {("lead1", 50)}
+
+
+def test_a_reopened_ticket_s_new_resolution_cycle_runs_on_the_targets_now_in_force(client_profile, agent):
+    """A policy edit moves the open cases only: a ticket resolved at that moment and reopened days
+    later started its new resolution clock on the targets it had before the edit (3 working days
+    instead of the 10 hours now in force), and kept them."""
+    with time_machine.travel(at(2026, 11, 23, 10), tick=False):
+        case = case_transition(case=new_ticket(client_profile, agent), user=agent, name="open")
+    with time_machine.travel(at(2026, 11, 23, 11), tick=False):
+        message_create(case=case, author=agent, body="已处理")
+        case = case_transition(case=case, user=agent, name="resolve", comment="已处理")
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    SlaTarget.objects.filter(policy=policy, metric="resolution").update(target=datetime.timedelta(hours=10))
+    from cases.tasks import sla_reapply_task
+    assert sla_reapply_task() == 0  # no open case
+    with time_machine.travel(at(2026, 11, 24, 10), tick=False):
+        case = case_transition(case=case, user=client_profile.user, name="reopen", comment="还是不行")
+    reopened = timers(case)[("resolution", 2)]
+    assert (reopened.state, reopened.target_seconds, reopened.elapsed_seconds) == ("running", 10 * 3600, 0)
+    assert reopened.due_at == at(2026, 11, 25, 12)  # 7 h on Tue, 3 h on Wed
+    assert timers(case)[("resolution", 1)].target_seconds == 24 * 3600  # the first cycle as it ran
+    stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)}
+    assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored
+
+
+def test_a_policy_first_matching_an_answered_case_waiting_on_the_client_starts_resolution_paused(
+        client_profile, agent):
+    """A ticket opened while no policy matched it got its clocks when a supervisor put a policy
+    (back) in force: one waiting on the client had its resolution clock running all the while, and
+    a first response clock though staff had answered it already (breached a few hours later)."""
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    SlaPolicy.objects.filter(pk=policy.pk).update(is_active=False)
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = case_transition(case=new_ticket(client_profile, agent), user=agent, name="open")
+        message_create(case=case, author=agent, body="请补充材料")  # answered: no first response clock
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="请补充材料")
+    assert not SlaTimer.objects.filter(case=case).exists()
+    SlaPolicy.objects.filter(pk=policy.pk).update(is_active=True)
+    from cases.tasks import sla_reapply_task
+    with time_machine.travel(at(2026, 11, 26, 10), tick=False):
+        assert sla_reapply_task() == 1
+    t = timers(case)
+    assert (t[("resolution", 1)].state, t[("resolution", 1)].due_at) == ("paused", None)
+    assert ("first_response", 1) not in t  # answered before any policy matched: nothing to breach
+    with time_machine.travel(at(2026, 11, 27, 10), tick=False):
+        message_create(case=case, author=client_profile.user, body="材料已上传")
+    resolution = timers(case)[("resolution", 1)]
+    assert (resolution.state, resolution.elapsed_seconds, resolution.due_at) == ("running", 0, at(2026, 12, 2, 10))
+    stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)}
+    assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored

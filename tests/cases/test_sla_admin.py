@@ -263,3 +263,26 @@ def test_new_service_hours_move_the_running_clocks_and_the_rebuild_keeps_them(
     moved = CaseEvent.objects.get(case=case, name="calendar_changed")
     assert moved.comment == "10:00–17:00"
     assert sla_rebuild(case=case) is False  # the event log reproduces the stored clocks
+
+
+def test_confirming_a_year_confirmed_already_keeps_who_confirmed_it(client, supervisor, other_supervisor):
+    """The admin's action confirmed the selected years again: a year another supervisor had confirmed
+    (checked against the exchange's notice) was stamped with the second supervisor and the new time,
+    and the message counted it as confirmed. The calendar page refuses that; the admin now leaves it."""
+    from cases.calendars import calendar_year_confirm
+
+    done = calendar_year_confirm(calendar_year=CalendarYear.objects.get(calendar__code="trading", year=2026),
+                                 user=supervisor)
+    estimated = CalendarYear.objects.get(calendar__code="working", year=2026)
+    other_supervisor.is_staff = True
+    other_supervisor.save()
+    client.force_login(other_supervisor)
+    response = client.post("/admin/cases/calendaryear/", {"action": "confirm", "_selected_action": [done.pk,
+                                                                                                  estimated.pk]},
+                           follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert "1 year(s) confirmed." in page and "1 year(s) were confirmed already" in page
+    kept = CalendarYear.objects.get(pk=done.pk)
+    assert (kept.confirmed_by, kept.confirmed_at) == (supervisor, done.confirmed_at)
+    estimated.refresh_from_db()
+    assert (estimated.status, estimated.confirmed_by) == ("confirmed", other_supervisor)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
@@ -305,3 +306,30 @@ def test_the_case_page_shows_a_clock_past_its_due_moment_breached_before_the_swe
     row = re.search(r'<tr class="timer[^"]*" data-metric="first_response".*?</tr>', body, re.DOTALL).group(0)
     assert 'data-state="breached"' in row and "Breached" in row and "sla-100" in row
     assert SlaTimer.objects.get(case=late, metric="first_response").state == "running"  # no sweep ran
+
+
+def test_a_clock_breached_before_its_pause_and_stopped_paused_says_when_it_was_due(client_profile, agent,
+                                                                                supervisor, client):
+    """A clock that ran past its due moment, was paused (waiting on the client) and stopped so (the
+    case resolved) was listed in the report's and the dashboard's breach lists with no due moment
+    ("due_at": null; PostgreSQL sorted it above the latest breaches)."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="SLA", priority="normal")
+        case = case_transition(case=case, user=agent, name="open")
+    with time_machine.travel(at(2026, 11, 25, 10, 30), tick=False):
+        message_create(case=case, author=agent, body="请补充材料")
+    with time_machine.travel(at(2026, 11, 30, 16), tick=False):  # resolution due Mon 30 Nov 10:00
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="需要材料")
+    assert sla_sweep(now=at(2026, 11, 30, 16, 1)) == 3
+    client.force_login(supervisor)
+    with time_machine.travel(at(2026, 12, 1, 10), tick=False):
+        case = case_transition(case=case, user=agent, name="resolve", comment="已处理")
+    resolved = timer(case, "resolution")
+    assert (resolved.state, resolved.due_at) == ("breached", at(2026, 11, 30, 10))
+    with time_machine.travel(at(2026, 12, 1, 11), tick=False):
+        report = client.get("/api/v1/reports/sla/", {"from": "2026-11-01", "to": "2026-12-01"}).json()
+        page = client.get(reverse("supervisor:dashboard"), {"from": "2026-11-01", "to": "2026-11-30"}).content.decode()
+    assert [(row["metric"], row["due_at"]) for row in report["breaches"] if row["case"] == case.number] == [
+        ("resolution", "2026-11-30T10:00:00+08:00")]
+    assert "2026-11-30 10:00" in page
+    assert_replay_reproduces_the_stored_timers(case)

@@ -297,3 +297,28 @@ def test_the_migration_names_the_clocks_a_cancellation_stopped_cancelled(client_
     migration.cancelled_clocks(apps, type("Editor", (), {"connection": connection})())
     assert {t.metric: t.state for t in SlaTimer.objects.filter(case=withdrawn)} == {
         "first_response": "met", "resolution": "cancelled"}
+
+
+def test_the_sla_state_filter_reads_each_metric_s_current_cycle_as_the_case_shows_it(api, supervisor, agent,
+                                                                                   client_profile):
+    """?sla_state= matched a metric's earlier cycles too: a case whose late answer to the client's
+    first question (next response, cycle 1, breached) was followed by a new question (cycle 2, running)
+    was listed under sla_state=breached while every clock it shows is running or met."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="cycles")
+    with time_machine.travel(at(2026, 11, 25, 10, 30), tick=False):
+        message_create(case=case, author=agent, body="您好")  # first response met
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=case, author=client_profile.user, body="问题一")  # next response due 15:00
+    with time_machine.travel(at(2026, 11, 25, 16), tick=False):
+        message_create(case=case, author=agent, body="迟到的答复")  # cycle 1 breached
+    with time_machine.travel(at(2026, 11, 25, 16, 30), tick=False):
+        message_create(case=case, author=client_profile.user, body="问题二")  # cycle 2 runs
+    http = api.as_user(supervisor)
+    with time_machine.travel(at(2026, 11, 25, 16, 45), tick=False):
+        shown = {t["metric"]: t["state"] for t in http.get(f"/api/v1/cases/{case.number}/").data["sla"]}
+        listed = {state: {row["number"] for row in http.get(f"/api/v1/cases/?sla_state={state}").data["results"]}
+                  for state in ("breached", "running", "met")}
+    assert shown == {"first_response": "met", "next_response": "running", "resolution": "running"}
+    assert case.number not in listed["breached"]
+    assert case.number in listed["running"] and case.number in listed["met"]

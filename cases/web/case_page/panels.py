@@ -27,7 +27,8 @@ PAUSE_REASONS = {"waiting_on_client": gettext_lazy("waiting on the client")}
 #: Why the SLA targets changed (the reason a policy_applied event records: cases.services.sla and cases.tasks).
 SLA_REASONS = {"priority": gettext_lazy("the priority changed"),
                "tier changed": gettext_lazy("the client's tier changed"),
-               "policy changed": gettext_lazy("the SLA policy was edited")}
+               "policy changed": gettext_lazy("the SLA policy was edited"),
+               "reopened": gettext_lazy("the case was reopened under the targets now in force")}
 PROPOSED_OUTCOMES = {"resolve": gettext_lazy("resolve"), "approve": gettext_lazy("approve"),
                      "decline": gettext_lazy("decline"), "liquidate": gettext_lazy("forced liquidation")}
 
