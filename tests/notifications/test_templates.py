@@ -287,46 +287,46 @@ def test_the_model_refuses_an_unknown_event_for_every_writer():
         template.full_clean()
     assert {"event", "body"} <= set(refused.value.message_dict)
 
-def test_the_former_built_in_restored_text_learns_of_no_liability_and_edits_stay():
-    """A client who repaid every liability was told the ratio was "back to 0.00%"."""
+def _former_and_edited(migration_name: str, event: str, former: dict, edited_body: str):
+    """The event's zh-hans row holding `former` (field → text, as a former built-in wrote it), its
+    en row edited by a supervisor, then the migration run: (migration, the zh-hans row, the en row)."""
     import importlib
 
     from django.apps import apps
 
-    migration = importlib.import_module("notifications.migrations.0009_restored_without_liability")
-    former_zh = NotificationTemplate.objects.get(event="margin_call_restored", language="zh-hans", channel="")
-    former_zh.body = migration.FORMER["zh-hans"]
+    migration = importlib.import_module(f"notifications.migrations.{migration_name}")
+    former_zh = NotificationTemplate.objects.get(event=event, language="zh-hans", channel="")
+    for field, text in former.items():
+        setattr(former_zh, field, text)
     former_zh.save()
-    edited_en = NotificationTemplate.objects.get(event="margin_call_restored", language="en", channel="")
-    edited_en.body = "Back to {{ ratio }}%."
+    edited_en = NotificationTemplate.objects.get(event=event, language="en", channel="")
+    edited_en.body = edited_body
     edited_en.save()
-
     migration.forwards(apps, None)
-
     former_zh.refresh_from_db(), edited_en.refresh_from_db()
+    return migration, former_zh, edited_en
+
+
+def test_the_former_built_in_restored_text_learns_of_no_liability_and_edits_stay():
+    """A client who repaid every liability was told the ratio was "back to 0.00%"."""
+    former = {"body": "您的信用账户 {{ account_no }} 维持担保比例已恢复至 {{ ratio }}%，追保已解除。"}
+    _migration, former_zh, edited_en = _former_and_edited("0009_restored_without_liability", "margin_call_restored",
+                                                          former, "Back to {{ ratio }}%.")
     assert "已无负债" in former_zh.body and "{% if ratio %}" in former_zh.body
     assert edited_en.body == "Back to {{ ratio }}%."
 
 
 def test_the_former_built_in_margin_call_text_learns_of_the_immediate_line_and_edits_stay():
-    import importlib
-
     from django.apps import apps
 
-    migration = importlib.import_module("notifications.migrations.0010_margin_call_below_the_immediate_line")
-    former_zh = NotificationTemplate.objects.get(event="margin_call", language="zh-hans", channel="")
-    former_zh.subject, former_zh.body = migration.FORMER["zh-hans", "subject"], migration.FORMER["zh-hans", "body"]
-    former_zh.save()
-    edited_en = NotificationTemplate.objects.get(event="margin_call", language="en", channel="")
-    edited_en.body = "Top up by {{ deadline }}."
-    edited_en.save()
-
-    migration.forwards(apps, None)
-
-    former_zh.refresh_from_db(), edited_en.refresh_from_db()
+    former = {"subject": "信用账户 {{ account_no }} 追保通知",
+              "body": ("您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于平仓线。请于 {{ deadline }} "
+                       "前追加现金 {{ cash }}，或卖出价值 {{ sell }} 的证券并还款；否则您的持仓可能被强制平仓。")}
+    migration, former_zh, edited_en = _former_and_edited("0010_margin_call_below_the_immediate_line", "margin_call",
+                                                         former, "Top up by {{ deadline }}.")
     assert "{% if level %}紧急{% endif %}" in former_zh.subject and "今日被强制平仓" in former_zh.body
+    assert "{% if sell %}" in former_zh.body  # no sale offered where none restores the line
     assert edited_en.body == "Top up by {{ deadline }}."
     migration.backwards(apps, None)
     former_zh.refresh_from_db()
-    assert (former_zh.subject, former_zh.body) == (migration.FORMER["zh-hans", "subject"],
-                                                   migration.FORMER["zh-hans", "body"])
+    assert (former_zh.subject, former_zh.body) == (former["subject"], former["body"])
