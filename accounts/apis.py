@@ -55,7 +55,8 @@ class CreditAccountViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def interest(self, request, account_no=None):
         """The day-by-day interest lines (principal, rate, days, amount) and their total: the
-        evidence for an interest dispute. Same scope as the account itself (else 404)."""
+        evidence for an interest dispute, with the days of the range not accrued yet (`not_accrued`).
+        Same scope as the account itself (else 404)."""
         account = self.get_object()
         query = InterestQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -82,11 +82,12 @@ _RATE_IN_FORCE = """COALESCE(
      ORDER BY rc.effective_date DESC LIMIT 1),
     a.annual_rate)"""
 
-# Accrued so far in the settlement period, up to and including the day (lines of that day
-# already inserted by this run: the interest line before the penalty line).
+# Accrued so far in the day's settlement period: every line of the period already there (the
+# day's interest line before its penalty line; the later days too when a missed day is filled in),
+# so that each line posts what it moves the period's total rounded to cents, whatever the order.
 _PERIOD_SO_FAR = """COALESCE(
     (SELECT SUM(x.amount) FROM accounts_interestaccrual x
-     WHERE x.account_id = a.id AND x.day >= %(period_start)s AND x.day <= %(day)s), 0)"""
+     WHERE x.account_id = a.id AND x.day >= %(period_start)s AND x.day <= %(period_end)s), 0)"""
 
 _INSERT = """
     INSERT INTO accounts_interestaccrual (account_id, run_id, day, kind, principal, annual_rate, days, amount,
@@ -128,6 +129,18 @@ def _accrual_period_start(day: datetime.date) -> datetime.date:
         return datetime.date.min
 
 
+def _accrual_period_end(day: datetime.date) -> datetime.date:
+    """The settlement period's last day (the day before the next settlement date), or the last
+    date there is when the next one would fall after year 9999."""
+    following = day.replace(day=settlement_day())
+    if following <= day:
+        try:
+            following = _month_shift(following, 1)
+        except ValueError:
+            return datetime.date.max
+    return following - datetime.timedelta(days=1)
+
+
 def _serialize(cursor, key: int) -> None:
     """One at a time on PostgreSQL (SQLite transactions here are IMMEDIATE: serial already)."""
     if connection.vendor == "postgresql":
@@ -145,9 +158,9 @@ def interest_accrue(day: datetime.date) -> int:
     (before today, Asia/Shanghai) can be accrued: its closing balance is the principal, taken
     from the accounts as they are now (a past day accrued late uses today's balances).
 
-    Each line posts the cents by which it moves the settlement period's running total rounded
-    to cents; filling a gap behind days already accrued in the same period can leave that
-    period's posted total a cent away from its lines' total."""
+    Each line posts the cents by which it moves the settlement period's total rounded to cents,
+    so a period posts exactly its lines' total rounded once, also when a missed day is filled in
+    behind days already accrued (it left the period a cent away from its lines' total)."""
     if day >= timezone.localdate():
         raise ValidationFailed(_("Only a day that has ended can be accrued: %(day)s is today or later.")
                                % {"day": day.isoformat()}, extra={"day": [_("Give a day before today.")]})
@@ -159,6 +172,7 @@ def interest_accrue(day: datetime.date) -> int:
         run = InterestAccrualRun.objects.create(day=day)
         params = {"run": run.pk, "day": connection.ops.adapt_datefield_value(day),
                   "period_start": connection.ops.adapt_datefield_value(_accrual_period_start(day)),
+                  "period_end": connection.ops.adapt_datefield_value(_accrual_period_end(day)),
                   "now": connection.ops.adapt_datetimefield_value(now)}
         cursor.execute(_INTEREST_SQL, {**params, "kind": InterestAccrual.Kind.INTEREST.value})
         cursor.execute(_PENALTY_SQL, {**params, "kind": InterestAccrual.Kind.PENALTY.value})
@@ -169,20 +183,27 @@ def interest_accrue(day: datetime.date) -> int:
 
 
 def interest_days_due(today: datetime.date | None = None) -> list[datetime.date]:
-    """The days the daily task accrues: yesterday, and the days missed since the last accrued day,
-    looking back at most MAX_CATCH_UP_DAYS. Older missing days are left alone and logged as an
-    error: charging them on today's balances could be far off, so a person decides
+    """The days the daily task accrues: yesterday, and every day missed since the first accrued
+    day, looking back at most MAX_CATCH_UP_DAYS: the days after the last accrued day, and those
+    left behind it (after an outage an operator ran `accrue_interest --day` for yesterday only: the
+    days between were never charged, and never caught up). Older missing days are left alone and
+    logged as an error: charging them on today's balances could be far off, so a person decides
     (`manage.py accrue_interest --day`)."""
     yesterday = (today or timezone.localdate()) - datetime.timedelta(days=1)
-    last = InterestAccrualRun.objects.order_by("-day").values_list("day", flat=True).first()
-    first = yesterday if last is None else last + datetime.timedelta(days=1)
+    runs = InterestAccrualRun.objects.values_list("day", flat=True)
+    earliest, last = runs.order_by("day").first(), runs.order_by("-day").first()
+    if last is None:
+        return [yesterday]
+    first = last + datetime.timedelta(days=1)
     window_start = yesterday - datetime.timedelta(days=MAX_CATCH_UP_DAYS - 1)
     if first < window_start:
         logger.error("interest: %s to %s were never accrued and are older than %d days: not accrued "
                      "automatically (manage.py accrue_interest --day)", first,
                      window_start - datetime.timedelta(days=1), MAX_CATCH_UP_DAYS)
-        first = window_start
-    return [first + datetime.timedelta(days=offset) for offset in range((yesterday - first).days + 1)]
+    first = max(earliest, window_start)
+    done = set(runs.filter(day__gte=first, day__lte=yesterday))
+    days = (first + datetime.timedelta(days=offset) for offset in range((yesterday - first).days + 1))
+    return [day for day in days if day not in done]
 
 
 def interest_accrue_due(today: datetime.date | None = None) -> dict[datetime.date, int]:
@@ -205,12 +226,20 @@ class InterestStatement:
     lines: list[InterestAccrual]
     total: Decimal  # the lines' amounts summed, rounded to cents once (half up)
     posted: Decimal  # what the lines added to interest and fees (equal to total over a settlement period)
+    not_accrued: list[datetime.date]  # the days of the range not accrued (yet): neither lines nor total cover them
 
 
 def interest_lines(account: CreditAccount, start: datetime.date, end: datetime.date) -> InterestStatement:
-    """The day-by-day lines of `account` from `start` to `end` (both included) and their total."""
+    """The day-by-day lines of `account` from `start` to `end` (both included), their total, and
+    the days of the range that have not been accrued: a day with no line is a day without debt
+    only if it was accrued. (Yesterday before the 00:30 run, the days of an outage not caught up
+    yet, or older than the catch-up: the statement said it covered them and its total was short.)"""
     lines = list(InterestAccrual.objects.filter(account=account, day__gte=start, day__lte=end)
                  .order_by("day", "kind"))
     total = sum((line.amount for line in lines), Decimal("0")).quantize(CENT, rounding=ROUND_HALF_UP)
     posted = sum((line.posted for line in lines), Decimal("0")).quantize(CENT)
-    return InterestStatement(account=account, start=start, end=end, lines=lines, total=total, posted=posted)
+    accrued = set(InterestAccrualRun.objects.filter(day__gte=start, day__lte=end).values_list("day", flat=True))
+    not_accrued = [day for day in (start + datetime.timedelta(days=n) for n in range((end - start).days + 1))
+                   if day not in accrued]
+    return InterestStatement(account=account, start=start, end=end, lines=lines, total=total, posted=posted,
+                             not_accrued=not_accrued)

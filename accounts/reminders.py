@@ -8,7 +8,8 @@ is tomorrow, the 7-day one when it is 2 to 7 days away and the 14-day one when 8
 away. Run every day, that sends each on its day; a run that missed days sends the reminder of
 the stage the due date is in now (late, with the real number of days in the text), and never an
 earlier stage once a later one is due. Maturity reminders go to accounts with anything to repay
-when the contract matures (financing debt, shares lent, or interest and fees);
+when the contract matures (financing debt, shares lent, or interest and fees; a short position
+the positions file reports at 0 shares has been returned and is nothing to repay);
 settlement reminders to accounts with financing debt or interest and fees outstanding.
 Pre-maturity reminders are broker practice [M], not a rule (margin-trading-facts.md §5).
 """
@@ -43,7 +44,8 @@ _MATURITY_SQL = _INSERT_REMINDERS.format(
     due_date="a.contract_maturity",
     stage="CASE WHEN a.contract_maturity <= %(in_1)s THEN 1 WHEN a.contract_maturity <= %(in_7)s THEN 7 ELSE 14 END",
     condition="""(a.financing_debt > 0 OR a.interest_fees > 0
-                   OR EXISTS (SELECT 1 FROM accounts_position p WHERE p.account_id = a.id AND p.kind = 'short'))
+                   OR EXISTS (SELECT 1 FROM accounts_position p
+                              WHERE p.account_id = a.id AND p.kind = 'short' AND p.quantity > 0))
                AND a.contract_maturity >= %(in_1)s AND a.contract_maturity <= %(in_14)s""",
 )
 _SETTLEMENT_SQL = _INSERT_REMINDERS.format(

@@ -151,7 +151,8 @@ class InterestLineSerializer(serializers.Serializer):
 
 class InterestStatementSerializer(serializers.Serializer):
     """amount = principal × annual_rate × days / 360 on each line; total = the amounts summed and
-    rounded to cents once; posted = what the lines added to interest and fees."""
+    rounded to cents once; posted = what the lines added to interest and fees; not_accrued = the
+    days from `from` to `to` not accrued yet, which the lines and totals do not cover."""
 
     account = serializers.CharField(source="account.account_no")
     from_ = serializers.DateField(source="start")
@@ -159,6 +160,7 @@ class InterestStatementSerializer(serializers.Serializer):
     lines = InterestLineSerializer(many=True)
     total = serializers.DecimalField(max_digits=24, decimal_places=2)
     posted = serializers.DecimalField(max_digits=24, decimal_places=2)
+    not_accrued = serializers.ListField(child=serializers.DateField())
 
     def get_fields(self):
         fields = super().get_fields()

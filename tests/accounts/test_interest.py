@@ -222,6 +222,29 @@ def test_the_task_accrues_yesterday_and_catches_up_missed_days():
     assert InterestAccrual.objects.filter(account=account).count() == 5
 
 
+def test_the_task_catches_up_days_left_behind_a_day_accrued_by_hand():
+    """After an outage the operator ran `accrue_interest --day` for yesterday only: the catch-up
+    started after the last accrued day, so the days between were never charged (no error either)."""
+    account = debtor()
+    interest_accrue(datetime.date(2026, 6, 25))
+    interest_accrue(datetime.date(2026, 6, 29))  # by hand on 30 June; the beat missed 26 to 29 June
+    assert interest_accrue_due() == {datetime.date(2026, 6, day): 1 for day in (26, 27, 28, 30)}
+    assert interest_accrue_due() == {}
+    statement = interest_lines(account, datetime.date(2026, 6, 20), datetime.date(2026, 6, 30))
+    assert [line.day.day for line in statement.lines] == [25, 26, 27, 28, 29, 30]
+    assert statement.total == rounded(Decimal("231.9444") * 6) == Decimal("1391.67")
+    assert refreshed(account).interest_fees == statement.posted == statement.total  # 1391.68 posted before
+
+
+def test_a_day_filled_in_behind_later_days_still_posts_the_period_total():
+    """The period's lines sum to what was charged, whichever order its days were accrued in."""
+    account = debtor()
+    accrue(MARCH[19], MARCH[21], MARCH[20])  # 21 March missed, filled in after 22 March
+    statement = interest_lines(account, MARCH[19], MARCH[21])
+    assert statement.total == rounded(Decimal("231.9444") * 3) == Decimal("695.83")
+    assert refreshed(account).interest_fees == statement.posted == statement.total  # 695.84 before
+
+
 def test_the_first_run_accrues_yesterday_only():
     debtor()
     assert interest_accrue_due() == {datetime.date(2026, 6, 30): 1}
@@ -355,6 +378,27 @@ def test_the_api_defaults_to_the_settlement_period_so_far(api, agent):
     assert [line["day"] for line in body["lines"]] == ["2026-06-20", "2026-06-30"]
 
 
+def test_the_statement_says_which_days_are_not_accrued_yet(api, agent):
+    """After an outage (or before the night's run) the missing days had no line and the total was
+    short, yet the statement claimed to cover them: a day not accrued looked like a day without debt."""
+    account = debtor()
+    accrue(MARCH[0], MARCH[1], MARCH[3])  # 3 March missed, 5 March not accrued yet
+    body = api.as_user(agent).get(f"/api/v1/accounts/{account.account_no}/interest/",
+                                  {"from": "2026-03-01", "to": "2026-03-05"}).json()
+    assert [line["day"] for line in body["lines"]] == ["2026-03-01", "2026-03-02", "2026-03-04"]
+    assert body["not_accrued"] == ["2026-03-03", "2026-03-05"]
+
+    accrue(MARCH[2], MARCH[4])
+    body = api.as_user(agent).get(f"/api/v1/accounts/{account.account_no}/interest/",
+                                  {"from": "2026-03-01", "to": "2026-03-05"}).json()
+    assert body["not_accrued"] == [] and body["total"] == str(rounded(Decimal("231.9444") * 5))
+
+    accrue(datetime.date(2026, 6, 29))  # today is 1 July: the night's run of 30 June has not happened
+    body = api.as_user(agent).get(f"/api/v1/accounts/{account.account_no}/interest/",
+                                  {"from": "2026-06-29"}).json()
+    assert (body["to"], body["not_accrued"]) == ("2026-06-30", ["2026-06-30"])
+
+
 def test_another_clients_account_is_not_found(api, client_profile, other_client_profile):
     theirs = debtor(client=other_client_profile)
     response = api.as_user(client_profile.user).get(f"/api/v1/accounts/{theirs.account_no}/interest/",
@@ -453,6 +497,19 @@ def test_a_contract_with_shares_lent_or_interest_owed_is_reminded_of_its_maturit
     reminders_send(datetime.date(2026, 5, 1))
     assert set(Reminder.objects.filter(kind="maturity").values_list("account", "days_before")) == {
         (short_seller.pk, 14), (owing_interest.pk, 14)}
+
+
+def test_a_short_position_returned_to_zero_shares_is_not_reminded_to_repay():
+    """positions.csv may report a closed short as 0 shares: nothing is lent, nothing to repay, so no
+    "repay the financing debt or apply for an extension" message to a client who owes nothing."""
+    from accounts.models import Position
+    from tests.factories import PositionFactory
+
+    returned = debtor(debt="0.00", maturity=datetime.date(2026, 5, 15))
+    PositionFactory(account=returned, kind=Position.Kind.SHORT, quantity=0)
+    assert reminders_send(datetime.date(2026, 5, 1)) == 0
+    assert not Reminder.objects.filter(account=returned).exists()
+    assert not Notification.objects.filter(recipient_client=returned.client).exists()
 
 
 def test_settlement_reminders_before_the_20th_each_once():
