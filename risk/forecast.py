@@ -49,6 +49,11 @@ TRADING_DAYS_PER_YEAR = 252
 DEFAULT_DAILY_VOLATILITY = 0.60 / np.sqrt(TRADING_DAYS_PER_YEAR)  # 60 % a year: conservative for A-shares
 PATHS = 10_000
 BATCH = 2_000
+#: Random numbers drawn at a time (paths × days × securities): about 24 MB in float64, with the
+#: arrays derived from them about 100 MB. Without the cap an account of 300 securities over 60 days
+#: drew 36 million at once (well over a gigabyte in all), enough to kill the worker serving the API.
+#: The draws continue one random stream, so the paths are the same whatever the batch size.
+MAX_BATCH_CELLS = 3_000_000
 SEED = 20_260_101
 SCREEN_SIGMAS = 8.0
 PROBABILITY_PLACES = Decimal("0.0001")
@@ -144,8 +149,9 @@ def first_passage_probability(*, fixed_assets: float, fixed_liabilities: float, 
     drift = -0.5 * np.diag(covariance)
     rng = np.random.default_rng(seed)
     hits = 0
-    for start in range(0, paths, BATCH):
-        size = min(BATCH, paths - start)
+    batch = max(1, min(BATCH, MAX_BATCH_CELLS // max(days * k, 1)))
+    for start in range(0, paths, batch):
+        size = min(batch, paths - start)
         steps = rng.standard_normal((size, days, k)) @ factor.T + drift
         growth = np.exp(np.cumsum(steps, axis=1))
         assets = fixed_assets + growth @ long_values

@@ -376,11 +376,14 @@ def _require_risk_officer(user: User) -> None:
 
 def _serialise_stress_mode_changes() -> None:
     """Two officers changing it at once queue up (the unique index on is_active would refuse the
-    second outright); SQLite writes one at a time anyway. Once committed, every account is
-    revalued against the moved lines."""
+    second outright); SQLite writes one at a time anyway."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STRESS_MODE_LOCK])
+
+
+def _revalue_once_committed() -> None:
+    """Once the change is committed, every account is revalued against the moved lines."""
     transaction.on_commit(_revalue_after_stress_mode_change)
 
 
@@ -411,6 +414,7 @@ def stress_mode_set(*, user: User, points: Decimal, reason: str = "") -> StressM
         raise ValidationFailed(_("Invalid stress mode."),
                                extra={"points": [_("Points must be above 0 and at most 100.")]})
     _serialise_stress_mode_changes()
+    _revalue_once_committed()
     StressMode.objects.filter(lifted_at__isnull=True).update(lifted_at=timezone.now(), lifted_by=user,
                                                             is_active=False)
     return StressMode.objects.create(points=points, reason=(reason or "").strip(), set_by=user)
@@ -418,11 +422,13 @@ def stress_mode_set(*, user: User, points: Decimal, reason: str = "") -> StressM
 
 @transaction.atomic
 def stress_mode_lift(*, user: User) -> StressMode | None:
-    """Lift the active stress mode (nothing to do when none is set); returns the one lifted."""
+    """Lift the active stress mode; returns the one lifted. With none set, nothing to do: no line
+    moved, so no revaluation of every account either (a repeated DELETE or lift costs nothing)."""
     _require_risk_officer(user)
     _serialise_stress_mode_changes()
     active = StressMode.objects.select_for_update().filter(lifted_at__isnull=True).first()
     if active is not None:
         active.lifted_at, active.lifted_by, active.is_active = timezone.now(), user, False
         active.save(update_fields=["lifted_at", "lifted_by", "is_active"])
+        _revalue_once_committed()
     return active

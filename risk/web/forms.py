@@ -3,6 +3,7 @@ handed to the API's serializer and the stress-test service as the fractions they
 bounds and every other check are the service's own."""
 
 import re
+import unicodedata
 from decimal import Decimal
 
 from django import forms
@@ -57,7 +58,9 @@ class StressTestForm(RiskForm):
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
-            match = SYMBOL_LINE.match(line)
+            # A Chinese input method types full-width punctuation and signs ("600000，－20％"), a
+            # document pasted from has "−" (U+2212): NFKC and the minus make them the ASCII ones read.
+            match = SYMBOL_LINE.match(unicodedata.normalize("NFKC", line).replace("\u2212", "-"))
             if match is None:
                 errors.append(_("Line %(number)s: expected a symbol and a shock in per cent, e.g. \"600000 -20\".")
                               % {"number": number})

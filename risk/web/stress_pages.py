@@ -153,8 +153,9 @@ def _switch(request, action: str, form) -> None:
             messages.success(request, _("Stress mode is on: every line is raised by %(points)s percentage points. "
                                         "Every account is being revalued against the raised lines.")
                              % {"points": points})
+        elif stress.stress_mode_lift(user=request.user) is None:  # none was on: no line moved, nothing revalued
+            messages.info(request, _("Stress mode was not on: nothing was changed."))
         else:
-            stress.stress_mode_lift(user=request.user)
             messages.success(request, _("Stress mode is lifted. Every account is being revalued."))
 
 

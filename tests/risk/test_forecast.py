@@ -276,3 +276,33 @@ def test_staff_read_the_forecast(api, role, market):
 
 def test_clients_may_not_read_the_forecast(api, client_profile):
     assert api.as_user(client_profile.user).get(URL).status_code == 403
+
+
+def test_an_account_of_many_securities_is_simulated_in_batches_of_bounded_size(monkeypatch):
+    """300 securities over 60 days drew 2,000 × 60 × 300 random numbers at once (with the arrays
+    made from them, gigabytes: the worker serving the whole book's forecast was killed). Now at most
+    MAX_BATCH_CELLS at a time, and the same paths whatever the batch size."""
+    drawn = []
+    default_rng = np.random.default_rng
+
+    class Recording:
+        def __init__(self, seed):
+            self.rng = default_rng(seed)
+
+        def standard_normal(self, shape):
+            drawn.append(int(np.prod(shape)))
+            return self.rng.standard_normal(shape)
+
+    monkeypatch.setattr(forecast.np.random, "default_rng", Recording)
+    k, days = 300, 60
+    many = {"fixed_assets": 0.0, "fixed_liabilities": 100_000.0, "long_values": np.full(k, 140_000.0 / k),
+            "short_values": np.zeros(k), "covariance": np.eye(k) * 0.02 ** 2, "line": 1.40, "days": days,
+            "seed": 7}
+    forecast.first_passage_probability(**many, paths=200)
+    assert drawn and max(drawn) <= forecast.MAX_BATCH_CELLS and sum(drawn) == 200 * days * k
+
+    few = {**many, "long_values": np.array([150_000.0, 0.0]), "short_values": np.zeros(2),
+           "covariance": np.array([[0.0004, 0.0001], [0.0001, 0.0009]]), "days": 5}
+    whole = forecast.first_passage_probability(**few, paths=3_000)
+    monkeypatch.setattr(forecast, "MAX_BATCH_CELLS", 70)  # batches of 7 paths
+    assert forecast.first_passage_probability(**few, paths=3_000) == whole > 0

@@ -463,6 +463,24 @@ def test_posting_null_points_lifts_stress_mode(api, risk_officer, other_risk_off
     assert StressMode.objects.count() == 1
 
 
+def test_lifting_when_no_stress_mode_is_set_revalues_nothing(api, risk_officer, book,
+                                                             django_capture_on_commit_callbacks):
+    """No line moved: a repeated DELETE (or null points) must not revalue every account (with the
+    broker down, in the officer's request); lifting an active one still does."""
+    from risk.models import MonitoringRun
+
+    for call in (lambda http: http.delete(MODE_URL), lambda http: http.post(MODE_URL, {"points": None}, format="json")):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = call(api.as_user(risk_officer))
+        assert response.status_code == 200 and response.json()["active"] is False
+        assert callbacks == [] and not MonitoringRun.objects.exists()
+
+    stress.stress_mode_set(user=risk_officer, points=D("5"), reason="x")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.as_user(risk_officer).delete(MODE_URL).status_code == 200
+    assert MonitoringRun.objects.filter(trigger="stress_mode").exists()
+
+
 def test_setting_stress_mode_again_replaces_the_active_one(api, risk_officer, other_risk_officer):
     api.as_user(risk_officer).post(MODE_URL, {"points": "3.00", "reason": "first"}, format="json")
     api.as_user(other_risk_officer).post(MODE_URL, {"points": "8.00", "reason": "second"}, format="json")

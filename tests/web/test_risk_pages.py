@@ -180,11 +180,19 @@ def test_level_list_shows_the_accounts_worst_first_with_their_details(client, ri
     row = row[:row.index("</tr>")]
     case = Case.objects.get(credit_account=book["X1"], kind=CaseKind.MARGIN_CALL)
     assert "Client X1" in row and "tier-vip" in row and 'data-ratio="1.2000"' in row and "120.00%" in row
-    assert "150% / 140% / 130%" in row and "level-close_out" in row
+    assert "150.00% / 140.00% / 130.00%" in row and "level-close_out" in row
     assert f'href="{reverse("console:case", args=[case.number])}"' in row
     assert AccountRisk.objects.get(account=book["X1"]).updated_at is not None
     warning = body(client.get(ACCOUNTS, {"level": "warning"}))
     assert re.findall(r'<tr data-account="(\w+)">', warning) == ["W2", "W1"]
+
+
+def test_level_list_shows_lines_raised_by_half_a_point_as_they_are(client, risk_officer, book):
+    """Stress mode +2.5 points: the lines are 152.5 / 142.5 / 132.5 %, not rounded to whole per cent."""
+    stress.stress_mode_set(user=risk_officer, points=D("2.5"), reason="volatile")
+    html = body(login(client, risk_officer).get(ACCOUNTS, {"level": "close_out"}))
+    row = html[html.index('data-account="X1"'):]
+    assert "152.50% / 142.50% / 132.50%" in row[:row.index("</tr>")]
 
 
 def test_level_list_pages_forward_and_back_without_counting(client, risk_officer, book, monkeypatch):
@@ -354,6 +362,16 @@ def test_bad_stress_input_is_400_with_field_errors_and_runs_nothing(client, risk
     assert not StressTest.objects.exists()
 
 
+def test_shocks_typed_with_a_chinese_input_method_are_read(client, risk_officer, shocked_book):
+    """Full-width comma, colon, minus, plus, per cent and digits, as a Chinese input method types them,
+    and the minus sign (U+2212) of a pasted document."""
+    SecurityFactory(symbol="600903", price=D("5.00"))
+    response = login(client, risk_officer).post(
+        STRESS_TESTS, {"market_shock": "-10", "symbol_shocks": "600902，－20％\n６００９０１：＋5\n600903 \u22127.5"})
+    assert response.status_code == 302, response.context["form"].errors
+    assert StressTest.objects.get().symbol_shocks == {"600902": "-0.2000", "600901": "0.0500", "600903": "-0.0750"}
+
+
 @pytest.mark.parametrize("role", [Role.AGENT, Role.ADVISOR, Role.TEAM_LEAD, Role.AUDITOR, Role.CLIENT])
 def test_only_risk_officers_and_supervisors_run_stress_tests(client, shocked_book, role):
     response = login(client, UserFactory(roles=[role])).post(STRESS_TESTS, {"market_shock": "-10"})
@@ -373,6 +391,19 @@ def test_saved_stress_tests_are_listed_newest_first_a_page_at_a_time(client, ris
                                                                                                {"page": 2})))]
     assert second == [test.pk for test in tests[::-1][20:]]
     assert client.get(STRESS_TESTS, {"page": "x"}).status_code == 400
+
+
+def test_a_page_past_the_last_saved_stress_test_does_not_say_none_was_run(client, risk_officer, shocked_book):
+    stress.stress_test_run(user=risk_officer, market_shock=D("-0.10"))
+    login(client, risk_officer)
+    for language in ("en", "zh-hans"):
+        html = body(client.get(STRESS_TESTS, {"page": 3}, HTTP_ACCEPT_LANGUAGE=language))
+        assert 'class="empty past-last-page"' in html and 'rel="prev" href="?page=2"' in html
+        assert not re.findall(r'<tr data-stress-test="(\d+)">', html)
+    html = body(client.get(STRESS_TESTS, {"page": 3}, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "No stress test on this page" in html and "No stress test has been run yet." not in html
+    StressTest.objects.all().delete()
+    assert "No stress test has been run yet." in body(client.get(STRESS_TESTS, HTTP_ACCEPT_LANGUAGE="en"))
 
 
 # --- stress mode -----------------------------------------------------------------------------------
@@ -396,6 +427,21 @@ def test_risk_officer_sets_and_lifts_stress_mode(client, risk_officer, book, dja
     mode.refresh_from_db()
     assert not mode.is_active and mode.lifted_by == risk_officer
     assert 'data-stress-mode="off"' in body(client.get(OVERVIEW))
+
+
+def test_lifting_when_stress_mode_is_off_says_nothing_changed(client, risk_officer, book,
+                                                             django_capture_on_commit_callbacks):
+    from risk.models import MonitoringRun
+
+    runs = MonitoringRun.objects.count()
+    login(client, risk_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(STRESS_MODE, {"action": "lift", "expected": ""}, HTTP_ACCEPT_LANGUAGE="en",
+                               follow=True)
+    html = body(response)
+    assert response.status_code == 200 and "Stress mode was not on: nothing was changed." in html
+    assert "Every account is being revalued" not in html
+    assert MonitoringRun.objects.count() == runs and not StressMode.objects.exists()
 
 
 @pytest.mark.parametrize("data, field", [
@@ -487,6 +533,14 @@ def test_forecast_lists_accounts_most_likely_to_breach_with_the_parameters(clien
         "X2", "X1", "W2", "W1", "T1", "N1", "N2", "N3"]
 
 
+def test_a_forecast_page_past_the_last_account_says_so_and_links_back(client, risk_officer, book):
+    login(client, risk_officer)
+    html = body(client.get(FORECAST, {"page": 5}, HTTP_ACCEPT_LANGUAGE="en"))
+    assert 'data-assessed="2"' in html and not re.findall(r'<tr data-account="(\w+)"', html)
+    assert "No account on this page" in html and "No credit account to assess." not in html
+    assert 'rel="prev"' in html and "page=4" in html
+
+
 def test_forecast_assesses_at_most_the_cap_lowest_ratios_first_and_says_so(client, risk_officer, book,
                                                                            monkeypatch):
     from risk.web import forecast_page
@@ -537,6 +591,18 @@ def test_result_page_past_the_last_account_is_empty_and_a_silly_page_is_400(clie
     login(client, risk_officer)
     assert client.get(url, {"page": "5"}).status_code == 200
     assert client.get(url, {"page": "10000000000"}).status_code == 400
+
+
+def test_a_result_page_past_the_last_account_does_not_say_no_account_falls_below(client, risk_officer, shocked_book):
+    test = stress.stress_test_run(user=risk_officer, market_shock=D("-0.10"), symbol_shocks={"600902": D("-0.20")})
+    url = reverse("risk_pages:stress_test", args=[test.pk])
+    html = body(login(client, risk_officer).get(url, {"line": "warning", "page": 3}, HTTP_ACCEPT_LANGUAGE="en"))
+    assert not re.findall(r'<tr data-account="(\w+)">', html)
+    assert "No account would fall below this line." not in html
+    assert "No account on this page: 2 accounts are listed under this line." in html
+    assert 'rel="prev"' in html and "page=2" in html
+    chinese = body(client.get(url, {"line": "warning", "page": 3}, HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert 'class="empty past-last-page"' in chinese
 
 
 def test_result_and_stress_mode_pages_run_a_constant_number_of_queries(client, risk_officer, shocked_book,
