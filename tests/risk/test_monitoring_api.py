@@ -15,18 +15,24 @@ from tests.factories import ClientProfileFactory, CreditAccountFactory, Position
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def margin_call(client_profile, agent):
-    """A margin call for `client_profile`; `agent` works the risk queue it lands in."""
+def call_at(client_profile, agent, price: str) -> tuple[Case, object]:
+    """Debt 100,000 against 10,000 shares valued at 16.00 (160 %), then at `price`: the margin call
+    for `client_profile` and the security; `agent` works the risk queue the call lands in."""
     queue("risk").members.add(agent)
     security = SecurityFactory(price=D("16.00"))
     account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"))
     PositionFactory(account=account, security=security, quantity=10000)
     monitor_accounts()
-    security.price = D("12.50")
+    security.price = D(price)
     security.save()
     monitor_accounts()
-    return Case.objects.get(credit_account=account, kind="margin_call")
+    return Case.objects.get(credit_account=account, kind="margin_call"), security
+
+
+@pytest.fixture
+def margin_call(client_profile, agent):
+    """A margin call for `client_profile` (125 %); `agent` works the risk queue it lands in."""
+    return call_at(client_profile, agent, "12.50")[0]
 
 
 def test_ratio_history_newest_first_and_scoped(api, client_profile, margin_call):
@@ -102,15 +108,7 @@ def test_case_detail_shows_the_margin_call_to_staff_and_client(api, agent, clien
 def test_a_call_on_an_account_under_water_asks_for_cash_not_an_impossible_sale(api, agent, client_profile):
     """A gap from 160 % to 85 %: selling (1.40 × 100,000 − 85,000) / 0.40 = 137,500 of the 85,000 held
     was shown as the way out; no sale restores the line, only the 55,000 of cash does."""
-    queue("risk").members.add(agent)
-    security = SecurityFactory(price=D("16.00"))
-    account = CreditAccountFactory(client=client_profile, financing_debt=D("100000.00"))
-    PositionFactory(account=account, security=security, quantity=10000)
-    monitor_accounts()
-    security.price = D("8.50")
-    security.save()
-    monitor_accounts()
-    case = Case.objects.get(credit_account=account, kind="margin_call")
+    case, security = call_at(client_profile, agent, "8.50")
     staff = api.as_user(agent).get(f"/api/v1/cases/{case.number}/").data["margin_call"]
     assert (staff["stage"], staff["top_up_cash"], staff["top_up_sell"]) == ("margin_call", "55000.00", None)
     # the notice asks for the cash alone (it said "or sell ¥0.00 of securities")
