@@ -1,6 +1,7 @@
 """Who is told when an SLA warning level fires: 50 % the assignee (the queue's team leads when
-nobody is assigned, or the assignee's account was deactivated), 75 % the queue's team leads,
-100 % the supervisors, and for a dispute's regulatory metric at 100 % compliance too.
+nobody is assigned, or the assignee's account was deactivated), 75 % the queue's team leads (for
+both: the supervisors when the case has no queue or its queue no active team lead), 100 % the
+supervisors, and for a dispute's regulatory metric at 100 % compliance too.
 
 Set-based and exactly once: the escalation rows not yet told are claimed (notified_at set) in the
 same transaction that writes their in-app notices, so a task that runs twice, or two at once,
@@ -33,6 +34,12 @@ GROUP_MEMBERS = """JOIN accounts_user_groups ug ON ug.group_id = %({role})s
 QUEUE_LEADS = """JOIN accounts_queue_members qm ON qm.queue_id = d.queue_id
     JOIN accounts_user u ON u.id = qm.user_id AND u.is_active
     JOIN accounts_user_groups ug ON ug.user_id = u.id AND ug.group_id = %(team_lead)s"""
+#: Conditions on a fired level `d`: its case has no active assignee; its queue (if any) no active team lead.
+NO_ACTIVE_ASSIGNEE = "NOT EXISTS (SELECT 1 FROM accounts_user a WHERE a.id = d.assignee_id AND a.is_active)"
+NO_QUEUE_LEAD = """NOT EXISTS (SELECT 1 FROM accounts_queue_members lqm
+    JOIN accounts_user lu ON lu.id = lqm.user_id AND lu.is_active
+    JOIN accounts_user_groups lug ON lug.user_id = lu.id AND lug.group_id = %(team_lead)s
+    WHERE lqm.queue_id = d.queue_id)"""
 DUE_COLUMNS = "timer_id bigint, case_id bigint, level integer, metric varchar(20), cycle integer, " \
               "kind varchar(16), queue_id bigint, assignee_id bigint"
 CASE_COLUMNS = """SELECT e.timer_id, e.case_id, e.level, t.metric, t.cycle, c.kind, c.queue_id, c.assignee_id
@@ -73,9 +80,12 @@ def escalations_notify(run: str | None = None, now=None) -> int:
     rules = [
         ("JOIN accounts_user u ON u.id = d.assignee_id AND u.is_active", "d.level = 50"),
         # Nobody assigned, or an assignee who left (deactivated, told nothing): the queue's team leads.
-        (QUEUE_LEADS, "d.level = 50 AND NOT EXISTS (SELECT 1 FROM accounts_user a "
-                      "WHERE a.id = d.assignee_id AND a.is_active)"),
+        (QUEUE_LEADS, f"d.level = 50 AND {NO_ACTIVE_ASSIGNEE}"),
         (QUEUE_LEADS, "d.level = 75"),
+        # A warning for the team leads of a case with no queue, or whose queue has no active team
+        # lead: the supervisors (nobody was told).
+        (GROUP_MEMBERS.format(role=Role.SUPERVISOR),
+         f"(d.level = 75 OR (d.level = 50 AND {NO_ACTIVE_ASSIGNEE})) AND {NO_QUEUE_LEAD}"),
         (GROUP_MEMBERS.format(role=Role.SUPERVISOR), "d.level = 100"),
         (GROUP_MEMBERS.format(role=Role.AUDITOR),
          f"d.level = 100 AND d.kind = 'dispute' AND d.metric IN ({regulatory})"),

@@ -444,6 +444,23 @@ def test_the_50_percent_warning_of_a_case_whose_assignee_left_goes_to_the_team_l
     assert told == {("lead1", 50)}
 
 
+def test_the_warnings_for_team_leads_of_a_case_with_no_queue_go_to_the_supervisors(
+        client_profile, agent, team_lead, supervisor):
+    """Routing may leave a case without a queue: its 50 % (nobody assigned) and 75 % warnings,
+    meant for the queue's team leads, reached nobody at all."""
+    from cases.models import Case
+    from cases.services.escalations import escalations_notify
+
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = new_ticket(client_profile, agent, priority="urgent")  # first response 30 min
+    Case.objects.filter(pk=case.pk).update(queue=None, assignee=None)
+    assert sla_sweep(now=at(2026, 11, 25, 10, 23)) == 2  # 50 % and 75 %
+    assert escalations_notify() == 2
+    told = set(Notification.objects.filter(case=case, event="sla_warning")
+               .values_list("recipient_user__username", "data__level"))
+    assert told == {(supervisor.username, 50), (supervisor.username, 75)}
+
+
 def test_a_reopened_ticket_s_new_resolution_cycle_runs_on_the_targets_now_in_force(client_profile, agent):
     """A policy edit moves the open cases only: a ticket resolved at that moment and reopened days
     later started its new resolution clock on the targets it had before the edit (3 working days
