@@ -59,6 +59,23 @@ def test_the_interest_lines_add_up_to_the_hand_computed_total(client, client_pro
     assert 'data-total="2319.44"' in page and "¥2,319.44" in page and "8.35%" in page
     api = client.get("/api/v1/accounts/A30000001/interest/?from=2026-03-01&to=2026-03-10").json()
     assert api["total"] == "2319.44"  # the page shows what the API gives an agent
+    assert "not accrued" not in page
+
+
+def test_the_days_not_accrued_yet_are_named_not_read_as_days_without_interest(client, client_profile, account):
+    """The page's total left out days no accrual had covered yet, as if nothing were owed for them."""
+    for day in MARCH[:10]:
+        if day.day not in (4, 9):
+            interest_accrue(day)
+    client.force_login(client_profile.user)
+    page = page_of(client, "A30000001", **{"from": "2026-03-01", "to": "2026-03-10"}).content.decode()
+    assert ("2 days of this period, between 2026-03-04 and 2026-03-09, are not accrued yet: the total does not "
+            "include them.") in page
+    interest_accrue(MARCH[8])
+    page = page_of(client, "A30000001", **{"from": "2026-03-01", "to": "2026-03-10"}).content.decode()
+    assert "1 day of this period, 2026-03-04, is not accrued yet: the total does not include it." in page
+    zh = client.get(reverse("portal:account", args=["A30000001"]), {"from": "2026-03-01", "to": "2026-03-10"})
+    assert "本期有 1 天（2026-03-04）尚未计息：合计不含该日。" in zh.content.decode()
 
 
 def test_the_ratio_history_and_the_lines_crossed(client, client_profile, account):
