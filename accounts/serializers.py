@@ -74,10 +74,9 @@ class CreditAccountSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(LinesSerializer)
     def get_monitored_lines(self, account) -> dict:
-        from risk.lines import effective_line
+        from risk.lines import effective_lines
 
-        return LinesSerializer({name: effective_line(account, name, self._stress_points())
-                                for name in LinesSerializer().fields}).data
+        return LinesSerializer(effective_lines(account, self._stress_points(), LinesSerializer().fields)).data
 
 
 class TopUpSerializer(serializers.Serializer):

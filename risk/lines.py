@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from accounts.ratio import LINE_NAMES
 from risk.models import StressMode
 
 HUNDRED = Decimal(100)
@@ -25,6 +26,11 @@ def effective_line(account, name: str, stress_points: Decimal = Decimal(0)) -> D
     immediate) as a ratio (1.40 = 140 %), raised by the stress points; None if it has none."""
     line = account.line(name)
     return None if line is None else line + stress_points / HUNDRED
+
+
+def effective_lines(account, stress_points: Decimal = Decimal(0), names=LINE_NAMES) -> dict[str, Decimal | None]:
+    """Each of the lines `names` of the account, as `effective_line` gives it, by name."""
+    return {name: effective_line(account, name, stress_points) for name in names}
 
 
 def line_sql(name: str, stress_points: Decimal, alias: str = "a") -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from cases.models import CaseKind
 from cases.models.workflows import state_label
-from risk.lines import effective_line
+from risk.lines import effective_lines
 from risk.models import ALERT_LINES, LEVEL_ORDER
 from risk.web import selectors
 from risk.web.access import risk_reader_required
@@ -89,7 +89,7 @@ def accounts(request):
         call = account.open_margin_calls[0] if account.open_margin_calls else None
         rows.append({
             "risk": risk, "account": account, "client": account.client,
-            "lines": [effective_line(account, name, points) for name in SHOWN_LINES],
+            "lines": list(effective_lines(account, points, SHOWN_LINES).values()),
             "call": call, "call_url": case_url(call.number) if call else None,
             "call_state": state_label(CaseKind.MARGIN_CALL, call.state) if call else "",
             "call_details": getattr(call, "margin_call", None) if call else None,

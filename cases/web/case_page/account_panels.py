@@ -9,12 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import ratio as ratio_math
 from accounts.models import CreditAccount, User
-from accounts.ratio import LINE_NAMES
 from accounts.selectors import credit_account_detail
 from cases.models import Case, CaseEvent
 from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.web.case_page.charts import gauge, percent, sparkline
-from risk.lines import active_stress_points, effective_line
+from risk.lines import active_stress_points, effective_lines
 from risk.models import AccountRisk, Level
 from risk.selectors import alerts_visible_to, margin_call_contacts, ratio_history
 from servicedesk.formats import countdown
@@ -61,7 +60,7 @@ def account_panel(user: User, case: Case) -> AccountPanel | None:
     except CreditAccount.DoesNotExist:  # e.g. an advisor on a queue case of someone else's client
         return AccountPanel(account=None, visible=False)
     stress = active_stress_points()
-    lines = {name: effective_line(account, name, stress) for name in LINE_NAMES}
+    lines = effective_lines(account, stress)
     risk = AccountRisk.objects.filter(account=account).first()
     history = list(ratio_history(user, account)[:HISTORY_POINTS])
     history.reverse()

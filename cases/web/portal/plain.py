@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import CreditAccount
-from accounts.ratio import LINE_NAMES, top_up
+from accounts.ratio import top_up
 from cases.models import Case, CaseKind
 from cases.models.workflows import state_label
 from cases.services.messages import client_may_reply
-from risk.lines import effective_line
+from risk.lines import effective_lines
 from risk.models import Level, MarginCall
 from servicedesk.formats import moment, money
 
@@ -79,7 +79,7 @@ def account_status(account: CreditAccount, margin_call: MarginCall | None = None
     `margin_call` is its open margin call, if any (its amounts are what the notice asked for);
     `stress_points` those of the active stress mode, which the monitoring adds to every line."""
     ratio = account.maintenance_ratio_sql
-    lines = {name: effective_line(account, name, stress_points) for name in LINE_NAMES}
+    lines = effective_lines(account, stress_points)
     level = level_of(lines, ratio)
     cash = sell = deadline = None
     values = {"ratio": percent(ratio), **{name: percent(line) for name, line in lines.items()}}
