@@ -31,6 +31,7 @@ from cases.routing import routing_for
 from cases.sla import trading_day_close
 from risk import notices
 from risk.lines import hysteresis_band, line_sql
+from notifications.in_app_sql import in_app_notices_sql, role_members
 from risk.models import MarginCall
 from servicedesk.sql import (ceil_cents, db_time, divide, is_postgres, json_object, local_iso, temp_table,
                              zero_padded)
@@ -359,15 +360,11 @@ def _tell_risk_officers(cursor, now) -> None:
     group = Group.objects.filter(name=Role.RISK_OFFICER).values_list("id", flat=True).first()
     if group is None:
         return
-    cursor.execute(f"""
-        INSERT INTO notifications_notification (recipient_user_id, recipient_client_id, address, channel, event,
-            case_id, language, subject, body, data, status, attempts, provider_id, error, created_at, sent_at)
-        SELECT u.id, NULL, '', 'in_app', 'liquidation_decision_due', p.case_id, u.preferred_language, '', '',
-            {json_object(case="p.case_id")}, 'sent', 0, '', '', %s, %s
-        FROM risk_passed p JOIN accounts_user_groups ug ON ug.group_id = %s
-        JOIN accounts_user u ON u.id = ug.user_id AND u.is_active
-        WHERE EXISTS (SELECT 1 FROM cases_case k WHERE k.id = p.case_id AND k.state = 'liquidation_pending')
-    """, [db_time(now), db_time(now), group])
+    cursor.execute(in_app_notices_sql(
+        "liquidation_decision_due", source="risk_passed p", case="p.case_id", data=json_object(case="p.case_id"),
+        recipients=f"""{role_members(Role.RISK_OFFICER)}
+            WHERE EXISTS (SELECT 1 FROM cases_case k WHERE k.id = p.case_id AND k.state = 'liquidation_pending')"""),
+        {"now": db_time(now), Role.RISK_OFFICER.value: group})
 
 
 __all__ = ["bring_forward", "mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts",

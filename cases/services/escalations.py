@@ -15,22 +15,11 @@ from django.utils import timezone
 from accounts.roles import Role
 from cases.models import REGULATORY_METRICS
 from cases.sla_sweep import warning_data_sql
+from notifications.in_app_sql import in_app_notices_sql, role_members
 
 # No DISTINCT: each rule joins a fired level (one per timer and level; a timer is one case, metric
 # and cycle, which the notice's data names) to users by unique rows (the assignee; a group's or a
 # queue's members), so no two rows are alike.
-INSERT = """
-    INSERT INTO notifications_notification (recipient_user_id, recipient_client_id, address, channel, event,
-        case_id, language, subject, body, data, status, attempts, provider_id, error, created_at, sent_at)
-    SELECT u.id, CAST(NULL AS bigint), '', 'in_app', 'sla_warning', d.case_id, u.preferred_language, '', '',
-        {data}, 'sent', 0, '', '', %(now)s, %(now)s
-    FROM sla_notify_due d
-    {recipients}
-"""
-# A role's group id is passed as a value, not looked up by a subquery: the planner then knows the
-# group has a handful of members, not the average group's thousands (most users are clients).
-GROUP_MEMBERS = """JOIN accounts_user_groups ug ON ug.group_id = %({role})s
-    JOIN accounts_user u ON u.id = ug.user_id AND u.is_active"""
 QUEUE_LEADS = """JOIN accounts_queue_members qm ON qm.queue_id = d.queue_id
     JOIN accounts_user u ON u.id = qm.user_id AND u.is_active
     JOIN accounts_user_groups ug ON ug.user_id = u.id AND ug.group_id = %(team_lead)s"""
@@ -84,10 +73,10 @@ def escalations_notify(run: str | None = None, now=None) -> int:
         (QUEUE_LEADS, "d.level = 75"),
         # A warning for the team leads of a case with no queue, or whose queue has no active team
         # lead: the supervisors (nobody was told).
-        (GROUP_MEMBERS.format(role=Role.SUPERVISOR),
+        (role_members(Role.SUPERVISOR),
          f"(d.level = 75 OR (d.level = 50 AND {NO_ACTIVE_ASSIGNEE})) AND {NO_QUEUE_LEAD}"),
-        (GROUP_MEMBERS.format(role=Role.SUPERVISOR), "d.level = 100"),
-        (GROUP_MEMBERS.format(role=Role.AUDITOR),
+        (role_members(Role.SUPERVISOR), "d.level = 100"),
+        (role_members(Role.AUDITOR),
          f"d.level = 100 AND d.kind = 'dispute' AND d.metric IN ({regulatory})"),
     ]
     roles = (Role.TEAM_LEAD, Role.SUPERVISOR, Role.AUDITOR)
@@ -97,6 +86,7 @@ def escalations_notify(run: str | None = None, now=None) -> int:
         claimed = _claim(cursor, now, run)
         if claimed:
             for recipients, condition in rules:
-                cursor.execute(INSERT.format(data=data, recipients=f"{recipients} WHERE {condition}"), params)
+                cursor.execute(in_app_notices_sql("sla_warning", source="sla_notify_due d", case="d.case_id", data=data,
+                                                  recipients=f"{recipients} WHERE {condition}"), params)
         cursor.execute("DELETE FROM sla_notify_due")
     return claimed
