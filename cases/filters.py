@@ -7,7 +7,7 @@ from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, DisputeCase, Priority, SlaTimer
 from cases.models.workflows import AWAITING_APPROVAL
 from cases.selectors import case_number_q, is_staff_reader
-from servicedesk.filters import IsoDateTimeFilter, StrictBooleanFilter, not_one_of
+from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, StrictBooleanFilter, not_one_of
 
 #: The filters that select by SLA data. Clients never receive SLA data, so they may not select by it
 #: either: a client's list refuses each one given (400 naming it) instead of answering a subset.
@@ -52,7 +52,9 @@ class CaseFilter(django_filters.FilterSet):
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_text", help_text=_(
         "Text in the subject or description, or the case number: whole, or its serial alone (123)."))
-    sla_state = django_filters.ChoiceFilter(choices=SlaTimer.State.choices, method="filter_sla_state",
+    # DRF's own name for a text search (its SearchFilter's), for clients written against that convention.
+    search = django_filters.CharFilter(method="filter_text", help_text=_("The same text search as q."))
+    sla_state = ListedChoiceFilter(choices=SlaTimer.State.choices, method="filter_sla_state",
                                             help_text=_("Staff only: cases with a current SLA timer in this state."))
     breached = StrictBooleanFilter(method="filter_breached",
                                    help_text=_("Staff only: cases with (or without) a breached SLA timer."))

@@ -2,8 +2,11 @@
 same group and the overdue return visits, as JSON or, with `?format=csv`, the same lists as CSV."""
 
 import csv
+import datetime
 import io
+import re
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -100,21 +103,55 @@ def _error_lines(data) -> list[tuple[str, str]]:
 FORMATS = ("json", "csv")
 
 
+def one_of(value: str, allowed) -> str:
+    if value not in allowed:
+        raise serializers.ValidationError(_('"%(value)s" is not one of: %(allowed)s')
+                                          % {"value": value, "allowed": ", ".join(allowed)})
+    return value
+
+
+#: A date alone, without a time.
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_date_only(value) -> bool:
+    return isinstance(value, str) and DATE_ONLY.fullmatch(value) is not None
+
+
+class ReportEndField(UtcDateTimeField):
+    """`to`: a date-time (the range ends before it), or a date alone, which includes that whole day
+    (Asia/Shanghai), as the supervisor's dashboard reads the same query (`?from=2026-11-01&to=2026-11-30`
+    is November, not November without its last day). A date on the last day Python has: no end."""
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not is_date_only(value):
+            return moment
+        zone = timezone.get_default_timezone()
+        day = moment.astimezone(zone).date()
+        if day == datetime.date.max:
+            return None
+        return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min,
+                                         tzinfo=zone).astimezone(datetime.timezone.utc)
+
+
 class ReportQuery(serializers.Serializer):
     # `from` is a Python keyword: declared below.
-    to = UtcDateTimeField(required=False)
-    group_by = serializers.ChoiceField(choices=list(reports.GROUPS), default="queue")
+    to = ReportEndField(required=False)
+    # Checked below, so that the refusal names the groups (a ChoiceField's says only that it is not one).
+    group_by = serializers.CharField(default="queue")
     format = serializers.CharField(required=False)
 
+    def validate_group_by(self, value):
+        return one_of(value, list(reports.GROUPS))
+
     def validate_format(self, value):
-        if value not in FORMATS:
-            raise serializers.ValidationError(_('"%(value)s" is not one of: %(allowed)s')
-                                              % {"value": value, "allowed": ", ".join(FORMATS)})
-        return value
+        return one_of(value, FORMATS)
 
     def validate(self, attrs):
         start, end = attrs.get("from"), attrs.get("to")
-        if start and end and end < start:
+        # A date alone ends after its day: a `to` day before the `from` one ends at `from` or earlier.
+        if start and end and (end < start or (end == start and is_date_only(self.initial_data.get("to")))):
             raise serializers.ValidationError({"to": [_("“to” must not be before “from”.")]})
         return attrs
 
@@ -150,7 +187,8 @@ class SlaReportApi(APIView):
 
     @extend_schema(parameters=[
         OpenApiParameter("from", str, description="ISO 8601; cases created at or after"),
-        OpenApiParameter("to", str, description="ISO 8601; cases created before"),
+        OpenApiParameter("to", str, description="ISO 8601; cases created before (a date alone: up to the end of "
+                                                "that day, Asia/Shanghai)"),
         OpenApiParameter("group_by", str, enum=list(reports.GROUPS)),
         OpenApiParameter("format", str, enum=list(FORMATS)),
     ], responses={(200, "application/json"): OpenApiResponse(SLA_REPORT, description=REPORT_ANSWER),

@@ -41,7 +41,8 @@ LABELLED_GROUPS = {"queue": ("case__queue_id", Queue, "code"), "assignee": ("cas
 
 
 def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | None, group_by: str | None,
-                   period: str | None = None, using: str = "default") -> list[dict]:
+                   period: str | None = None, now: datetime.datetime | None = None,
+                   using: str = "default") -> list[dict]:
     """Per group and metric: met, breached, running, compliance % = met ÷ (met + breached), for
     the timers of cases created in [start, end). `group_by` None: all cases as one group (None).
     With `period` ("day" or "week"), per group, period and metric: rows carry "period", the
@@ -49,7 +50,10 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
     to its figures without them.
 
     On PostgreSQL the whole days of the range are read from the tally (cases/sla_tally.py) and
-    only the hours before the first and after the last whole day from the timers."""
+    only the hours before the first and after the last whole day from the timers.
+
+    A clock still running past its due moment at `now` is breached, as the case API shows it,
+    though the sweep (every minute) has not recorded it yet: counted breached, not running."""
     if period is not None and period not in TREND_PERIODS:
         raise ValueError(f"unknown period {period!r}")
     totals: dict[tuple, list[int]] = {}
@@ -64,6 +68,10 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
         for row in _counted_timers(part_start, part_end, group_by, period, using):
             _add(totals, (row.get("group"), row.get("period_start"), row["metric_name"]),
                  (row["met_count"], row["breached_count"], row["running_count"]))
+    for row in _grouped(overdue_unrecorded(start, end, now=now, using=using), group_by, period).annotate(
+            overdue=Count("id")):
+        key = (row.get("group"), row.get("period_start"), row["metric_name"])
+        _add(totals, key, (0, row["overdue"], -row["overdue"]))  # counted running above
     rows = [{"group": group, "period_start": period_start, "metric_name": metric, "met_count": met,
              "breached_count": breached, "running_count": running}
             for (group, period_start, metric), (met, breached, running) in totals.items()]
@@ -119,20 +127,39 @@ def whole_days(start: datetime.datetime | None, end: datetime.datetime | None):
     return first_day, stop_day, parts
 
 
-def _counted_timers(start, end, group_by: str | None, period: str | None, using: str):
-    """The report's counts read from the timers of cases created in [start, end)."""
-    timers = timers_of_cases_created(SlaTimer.objects.using(using), start=start, end=end, using=using)
+def _grouped(timers, group_by: str | None, period: str | None):
+    """`timers` as rows of the report's keys: group (if any), period start (if any) and metric."""
     keys = {"metric_name": F("metric")}
     if group_by is not None:
         keys = {"group": F(LABELLED_GROUPS[group_by][0] if group_by in LABELLED_GROUPS else GROUPS[group_by]), **keys}
     if period is not None:
         keys["period_start"] = Trunc("case__created_at", period, output_field=DateField(),
                                      tzinfo=timezone.get_default_timezone())
-    return timers.values(**keys).annotate(
+    return timers.values(**keys).order_by()
+
+
+def _counted_timers(start, end, group_by: str | None, period: str | None, using: str):
+    """The report's counts read from the timers of cases created in [start, end)."""
+    timers = timers_of_cases_created(SlaTimer.objects.using(using), start=start, end=end, using=using)
+    return _grouped(timers, group_by, period).annotate(
         met_count=Count("id", filter=Q(state=SlaTimer.State.MET, breached=False)),
         breached_count=Count("id", filter=Q(breached=True)),
         running_count=Count("id", filter=Q(stopped_at__isnull=True, breached=False)),
-    ).order_by()
+    )
+
+
+def overdue_unrecorded(start=None, end=None, *, now: datetime.datetime | None = None, using: str = "default"):
+    """The clocks of cases created in [start, end) running past their due moment at `now` that
+    the sweep has not marked breached yet (a minute's worth at most while beat runs): breached
+    for the reports as for the case API. Read from the (state, due_at) index: a handful of rows,
+    each joined to its case for the range."""
+    timers = SlaTimer.objects.using(using).filter(state=SlaTimer.State.RUNNING, breached=False,
+                                                  due_at__lte=now or timezone.now())
+    if start:
+        timers = timers.filter(case__created_at__gte=start)
+    if end:
+        timers = timers.filter(case__created_at__lt=end)
+    return timers
 
 
 def timers_of_cases_created(timers, *, start: datetime.datetime | None, end: datetime.datetime | None,
@@ -208,14 +235,23 @@ TIMER_LIST_COLUMNS = ("metric", "due_at", "stopped_at", "case__number", "case__s
                       "case__assignee__username", "case__assignee__first_name", "case__assignee__last_name")
 
 
-def breach_list(*, start=None, end=None, limit: int = 200, using: str = "default"):
-    timers = (SlaTimer.objects.using(using).filter(breached=True)
-              .select_related("case", "case__queue", "case__assignee").only(*TIMER_LIST_COLUMNS))
+def breach_list(*, start=None, end=None, limit: int = 200, now: datetime.datetime | None = None,
+                using: str = "default") -> list[SlaTimer]:
+    """The latest breaches (by due moment) of cases created in [start, end): the clocks marked
+    breached and those running past their due moment the sweep has not marked yet."""
+    recorded = SlaTimer.objects.using(using).filter(breached=True)
     if start:
-        timers = timers.filter(case__created_at__gte=start)
+        recorded = recorded.filter(case__created_at__gte=start)
     if end:
-        timers = timers.filter(case__created_at__lt=end)
-    return timers.order_by("-due_at", "-id")[:limit]
+        recorded = recorded.filter(case__created_at__lt=end)
+    timers = [
+        timer
+        for part in (recorded, overdue_unrecorded(start, end, now=now, using=using))
+        for timer in part.select_related("case", "case__queue", "case__assignee").only(*TIMER_LIST_COLUMNS)
+        .order_by("-due_at", "-id")[:limit]
+    ]
+    earliest = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+    return sorted(timers, key=lambda timer: (timer.due_at or earliest, timer.pk), reverse=True)[:limit]
 
 
 def csat(*, start: datetime.datetime | None = None, end: datetime.datetime | None = None, group_by: str,
@@ -246,11 +282,17 @@ def compliance_percent(met: int, breached: int) -> float | None:
     return round(100.0 * met / decided, 1) if decided else None
 
 
+def _unrecorded_past_q(now: datetime.datetime, share: str, prefix: str) -> Q:
+    """Clocks running now, not marked breached, past their 75 % warning (`share` "warn_75_at") or
+    their due moment ("due_at") at `now`."""
+    return Q(**{f"{prefix}state": SlaTimer.State.RUNNING, f"{prefix}breached": False, f"{prefix}{share}__lte": now})
+
+
 def near_breach_q(now: datetime.datetime, relation: str = "") -> Q:
-    """Timers whose clock runs now, past their 75 % warning and not (yet) marked breached (through
-    `relation` when given)."""
+    """Timers whose clock runs now, past their 75 % warning and not due yet (through `relation`
+    when given); a clock past its due moment is a breach (overdue_unrecorded), recorded or not."""
     prefix = f"{relation}__" if relation else ""
-    return Q(**{f"{prefix}state": SlaTimer.State.RUNNING, f"{prefix}breached": False, f"{prefix}warn_75_at__lte": now})
+    return _unrecorded_past_q(now, "warn_75_at", prefix) & Q(**{f"{prefix}due_at__gt": now})
 
 
 def near_breach_list(*, now: datetime.datetime | None = None, limit: int = 200, using: str = "default"):
@@ -271,11 +313,13 @@ def workload(*, now: datetime.datetime | None = None, using: str = "default") ->
     now = now or timezone.now()
     clock_runs = Q(sla_timers__stopped_at__isnull=True)
     flagged = Case.objects.using(using).annotate(flagged=FilteredRelation(
-        "sla_timers", condition=clock_runs & (Q(sla_timers__breached=True) | near_breach_q(now, "sla_timers"))))
+        "sla_timers", condition=clock_runs & (Q(sla_timers__breached=True)
+                                              | _unrecorded_past_q(now, "warn_75_at", "sla_timers__"))))
+    breached_now = Q(flagged__breached=True) | _unrecorded_past_q(now, "due_at", "flagged__")
     rows = (flagged.filter(state__in=OPEN_STATES, assignee__isnull=False).values("assignee_id")
             .annotate(open_count=Count("id", distinct=True),
-                      breached_count=Count("flagged__case_id", distinct=True, filter=Q(flagged__breached=True)),
-                      near_count=Count("flagged__case_id", distinct=True, filter=Q(flagged__breached=False)))
+                      breached_count=Count("flagged__case_id", distinct=True, filter=breached_now),
+                      near_count=Count("flagged__case_id", distinct=True, filter=near_breach_q(now, "flagged")))
             .order_by())
     counts = {row["assignee_id"]: {"open": row["open_count"], "breached": row["breached_count"],
                                    "near_breach": row["near_count"]} for row in rows}

@@ -23,6 +23,8 @@ __all__ = ["add_business_time", "business_time_between", "trading_day_close", "C
 
 
 def _local(moment: datetime.datetime) -> datetime.datetime:
+    if not isinstance(moment, datetime.datetime):
+        raise TypeError(f"business time needs an aware datetime, not {type(moment).__name__}")
     if moment.tzinfo is None:
         raise ValueError("business time needs an aware datetime")
     return moment.astimezone(SHANGHAI)
@@ -30,6 +32,8 @@ def _local(moment: datetime.datetime) -> datetime.datetime:
 
 def add_business_time(start: datetime.datetime, delta: datetime.timedelta,
                       calendar: "str | Schedule" = "working") -> datetime.datetime:
+    if not isinstance(delta, datetime.timedelta):
+        raise TypeError(f"business time to add must be a timedelta, not {type(delta).__name__}")
     if delta < ZERO:
         raise ValueError("business time to add must not be negative")
     schedule = resolve_schedule(calendar)
@@ -72,9 +76,13 @@ def business_time_between(start: datetime.datetime, end: datetime.datetime,
 
 def trading_day_close(day: "datetime.date | datetime.datetime", n: int,
                       calendar: "str | Schedule" = "trading") -> datetime.datetime:
-    schedule = resolve_schedule(calendar)
     if isinstance(day, datetime.datetime):
         day = _local(day).date()
+    elif not isinstance(day, datetime.date):
+        raise TypeError(f"day must be a date or an aware datetime, not {type(day).__name__}")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n must be a whole number of trading days, not {type(n).__name__}")
+    schedule = resolve_schedule(calendar)
     if n < 0:
         raise ValueError("n must not be negative")
     if n == 0:

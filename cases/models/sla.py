@@ -100,6 +100,13 @@ class SlaTarget(models.Model):
     def __str__(self) -> str:
         return f"{self.get_metric_display()}: {self.target}"
 
+    def clean(self):
+        """The regulatory deadlines are counted in working days, whatever calendar the others use."""
+        if (self.metric in REGULATORY_METRICS and self.calendar_id is not None
+                and self.calendar.code != BusinessCalendar.WORKING):
+            raise ValidationError({"calendar": _(
+                "The regulatory deadlines are counted in working days: choose the working-day calendar.")})
+
 
 class SlaTimer(models.Model):
     """One metric's clock on one case (next_response and periodic_update run in cycles)."""

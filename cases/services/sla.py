@@ -10,13 +10,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Tier
-from cases.models import REGULATORY_METRICS, BusinessCalendar, Case, CaseEvent, EventKind, Metric, SlaPolicy, SlaTimer
+from cases.models import (REGULATORY_METRICS, BusinessCalendar, Case, CaseEvent, CaseKind, EventKind, Metric, SlaPolicy,
+                          SlaTimer)
 from cases.sla_engine import CALENDAR_CHANGED, SLA_KINDS, Engine, Target, Timer, is_waiting
 
 PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
 #: Never paused, whatever a target's "pausable" box says: first response (the client has not been
 #: answered yet) and the regulatory deadlines, which the firm cannot stop.
 NEVER_PAUSED = (Metric.FIRST_RESPONSE, *REGULATORY_METRICS)
+#: What only a dispute has (issue "SLA engine"): updates while it is investigated, the regulator's deadlines.
+DISPUTE_METRICS = (Metric.PERIODIC_UPDATE, *REGULATORY_METRICS)
 logger = logging.getLogger(__name__)
 
 
@@ -51,16 +54,21 @@ def policy_for(case: Case) -> SlaPolicy | None:
 
 def targets_for(case: Case, policy: SlaPolicy) -> dict[str, list]:
     """{metric: [business seconds, calendar code, pausable]} for this case under `policy`. The
-    regulatory deadlines are never shortened for vip and hnw clients nor paused, and first response
-    is never paused, whatever the target's boxes say (the admin ticks both for a new target)."""
+    regulatory deadlines are never shortened for vip and hnw clients nor paused, and counted in
+    working days, and first response is never paused, whatever the target's boxes say (the admin
+    ticks both for a new target). The dispute metrics (periodic update, regulatory) time disputes
+    alone, also under a policy for any kind."""
     premium = case.client.tier in PREMIUM_TIERS
     targets = {}
     for target in policy.targets.select_related("calendar"):
+        if target.metric in DISPUTE_METRICS and case.kind != CaseKind.DISPUTE:
+            continue
         seconds = int(target.target.total_seconds())
         if premium and target.scales_with_tier and target.metric not in REGULATORY_METRICS:
             seconds = int(seconds * policy.premium_tier_factor)
         pausable = target.pausable and target.metric not in NEVER_PAUSED
-        targets[target.metric] = [seconds, target.calendar.code, pausable]
+        calendar = BusinessCalendar.WORKING if target.metric in REGULATORY_METRICS else target.calendar.code
+        targets[target.metric] = [seconds, calendar, pausable]
     return targets
 
 

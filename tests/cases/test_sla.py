@@ -113,6 +113,21 @@ def test_a_year_without_data_is_an_error_naming_calendar_and_year():
         trading_day_close(datetime.date(2040, 1, 1), 2)
 
 
+def test_arguments_of_the_wrong_type_are_refused_saying_what_is_expected():
+    """trading_day_close("2026-09-24", 2) failed with "can only concatenate str", 2.5 trading days gave
+    the close of the third, and add_business_time(start, 3600) failed comparing an int to a timedelta."""
+    with pytest.raises(TypeError, match="day must be a date"):
+        trading_day_close("2026-09-24", 2)
+    with pytest.raises(TypeError, match="whole number of trading days"):
+        trading_day_close(datetime.date(2026, 9, 24), 2.5)
+    with pytest.raises(TypeError, match="must be a timedelta"):
+        add_business_time(at(2026, 11, 25, 10), 3600)
+    with pytest.raises(TypeError, match="aware datetime"):
+        business_time_between(datetime.date(2026, 11, 25), at(2026, 11, 26))
+    with pytest.raises(ValueError, match="aware datetime"):
+        add_business_time(datetime.datetime(2026, 11, 25, 10), H)
+
+
 def test_a_supervisor_edit_of_a_day_is_seen_at_once():
     assert add_business_time(at(2026, 12, 7, 16), 2 * H) == at(2026, 12, 8, 10)
     day = CalendarDay.objects.create(calendar_id=1, date=datetime.date(2026, 12, 8), is_business_day=False, name="x")
@@ -173,6 +188,30 @@ def test_regulatory_targets_added_in_the_admin_are_never_halved_or_paused(credit
     assert t[("regulatory_ack", 1)].due_at == at(2026, 11, 26, 10)  # 1 working day, not half of it
     assert t[("regulatory_final", 1)].due_at == at(2026, 12, 16, 10)  # 15 working days
     assert [metric for (metric, _cycle), timer in t.items() if timer.pausable] == ["resolution"]
+
+
+def test_a_policy_for_any_kind_times_the_dispute_metrics_of_disputes_alone_in_working_days(
+        credit_account, client_profile, agent):
+    """A policy for every kind with a periodic update and the regulatory deadlines (the latter, as
+    written before the admin refused it, on the trading calendar): tickets got regulatory clocks
+    (breached in the reports, never stopped by an acknowledgement a ticket does not have), and the
+    dispute's regulatory deadlines ran in trading days."""
+    trading = BusinessCalendar.objects.get(code="trading")
+    policy = SlaPolicy.objects.create(position=1, name="全部", name_en="Everything")
+    for metric, target in (("first_response", 4 * H), ("resolution", 24 * H), ("periodic_update", 24 * H),
+                           ("regulatory_ack", 8 * H), ("regulatory_final", 120 * H)):
+        SlaTarget.objects.create(policy=policy, metric=metric, target=target, calendar=trading)
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        ticket = new_ticket(client_profile, agent)
+        dispute = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
+    assert sorted(metric for metric, _cycle in timers(ticket)) == ["first_response", "resolution"]
+    t = timers(dispute)
+    assert {metric for metric, _cycle in t} == {"first_response", "resolution", "periodic_update", "regulatory_ack",
+                                                "regulatory_final"}
+    assert (t[("regulatory_ack", 1)].calendar_code, t[("regulatory_ack", 1)].due_at) == ("working",
+                                                                                        at(2026, 11, 26, 10))
+    assert t[("regulatory_final", 1)].due_at == at(2026, 12, 16, 10)  # 15 working days
+    assert t[("periodic_update", 1)].calendar_code == "trading"
 
 
 def test_an_answer_after_a_due_moment_at_the_close_is_late_before_any_sweep(client_profile, agent, supervisor,

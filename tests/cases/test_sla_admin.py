@@ -286,3 +286,27 @@ def test_confirming_a_year_confirmed_already_keeps_who_confirmed_it(client, supe
     assert (kept.confirmed_by, kept.confirmed_at) == (supervisor, done.confirmed_at)
     estimated.refresh_from_db()
     assert (estimated.status, estimated.confirmed_by) == ("confirmed", other_supervisor)
+
+
+def test_a_regulatory_deadline_on_another_calendar_than_working_days_is_a_form_error(
+        admin, django_capture_on_commit_callbacks):
+    """The regulatory deadlines are counted in working days (issue "SLA engine"): the admin saved a
+    regulatory acknowledgement on the trading calendar, a deadline counted in 6-hour trading days."""
+    from cases.models import BusinessCalendar
+
+    policy = SlaPolicy.objects.get(kind="dispute")
+    before = sorted(SlaTarget.objects.filter(policy=policy).values_list("metric", "calendar__code"))
+    page = admin.get(f"/admin/cases/slapolicy/{policy.pk}/change/")
+    forms = page.context["inline_admin_formsets"][0].formset.forms
+    index = next(position for position, form in enumerate(forms) if form.instance.metric == "regulatory_ack")
+    trading = BusinessCalendar.objects.get(code="trading")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, **{f"targets-{index}-calendar": trading.pk})
+    assert response.status_code == 200
+    [errors] = [form.errors for form in response.context["inline_admin_formsets"][0].formset.forms if form.errors]
+    assert "counted in working days" in " ".join(errors["calendar"])
+    assert sorted(SlaTarget.objects.filter(policy=policy).values_list("metric", "calendar__code")) == before
+    resolution = next(position for position, form in enumerate(forms) if form.instance.metric == "resolution")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, **{f"targets-{resolution}-calendar": trading.pk})
+    assert response.status_code == 302  # any other metric may run on the trading calendar

@@ -322,3 +322,70 @@ def test_the_sla_state_filter_reads_each_metric_s_current_cycle_as_the_case_show
     assert shown == {"first_response": "met", "next_response": "running", "resolution": "running"}
     assert case.number not in listed["breached"]
     assert case.number in listed["running"] and case.number in listed["met"]
+
+
+def test_a_report_to_date_alone_includes_that_day_as_on_the_dashboard(api, supervisor, known_set):
+    """?from=2026-11-25&to=2026-11-25 answered no rows for the cases of 25 November (the date was read
+    as its midnight, the end of a range that excludes it), where the supervisor's dashboard, given the
+    same query, counts that whole day. A date-time `to` still ends the range before it."""
+    http = api.as_user(supervisor)
+
+    def tickets(query):
+        response = http.get(f"/api/v1/reports/sla/?group_by=kind&{query}")
+        assert response.status_code == 200, response.content
+        return {row["metric"]: row["breached"] for row in response.data["rows"] if row["group"] == "ticket"}
+
+    assert tickets("from=2026-11-25&to=2026-11-25") == {"first_response": 2, "resolution": 0}
+    assert tickets("from=2026-11-01&to=2026-11-25")["first_response"] == 2
+    assert tickets("to=2026-11-24") == {}
+    assert tickets("from=2026-11-01&to=2026-11-25T00:00:00%2B08:00") == {}
+    assert tickets("from=2026-11-25T09:00:00&to=2026-11-25T10:00:01") == {"first_response": 2, "resolution": 0}
+    refused = http.get("/api/v1/reports/sla/?from=2026-11-26&to=2026-11-25")
+    assert refused.status_code == 400 and list(refused.json()) == ["to"]
+    csv_rows = csv_of(http.get("/api/v1/reports/sla/?group_by=kind&from=2026-11-25&to=2026-11-25&format=csv"))
+    assert ["ticket", "first_response", "1", "2", "0", "33.3"] in csv_rows
+
+
+def test_an_unknown_grouping_or_sla_state_is_refused_naming_the_values_allowed(api, supervisor, known_set):
+    """?group_by=planet and ?sla_state=late said only that the value is not a valid choice: the
+    refusal names the values there are, as the report's format and the other filters do."""
+    http = api.as_user(supervisor)
+    response = http.get("/api/v1/reports/sla/?group_by=planet")
+    assert response.status_code == 400
+    assert "queue, assignee, kind, tier, priority" in response.json()["group_by"][0]
+    response = http.get("/api/v1/cases/?sla_state=late")
+    assert response.status_code == 400
+    assert "running, paused, met, breached, cancelled" in response.json()["sla_state"][0]
+    assert http.get("/api/v1/reports/sla/?group_by=").data["group_by"] == "queue"  # empty: the default
+
+
+def test_a_clock_past_its_due_moment_is_a_breach_in_the_report_before_any_sweep(api, supervisor, client_profile,
+                                                                                  agent):
+    """The sweep runs every minute; until it does, a clock running past its due moment is
+    breached all the same, in the report, its CSV, the breach list and the dashboard, as the case
+    API shows it — never counted running."""
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        cases = [case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject=f"t{i}")
+                 for i in range(2)]
+        for case in cases:
+            case_update(case=case, user=agent, assignee=agent)
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=cases[0], author=agent, body="ok")
+    assert not SlaTimer.objects.filter(breached=True).exists()  # no sweep has run
+    http = api.as_user(supervisor)
+    with time_machine.travel(at(2026, 11, 25, 14, 5), tick=False):  # first response due 14:00
+        report = http.get("/api/v1/reports/sla/?group_by=kind").data
+        rows = {row["metric"]: row for row in report["rows"] if row["group"] == "ticket"}
+        first = rows["first_response"]
+        assert (first["met"], first["breached"], first["running"], first["compliance"]) == (1, 1, 0, 50.0)
+        assert rows["resolution"]["running"] == 2 and rows["resolution"]["breached"] == 0
+        assert [(b["case"], b["metric"]) for b in report["breaches"]] == [(cases[1].number, "first_response")]
+        lines = list(csv.reader(io.StringIO(
+            http.get("/api/v1/reports/sla/?group_by=kind&format=csv").content.decode("utf-8-sig"))))
+        assert ["ticket", "first_response", "1", "1", "0", "50.0"] in lines
+        detail = http.get(f"/api/v1/cases/{cases[1].number}/").data
+        assert next(t for t in detail["sla"] if t["metric"] == "first_response")["breached"] is True
+    with time_machine.travel(at(2026, 11, 25, 13, 55), tick=False):  # before it fell due: running, not a breach
+        first = next(row for row in http.get("/api/v1/reports/sla/?group_by=kind").data["rows"]
+                     if row["group"] == "ticket" and row["metric"] == "first_response")
+        assert (first["met"], first["breached"], first["running"]) == (1, 0, 1)

@@ -85,7 +85,7 @@ class Figures:
     def compliance_rows(self) -> list[dict]:
         report = self.report
         return reports.sla_compliance(start=report.start, end=report.end, group_by=report.group_by,
-                                      using=self.using)
+                                      now=self.now, using=self.using)
 
     @cached_property
     def trend_rows(self) -> list[dict]:
@@ -93,7 +93,7 @@ class Figures:
         (per group and period they would be tens of thousands for the agents)."""
         report = self.report
         return reports.sla_compliance(start=report.start, end=report.end, group_by=None, period=report.period,
-                                      using=self.using)
+                                      now=self.now, using=self.using)
 
 
 def compliance(figures: Figures) -> Table:
@@ -169,7 +169,8 @@ def _timer_columns(*moments: Column) -> list[Column]:
 
 def breaches(figures: Figures) -> Table:
     report = figures.report
-    timers = reports.breach_list(start=report.start, end=report.end, limit=LIST_LIMIT, using=figures.using)
+    timers = reports.breach_list(start=report.start, end=report.end, limit=LIST_LIMIT, now=figures.now,
+                                 using=figures.using)
     columns = _timer_columns(Column("due_at", _("Due"), DATETIME), Column("stopped_at", _("Stopped"), DATETIME))
     return Table("breaches", _("Breached"), columns, [_timer_row(timer) for timer in timers],
                  note=_("The latest %(count)d breaches of cases created in the range.") % {"count": LIST_LIMIT})
