@@ -176,6 +176,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         if request.method == "GET":
             messages = selectors.messages_for(request.user, case)
             return Response(MessageSerializer(messages, many=True, context=context).data)
+        services.ensure_may_write(case, request.user)
         data = _validated(MessageInputSerializer, request.data)
         if context["client_view"]:
             services.ensure_client_may_reply(case)

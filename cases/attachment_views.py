@@ -2,12 +2,15 @@
 see (clients: of public messages only), always as a download with the stored, allow-listed
 content type. Attachments live under MEDIA_ROOT, which no URL serves directly."""
 
+from functools import wraps
 from urllib.parse import quote
 
 from csp.decorators import csp
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from cases import selectors
 from cases.attachments import sanitize_filename, served_content_type
@@ -39,8 +42,27 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     return response
 
 
+def api_token_accepted(view):
+    """The API's attachment URLs open with the API's login too (`Authorization: Token …`), not only
+    with a browser session: the firm's systems read the messages, and their files, by token."""
+
+    @wraps(view)
+    def with_token(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            try:
+                found = TokenAuthentication().authenticate(request)
+            except AuthenticationFailed:
+                found = None
+            if found is not None:
+                request.user = found[0]
+        return view(request, *args, **kwargs)
+
+    return with_token
+
+
 @download_policy
 @require_GET
+@api_token_accepted
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     try:

@@ -300,7 +300,9 @@ class TransitionSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     target = serializers.CharField()
-    comment_required = serializers.BooleanField()
+    comment_required = serializers.BooleanField(
+        help_text=_("The web pages ask for a comment for this step (what is asked of the client, why, the "
+                    "resolution); through the API the comment stays optional."))
 
 
 class TransitionInputSerializer(serializers.Serializer):
@@ -345,6 +347,17 @@ class MessageInputSerializer(serializers.Serializer):
     def validate_attachments(self, files):
         """Type by content, size and number, as on the portal (cases.attachments)."""
         return validate_attachments(files)
+
+    def validate(self, attrs):
+        """A field a message does not have is refused, not dropped: a note sent as `"internal": true`
+        would otherwise be published to the client."""
+        given = set(self.initial_data) if hasattr(self.initial_data, "keys") else set()
+        unknown = sorted(given - set(self.fields) - {"csrfmiddlewaretoken"})
+        if unknown:
+            raise serializers.ValidationError({name: [_(
+                "A message has no such field: it has body, visibility (public, or internal for a note only "
+                "staff see) and attachments.")] for name in unknown})
+        return attrs
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -58,6 +58,8 @@ def parse_prices(path: Path, filename: str, issues: Issues, *, latest_allowed: d
     hashes = array("q")
     for row in read_rows(path, filename, PRICE_COLUMNS, issues):
         symbol, as_of = row.values.get("symbol"), row.values.get("as_of")
+        if symbol is not None:  # checked against the securities even when the row's time is bad
+            parsed.first_lines.setdefault(symbol, row.line)
         if symbol is None or as_of is None:
             continue
         if as_of > latest_allowed:
@@ -66,7 +68,6 @@ def parse_prices(path: Path, filename: str, issues: Issues, *, latest_allowed: d
                           "now": timezone.localtime(latest_allowed - CLOCK_SKEW).isoformat(timespec="seconds")})
         parsed.rows += 1
         hashes.append(hash((symbol, as_of)))
-        parsed.first_lines.setdefault(symbol, row.line)
         if row.ok:
             price = row.values.get("price")
             _keep_latest(parsed.latest, symbol, as_of, price)

@@ -27,6 +27,11 @@ def ensure_client_may_reply(case: Case) -> None:
         raise Conflict(_("This case is closed. To tell us more, please submit a new request."))
 
 
+def ensure_may_write(case: Case, author) -> None:
+    """403 for a login that may not write on the case (an auditor), before its message is read."""
+    _source_for(case, author)
+
+
 def _source_for(case: Case, author) -> str:
     if author is None:
         return CaseMessage.Source.SYSTEM

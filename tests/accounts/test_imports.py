@@ -504,6 +504,20 @@ def test_a_bad_price_row_rejects_the_whole_file(tmp_path, row, expected):
     assert not SecurityPrice.objects.exists()
 
 
+def test_an_unknown_symbol_is_listed_even_on_a_row_whose_time_is_bad_too(tmp_path):
+    """Every error of the file is listed at once: the symbol of a row with a bad time went unchecked."""
+    SecurityFactory(symbol="600000", price=D("10.00"))
+
+    path = prices_file(tmp_path, "600000,11,2024-05-06T15:00:00+08:00\n688999,11,yesterday\n")
+
+    lines = rejected("import_prices", path)
+
+    assert lines == ['prices.csv:3: as_of: "yesterday" is not an ISO 8601 date and time '
+                     '(e.g. 2024-05-06T15:00:00+08:00)',
+                     'prices.csv:3: symbol: unknown symbol "688999"']
+    assert Security.objects.get(symbol="600000").price == D("10.00") and not SecurityPrice.objects.exists()
+
+
 def test_a_price_stamped_in_the_future_rejects_the_file_and_later_real_prices_still_apply(tmp_path):
     """A feed stamped years ahead would stand as the latest price and every real one would be
     skipped as older: it is refused, naming the line; a few minutes of clock skew are allowed."""

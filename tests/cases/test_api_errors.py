@@ -110,6 +110,34 @@ def test_filters(api, supervisor, client_profile, ticket):
     assert http.get("/api/v1/cases/?created_after=not-a-date").status_code == 400
 
 
+def test_text_search_answers_to_drfs_search_parameter_as_to_q(api, supervisor, client_profile, ticket):
+    """`?search=` (DRF's name for a text search) was ignored: every case came back."""
+    other = api.as_user(client_profile.user).post("/api/v1/cases/", {"kind": "ticket", "subject": "别的事"},
+                                                  format="json")
+    http = api.as_user(supervisor)
+    found = [row["number"] for row in http.get("/api/v1/cases/", {"search": "问题"}).data["results"]]
+    assert found == [ticket.number] and other.data["number"] not in found
+
+
+def test_a_message_field_the_api_does_not_have_is_400_and_nothing_is_posted(api, agent, ticket):
+    """`"internal": true` was dropped: the "note" was published to the client."""
+    response = api.as_user(agent).post(f"/api/v1/cases/{ticket.number}/messages/",
+                                       {"body": "客户信用记录见内部系统", "internal": True}, format="json")
+    assert response.status_code == 400 and "visibility" in str(response.data["internal"])
+    assert not ticket.messages.exists()
+    response = api.as_user(agent).post(f"/api/v1/cases/{ticket.number}/messages/",
+                                       {"body": "客户信用记录见内部系统", "visibility": "internal"}, format="json")
+    assert response.status_code == 201 and response.data["visibility"] == "internal"
+
+
+def test_a_role_that_may_not_write_gets_403_whatever_its_message_says(api, auditor, ticket):
+    """Read-only roles are refused for the role, not first told their body is wrong."""
+    url = f"/api/v1/cases/{ticket.number}/messages/"
+    for body in ({"body": "x", "internal": True}, {}):
+        assert api.as_user(auditor).post(url, body, format="json").status_code == 403
+    assert not ticket.messages.exists()
+
+
 def test_schema_and_docs_are_served(api, agent):
     assert api.get("/api/schema/").status_code == 200
     assert api.get("/api/docs/").status_code == 200

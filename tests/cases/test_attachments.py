@@ -4,10 +4,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from cases.attachments import validate_attachments
 from cases.models import Attachment
-from cases.services import case_create
+from cases.services import case_create, message_create
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
@@ -71,3 +73,21 @@ def test_the_api_checks_attachments_the_same_way(api, client_profile):
         "body": "see file", "attachments": [SimpleUploadedFile("scan.png", PNG, "text/html")]}, format="multipart")
     assert response.status_code == 201
     assert response.json()["attachments"][0]["content_type"] == "image/png"
+
+
+def test_an_api_client_downloads_with_its_token_the_attachments_it_may_see(client_profile, agent):
+    """The API lists each attachment's URL, but the URL took only a browser session: the firm's
+    systems, logged in by token, were sent to the login page."""
+    case = case_create(created_by=client_profile.user, client=client_profile, kind="ticket", subject="附件")
+    public = message_create(case=case, author=agent, body="回单",
+                            attachments=[SimpleUploadedFile("receipt.pdf", PDF, "application/pdf")])
+    note = message_create(case=case, author=agent, body="内部", internal=True,
+                          attachments=[SimpleUploadedFile("note.png", PNG, "image/png")])
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=client_profile.user).key}")
+
+    response = http.get(f"/attachments/{public.attachments.get().pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert http.get(f"/attachments/{note.attachments.get().pk}/").status_code == 404  # clients: public only
+    http.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert http.get(f"/attachments/{public.attachments.get().pk}/").status_code == 302  # to the login page
