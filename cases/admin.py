@@ -246,7 +246,7 @@ class CaseAdmin(ModelAdmin):
         try:
             with calendar_refusals():
                 case = case_transition(case=case, user=request.user, name=name,
-                                       comment=request.POST.get("comment", ""))
+                                       comment=request.POST.get("comment", ""), require_comment=True)
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(change_url)

@@ -59,10 +59,15 @@ def _step_label(case: Case, name: str) -> str:
 
 
 @transaction.atomic
-def case_transition(*, case: Case, user, name: str, comment: str = "", data: dict | None = None) -> Case:
+def case_transition(*, case: Case, user, name: str, comment: str = "", data: dict | None = None,
+                    require_comment: bool = False) -> Case:
     """Move `case` along its workflow by transition `name` as `user` (None: the system). A role that
     takes no step on this case at all (the read-only auditor) is refused before the state is looked
-    at: 403 whatever the step, never a 409 about the case's state."""
+    at: 403 whatever the step, never a 409 about the case's state.
+
+    The comment is optional (the API's contract: `{"comment": "…"}` optional); the web pages ask
+    for one where the workflow wants it (`require_comment`: a step whose comment_required is set
+    is refused without one)."""
     if user is not None and not is_worker_or_client(case, user):
         raise NotAllowed(_("Your role may not take this step."))
     workflow = lock_case(case)
@@ -85,7 +90,7 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
             extra={"state": workflow.state, "allowed": _allowed_names(workflow, user)},
         )
     comment = (comment or "").strip()
-    if transition.custom.get("comment_required") and not comment:
+    if require_comment and transition.custom.get("comment_required") and not comment:
         raise ValidationFailed(_("A comment is required."), extra={"comment": [_("A comment is required for this step.")]})
 
     from_state = workflow.state

@@ -79,7 +79,8 @@ def transition(request, number: str, name: str):
         if seen and seen != case.state:  # the page was drawn before someone else moved the case
             raise Conflict(_("The case was changed by someone else at the same time; reload and try again."),
                            extra={"state": case.state, "code": CONCURRENT})
-        case_transition(case=case, user=request.user, name=name, comment=form.validated["comment"])
+        case_transition(case=case, user=request.user, name=name, comment=form.validated["comment"],
+                        require_comment=True)
 
     return _perform(request, number, key=f"transition:{name}", form=form, action=act,
                     done=_("Done: %(step)s.") % {"step": step.label})

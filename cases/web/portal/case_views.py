@@ -160,7 +160,8 @@ def step(request: HttpRequest, number: str) -> HttpResponse:
         return _render(request, case, step_error=_("This step is not available to you."), status=403)
     try:
         with calendar_refusals():
-            case_transition(case=case, user=request.user, name=name, comment=form.cleaned_data["comment"])
+            case_transition(case=case, user=request.user, name=name, comment=form.cleaned_data["comment"],
+                            require_comment=True)
     except ValidationFailed as error:
         return _render(request, case, step_error=_errors_text(error), step_name=name, status=400)
     except (Conflict, ConcurrentTransition) as error:

@@ -186,7 +186,7 @@ def decide(request, number: str):
             % {"number": number, "state": state_label(case.kind, case.state)}})
     try:
         with calendar_refusals():
-            case_transition(case=case, user=request.user, name=name, comment=comment)
+            case_transition(case=case, user=request.user, name=name, comment=comment, require_comment=True)
     except ApplicationError as error:
         field_errors = error.extra.get("comment") if error.status_code == 400 else None
         return _render_inbox(request, status=error.status_code, error={
