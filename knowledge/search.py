@@ -13,6 +13,10 @@ characters is looked up in the Chinese text whatever the language (English text 
   same results on SQLite, and the knowledge base holds tens to hundreds of articles, which a
   sequential scan reads in a millisecond. A segmenter (zhparser, jieba) is the way to grow.
 - SQLite: substring matching as for Chinese, in either language.
+- A Chinese query written as a question finds nothing that way ("维持担保比例是什么", "怎么还款": no
+  article holds the whole phrase). When every-term matching finds nothing, the question words are
+  left out and the articles holding at least half of the query's pairs of neighbouring characters
+  are found instead (bigrams, as CJK analysers index), the most pairs first.
 
 Suggestions score each visible article: its category is linked to the case category chosen (+3),
 each of its keywords found in the text typed (+2), each longer word of the text in its title (+1).
@@ -30,6 +34,11 @@ from knowledge.models import Article
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPLIT = re.compile(r"[\s,，。、;；:：!！?？()（）\"“”'‘’]+")
 MAX_TERMS = 8
+MAX_PAIRS = 16
+#: What a question asks with, not what it is about: 维持担保比例是什么 → 维持担保比例, 怎么还款 → 还款.
+_QUESTION_WORDS = re.compile(r"请问|什么是|是什么|为什么|为何|什么|怎么办|怎么样|怎么|怎样|如何|多少|哪些|哪里|"
+                             r"能否|是否|可以|吗|呢|吧|我的|我们|我|您|你")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 SUGGESTIONS = 5
 _STOPWORDS = frozenset("about after again also been does from have into more much that than them then there "
                        "these they this what when where which while will with would your".split())
@@ -86,7 +95,32 @@ def search(articles: QuerySet[Article], query: str, language: str) -> QuerySet[A
         articles = articles.annotate(document=vector)
         matches |= Q(document=text_query)
         relevance = relevance + SearchRank(vector, text_query) * Value(10.0)
-    return (articles.filter(matches).annotate(relevance=relevance)
+    found = (articles.filter(matches).annotate(relevance=relevance)
+             .order_by(F("relevance").desc(), "category__position", "slug"))
+    if fields_language == "zh" and not found.exists():
+        return _by_character_pairs(articles, query)
+    return found
+
+
+def character_pairs(query: str) -> list[str]:
+    """The pairs of neighbouring Chinese characters in `query`, its question words left out."""
+    pairs = []
+    for run in _CJK_RUN.findall(_QUESTION_WORDS.sub(" ", query)):
+        pairs += [run[start:start + 2] for start in range(len(run) - 1)]
+    return list(dict.fromkeys(pairs))[:MAX_PAIRS]
+
+
+def _by_character_pairs(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
+    """Articles holding at least half of the query's character pairs, the most first."""
+    pairs = character_pairs(query)
+    if not pairs:
+        return articles.none().annotate(relevance=Value(0.0, output_field=FloatField()))
+    hits = Value(0)
+    for pair in pairs:
+        held = Q(title_zh__icontains=pair) | Q(body_zh__icontains=pair) | Q(keywords__icontains=pair)
+        hits = hits + Case(When(held, then=Value(1)), default=Value(0), output_field=IntegerField())
+    relevance = Cast(hits * Value(2) + _title_weight(pairs, "title_zh"), FloatField())
+    return (articles.annotate(pairs_held=hits, relevance=relevance).filter(pairs_held__gte=(len(pairs) + 1) // 2)
             .order_by(F("relevance").desc(), "category__position", "slug"))
 
 

@@ -14,7 +14,9 @@ A new ticket's description is the e-mail's whole text (quotes and forwarded text
 the point); its attachments go on a first client message. A reply's message is its text with the
 quoted earlier mail cut off. Attachments the portal would refuse (cases.attachments: over
 settings.ATTACHMENT_MAX_BYTES, a type not accepted, a name that does not fit the content) are left
-out and the message says why; the original e-mail keeps them all. Reading the e-mail: notifications.inbound_parsing.
+out and the message says why; the original e-mail keeps them all. It keeps the whole text too: a
+case takes at most the 20,000 characters the portal and the API take (TEXT_MAX), and says so.
+Reading the e-mail: notifications.inbound_parsing.
 """
 
 import uuid
@@ -43,6 +45,9 @@ Status = InboundEmail.Status
 
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 SUBJECT_MAX = 200  # Case.subject
+#: The most text a case takes from an e-mail, as from the portal or the API (cases.serializers);
+#: the original e-mail keeps the whole of it.
+TEXT_MAX = 20000
 
 
 # --- ingesting ------------------------------------------------------------------------------------
@@ -204,11 +209,20 @@ def _with_notes(text: str, notes: list[str]) -> str:
     return "\n\n".join(chunk for chunk in [text.strip(), *notes] if chunk)
 
 
+def _within_limit(text: str) -> tuple[str, list[str]]:
+    """The text cut at TEXT_MAX characters, and a note saying so (in the active language) if it was."""
+    if len(text) <= TEXT_MAX:
+        return text, []
+    return text[:TEXT_MAX].rstrip(), [_("Only the first %(max)d characters of the e-mail's text are shown here; "
+                                        "the whole e-mail is kept.") % {"max": TEXT_MAX}]
+
+
 def _post_reply(case: Case, parsed: ParsedEmail, *, author, prefix: str = "") -> CaseMessage:
     with translation.override(case.client.language):  # the notes are read by the client who wrote
+        text, cut = _within_limit(parsed.reply_text)
         uploads, notes = _uploads(parsed.attachments)
         empty = _("(The e-mail had no text.)")
-    body = _with_notes("\n\n".join(chunk for chunk in (prefix, parsed.reply_text) if chunk), notes)
+    body = _with_notes("\n\n".join(chunk for chunk in (prefix, text) if chunk), cut + notes)
     return message_create(
         case=case, author=author, body=body or empty, attachments=uploads, source=CaseMessage.Source.CLIENT,
     )
@@ -217,11 +231,13 @@ def _post_reply(case: Case, parsed: ParsedEmail, *, author, prefix: str = "") ->
 def _open_ticket(client: ClientProfile, parsed: ParsedEmail, *, created_by) -> tuple[Case, CaseMessage | None]:
     """A ticket whose description is the e-mail's text; its attachments on a first client message."""
     subject = " ".join(parsed.subject.split())[:SUBJECT_MAX] or _("(no subject)")
-    case = case_create(created_by=created_by, client=client, kind=CaseKind.TICKET, subject=subject,
-                       description=parsed.text, channel=Channel.EMAIL)
     with translation.override(client.language):  # the notes are read by the client who wrote
+        description, cut = _within_limit(parsed.text)
         uploads, notes = _uploads(parsed.attachments)
-        heading = _("Attachments sent with the e-mail.")
+        notes = cut + notes
+        heading = _("Attachments sent with the e-mail.") if parsed.attachments else ""
+    case = case_create(created_by=created_by, client=client, kind=CaseKind.TICKET, subject=subject,
+                       description=description, channel=Channel.EMAIL)
     message = None
     if uploads or notes:
         message = message_create(

@@ -60,6 +60,15 @@ def test_every_term_must_match(anonymous):
     assert slugs(anonymous.get(LIST, {"q": "完全无关的词", "lang": "zh-hans"})) == []
 
 
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("维持担保比例是什么", "maintenance-ratio-and-lines"),
+    ("怎么还款", "how-to-top-up-or-repay"),
+    ("请问融资利息怎么计算", "how-interest-is-computed"),
+])
+def test_a_question_in_chinese_finds_its_article(anonymous, query, expected):
+    assert slugs(anonymous.get(LIST, {"q": query, "lang": "zh-hans"}))[0] == expected
+
 def test_the_language_of_the_texts(anonymous):
     zh = anonymous.get(LIST, {"q": "利息", "lang": "zh-hans"}).data["results"][0]
     en = anonymous.get(LIST, {"q": "interest", "lang": "en"}).data["results"][0]

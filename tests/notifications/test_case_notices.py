@@ -41,6 +41,23 @@ def test_a_public_staff_reply_tells_the_client_by_e_mail_and_in_app(ticket, agen
     assert message.extra_headers["Message-ID"] == f"<{ticket.number}.{notices['email'].pk}@margin-desk.example>"
 
 
+
+def test_a_cases_e_mails_are_one_conversation_in_the_clients_mail_program(client_profile, agent,
+                                                                          django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="融资利率咨询")
+    with django_capture_on_commit_callbacks(execute=True):
+        message_create(case=case, author=agent, body="第一次答复")
+    with django_capture_on_commit_callbacks(execute=True):
+        message_create(case=case, author=agent, body="第二次答复")
+    first, second, third = (message.message() for message in mail.outbox)
+    assert first["In-Reply-To"] is None and first["References"] is None
+    assert second["In-Reply-To"] == first["Message-ID"] and second["References"] == first["Message-ID"]
+    assert third["In-Reply-To"] == second["Message-ID"]
+    assert third["References"] == f"{first['Message-ID']} {second['Message-ID']}"
+    # Sent automatically: out-of-office responders that follow RFC 3834 leave it unanswered.
+    assert {message["Auto-Submitted"] for message in (first, second, third)} == {"auto-generated"}
+
 def test_an_internal_note_tells_no_client(ticket, agent):
     before = Notification.objects.count()
     message_create(case=ticket, author=agent, body="内部：客户情绪激动", internal=True)

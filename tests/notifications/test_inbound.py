@@ -404,6 +404,22 @@ def test_the_note_of_an_attachment_left_out_is_in_the_clients_language(ticket, c
     assert "The attachment “big.zip” (11\xa0bytes) was not kept" in result.message.body
 
 
+
+def test_a_huge_e_mail_puts_no_more_text_on_a_case_than_the_portal_takes(ticket, client_profile):
+    client_profile.language = "en"
+    client_profile.save()
+    long_text = "日志 log line\n" * 100_000  # 1.2 million characters; the portal and the API take 20,000
+    reply = email_ingest(build_email(sender=client_profile.email, subject=f"Re: [{ticket.number}]", body=long_text),
+                         source="test")
+    assert reply.status == "threaded" and reply.message.body.startswith("日志 log line")
+    assert len(reply.message.body) < 20_200 and "Only the first 20000 characters" in reply.message.body
+    assert reply.inbound_email.body == long_text.strip()  # the record keeps the whole text
+
+    new = email_ingest(build_email(sender=client_profile.email, subject="日志", body=long_text), source="test")
+    assert new.status == "new_case" and len(new.case.description) == 20_000
+    [note] = client_messages(new.case)
+    assert note.body.startswith("Only the first 20000 characters") and "Attachments" not in note.body
+
 def test_mail_from_the_desk_itself_is_not_held(settings):
     raw = build_email(sender=f"Service desk <{settings.DEFAULT_FROM_EMAIL}>", subject="[CS-2026-000001]", body="loop")
     assert email_ingest(raw, source="test").status == "ignored_auto_reply"

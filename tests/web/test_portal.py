@@ -756,6 +756,15 @@ def test_suggestions_follow_the_subject_in_the_clients_language(web, articles):
     assert "How the forced liquidation price is set" in partial
 
 
+
+def test_suggestions_follow_the_description_typed_too(web, articles):
+    partial = html(web.get(reverse("portal:suggest"), {"subject": "Question", "description": "Why was my forced "
+                                                       "liquidation done at that price?"}, **EN))
+    assert "How the forced liquidation price is set" in partial
+    page = html(web.get(reverse("portal:submit"), **EN))
+    description = re.search(r'<textarea name="description"[^>]*>', page).group(0)
+    assert f'hx-get="{reverse("portal:suggest")}"' in description and 'hx-trigger="keyup changed' in description
+
 def test_an_article_page_and_the_search(web, articles):
     page = text(web.get(reverse("portal:article", args=["forced-liquidation-price"]), **EN))
     assert "How the forced liquidation price is set" in page and "Securities are sold at market." in page

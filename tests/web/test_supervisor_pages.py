@@ -416,6 +416,16 @@ def test_auditors_and_team_leads_see_no_banner(client, auditor, team_lead, now):
         assert 'id="calendar-banner"' not in page and 'data-table="compliance"' in page
 
 
+
+def test_supervisors_see_how_many_e_mails_wait_for_their_review(client, supervisor, team_lead, now):
+    from notifications.inbound import email_ingest
+
+    email_ingest(b"From: stranger@unknown.example\r\nSubject: open an account\r\n\r\nhow?\r\n", source="test")
+    page = dashboard(login(client, supervisor)).content.decode()
+    assert 'data-held-emails="1"' in page and "E-mails held for review" in page
+    assert f'{reverse("admin:notifications_inboundemail_changelist")}?status__exact=held' in page
+    assert "data-held-emails" not in dashboard(login(client, team_lead)).content.decode()
+
 # --- approvals ---------------------------------------------------------------------------------------
 
 TODAY = NOW.date()
@@ -735,7 +745,7 @@ def test_dashboard_queries_do_not_grow_with_rows(client, supervisor, client_prof
     small = count_queries(http, url, group_by="assignee")
     more_cases(client_profile, 6)
     assert count_queries(http, url, group_by="assignee") == small
-    assert small <= 20
+    assert small <= 22  # with the clocks past due not swept yet (compliance, trend, breaches) and held e-mails
 
 
 def test_approvals_queries_do_not_grow_with_items(client, other_supervisor, pending, client_profile, agent,

@@ -105,14 +105,17 @@ class SubmitForm(PortalForm):
         if kind != CaseKind.RELIEF:
             del self.fields["requested_days"]
             del self.fields["staged_repayment"]
-        # Knowledge-base suggestions as the client types (views.suggest), and when the category changes.
+        # Knowledge-base suggestions as the client types the subject or the description (views.suggest),
+        # and when the category changes.
         suggest = {"hx-get": reverse("portal:suggest"), "hx-target": "#suggestions", "hx-sync": "this:replace"}
+        typed = {**suggest, "hx-trigger": "keyup changed delay:400ms"}
         self.fields["subject"].widget.attrs.update({
-            **suggest, "autocomplete": "off", "hx-trigger": "keyup changed delay:400ms",
-            "hx-include": "[name='category']"})
+            **typed, "autocomplete": "off", "hx-include": "[name='category'], [name='description']"})
+        self.fields["description"].widget.attrs.update({
+            **typed, "hx-include": "[name='subject'], [name='category']"})
         if "category" in self.fields:
             self.fields["category"].widget.attrs.update({**suggest, "hx-trigger": "change",
-                                                         "hx-include": "[name='subject']"})
+                                                         "hx-include": "[name='subject'], [name='description']"})
 
     def clean_staged_repayment(self):
         """One instalment per line: its due date and amount, each read here; whether the plan as a

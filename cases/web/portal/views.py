@@ -68,10 +68,11 @@ def _language() -> str:
 @require_GET
 @client_page
 def suggest(request: HttpRequest) -> HttpResponse:
-    """The submission form's suggestions (htmx): up to 5 articles about the subject typed so far
-    and the category chosen, in the page's language (knowledge.search.suggest)."""
-    subject, category = _text(request, "subject", 200), _text(request, "category", 32)
-    articles = search.suggest(articles_visible_to(request.user), case_category=category, text=subject)
+    """The submission form's suggestions (htmx): up to 5 articles about the subject and the
+    description typed so far and the category chosen, in the page's language (knowledge.search.suggest)."""
+    typed = f"{_text(request, 'subject', 200)}\n{_text(request, 'description', 2000)}"
+    category = _text(request, "category", 32)
+    articles = search.suggest(articles_visible_to(request.user), case_category=category, text=typed)
     return render(request, "portal/_suggestions.html", {"articles": article_rows(articles, _language())})
 
 

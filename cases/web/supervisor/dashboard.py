@@ -10,6 +10,7 @@ from cases.models import ReturnVisit
 from cases.web.supervisor import dashboard_tables
 from cases.web.supervisor.access import DASHBOARD_READERS, is_supervisor, page_for
 from cases.web.supervisor.filters import DashboardFilter
+from notifications.inbound import inbound_emails_held, may_review_inbound
 
 
 def calendar_banner(user) -> list[str]:
@@ -35,6 +36,8 @@ def dashboard(request):
     context.update({
         "report": report, "tables": tables, "kpis": kpis,
         "overdue_visits": visit_selectors.overdue(ReturnVisit.objects.all()).count(),
+        # E-mails no case took (an unknown sender, a stranger replying to a case) wait for a supervisor.
+        "held_emails": inbound_emails_held().count() if may_review_inbound(request.user) else None,
         "csat_total": tables["csat_scores"].footer[0],
         "trend_chart": dashboard_tables.trend_chart(tables["trend"]),
         "csat_chart": dashboard_tables.csat_chart(tables["csat_scores"]),
