@@ -3,6 +3,7 @@ by the API's own input serializers (cases.serializers, risk.monitoring_apis), so
 API accept and refuse exactly the same things; the services then check the rest."""
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Priority
@@ -122,7 +123,7 @@ class MessageForm(ApiCheckedForm):
         self.fields["body"].label = _("Internal note (staff only)") if internal else _("Reply to the client")
 
     def serializer_data(self):
-        data = self.data.copy()
+        data = QueryDict(mutable=True)  # the message's own fields only: the serializer refuses others
         data.setlist("body", [self.data.get(self.add_prefix("body"), "")])
         # what the page posted (its hidden field), checked by the serializer: a tampered value is
         # refused, never taken for a public reply
