@@ -46,6 +46,12 @@ def has_no_proposal(case) -> bool:
     return case.proposed_by_id is None
 
 
+def proposes_approval(case) -> bool:
+    """A request's proposal is to approve it: a supervisor approves only what an agent proposed (a
+    proposal to decline that the supervisor disagrees with goes back for rework)."""
+    return case.proposed_outcome == "approve"
+
+
 def preventive_outreach(case) -> bool:
     """A stress test's outreach whose account has not been below the warning line since."""
     call = getattr(case, "margin_call", None)  # risk.MarginCall
@@ -58,6 +64,8 @@ CONDITION_REASONS = {
     resolution_not_yet_approved: _("The proposed resolution is already approved."),
     has_proposal: _("Nothing has been proposed yet."),
     has_no_proposal: _("A proposal is already waiting for approval."),
+    proposes_approval: _("The proposal is to decline the request: approve only what was proposed, or return it "
+                         "for rework so that another proposal can be made."),
     preventive_outreach: _("Only a preventive outreach is closed by hand: a margin call closes itself when the "
                            "ratio is restored."),
     **REQUEST_CONDITION_REASONS,
@@ -214,7 +222,7 @@ def _approval_transitions(*eligibility):
         self.proposal = comment
 
     @transition("state", source="under_review", target="approved", permission=can.is_checker,
-                conditions=[has_proposal, *eligibility], custom=_meta(_("Approve"), checker=True))
+                conditions=[has_proposal, proposes_approval, *eligibility], custom=_meta(_("Approve"), checker=True))
     def approve(self, *, by=None, comment=""):
         self.approved_by = by
         self.resolved_at = self.closed_at = timezone.now()
@@ -260,6 +268,16 @@ class RequestCase(Case):
     def decline(self, *, by=None, comment=""):
         self.approved_by = by
         self.resolved_at = self.closed_at = timezone.now()
+
+    @transition("state", source=State.UNDER_REVIEW, target=State.UNDER_REVIEW, permission=can.is_checker,
+                conditions=[has_proposal], custom=_meta(_("Return for rework"), comment_required=True, checker=True))
+    def return_for_rework(self, *, by=None, comment=""):
+        """The supervisor sends the proposal back (to decline a request the agent proposed to
+        approve, a supervisor may decline it at once): it is withdrawn, the request stays under
+        review for another proposal."""
+        self.proposed_by = None
+        self.proposed_outcome = ""
+        self.proposal = ""
 
 
 class ExtensionCase(RequestCase):

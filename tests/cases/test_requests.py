@@ -218,6 +218,32 @@ def test_a_proposal_to_decline_needs_no_condition(api, client_profile, account, 
 
 # --- four eyes -------------------------------------------------------------------------------------
 
+def test_a_supervisor_approves_only_what_was_proposed_and_returns_the_rest_for_rework(
+        api, client_profile, account, agent, supervisor):
+    """A proposal to decline is never approved by the supervisor alone: approving is refused with
+    the reason (409); returning it for rework withdraws it, the agent proposes again, and the
+    supervisor approves that proposal."""
+    from cases.models.workflows import proposes_approval
+
+    number = under_review(api, client_profile, account, agent)
+    assert step(api, agent, number, "propose_decline", "资料不全").status_code == 200
+    allowed = api.as_user(supervisor).get(f"/api/v1/cases/{number}/transitions/").data
+    assert {t["name"] for t in allowed} == {"decline", "return_for_rework"}
+    assert refused_because(step(api, supervisor, number, "approve"), proposes_approval)
+    assert Case.objects.get(number=number).state == "under_review"
+    response = step(api, supervisor, number, "return_for_rework", "资料已补齐，请重新评估")
+    assert response.status_code == 200 and response.data["state"] == "under_review"
+    case = Case.objects.get(number=number)
+    assert (case.proposed_by, case.proposed_outcome, case.proposal) == (None, "", "")
+    assert step(api, agent, number, "propose_approval", "符合条件").status_code == 200
+    assert step(api, supervisor, number, "approve").data["state"] == "approved"
+    events = [event.name for event in CaseEvent.objects.filter(case=case, kind__in=["transition", "approval"])
+              .order_by("id")]
+    assert events[-4:] == ["propose_decline", "return_for_rework", "propose_approval", "approve"]
+    client_view = api.as_user(client_profile.user).get(f"/api/v1/cases/{number}/events/").data
+    assert "return_for_rework" not in {event["name"] for event in client_view}  # staff's deliberation
+
+
 def test_a_supervisor_cannot_approve_their_own_proposal(api, client_profile, account, supervisor, other_supervisor):
     number = under_review(api, client_profile, account, supervisor)
     assert step(api, supervisor, number, "propose_approval").status_code == 200

@@ -67,6 +67,8 @@ PRECONDITION_PATHS = {
     "accept": DISPUTE_APPROVED, "reject": DISPUTE_APPROVED,
     "approve": PROPOSED, "decline": PROPOSED,
     "approve_liquidation": MARGIN_PROPOSED, "decline_liquidation": MARGIN_PROPOSED,
+    # a request's proposal sent back (a dispute's starts from its own resolution_proposed path)
+    (CaseKind.EXTENSION, "return_for_rework"): PROPOSED, (CaseKind.RELIEF, "return_for_rework"): PROPOSED,
 }
 
 
@@ -119,7 +121,7 @@ def all_transitions():
 
 @pytest.mark.parametrize(("kind", "name", "source", "target"), list(all_transitions()))
 def test_every_allowed_transition(kind, name, source, target, actors, client_profile, credit_account, agent):
-    path = PRECONDITION_PATHS.get(name, PATHS[kind][source])
+    path = PRECONDITION_PATHS.get((kind, name), PRECONDITION_PATHS.get(name, PATHS[kind][source]))
     case = drive(new_case(kind, client_profile, credit_account, agent), path, actors)
     assert case.state == source
     case = case_transition(case=case, user=actors[ACTOR.get(name, A)], name=name, comment=COMMENT)

@@ -475,6 +475,19 @@ def decide(client, case, transition, comment="", state=None):
                        HTTP_ACCEPT_LANGUAGE="en")
 
 
+def test_a_proposal_to_decline_offers_decline_and_rework_not_approval(client, other_supervisor, pending, agent):
+    extension = pending["extension"]
+    extension = case_transition(case=extension, user=other_supervisor, name="return_for_rework", comment="再看看")
+    case_transition(case=extension, user=agent, name="propose_decline", comment="负债逾期")
+    page = approvals_page(login(client, other_supervisor)).content.decode()
+    item = article(page, extension.number)
+    assert 'data-decision="decline"' in item and 'data-decision="return_for_rework"' in item
+    assert 'data-decision="approve"' not in item
+    assert decide(login(client, other_supervisor), extension, "approve").status_code == 409
+    extension.refresh_from_db()
+    assert extension.state == "under_review" and extension.proposed_outcome == "decline"
+
+
 def test_the_inbox_lists_every_step_waiting_with_proposer_and_time(client, supervisor, pending):
     page = approvals_page(login(client, supervisor)).content.decode()
     dispute = article(page, pending["dispute"].number)

@@ -19,7 +19,7 @@ from django_fsm import ConcurrentTransition
 from accounts.roles import Role
 from cases.calendars import calendar_refusals
 from cases.models import WORKFLOWS, Case, CaseEvent, CaseKind, DisputeCase, MarginCallCase
-from cases.models.workflows import RequestCase, state_label
+from cases.models.workflows import RequestCase, proposes_approval, state_label
 from cases.selectors import cases_visible_to
 from cases.services import case_transition
 from cases.web.supervisor.access import SUPERVISORS, page_for
@@ -104,6 +104,8 @@ def decisions_for(case: Case, user) -> list[Decision]:
     for transition in _transitions(case.kind, "checker"):
         if transition.source != workflow.state:
             continue
+        if proposes_approval in transition.conditions and not proposes_approval(workflow):
+            continue  # a proposal to decline is declined or returned for rework, never approved
         allowed = transition.has_perm(workflow, user)
         decisions.append(Decision(
             name=transition.name, label=str(transition.custom.get("label", transition.name)),
