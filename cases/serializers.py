@@ -78,6 +78,10 @@ class MarginCallSerializer(serializers.Serializer):
     top_up_cash = serializers.DecimalField(max_digits=24, decimal_places=2)
     top_up_sell = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
     restore_to = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    notice_restore_to = serializers.DecimalField(
+        max_digits=12, decimal_places=4, allow_null=True,
+        help_text=_("The restore-to line the client's margin-call notice asked for (a line raised since "
+                    "does not send a client who reached it to liquidation)."))
     maintenance_ratio = serializers.DecimalField(source="latest_snapshot.maintenance_ratio",
                                                  max_digits=RATIO_MAX_DIGITS, decimal_places=4, allow_null=True)
     level = serializers.CharField(source="latest_snapshot.level")

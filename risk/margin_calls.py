@@ -223,7 +223,7 @@ def raise_to_margin_call(cursor, now) -> int:
     # checked again.
     cursor.execute(f"""
         UPDATE risk_margincall SET stage = 'margin_call', raised_at = %s, {_amounts_set()},
-            deadline = CASE WHEN c.level = 'immediate' THEN %s ELSE %s END
+            notice_restore_to = c.restore_to_line, deadline = CASE WHEN c.level = 'immediate' THEN %s ELSE %s END
         FROM risk_watched c
         WHERE risk_margincall.account_id = c.account_id AND case_id IN (SELECT case_id FROM risk_raised)
     """, [db_time(now), db_time(now), db_time(deadline)])
@@ -259,8 +259,8 @@ def bring_forward(cursor, now) -> int:
     _lock_and_recheck(cursor, "risk_immediate",
                       "k.state IN ('open', 'client_notified') AND mc.stage = 'margin_call' AND mc.deadline > %s",
                       [db_time(now)])
-    cursor.execute("UPDATE risk_margincall SET deadline = %s WHERE case_id IN (SELECT case_id FROM risk_immediate)",
-                   [db_time(now)])
+    cursor.execute("UPDATE risk_margincall SET deadline = %s, notice_restore_to = restore_to "
+                   "WHERE case_id IN (SELECT case_id FROM risk_immediate)", [db_time(now)])
     moved = cursor.rowcount
     if moved:
         _events(cursor, "SELECT case_id, old_deadline FROM risk_immediate", kind="update", name="deadline_moved",
@@ -328,14 +328,18 @@ def pass_deadlines(cursor, now) -> int:
     Not a call whose account is at or above the restore-to line it asked for: the client added
     what the notice asked (C = t·D − A brings the ratio to t exactly), and nothing is liquidated
     above that line. The call stays open until the ratio clears the warning line by the band
-    (restore) or falls back under the restore-to line (then it passes here on the next run)."""
-    temp_table(cursor, "risk_passed", """
+    (restore) or falls back under the restore-to line (then it passes here on the next run). The
+    line is the notice's (notice_restore_to) where a stress mode or the contract raised the call's
+    restore-to line since: the client was told C, not the larger amount the call shows now."""
+    asked = ("CASE WHEN mc.notice_restore_to < mc.restore_to THEN mc.notice_restore_to "
+             "ELSE mc.restore_to END")
+    temp_table(cursor, "risk_passed", f"""
         SELECT k.id AS case_id, k.state AS from_state FROM risk_margincall mc
         JOIN cases_case k ON k.id = mc.case_id AND k.state IN ('open', 'client_notified')
         LEFT JOIN risk_accountrisk r ON r.account_id = mc.account_id
         WHERE mc.deadline IS NOT NULL AND mc.deadline <= %s
           AND NOT (r.account_id IS NOT NULL AND mc.restore_to IS NOT NULL
-                   AND (r.maintenance_ratio IS NULL OR r.maintenance_ratio >= mc.restore_to))
+                   AND (r.maintenance_ratio IS NULL OR r.maintenance_ratio >= {asked}))
     """, [db_time(now)])
     # Re-checked after the lock: an approved relief request may have just moved the deadline.
     _lock_and_recheck(cursor, "risk_passed", "k.state IN ('open', 'client_notified') AND mc.deadline <= %s",

@@ -189,6 +189,9 @@ class MarginCall(models.Model):
     top_up_sell = models.DecimalField(_("securities to sell and repay"), max_digits=24, decimal_places=2,
                                       null=True, blank=True)
     restore_to = models.DecimalField(_("restore-to line"), **RATIO, null=True, blank=True)
+    # The line the client's margin-call notice asked for (its cash C = t·D − A), kept when a stress
+    # mode or the contract raises `restore_to` later: a client who added C is not liquidated for it.
+    notice_restore_to = models.DecimalField(_("restore-to line of the notice"), **RATIO, null=True, blank=True)
     opened_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, related_name="+",
                                         verbose_name=_("snapshot that opened it"))
     # No index: nothing looks a call up by its latest snapshot, which every run moves on; without

@@ -128,6 +128,47 @@ def test_run_monitoring_ends_with_one_line_when_a_deadline_needs_a_missing_year(
     assert not Case.objects.exists()
 
 
+def test_import_prices_without_a_broker_ends_with_one_line_when_a_deadline_needs_a_missing_year(
+        below_close_out, tmp_path):
+    """With no broker the revaluation the import starts runs in the command itself: it ended in a
+    traceback of CalendarYearMissing. The prices stay imported (the summary says so), nothing else."""
+    from accounts.models import Security
+
+    security = Security.objects.get(positions__account=below_close_out)
+    feed = tmp_path / "prices.csv"
+    feed.write_text(f"symbol,price,as_of\n{security.symbol},11.90,2027-06-01T09:59:00+08:00\n")
+    out = tmp_path / "out.txt"
+    with time_machine.travel(at(2027, 6, 1, 10), tick=False), translation.override("en"), \
+            pytest.raises(CommandError) as refused, open(out, "w") as stdout:
+        call_command("import_prices", str(feed), stdout=stdout)
+    assert refused.value.returncode == 1
+    assert "“trading” calendar has no data for 2027" in str(refused.value)
+    assert "1 updated" in out.read_text()
+    security.refresh_from_db()
+    assert security.price == D("11.90") and not Case.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the revaluation runs once the stress mode is committed
+def test_a_stress_mode_set_without_a_broker_is_not_answered_as_refused_when_its_revaluation_fails(api, caplog):
+    """The revaluation ran in the request after the commit: its CalendarYearMissing answered 409,
+    "nothing was changed", while the stress mode stood set. The change is answered as made and the
+    failed revaluation logged (the next scheduled run revalues)."""
+    from accounts.roles import Role
+    from risk.models import StressMode
+    from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory
+
+    officer = UserFactory(username="risk1", roles=[Role.RISK_OFFICER])
+    account = CreditAccountFactory(financing_debt=D("100000.00"))
+    PositionFactory(account=account, security=SecurityFactory(price=D("13.50")), quantity=10000)  # 135 %
+    CalendarYear.objects.filter(calendar__code="trading", year=2027).delete()
+    with time_machine.travel(at(2027, 6, 1, 10), tick=False), caplog.at_level(logging.ERROR, logger="risk.stress"):
+        response = api.as_user(officer).post("/api/v1/risk/stress-mode/", {"points": "10.00"}, format="json")
+    assert response.status_code == 200 and response.json()["active"] is True
+    assert StressMode.objects.get().points == D("10.00")
+    assert any("stress-mode change failed" in record.getMessage() for record in caplog.records)
+    assert not Case.objects.exists()  # 135 % is under the raised close-out line: a run with the year raises it
+
+
 def test_the_monitoring_beat_logs_a_missing_year_instead_of_failing(below_close_out, caplog):
     from risk.tasks import monitoring_periodic_task
 

@@ -218,6 +218,37 @@ def test_a_client_who_added_what_the_notice_asked_is_not_sent_to_liquidation(acc
     assert call.case.state == "liquidation_pending"
 
 
+@pytest.mark.parametrize("raised_by", ["stress_mode", "contract"])
+def test_a_line_raised_after_the_notice_does_not_send_the_client_who_paid_it_to_liquidation(
+        api, account, security, client_profile, risk_officer, raised_by):
+    """The notice asked for 140 % (C = 20,000); a stress mode, or the contract's own line, then raised
+    the call's restore-to line to 150 %, and no new notice said so. The client who paid the 20,000 is
+    not handed to the risk officers at the deadline; under the notice's line again, they are."""
+    price(security, "12.00")
+    run()
+    notice = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="sms")
+    assert "¥20,000.00" in notice.body
+    if raised_by == "stress_mode":
+        StressMode.objects.create(points=D("10.00"), set_by=risk_officer)
+    else:
+        account.restore_to_line = D("1.5000")
+    account.cash = D("20000.00")  # what the notice asked: the ratio is 140 %
+    account.save()
+    run(datetime.datetime(2026, 2, 24, 10, tzinfo=SH))
+    call = MarginCall.objects.get(account=account)
+    assert (call.restore_to, call.notice_restore_to, call.top_up_cash) == (D("1.5000"), D("1.4000"), D("10000.00"))
+    assert Notification.objects.filter(recipient_client=client_profile, event="margin_call").count() == 2  # no new one
+    shown = api.as_user(risk_officer).get(f"/api/v1/cases/{call.case.number}/").json()["margin_call"]
+    assert (shown["restore_to"], shown["notice_restore_to"]) == ("1.5000", "1.4000")
+    run(datetime.datetime(2026, 2, 24, 15, 5, tzinfo=SH))
+    call.case.refresh_from_db()
+    assert call.case.state == "client_notified"
+    price(security, "11.90")  # under the line the notice asked for: now it passes
+    run(datetime.datetime(2026, 2, 25, 10, tzinfo=SH))
+    call.case.refresh_from_db()
+    assert call.case.state == "liquidation_pending"
+
+
 def test_an_approved_relief_request_moves_the_deadline(account, security, client_profile, agent, supervisor,
                                                        other_supervisor):
     from cases.services import case_create, case_transition
