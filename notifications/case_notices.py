@@ -5,7 +5,7 @@
 - a public reply from staff: an e-mail and an in-app notice with that reply's text (internal
   notes never notify anyone outside staff);
 - a step the client cares about (CLIENT_TRANSITIONS): an e-mail and an in-app notice with the
-  new state, unless the client took the step themselves;
+  new state (a margin call's: an SMS too), unless the client took the step themselves;
 - a client's reply: an in-app notice to the case's assignee.
 Everything in the client's language; texts from the templates (notifications/defaults.py)."""
 
@@ -30,6 +30,9 @@ CLIENT_TRANSITIONS = (
     (CaseKind.MARGIN_CALL, "approve_liquidation"),
 )
 CLIENT_CHANNELS = (Notification.Channel.EMAIL, Notification.Channel.IN_APP)
+#: A margin call's steps reach the client by SMS too, as its notices do: a forced liquidation is
+#: told at once, wherever the client is.
+MARGIN_CALL_CHANNELS = (Notification.Channel.SMS, *CLIENT_CHANNELS)
 
 
 def _tell_client(case: Case, event: str, data: dict, channels=CLIENT_CHANNELS) -> list[Notification]:
@@ -73,9 +76,10 @@ def _step_comment(case: Case, name: str) -> str:
 def case_state_notify(*, case: Case, user, name: str) -> list[Notification]:
     if user is not None and case.client.user_id == user.pk:
         return []  # the client took this step: nothing to tell them
+    channels = MARGIN_CALL_CHANNELS if case.kind == CaseKind.MARGIN_CALL else CLIENT_CHANNELS
     return _tell_client(case, "case_state_changed", {"transition": name, "to": case.state,
                                                      "transition_label": _transition_label(case, name),
-                                                     "comment": _step_comment(case, name)})
+                                                     "comment": _step_comment(case, name)}, channels=channels)
 
 
 def _follow_up(name: str):

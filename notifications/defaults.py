@@ -6,7 +6,8 @@ add a better one: a deleted default comes back on the next migrate.
 Events: case_created (acknowledgement), case_reply (a public reply from staff),
 case_state_changed (steps the client cares about), case_client_reply, sla_warning and
 liquidation_decision_due (in-app, to staff: a margin call past its deadline, for the risk
-officers), margin_alert, margin_call, margin_call_restored, contract_maturity_reminder,
+officers), margin_alert, margin_call, margin_call_restored, margin_call_deadline_passed (the
+client of a call past its deadline: liquidation may follow), contract_maturity_reminder,
 interest_settlement_reminder, request_approved and request_declined (the decision on an extension
 or relief request: one text per language, its branches chosen by request_kind), rating_request
 (the link to rate a resolved case). The e-mail channel adds [case number] to the subject of every
@@ -93,6 +94,16 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{% if ratio %}The maintenance collateral ratio of your credit account {{ account_no }} is back to "
                "{{ ratio }}%. The margin call is closed.{% else %}Your credit account {{ account_no }} has no "
                "liability left. The margin call is closed.{% endif %}"),
+    },
+    "margin_call_deadline_passed": {  # no ratio: the account was never valued
+        "zh-hans": ("信用账户 {{ account_no }} 追保已过截止时间",
+                    "您的信用账户 {{ account_no }} 追保截止时间已过{% if ratio %}，维持担保比例为 {{ ratio }}%{% endif %}，"
+                    "仍未恢复。我们可能随时对您的持仓进行强制平仓。如您已追加担保物或还款，请立即与我们联系。"),
+        "en": ("Margin call on credit account {{ account_no }} past its deadline",
+               "The deadline of the margin call on your credit account {{ account_no }} has passed"
+               "{% if ratio %} with the maintenance collateral ratio at {{ ratio }}%{% endif %}, not restored. "
+               "Your positions may now be liquidated at any time. If you have added collateral or repaid, please "
+               "contact us at once."),
     },
     "contract_maturity_reminder": {
         "zh-hans": ("您的融资融券合约将于 {{ due_date }} 到期",

@@ -353,6 +353,7 @@ def pass_deadlines(cursor, now) -> int:
         _events(cursor, "SELECT case_id, from_state FROM risk_passed", kind="transition", name="pass_deadline",
                 from_value="s.from_state", to_value="'liquidation_pending'", now=now)
         _tell_risk_officers(cursor, now)
+        notices.deadline_passed_notices(cursor, now)
     return passed
 
 

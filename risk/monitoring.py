@@ -157,6 +157,7 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
                 setattr(outcome.run, name, getattr(outcome, name))
             outcome.run.finished_at = timezone.now()
             outcome.run.save()
+        if outcome.run is not None or outcome.deadlines_passed:
             dispatch_pending()  # the notices written above are sent once this commits
     return outcome
 

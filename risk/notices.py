@@ -119,3 +119,25 @@ def restored_notices(cursor, now) -> int:
                 columns=columns, data={"account": "c.account_no", "case": "r.case_id"}, case_expr="r.case_id",
             )
     return total
+
+
+def deadline_passed_notices(cursor, now) -> int:
+    """The clients of the calls that passed their deadline in this run (risk_passed, now pending
+    liquidation): the ratio was not restored and their positions may be liquidated at any time.
+    An account never valued has no ratio to give (an empty `ratio`: the template's other branch)."""
+    total = 0
+    for language in LANGUAGES:
+        for has_ratio in (True, False):
+            columns = {"account_no": "a.account_no"}
+            if has_ratio:
+                columns["ratio"] = _ratio_text("r.maintenance_ratio")
+            total += _insert(
+                cursor, now=now, event="margin_call_deadline_passed", language=language, values={"ratio": ""},
+                source_sql=f"""risk_passed p JOIN cases_case k ON k.id = p.case_id AND k.state = 'liquidation_pending'
+                    JOIN accounts_creditaccount a ON a.id = k.credit_account_id
+                    JOIN accounts_clientprofile cl ON cl.id = a.client_id
+                    LEFT JOIN risk_accountrisk r ON r.account_id = a.id
+                    WHERE r.maintenance_ratio IS {"NOT " if has_ratio else ""}NULL""",
+                columns=columns, data={"account": "a.account_no", "case": "p.case_id"}, case_expr="p.case_id",
+            )
+    return total

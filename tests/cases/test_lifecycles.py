@@ -318,6 +318,10 @@ def test_margin_call_deadline_passed_liquidated_by_two_risk_officers_visited_and
     assert client_view(api, user, number)["state"] == "liquidation_pending"
     assert last_event(api, agent, number)[:5] == ("transition", "pass_deadline", None, "client_notified",
                                                   "liquidation_pending")
+    # the client is told at once that the deadline passed and liquidation may follow
+    assert told(number, "margin_call_deadline_passed") == [("sms", "zh-hans"), ("email", "zh-hans")]
+    sms = Notification.objects.get(case__number=number, event="margin_call_deadline_passed", channel="sms")
+    assert margin_account.account_no in sms.body and "截止时间已过" in sms.body and "强制平仓" in sms.body
     assert allowed(api, agent, number) == [] and allowed(api, risk_officer, number) == ["propose_liquidation"]
     step(api, risk_officer, number, "propose_liquidation", "卖出全部持仓")
     assert allowed(api, risk_officer, number) == []
@@ -329,7 +333,7 @@ def test_margin_call_deadline_passed_liquidated_by_two_risk_officers_visited_and
     step(api, other_risk_officer, number, "approve_liquidation")
     case = client_view(api, user, number)
     assert (case["state"], case["proposal"]) == ("liquidated", "")
-    assert [channel for channel, _language in told(number, "case_state_changed")] == ["email", "in_app"]
+    assert [channel for channel, _language in told(number, "case_state_changed")] == ["sms", "email", "in_app"]
     assert ReturnVisit.objects.filter(case__number=number, reason="liquidation").count() == 1
     assert allowed(api, agent, number) == ["schedule_return_visit"]
     step(api, agent, number, "schedule_return_visit")
