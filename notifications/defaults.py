@@ -61,13 +61,14 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{{ deadline }} without the ratio restored. One risk officer decides on forced liquidation; "
                "another approves or declines it."),
     },
-    "margin_alert": {
+    "margin_alert": {  # line: the line's value now (a stress mode raises it above the contract's)
         "zh-hans": ("信用账户 {{ account_no }} 维持担保比例预警",
-                    "您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于{{ level }}线。"
-                    "请及时追加担保物或还款，使比例回到该线以上。"),
+                    "您的信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%，已低于{{ level }}线"
+                    "{% if line %}（{{ line }}%）{% endif %}。请及时追加担保物或还款，使比例回到该线以上。"),
         "en": ("Margin alert on credit account {{ account_no }}",
                "The maintenance collateral ratio of your credit account {{ account_no }} is {{ ratio }}%, below "
-               "the {{ level }} line. Please add collateral or repay to bring the ratio back above it."),
+               "the {{ level }} line{% if line %} ({{ line }}%){% endif %}. Please add collateral or repay to bring "
+               "the ratio back above it."),
     },
     "margin_call": {  # level: set only below the immediate close-out line (no time given); sell: empty
         # when no sale restores the line (assets below the liabilities, or a restore-to line at or below 100 %)

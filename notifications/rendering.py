@@ -41,6 +41,7 @@ CONTEXT_HELP = {
     "account_no": _("credit account number"),
     "ratio": _("maintenance collateral ratio, %"),
     "level": _("the line crossed (alerts; margin calls: only below the immediate close-out line)"),
+    "line": _("the value of the line crossed, % (alerts; raised by a stress mode while one is set)"),
     "cash": _("cash to add"),
     "sell": _("securities to sell and repay (empty when no sale restores the line)"),
     "deadline": _("margin-call deadline"),
@@ -57,8 +58,8 @@ CONTEXT_HELP = {
 LEVEL_LABELS = {"attention": _("attention"), "warning": _("warning"), "close_out": _("close-out"),
                 "immediate": _("immediate close-out")}
 #: Keys of a notification's data that may reach the text, as they are.
-DATA_KEYS = ("account_no", "ratio", "level", "cash", "sell", "deadline", "due_date", "days", "metric", "comment",
-             "request_kind", "trading_days", "reasons", "link")
+DATA_KEYS = ("account_no", "ratio", "level", "line", "cash", "sell", "deadline", "due_date", "days", "metric",
+             "comment", "request_kind", "trading_days", "reasons", "link")
 
 
 def compile_errors(subject: str, body: str) -> dict[str, str]:
@@ -190,8 +191,9 @@ def build_context(*, event: str, case=None, client=None, data: dict | None = Non
         from cases.models import Metric
 
         context["metric"] = str(dict(Metric.choices).get(context["metric"], context["metric"]))
-    if context["ratio"]:
-        context["ratio"] = _ratio(context["ratio"])
+    for key in ("ratio", "line"):
+        if context[key]:
+            context[key] = _ratio(context[key])
     if data.get("maturity"):
         context["maturity"] = _date(data["maturity"])
     return context

@@ -53,7 +53,9 @@ def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns:
 
 
 def alert_notices(cursor, now) -> int:
-    """One notice per account that crossed a line in this run, about the worst line it is below."""
+    """One notice per account that crossed a line in this run, about the worst line it is below and
+    that line's value (raised by the stress mode while one is set: the client reads why a ratio above
+    the contract's line is below it)."""
     total = 0
     for language in LANGUAGES:
         for level in ALERT_LEVELS:
@@ -64,8 +66,10 @@ def alert_notices(cursor, now) -> int:
                         SELECT 1 FROM risk_accountalert x
                         WHERE x.account_id = c.account_id AND x.opened_snapshot_id = c.snapshot_id)""",
                 params=[level],
-                columns={"account_no": "c.account_no", "ratio": _ratio_text("c.ratio")},
-                data={"account": "c.account_no", "level": "c.level", "ratio": as_text("c.ratio")},
+                columns={"account_no": "c.account_no", "ratio": _ratio_text("c.ratio"),
+                         "line": _ratio_text(f"c.{level}_line")},
+                data={"account": "c.account_no", "level": "c.level", "ratio": as_text("c.ratio"),
+                      "line": as_text(f"c.{level}_line")},
             )
     return total
 

@@ -91,6 +91,29 @@ def test_stress_mode_raises_every_line(account, security, risk_officer):
     assert AccountRisk.objects.get(account=account).level == "attention"  # 1.52 < 1.55
 
 
+def test_an_alert_names_the_line_s_value_raised_by_a_stress_mode(account, security, client_profile, risk_officer):
+    """142 % is above the contract's warning line (140 %): under a stress mode of 5 points the
+    client is told it is below the warning line of 145 %, not left to wonder why."""
+    price(security, "16.00")
+    run()
+    StressMode.objects.create(points=D("5.00"), set_by=risk_officer)
+    price(security, "14.20")
+    run()
+    assert open_alerts(account) == {"attention", "warning"}
+    sms = Notification.objects.get(recipient_client=client_profile, event="margin_alert", channel="sms")
+    assert "142.00%，已低于警戒线（145.00%）" in sms.body
+    client_profile.language = "en"
+    client_profile.save()
+    price(security, "16.00")  # clear (the ratio above 155 % + band), then cross again in English
+    run()
+    StressMode.objects.update(lifted_at=THU)
+    price(security, "13.90")
+    run()
+    english = Notification.objects.filter(recipient_client=client_profile, event="margin_alert", channel="sms",
+                                          language="en").get()
+    assert "139.00%, below the warning line (140.00%)" in english.body
+
+
 def test_margin_call_opened_raised_and_restored(account, security, client_profile):
     price(security, "16.00")
     run()
