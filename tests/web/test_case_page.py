@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from cases.models import CaseEvent, CaseMessage
+from cases.models import Case, CaseEvent, CaseMessage
 from cases.selectors import messages_for
 from cases.services import available_transitions, case_create, case_transition, message_create
 from risk.models import MarginCallContact
@@ -394,6 +394,19 @@ def test_personal_data_masked_for_an_agent_unmasked_for_a_supervisor(client, tic
     assert f"{phone[:3]}****{phone[-4:]}" in body
     body = html(login(client, supervisor).get(page_url(ticket)))
     assert id_number in body and phone in body
+
+
+def test_the_agent_who_calls_about_a_margin_call_sees_the_phone_whole_not_the_id_number(
+        client, margin_call, client_profile, agent):
+    """The risk queue's agents call the client about an open margin call: the phone is shown whole
+    to dial, the ID number stays masked; once the call is closed the phone is masked again."""
+    id_number, phone = client_profile.id_number, client_profile.phone
+    body = html(login(client, agent).get(page_url(margin_call)))
+    assert f'<dd class="client-phone">{phone}</dd>' in body
+    assert id_number not in body and f"{id_number[:4]}{'*' * (len(id_number) - 8)}{id_number[-4:]}" in body
+    Case.objects.filter(pk=margin_call.pk).update(state="restored")
+    body = html(client.get(page_url(margin_call)))
+    assert phone not in body and f"{phone[:3]}****{phone[-4:]}" in body
 
 
 def test_the_client_s_own_advisor_sees_personal_data(client, ticket, client_profile, advisor):

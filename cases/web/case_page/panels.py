@@ -2,6 +2,7 @@
 the credit account and margin call). Read through the shared selectors (the same scope and data
 as the API); each builder runs a fixed number of queries, whatever the size of the case."""
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,10 +14,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Queue, User
 from accounts.selectors import mask_id_number, mask_phone, sees_personal_data
-from cases.models import BusinessCalendar, Case, CaseEvent, CaseMessage, EventKind, Metric, Priority, SlaTimer
+from cases.models import (BusinessCalendar, Case, CaseEvent, CaseKind, CaseMessage, EventKind, Metric, Priority,
+                          SlaTimer)
+from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.categories import category_label
 from cases.models.visits import ReturnVisit
-from cases.models.workflows import state_label
+from cases.models.workflows import WORKFLOWS, state_label
 from cases.selectors import events_for, messages_for
 from cases.sla_engine import CALENDAR_CHANGED
 from cases.sla_status import ScheduleCache, shown_state, timer_status
@@ -162,6 +165,18 @@ def _name_label(event: CaseEvent) -> str:
     return str(event.get_kind_display())
 
 
+@functools.cache
+def _step_labels(kind: str) -> dict:
+    workflow = WORKFLOWS[kind]
+    return {step.name: step.custom.get("label", step.name)
+            for step in workflow._meta.get_field("state").get_all_transitions(workflow)}
+
+
+def step_label(kind: str, name: str) -> str:
+    """A workflow step's label (its button), in the reader's language; the name for a step it has not."""
+    return str(_step_labels(kind).get(name, name))
+
+
 def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) -> str:
     """One line saying what the event did, in the reader's language; people and queues by their
     names (`names`), not by the username or code the event recorded."""
@@ -172,6 +187,9 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
     if event.kind == EventKind.MESSAGE:  # in the admin's audit trail (the timeline shows the message itself)
         return str(dict(CaseMessage.Visibility.choices).get(event.name, event.name))
     if event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
+        if event.name and event.from_value == event.to_value:  # a step that keeps the state: say which
+            return _("%(name)s: %(from)s → %(to)s") % {"name": step_label(case.kind, event.name),
+                                                       "from": before, "to": after}
         return _("State: %(from)s → %(to)s") % {"from": before, "to": after}
     if event.kind == EventKind.ASSIGNMENT:
         return _("Assigned to %(to)s") % {"to": after} if after else _("Unassigned (was %(from)s)") % {"from": before}
@@ -259,13 +277,26 @@ class ClientPanel:
     id_number: str
     phone: str
     masked: bool
+    phone_masked: bool
+
+
+def calls_the_client(user: User, case: Case) -> bool:
+    """The one who calls the client about an open margin call: its assignee, or an agent of its
+    queue (the risk queue's agents take the calls), who needs the phone number whole to dial."""
+    if case.kind != CaseKind.MARGIN_CALL or case.state in MARGIN_CALL_CLOSED_STATES or not user.works_cases:
+        return False
+    if case.assignee_id == user.pk:
+        return True
+    return case.queue_id is not None and user.queues.filter(pk=case.queue_id).exists()
 
 
 def client_panel(user: User, case: Case) -> ClientPanel:
     client = case.client
     unmasked = sees_personal_data(user, client)
+    phone_whole = unmasked or calls_the_client(user, case)
     return ClientPanel(
         client=client, advisor=client.advisor if client.advisor_id else None,
         id_number=client.id_number if unmasked else mask_id_number(client.id_number),
-        phone=client.phone if unmasked else mask_phone(client.phone), masked=not unmasked,
+        phone=client.phone if phone_whole else mask_phone(client.phone), masked=not unmasked,
+        phone_masked=not phone_whole,
     )
