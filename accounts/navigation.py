@@ -14,7 +14,7 @@ NAVIGATION = [
                                             Role.AUDITOR}),
     ("supervisor:dashboard", _("SLA dashboard"), {Role.SUPERVISOR, Role.TEAM_LEAD, Role.AUDITOR}),
     ("supervisor:approvals", _("Approvals"), {Role.SUPERVISOR}),
-    ("supervisor:calendars", _("Calendars"), {Role.SUPERVISOR}),
+    ("supervisor:calendars", _("Calendars"), {Role.SUPERVISOR, Role.AUDITOR}),  # auditors read them
     ("risk_pages:overview", _("Risk"), {Role.RISK_OFFICER, Role.SUPERVISOR, Role.AUDITOR}),
 ]
 

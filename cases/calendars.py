@@ -268,7 +268,8 @@ def unconfirmed_year_warnings(today: datetime.date | None = None) -> list[str]:
     """The same, as sentences for people (system check, supervisors' admin and pages), each
     calendar by its name in the active language: the name it was created with (CALENDARS; nothing
     renames a calendar), so without another query on every page that shows the banner."""
-    statuses = {**dict(CalendarYear.Status.choices), "missing": _("missing")}
+    # mid-sentence: "… is estimated, not confirmed", not "… is Estimated"
+    statuses = {**{code: str(label).lower() for code, label in CalendarYear.Status.choices}, "missing": _("missing")}
     names = {code: BusinessCalendar(code=code, **defaults).localized_name for code, defaults in CALENDARS.items()}
     return [
         _("The %(calendar)s calendar for %(year)s is %(status)s, not confirmed.")

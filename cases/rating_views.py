@@ -1,6 +1,8 @@
-"""`/rate/<token>/`: the page the rating link opens (no login), in the client's language; it
-posts to the same service as the API (cases.services.ratings)."""
+"""`/rate/<token>/`: the page the rating link opens (no login), in the client's language unless
+the visitor chose another with the page's language switch; it posts to the same service as the API
+(cases.services.ratings)."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -21,6 +23,13 @@ from servicedesk.errors import ValidationFailed
 TEMPLATE = "ratings/rate.html"
 
 
+def _page_language(request: HttpRequest, case) -> str:
+    """The language chosen with the switch (its cookie), else the client's."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        return translation.get_language()
+    return client_language(case.client)
+
+
 @require_http_methods(["GET", "POST"])
 def rate_case(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -30,7 +39,7 @@ def rate_case(request: HttpRequest, token: str) -> HttpResponse:
     except RatingLinkInvalid:
         return render(request, TEMPLATE, {"page": "invalid"}, status=404)
 
-    with translation.override(client_language(case.client)):
+    with translation.override(_page_language(request, case)):
         context = {"page": "form", "case": case, "scores": SCORES, "score": None, "comment": "", "errors": {}}
         status = 200
         if SatisfactionRating.objects.filter(case=case).exists():

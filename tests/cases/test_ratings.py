@@ -140,6 +140,14 @@ def test_the_rating_endpoints_are_throttled(resolved, anonymous):
     assert codes[:30] == [200] * 30 and codes[30] == 429
 
 
+def test_a_forwarded_for_the_caller_writes_does_not_escape_the_throttle(resolved, anonymous):
+    """No proxy in front (TRUSTED_PROXY_COUNT 0): the address is the connection's. DRF counted each
+    X-Forwarded-For the caller invented as a new address, so the throttle never applied."""
+    token = rating_token(resolved)
+    codes = [anonymous.get(url(token), HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429
+
+
 # --- the page the link opens -----------------------------------------------------------------------
 
 def test_the_rating_page_takes_a_rating(resolved, client):
@@ -168,6 +176,16 @@ def test_the_rating_page_speaks_english_to_an_english_client(agent, client):
     text = client.get(f"/rate/{rating_token(case)}/").content.decode()
     assert 'lang="en"' in text and "Rate our service" in text
 
+
+
+def test_the_rating_page_has_the_language_switch_and_follows_it(resolved, client):
+    page = f"/rate/{rating_token(resolved)}/"
+    text = client.get(page).content.decode()
+    assert 'action="/i18n/setlang/"' in text and 'lang="zh-hans"' in text  # the client's language first
+    response = client.post("/i18n/setlang/", {"language": "en", "next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    text = client.get(page).content.decode()
+    assert 'lang="en"' in text and "Rate our service" in text and resolved.number in text
 
 # --- CSAT in the supervisors' report ---------------------------------------------------------------
 

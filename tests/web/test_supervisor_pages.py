@@ -272,6 +272,12 @@ def test_breaches_near_breach_backlog_workload_and_csat(client, supervisor, now,
         ("5.00", "3.00", "50.0%")
 
 
+def test_the_workload_note_says_what_breached_and_near_breach_count(client, supervisor, now):
+    page = dashboard(login(client, supervisor)).content.decode()
+    assert ("Open cases now; breached: those with a clock past its due moment; near breach: those with a clock "
+            "past three quarters of its target, not due yet.") in page
+    assert "whose clock is." not in page
+
 def test_queues_and_people_by_name_not_code_or_username(client, supervisor, agent, now, known_set):
     """Every table names the queue in the reader's language and the agent by their name: what the
     page shows is what the CSV holds."""
@@ -409,6 +415,11 @@ def test_calendar_banner_and_page_name_the_calendars(client, supervisor, now):
         heading = rf"<h2>{re.escape(names[1])} <span class=\"muted small\">\(09:00–15:00\)</span></h2>"
         assert re.search(heading, calendars)
 
+
+def test_the_banner_says_estimated_mid_sentence_in_lower_case(client, supervisor, now):
+    page = dashboard(login(client, supervisor)).content.decode()
+    assert "The Working days calendar for 2027 is estimated, not confirmed." in page
+    assert "is Estimated" not in page
 
 def test_auditors_and_team_leads_see_no_banner(client, auditor, team_lead, now):
     for user in (auditor, team_lead):
@@ -627,6 +638,11 @@ def test_calendars_page_lists_years_with_their_status(client, supervisor, audito
     assert "supervisor1" in page and "2026-11-25 16:30" in page
     assert "data-confirm-year" not in page and "Add a day" not in page  # auditors read
 
+
+def test_auditors_find_the_calendars_in_their_navigation(client, auditor, now):
+    page = login(client, auditor).get(reverse("console:cases"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    nav = page[page.index('class="mainnav"'):page.index("</nav>", page.index('class="mainnav"'))]
+    assert f'href="{reverse("supervisor:calendars")}"' in nav and "Calendars" in nav
 
 def test_the_add_a_day_form_has_no_colon_after_its_labels(client, supervisor, now):
     """As every other form of the pages (servicedesk.forms.LabelForm): no ":" after a Chinese label."""

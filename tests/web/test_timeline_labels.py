@@ -163,3 +163,25 @@ def test_a_margin_calls_former_state_has_a_label():
     with translation.override("en"):
         assert state_label("margin_call", "deadline_passed") == "Deadline passed"
         assert state_label("margin_call", "liquidation_pending") == "Liquidation pending"
+
+
+def test_a_step_that_keeps_the_state_is_named_in_the_timeline(client, client_profile, agent, supervisor):
+    """A supervisor's approval of a dispute's resolution leaves the state as it is: the timeline says
+    that it was approved, not "Resolution proposed → Resolution proposed"."""
+    dispute = case_create(created_by=agent, client=client_profile, kind="dispute", subject="利息争议",
+                          category="interest_fee")
+    for user, name, comment in ((agent, "acknowledge", ""), (agent, "investigate", ""),
+                                (agent, "propose_resolution", "Refund one day of interest."),
+                                (supervisor, "approve_resolution", "")):
+        dispute.refresh_from_db()
+        case_transition(case=dispute, user=user, name=name, comment=comment)
+    client.force_login(agent)
+    english = _timeline(client, dispute, **EN)
+    assert "Approve resolution: Resolution proposed → Resolution proposed" in english
+    assert "State: Resolution proposed → Resolution proposed" not in english
+    assert "State: Investigating → Resolution proposed" in english
+    with translation.override("zh-hans"):
+        approved = gettext("%(name)s: %(from)s → %(to)s") % {
+            "name": gettext("Approve resolution"), "from": state_label("dispute", "resolution_proposed"),
+            "to": state_label("dispute", "resolution_proposed")}
+    assert approved in _timeline(client, dispute, **ZH)

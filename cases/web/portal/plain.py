@@ -225,6 +225,10 @@ def _request(case: Case) -> tuple[str, str, str | None]:
 def _margin_call(case: Case) -> tuple[str, str, str | None]:
     state = case.state
     if state in CALL_RUNNING:
+        call = getattr(case, "margin_call", None)  # loaded for its subject already (risk.subjects)
+        if call is not None and call.stage == MarginCall.Stage.MARGIN_CALL:
+            return (_("Action needed"), _("Your ratio is below the close-out line. Please add collateral or repay "
+                                          "before the deadline: the amount and the deadline are below."), YOU)
         return (_("Action needed"), _("Your ratio is below the warning line. Please add collateral or repay: see "
                                       "your account on the home page for the amount and deadline."), YOU)
     if state in CALL_OVERDUE:

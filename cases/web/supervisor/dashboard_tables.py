@@ -206,7 +206,8 @@ def workload(figures: Figures) -> Table:
     columns = [Column("assignee", _("Agent")), Column("open", _("Open cases"), NUMBER),
                Column("breached", _("Breached"), NUMBER), Column("near_breach", _("Near breach"), NUMBER)]
     return Table("workload", _("Workload per agent"), columns, rows,
-                 note=_("Open cases now; breached and near breach count cases whose clock is."))
+                 note=_("Open cases now; breached: those with a clock past its due moment; near breach: those "
+                        "with a clock past three quarters of its target, not due yet."))
 
 
 def csat_scores(figures: Figures) -> Table:
