@@ -5,6 +5,7 @@ import datetime
 from celery import shared_task
 
 from cases.sla_sweep import sla_sweep
+from servicedesk.task_retry import retried_while_database_down
 
 
 @shared_task(name="sla.sweep", acks_late=True)
@@ -42,7 +43,8 @@ def sla_notify_task(run: str) -> int:
     return escalations_notify(run)
 
 
-@shared_task(name="sla.reapply", acks_late=True)
+@shared_task(name="sla.reapply", bind=True, acks_late=True)
+@retried_while_database_down
 def sla_reapply_task() -> int:
     """After a policy edit: every open case takes the targets now in force (idempotent: a case
     whose targets did not change gets no event)."""
@@ -56,7 +58,8 @@ def sla_reapply_task() -> int:
                      lambda case: sla_policy_apply(case=case, reason="policy changed"), why="policy changed")
 
 
-@shared_task(name="sla.tier_changed", acks_late=True)
+@shared_task(name="sla.tier_changed", bind=True, acks_late=True)
+@retried_while_database_down
 def sla_tier_changed_task(client_ids: list[int]) -> int:
     """After a change of clients' tier (admin, core-system import): their open cases take the
     targets now in force for them (idempotent)."""
@@ -65,7 +68,8 @@ def sla_tier_changed_task(client_ids: list[int]) -> int:
     return sla_clients_tier_changed(client_ids=client_ids)
 
 
-@shared_task(name="sla.calendar_changed", acks_late=True)
+@shared_task(name="sla.calendar_changed", bind=True, acks_late=True)
+@retried_while_database_down
 def sla_calendar_changed_task(calendar_code: str, dates: list[str], hours_changed: bool = False) -> int:
     """After an edit of a calendar's days (or of its service hours: every running clock on it):
     the running clocks it concerns take the new calendar (idempotent: a case whose deadlines did
@@ -89,7 +93,8 @@ def calendars_seed_next_year_task() -> int:
     return len(calendars_seed(first_year=this_year, last_year=this_year + 1))
 
 
-@shared_task(name="visits.schedule_quarterly", acks_late=True)
+@shared_task(name="visits.schedule_quarterly", bind=True, acks_late=True)
+@retried_while_database_down
 def visits_schedule_quarterly_task(today: str | None = None) -> int:
     """On the first day of each quarter: a return visit for every high-net-worth client, once per
     client and quarter (a re-run adds nothing). Returns how many were scheduled."""

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cases.calendars import CalendarUnavailable, CalendarYearMissing, load_schedule
 from risk.monitoring import monitor_accounts
+from servicedesk.task_retry import retried_while_database_down
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,8 @@ SESSIONS = ((datetime.time(9, 30), datetime.time(11, 30)), (datetime.time(13, 0)
 CLOSE_GRACE = datetime.timedelta(minutes=5)
 
 
-@shared_task(name="monitoring.stress_outreach", acks_late=True)
+@shared_task(name="monitoring.stress_outreach", bind=True, acks_late=True)
+@retried_while_database_down
 def stress_outreach_task(stress_test_id: int) -> int:
     """Open a stress test's outreach margin calls (risk.stress.stress_test_outreach)."""
     from risk.stress import stress_test_outreach
@@ -27,7 +29,8 @@ def stress_outreach_task(stress_test_id: int) -> int:
     return stress_test_outreach(stress_test_id)
 
 
-@shared_task(name="monitoring.run", acks_late=True)
+@shared_task(name="monitoring.run", bind=True, acks_late=True)
+@retried_while_database_down
 def monitoring_run_task(trigger: str = "manual") -> int:
     outcome = monitor_accounts(trigger=trigger)
     return outcome.changed

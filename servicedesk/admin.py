@@ -17,7 +17,10 @@ class CheckedLookupsChangeList(ChangeList):
     the query is compiled here, where the error can still be told apart."""
 
     def get_queryset(self, request, exclude_parameters=None):
-        queryset = super().get_queryset(request, exclude_parameters)
+        try:
+            queryset = super().get_queryset(request, exclude_parameters)
+        except OverflowError as error:  # the date hierarchy's `date__year=` past a C long (Django: ValueError only)
+            raise IncorrectLookupParameters(error) from error
         try:
             _sql, params = queryset.query.get_compiler(queryset.db).as_sql()
         except EmptyResultSet:  # a filter that matches nothing (queryset.none()): a valid, empty list
@@ -27,6 +30,9 @@ class CheckedLookupsChangeList(ChangeList):
         # A key past 64 bits through a relation (`members=1234…`, 23 digits): SQLite fails to bind it.
         if any(isinstance(param, int) and not -INT64 <= param < INT64 for param in params):
             raise IncorrectLookupParameters("an integer beyond 64 bits")
+        # A NUL character (a choice filter's `state=%00`): PostgreSQL refuses it in any text value.
+        if any(isinstance(param, str) and "\x00" in param for param in params):
+            raise IncorrectLookupParameters("a NUL character")
         return queryset
 
 
@@ -69,6 +75,14 @@ class CheckedLookups:
 
 class ModelAdmin(CheckedLookups, admin.ModelAdmin):
     """The project's ModelAdmin (lists refuse impossible lookup values; see CheckedLookupsChangeList)."""
+
+
+def check_every_list(site: admin.AdminSite = admin.site) -> None:
+    """The lists of the packages' admins (axes' logs, celery beat's tasks: superusers) refuse impossible
+    lookup values too: `path_info=%00` or a year past a C long answered there with a server error."""
+    for model_admin in site._registry.values():
+        if not isinstance(model_admin, CheckedLookups):
+            model_admin.get_changelist = lambda request, **kwargs: CheckedLookupsChangeList
 
 
 class CheckedAutocompleteSelect(AutocompleteSelect):

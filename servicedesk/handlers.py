@@ -2,16 +2,19 @@
 /api/v1/cases/no%20such/), elsewhere Django's page. And the API's addresses without their final
 slash."""
 
-from django.http import JsonResponse
+from django.http import HttpResponseNotFound, JsonResponse
+from django.template import loader
 from django.urls import is_valid_path
 from django.utils.translation import gettext as _
-from django.views import defaults
 
 
 def page_not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
-    return defaults.page_not_found(request, exception)
+    # Not Django's page_not_found: it checks the CSRF token first (requires_csrf_token), which reads a
+    # POST's form, so a body it cannot parse (a malformed multipart, one over DATA_UPLOAD_MAX_MEMORY_SIZE)
+    # turned the 404 into a 500. The page's forms get their token anyway (CsrfViewMiddleware.process_request).
+    return HttpResponseNotFound(loader.render_to_string("404.html", request=request))
 
 
 class ApiNotFoundMiddleware:

@@ -36,6 +36,7 @@ def as_supervisor(client, supervisor):
     ("admin:cases_slatimer_changelist", "due_at__year=99999"),
     ("admin:risk_ratiosnapshot_changelist", "taken_at__year=99999"),
     ("admin:notifications_inboundemail_changelist", "received_at__gte=0001-01-01"),
+    ("admin:cases_calendarday_changelist", "date__year=99999999999999999999"),  # past a C long: OverflowError
 ])
 def test_a_lookup_value_no_query_can_hold_is_a_bad_lookup_not_a_server_error(as_supervisor, changelist, query):
     """A year past 9999 (or 0), or a Shanghai time before UTC's year 1, failed while the SQL was built: 500."""
@@ -246,6 +247,25 @@ def test_a_member_key_past_any_database_integer_is_a_form_error(admin_client):
     assert response.status_code == 200
     assert "is not a valid value" in " ".join(response.context["adminform"].form.errors["members"])
     assert list(general.members.all()) == [member]
+
+
+@pytest.mark.parametrize("changelist", ["admin:cases_case_changelist", "admin:cases_returnvisit_changelist",
+                                        "admin:cases_slatimer_changelist", "admin:risk_accountalert_changelist"])
+def test_a_nul_character_in_a_choice_filter_is_a_bad_lookup(as_supervisor, changelist):
+    """`?state=%00`: PostgreSQL refused the list's query (a server error)."""
+    response = as_supervisor.get(f"{reverse(changelist)}?state=%00")
+    assert response.status_code == 302 and response.url.endswith("?e=1")
+
+
+@pytest.mark.parametrize("changelist, query", [
+    ("admin:axes_accesslog_changelist", "path_info=%00"),
+    ("admin:axes_accesslog_changelist", "attempt_time__year=99999999999999999999"),
+    ("admin:django_celery_beat_periodictask_changelist", "task=%00"),
+])
+def test_the_packages_admin_lists_refuse_impossible_lookups_too(admin_client, changelist, query):
+    """axes' and celery beat's own admins (superusers only) answered these with a server error."""
+    response = admin_client.get(f"{reverse(changelist)}?{query}")
+    assert response.status_code == 302 and response.url.endswith("?e=1")
 
 
 @pytest.mark.parametrize("changelist, query", [

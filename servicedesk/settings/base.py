@@ -162,8 +162,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "servicedesk.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
-    # The public rating endpoints (no login) are throttled per address (cases.rating_apis).
+    # The public rating endpoints (no login) are throttled per address (cases.rating_apis): the one the
+    # logins' lockout takes (TRUSTED_PROXY_COUNT above). Unset, DRF took the whole X-Forwarded-For, which
+    # the caller writes.
     "DEFAULT_THROTTLE_RATES": {"anon": env("ANON_THROTTLE_RATE", default="30/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     # Swagger UI's files from drf-spectacular-sidecar (our static files): the CSP allows no CDN.

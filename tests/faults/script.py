@@ -78,6 +78,13 @@ def sms(count: int) -> dict:
     return {"ids": [row.pk for row in rows]}
 
 
+def hnw_clients(count: int) -> dict:
+    """`count` high-net-worth clients (each gets a return visit a quarter)."""
+    from tests.factories import ClientProfileFactory
+
+    return {"clients": [ClientProfileFactory(tier="hnw", email="").client_no for _ in range(count)]}
+
+
 def _fresh_sequences() -> None:
     """The factories number from past every row already there (each run is a new process, whose
     sequences would start at 0 again)."""
@@ -97,7 +104,7 @@ def main() -> None:
     _fresh_sequences()
     command = sys.argv[1]
     arguments = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
-    commands = {"web": web, "sla_cases": sla_cases, "accounts": accounts, "sms": sms}
+    commands = {"web": web, "sla_cases": sla_cases, "accounts": accounts, "sms": sms, "hnw_clients": hnw_clients}
     print(json.dumps(commands[command](**arguments)))
 
 

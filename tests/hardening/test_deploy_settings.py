@@ -19,6 +19,7 @@ def manage(*args, **env_overrides):
     env = {key: value for key, value in os.environ.items()
            if key not in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update({"DJANGO_SETTINGS_MODULE": "servicedesk.settings.production", **env_overrides})
+    env = {key: value for key, value in env.items() if value is not None}  # None: the variable unset
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=240)
 

@@ -1,6 +1,7 @@
 """Login, logout, password change and each role's home page."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.navigation import home_url_for
@@ -80,6 +81,22 @@ def test_a_missing_page_is_a_404_page_of_the_site_in_the_reader_s_language(clien
         assert 'class="language-switch"' in page and f'href="{reverse("home")}"' in page
         assert "The requested resource was not found on this server" not in page and url not in page
     assert "Page not found" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b"garbage", "multipart/form-data"),  # no boundary: the form cannot be parsed
+    (b"x=" + b"y" * 3_000_000, "application/x-www-form-urlencoded"),  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+])
+def test_a_post_with_an_unreadable_body_to_a_missing_page_is_a_404_not_a_500(body, content_type):
+    """A logged-in browser holds a CSRF cookie: the 404 page's token check read the body and failed (500)."""
+    UserFactory(username="poster", roles=[Role.AGENT])
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    browser.login(username="poster", password="pass-word-123")
+    browser.get(reverse("home"), follow=True)  # the CSRF cookie, as a browser has it
+    assert "csrftoken" in browser.cookies
+    response = browser.generic("POST", "/no-such-page/", body, content_type=content_type)
+    assert response.status_code == 404
+    assert 'class="language-switch"' in response.content.decode()
 
 
 def test_login_and_password_change_labels_have_no_colon(client):
