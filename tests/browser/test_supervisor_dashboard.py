@@ -74,7 +74,13 @@ def test_dashboard_draws_the_reports_figures(new_page, supervisor, known_set):
     assert trend["labels"][-1] == today.isoformat()
     lines = {dataset["key"]: dataset["data"] for dataset in trend["datasets"]}
     day = trend["labels"].index(known_set.isoformat())
-    assert lines["first_response"][day] == 66.7 and lines["all"][day] == 66.7
+    # every metric together: the resolution clocks count too once past their due moment (three
+    # working days: it depends on the weekday the test runs), as the reports count them
+    figures = reports.sla_compliance(start=at(known_set, 0), end=at(known_set + datetime.timedelta(days=1), 0),
+                                     group_by=None)
+    met_all = sum(row["met"] for row in figures)
+    decided = met_all + sum(row["breached"] for row in figures)
+    assert lines["first_response"][day] == 66.7 and lines["all"][day] == round(100.0 * met_all / decided, 1)
     assert all(value is None for n, value in enumerate(lines["all"]) if n != day)
 
     # The figures reports.sla_compliance computes for the same range, on the page and the chart.
