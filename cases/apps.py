@@ -11,7 +11,9 @@ class CasesConfig(AppConfig):
         from cases import checks  # noqa: F401  (registers the calendar check)
         from cases.services import ratings, requests, visits  # noqa: F401  (register their follow-ups)
         from servicedesk.admin import check_every_list
+        from servicedesk.beat_admin import mend_crontab_admin
 
+        mend_crontab_admin()
         check_every_list()  # every admin is registered by now (the admin app, listed first, discovered them)
 
         post_migrate.connect(_after_migrate, sender=self, weak=False, dispatch_uid="cases.after_migrate")

@@ -279,3 +279,18 @@ def test_a_relations_key_past_any_database_integer_is_a_bad_lookup(as_supervisor
         assert list(response.context["cl"].result_list) == []
     else:
         assert response.status_code == 302 and response.url.endswith("?e=1")
+
+
+@pytest.mark.parametrize("minute", ["-1", "61", "*/0", "x"])
+def test_a_crontab_the_scheduler_cannot_read_is_a_form_error_not_a_server_error(admin_client, minute):
+    """django_celery_beat's crontab page shows the schedule in words; for a value its validators
+    let through or refuse, the page answers with the form again (the words left out), never a 500."""
+    from django_celery_beat.models import CrontabSchedule
+
+    response = admin_client.post(reverse("admin:django_celery_beat_crontabschedule_add"), {
+        "minute": minute, "hour": "*", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*",
+        "timezone": "Asia/Shanghai"})
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    assert not CrontabSchedule.objects.filter(minute=minute).exists()
+    CrontabSchedule.objects.create(minute="-1")  # a row stored by other means: the list still opens
+    assert admin_client.get(reverse("admin:django_celery_beat_crontabschedule_changelist")).status_code == 200
