@@ -170,8 +170,8 @@ def attachment_check(upload) -> CheckedAttachment:
     extension = os.path.splitext(name)[1]
     content_type = detect_type(content, extension)
     if content_type is None:
-        raise AttachmentRefused(name, _("this kind of file is not accepted (accepted: PDF, PNG, JPEG, GIF, Word "
-                                        ".docx, Excel .xlsx, text and CSV)."))
+        raise AttachmentRefused(name, _("this kind of file is not accepted (accepted: PDF, PNG, JPEG, GIF, WebP, "
+                                        "Word .docx, Excel .xlsx, text and CSV)."))
     allowed_extensions = ALLOWED[content_type]
     if extension not in allowed_extensions:
         raise AttachmentRefused(name, _("the file's content is %(type)s but its name ends in “%(extension)s”; "

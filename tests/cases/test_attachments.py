@@ -57,6 +57,9 @@ def test_size_and_number_limits(settings, english):
         validate_attachments([SimpleUploadedFile("a.pdf", PDF + b" ")])
     with pytest.raises(ValidationError, match="empty"):
         validate_attachments([SimpleUploadedFile("a.pdf", b"")])
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        validate_attachments([SimpleUploadedFile("tool.exe", b"MZ\x90\x00")])
+    assert "accepted: PDF, PNG, JPEG, GIF, WebP, Word .docx, Excel .xlsx, text and CSV" in str(refused.value)
     with pytest.raises(ValidationError, match="at most 10 files"):
         validate_attachments([SimpleUploadedFile(f"{n}.pdf", PDF) for n in range(11)])
 
