@@ -250,8 +250,11 @@ def breach_list(*, start=None, end=None, limit: int = 200, now: datetime.datetim
         for timer in part.select_related("case", "case__queue", "case__assignee").only(*TIMER_LIST_COLUMNS)
         .order_by("-due_at", "-id")[:limit]
     ]
-    earliest = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
-    return sorted(timers, key=lambda timer: (timer.due_at or earliest, timer.pk), reverse=True)[:limit]
+    # A clock paused after its breach has no due moment: placed where the database's ordering puts
+    # it (PostgreSQL: first, SQLite: last), or a part read `limit` long would miss what it displaced.
+    missing = (datetime.datetime.max if connections[using].features.nulls_order_largest
+               else datetime.datetime.min).replace(tzinfo=datetime.timezone.utc)
+    return sorted(timers, key=lambda timer: (timer.due_at or missing, timer.pk), reverse=True)[:limit]
 
 
 def csat(*, start: datetime.datetime | None = None, end: datetime.datetime | None = None, group_by: str,

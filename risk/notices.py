@@ -128,7 +128,9 @@ def restored_notices(cursor, now) -> int:
 def deadline_passed_notices(cursor, now) -> int:
     """The clients of the calls that passed their deadline in this run (risk_passed, now pending
     liquidation): the ratio was not restored and their positions may be liquidated at any time.
-    An account never valued has no ratio to give (an empty `ratio`: the template's other branch)."""
+    An account never valued has no ratio to give (an empty `ratio`: the template's other branch).
+    Not a call whose margin-call notice this run wrote (raised or brought forward below the immediate
+    line, due at once): that notice says already that the position may be liquidated today."""
     total = 0
     for language in LANGUAGES:
         for has_ratio in (True, False):
@@ -141,7 +143,10 @@ def deadline_passed_notices(cursor, now) -> int:
                     JOIN accounts_creditaccount a ON a.id = k.credit_account_id
                     JOIN accounts_clientprofile cl ON cl.id = a.client_id
                     LEFT JOIN risk_accountrisk r ON r.account_id = a.id
-                    WHERE r.maintenance_ratio IS {"NOT " if has_ratio else ""}NULL""",
+                    WHERE r.maintenance_ratio IS {"NOT " if has_ratio else ""}NULL AND NOT EXISTS (
+                        SELECT 1 FROM notifications_notification n
+                        WHERE n.case_id = p.case_id AND n.event = 'margin_call' AND n.created_at = %s)""",
                 columns=columns, data={"account": "a.account_no", "case": "p.case_id"}, case_expr="p.case_id",
+                params=[db_time(now)],
             )
     return total

@@ -389,3 +389,21 @@ def test_a_clock_past_its_due_moment_is_a_breach_in_the_report_before_any_sweep(
         first = next(row for row in http.get("/api/v1/reports/sla/?group_by=kind").data["rows"]
                      if row["group"] == "ticket" and row["metric"] == "first_response")
         assert (first["met"], first["breached"], first["running"]) == (1, 0, 1)
+
+
+def test_the_breach_list_reads_as_one_query_would_when_a_breached_clock_is_paused(known_set):
+    """A clock breached and then paused (the case waits on the client) has no due moment. The list
+    joins the recorded breaches and the clocks past due not swept yet, each read `limit` long, and
+    sorted them again with a missing due moment last, while PostgreSQL had read it first: the
+    paused clock took a place in the list and a later breach of the range was left out."""
+    from django.db.models import Q
+
+    from cases import reports
+
+    paused = SlaTimer.objects.get(case=known_set[0], metric="resolution")
+    SlaTimer.objects.filter(pk=paused.pk).update(state=SlaTimer.State.PAUSED, breached=True, due_at=None)
+    now = at(2026, 11, 25, 16, 30)
+    one_query = SlaTimer.objects.filter(Q(breached=True) | Q(state="running", breached=False, due_at__lte=now))
+    for limit in (1, 2, 3):
+        expected = list(one_query.order_by("-due_at", "-id").values_list("pk", flat=True)[:limit])
+        assert [timer.pk for timer in reports.breach_list(limit=limit, now=now)] == expected

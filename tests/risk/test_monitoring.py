@@ -592,3 +592,16 @@ def test_a_margin_call_is_open_in_every_state_but_the_closed_ones():
     kind, not_closed = constraint.condition.children
     assert kind == ("kind", "margin_call")
     assert not_closed.negated and not_closed.children == [("state__in", list(CLOSED_STATES))]
+
+
+def test_a_call_due_at_once_is_not_told_twice_in_the_run_that_raised_it(
+        immediate_account, security, client_profile, risk_officer):
+    """Below the immediate line the call is raised and passes its deadline (now) in one run: its
+    urgent notice says the position may be liquidated today. The same run sent a second SMS and
+    e-mail, 'deadline passed', for the deadline that notice had just set."""
+    price(security, "16.00")
+    run()
+    price(security, "11.00")
+    run()
+    told = Notification.objects.filter(recipient_client=client_profile, event__startswith="margin_call")
+    assert sorted(told.values_list("event", "channel")) == [("margin_call", "email"), ("margin_call", "sms")]
