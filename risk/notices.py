@@ -106,23 +106,32 @@ def margin_call_notices(cursor, now, deadline, table: str) -> int:
     return total
 
 
-def restored_notices(cursor, now) -> int:
-    """The restored margin calls' notices: the ratio they are back to, or (an empty `ratio`: the
-    template's other branch) that no liability is left."""
+def _with_or_without_ratio(cursor, now, *, event: str, account_no: str, ratio: str, source_sql: str,
+                           data: dict[str, str], case_expr: str, params=()) -> int:
+    """Notices of `event`, whose text says the ratio (SQL `ratio`) or, where it is NULL (no
+    liability left, never valued), takes the template's other branch (an empty `ratio`):
+    `source_sql` holds `{ratio_is}`, the condition on `ratio` of each pass."""
     total = 0
     for language in LANGUAGES:
         for has_ratio in (True, False):
-            columns = {"account_no": "c.account_no"}
-            if has_ratio:
-                columns["ratio"] = _ratio_text("c.ratio")
+            columns = {"account_no": account_no, **({"ratio": _ratio_text(ratio)} if has_ratio else {})}
             total += _insert(
-                cursor, now=now, event="margin_call_restored", language=language, values={"ratio": ""},
-                source_sql=f"""risk_restored r JOIN risk_watched c ON c.account_id = r.account_id
-                    JOIN accounts_clientprofile cl ON cl.id = c.client_id
-                    WHERE c.ratio IS {"NOT " if has_ratio else ""}NULL""",
-                columns=columns, data={"account": "c.account_no", "case": "r.case_id"}, case_expr="r.case_id",
+                cursor, now=now, event=event, language=language, values={"ratio": ""},
+                source_sql=source_sql.format(ratio_is=f"{ratio} IS {'NOT ' if has_ratio else ''}NULL"),
+                columns=columns, data=data, case_expr=case_expr, params=params,
             )
     return total
+
+
+def restored_notices(cursor, now) -> int:
+    """The restored margin calls' notices: the ratio they are back to, or (an empty `ratio`: the
+    template's other branch) that no liability is left."""
+    return _with_or_without_ratio(
+        cursor, now, event="margin_call_restored", account_no="c.account_no", ratio="c.ratio",
+        source_sql="""risk_restored r JOIN risk_watched c ON c.account_id = r.account_id
+            JOIN accounts_clientprofile cl ON cl.id = c.client_id
+            WHERE {ratio_is}""",
+        data={"account": "c.account_no", "case": "r.case_id"}, case_expr="r.case_id")
 
 
 def deadline_passed_notices(cursor, now) -> int:
@@ -131,22 +140,13 @@ def deadline_passed_notices(cursor, now) -> int:
     An account never valued has no ratio to give (an empty `ratio`: the template's other branch).
     Not a call whose margin-call notice this run wrote (raised or brought forward below the immediate
     line, due at once): that notice says already that the position may be liquidated today."""
-    total = 0
-    for language in LANGUAGES:
-        for has_ratio in (True, False):
-            columns = {"account_no": "a.account_no"}
-            if has_ratio:
-                columns["ratio"] = _ratio_text("r.maintenance_ratio")
-            total += _insert(
-                cursor, now=now, event="margin_call_deadline_passed", language=language, values={"ratio": ""},
-                source_sql=f"""risk_passed p JOIN cases_case k ON k.id = p.case_id AND k.state = 'liquidation_pending'
-                    JOIN accounts_creditaccount a ON a.id = k.credit_account_id
-                    JOIN accounts_clientprofile cl ON cl.id = a.client_id
-                    LEFT JOIN risk_accountrisk r ON r.account_id = a.id
-                    WHERE r.maintenance_ratio IS {"NOT " if has_ratio else ""}NULL AND NOT EXISTS (
-                        SELECT 1 FROM notifications_notification n
-                        WHERE n.case_id = p.case_id AND n.event = 'margin_call' AND n.created_at = %s)""",
-                columns=columns, data={"account": "a.account_no", "case": "p.case_id"}, case_expr="p.case_id",
-                params=[db_time(now)],
-            )
-    return total
+    return _with_or_without_ratio(
+        cursor, now, event="margin_call_deadline_passed", account_no="a.account_no", ratio="r.maintenance_ratio",
+        source_sql="""risk_passed p JOIN cases_case k ON k.id = p.case_id AND k.state = 'liquidation_pending'
+            JOIN accounts_creditaccount a ON a.id = k.credit_account_id
+            JOIN accounts_clientprofile cl ON cl.id = a.client_id
+            LEFT JOIN risk_accountrisk r ON r.account_id = a.id
+            WHERE {ratio_is} AND NOT EXISTS (
+                SELECT 1 FROM notifications_notification n
+                WHERE n.case_id = p.case_id AND n.event = 'margin_call' AND n.created_at = %s)""",
+        data={"account": "a.account_no", "case": "p.case_id"}, case_expr="p.case_id", params=[db_time(now)])

@@ -25,17 +25,24 @@ def at(*args):
     return datetime.datetime(*args, tzinfo=SH)
 
 
-@pytest.fixture
-def known_set(client_profile, agent, supervisor):
-    """Three normal tickets on Wed 25 Nov 2026 at 10:00 (first response due 14:00): one answered at
-    11:00 (met), one answered at 15:00 (breached), one never answered (breached by the sweep)."""
+def tickets_answered_at_eleven(count: int, client_profile, agent) -> list:
+    """`count` normal tickets opened on Wed 25 Nov 2026 at 10:00 (first response due 14:00) and
+    assigned to `agent`, the first answered at 11:00."""
     with time_machine.travel(at(2026, 11, 25, 10), tick=False):
         cases = [case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject=f"t{i}")
-                 for i in range(3)]
+                 for i in range(count)]
         for case in cases:
             case_update(case=case, user=agent, assignee=agent)
     with time_machine.travel(at(2026, 11, 25, 11), tick=False):
         message_create(case=cases[0], author=agent, body="ok")
+    return cases
+
+
+@pytest.fixture
+def known_set(client_profile, agent, supervisor):
+    """Three normal tickets on Wed 25 Nov 2026 at 10:00 (first response due 14:00): one answered at
+    11:00 (met), one answered at 15:00 (breached), one never answered (breached by the sweep)."""
+    cases = tickets_answered_at_eleven(3, client_profile, agent)
     with time_machine.travel(at(2026, 11, 25, 15), tick=False):
         message_create(case=cases[1], author=agent, body="late")
     sla_sweep(now=at(2026, 11, 25, 16))
@@ -364,13 +371,7 @@ def test_a_clock_past_its_due_moment_is_a_breach_in_the_report_before_any_sweep(
     """The sweep runs every minute; until it does, a clock running past its due moment is
     breached all the same, in the report, its CSV, the breach list and the dashboard, as the case
     API shows it — never counted running."""
-    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
-        cases = [case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject=f"t{i}")
-                 for i in range(2)]
-        for case in cases:
-            case_update(case=case, user=agent, assignee=agent)
-    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
-        message_create(case=cases[0], author=agent, body="ok")
+    cases = tickets_answered_at_eleven(2, client_profile, agent)
     assert not SlaTimer.objects.filter(breached=True).exists()  # no sweep has run
     http = api.as_user(supervisor)
     with time_machine.travel(at(2026, 11, 25, 14, 5), tick=False):  # first response due 14:00
