@@ -74,6 +74,11 @@ def _text(client: ClientProfile, pair) -> str:
     return pair[1] if client.language == "en" else pair[0]
 
 
+def _drawn(options: list, draw: int):
+    """The option a draw among the demo's usual number of them falls on."""
+    return options[draw % len(options)]
+
+
 class Story:
     """One case's history: each step a little later than the one before, none in the future."""
 
@@ -180,8 +185,8 @@ def dispute_story(story: Story, outcome: str) -> None:
     story.note(worker)
     if outcome == "investigating":
         return
-    proposal = rng.choice(data.DISPUTE_PROPOSALS)
-    story.move("propose_resolution", worker, proposal)
+    proposal = _drawn(data.DISPUTE_PROPOSALS[story.case.category], rng.randrange(data.DISPUTE_PROPOSAL_DRAWS))
+    story.move("propose_resolution", worker, _text(story.client, proposal))
     if outcome == "proposed":
         return
     checker = cast.checker_for(worker)
@@ -189,7 +194,7 @@ def dispute_story(story: Story, outcome: str) -> None:
         story.move("return_for_rework", checker, "请补充平仓时点的行情数据后再提交。")
         return
     story.move("approve_resolution", checker)
-    story.reply(worker, ("您好，经调查，处理方案如下：" + proposal, "Hello, after investigation we propose: " + proposal))
+    story.reply(worker, ("您好，经调查，处理方案如下：" + proposal[0], "Hello, after investigation we propose: " + proposal[1]))
     if outcome == "approved":
         return
     if outcome in ("accepted", "closed_accepted"):
@@ -218,8 +223,9 @@ def request_story(story: Story, outcome: str) -> None:
     approve = outcome == "approved" or (outcome == "proposed" and rng.random() < 0.6)
     if outcome == "approved" and rng.random() < 0.25:
         worker = cast.users["supervisor"]  # a supervisor's own proposal needs the other supervisor
+    proposals = data.REQUEST_PROPOSALS_APPROVE if approve else data.REQUEST_PROPOSALS_DECLINE
     story.move("propose_approval" if approve else "propose_decline", worker,
-               rng.choice(data.REQUEST_PROPOSALS_APPROVE if approve else data.REQUEST_PROPOSALS_DECLINE))
+               _text(story.client, _drawn(proposals[story.case.kind], rng.randrange(data.REQUEST_PROPOSAL_DRAWS))))
     if outcome == "proposed":
         return
     checker = cast.checker_for(worker)
@@ -227,7 +233,8 @@ def request_story(story: Story, outcome: str) -> None:
         story.move("approve", checker)
         story.reply(cast.worker_for(story.case), ("您好，您的申请已获批准。", "Hello, your request has been approved."))
     else:
-        story.move("decline", checker, rng.choice(data.DECLINE_REASONS))
+        story.move("decline", checker, _text(story.client, _drawn(data.DECLINE_REASONS[story.case.kind],
+                                                                  rng.randrange(data.DECLINE_REASON_DRAWS))))
         story.reply(cast.worker_for(story.case), ("您好，很遗憾，您的申请未获批准，详情请见说明。",
                                                   "Hello, we are sorry: your request was not approved."))
 

@@ -197,25 +197,59 @@ INTERNAL_NOTES = [
     "Checked the ledger with operations: figures agree.",
     "Client prefers e-mail over phone calls.",
 ]
-DISPUTE_PROPOSALS = [
-    "经核查，还款日确被误计一天利息，建议退还多收利息并致歉。",
-    "平仓执行符合合同约定和交易规则，建议维持原处理，向客户详细解释平仓依据。",
-    "通知记录显示短信发送失败，建议补偿客户部分损失并修复通知渠道。",
-    "Proposal: refund the overcharged interest and send the client a written explanation.",
-]
-REQUEST_PROPOSALS_APPROVE = [
-    "客户资信良好，维持担保比例高于150%，建议同意展期。",
-    "客户已提交资金证明，建议同意延长两个交易日。",
-    "Client has a clean record and sufficient assets; recommend approval.",
-]
-REQUEST_PROPOSALS_DECLINE = [
-    "客户近期多次逾期，维持担保比例偏低，建议不予展期。",
-    "客户未能提供资金来源证明，建议不予同意。",
-    "Ratio below the attention line and repeated overdue debt; recommend declining.",
-]
-DECLINE_REASONS = [
-    "不符合展期条件：维持担保比例低于要求。", "未提供所需材料。", "Does not meet the extension criteria.",
-]
+#: What the agent proposes (zh, en), by the dispute's category: it answers what the client complained
+#: of, and reaches the client in their language (the reply quotes it).
+DISPUTE_PROPOSALS = {
+    "interest_fee": [
+        ("经核查，还款日确被误计一天利息，建议退还多收利息并致歉。",
+         "The repayment day was charged by mistake: refund the overcharged interest and apologise."),
+        ("罚息按合同约定的利率计收，金额无误，建议向客户书面说明计算过程。",
+         "Penalty interest was charged at the contract's rate and is correct: explain the calculation in writing."),
+    ],
+    "liquidation": [
+        ("平仓执行符合合同约定和交易规则，建议维持原处理，向客户详细解释平仓依据。",
+         "The liquidation followed the contract and the trading rules: keep it and explain the grounds to the "
+         "client."),
+        ("平仓时点早于通知的截止时间，建议按截止时间的收盘价补偿差价。",
+         "The liquidation came before the notified deadline: compensate the difference to the deadline's close."),
+    ],
+    "notice": [
+        ("通知记录显示短信发送失败，建议补偿客户部分损失并修复通知渠道。",
+         "The records show the text message failed: compensate part of the loss and fix the channel."),
+    ],
+    "extension_refused": [
+        ("展期拒绝理由未告知客户，建议书面说明理由，并在符合条件时重新受理展期申请。",
+         "The reasons for refusing the extension were not given: send them in writing and take a new request "
+         "once the account qualifies."),
+    ],
+    "haircut": [
+        ("折算率调整已按规定公告，但未单独通知客户，建议致歉并完善个别通知。",
+         "The conversion-rate change was published but not sent to the client: apologise and notify individually."),
+    ],
+}
+#: A request's proposals (zh, en), by kind: approvals claim nothing about the account's figures,
+#: which the page shows beside them.
+REQUEST_PROPOSALS_APPROVE = {
+    "extension": [("客户已提交收入证明，信用记录良好，建议同意展期。",
+                   "The client sent proof of income and has a clean record: approve the extension.")],
+    "relief": [("客户已提交资金在途证明，还款计划可行，建议同意。",
+                "The client sent proof of funds in transit and a workable plan: approve.")],
+}
+REQUEST_PROPOSALS_DECLINE = {
+    "extension": [("客户近期多次逾期，建议不予展期。", "Repeated overdue debt recently: decline the extension.")],
+    "relief": [("客户未能提供资金来源证明，建议不予同意。", "No proof of where the money will come from: decline.")],
+}
+#: The reasons sent to the client (zh, en), by kind.
+DECLINE_REASONS = {
+    "extension": [("不符合展期条件：近期有逾期负债。", "The contract does not qualify for an extension: recent overdue "
+                                                   "debt."),
+                  ("未提供所需材料。", "The documents we asked for were not provided.")],
+    "relief": [("未提供资金来源证明。", "No proof of where the money will come from was provided."),
+               ("未提供所需材料。", "The documents we asked for were not provided.")],
+}
+#: How many proposals and reasons the demo draws among (as many as it always did: the rest of its
+#: draws, and so the demo data, stay the same).
+DISPUTE_PROPOSAL_DRAWS, REQUEST_PROPOSAL_DRAWS, DECLINE_REASON_DRAWS = 4, 3, 3
 CANCEL_REASONS = [("客户来电表示问题已自行解决。", "The client called to say the problem solved itself."),
                   ("重复提交的工单。", "Duplicate ticket.")]
 MEDIATION_NOTES = ["客户不接受处理方案，已告知可向中证中小投资者服务中心申请调解。",

@@ -25,6 +25,7 @@ from accounts.models import (
 )
 from accounts.ratio import with_ratio
 from accounts.roles import Role
+from cases.demo import data as demo_data
 from cases.demo import demo_seed
 from cases.demo.portfolios import BANDS, band_of
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, DisputeCase, TicketCase
@@ -148,6 +149,28 @@ def test_seed_demo_fills_an_empty_database_quickly():
     assert any(re.search(r"[\u4e00-\u9fff]", body) for body in bodies)
     assert any(re.fullmatch(r"[ -~]+", body) for body in bodies)
     assert CaseMessage.objects.filter(source="client").exists()
+
+    # What staff propose answers the case (a dispute about a refused extension was answered about a
+    # liquidation; an extension on a 125 % account was "above 150 %") and reaches the client in their
+    # language (the proposal is quoted to them; a request's reasons for declining are sent to them).
+    def language_of(case):
+        return 1 if case.client.language == "en" else 0
+
+    disputes = Case.objects.filter(kind=CaseKind.DISPUTE).exclude(proposal="").select_related("client")
+    requests = Case.objects.filter(kind__in=[CaseKind.EXTENSION, CaseKind.RELIEF]).exclude(proposal="")
+    assert disputes.exists() and requests.exists()
+    for case in disputes:
+        options = [pair[language_of(case)] for pair in demo_data.DISPUTE_PROPOSALS[case.category]]
+        assert case.proposal in options, (case.number, case.category, case.proposal)
+    for case in requests.select_related("client"):
+        lists = demo_data.REQUEST_PROPOSALS_APPROVE if case.proposed_outcome == "approve" else (
+            demo_data.REQUEST_PROPOSALS_DECLINE)
+        assert case.proposal in [pair[language_of(case)] for pair in lists[case.kind]], case.number
+    declines = CaseEvent.objects.filter(name="decline", case__kind__in=[CaseKind.EXTENSION, CaseKind.RELIEF])
+    assert declines.exists()
+    for event in declines.select_related("case__client"):
+        reasons = [pair[language_of(event.case)] for pair in demo_data.DECLINE_REASONS[event.case.kind]]
+        assert event.comment in reasons, event.case.number
 
     # A second run with --if-empty changes nothing; without it, it refuses.
     counts = (ClientProfile.objects.count(), CreditAccount.objects.count(), Case.objects.count(),

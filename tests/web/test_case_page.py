@@ -172,6 +172,19 @@ def test_transition_buttons_of_a_dispute_for_maker_and_checker(client, client_pr
     assert "退还多收利息 120 元" in body  # the proposal is shown
 
 
+def test_a_step_the_request_does_not_qualify_for_says_why(client, client_profile, credit_account, agent):
+    """More time to top up with no margin call on the account: "Propose approval" was simply missing."""
+    relief = case_create(created_by=client_profile.user, client=client_profile, kind="relief", subject="宽限",
+                         credit_account=credit_account)
+    relief = case_transition(case=relief, user=agent, name="start_review")
+    body = html(login(client, agent).get(page_url(relief), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "propose_approval" not in _buttons(body) and 'data-blocked-step="propose_approval"' in body
+    assert "propose_decline" in _buttons(body)
+    assert ("“Propose approval” is not possible now: More time to top up needs an open margin call with a "
+            "deadline on the account.") in body
+    assert "“Approve” is not possible now" not in body  # nothing proposed yet: not a matter of eligibility
+
+
 def test_a_transition_changes_the_state_and_records_the_event(client, ticket, agent):
     response = login(client, agent).post(page_url(ticket, "console:case_transition", name="open"),
                                          {"t-open-state": "new"})

@@ -157,6 +157,17 @@ def test_a_margin_call_case_asks_for_the_amount_by_the_deadline_then_says_it_pas
     assert "Ask for relief" not in text(web.get(reverse("portal:home"), **EN))
 
 
+def test_an_outreach_case_asks_for_the_amount_on_the_page_and_promises_no_deadline(web, account, security):
+    """Below the warning line only: no deadline exists; the page said to look for one on the home page."""
+    monitor_accounts(trigger="test")  # 135 %: outreach
+    call = MarginCall.objects.get(account=account)
+    assert call.stage == "outreach" and call.deadline is None
+    page = text(web.get(reverse("portal:case", args=[call.case.number]), **EN))
+    assert "There is no deadline yet: one is set only if the ratio falls below the close-out line." in page
+    assert "home page" not in page and "the amount and deadline" not in page
+    assert "Deposit ¥" in page  # the amount is on this page
+
+
 def test_the_plain_words_follow_the_contracts_own_lines(account, security):
     from accounts.selectors import credit_accounts_visible_to
     from cases.web.portal.plain import account_status, percent

@@ -516,6 +516,19 @@ def test_the_inbox_lists_every_step_waiting_with_proposer_and_time(client, super
     assert "second risk officer" in liquidation
 
 
+def test_an_approval_the_request_no_longer_qualifies_for_is_disabled_with_the_reason(
+        client, supervisor, pending, eligible_account):
+    """The account fell out of the extension window after the proposal: Approve would only answer 409."""
+    eligible_account.contract_maturity = TODAY - datetime.timedelta(days=3)
+    eligible_account.save()
+    extension = pending["extension"]
+    item = article(approvals_page(login(client, supervisor)).content.decode(), extension.number)
+    assert 'data-decision="approve" disabled' in item
+    assert "only in the 15 calendar days before the contract matures" in item
+    assert 'data-decision="decline" disabled' not in item and "<textarea" in item and "disabled>" not in item
+    assert decide(client, extension, "approve").status_code == 409
+
+
 def test_the_inbox_names_the_queue_and_the_people(client, supervisor, agent, pending):
     agent.first_name, agent.last_name = "伟", "张"
     agent.save()

@@ -17,7 +17,7 @@ from accounts.roles import CASE_WORKERS
 from accounts.selectors import users_with_roles
 from cases.categories import category_label
 from cases.models import Case, CaseEvent, CaseKind
-from cases.models.workflows import state_label
+from cases.models.workflows import REQUEST_CONDITION_REASONS, state_label
 from cases.saved_replies import replies_for
 from cases.selectors import case_get, cases_visible_to, is_staff_reader
 from cases.services import available_transitions
@@ -97,7 +97,22 @@ def _transitions_context(request, case: Case, forms: dict) -> dict:
         forms.get(f"transition:{t.name}") or TransitionForm(transition=t, initial={"state": case.state})
         for t in available_transitions(case=case, user=request.user)
     ]
-    return {"transition_forms": transition_forms}
+    return {"transition_forms": transition_forms, "blocked_steps": _blocked_steps(case, request.user)}
+
+
+def _blocked_steps(case: Case, user) -> list[dict]:
+    """The steps this user could take but for the request's eligibility (request_conditions.py), with
+    the reasons: an approval that is not offered said nothing of why."""
+    workflow = case.as_workflow()
+    blocked = []
+    for transition in workflow.get_all_state_transitions():
+        if transition.source != workflow.state or not transition.has_perm(workflow, user):
+            continue
+        failed = [condition for condition in transition.conditions if not condition(workflow)]
+        if failed and all(condition in REQUEST_CONDITION_REASONS for condition in failed):
+            blocked.append({"name": transition.name, "label": str(transition.custom.get("label", transition.name)),
+                            "reason": " ".join(str(REQUEST_CONDITION_REASONS[condition]) for condition in failed)})
+    return blocked
 
 
 def _part_context(request, case: Case, part: str, forms: dict) -> dict:

@@ -229,8 +229,10 @@ def _margin_call(case: Case) -> tuple[str, str, str | None]:
         if call is not None and call.stage == MarginCall.Stage.MARGIN_CALL:
             return (_("Action needed"), _("Your ratio is below the close-out line. Please add collateral or repay "
                                           "before the deadline: the amount and the deadline are below."), YOU)
-        return (_("Action needed"), _("Your ratio is below the warning line. Please add collateral or repay: see "
-                                      "your account on the home page for the amount and deadline."), YOU)
+        # Outreach: no deadline (PRODUCT.md); the amount is on this page (portal case_views._margin_call_advice).
+        return (_("Action needed"), _("Your ratio is below the warning line. Please add collateral or repay as "
+                                      "soon as possible. There is no deadline yet: one is set only if the ratio "
+                                      "falls below the close-out line."), YOU)
     if state in CALL_OVERDUE:
         return (_("Deadline passed"), _("The deadline to top up has passed: we may sell securities in your "
                                         "account at any time. Please call us now."), YOU)

@@ -19,7 +19,7 @@ from django_fsm import ConcurrentTransition
 from accounts.roles import Role
 from cases.calendars import calendar_refusals
 from cases.models import WORKFLOWS, Case, CaseEvent, CaseKind, DisputeCase, MarginCallCase
-from cases.models.workflows import RequestCase, proposes_approval, state_label
+from cases.models.workflows import CONDITION_REASONS, RequestCase, proposes_approval, state_label
 from cases.selectors import cases_visible_to
 from cases.services import case_transition
 from cases.web.supervisor.access import SUPERVISORS, page_for
@@ -98,7 +98,8 @@ def _refusal(case: Case, user) -> str:
 
 def decisions_for(case: Case, user) -> list[Decision]:
     """The checker steps of the case's current state; each allowed or not for this user by the
-    workflow's own permission (no query: roles are cached on the user)."""
+    workflow's own permission (no query: roles are cached on the user) and, where permitted, by the
+    step's conditions (a request's eligibility: its reasons are shown beside the disabled button)."""
     workflow = case.as_workflow()
     decisions = []
     for transition in _transitions(case.kind, "checker"):
@@ -107,10 +108,15 @@ def decisions_for(case: Case, user) -> list[Decision]:
         if proposes_approval in transition.conditions and not proposes_approval(workflow):
             continue  # a proposal to decline is declined or returned for rework, never approved
         allowed = transition.has_perm(workflow, user)
+        reason = "" if allowed else _refusal(workflow, user)
+        if allowed:  # a step whose conditions fail (a request no longer eligible) would only answer 409
+            failed = [condition for condition in transition.conditions if not condition(workflow)]
+            allowed = not failed
+            reason = " ".join(str(CONDITION_REASONS.get(condition, condition.__name__)) for condition in failed)
         decisions.append(Decision(
             name=transition.name, label=str(transition.custom.get("label", transition.name)),
             turns_down=transition.name in TURN_DOWN, comment_required=bool(transition.custom.get("comment_required")),
-            allowed=allowed, reason="" if allowed else _refusal(workflow, user)))
+            allowed=allowed, reason=reason))
     return decisions
 
 
