@@ -42,7 +42,7 @@ LABELLED_GROUPS = {"queue": ("case__queue_id", Queue, "code"), "assignee": ("cas
 
 def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | None, group_by: str | None,
                    period: str | None = None, now: datetime.datetime | None = None,
-                   using: str = "default") -> list[dict]:
+                   overdue: dict[tuple, int] | None = None, using: str = "default") -> list[dict]:
     """Per group and metric: met, breached, running, compliance % = met ÷ (met + breached), for
     the timers of cases created in [start, end). `group_by` None: all cases as one group (None).
     With `period` ("day" or "week"), per group, period and metric: rows carry "period", the
@@ -53,7 +53,8 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
     only the hours before the first and after the last whole day from the timers.
 
     A clock still running past its due moment at `now` is breached, as the case API shows it,
-    though the sweep (every minute) has not recorded it yet: counted breached, not running."""
+    though the sweep (every minute) has not recorded it yet: counted breached, not running
+    (`overdue`: those counts by the rows' keys when the caller has them, overdue_per_group_and_period)."""
     if period is not None and period not in TREND_PERIODS:
         raise ValueError(f"unknown period {period!r}")
     totals: dict[tuple, list[int]] = {}
@@ -68,10 +69,10 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
         for row in _counted_timers(part_start, part_end, group_by, period, using):
             _add(totals, (row.get("group"), row.get("period_start"), row["metric_name"]),
                  (row["met_count"], row["breached_count"], row["running_count"]))
-    for row in _grouped(overdue_unrecorded(start, end, now=now, using=using), group_by, period).annotate(
-            overdue=Count("id")):
-        key = (row.get("group"), row.get("period_start"), row["metric_name"])
-        _add(totals, key, (0, row["overdue"], -row["overdue"]))  # counted running above
+    if overdue is None:
+        overdue = overdue_counts(start, end, group_by=group_by, period=period, now=now, using=using)
+    for key, count in overdue.items():
+        _add(totals, key, (0, count, -count))  # counted running above
     rows = [{"group": group, "period_start": period_start, "metric_name": metric, "met_count": met,
              "breached_count": breached, "running_count": running}
             for (group, period_start, metric), (met, breached, running) in totals.items()]
@@ -84,6 +85,29 @@ def sla_compliance(*, start: datetime.datetime | None, end: datetime.datetime | 
              "breached": row["breached_count"], "running": row["running_count"],
              "compliance": compliance_percent(row["met_count"], row["breached_count"]),
              **({"period": row["period_start"]} if period is not None else {})} for row in rows]
+
+
+def overdue_counts(start, end, *, group_by: str | None, period: str | None, now: datetime.datetime | None = None,
+                   using: str = "default") -> dict[tuple, int]:
+    """{(group, period start, metric): clocks past due not recorded yet} (overdue_unrecorded), keyed
+    as sla_compliance's rows (None for no group or no period)."""
+    rows = _grouped(overdue_unrecorded(start, end, now=now, using=using), group_by, period).annotate(
+        overdue=Count("id"))
+    return {(row.get("group"), row.get("period_start"), row["metric_name"]): row["overdue"] for row in rows}
+
+
+def overdue_per_group_and_period(start, end, *, group_by: str | None, period: str, now: datetime.datetime,
+                                 using: str = "default") -> tuple[dict[tuple, int], dict[tuple, int]]:
+    """The overdue counts of sla_compliance by group (no period) and by period (no group), read in
+    one query by group, day and metric (the dashboard shows both)."""
+    by_group: dict[tuple, int] = {}
+    by_period: dict[tuple, int] = {}
+    for (group, day, metric), count in overdue_counts(start, end, group_by=group_by, period="day", now=now,
+                                                      using=using).items():
+        by_group[(group, None, metric)] = by_group.get((group, None, metric), 0) + count
+        first = day if period == "day" else day - datetime.timedelta(days=day.weekday())  # weeks start on Monday
+        by_period[(None, first, metric)] = by_period.get((None, first, metric), 0) + count
+    return by_group, by_period
 
 
 def _add(totals: dict, key: tuple, figures) -> None:

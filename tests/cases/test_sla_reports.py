@@ -408,3 +408,21 @@ def test_the_breach_list_reads_as_one_query_would_when_a_breached_clock_is_pause
     for limit in (1, 2, 3):
         expected = list(one_query.order_by("-due_at", "-id").values_list("pk", flat=True)[:limit])
         assert [timer.pk for timer in reports.breach_list(limit=limit, now=now)] == expected
+
+
+@pytest.mark.parametrize("period", ["day", "week"])
+def test_the_dashboard_s_one_overdue_query_gives_the_figures_the_report_reads_alone(client_profile, agent, period):
+    """The dashboard reads the clocks past due once, by group and day, for its compliance table and
+    its trend: the same figures as sla_compliance reading them for each."""
+    from cases.reports import overdue_per_group_and_period, sla_compliance
+
+    tickets_answered_at_eleven(3, client_profile, agent)
+    now, start, end = at(2026, 11, 30, 10), at(2026, 11, 1), at(2026, 12, 1)  # resolution overdue too
+    by_group, by_period = overdue_per_group_and_period(start, end, group_by="queue", period=period, now=now)
+    assert sum(by_group.values()) == sum(by_period.values()) >= 2
+    alone = sla_compliance(start=start, end=end, group_by="queue", now=now)
+    assert sla_compliance(start=start, end=end, group_by="queue", now=now, overdue=by_group) == alone
+    assert sum(row["breached"] for row in alone) == sum(by_group.values())  # no sweep ran: all overdue
+    alone = sla_compliance(start=start, end=end, group_by=None, period=period, now=now)
+    assert sla_compliance(start=start, end=end, group_by=None, period=period, now=now, overdue=by_period) == alone
+    assert [row["period"] for row in alone] == [datetime.date(2026, 11, 25 if period == "day" else 23)] * len(alone)
