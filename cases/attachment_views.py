@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from csp.decorators import csp
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -49,10 +49,13 @@ def api_token_accepted(view):
     @wraps(view)
     def with_token(request: HttpRequest, *args, **kwargs):
         if not request.user.is_authenticated:
+            authentication = TokenAuthentication()
             try:
-                found = TokenAuthentication().authenticate(request)
-            except AuthenticationFailed:
-                found = None
+                found = authentication.authenticate(request)
+            except AuthenticationFailed as error:  # a token that is wrong or whose user left: as the API answers
+                response = JsonResponse({"detail": str(error.detail), "code": "authentication_failed"}, status=401)
+                response["WWW-Authenticate"] = authentication.authenticate_header(request)
+                return response
             if found is not None:
                 request.user = found[0]
         return view(request, *args, **kwargs)

@@ -93,4 +93,8 @@ def test_an_api_client_downloads_with_its_token_the_attachments_it_may_see(clien
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     assert http.get(f"/attachments/{note.attachments.get().pk}/").status_code == 404  # clients: public only
     http.credentials(HTTP_AUTHORIZATION="Token not-a-token")
-    assert http.get(f"/attachments/{public.attachments.get().pk}/").status_code == 302  # to the login page
+    refused = http.get(f"/attachments/{public.attachments.get().pk}/")  # as the API answers it, not a login page
+    assert refused.status_code == 401 and refused["WWW-Authenticate"] == "Token"
+    assert refused.json()["code"] == "authentication_failed"
+    http.credentials()
+    assert http.get(f"/attachments/{public.attachments.get().pk}/").status_code == 302  # no token: to the login page
