@@ -24,6 +24,7 @@ from cases.models.request_conditions import (
     REASONS,
     STAGED_REPAYMENT,
     in_extension_window,
+    margin_call_to_relieve,
     within_extension_window,
 )
 from cases.services.cases import case_create
@@ -75,6 +76,11 @@ def _details_errors(*, kind: str, category: str, account: CreditAccount | None, 
         # PRODUCT.md: extension requests are accepted in the window only (checked again when an
         # agent proposes and a supervisor approves: request_conditions.within_extension_window).
         errors["credit_account"] = [str(REASONS[within_extension_window])]
+    if (kind == CaseKind.RELIEF and account is not None
+            and not margin_call_to_relieve(Case(kind=kind, category=category, credit_account=account))):
+        # More time to top up is asked of a margin call with a deadline: without one, nothing could
+        # be granted (checked again at proposal and approval, as the call may be restored meanwhile).
+        errors["credit_account"] = [str(REASONS[margin_call_to_relieve])]
     if requested_days is not None:
         if kind != CaseKind.RELIEF:
             errors["requested_days"] = [_("Only a relief request asks for trading days.")]

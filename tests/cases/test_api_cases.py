@@ -44,13 +44,11 @@ def test_agent_works_a_ticket_through_its_workflow(api, client_profile, agent):
     ("relief", "staged_repayment", "more_time"),
     ("ticket", "technical", "fees"),  # a ticket's category is the staff's to correct
 ])
-def test_a_requests_category_is_what_it_asks_for_and_does_not_change(api, client_profile, supervisor, kind,
+def test_a_requests_category_is_what_it_asks_for_and_does_not_change(api, client_profile, supervisor, agent, kind,
                                                                       category, changed_to):
-    from decimal import Decimal
+    from tests.web.margin import open_margin_call
 
-    from tests.factories import CreditAccountFactory
-
-    account = CreditAccountFactory(client=client_profile, financing_debt=Decimal("50000.00"))
+    account = open_margin_call(client_profile, agent).credit_account  # what a "more time" relief needs
     data = open_ticket(api, client_profile, kind=kind, category=category, credit_account=account.account_no)
     staff = api.as_user(supervisor)
     response = staff.patch(f"/api/v1/cases/{data['number']}/", {"category": changed_to}, format="json")

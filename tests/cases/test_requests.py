@@ -305,18 +305,32 @@ def test_a_client_without_an_email_gets_no_e_mail(api, client_profile, account, 
 
 # --- relief ----------------------------------------------------------------------------------------
 
-def test_relief_without_a_margin_call_is_refused(api, client_profile, account, agent):
-    number = under_review(api, client_profile, account, agent, kind="relief")
+def refused_on_submission(api, client_profile, account, condition) -> bool:
+    response = api.as_user(client_profile.user).post("/api/v1/cases/", {
+        "kind": "relief", "subject": "申请", "credit_account": account.account_no}, format="json")
+    return (response.status_code == 400 and response.data["credit_account"] == [str(CONDITION_REASONS[condition])]
+            and not Case.objects.filter(kind="relief").exists())
 
-    assert refused_because(step(api, agent, number, "propose_approval"), margin_call_to_relieve)
+
+def test_relief_without_a_margin_call_is_refused_when_submitted(api, client_profile, account):
+    assert refused_on_submission(api, client_profile, account, margin_call_to_relieve)
 
 
-def test_relief_for_an_outreach_case_without_deadline_is_refused(api, client_profile, account, security, agent):
+def test_relief_for_an_outreach_case_without_deadline_is_refused_when_submitted(api, client_profile, account,
+                                                                                 security):
     set_price(security, "13.50")  # below the warning line only: outreach, no deadline to move
     monitor_accounts(trigger="test")
     assert MarginCall.objects.get(account=account).stage == "outreach"
+    assert refused_on_submission(api, client_profile, account, margin_call_to_relieve)
+
+
+def test_relief_for_a_call_restored_since_it_was_asked_is_refused_at_proposal(api, client_profile, account, security,
+                                                                               agent):
+    open_margin_call(security, account)
     number = under_review(api, client_profile, account, agent, kind="relief")
-    assert step(api, agent, number, "propose_approval").status_code == 409
+    set_price(security, "16.00")  # the client topped up meanwhile: the call is restored, nothing to relieve
+    monitor_accounts(trigger="test")
+    assert refused_because(step(api, agent, number, "propose_approval"), margin_call_to_relieve)
 
 
 def test_relief_approval_moves_the_deadline_by_the_days_asked_for(api, client_profile, account, security, agent,

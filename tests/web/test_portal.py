@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.models import Security
 from accounts.roles import Role
 from cases.models import Attachment, Case, CaseMessage, Channel, RequestDetails, SatisfactionRating
 from cases.services import case_create, case_transition, message_create
@@ -344,6 +345,9 @@ def test_submitting_each_kind_opens_the_case_with_its_account_and_attachments(we
                                                                              extra, category):
     account.contract_maturity = timezone.localdate() + datetime.timedelta(days=10)  # an extension's window
     account.save()
+    if kind == "relief":  # more time is asked of a margin call with a deadline: 125 %, below close-out
+        Security.objects.filter(positions__account=account).update(price=D("12.50"))
+        monitor_accounts(trigger="test")
     response = web.post(reverse("portal:submit", args=[kind]), {
         "subject": f"My {kind}", "description": "Details", "credit_account": "A10000001",
         "attachments": [pdf(), png()], **extra,
