@@ -10,7 +10,7 @@
 Everything in the client's language; texts from the templates (notifications/defaults.py)."""
 
 from cases.models import Case, CaseKind, CaseMessage
-from cases.models.workflows import CLIENT_FACING_COMMENTS
+from cases.models.workflows import CLIENT_FACING_COMMENTS, step_label
 from cases.services.transitions import after_transition
 from notifications.models import Notification
 from notifications.services import notification_queue
@@ -59,13 +59,6 @@ def case_message_notify(*, case: Case, message: CaseMessage) -> list[Notificatio
     return []
 
 
-def _transition_label(case: Case, name: str) -> str:
-    for transition in case.get_all_state_transitions():
-        if transition.name == name:
-            return str(transition.custom.get("label", name))
-    return name
-
-
 def _step_comment(case: Case, name: str) -> str:
     """The comment of the step just taken, where it is written to the client."""
     if name not in CLIENT_FACING_COMMENTS:
@@ -78,7 +71,7 @@ def case_state_notify(*, case: Case, user, name: str) -> list[Notification]:
         return []  # the client took this step: nothing to tell them
     channels = MARGIN_CALL_CHANNELS if case.kind == CaseKind.MARGIN_CALL else CLIENT_CHANNELS
     return _tell_client(case, "case_state_changed", {"transition": name, "to": case.state,
-                                                     "transition_label": _transition_label(case, name),
+                                                     "transition_label": step_label(case.kind, name),
                                                      "comment": _step_comment(case, name)}, channels=channels)
 
 

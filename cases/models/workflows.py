@@ -436,3 +436,24 @@ _STATE_LABELS[CaseKind.MARGIN_CALL]["deadline_passed"] = _("Deadline passed")
 
 def state_label(kind: str, state: str) -> str:
     return _STATE_LABELS[kind].get(state, state)
+
+
+#: Each kind's step → label (lazy: translated when shown), from any state of its workflow.
+_STEP_LABELS = {kind: {step.name: step.custom.get("label", step.name)
+                       for step in workflow._meta.get_field("state").get_all_transitions(workflow)}
+                for kind, workflow in WORKFLOWS.items()}
+
+
+def step_label(kind: str, name: str) -> str:
+    """A workflow step's label (its button), in the reader's language; the name for a step it has not."""
+    return str(_STEP_LABELS[kind].get(name, name))
+
+
+def failed_conditions(transition, workflow) -> list:
+    """The conditions of `transition` the case (`workflow`) does not meet now."""
+    return [condition for condition in transition.conditions if not condition(workflow)]
+
+
+def conditions_refusal(failed) -> str:
+    """Why the step is not possible: the reason of each condition not met (CONDITION_REASONS)."""
+    return " ".join(str(CONDITION_REASONS.get(condition, condition.__name__)) for condition in failed)

@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, EventKind
-from cases.models.workflows import CONDITION_REASONS, state_label
+from cases.models.workflows import (REQUEST_CONDITION_REASONS, conditions_refusal, failed_conditions, state_label,
+                                    step_label)
 from cases.permissions import is_worker_or_client
 from cases.services.events import event_record
 from cases.services.locking import lock_case
@@ -26,14 +27,36 @@ def _transitions_by_name(case: Case) -> dict:
     return {t.name: t for t in case.as_workflow().get_all_state_transitions() if t.source == case.state}
 
 
+@dataclass(frozen=True)
+class BlockedTransition:
+    name: str
+    label: str
+    reason: str
+
+
+def transitions_now(*, case: Case, user) -> tuple[list[AvailableTransition], list[BlockedTransition]]:
+    """The steps from the case's state this user's role may take, each condition checked once:
+    those the conditions allow, and those a request's eligibility (request_conditions.py) holds
+    back, with the reasons (a page says why an approval is not offered)."""
+    workflow = case.as_workflow()
+    available, blocked = [], []
+    for t in workflow.get_all_state_transitions():
+        if t.source != workflow.state or not t.has_perm(workflow, user):
+            continue
+        failed = failed_conditions(t, workflow)
+        if not failed:
+            available.append(AvailableTransition(name=t.name, label=str(t.custom.get("label", t.name)),
+                                                 target=t.target,
+                                                 comment_required=bool(t.custom.get("comment_required"))))
+        elif all(condition in REQUEST_CONDITION_REASONS for condition in failed):
+            blocked.append(BlockedTransition(name=t.name, label=str(t.custom.get("label", t.name)),
+                                             reason=conditions_refusal(failed)))
+    return available, blocked
+
+
 def available_transitions(*, case: Case, user) -> list[AvailableTransition]:
     """The transitions this user may take now (state, conditions and permission all allow)."""
-    workflow = case.as_workflow()
-    return [
-        AvailableTransition(name=t.name, label=str(t.custom.get("label", t.name)), target=t.target,
-                            comment_required=bool(t.custom.get("comment_required")))
-        for t in workflow.get_available_user_state_transitions(user)
-    ]
+    return transitions_now(case=case, user=user)[0]
 
 
 #: Follow-ups run in the same transaction after a transition: (kind, name) → [function(case, user)].
@@ -50,12 +73,6 @@ def after_transition(kind: str, name: str):
 
 def _allowed_names(case: Case, user) -> list[str]:
     return [t.name for t in available_transitions(case=case, user=user)]
-
-
-def _step_label(case: Case, name: str) -> str:
-    """The step's label from any state of the case's workflow; the name as given for a step it has not."""
-    labels = {t.name: t.custom.get("label", t.name) for t in case.get_all_state_transitions()}
-    return str(labels.get(name, name))
 
 
 @transaction.atomic
@@ -75,7 +92,7 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
     if transition is None:
         raise Conflict(
             _("“%(name)s” is not possible while the case is “%(state)s”.") % {
-                "name": _step_label(workflow, name), "state": state_label(workflow.kind, workflow.state)},
+                "name": step_label(workflow.kind, name), "state": state_label(workflow.kind, workflow.state)},
             extra={"state": workflow.state, "allowed": _allowed_names(workflow, user)},
         )
     method = getattr(workflow, name)
@@ -83,10 +100,10 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
         if transition.custom.get("checker") and user is not None and workflow.proposed_by_id == user.pk:
             raise NotAllowed(_("You proposed this: someone else must decide it (four eyes)."))
         raise NotAllowed(_("Your role may not take this step."))
-    failed = [condition for condition in transition.conditions if not condition(workflow)]
+    failed = failed_conditions(transition, workflow)
     if failed:
         raise Conflict(
-            " ".join(str(CONDITION_REASONS.get(condition, condition.__name__)) for condition in failed),
+            conditions_refusal(failed),
             extra={"state": workflow.state, "allowed": _allowed_names(workflow, user)},
         )
     comment = (comment or "").strip()

@@ -2,7 +2,6 @@
 the credit account and margin call). Read through the shared selectors (the same scope and data
 as the API); each builder runs a fixed number of queries, whatever the size of the case."""
 
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,7 +18,7 @@ from cases.models import (BusinessCalendar, Case, CaseEvent, CaseKind, CaseMessa
 from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.categories import category_label
 from cases.models.visits import ReturnVisit
-from cases.models.workflows import WORKFLOWS, state_label
+from cases.models.workflows import state_label, step_label
 from cases.selectors import events_for, messages_for
 from cases.sla_engine import CALENDAR_CHANGED
 from cases.sla_status import ScheduleCache, shown_state, timer_status
@@ -163,18 +162,6 @@ def _name_label(event: CaseEvent) -> str:
         except FieldDoesNotExist:
             return event.name
     return str(event.get_kind_display())
-
-
-@functools.cache
-def _step_labels(kind: str) -> dict:
-    workflow = WORKFLOWS[kind]
-    return {step.name: step.custom.get("label", step.name)
-            for step in workflow._meta.get_field("state").get_all_transitions(workflow)}
-
-
-def step_label(kind: str, name: str) -> str:
-    """A workflow step's label (its button), in the reader's language; the name for a step it has not."""
-    return str(_step_labels(kind).get(name, name))
 
 
 def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) -> str:

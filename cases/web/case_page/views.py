@@ -17,10 +17,10 @@ from accounts.roles import CASE_WORKERS
 from accounts.selectors import users_with_roles
 from cases.categories import category_label
 from cases.models import Case, CaseEvent, CaseKind
-from cases.models.workflows import REQUEST_CONDITION_REASONS, state_label
+from cases.models.workflows import state_label
 from cases.saved_replies import replies_for
 from cases.selectors import case_get, cases_visible_to, is_staff_reader
-from cases.services import available_transitions
+from cases.services.transitions import transitions_now
 from cases.web.case_page import account_panels, panels
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
 from risk.models import AccountRisk
@@ -93,26 +93,13 @@ def _header_context(case: Case) -> dict:
 def _transitions_context(request, case: Case, forms: dict) -> dict:
     if not may_write(request.user):
         return {"transition_forms": []}
+    available, blocked = transitions_now(case=case, user=request.user)
     transition_forms = [
         forms.get(f"transition:{t.name}") or TransitionForm(transition=t, initial={"state": case.state})
-        for t in available_transitions(case=case, user=request.user)
+        for t in available
     ]
-    return {"transition_forms": transition_forms, "blocked_steps": _blocked_steps(case, request.user)}
-
-
-def _blocked_steps(case: Case, user) -> list[dict]:
-    """The steps this user could take but for the request's eligibility (request_conditions.py), with
-    the reasons: an approval that is not offered said nothing of why."""
-    workflow = case.as_workflow()
-    blocked = []
-    for transition in workflow.get_all_state_transitions():
-        if transition.source != workflow.state or not transition.has_perm(workflow, user):
-            continue
-        failed = [condition for condition in transition.conditions if not condition(workflow)]
-        if failed and all(condition in REQUEST_CONDITION_REASONS for condition in failed):
-            blocked.append({"name": transition.name, "label": str(transition.custom.get("label", transition.name)),
-                            "reason": " ".join(str(REQUEST_CONDITION_REASONS[condition]) for condition in failed)})
-    return blocked
+    # The steps a request's eligibility holds back, with why: an approval not offered said nothing of why.
+    return {"transition_forms": transition_forms, "blocked_steps": blocked}
 
 
 def _part_context(request, case: Case, part: str, forms: dict) -> dict:

@@ -19,7 +19,8 @@ from django_fsm import ConcurrentTransition
 from accounts.roles import Role
 from cases.calendars import calendar_refusals
 from cases.models import WORKFLOWS, Case, CaseEvent, CaseKind, DisputeCase, MarginCallCase
-from cases.models.workflows import CONDITION_REASONS, RequestCase, proposes_approval, state_label
+from cases.models.workflows import (RequestCase, conditions_refusal, failed_conditions, proposes_approval,
+                                    state_label)
 from cases.selectors import cases_visible_to
 from cases.services import case_transition
 from cases.web.supervisor.access import SUPERVISORS, page_for
@@ -110,9 +111,8 @@ def decisions_for(case: Case, user) -> list[Decision]:
         allowed = transition.has_perm(workflow, user)
         reason = "" if allowed else _refusal(workflow, user)
         if allowed:  # a step whose conditions fail (a request no longer eligible) would only answer 409
-            failed = [condition for condition in transition.conditions if not condition(workflow)]
-            allowed = not failed
-            reason = " ".join(str(CONDITION_REASONS.get(condition, condition.__name__)) for condition in failed)
+            failed = failed_conditions(transition, workflow)
+            allowed, reason = not failed, conditions_refusal(failed)
         decisions.append(Decision(
             name=transition.name, label=str(transition.custom.get("label", transition.name)),
             turns_down=transition.name in TURN_DOWN, comment_required=bool(transition.custom.get("comment_required")),
