@@ -177,8 +177,13 @@ def overdue_unrecorded(start=None, end=None, *, now: datetime.datetime | None = 
     the sweep has not marked breached yet (a minute's worth at most while beat runs): breached
     for the reports as for the case API. Read from the (state, due_at) index: a handful of rows,
     each joined to its case for the range."""
-    timers = SlaTimer.objects.using(using).filter(state=SlaTimer.State.RUNNING, breached=False,
-                                                  due_at__lte=now or timezone.now())
+    timers = SlaTimer.objects.using(using).filter(_unrecorded_past_q(now or timezone.now(), "due_at", ""))
+    return _of_cases_created(timers, start, end)
+
+
+def _of_cases_created(timers, start, end):
+    """`timers` of cases created in [start, end), filtered on the cases' own dates (for the few rows
+    of a partial index; timers_of_cases_created narrows a whole range by case ids first)."""
     if start:
         timers = timers.filter(case__created_at__gte=start)
     if end:
@@ -263,11 +268,7 @@ def breach_list(*, start=None, end=None, limit: int = 200, now: datetime.datetim
                 using: str = "default") -> list[SlaTimer]:
     """The latest breaches (by due moment) of cases created in [start, end): the clocks marked
     breached and those running past their due moment the sweep has not marked yet."""
-    recorded = SlaTimer.objects.using(using).filter(breached=True)
-    if start:
-        recorded = recorded.filter(case__created_at__gte=start)
-    if end:
-        recorded = recorded.filter(case__created_at__lt=end)
+    recorded = _of_cases_created(SlaTimer.objects.using(using).filter(breached=True), start, end)
     timers = [
         timer
         for part in (recorded, overdue_unrecorded(start, end, now=now, using=using))

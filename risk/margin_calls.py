@@ -29,9 +29,9 @@ from cases.models import CaseKind, CaseNumberSequence
 from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.routing import routing_for
 from cases.sla import trading_day_close
+from notifications.in_app_sql import in_app_notices_sql, role_members
 from risk import notices
 from risk.lines import hysteresis_band, line_sql
-from notifications.in_app_sql import in_app_notices_sql, role_members
 from risk.models import MarginCall
 from servicedesk.sql import (ceil_cents, db_time, divide, is_postgres, json_object, local_iso, temp_table,
                              zero_padded)
