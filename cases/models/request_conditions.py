@@ -61,11 +61,39 @@ def days_to_maturity(account) -> int:
     return (account.contract_maturity - timezone.localdate()).days
 
 
-def _open_margin_calls(case):
+#: Where a page checks many requests at once (the approvals inbox), their accounts' open margin calls
+#: are prefetched into this attribute of the account (`open_margin_calls_prefetch`).
+PREFETCHED_CALLS = "open_margin_calls"
+
+
+def open_margin_calls_prefetch():
+    """Prefetch for cases (through their credit account) of the accounts' open margin calls with
+    their monitoring stage: the conditions below then read them without a query per request."""
+    from django.db.models import Prefetch
+
+    return Prefetch("credit_account__cases", queryset=_open_margin_calls_of(), to_attr=PREFETCHED_CALLS)
+
+
+def _open_margin_calls_of():
     from cases.models.case import Case, CaseKind
 
-    return Case.objects.filter(credit_account_id=case.credit_account_id, kind=CaseKind.MARGIN_CALL).exclude(
-        state__in=["restored", "closed"])
+    return (Case.objects.filter(kind=CaseKind.MARGIN_CALL).exclude(state__in=["restored", "closed"])
+            .select_related("margin_call"))
+
+
+def _open_margin_calls(case) -> list:
+    """The open margin calls on the case's account (at most one: a database constraint)."""
+    if case.credit_account_id is None:
+        return []
+    prefetched = getattr(case.credit_account, PREFETCHED_CALLS, None)
+    if prefetched is not None:
+        return prefetched
+    return list(_open_margin_calls_of().filter(credit_account_id=case.credit_account_id))
+
+
+def _with_deadline(call) -> bool:
+    margin_call = getattr(call, "margin_call", None)
+    return call.state in MARGIN_CALL_WITH_DEADLINE and margin_call is not None and margin_call.stage == "margin_call"
 
 
 # --- extension -----------------------------------------------------------------------------------
@@ -97,7 +125,7 @@ def ratio_above_extension_line(case) -> bool:
 
 @_eligibility
 def no_open_margin_call(case) -> bool:
-    return case.credit_account_id is not None and not _open_margin_calls(case).exists()
+    return case.credit_account_id is not None and not _open_margin_calls(case)
 
 
 EXTENSION_CONDITIONS = (within_extension_window, interest_paid, ratio_above_extension_line, no_open_margin_call)
@@ -110,9 +138,7 @@ def margin_call_to_relieve(case) -> bool:
     """More time to top up needs a margin call with a deadline (not staged repayment)."""
     if case.category == STAGED_REPAYMENT:
         return True
-    return (case.credit_account_id is not None
-            and _open_margin_calls(case).filter(state__in=MARGIN_CALL_WITH_DEADLINE,
-                                                margin_call__stage="margin_call").exists())
+    return any(_with_deadline(call) for call in _open_margin_calls(case))
 
 
 @_eligibility

@@ -800,7 +800,24 @@ def test_approvals_queries_do_not_grow_with_items(client, other_supervisor, pend
         for name in ("acknowledge", "investigate"):
             dispute = case_transition(case=dispute, user=agent, name=name)
         case_transition(case=dispute, user=agent, name="propose_resolution", comment="ok")
+        account = CreditAccountFactory(client=client_profile, financing_debt=Decimal("100000.00"),
+                                       contract_maturity=TODAY + datetime.timedelta(days=10))
+        PositionFactory(account=account, security=SecurityFactory(price=Decimal("20.00")), quantity=10000)
+        extension = case_create(created_by=agent, client=client_profile, kind=CaseKind.EXTENSION,
+                                subject=f"e{n}", credit_account=account)
+        extension = case_transition(case=extension, user=agent, name="start_review")
+        case_transition(case=extension, user=agent, name="propose_approval", comment="eligible")
+        relief = case_create(created_by=agent, client=client_profile, kind=CaseKind.RELIEF, subject=f"r{n}",
+                             credit_account=account, category="staged_repayment")
+        relief = case_transition(case=relief, user=agent, name="start_review")
+        case_transition(case=relief, user=agent, name="propose_approval", comment="in stages")
+    # the last account got a margin call since: its extension's approval is disabled, still no query more
+    case_create(created_by=None, client=client_profile, kind=CaseKind.MARGIN_CALL, subject="call",
+                credit_account=account)
     assert count_queries(http, url) == few
+    item = article(approvals_page(http).content.decode(), extension.number)
+    assert 'data-decision="approve" disabled' in item and "open margin call cannot be extended" in item
+    assert 'data-decision="approve" disabled' not in article(approvals_page(http).content.decode(), relief.number)
 
 
 # --- odd input ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransition
 from accounts.roles import Role
 from cases.calendars import calendar_refusals
 from cases.models import WORKFLOWS, Case, CaseEvent, CaseKind, DisputeCase, MarginCallCase
+from cases.models.request_conditions import open_margin_calls_prefetch
 from cases.models.workflows import (RequestCase, conditions_refusal, failed_conditions, proposes_approval,
                                     state_label)
 from cases.selectors import cases_visible_to
@@ -68,7 +69,9 @@ def pending_approvals(user, *, kind: str | None = None, after: int | None = None
                    .order_by("-created_at", "-id").values("created_at")[:1])
     cases = (cases_visible_to(user).filter(pending_q())
              .select_related("client", "credit_account", "queue", "assignee", "proposed_by")
-             .annotate(proposed_at=Subquery(proposed_at)).order_by("id"))
+             .annotate(proposed_at=Subquery(proposed_at)).order_by("id")
+             # a request's eligibility reads its account's positions and open margin call
+             .prefetch_related("credit_account__positions__security", open_margin_calls_prefetch()))
     if kind:
         cases = cases.filter(kind=kind)
     if after:
