@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from accounts.roles import Role
 from cases.models import Case, CaseEvent, ContractChange, RequestDetails
 from cases.models.request_conditions import (
     debt_to_stage,
@@ -21,9 +22,10 @@ from cases.models.workflows import CONDITION_REASONS
 from cases.services import case_create, case_transition
 from notifications.models import Notification
 from risk.models import MarginCall
+from risk import stress
 from risk.monitoring import monitor_accounts
 from servicedesk.errors import Conflict
-from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
+from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -184,6 +186,21 @@ def test_an_open_margin_call_is_refused(api, client_profile, account, security, 
     response = step(api, agent, number, "propose_approval")
     assert refused_because(response, no_open_margin_call)
     assert "ratio" not in response.data["detail"].lower()
+
+
+def test_a_stress_tests_preventive_outreach_does_not_refuse_an_extension(api, client_profile, account, agent):
+    """The ratio is 200 %; a −40 % shock would take it to 120 %: the stress test opens an outreach case
+    for a call, which is a forecast, not a margin call. Once the account is below the warning line it is."""
+    monitor_accounts(trigger="test")
+    stress.stress_test_run(user=UserFactory(roles=[Role.RISK_OFFICER]), market_shock=D("-0.40"), open_cases=True)
+    call = MarginCall.objects.get(account=account)
+    assert (call.stage, call.warned_at) == ("outreach", None)
+    number = under_review(api, client_profile, account, agent)
+    assert step(api, agent, number, "propose_approval").status_code == 200
+
+    MarginCall.objects.filter(pk=call.pk).update(warned_at=THU)  # below the warning line since
+    other = under_review(api, client_profile, account, agent)
+    assert refused_because(step(api, agent, other, "propose_approval"), no_open_margin_call)
 
 
 def test_every_failed_condition_is_named(api, client_profile, account, security, agent):
