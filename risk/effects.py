@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from cases.models import CaseKind, EventKind
+from cases.models.request_conditions import STAGED_REPAYMENT
 from cases.services.events import event_record
 from cases.services.transitions import after_transition, case_transition
 from cases.sla import trading_day_close
@@ -18,7 +19,10 @@ def relief_moves_the_deadline(relief, user) -> None:
     moves to the close of the n-th trading day after the later of the old deadline and today,
     n being the trading days the request asked for, else RELIEF_TRADING_DAYS. A call whose deadline
     had passed, not yet liquidated, goes back to the client with the new deadline (a liquidation
-    proposed meanwhile is withdrawn: the relief is the firm's decision to give the time)."""
+    proposed meanwhile is withdrawn: the relief is the firm's decision to give the time). Not a staged
+    repayment: it sets up instalments and asks for no time (its notice names no deadline)."""
+    if relief.category == STAGED_REPAYMENT:
+        return
     call = (MarginCall.objects.select_for_update().select_related("case")
             .filter(account_id=relief.credit_account_id, stage=MarginCall.Stage.MARGIN_CALL,
                     case__state__in=["open", "client_notified", "liquidation_pending"]).first())

@@ -113,8 +113,13 @@ def account_status(account: CreditAccount, margin_call: MarginCall | None = None
             cash, sell = needed.cash, needed.sell
         if margin_call is not None and margin_call.stage == MarginCall.Stage.MARGIN_CALL:
             deadline = margin_call.deadline
-        advice = top_up_advice(cash=cash, sell=sell, target=target, deadline=deadline,
-                         overdue=margin_call is not None and margin_call.case.state in CALL_OVERDUE)
+        if cash:
+            advice = top_up_advice(cash=cash, sell=sell, target=target, deadline=deadline,
+                                   overdue=margin_call is not None and margin_call.case.state in CALL_OVERDUE)
+        else:  # below a warning line the contract sets above its restore-to line: C = t·D − A ≤ 0
+            cash = sell = None
+            advice = _("Nothing to add for now: your ratio is at or above the restore-to line %(target)s.") % {
+                "target": percent(target)}
     maturity_text, can_extend = _maturity(account, today or timezone.localdate())
     can_ask_relief = deadline is not None and margin_call.case.state in CALL_RUNNING
     return AccountStatus(account=account, ratio=ratio, lines=lines, level=level, level_label=str(Level(level).label),
@@ -147,6 +152,9 @@ def _maturity(account: CreditAccount, today: datetime.date) -> tuple[str, bool]:
     window = settings.EXTENSION_WINDOW_DAYS
     values = {"date": maturity.isoformat(), "days": days,
               "from": (maturity - datetime.timedelta(days=window)).isoformat()}
+    owed = getattr(account, "total_liabilities_sql", None)
+    if days < 0 and not (owed if owed is not None else account.total_liabilities):
+        return _("Your contract matured on %(date)s. Nothing is owed on it.") % values, False
     if days < 0:
         return _("Your contract matured on %(date)s. Please repay the financing debt: penalty interest is charged "
                  "on overdue debt.") % values, False
@@ -226,9 +234,19 @@ def _margin_call(case: Case) -> tuple[str, str, str | None]:
     state = case.state
     if state in CALL_RUNNING:
         call = getattr(case, "margin_call", None)  # loaded for its subject already (risk.subjects)
+        if call is not None and call.stage == MarginCall.Stage.MARGIN_CALL and not call.top_up_cash:
+            # At or above the restore-to line (C = t·D − A ≤ 0): the call closes once the ratio clears
+            # the warning line by the band (risk.margin_calls.restore).
+            return (_("In progress"), _("Your ratio is at or above the restore-to line again: nothing more to add. "
+                                        "The margin call closes by itself once the ratio is back above the warning "
+                                        "line."), US)
         if call is not None and call.stage == MarginCall.Stage.MARGIN_CALL:
             return (_("Action needed"), _("Your ratio is below the close-out line. Please add collateral or repay "
                                           "before the deadline: the amount and the deadline are below."), YOU)
+        if call is not None and call.warned_at is None:  # a stress test's preventive outreach: not below a line
+            return (_("In progress"), _("A stress test shows that your ratio could fall below the warning line if "
+                                        "prices fall. We will call you to talk it through; nothing is required of "
+                                        "you yet."), US)
         # Outreach: no deadline (PRODUCT.md); the amount is on this page (portal case_views._margin_call_advice).
         return (_("Action needed"), _("Your ratio is below the warning line. Please add collateral or repay as "
                                       "soon as possible. There is no deadline yet: one is set only if the ratio "
