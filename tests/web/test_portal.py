@@ -149,7 +149,7 @@ def test_a_margin_call_case_asks_for_the_amount_by_the_deadline_then_says_it_pas
     assert "Action needed" in page and f"Deposit ¥15,000.00, or sell securities worth ¥37,500.00" in page
     assert when(call.deadline) in page
     # below the close-out line with a deadline, not "below the warning line"
-    assert "Your ratio is below the close-out line. Please add collateral or repay before the deadline" in page
+    assert "Your ratio fell below the close-out line. Please add collateral or repay before the deadline" in page
     assert "below the warning line" not in page
     monitor_accounts(trigger="test", now=call.deadline + datetime.timedelta(hours=1))
     assert Case.objects.get(pk=call.pk).state == "liquidation_pending"

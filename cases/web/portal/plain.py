@@ -241,7 +241,7 @@ def _margin_call(case: Case) -> tuple[str, str, str | None]:
                                         "The margin call closes by itself once the ratio is back above the warning "
                                         "line."), US)
         if call is not None and call.stage == MarginCall.Stage.MARGIN_CALL:
-            return (_("Action needed"), _("Your ratio is below the close-out line. Please add collateral or repay "
+            return (_("Action needed"), _("Your ratio fell below the close-out line. Please add collateral or repay "
                                           "before the deadline: the amount and the deadline are below."), YOU)
         if call is not None and call.warned_at is None:  # a stress test's preventive outreach: not below a line
             return (_("In progress"), _("A stress test shows that your ratio could fall below the warning line if "
