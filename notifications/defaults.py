@@ -7,7 +7,8 @@ Events: case_created (acknowledgement), case_reply (a public reply from staff),
 case_state_changed (steps the client cares about), case_client_reply, sla_warning and
 liquidation_decision_due (in-app, to staff: a margin call past its deadline, for the risk
 officers), margin_alert, margin_call, margin_call_restored, margin_call_deadline_passed (the
-client of a call past its deadline: liquidation may follow), contract_maturity_reminder,
+client of a call past its deadline: liquidation may follow), margin_call_deadline_moved (the
+trading calendar closed a day counted to a call's deadline: it moves later), contract_maturity_reminder,
 interest_settlement_reminder, request_approved and request_declined (the decision on an extension
 or relief request: one text per language, its branches chosen by request_kind), rating_request
 (the link to rate a resolved case). The e-mail channel adds [case number] to the subject of every
@@ -105,6 +106,15 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{% if ratio %} with the maintenance collateral ratio at {{ ratio }}%{% endif %}, not restored. "
                "Your positions may now be liquidated at any time. If you have added collateral or repaid, please "
                "contact us at once."),
+    },
+    "margin_call_deadline_moved": {  # the trading calendar changed: a day counted to the deadline is closed
+        "zh-hans": ("信用账户 {{ account_no }} 追保截止时间已顺延",
+                    "交易日历调整：您的信用账户 {{ account_no }} 追保截止时间顺延至 {{ deadline }}，交易日天数不变。"
+                    "请在截止时间前追加担保物或还款。"),
+        "en": ("Margin call on credit account {{ account_no }}: deadline moved later",
+               "The trading calendar changed: the deadline of the margin call on your credit account "
+               "{{ account_no }} moves to {{ deadline }}, the same number of trading days as before. Please add "
+               "collateral or repay by then."),
     },
     "contract_maturity_reminder": {
         "zh-hans": ("您的融资融券合约将于 {{ due_date }} 到期",

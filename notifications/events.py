@@ -15,6 +15,7 @@ EVENT_LABELS = {
     "margin_call": _("margin call"),
     "margin_call_restored": _("ratio restored after a margin call"),
     "margin_call_deadline_passed": _("margin call past its deadline"),
+    "margin_call_deadline_moved": _("margin call deadline moved by the trading calendar"),
     "contract_maturity_reminder": _("contract maturity reminder"),
     "interest_settlement_reminder": _("interest settlement reminder"),
     "rating_request": _("request to rate the service"),

@@ -35,7 +35,8 @@ def relief_moves_the_deadline(relief, user) -> None:
     details = getattr(relief, "request_details", None)  # cases.models.RequestDetails, if any was given
     days = (details.requested_days if details is not None else None) or RELIEF_TRADING_DAYS
     old, call.deadline = call.deadline, trading_day_close(start, days)
-    call.save(update_fields=["deadline"])
+    call.deadline_from, call.deadline_trading_days = start, days
+    call.save(update_fields=["deadline", "deadline_from", "deadline_trading_days"])
     event_record(case=call.case, kind=EventKind.UPDATE, actor=user, name="deadline_moved",
                  from_value=timezone.localtime(old).isoformat(), to_value=timezone.localtime(call.deadline).isoformat(),
                  comment=relief.number, data={"relief": relief.number, "trading_days": days})

@@ -223,10 +223,12 @@ def raise_to_margin_call(cursor, now) -> int:
     # checked again.
     cursor.execute(f"""
         UPDATE risk_margincall SET stage = 'margin_call', raised_at = %s, {_amounts_set()},
-            notice_restore_to = c.restore_to_line, deadline = CASE WHEN c.level = 'immediate' THEN %s ELSE %s END
+            notice_restore_to = c.restore_to_line, deadline = CASE WHEN c.level = 'immediate' THEN %s ELSE %s END,
+            deadline_from = CASE WHEN c.level = 'immediate' THEN NULL ELSE %s END,
+            deadline_trading_days = CASE WHEN c.level = 'immediate' THEN NULL ELSE %s END
         FROM risk_watched c
         WHERE risk_margincall.account_id = c.account_id AND case_id IN (SELECT case_id FROM risk_raised)
-    """, [db_time(now), db_time(now), db_time(deadline)])
+    """, [db_time(now), db_time(now), db_time(deadline), timezone.localtime(now).date(), DEADLINE_TRADING_DAYS])
     cursor.execute("""
         UPDATE cases_case SET priority = 'urgent', state = 'client_notified', updated_at = %s,
             subject = REPLACE(%s, '{account}', (SELECT a.account_no FROM accounts_creditaccount a
@@ -259,8 +261,8 @@ def bring_forward(cursor, now) -> int:
     _lock_and_recheck(cursor, "risk_immediate",
                       "k.state IN ('open', 'client_notified') AND mc.stage = 'margin_call' AND mc.deadline > %s",
                       [db_time(now)])
-    cursor.execute("UPDATE risk_margincall SET deadline = %s, notice_restore_to = restore_to "
-                   "WHERE case_id IN (SELECT case_id FROM risk_immediate)", [db_time(now)])
+    cursor.execute("UPDATE risk_margincall SET deadline = %s, notice_restore_to = restore_to, deadline_from = NULL, "
+                   "deadline_trading_days = NULL WHERE case_id IN (SELECT case_id FROM risk_immediate)", [db_time(now)])
     moved = cursor.rowcount
     if moved:
         _events(cursor, "SELECT case_id, old_deadline FROM risk_immediate", kind="update", name="deadline_moved",

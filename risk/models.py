@@ -199,6 +199,12 @@ class MarginCall(models.Model):
     latest_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, related_name="+",
                                         verbose_name=_("latest snapshot"), db_index=False)
     raised_at = models.DateTimeField(_("raised at"), null=True, blank=True)
+    # The deadline is the close of the n-th trading day after this date (T+2 from the day the call
+    # was raised, a relief's days from its start; none when due at once): a change of the trading
+    # calendar then gives the client back a trading day it took (risk.deadlines).
+    deadline_from = models.DateField(_("deadline counted from"), null=True, blank=True)
+    deadline_trading_days = models.PositiveSmallIntegerField(_("trading days to the deadline"), null=True,
+                                                             blank=True)
     restored_snapshot = models.ForeignKey(RatioSnapshot, on_delete=models.PROTECT, null=True, blank=True,
                                           related_name="+", verbose_name=_("snapshot that restored it"))
     warned_at = models.DateTimeField(

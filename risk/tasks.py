@@ -29,6 +29,16 @@ def stress_outreach_task(stress_test_id: int) -> int:
     return stress_test_outreach(stress_test_id)
 
 
+@shared_task(name="monitoring.deadlines_after_calendar_change", bind=True, acks_late=True)
+@retried_while_database_down
+def deadlines_after_calendar_change_task(dates: list[str]) -> int:
+    """After an edit of the trading calendar's days: the open margin calls that counted one of them
+    get their trading days back (risk.deadlines)."""
+    from risk.deadlines import deadlines_after_calendar_change
+
+    return deadlines_after_calendar_change([datetime.date.fromisoformat(day) for day in dates])
+
+
 @shared_task(name="monitoring.run", bind=True, acks_late=True)
 @retried_while_database_down
 def monitoring_run_task(trigger: str = "manual") -> int:

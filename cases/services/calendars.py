@@ -2,7 +2,8 @@
 adding or removing a holiday or a make-up working day (调休). Each is permission-checked, done
 under a lock on the calendar year and recorded in the admin's history (who, when, what); a
 confirmation also stamps the year itself, as the admin's action does. A change of a day moves
-the deadlines of the running clocks it concerns (calendar_days_changed)."""
+the deadlines of the running clocks it concerns (calendar_days_changed), and a trading day closed
+the deadlines of the margin calls that counted it (risk.deadlines)."""
 
 import datetime
 import logging
@@ -29,6 +30,8 @@ def calendar_days_changed(calendar_code: str, dates: list[datetime.date], *, hou
     from cases.tasks import sla_calendar_changed_task
     from servicedesk.broker import publish
 
+    from risk.tasks import deadlines_after_calendar_change_task
+
     days = sorted({day.isoformat() for day in dates})
 
     def recompute():
@@ -36,6 +39,11 @@ def calendar_days_changed(calendar_code: str, dates: list[datetime.date], *, hou
             logger.warning("Calendar %s changed (%s) but open deadlines were not recomputed (task queue "
                            "unavailable): run manage.py sla_rebuild.", calendar_code,
                            ", ".join(days) or "service hours")
+        # A margin call's deadline counts trading days: one of them closed gives the client a day more.
+        if calendar_code == "trading" and days and not publish(deadlines_after_calendar_change_task, days):
+            logger.warning("Trading calendar changed (%s) but the margin calls' deadlines were not checked (task "
+                           "queue unavailable): run manage.py margin_call_deadlines %s.", ", ".join(days),
+                           " ".join(days))
     if days or hours_changed:
         transaction.on_commit(recompute)
 

@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("daytime")]
 
 EVENTS = ("case_created", "case_reply", "case_state_changed", "case_client_reply", "sla_warning",
           "liquidation_decision_due", "margin_alert", "margin_call", "margin_call_restored",
-          "margin_call_deadline_passed", "contract_maturity_reminder", "interest_settlement_reminder", "request_approved", "request_declined",
+          "margin_call_deadline_passed", "margin_call_deadline_moved",
+          "contract_maturity_reminder", "interest_settlement_reminder", "request_approved", "request_declined",
           "rating_request")
 
 

@@ -1,0 +1,71 @@
+"""Margin-call deadlines after a change of the trading calendar.
+
+A deadline is the close of the n-th trading day after a date (MarginCall.deadline_from and
+deadline_trading_days: T+2 from the day the call was raised, or a relief's days). When a supervisor
+turns one of those days into a holiday (an unscheduled closure, a year's estimated dates corrected),
+the client would lose a trading day to top up: the deadline moves to where the n trading days end
+now, the case records it (deadline_moved, with the days) and the client is told by SMS, e-mail and
+in the portal. A deadline is never brought forward: a day turned into a trading day leaves it where
+the client was told it is. Idempotent: a call whose deadline is already where the calendar puts it
+is left alone.
+"""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import EventKind
+from cases.services.events import event_record
+from cases.sla import trading_day_close
+from notifications.case_notices import MARGIN_CALL_CHANNELS
+from notifications.services import notification_queue
+from risk.models import MarginCall
+
+logger = logging.getLogger(__name__)
+
+#: The notice that tells the client the new deadline (notifications.defaults).
+DEADLINE_MOVED = "margin_call_deadline_moved"
+RUNNING = ("open", "client_notified")
+
+
+def deadlines_after_calendar_change(dates: list[datetime.date]) -> int:
+    """The open margin calls whose trading days to the deadline include one of `dates` (changed in the
+    trading calendar) get the deadline the calendar gives them now, if it is later. Returns how many moved."""
+    if not dates:
+        return 0
+    first, last = min(dates), max(dates)
+    candidates = (MarginCall.objects.filter(stage=MarginCall.Stage.MARGIN_CALL, case__state__in=RUNNING,
+                                            deadline_from__isnull=False, deadline_from__lt=last,
+                                            deadline__gte=_start_of(first))
+                  .values_list("pk", flat=True).order_by("pk"))
+    days = sorted(day.isoformat() for day in dates)
+    return sum(_move(pk, days) for pk in list(candidates))
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
+@transaction.atomic
+def _move(pk: int, days: list[str]) -> bool:
+    call = (MarginCall.objects.select_for_update(of=("self",)).select_related("case", "case__client")
+            .filter(pk=pk, stage=MarginCall.Stage.MARGIN_CALL, case__state__in=RUNNING).first())
+    if call is None or call.deadline_from is None or not call.deadline_trading_days:
+        return False
+    deadline = trading_day_close(call.deadline_from, call.deadline_trading_days)
+    if deadline <= call.deadline:
+        return False
+    old, call.deadline = call.deadline, deadline
+    call.save(update_fields=["deadline"])
+    event_record(case=call.case, kind=EventKind.UPDATE, actor=None, name="deadline_moved",
+                 from_value=timezone.localtime(old).isoformat(), to_value=timezone.localtime(deadline).isoformat(),
+                 comment=", ".join(days), data={"calendar": "trading", "dates": days})
+    for channel in MARGIN_CALL_CHANNELS:
+        notification_queue(event=DEADLINE_MOVED, channel=channel, recipient_client=call.case.client,
+                           case=call.case, data={"dates": days})
+    logger.info("Margin call %s: deadline moved from %s to %s (trading calendar changed on %s).",
+                call.case.number, timezone.localtime(old).isoformat(), timezone.localtime(deadline).isoformat(),
+                ", ".join(days))
+    return True
