@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils import translation
 
 from cases.models import CalendarYear, CaseEvent
 from cases.services.calendars import calendar_day_add, calendar_day_remove
+from cases.web.case_page.panels import event_text
 from notifications.models import Notification
 from risk.models import MarginCall
 from risk.monitoring import monitor_accounts
@@ -70,6 +72,8 @@ def test_a_trading_day_closed_before_the_deadline_moves_it_a_trading_day_later(c
     [event] = CaseEvent.objects.filter(case=call.case, name="deadline_moved")
     assert event.data == {"calendar": "trading", "dates": ["2026-11-24"]}
     assert event.to_value.startswith("2026-11-26T15:00")
+    with translation.override("en"):
+        assert "a trading day it counted was closed" in event_text(call.case, event)
     channels = set(moved_notices(call).values_list("channel", flat=True))
     assert channels == {"sms", "email", "in_app"}
     sms = moved_notices(call).get(channel="sms")

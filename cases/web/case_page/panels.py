@@ -215,6 +215,8 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
     if event.name == "deadline_moved":
         if immediate:
             return _("Below the immediate close-out line: the margin-call deadline is brought forward to now")
+        if (event.data or {}).get("calendar"):  # risk.deadlines: the days are the comment
+            return _("Margin-call deadline moved later: a trading day it counted was closed in the calendar")
         return _("Margin-call deadline moved")
     if event.name == "email_attached":
         return _("E-mail from %(sender)s added to the case") % {"sender": event.to_value}
