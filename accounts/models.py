@@ -43,15 +43,25 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    #: set_unusable_password() was called since the last save (password login switched off).
+    _password_disabled = False
+
     def save(self, *args, **kwargs):
         """A new password (web, admin, add_user) also ends the API token issued under the old one,
         as it ends the other browser sessions: whoever held the old password may hold the token."""
-        password_changed = self._password is not None and self.pk is not None
+        password_changed = self.pk is not None and (self._password is not None or self._password_disabled)
         super().save(*args, **kwargs)
+        self._password_disabled = False
         if password_changed:
             from rest_framework.authtoken.models import Token
 
             Token.objects.filter(user=self).delete()
+
+    def set_unusable_password(self):
+        """Password login switched off (the admin's "disable password-based authentication", someone
+        leaving): the API token issued under the old password ends too, as the browser sessions do."""
+        super().set_unusable_password()
+        self._password_disabled = True
 
     @property
     def role_codes(self) -> frozenset[str]:

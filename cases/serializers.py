@@ -337,7 +337,8 @@ class MessageSerializer(serializers.ModelSerializer):
         if message.author is None:
             return None
         if message.source == CaseMessage.Source.STAFF and self.context.get("client_view"):
-            return message.author.get_full_name() or message.author.username
+            # A client reads who answered by name, never a staff login name (as the portal says it).
+            return message.author.get_full_name() or str(_("Customer service"))
         return message.author.username
 
 

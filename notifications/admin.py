@@ -2,6 +2,7 @@
 templates that supervisors edit, with a preview (sample data, or a real case they may see).
 Also the console's bell: each staff member's in-app notices (inbox and open views)."""
 
+import json
 from urllib.parse import urlencode
 
 from csp.decorators import csp
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from cases.admin import LargeTablePaginator
 from cases.selectors import cases_visible_to
+from cases.services.ratings import rating_link_hidden
 from notifications import selectors, services
 from notifications.channels.email import with_case_tag
 from notifications.events import EVENT_LABELS, event_label
@@ -55,6 +57,8 @@ def preview_data(template: NotificationTemplate, case=None) -> dict:
         if case is not None:
             told = case.notifications.filter(event=template.event).order_by("-id").values_list("data", flat=True)
             data = {**(told.first() or {}), "to": case.state}
+            if "link" in data:  # the client's rating link is theirs alone: shown without its token
+                data["link"] = rating_link_hidden(data["link"], data)
             message = case.messages.filter(visibility="public", source="staff").order_by("-id").first()
             if message is not None:
                 data["message_id"] = message.pk
@@ -175,8 +179,25 @@ class NotificationAdmin(ModelAdmin):
     list_per_page = 100
     actions = ["send_again"]
 
+    #: Texts shown with the client's rating link without its token (cases.services.ratings.rating_link_hidden).
+    SHOWN_WITHOUT_RATING_LINK = {"subject": "subject_shown", "body": "body_shown", "data": "data_shown"}
+    exclude = tuple(SHOWN_WITHOUT_RATING_LINK)  # read-only like every other field: shown, never a form field
+
     def get_readonly_fields(self, request, obj=None):
-        return ["event_shown", *(field.name for field in self.opts.fields)]
+        return ["event_shown", *(self.SHOWN_WITHOUT_RATING_LINK.get(field.name, field.name)
+                                 for field in self.opts.fields)]
+
+    @admin.display(description=Notification._meta.get_field("subject").verbose_name)
+    def subject_shown(self, obj) -> str:
+        return rating_link_hidden(obj.subject, obj.data)
+
+    @admin.display(description=Notification._meta.get_field("body").verbose_name)
+    def body_shown(self, obj) -> str:
+        return rating_link_hidden(obj.body, obj.data)
+
+    @admin.display(description=Notification._meta.get_field("data").verbose_name)
+    def data_shown(self, obj) -> str:
+        return rating_link_hidden(json.dumps(obj.data, ensure_ascii=False), obj.data)
 
     def has_add_permission(self, request):
         return False

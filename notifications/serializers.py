@@ -49,7 +49,11 @@ class InboxSerializer(serializers.Serializer):
 
 
 class CaseNotificationSerializer(serializers.ModelSerializer):
-    """Staff view: who, what, when, on which channel, and how delivery went."""
+    """Staff view: who, what, when, on which channel, and how delivery went (a rating link without
+    its token: cases.services.ratings.rating_link_hidden)."""
+
+    #: Staff read the client's rating link without its token.
+    hides_rating_link = True
 
     recipient = serializers.SerializerMethodField()
     address = serializers.SerializerMethodField()
@@ -68,10 +72,17 @@ class CaseNotificationSerializer(serializers.ModelSerializer):
         return obj.recipient_user.get_username() if obj.recipient_user_id else ""
 
     def get_subject(self, obj) -> str:
-        return notice_text(obj, self.context)[0]
+        return self._shown(obj, notice_text(obj, self.context)[0])
 
     def get_body(self, obj) -> str:
-        return notice_text(obj, self.context)[1]
+        return self._shown(obj, notice_text(obj, self.context)[1])
+
+    def _shown(self, obj, text: str) -> str:
+        if not self.hides_rating_link:
+            return text
+        from cases.services.ratings import rating_link_hidden
+
+        return rating_link_hidden(text, obj.data)
 
     def get_address(self, obj) -> str:
         if obj.channel != Notification.Channel.SMS or not obj.address:
@@ -87,6 +98,8 @@ class CaseNotificationSerializer(serializers.ModelSerializer):
 
 class ClientCaseNotificationSerializer(CaseNotificationSerializer):
     """What a client sees of the notices sent to them: no delivery internals (provider, error)."""
+
+    hides_rating_link = False  # their own link, to rate the case
 
     class Meta(CaseNotificationSerializer.Meta):
         fields = ["id", "event", "channel", "address", "subject", "body", "status", "created_at", "sent_at",

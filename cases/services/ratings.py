@@ -48,6 +48,16 @@ def rating_link(case: Case) -> str:
     return f"{settings.SITE_URL.rstrip('/')}/rate/{rating_token(case)}/"
 
 
+def rating_link_hidden(text: str, data: dict | None) -> str:
+    """`text` with the rating link a notice's `data` carries shown without its token: the link is
+    the client's alone (whoever opens it rates the case, once), never for the staff whose service it
+    scores (the case's notices in the API, the admin)."""
+    link = (data or {}).get("link")
+    if not link or not text or not isinstance(link, str):
+        return text
+    return text.replace(link, f"{settings.SITE_URL.rstrip('/')}/rate/…/")
+
+
 def case_for_rating(token: str) -> Case:
     """The case a rating link is for; RatingLinkInvalid or RatingLinkExpired otherwise."""
     max_age = datetime.timedelta(days=settings.RATING_TOKEN_MAX_AGE_DAYS)

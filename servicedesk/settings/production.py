@@ -9,6 +9,7 @@ from .base import *  # noqa: F401,F403
 from .base import env
 
 DEBUG = False
+DEMO_DATA_ALLOWED = False  # seed_demo refuses: its logins (a superuser among them) have a published password
 SECRET_KEY = env("SECRET_KEY")  # required: no default in production
 if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith(("django-insecure", "insecure-dev")):
     raise ImproperlyConfigured("SECRET_KEY must be a random value of at least 50 characters "

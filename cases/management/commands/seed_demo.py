@@ -2,6 +2,7 @@
 
 import unicodedata
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,9 @@ class Command(BaseCommand):
                             help=gettext_lazy("Do nothing (but say so) when the database already holds clients."))
 
     def handle(self, *args, if_empty=False, **options):
+        if not getattr(settings, "DEMO_DATA_ALLOWED", True):
+            raise CommandError(_("Demo data is never loaded with the production settings: its logins, a superuser "
+                                 "among them, have a published password."))
         if not is_empty():
             count = ClientProfile.objects.count()
             if if_empty:
