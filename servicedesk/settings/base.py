@@ -168,6 +168,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"anon": env("ANON_THROTTLE_RATE", default="30/min")},
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# The cache behind the rate limits (the public rating endpoints' throttle) and the risk summary: set
+# CACHE_URL to Redis (e.g. redis://127.0.0.1:6379/1) wherever more than one process serves requests,
+# so that they count together; the default keeps it in each process's memory (the demo, tests).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 SPECTACULAR_SETTINGS = {
     # Swagger UI's files from drf-spectacular-sidecar (our static files): the CSP allows no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
