@@ -7,7 +7,9 @@ Which case, first match wins:
 2. the subject carries the case number ([CS-2026-000123]);
 3. neither: a new ticket when the sender's address is exactly one client's e-mail address.
 A case found by 1 or 2 is written on only when the sender is that case's client (From equals the
-client's e-mail, case-insensitive). Anyone else is held for review: a stranger can neither write
+client's e-mail, case-insensitive). An e-mail whose sender failed the receiving mail server's checks
+(Authentication-Results: DMARC, else SPF without DKIM; INBOUND_AUTHSERV_ID names the server whose
+results count) is held, whatever it claims. Anyone else is held for review: a stranger can neither write
 on a case nor learn anything about it (nothing is sent back).
 
 A new ticket's description is the e-mail's whole text (quotes and forwarded text kept: they may be
@@ -82,7 +84,7 @@ def email_ingest(raw_bytes: bytes, *, source: str) -> InboundResult:
     """Record one e-mail and act on it in one transaction; the same Message-ID again is a no-op."""
     if isinstance(raw_bytes, str):
         raw_bytes = raw_bytes.encode("utf-8")
-    parsed = parse_email(raw_bytes)
+    parsed = parse_email(raw_bytes, authserv_id=settings.INBOUND_AUTHSERV_ID)
     existing = InboundEmail.objects.filter(message_id=parsed.message_id).select_related("case").first()
     if existing is not None:
         return _duplicate(existing)
@@ -151,6 +153,11 @@ def _route(parsed: ParsedEmail) -> _Outcome:
     address = parsed.from_address
     if address and address.lower() == parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower():
         return _Outcome(Status.IGNORED_AUTO_REPLY, _("Sent by the service desk's own address (a mail loop)."),
+                        case_number=case_number)
+    if parsed.authentication_failure:  # a forged From must neither write on a case nor open one
+        return _Outcome(Status.HELD, _("The sender %(address)s did not pass the mail server's checks (%(results)s): "
+                                       "the sender may be forged.") % {
+                            "address": address or "?", "results": parsed.authentication_failure},
                         case_number=case_number)
     clients = list(ClientProfile.objects.filter(email__iexact=address).select_related("user")[:2]) if address else []
     sender_client = clients[0] if len(clients) == 1 else None

@@ -14,6 +14,8 @@ from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 
+import authres
+
 from django.utils import timezone
 
 #: Our case e-mails' Message-IDs: <CS-2026-000123.<notification id>@NOTIFICATION_MAIL_DOMAIN>.
@@ -42,6 +44,9 @@ class ParsedEmail:
     attachments: list[InboundAttachment] = field(default_factory=list)
     auto_reply_reason: str = ""
     bounce_reason: str = ""
+    #: The receiving mail server's checks of the sender failed (SPF, DKIM, DMARC in its
+    #: Authentication-Results): the From may be forged. Empty when they passed or were not reported.
+    authentication_failure: str = ""
 
     @property
     def reply_text(self) -> str:
@@ -319,13 +324,54 @@ def _bounce_reason(msg: EmailMessage, from_address: str, *, weak: bool) -> str:
     return ""
 
 
+def _authentication_results(msg: EmailMessage, authserv_id: str) -> list[dict[str, str]]:
+    """The results ({method: result}) of each readable Authentication-Results header (RFC 8601, read by
+    authres); with `authserv_id`, only our own mail server's (a sender can write such a header too)."""
+    found = []
+    for key, value in msg.raw_items():
+        if key.lower() != "authentication-results":
+            continue
+        try:
+            header = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}")
+        except Exception:  # a malformed header (authres raises its own errors and ValueError/IndexError)
+            continue
+        if authserv_id and (header.authserv_id or "").lower() != authserv_id.lower():
+            continue
+        found.append({result.method.lower(): (result.result or "").lower() for result in header.results})
+    return found
+
+
+def authentication_failure(msg: EmailMessage, authserv_id: str = "") -> str:
+    """Why the sender is not to be trusted, from the receiving mail server's Authentication-Results,
+    or "" when nothing says so. DMARC decides where it was checked; else SPF failing without a DKIM
+    signature that passed. With our server's `authserv_id` configured (INBOUND_AUTHSERV_ID) its
+    header must be there and pass; without it, any header's failure counts (a failure a sender
+    writes only holds the sender's own e-mail) and no header is no failure."""
+    results = _authentication_results(msg, authserv_id)
+    if authserv_id and not results:
+        return f"no Authentication-Results from {authserv_id}"
+    for methods in results:
+        shown = " ".join(f"{method}={methods[method]}" for method in ("dmarc", "spf", "dkim") if method in methods)
+        dmarc = methods.get("dmarc")
+        if dmarc is not None and dmarc != "none":
+            failed = dmarc != "pass"
+        else:
+            passed = methods.get("spf") == "pass" or methods.get("dkim") == "pass"
+            failed = (not passed) if authserv_id else (methods.get("spf") in ("fail", "softfail")
+                                                       and methods.get("dkim") != "pass")
+        if failed:
+            return shown or "no result"
+    return ""
+
+
 def _storable(text: str) -> str:
     """Text a database takes: no NUL characters (PostgreSQL refuses them), no lone surrogates."""
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
-def parse_email(raw_bytes: bytes) -> ParsedEmail:
-    """Read an e-mail as received (bytes); every header and charset problem becomes text."""
+def parse_email(raw_bytes: bytes, *, authserv_id: str = "") -> ParsedEmail:
+    """Read an e-mail as received (bytes); every header and charset problem becomes text.
+    `authserv_id`: our receiving mail server's name in Authentication-Results (authentication_failure)."""
     msg = message_from_bytes(raw_bytes, policy=policy.default)
     from_address, from_name = _sender(msg)
     subject = _storable(_header(msg, "Subject"))
@@ -339,6 +385,7 @@ def parse_email(raw_bytes: bytes) -> ParsedEmail:
         parsed.auto_reply_reason = _storable(_auto_reply_reason(msg, subject))
     if not (parsed.bounce_reason or parsed.auto_reply_reason):
         parsed.bounce_reason = _bounce_reason(msg, from_address, weak=True)
+    parsed.authentication_failure = _storable(authentication_failure(msg, authserv_id))
     text, attachments = _body_and_attachments(msg)
     parsed.text = _storable(text)
     parsed.attachments = [InboundAttachment(_storable(a.name), a.content_type, a.content) for a in attachments]

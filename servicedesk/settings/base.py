@@ -250,6 +250,9 @@ SMS_GATEWAY_USER = env("SMS_GATEWAY_USER", default="")
 SMS_GATEWAY_PASSWORD = env("SMS_GATEWAY_PASSWORD", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=10.0)
 # Inbound e-mail (notifications/imap.py): the service mailbox polled every minute; no IMAP_HOST, no polling.
+# The name our receiving mail server gives itself in the Authentication-Results header it adds (its
+# authserv-id, e.g. mx.firm.example): only its results count, and an e-mail without them is held.
+INBOUND_AUTHSERV_ID = env("INBOUND_AUTHSERV_ID", default="")
 IMAP_HOST = env("IMAP_HOST", default="")
 IMAP_PORT = env.int("IMAP_PORT", default=None)  # none: 993 with SSL, else 143
 IMAP_USER = env("IMAP_USER", default="")
