@@ -109,3 +109,17 @@ def team_lead(db):
     user = UserFactory(username="lead1", roles=[Role.TEAM_LEAD])
     queue("general").members.add(user)
     return user
+
+
+@pytest.fixture
+def edited_at(django_capture_on_commit_callbacks):
+    """`with edited_at(moment):` an edit made at that moment, its after-commit work (tasks) done on leaving."""
+    from contextlib import contextmanager
+
+    import time_machine
+
+    @contextmanager
+    def edit(moment):
+        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
+            yield
+    return edit

@@ -10,24 +10,11 @@ from django.utils import translation
 
 from accounts.interest import interest_accrue
 from accounts.models import CreditAccount, RateChange
+from tests.admin_forms import change_form_data
 from tests.factories import CreditAccountFactory
 from tests.import_commands import rejected
 
 pytestmark = pytest.mark.django_db
-
-
-def change_form_data(response) -> dict:
-    """The admin change form's fields (inlines included) as the page filled them in."""
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data = {}
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is not None and value is not False and not form.fields[name].disabled:
-                data[form.add_prefix(name)] = value
-    return data
 
 
 def post_change(client, account, **changes):

@@ -3,7 +3,6 @@ added after a case was opened, a make-up day removed), keeps the time already ru
 the case's timeline, and leaves stopped clocks and clocks due before that day alone."""
 
 import datetime
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,16 +28,6 @@ def due(case, metric):
 
 def working_2026():
     return CalendarYear.objects.get(calendar__code="working", year=2026)
-
-
-@pytest.fixture
-def edited_at(django_capture_on_commit_callbacks):
-    """`with edited_at(moment):` an edit made at that moment, its after-commit work done on leaving."""
-    @contextmanager
-    def edit(moment):
-        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
-            yield
-    return edit
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ that day back. The deadline moves later, the case says so and the client is told
 the portal; a day opened for trading never brings a deadline forward; nothing moves twice."""
 
 import datetime
-from contextlib import contextmanager
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
@@ -33,16 +32,6 @@ def close_of(day: datetime.date) -> datetime.datetime:
 
 def trading_2026():
     return CalendarYear.objects.get(calendar__code="trading", year=2026)
-
-
-@pytest.fixture
-def edited_at(django_capture_on_commit_callbacks):
-    """`with edited_at(moment):` an edit made at that moment, its after-commit work done on leaving."""
-    @contextmanager
-    def edit(moment):
-        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
-            yield
-    return edit
 
 
 @pytest.fixture

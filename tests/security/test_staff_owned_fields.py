@@ -7,25 +7,10 @@ import pytest
 from django.utils import translation
 
 from accounts.models import CreditAccount
+from tests.admin_forms import change_form_data
 from tests.factories import CreditAccountFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.security]
-
-
-def _change_form(client, account) -> dict:
-    """The admin change form of `account` as its page fills it in (inlines included)."""
-    response = client.get(f"/admin/accounts/creditaccount/{account.pk}/change/")
-    assert response.status_code == 200
-    forms = [response.context["adminform"].form]
-    for inline in response.context["inline_admin_formsets"]:
-        forms += [inline.formset.management_form, *inline.formset.forms]
-    data = {}
-    for form in forms:
-        for name in form.fields:
-            value = form[name].value()
-            if value is not None and value is not False and not form.fields[name].disabled:
-                data[form.add_prefix(name)] = value
-    return data
 
 
 def test_a_risk_officer_may_not_move_a_contracts_maturity_in_the_admin(client, risk_officer):
@@ -36,7 +21,9 @@ def test_a_risk_officer_may_not_move_a_contracts_maturity_in_the_admin(client, r
     account = CreditAccountFactory(contract_maturity=maturity)
     client.force_login(risk_officer)
     with translation.override("en"):
-        data = _change_form(client, account)
+        page = client.get(f"/admin/accounts/creditaccount/{account.pk}/change/")
+        assert page.status_code == 200
+        data = change_form_data(page)
         assert "contract_maturity" not in data
         data.update(contract_maturity="2030-12-31", warning_line="1.45")
         response = client.post(f"/admin/accounts/creditaccount/{account.pk}/change/", data)
