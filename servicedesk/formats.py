@@ -8,8 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 
-#: A countdown past its deadline starts with a minus sign (U+2212), as static/js/app.js writes it.
-MINUS = "\u2212"
+NO_BREAK_SPACE = "\u00a0"
 
 
 def money(amount: Decimal | int | str | None, places: int = 2) -> str:
@@ -28,14 +27,28 @@ def moment(value: datetime.datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def overdue_format() -> str:
+    """How a clock past its due moment reads, translated: "overdue by 3h 05m", never a minus sign
+    before a large figure. static/js/app.js writes a wall-clock countdown that runs out the same way,
+    reading this format from the countdown's data-overdue-format."""
+    # Translators: an SLA clock or a margin call's deadline that has passed; %(time)s is "3h 05m" or "1 d 02:05".
+    return gettext("overdue by %(time)s")
+
+
+def overdue(figure: str) -> str:
+    """"overdue by 3h 05m": where a narrow column wraps it, the figure stays on one line (its spaces
+    do not break)."""
+    return overdue_format() % {"time": figure.replace(" ", NO_BREAK_SPACE)}
+
+
 def business_time(seconds: float) -> str:
-    """Business time as hours and minutes: "88h 00m", late "−3h 05m" (the SLA targets and the time
-    left on them, counted on a policy's calendar: business days vary in length, so never days).
-    Only the server writes it: business time stands still outside service hours, so no script
-    ticks it on between the page's refreshes."""
-    sign = MINUS if seconds < 0 else ""
+    """Business time as hours and minutes: "88h 00m", late "overdue by 3h 05m" (the SLA targets and
+    the time left on them, counted on a policy's calendar: business days vary in length, so never
+    days). Only the server writes it: business time stands still outside service hours, so no
+    script ticks it on between the page's refreshes."""
     minutes = abs(int(seconds)) // 60
-    return sign + gettext("%(hours)dh %(minutes)02dm") % {"hours": minutes // 60, "minutes": minutes % 60}
+    text = gettext("%(hours)dh %(minutes)02dm") % {"hours": minutes // 60, "minutes": minutes % 60}
+    return overdue(text) if seconds < 0 else text
 
 
 def countdown_days_format() -> str:
@@ -47,12 +60,10 @@ def countdown_days_format() -> str:
 
 def countdown(seconds: float, days_format: str | None = None) -> str:
     """Wall-clock time left as days and hours:minutes (a margin call's deadline): "1 d 02:05",
-    "00:40"; late: "−01:30". `days_format`:
+    "00:40"; late: "overdue by 01:30". `days_format`:
     countdown_days_format(), when the caller writes many countdowns."""
-    sign = MINUS if seconds < 0 else ""
     rest = abs(round(seconds))
     days, rest = divmod(rest, 86400)
     clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}"
-    if not days:
-        return sign + clock
-    return sign + (days_format or countdown_days_format()) % {"days": days, "clock": clock}
+    text = (days_format or countdown_days_format()) % {"days": days, "clock": clock} if days else clock
+    return overdue(text) if seconds < 0 else text

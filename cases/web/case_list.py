@@ -221,7 +221,7 @@ class Labels:
 
     @staticmethod
     def remaining(seconds: float) -> str:
-        """Business time left as the case page writes it ("88h 00m", "−3h 05m")."""
+        """Business time left as the case page writes it ("88h 00m", "overdue by 3h 05m")."""
         return formats.business_time(seconds)
 
     def state(self, kind: str, state: str) -> str:

@@ -98,7 +98,7 @@ class CaseListForm(forms.Form):
         self.fields["state"].choices = state_choices()
         self.queues = {queue.code: queue for queue in Queue.objects.only("id", "code", "name", "name_en")}
         self.fields["queue"].choices = [("", _("Any queue")), *(
-            (code, f"{queue.localized_name} ({code})") for code, queue in self.queues.items())]
+            (code, queue.localized_name) for code, queue in self.queues.items())]  # the name, not the code
 
     def clean_queue(self) -> Queue | None:
         return self.queues.get(self.cleaned_data["queue"])

@@ -1,4 +1,15 @@
 // Small behaviours shared by every page. No inline scripts: the Content-Security-Policy forbids them.
+
+// A button with data-confirm (closing, cancelling, a liquidation, an approval) asks once more before
+// its form is sent. Listened for in the capture phase, so that htmx never sends a form the user
+// called back.
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
 document.addEventListener("change", (event) => {
   const target = event.target;
   if (target.matches("[data-autosubmit]")) {
@@ -8,19 +19,21 @@ document.addEventListener("change", (event) => {
 
 // Wall-clock countdowns (a margin call's time left till its deadline): elements with data-deadline
 // (ISO 8601) and data-live tick between server refreshes, written as the server writes them
-// (servicedesk/formats.py countdown): "−1 d 02:05", the part for the days from the translated
+// (servicedesk/formats.py countdown): "1 d 02:05", the part for the days from the translated
 // format on the element or around it (data-days-format, "%(days)s d %(clock)s" in English,
-// "%(days)s 天 %(clock)s" in Chinese). SLA timers count business time, which stands still outside
-// service hours: their figures carry no data-live and are only written by the server (the console's
-// list is read again every 15 s, the case page's timers every minute).
-function formatRemaining(seconds, daysFormat) {
-  const sign = seconds < 0 ? "\u2212" : "";
+// "%(days)s 天 %(clock)s" in Chinese); once the deadline has passed, "overdue by 00:05" from the
+// element's data-overdue-format (and its "left:" label goes). SLA timers count business time,
+// which stands still outside service hours: their figures carry no data-live and are only written
+// by the server (the console's list is read again every 15 s, the case page's timers every minute).
+function formatRemaining(seconds, daysFormat, overdueFormat) {
   let s = Math.abs(Math.round(seconds));
   const days = Math.floor(s / 86400); s -= days * 86400;
   const hours = Math.floor(s / 3600); s -= hours * 3600;
   const minutes = Math.floor(s / 60);
   const clock = String(hours).padStart(2, "0") + ":" + String(minutes).padStart(2, "0");
-  return sign + (days ? daysFormat.replace("%(days)s", days).replace("%(clock)s", clock) : clock);
+  const text = days ? daysFormat.replace("%(days)s", days).replace("%(clock)s", clock) : clock;
+  // Overdue: the figure on one line, as the server writes it (formats.overdue).
+  return seconds < 0 && overdueFormat ? overdueFormat.replace("%(time)s", text.replace(/ /g, "\u00a0")) : text;
 }
 function tickCountdowns() {
   const now = Date.now();
@@ -28,7 +41,12 @@ function tickCountdowns() {
     const deadline = Date.parse(el.dataset.deadline);
     const format = el.closest("[data-days-format]");
     if (!Number.isNaN(deadline) && format && format.dataset.daysFormat) {
-      el.textContent = formatRemaining((deadline - now) / 1000, format.dataset.daysFormat);
+      const seconds = (deadline - now) / 1000;
+      el.textContent = formatRemaining(seconds, format.dataset.daysFormat, el.dataset.overdueFormat);
+      const label = el.parentElement.querySelector(".countdown-label");
+      if (seconds < 0 && el.dataset.overdueFormat && label) {
+        label.remove();
+      }
     }
   });
 }

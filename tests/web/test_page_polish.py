@@ -373,7 +373,7 @@ def test_case_list_names_the_assignee(client, ticket_with_account, agent, superv
 def test_countdowns_are_one_translated_format_on_the_list_and_the_case_page(client, ticket_with_account, agent,
                                                                             supervisor):
     """The console's list and the case page write a timer's time left alike: the business time left
-    on the policy's calendar in hours and minutes in the reader's language, "−" when late (never the
+    on the policy's calendar in hours and minutes in the reader's language, "overdue by" when late (never the
     wall-clock time to the due moment, which runs through nights and holidays), and no script ticks
     it on (data-live): static/js/app.js ticks only wall-clock countdowns (a margin call's deadline)."""
     import time_machine
@@ -381,9 +381,10 @@ def test_countdowns_are_one_translated_format_on_the_list_and_the_case_page(clie
     from cases.models import SlaTimer
 
     assert formats.countdown(93_900, "%(days)s d %(clock)s") == "1 d 02:05"
-    assert formats.countdown(-5_400) == "\u221201:30" and formats.countdown(60) == "00:01"
+    assert formats.countdown(-5_400) == "overdue by 01:30" and formats.countdown(60) == "00:01"
     with translation.override("en"):
-        assert formats.business_time(316_800) == "88h 00m" and formats.business_time(-5_400) == "\u22121h 30m"
+        assert formats.business_time(316_800) == "88h 00m"
+        assert formats.business_time(-5_400) == "overdue by 1h\u00a030m"  # the figure on one line
     case = case_transition(case=ticket_with_account, user=agent, name="open")
     timer = SlaTimer.objects.filter(case=case, stopped_at__isnull=True, due_at__isnull=False).order_by("due_at").first()
     now = timezone.now()
@@ -395,13 +396,14 @@ def test_countdowns_are_one_translated_format_on_the_list_and_the_case_page(clie
     for headers, language in ((ZH, "zh-hans"), (EN, "en")):
         with translation.override(language):
             expected = formats.business_time(-5 * 3600)
+            overdue = formats.overdue(formats.business_time(5 * 3600))
         with time_machine.travel(now, tick=False):
             listed = html(client.get(reverse("console:cases"), **headers))
             timers = html(_part(client, case, "timers", **headers))
         texts = [re.search(r'<span class="sla [^>]*>([^<]+)</span>', page).group(1) for page in (listed.split(
             f'data-case="{case.number}"')[1], timers)]
         assert texts[0] == texts[1] == expected, texts
-        assert "\u2212" in expected and ("小时" in expected) == (language == "zh-hans")
+        assert expected == overdue and "\u2212" not in expected and ("小时" in expected) == (language == "zh-hans")
         assert "data-live" not in listed and "data-live" not in timers
         assert "47" not in texts[0]
     script = (ROOT / "static" / "js" / "app.js").read_text(encoding="utf-8")
@@ -411,7 +413,8 @@ def test_countdowns_are_one_translated_format_on_the_list_and_the_case_page(clie
 def test_margin_call_time_left_is_written_as_the_sla_countdowns(client, margin_call, risk_officer):
     client.force_login(risk_officer)
     call = html(_part(client, margin_call, "margin_call", **EN))
-    assert re.search(r'data-live data-days-format="%\(days\)s d %\(clock\)s">\u2212?(\d+ d )?\d\d:\d\d</span>', call)
+    assert re.search(r'data-live data-days-format="%\(days\)s d %\(clock\)s" '
+                     r'data-overdue-format="overdue by %\(time\)s">(overdue by )?(\d+ d )?\d\d:\d\d</span>', call)
 
 # --- 11. layout: nothing wider than a phone, checkboxes beside their labels ------------------------------
 # (measured in Chromium at 390 and 1280 px wide: document.documentElement.scrollWidth is the viewport's)

@@ -99,6 +99,8 @@ class MarginCallPanel:
     contacts: list
     #: Where the deadline comes from: T+2, due at once below the immediate line, brought forward, a relief.
     deadline_note: str = ""
+    #: The deadline has passed and the call is still open: `left` reads "overdue by …", not time left.
+    overdue: bool = False
 
 
 #: The events that set a margin call's deadline (risk/margin_calls.py, risk/effects.py).
@@ -133,9 +135,10 @@ def margin_call_panel(case: Case) -> MarginCallPanel | None:
         return None
     snapshot = details.latest_snapshot
     running = details.deadline is not None and case.state not in MARGIN_CALL_CLOSED_STATES
+    seconds_left = (details.deadline - timezone.now()).total_seconds() if running else None
     return MarginCallPanel(
         details=details, stage_label=str(details.get_stage_display()), deadline=details.deadline,
-        left=countdown((details.deadline - timezone.now()).total_seconds()) if running else "",
+        left=countdown(seconds_left) if running else "", overdue=running and seconds_left < 0,
         top_up_cash=details.top_up_cash, top_up_sell=details.top_up_sell,
         restore_to_percent=percent(details.restore_to),
         ratio_percent=percent(snapshot.maintenance_ratio) if snapshot else None,

@@ -24,7 +24,7 @@ from cases.services.transitions import transitions_now
 from cases.web.case_page import account_panels, panels
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
 from risk.models import AccountRisk
-from servicedesk.formats import countdown_days_format
+from servicedesk.formats import countdown_days_format, overdue_format
 from servicedesk.htmx import login_required_htmx
 
 TEMPLATES = "console/case/"
@@ -114,7 +114,7 @@ def _part_context(request, case: Case, part: str, forms: dict) -> dict:
         return {"account": account_panels.account_panel(user, case)}
     if part == "margin_call":
         return {"margin_call": account_panels.margin_call_panel(case) if case.kind == CaseKind.MARGIN_CALL else None,
-                "countdown_days_format": countdown_days_format()}
+                "countdown_days_format": countdown_days_format(), "countdown_overdue_format": overdue_format()}
     if part == "transitions":
         return _transitions_context(request, case, forms)
     raise Http404

@@ -61,4 +61,7 @@ def submit(request: HttpRequest, kind: str = CaseKind.TICKET) -> HttpResponse:
     return render(request, "portal/submit.html", {
         "form": form, "kind": kind, "kinds": [(value, CaseKind(value).label) for value in SUBMIT_KINDS],
         "intro": _intro(kind),
+        # An extension or relief request is about an account: without one, say so instead of a form
+        # whose account list is empty and whose every sending is refused.
+        "no_account": kind in (CaseKind.EXTENSION, CaseKind.RELIEF) and not accounts.exists(),
     }, status=status)

@@ -88,8 +88,8 @@ class Cell:
                                  self.detail) if self.value else mark_safe('<span class="muted">—</span>'))
             return format_html('<td class="num" data-key="{}" data-value="{}">{}</td>', self.key, self.text, inner)
         if self.kind == CASE and self.url:
-            return format_html('<td data-key="{}" data-value="{}"><a href="{}">{}</a></td>', self.key, self.text,
-                               self.url, self.text)
+            return format_html('<td data-key="{}" data-value="{}" class="nowrap"><a href="{}">{}</a></td>', self.key,
+                               self.text, self.url, self.text)  # a case number on one line
         if self.kind in (TEXT, CASE):  # nobody, no queue: a dash as in the number cells, not a blank
             return format_html('<td data-key="{}" data-value="{}">{}</td>', self.key, self.text, self.text or "—")
         return format_html('<td class="num" data-key="{}" data-value="{}">{}</td>', self.key, self.text,
