@@ -1,15 +1,4 @@
 // Small behaviours shared by every page. No inline scripts: the Content-Security-Policy forbids them.
-
-// A button with data-confirm (closing, cancelling, a liquidation, an approval) asks once more before
-// its form is sent. Listened for in the capture phase, so that htmx never sends a form the user
-// called back.
-document.addEventListener("submit", (event) => {
-  const button = event.submitter;
-  if (button && button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
-    event.preventDefault();
-    event.stopImmediatePropagation();
-  }
-}, true);
 document.addEventListener("change", (event) => {
   const target = event.target;
   if (target.matches("[data-autosubmit]")) {

@@ -65,11 +65,6 @@ def new_page(browser, live_server, settings):
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
-        # A button asking once more (data-confirm): answered as a user who meant it, unless the test
-        # sets page.confirm_answer = False; page.dialogs keeps the questions asked.
-        page.dialogs, page.confirm_answer = [], True
-        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message),
-                                          dialog.accept() if page.confirm_answer else dialog.dismiss()))
         if user is not None:
             login(page, user)
         return page

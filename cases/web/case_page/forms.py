@@ -87,8 +87,6 @@ class ApiCheckedForm(CasePageForm):
 #: Steps that end, turn down or sell: their button is red, never the blue of the way forward.
 GRAVE_STEPS = frozenset({"cancel", "reject", "decline", "propose_decline", "return_for_rework",
                          "propose_liquidation", "approve_liquidation", "decline_liquidation"})
-#: Steps asked about once more before they are sent (static/js/app.js, data-confirm): the grave ones and closing.
-CONFIRMED_STEPS = GRAVE_STEPS | {"close", "close_outreach"}
 
 
 class TransitionForm(ApiCheckedForm):
@@ -101,7 +99,6 @@ class TransitionForm(ApiCheckedForm):
         super().__init__(*args, **kwargs)
         self.transition = transition
         self.tone = "danger" if transition.name in GRAVE_STEPS else "primary" if transition.comment_required else ""
-        self.confirm = transition.name in CONFIRMED_STEPS
         if transition.comment_required:
             self.fields["comment"].label = COMMENT_LABELS.get(transition.name, _("Comment"))
             self.fields["comment"].widget.attrs["required"] = True
