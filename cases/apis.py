@@ -69,8 +69,12 @@ class CaseViewSet(viewsets.GenericViewSet):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        # The list's queue filter lets the scope narrow too (selectors.case_scope_q).
-        return selectors.case_list(self.request.user, queue_code=self.request.query_params.get("queue") or None)
+        # The list's queue filter lets the scope narrow too (selectors.case_scope_q). A code with a NUL
+        # byte narrows nothing (PostgreSQL refuses it in a query): the filter itself answers 400.
+        queue_code = self.request.query_params.get("queue") or None
+        if queue_code is not None and "\x00" in queue_code:
+            queue_code = None
+        return selectors.case_list(self.request.user, queue_code=queue_code)
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False) or not is_client_view(self.request.user):
@@ -173,7 +177,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     def messages(self, request, number=None):
         case = self.get_object()
         context = {"client_view": is_client_view(request.user)}
-        if request.method == "GET":
+        if request.method != "POST":  # GET, and HEAD (DRF routes it here too): a HEAD wrote the message it carried
             messages = selectors.messages_for(request.user, case)
             return Response(MessageSerializer(messages, many=True, context=context).data)
         services.ensure_may_write(case, request.user)

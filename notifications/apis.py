@@ -1,6 +1,8 @@
 """REST API v1 for the bell (the current user's in-app notices, marking them read) and a client's
 own notification preferences."""
 
+import datetime
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,13 +18,19 @@ from notifications.serializers import InboxItemSerializer, InboxSerializer
 from servicedesk.errors import NotFound
 
 
+class InboxQuery(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
 class InboxApi(APIView):
     """GET: the newest in-app notices (50; `?unread=1` only the unread) and how many are unread."""
 
     @extend_schema(responses=InboxSerializer,
                    parameters=[OpenApiParameter("unread", bool, description="Only the unread notices.")])
     def get(self, request):
-        unread_only = request.query_params.get("unread") in ("1", "true", "yes")
+        query = InboxQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)  # ?unread=maybe is a 400, not every notice unfiltered
+        unread_only = bool(query.validated_data["unread"])
         notices = selectors.inbox(request.user, unread_only=unread_only)[:selectors.INBOX_SIZE]
         return Response({
             "unread_count": selectors.unread_count(request.user),
@@ -46,14 +54,44 @@ class InboxReadAllApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ShanghaiTimeField(serializers.TimeField):
+    """A time of day in Asia/Shanghai (the quiet hours): one given with a UTC offset is refused, not read
+    as local time (Django drops the offset: 23:00Z, 07:00 in Shanghai, was kept as 23:00)."""
+
+    default_error_messages = {
+        "offset": gettext_lazy("A time of day in Asia/Shanghai, without a UTC offset (e.g. 22:00)."),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                given = datetime.time.fromisoformat(value)
+            except ValueError:
+                given = None  # the field's own error names the formats
+            if given is not None and given.tzinfo is not None:
+                self.fail("offset")
+        return super().to_internal_value(value)
+
+
 class PreferenceSerializer(serializers.Serializer):
     email_enabled = serializers.BooleanField(required=False)
     sms_enabled = serializers.BooleanField(required=False)
     in_app_enabled = serializers.BooleanField(required=False)
-    quiet_hours_start = serializers.TimeField(required=False)
-    quiet_hours_end = serializers.TimeField(required=False)
+    quiet_hours_start = ShanghaiTimeField(required=False)
+    quiet_hours_end = ShanghaiTimeField(required=False)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False, source="client.language",
                                        help_text=gettext_lazy("The language of the messages the client receives."))
+
+    def validate(self, attrs):
+        """A field the preferences do not have is refused, not dropped: `{"sms": false}` answered 200
+        and the client went on receiving SMS, believing them turned off."""
+        given = set(self.initial_data) if hasattr(self.initial_data, "keys") else set()
+        unknown = sorted(given - set(self.fields) - {"csrfmiddlewaretoken"})
+        if unknown:
+            raise serializers.ValidationError({name: [gettext_lazy(
+                "The preferences have no such field: they have email_enabled, sms_enabled, in_app_enabled, "
+                "quiet_hours_start, quiet_hours_end and language.")] for name in unknown})
+        return attrs
 
 
 NOT_A_CLIENT = OpenApiResponse(OpenApiTypes.OBJECT, description="Your login is not linked to a client.")

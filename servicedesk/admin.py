@@ -19,7 +19,9 @@ class CheckedLookupsChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         try:
             queryset = super().get_queryset(request, exclude_parameters)
-        except OverflowError as error:  # the date hierarchy's `date__year=` past a C long (Django: ValueError only)
+        # The date hierarchy's `date__year=`: past a C long an OverflowError (Django catches ValueError only
+        # there), and 9999 a ValueError Django does not catch (the year after it, the range's end, has no date).
+        except (OverflowError, ValueError) as error:
             raise IncorrectLookupParameters(error) from error
         try:
             _sql, params = queryset.query.get_compiler(queryset.db).as_sql()

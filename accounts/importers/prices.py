@@ -70,6 +70,8 @@ def parse_prices(path: Path, filename: str, issues: Issues, *, latest_allowed: d
         hashes.append(hash((symbol, as_of)))
         if row.ok:
             price = row.values.get("price")
+            # Written in UTC: PostgreSQL refuses an offset beyond ±15:59 that Python reads (+23:59 was a traceback).
+            as_of = as_of.astimezone(datetime.UTC)
             _keep_latest(parsed.latest, symbol, as_of, price)
             _keep_latest(parsed.daily, (symbol, trade_date(as_of)), as_of, price)
     ordered = numpy.sort(numpy.frombuffer(hashes, dtype=numpy.int64)) if hashes else numpy.empty(0, numpy.int64)

@@ -1,0 +1,35 @@
+"""Operators' imports facing odd but readable input: the file is imported, or refused naming its
+line and column; never a traceback."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from accounts.models import SecurityPrice
+from tests.factories import SecurityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_price_stamped_with_an_offset_postgresql_has_no_room_for_is_imported_at_its_moment(tmp_path):
+    """Python reads offsets up to ±23:59, PostgreSQL stores at most ±15:59: a price stamped +23:59
+    was a DataError traceback. The moment is the same whatever its offset: it is stored as such."""
+    security = SecurityFactory(symbol="600000", price=Decimal("10.00"),
+                               price_as_of=datetime.datetime(2024, 5, 6, 1, 0, tzinfo=datetime.UTC))
+    path = tmp_path / "prices.csv"
+    path.write_text("symbol,price,as_of\n600000,10.88,2024-05-07T07:00:00+23:59\n", encoding="utf-8")
+
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("import_prices", str(path), stdout=out, stderr=io.StringIO())
+
+    moment = datetime.datetime(2024, 5, 6, 7, 1, tzinfo=datetime.UTC)
+    security.refresh_from_db()
+    assert (security.price, security.price_as_of) == (Decimal("10.88"), moment)
+    history = SecurityPrice.objects.get(security=security)
+    assert (history.trade_date, history.as_of) == (datetime.date(2024, 5, 6), moment)
+    assert "1 updated" in out.getvalue()
