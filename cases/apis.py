@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -32,6 +32,7 @@ from cases.serializers import (
     case_list_rows,
 )
 from cases.services.requests import REQUEST_KINDS, request_create
+from cases.services.submissions import submitted_once
 from notifications.selectors import case_notifications
 from notifications.serializers import CaseNotificationSerializer, ClientCaseNotificationSerializer
 from servicedesk.errors import NotAllowed, ValidationFailed
@@ -55,6 +56,9 @@ class CasePagination(CursorPagination):
 
 #: A case's own lists (messages, events, notices, transitions) come whole: no page, no list filters.
 WHOLE_LIST = {"pagination_class": None, "filter_backends": []}
+#: The request header naming a case submission (cases.services.submissions), and its longest value.
+IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 100
 
 
 def is_client_view(user: User) -> bool:
@@ -104,10 +108,25 @@ class CaseViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, number=None):
         return Response(self.get_serializer(self.get_object()).data)
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, 403: ERROR})
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, 403: ERROR, 409: ERROR},
+                   parameters=[OpenApiParameter(
+                       IDEMPOTENCY_KEY, str, OpenApiParameter.HEADER, required=False, description=(
+                           "Any text up to 100 characters naming this submission: sent again with the same key "
+                           "and content, the case it opened is returned (201, header Idempotent-Replayed: true) "
+                           "instead of a second one; the same key with other content is a 409."))])
     def create(self, request):
+        key = request.headers.get(IDEMPOTENCY_KEY, "").strip()
+        if len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+            raise ValidationFailed(_("Invalid case."), extra={IDEMPOTENCY_KEY: [
+                _("At most %(limit)d printable characters.") % {"limit": IDEMPOTENCY_KEY_MAX}]})
         data = _validated(CaseCreateSerializer, request.data)
-        user = request.user
+        case, replayed = submitted_once(user=request.user, key=f"api:{key}" if key else "", content=data,
+                                        create=lambda: self._create(request.user, data))
+        case = selectors.case_after_write(request.user, case.number)
+        return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED,
+                        headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+    def _create(self, user, data) -> Case:
         if is_client_view(user):
             client = ClientProfile.objects.filter(user=user).first()
             if client is None or not user.has_role(Role.CLIENT):
@@ -131,11 +150,8 @@ class CaseViewSet(viewsets.GenericViewSet):
                   "credit_account": account, "channel": data["channel"]}
         asked = {name: data[name] for name in ("requested_days", "requested_maturity", "staged_repayment")}
         if data["kind"] in REQUEST_KINDS or any(value is not None for value in asked.values()):
-            case = request_create(**fields, **asked)  # refuses what a kind does not ask for
-        else:
-            case = services.case_create(**fields)
-        case = selectors.case_after_write(user, case.number)
-        return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED)
+            return request_create(**fields, **asked)  # refuses what a kind does not ask for
+        return services.case_create(**fields)
 
     @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, 403: ERROR, 409: ERROR})
     def partial_update(self, request, number=None):

@@ -22,11 +22,12 @@ from cases.models.workflows import (
     TicketCase,
 )
 from cases.models.saved_replies import SavedReply
+from cases.models.submissions import CaseSubmission
 from cases.models.sla_tally import SlaTally, SlaTallyChange, SlaTallyMonth
 from cases.models.visits import ReturnVisit
 
 __all__ = [
-    "SavedReply", "SlaTally", "SlaTallyChange", "SlaTallyMonth",
+    "CaseSubmission", "SavedReply", "SlaTally", "SlaTallyChange", "SlaTallyMonth",
     "ESCALATION_LEVELS", "REGULATORY_METRICS", "Metric", "SlaEscalation", "SlaPolicy", "SlaTarget", "SlaTimer",
     "BusinessCalendar", "CalendarDay", "CalendarYear",
     "Attachment", "Case", "CaseEvent", "CaseKind", "CaseMessage", "CaseNumberSequence", "Channel",

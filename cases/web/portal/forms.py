@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -17,6 +18,7 @@ from cases.categories import CATEGORIES, EXTENSION
 from cases.models import CaseKind
 from cases.models.ratings import SCORES
 from cases.services.requests import MAX_INSTALMENTS
+from cases.services.submissions import fingerprint
 from servicedesk.forms import LabelForm
 
 #: One instalment's amount: a positive sum that fits the money columns, as the API's
@@ -88,9 +90,14 @@ class SubmitForm(PortalForm):
         help_text=gettext_lazy("Staged repayment only: one instalment per line, due date and amount, "
                                "e.g. “2026-12-31 50000”."))
     attachments = _attachments_field()
+    #: This form's own key (cases.services.submissions): sent twice (a double click, the page sent
+    #: again), the same content opens one case.
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, kind: str, accounts, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("submission", uuid.uuid4().hex)
         self.kind = kind
         self.fields["credit_account"].queryset = accounts
         self.fields["credit_account"].label_from_instance = lambda account: account.account_no
@@ -155,6 +162,16 @@ class SubmitForm(PortalForm):
             "attachments": data.get("attachments") or [], "requested_days": data.get("requested_days"),
             "requested_maturity": data.get("requested_maturity"), "staged_repayment": data.get("staged_repayment"),
         }
+
+    def submission_key(self) -> str:
+        """The form's key, with what it carries: the same form sent again with other content (the back
+        button, an edit) is another case, not the first one again."""
+        key = self.cleaned_data.get("submission", "")
+        if not key:
+            return ""
+        content = {name: value for name, value in self.service_arguments().items() if name != "attachments"}
+        content["attachments"] = [(upload.name, upload.size) for upload in self.cleaned_data.get("attachments") or []]
+        return f"portal:{key}:{fingerprint(content)}"
 
 
 class ReplyForm(PortalForm):

@@ -13,6 +13,7 @@ from accounts.models import CreditAccount
 from cases.calendars import calendar_refusals
 from cases.models import CaseKind
 from cases.services.portal import case_submit
+from cases.services.submissions import submitted_once
 from cases.web.portal.access import client_page
 from cases.web.portal.forms import SUBMIT_KINDS, SubmitForm, add_service_errors
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
@@ -41,7 +42,10 @@ def submit(request: HttpRequest, kind: str = CaseKind.TICKET) -> HttpResponse:
         if form.is_valid():
             try:
                 with calendar_refusals():
-                    case = case_submit(user=request.user, client=request.client, **form.service_arguments())
+                    case, replayed = submitted_once(
+                        user=request.user, key=form.submission_key(), content=None,
+                        create=lambda: case_submit(user=request.user, client=request.client,
+                                                   **form.service_arguments()))
             except ValidationFailed as error:
                 add_service_errors(form, error)
             except NotAllowed as error:
@@ -50,8 +54,9 @@ def submit(request: HttpRequest, kind: str = CaseKind.TICKET) -> HttpResponse:
             except Conflict as error:  # e.g. a deadline in a year the calendar has no data for
                 form.add_error(None, error.message)
                 status = 409
-            else:
-                messages.success(request, _("Thank you. We have received your case %(number)s.")
+            else:  # sent again (a double click): the case the first sending opened
+                messages.success(request, (_("We had already received this as case %(number)s.") if replayed else
+                                           _("Thank you. We have received your case %(number)s."))
                                  % {"number": case.number})
                 return redirect("portal:case", number=case.number)
         status = status if status != 200 else 400
