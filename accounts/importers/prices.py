@@ -30,6 +30,8 @@ PRICE_COLUMNS = [
 #: ahead); a price stamped later than that is refused: kept, it would stand as the latest price and
 #: every real price after it would be skipped as older.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+#: The Shanghai Stock Exchange's first trading day: no price of ours is older.
+EARLIEST = datetime.datetime(1990, 12, 19, tzinfo=MARKET_TIME_ZONE)
 
 
 @dataclass
@@ -53,7 +55,7 @@ def _keep_latest(store: dict, key, as_of, price) -> None:
 def parse_prices(path: Path, filename: str, issues: Issues, *, latest_allowed: datetime.datetime) -> PriceFile:
     """One streaming pass; duplicates are found from an array of 8-byte hashes of (symbol, time)
     (a million rows: 8 MB), and only when there are any does a second pass name their lines. A
-    price stamped after `latest_allowed` is an error."""
+    price stamped after `latest_allowed`, or before the exchange opened (EARLIEST), is an error."""
     parsed = PriceFile()
     hashes = array("q")
     for row in read_rows(path, filename, PRICE_COLUMNS, issues):
@@ -66,6 +68,9 @@ def parse_prices(path: Path, filename: str, issues: Issues, *, latest_allowed: d
             issues.add(filename, row.line, "as_of", _('"%(value)s" is in the future (it is now %(now)s)')
                        % {"value": as_of.isoformat(),
                           "now": timezone.localtime(latest_allowed - CLOCK_SKEW).isoformat(timespec="seconds")})
+        elif as_of < EARLIEST:  # a year typed wrong (0001, 1900) would write a price history nobody had
+            issues.add(filename, row.line, "as_of", _('"%(value)s" is before the exchange opened (%(day)s)')
+                       % {"value": as_of.isoformat(), "day": EARLIEST.date().isoformat()})
         parsed.rows += 1
         hashes.append(hash((symbol, as_of)))
         if row.ok:

@@ -11,6 +11,7 @@ from django.utils import translation
 
 from accounts.models import SecurityPrice
 from tests.factories import SecurityFactory
+from tests.import_commands import rejected
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +34,16 @@ def test_a_price_stamped_with_an_offset_postgresql_has_no_room_for_is_imported_a
     history = SecurityPrice.objects.get(security=security)
     assert (history.trade_date, history.as_of) == (datetime.date(2024, 5, 6), moment)
     assert "1 updated" in out.getvalue()
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00+00:00", "1990-12-18T15:00:00+08:00"])
+def test_a_price_dated_before_the_exchange_opened_is_refused_with_its_line(tmp_path, as_of):
+    """A year typed wrong would have written a price history nobody had (into the daily prices too)."""
+    SecurityFactory(symbol="600000", price=Decimal("10.00"))
+    path = tmp_path / "prices.csv"
+    path.write_text(f"symbol,price,as_of\n600000,10.88,2026-11-27T10:00:00+08:00\n600000,9.99,{as_of}\n",
+                    encoding="utf-8")
+    errors = rejected("import_prices", path)
+    assert errors == [f'prices.csv:3: as_of: "{datetime.datetime.fromisoformat(as_of).isoformat()}" is before the '
+                      "exchange opened (1990-12-19)"]
+    assert not SecurityPrice.objects.exists()
