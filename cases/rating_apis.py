@@ -8,11 +8,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from cases.models import SatisfactionRating
 from cases.services.ratings import case_for_rating, rating_submit
+from servicedesk.shared_cache import SharedAnonRateThrottle
 
 
 class RatingInput(serializers.Serializer):
@@ -46,7 +46,7 @@ LINK_ANSWERS = {
 class RatingApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [SharedAnonRateThrottle]
 
     @extend_schema(responses={200: RatingTargetSerializer, **LINK_ANSWERS})
     def get(self, request, token: str):

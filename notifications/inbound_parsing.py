@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 import authres
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 #: Our case e-mails' Message-IDs: <CS-2026-000123.<notification id>@NOTIFICATION_MAIL_DOMAIN>.
 CASE_IN_MESSAGE_ID = re.compile(r"<(CS-\d{4}-\d{6})\.", re.IGNORECASE)
@@ -324,6 +325,14 @@ def _bounce_reason(msg: EmailMessage, from_address: str, *, weak: bool) -> str:
     return ""
 
 
+def _parsed_results(value: str):
+    """One Authentication-Results header as authres reads it; None when it is not readable."""
+    try:
+        return authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}")
+    except (authres.AuthResError, ValueError, IndexError):  # malformed: no result
+        return None
+
+
 def _authentication_results(msg: EmailMessage, authserv_id: str) -> list[dict[str, str]]:
     """The results ({method: result}) of each readable Authentication-Results header (RFC 8601, read by
     authres); with `authserv_id`, only our own mail server's (a sender can write such a header too)."""
@@ -331,13 +340,14 @@ def _authentication_results(msg: EmailMessage, authserv_id: str) -> list[dict[st
     for key, value in msg.raw_items():
         if key.lower() != "authentication-results":
             continue
-        try:
-            header = authres.AuthenticationResultsHeader.parse(f"Authentication-Results: {value}")
-        except Exception:  # a malformed header (authres raises its own errors and ValueError/IndexError)
+        header = _parsed_results(str(value))
+        if header is None or (authserv_id and (header.authserv_id or "").lower() != authserv_id.lower()):
             continue
-        if authserv_id and (header.authserv_id or "").lower() != authserv_id.lower():
-            continue
-        found.append({result.method.lower(): (result.result or "").lower() for result in header.results})
+        methods: dict[str, str] = {}
+        for result in header.results:  # one passing result of a method is enough (several DKIM signatures)
+            if methods.get(result.method.lower()) != "pass":
+                methods[result.method.lower()] = (result.result or "").lower()
+        found.append(methods)
     return found
 
 
@@ -349,7 +359,7 @@ def authentication_failure(msg: EmailMessage, authserv_id: str = "") -> str:
     writes only holds the sender's own e-mail) and no header is no failure."""
     results = _authentication_results(msg, authserv_id)
     if authserv_id and not results:
-        return f"no Authentication-Results from {authserv_id}"
+        return _("no Authentication-Results from %(server)s") % {"server": authserv_id}
     for methods in results:
         shown = " ".join(f"{method}={methods[method]}" for method in ("dmarc", "spf", "dkim") if method in methods)
         dmarc = methods.get("dmarc")
@@ -360,7 +370,7 @@ def authentication_failure(msg: EmailMessage, authserv_id: str = "") -> str:
             failed = (not passed) if authserv_id else (methods.get("spf") in ("fail", "softfail")
                                                        and methods.get("dkim") != "pass")
         if failed:
-            return shown or "no result"
+            return shown or _("no result")
     return ""
 
 

@@ -6,8 +6,8 @@ turns one of those days into a holiday (an unscheduled closure, a year's estimat
 the client would lose a trading day to top up: the deadline moves to where the n trading days end
 now, the case records it (deadline_moved, with the days) and the client is told by SMS, e-mail and
 in the portal. A deadline is never brought forward: a day turned into a trading day leaves it where
-the client was told it is. Idempotent: a call whose deadline is already where the calendar puts it
-is left alone.
+the client was told it is, nor moved to a moment already past (a past day corrected). Idempotent: a
+call whose deadline is already where the calendar puts it is left alone.
 """
 
 import datetime
@@ -50,12 +50,14 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 @transaction.atomic
 def _move(pk: int, days: list[str]) -> bool:
-    call = (MarginCall.objects.select_for_update(of=("self",)).select_related("case", "case__client")
+    # The case locked too, as the monitoring locks it before passing a deadline (risk.margin_calls): a
+    # call it has just sent to liquidation_pending is seen so once it commits, and left alone.
+    call = (MarginCall.objects.select_for_update(of=("self", "case")).select_related("case", "case__client")
             .filter(pk=pk, stage=MarginCall.Stage.MARGIN_CALL, case__state__in=RUNNING).first())
     if call is None or call.deadline_from is None or not call.deadline_trading_days:
         return False
     deadline = trading_day_close(call.deadline_from, call.deadline_trading_days)
-    if deadline <= call.deadline:
+    if deadline <= call.deadline or deadline <= timezone.now():  # a past day corrected: no deadline already gone
         return False
     old, call.deadline = call.deadline, deadline
     call.save(update_fields=["deadline"])

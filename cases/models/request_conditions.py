@@ -123,10 +123,10 @@ def ratio_above_extension_line(case) -> bool:
     return ratio is None or ratio > extension_line(account)
 
 
-def _preventive(call) -> bool:
-    """A stress test's outreach on an account not below the warning line since (workflows.preventive_outreach):
-    a forecast, not a default."""
-    margin_call = getattr(call, "margin_call", None)
+def preventive_outreach(case) -> bool:
+    """A stress test's outreach whose account has not been below the warning line since: a forecast,
+    not a default (a workflow condition of close_outreach too)."""
+    margin_call = getattr(case, "margin_call", None)  # risk.MarginCall
     return margin_call is not None and margin_call.stage == "outreach" and margin_call.warned_at is None
 
 
@@ -134,7 +134,7 @@ def _preventive(call) -> bool:
 def no_open_margin_call(case) -> bool:
     """No margin call on the account (the broker's "no default record"); a stress test's preventive
     outreach is none: the account has not been below a line."""
-    return case.credit_account_id is not None and all(_preventive(call) for call in _open_margin_calls(case))
+    return case.credit_account_id is not None and all(preventive_outreach(call) for call in _open_margin_calls(case))
 
 
 EXTENSION_CONDITIONS = (within_extension_window, interest_paid, ratio_above_extension_line, no_open_margin_call)

@@ -14,7 +14,7 @@ from django_fsm import transition
 
 from cases import permissions as can
 from cases.models.case import Case, CaseKind
-from cases.models.request_conditions import EXTENSION_CONDITIONS, RELIEF_CONDITIONS
+from cases.models.request_conditions import EXTENSION_CONDITIONS, RELIEF_CONDITIONS, preventive_outreach
 from cases.models.request_conditions import REASONS as REQUEST_CONDITION_REASONS
 
 
@@ -50,12 +50,6 @@ def proposes_approval(case) -> bool:
     """A request's proposal is to approve it: a supervisor approves only what an agent proposed (a
     proposal to decline that the supervisor disagrees with goes back for rework)."""
     return case.proposed_outcome == "approve"
-
-
-def preventive_outreach(case) -> bool:
-    """A stress test's outreach whose account has not been below the warning line since."""
-    call = getattr(case, "margin_call", None)  # risk.MarginCall
-    return call is not None and call.stage == "outreach" and call.warned_at is None
 
 
 CONDITION_REASONS = {

@@ -3,7 +3,7 @@ adding or removing a holiday or a make-up working day (调休). Each is permissi
 under a lock on the calendar year and recorded in the admin's history (who, when, what); a
 confirmation also stamps the year itself, as the admin's action does. A change of a day moves
 the deadlines of the running clocks it concerns (calendar_days_changed), and a trading day closed
-the deadlines of the margin calls that counted it (risk.deadlines)."""
+moves those of the margin calls that counted it (risk.deadlines)."""
 
 import datetime
 import logging

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.db.models.fields.json import KT
 
@@ -15,6 +14,7 @@ from cases.models import Case, CaseKind
 from risk.lines import HUNDRED
 from risk.margin_calls import OPEN_STATES
 from risk.models import LEVEL_ORDER, AccountAlert, AccountRisk, Level, MonitoringRun, StressMode, StressTest
+from servicedesk.shared_cache import cache_get, cache_set
 
 #: Edges of the ratio histogram (ratios: 1.10 = 110 %): below 100 %, 10-point steps to 200 %,
 #: then 200–250 %, 250–300 % and 300 % and above. The default lines (130, 140, 150 %) are edges.
@@ -81,11 +81,11 @@ def risk_summary(stress_points: Decimal = Decimal(0), run: MonitoringRun | None 
     newer run is a new key. (About 0.5 s at 300,000 accounts on PostgreSQL without the cache.)"""
     bounds = _bucket_bounds()
     key = f"risk_pages:summary:{run.pk}" if run is not None else None
-    row = cache.get(key) if key else None
+    row = cache_get(key) if key else None
     if row is None:
         row = _summary_counts()
         if key:
-            cache.set(key, row, SUMMARY_CACHE_SECONDS)
+            cache_set(key, row, SUMMARY_CACHE_SECONDS)
     levels = {level: row[f"level_{level}"] for level in LEVEL_ORDER}
     buckets = [
         Bucket(low, high, row[f"bucket_{i}"],

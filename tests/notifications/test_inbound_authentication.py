@@ -4,6 +4,7 @@ a DKIM signature that passed) is held for a supervisor's review, with the result
 our server's name configured (INBOUND_AUTHSERV_ID) only its header counts and it must be there."""
 
 import pytest
+from django.utils import translation
 
 from cases.models import Case
 from notifications.inbound import email_ingest
@@ -34,7 +35,8 @@ def reply(ticket, client_profile, results=None):
     "mx.firm.example; dkim=pass header.d=evil.example; dmarc=fail header.from=client.example",
 ])
 def test_a_reply_from_a_sender_that_failed_the_checks_is_held_not_put_on_the_case(ticket, client_profile, results):
-    result = reply(ticket, client_profile, results)
+    with translation.override("en"):  # the reason is written in the language active at the time
+        result = reply(ticket, client_profile, results)
     assert result.status == "held" and result.case is None
     assert client_messages(ticket) == []
     row = InboundEmail.objects.get()
@@ -71,3 +73,17 @@ def test_with_our_servers_name_only_its_results_count_and_they_must_be_there(tic
 
 def test_an_unreadable_results_header_is_no_result(ticket, client_profile):
     assert reply(ticket, client_profile, ";;; = ==").status == "threaded"
+
+
+@pytest.mark.parametrize("signatures", [
+    "dkim=pass header.d=client.example; dkim=fail header.d=esp.example",
+    "dkim=fail header.d=esp.example; dkim=pass header.d=client.example",
+])
+def test_one_dkim_signature_that_passed_is_enough_whatever_the_others_say(ticket, client_profile, settings,
+                                                                          signatures):
+    """An e-mail may carry several DKIM signatures (the sender's domain's and its mail provider's):
+    one that passed vouches for it, in whichever order the server lists them."""
+    settings.INBOUND_AUTHSERV_ID = "mx.firm.example"
+    results = f"mx.firm.example; spf=softfail smtp.mailfrom=list.example; {signatures}"
+    assert reply(ticket, client_profile, results).status == "threaded"
+    assert [message.body for message in client_messages(ticket)] == ["我同意"]

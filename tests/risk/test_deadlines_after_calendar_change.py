@@ -14,6 +14,7 @@ from django.utils import translation
 
 from cases.models import CalendarYear, CaseEvent
 from cases.services.calendars import calendar_day_add, calendar_day_remove
+from cases.web.case_page.account_panels import deadline_note
 from cases.web.case_page.panels import event_text
 from notifications.models import Notification
 from risk.models import MarginCall
@@ -108,3 +109,21 @@ def test_the_command_refuses_a_date_it_cannot_read():
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("margin_call_deadlines", "24/11/2026")
+
+
+def test_the_staff_page_says_why_the_deadline_moved(call, supervisor, edited_at):
+    """The margin-call panel's note under the deadline names the closed days, as it names a relief."""
+    with edited_at(datetime.datetime(2026, 11, 23, 18, tzinfo=SH)):
+        calendar_day_add(calendar_year=trading_2026(), date=TUESDAY, is_business_day=False, user=supervisor)
+    with translation.override("en"):
+        assert deadline_note(call.case) == "moved later: the trading calendar closed 2026-11-24"
+
+
+def test_a_past_day_corrected_never_tells_the_client_a_deadline_already_gone(call, supervisor, edited_at):
+    """A call still open after its deadline (at its restore-to line, not liquidated): a day before it
+    corrected a week later would put the deadline on a Thursday already gone; nothing moves, nobody is told."""
+    with edited_at(datetime.datetime(2026, 11, 30, 10, tzinfo=SH)):
+        calendar_day_add(calendar_year=trading_2026(), date=TUESDAY, is_business_day=False, user=supervisor)
+    call.refresh_from_db()
+    assert call.deadline == close_of(datetime.date(2026, 11, 25))
+    assert not moved_notices(call).exists()

@@ -122,6 +122,9 @@ def deadline_note(case: Case) -> str:
         return str(_("brought forward: the account fell below the immediate close-out line"))
     if data.get("relief"):
         return str(_("moved by the relief request %(number)s") % {"number": data["relief"]})
+    if data.get("calendar"):  # risk.deadlines: trading days it counted were closed
+        dates = ", ".join(data.get("dates", []))
+        return str(_("moved later: the trading calendar closed %(dates)s") % {"dates": dates})
     return ""
 
 

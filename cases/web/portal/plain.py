@@ -238,8 +238,8 @@ def _margin_call(case: Case) -> tuple[str, str, str | None]:
             # At or above the restore-to line (C = t·D − A ≤ 0): the call closes once the ratio clears
             # the warning line by the band (risk.margin_calls.restore).
             return (_("In progress"), _("Your ratio is at or above the restore-to line again: nothing more to add. "
-                                        "The margin call closes by itself once the ratio is back above the warning "
-                                        "line."), US)
+                                        "The margin call closes by itself once the ratio has risen clear of the "
+                                        "warning line."), US)
         if call is not None and call.stage == MarginCall.Stage.MARGIN_CALL:
             return (_("Action needed"), _("Your ratio fell below the close-out line. Please add collateral or repay "
                                           "before the deadline: the amount and the deadline are below."), YOU)

@@ -1,0 +1,47 @@
+"""A trading day closed while the monitoring passes the deadline it counted (PostgreSQL, real
+concurrent transactions): the monitoring locks the case and sends the call to liquidation_pending;
+the deadline's move waits for that lock and then leaves the call alone. Without the case locked it
+read the state from before, moved the deadline of a call pending liquidation and told the client
+to top up by a new deadline."""
+
+import datetime
+
+import pytest
+from django.db import connection
+
+from cases.models import CalendarYear, Case
+from cases.services.calendars import calendar_day_add
+from notifications.models import Notification
+from risk.deadlines import deadlines_after_calendar_change
+from risk.models import MarginCall
+from tests.risk.test_margin_call_races import (  # noqa: F401 - fixtures
+    AFTER_DEADLINE, SH, THU, account, first_then_second, monitor, price, security,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+DEADLINE_DAY = datetime.date(2026, 2, 24)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
+
+
+def test_a_deadline_passed_meanwhile_is_not_moved(account, security, supervisor, monkeypatch):
+    price(security, "12.00")  # below the close-out line: a margin call due Tuesday 24 Feb 15:00
+    monitor(THU)
+    call = MarginCall.objects.get(account=account)
+    assert call.deadline == datetime.datetime(2026, 2, 24, 15, tzinfo=SH)
+    # The deadline day closed (an unscheduled closure), its task not yet run: it runs below, in the race.
+    monkeypatch.setattr("cases.services.calendars.calendar_days_changed", lambda *args, **kwargs: None)
+    calendar_day_add(calendar_year=CalendarYear.objects.get(calendar__code="trading", year=2026),
+                     date=DEADLINE_DAY, is_business_day=False, user=supervisor)
+
+    passed, moved = first_then_second(lambda: monitor(AFTER_DEADLINE),
+                                      lambda: deadlines_after_calendar_change([DEADLINE_DAY]))
+    assert not isinstance(passed, Exception) and moved == 0, (passed, moved)
+    call.refresh_from_db()
+    assert Case.objects.get(pk=call.case_id).state == "liquidation_pending"
+    assert call.deadline == datetime.datetime(2026, 2, 24, 15, tzinfo=SH)
+    assert not Notification.objects.filter(case_id=call.case_id, event="margin_call_deadline_moved").exists()
