@@ -16,6 +16,7 @@ from cases.sla_status import ScheduleCache, shown_state, timer_status
 
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
 from cases.models.workflows import client_state, state_label
+from servicedesk.api import unknown_fields
 
 
 REMAINING_HELP = _("Business seconds left; negative when late; null when the calendar has no data for a year "
@@ -291,7 +292,7 @@ class CaseUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         """A field this edit does not change is an error, not silently dropped: the caller would
         believe it changed (the state above all, which moves only by a transition)."""
-        unknown = sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
+        unknown = unknown_fields(self)
         if unknown:
             raise serializers.ValidationError({
                 name: [_("The state changes only by a step: POST /api/v1/cases/{number}/transitions/{name}/.")
@@ -356,8 +357,7 @@ class MessageInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         """A field a message does not have is refused, not dropped: a note sent as `"internal": true`
         would otherwise be published to the client."""
-        given = set(self.initial_data) if hasattr(self.initial_data, "keys") else set()
-        unknown = sorted(given - set(self.fields) - {"csrfmiddlewaretoken"})
+        unknown = unknown_fields(self)
         if unknown:
             raise serializers.ValidationError({name: [_(
                 "A message has no such field: it has body, visibility (public, or internal for a note only "

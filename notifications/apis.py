@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import ClientProfile
 from notifications import policy, selectors, services
 from notifications.serializers import InboxItemSerializer, InboxSerializer
+from servicedesk.api import unknown_fields
 from servicedesk.errors import NotFound
 
 
@@ -85,8 +86,7 @@ class PreferenceSerializer(serializers.Serializer):
     def validate(self, attrs):
         """A field the preferences do not have is refused, not dropped: `{"sms": false}` answered 200
         and the client went on receiving SMS, believing them turned off."""
-        given = set(self.initial_data) if hasattr(self.initial_data, "keys") else set()
-        unknown = sorted(given - set(self.fields) - {"csrfmiddlewaretoken"})
+        unknown = unknown_fields(self)
         if unknown:
             raise serializers.ValidationError({name: [gettext_lazy(
                 "The preferences have no such field: they have email_enabled, sms_enabled, in_app_enabled, "

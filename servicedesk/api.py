@@ -79,3 +79,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DatabaseError):
         return None
     return drf_exception_handler(exc, context)
+
+
+def unknown_fields(serializer) -> list[str]:
+    """The fields sent that `serializer` does not have (its form's CSRF token aside), sorted: an API
+    refuses them rather than drop them, so that nobody believes they took effect."""
+    given = set(serializer.initial_data) if hasattr(serializer.initial_data, "keys") else set()
+    return sorted(given - set(serializer.fields) - {"csrfmiddlewaretoken"})
