@@ -280,6 +280,14 @@ class CaseCreateSerializer(serializers.Serializer):
         help_text=_("Extension: the new maturity asked for (empty: the full extension term)."))
     staged_repayment = InstalmentSerializer(many=True, required=False, allow_null=True, default=None,
                                             help_text=_("Relief: the instalments proposed."))
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, max_length=MAX_ATTACHMENTS,
+        help_text=_("Files sent with the case (multipart): a client's go on their first message, as on the portal; "
+                    "staff's on an internal note."))
+
+    def validate_attachments(self, files):
+        """Type by content, size and number, as on the portal (cases.attachments)."""
+        return validate_attachments(files)
 
 
 class CaseUpdateSerializer(serializers.Serializer):

@@ -30,3 +30,33 @@ def test_a_head_request_on_the_messages_writes_nothing(api, agent, client_profil
     assert response.status_code == 200 and response.content == b""
     assert not CaseMessage.objects.filter(case=case).exists()
     assert http.generic("HEAD", url).status_code == 200
+
+
+def test_files_sent_with_a_new_case_go_on_it_and_bad_ones_open_nothing(api, client_profile, agent):
+    """Files sent with a new case were dropped unseen: a client's go on their first message (as on the
+    portal), staff's on an internal note; a file the portal would refuse refuses the case (400)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    def pdf(name="statement.pdf"):
+        return SimpleUploadedFile(name, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "application/pdf")
+
+    response = api.as_user(client_profile.user).post(
+        "/api/v1/cases/", {"kind": "ticket", "subject": "对账单", "attachments": [pdf()]}, format="multipart")
+    assert response.status_code == 201, response.data
+    [message] = CaseMessage.objects.filter(case__number=response.data["number"])
+    assert message.author == client_profile.user and message.visibility == "public"
+    assert [a.original_name for a in message.attachments.all()] == ["statement.pdf"]
+
+    response = api.as_user(agent).post(
+        "/api/v1/cases/", {"kind": "ticket", "subject": "来电", "client": client_profile.client_no,
+                           "attachments": [pdf("call-notes.pdf")]}, format="multipart")
+    assert response.status_code == 201, response.data
+    [note] = CaseMessage.objects.filter(case__number=response.data["number"])
+    assert note.visibility == "internal"
+
+    before = Case.objects.count()
+    bad = SimpleUploadedFile("virus.exe", b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream")
+    response = api.as_user(client_profile.user).post(
+        "/api/v1/cases/", {"kind": "ticket", "subject": "坏文件", "attachments": [bad]}, format="multipart")
+    assert response.status_code == 400 and "attachments" in response.data
+    assert Case.objects.count() == before
