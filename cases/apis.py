@@ -1,6 +1,5 @@
 """REST API v1 for cases: thin views over selectors (reads) and services (writes)."""
 
-from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -32,7 +31,7 @@ from cases.serializers import (
     TransitionSerializer,
     case_list_rows,
 )
-from cases.services.requests import REQUEST_KINDS, request_create
+from cases.services.portal import case_submit
 from cases.services.submissions import submitted_once
 from notifications.selectors import case_notifications
 from notifications.serializers import CaseNotificationSerializer, ClientCaseNotificationSerializer
@@ -146,20 +145,9 @@ class CaseViewSet(viewsets.GenericViewSet):
             if account is None:
                 raise ValidationFailed(_("Invalid case."),
                                        extra={"credit_account": [_("No such credit account for this client.")]})
-        fields = {"created_by": user, "client": client, "kind": data["kind"], "subject": data["subject"],
-                  "description": data["description"], "category": data["category"], "priority": data["priority"],
-                  "credit_account": account, "channel": data["channel"]}
-        asked = {name: data[name] for name in ("requested_days", "requested_maturity", "staged_repayment")}
-        with transaction.atomic():  # the case with its files, or nothing
-            if data["kind"] in REQUEST_KINDS or any(value is not None for value in asked.values()):
-                case = request_create(**fields, **asked)  # refuses what a kind does not ask for
-            else:
-                case = services.case_create(**fields)
-            if data["attachments"]:  # a client's: on their first message; staff's: an internal note (not a reply)
-                services.message_create(case=case, author=user, body=_("Attachments submitted with the case."),
-                                        attachments=data["attachments"], internal=not is_client_view(user),
-                                        with_submission=is_client_view(user))
-        return case
+        return case_submit(user=user, client=client, credit_account=account, **{name: data[name] for name in (
+            "kind", "subject", "description", "category", "priority", "channel", "attachments", "requested_days",
+            "requested_maturity", "staged_repayment")})
 
     @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, 403: ERROR, 409: ERROR})
     def partial_update(self, request, number=None):

@@ -254,6 +254,19 @@ class InstalmentSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
 
 
+class AttachmentsField(serializers.ListField):
+    """Files sent with a new case or a message (multipart): checked by content, size and number as on
+    the portal (cases.attachments: each renamed to its sanitised name, with its detected type)."""
+
+    child = serializers.FileField()
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, default=list, max_length=MAX_ATTACHMENTS, **kwargs)
+
+    def to_internal_value(self, data):
+        return validate_attachments(super().to_internal_value(data))
+
+
 #: What people may open (margin calls are the monitoring's) and through which channel (not "system");
 #: named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] so the schema's enum names are stable.
 NEW_CASE_KINDS = [c for c in CaseKind.choices if c[0] != CaseKind.MARGIN_CALL]
@@ -280,14 +293,9 @@ class CaseCreateSerializer(serializers.Serializer):
         help_text=_("Extension: the new maturity asked for (empty: the full extension term)."))
     staged_repayment = InstalmentSerializer(many=True, required=False, allow_null=True, default=None,
                                             help_text=_("Relief: the instalments proposed."))
-    attachments = serializers.ListField(
-        child=serializers.FileField(), required=False, default=list, max_length=MAX_ATTACHMENTS,
-        help_text=_("Files sent with the case (multipart): a client's go on their first message, as on the portal; "
-                    "staff's on an internal note."))
-
-    def validate_attachments(self, files):
-        """Type by content, size and number, as on the portal (cases.attachments)."""
-        return validate_attachments(files)
+    attachments = AttachmentsField(help_text=_(
+        "Files sent with the case (multipart): a client's go on their first message, as on the portal; staff's on "
+        "an internal note."))
 
 
 class CaseUpdateSerializer(serializers.Serializer):
@@ -355,12 +363,7 @@ class MessageInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=20000)
     visibility = serializers.ChoiceField(choices=CaseMessage.Visibility.choices,
                                          default=CaseMessage.Visibility.PUBLIC)
-    attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list,
-                                        max_length=MAX_ATTACHMENTS)
-
-    def validate_attachments(self, files):
-        """Type by content, size and number, as on the portal (cases.attachments)."""
-        return validate_attachments(files)
+    attachments = AttachmentsField()
 
     def validate(self, attrs):
         """A field a message does not have is refused, not dropped: a note sent as `"internal": true`
