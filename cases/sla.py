@@ -22,6 +22,13 @@ ONE_DAY = datetime.timedelta(days=1)
 __all__ = ["add_business_time", "business_time_between", "trading_day_close", "CalendarYearMissing"]
 
 
+def day_start(day: datetime.date) -> datetime.datetime:
+    """The first moment of a local day (the site's time zone, Asia/Shanghai)."""
+    from django.utils import timezone
+
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
+
+
 def _local(moment: datetime.datetime) -> datetime.datetime:
     if not isinstance(moment, datetime.datetime):
         raise TypeError(f"business time needs an aware datetime, not {type(moment).__name__}")

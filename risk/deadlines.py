@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cases.models import EventKind
 from cases.services.events import event_record
-from cases.sla import trading_day_close
+from cases.sla import day_start, trading_day_close
 from notifications.case_notices import MARGIN_CALL_CHANNELS
 from notifications.services import notification_queue
 from risk.models import MarginCall
@@ -38,14 +38,10 @@ def deadlines_after_calendar_change(dates: list[datetime.date]) -> int:
     first, last = min(dates), max(dates)
     candidates = (MarginCall.objects.filter(stage=MarginCall.Stage.MARGIN_CALL, case__state__in=RUNNING,
                                             deadline_from__isnull=False, deadline_from__lt=last,
-                                            deadline__gte=_start_of(first))
+                                            deadline__gte=day_start(first))
                   .values_list("pk", flat=True).order_by("pk"))
     days = sorted(day.isoformat() for day in dates)
     return sum(_move(pk, days) for pk in list(candidates))
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Tier
 from cases.models import (REGULATORY_METRICS, BusinessCalendar, Case, CaseEvent, CaseKind, EventKind, Metric, SlaPolicy,
                           SlaTimer)
+from cases.sla import day_start
 from cases.sla_engine import CALENDAR_CHANGED, SLA_KINDS, Engine, Target, Timer, is_waiting
 
 PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
@@ -197,8 +198,7 @@ def sla_rebuild(*, case: Case) -> bool:
 
 def _window_covers(day: datetime.date) -> Q:
     """Running timers whose projection spans `day` (local): resumed before it ends, due after it begins."""
-    zone = timezone.get_default_timezone()
-    begins = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    begins = day_start(day)
     return Q(resumed_at__lt=begins + datetime.timedelta(days=1), due_at__gte=begins)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases import reports
+from cases.sla import day_start
 
 DEFAULT_DAYS = 30
 #: Longest range a page may ask for, in days (three years).
@@ -35,12 +36,12 @@ class ReportRange:
     @property
     def start(self) -> datetime.datetime:
         """The first day's start, local time (aware)."""
-        return _midnight(self.first)
+        return day_start(self.first)
 
     @property
     def end(self) -> datetime.datetime:
         """The start of the day after the last (the range is [start, end))."""
-        return _midnight(self.last + datetime.timedelta(days=1))
+        return day_start(self.last + datetime.timedelta(days=1))
 
     @property
     def days(self) -> int:
@@ -56,8 +57,6 @@ class ReportRange:
         return urlencode(self.as_data)
 
 
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_default_timezone())
 
 
 class DashboardFilter(forms.Form):
