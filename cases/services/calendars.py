@@ -28,9 +28,8 @@ def calendar_days_changed(calendar_code: str, dates: list[datetime.date], *, hou
     on it) are projected again (a task: there may be many). With the task queue down the edit
     stands and the log says to run `manage.py sla_rebuild`."""
     from cases.tasks import sla_calendar_changed_task
-    from servicedesk.broker import publish
-
     from risk.tasks import deadlines_after_calendar_change_task
+    from servicedesk.broker import publish
 
     days = sorted({day.isoformat() for day in dates})
 
