@@ -21,6 +21,7 @@ from cases.services.events import event_record
 from cases.sla import day_start, trading_day_close
 from notifications.case_notices import MARGIN_CALL_CHANNELS
 from notifications.services import notification_queue
+from risk.margin_calls import call_locked
 from risk.models import MarginCall
 
 logger = logging.getLogger(__name__)
@@ -46,10 +47,9 @@ def deadlines_after_calendar_change(dates: list[datetime.date]) -> int:
 
 @transaction.atomic
 def _move(pk: int, days: list[str]) -> bool:
-    # The case locked too, as the monitoring locks it before passing a deadline (risk.margin_calls): a
-    # call it has just sent to liquidation_pending is seen so once it commits, and left alone.
-    call = (MarginCall.objects.select_for_update(of=("self", "case")).select_related("case", "case__client")
-            .filter(pk=pk, stage=MarginCall.Stage.MARGIN_CALL, case__state__in=RUNNING).first())
+    # The case locked first, as the monitoring locks it before passing a deadline: a call it has just
+    # sent to liquidation_pending is seen so once it commits, and left alone.
+    call = call_locked(pk=pk, stage=MarginCall.Stage.MARGIN_CALL, case__state__in=RUNNING)
     if call is None or call.deadline_from is None or not call.deadline_trading_days:
         return False
     deadline = trading_day_close(call.deadline_from, call.deadline_trading_days)

@@ -8,6 +8,7 @@ from cases.models.request_conditions import STAGED_REPAYMENT
 from cases.services.events import event_record
 from cases.services.transitions import after_transition, case_transition
 from cases.sla import trading_day_close
+from risk.margin_calls import call_locked
 from risk.models import MarginCall
 
 RELIEF_TRADING_DAYS = getattr(settings, "RELIEF_TRADING_DAYS", 3)
@@ -23,9 +24,8 @@ def relief_moves_the_deadline(relief, user) -> None:
     repayment: it sets up instalments and asks for no time (its notice names no deadline)."""
     if relief.category == STAGED_REPAYMENT:
         return
-    call = (MarginCall.objects.select_for_update().select_related("case")
-            .filter(account_id=relief.credit_account_id, stage=MarginCall.Stage.MARGIN_CALL,
-                    case__state__in=["open", "client_notified", "liquidation_pending"]).first())
+    call = call_locked(account_id=relief.credit_account_id, stage=MarginCall.Stage.MARGIN_CALL,
+                       case__state__in=["open", "client_notified", "liquidation_pending"])
     if call is None:
         return
     if call.case.state == "liquidation_pending":

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Tier
 from accounts.roles import Role
-from cases.models import CaseKind, CaseNumberSequence
+from cases.models import Case, CaseKind, CaseNumberSequence
 from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.routing import routing_for
 from cases.sla import trading_day_close
@@ -61,6 +61,19 @@ def _restorable(case: str = "k") -> str:
 
 def _open_call_exists(alias: str = "c") -> str:
     return f"EXISTS (SELECT 1 FROM cases_case k WHERE k.credit_account_id = {alias}.account_id AND {open_call()})"
+
+
+def call_locked(**filters) -> MarginCall | None:
+    """The margin call matching `filters` (re-checked once locked), locked with its case, the case
+    first: the order in which the monitoring takes them (it locks the cases, then moves their calls:
+    _lock_and_recheck). Taken the other way round, a person's step on the call and a monitoring run
+    could each wait for the other, and PostgreSQL would abort one of them as a deadlock."""
+    case_id = MarginCall.objects.filter(**filters).values_list("case_id", flat=True).first()
+    if case_id is None:
+        return None
+    list(Case.objects.select_for_update(of=("self",)).filter(pk=case_id).values_list("pk", flat=True))
+    return (MarginCall.objects.select_for_update(of=("self",)).select_related("case", "case__client")
+            .filter(case_id=case_id, **filters).first())
 
 
 def _lock_and_recheck(cursor, table: str, still: str, params=()) -> None:
