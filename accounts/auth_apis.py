@@ -1,11 +1,15 @@
 """POST /api/v1/auth/token/: a login's API token, behind the same lockout as the web login
 (django-axes). DRF's view authenticates with its own request object, so the lockout flag axes
-sets lands there and Axes' middleware never sees it: this view answers the 429 itself."""
+sets lands there and Axes' middleware never sees it: this view answers the 429 itself. The token
+expires (accounts/tokens.py): asked for again, the same one comes back within its life, a new one after."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from accounts.tokens import token_for
 
 from servicedesk.security import lockout_response
 
@@ -17,9 +21,11 @@ class AuthTokenApi(ObtainAuthToken):
         429: OpenApiResponse(description="Locked out after too many failures (Retry-After: seconds)."),
     })
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except ValidationError:
             if getattr(request, "axes_locked_out", False) or getattr(request._request, "axes_locked_out", False):
                 return lockout_response(request._request)
             raise
+        return Response({"token": token_for(serializer.validated_data["user"]).key})

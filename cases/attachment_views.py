@@ -9,9 +9,9 @@ from csp.decorators import csp
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.tokens import ExpiringTokenAuthentication
 from cases import selectors
 from cases.attachments import sanitize_filename, served_content_type
 from cases.models import Attachment
@@ -49,10 +49,10 @@ def api_token_accepted(view):
     @wraps(view)
     def with_token(request: HttpRequest, *args, **kwargs):
         if not request.user.is_authenticated:
-            authentication = TokenAuthentication()
+            authentication = ExpiringTokenAuthentication()
             try:
                 found = authentication.authenticate(request)
-            except AuthenticationFailed as error:  # a token that is wrong or whose user left: as the API answers
+            except AuthenticationFailed as error:  # a token that is wrong, expired or whose user left: as the API answers
                 response = JsonResponse({"detail": str(error.detail), "code": "authentication_failed"}, status=401)
                 response["WWW-Authenticate"] = authentication.authenticate_header(request)
                 return response

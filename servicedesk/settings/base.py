@@ -154,7 +154,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="service@margin-desk.exam
 # REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",  # first: anonymous calls get 401
+        "accounts.tokens.ExpiringTokenAuthentication",  # first: anonymous calls get 401
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -287,6 +287,8 @@ RELIEF_MAX_TRADING_DAYS = env.int("RELIEF_MAX_TRADING_DAYS", default=10)
 RETURN_VISIT_DUE_DAYS = {"dispute_resolved": 7, "liquidation": 3, "hnw_quarterly": 30}
 # Satisfaction ratings: the link sent after a case is resolved works this long, once.
 RATING_TOKEN_MAX_AGE_DAYS = env.int("RATING_TOKEN_MAX_AGE_DAYS", default=30)
+#: An API token is good this long from when it was issued (accounts/tokens.py).
+API_TOKEN_MAX_AGE_DAYS = env.int("API_TOKEN_MAX_AGE_DAYS", default=30)
 # Where clients reach the site (links in messages).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
