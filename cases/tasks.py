@@ -11,11 +11,14 @@ from servicedesk.task_retry import retried_while_database_down
 @shared_task(name="sla.sweep", acks_late=True)
 def sla_sweep_task() -> int:
     """Every minute: fire the SLA warning levels crossed since the last sweep (exactly once), and
-    tell whatever an earlier sweep's lost notify task left untold."""
+    tell whatever an earlier sweep's lost notify task left untold. Its finish is recorded: the
+    operators' health check (/health/) fails when the sweep has stopped running."""
     from cases.services.escalations import escalations_notify
+    from cases.services.jobs import periodic_job_finished
 
     fired = sla_sweep()
     escalations_notify()
+    periodic_job_finished(task=sla_sweep_task.name)
     return fired
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from health_check.checks import Cache, Database
+from health_check.views import HealthCheckView
 from rest_framework.routers import DefaultRouter
 
 from accounts.apis import CreditAccountViewSet
@@ -12,9 +14,20 @@ from cases.rating_views import rate_case
 from cases.report_apis import SlaReportApi
 from cases.visit_apis import ReturnVisitCompleteApi, ReturnVisitListApi
 from risk.apis import ForecastApi, StressModeApi, StressTestDetailApi, StressTestListApi
+from servicedesk.health import Broker, HealthView, Migrations, SlaSweep
 
 # Errors outside the views: 503 when the database is unreachable, else the plain 500 page.
 handler500 = "servicedesk.unavailable.server_error"
+
+# Operators' health checks (README "Health checks"): no login, no secrets, plain HTTP allowed in production.
+# Ready to serve needs the database and its migrations alone: with Redis down (broker or cache) the pages
+# still work (notices wait in the outbox, rate limits fail open), so only the full check names it.
+READINESS_CHECKS = [Database, Migrations]
+health = [
+    path("", HealthView.as_view(checks=[*READINESS_CHECKS, Cache, Broker, SlaSweep]), name="health"),
+    path("ready/", HealthView.as_view(checks=READINESS_CHECKS), name="health-ready"),
+    path("live/", HealthCheckView.as_view(checks=[]), name="health-live"),
+]
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -50,6 +63,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("health/", include(health)),
 ]
 handler404 = "servicedesk.handlers.page_not_found"  # JSON under /api/
 # MEDIA_ROOT (attachments, inbound e-mails) is never served as static files, not even with DEBUG:

@@ -10,6 +10,7 @@ from cases.models.case import (
     Priority,
 )
 from cases.models.calendar import BusinessCalendar, CalendarDay, CalendarYear
+from cases.models.jobs import PeriodicJobRun
 from cases.models.ratings import SatisfactionRating
 from cases.models.requests import ContractChange, RequestDetails
 from cases.models.sla import ESCALATION_LEVELS, REGULATORY_METRICS, Metric, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
@@ -33,5 +34,5 @@ __all__ = [
     "Attachment", "Case", "CaseEvent", "CaseKind", "CaseMessage", "CaseNumberSequence", "Channel",
     "EventKind", "Priority", "WORKFLOWS", "DisputeCase", "ExtensionCase", "MarginCallCase",
     "ReliefCase", "TicketCase",
-    "ContractChange", "RequestDetails", "ReturnVisit", "SatisfactionRating",
+    "ContractChange", "RequestDetails", "ReturnVisit", "SatisfactionRating", "PeriodicJobRun",
 ]

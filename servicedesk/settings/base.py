@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "axes",  # login throttling and lockout (AXES_* below)
     "csp",  # Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
+    "health_check",  # /health/… for operators (servicedesk/health.py, servicedesk/urls.py)
     "rules.apps.AutodiscoverRulesConfig",
     "accounts",
     "cases",

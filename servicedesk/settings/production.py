@@ -25,6 +25,10 @@ if not SITE_URL.startswith("https://") or not urlsplit(SITE_URL).hostname:
 # HTTPS: redirect plain HTTP; trust X-Forwarded-Proto from the TLS-terminating proxy (which must set it).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Except the health checks: probes (kubelet, a load balancer) ask the process itself over plain HTTP,
+# where a redirect to https:// would reach no listener and fail them. Those pages set no cookie and
+# show no data or secret (servicedesk/health.py); HSTS still goes with every HTTPS answer.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

@@ -54,3 +54,17 @@ def test_the_rating_and_login_pages_render_under_the_policy(new_page):
     page.goto("/accounts/login/")
     page.wait_for_load_state("networkidle")
     assert page.errors == []
+
+
+def test_the_health_page_renders_under_the_policy(new_page):
+    """The operators' /health/ page: the library's template carries an inline style sheet; ours links app.css."""
+    from cases.tasks import sla_sweep_task
+
+    sla_sweep_task()  # a sweep just finished: every check passes, the page answers 200
+    page = new_page(language="en")
+    response = page.goto("/health/")
+    assert response.status == 200
+    assert page.locator("tbody .badge.health-ok").count() == page.locator("tbody tr").count() >= 4
+    assert page.locator("table.data").evaluate("e => getComputedStyle(e).borderCollapse") == "collapse"
+    screenshot(page, "health")
+    assert page.errors == []
