@@ -102,3 +102,12 @@ def test_the_models_check_cleanly_on_the_embedded_sqlite(tmp_path):
                     DATABASE_URL=f"sqlite:///{tmp_path / 'check.sqlite3'}")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(("configured", "age"), [(None, "43200"), ("3600", "3600")])
+def test_a_production_login_lasts_a_working_day(configured, age):
+    """Django's default kept a session for two weeks: a console left signed in on a shared desk stayed open."""
+    result = manage("shell", "-c", "from django.conf import settings; print(settings.SESSION_COOKIE_AGE)",
+                    SECRET_KEY=SECRET, ALLOWED_HOSTS="desk.example.com", SITE_URL=SITE, SESSION_COOKIE_AGE=configured)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == age
