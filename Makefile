@@ -18,6 +18,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 install: $(VENV)/.installed static
 
 ## static: front-end libraries from npm (package-lock.json) copied into static/vendor with their licences
+## (devDependencies such as axe-core, for tests/browser/test_accessibility.py, stay in node_modules)
 VENDOR := static/vendor
 $(VENDOR)/.built: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent

@@ -49,3 +49,39 @@ document.addEventListener("htmx:beforeRequest", (event) => {
     event.preventDefault();
   }
 });
+
+// A wide table scrolls sideways inside its .table-wrap, a long case timeline inside its own box. A box
+// that does scroll takes the keyboard focus (tabindex 0) so that it can be scrolled with the arrow keys
+// (WCAG 2.1.1); one that fits is no extra tab stop. A table with a caption makes its box a region named
+// after it (without one, the box's section already names it: a second landmark of the same name would
+// only repeat it). Checked on load, after every htmx swap and when the window is resized.
+const SCROLL_BOXES = ".table-wrap, .case-timeline";
+function markScrollBoxes() {
+  document.querySelectorAll(SCROLL_BOXES).forEach((box) => {
+    const scrolls = box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight;
+    const marked = box.hasAttribute("data-scroll-focus");
+    if (scrolls && !marked && !box.hasAttribute("tabindex")) {
+      const table = box.tagName === "DIV" && !box.hasAttribute("aria-label") ? box.querySelector("table") : null;
+      const name = table && table.caption ? table.caption.textContent.replace(/\s+/g, " ").trim() : "";
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("data-scroll-focus", name ? "named" : "");
+      if (name) {
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", name);
+      }
+    } else if (!scrolls && marked) {
+      const named = box.getAttribute("data-scroll-focus") === "named";
+      ["tabindex", "data-scroll-focus"].concat(named ? ["aria-label", "role"] : []).forEach((attribute) => {
+        box.removeAttribute(attribute);
+      });
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", markScrollBoxes);
+window.addEventListener("load", markScrollBoxes);  // web fonts and images may widen a table after DOMContentLoaded
+document.addEventListener("htmx:afterSettle", markScrollBoxes);
+let scrollBoxTimer;
+window.addEventListener("resize", () => {
+  clearTimeout(scrollBoxTimer);
+  scrollBoxTimer = setTimeout(markScrollBoxes, 200);
+});

@@ -463,7 +463,7 @@ def test_timers_show_the_business_time_left_as_the_footnote_says(client, ticket,
     span = re.search(r'<span class="sla [^"]*" data-remaining="316800"[^>]*>([^<]+)</span>', english)
     assert span and span.group(1) == "88h 00m", english
     assert "data-live" not in span.group(0) and "14 d" not in english
-    assert "<th>Business time left</th>" in english and "Business time on the policy's calendar." in english
+    assert '<th scope="col">Business time left</th>' in english and "Business time on the policy's calendar." in english
     assert "2026-12-09" in english and "18:10" in english  # the due moment stays beside it
     timers = chinese.split('id="case-timers"')[1].split("</table>")[0]
     assert "88 小时 00 分" in timers and "14 天" not in timers
