@@ -57,9 +57,13 @@ def new_page(browser, live_server, settings):
     settings.ALLOWED_HOSTS = ["*"]
     contexts = []
 
-    def make(user=None, language="zh-hans"):
-        context = browser.new_context(base_url=live_server.url, locale=language, viewport={"width": 1400, "height": 1000})
+    def make(user=None, language="zh-hans", init_script=None, **options):
+        """`options` go to the browser context (bypass_csp=True, say); `init_script` runs in every page first."""
+        options.setdefault("viewport", {"width": 1400, "height": 1000})
+        context = browser.new_context(base_url=live_server.url, locale=language, **options)
         context.set_default_timeout(15000)
+        if init_script:
+            context.add_init_script(init_script)
         contexts.append(context)
         page = context.new_page()
         page.errors = []

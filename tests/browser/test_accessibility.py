@@ -159,24 +159,9 @@ def pages_of(role: str, desk) -> list[Page]:
 
 
 @pytest.fixture
-def audit_context(browser, live_server, settings):
-    """`audit_context(user)`: a browser context (bypass_csp) logged in as `user` (None: anonymous)."""
-    settings.ALLOWED_HOSTS = ["*"]
-    contexts = []
-
-    def make(user):
-        context = browser.new_context(base_url=live_server.url, locale="zh-hans", viewport=DESKTOP, bypass_csp=True)
-        context.set_default_timeout(15000)
-        context.add_init_script(HTMX_PENDING)
-        contexts.append(context)
-        page = context.new_page()
-        if user is not None:
-            login(page, user)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+def audit_context(new_page):
+    """`audit_context(user)`: a page in a browser context (bypass_csp) logged in as `user` (None: anonymous)."""
+    return lambda user: new_page(user, viewport=DESKTOP, bypass_csp=True, init_script=HTMX_PENDING)
 
 
 def audit(page, target: Page, language: str, viewport: str, findings: list, notes: list) -> None:
