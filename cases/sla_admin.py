@@ -46,10 +46,14 @@ class CalendarYearAdmin(ModelAdmin):
     @admin.action(description=_("Confirm the selected years"), permissions=["change"])  # never an auditor
     def confirm(self, request, queryset):
         """Confirm the estimated years selected; a year confirmed already keeps who confirmed it and
-        when (as on the supervisor's calendar page), and the message says it was left alone."""
+        when (as on the supervisor's calendar page), and the message says it was left alone.
+
+        The years alone are locked (`of`), as the calendar page locks one: with them the list's
+        select_related locked their calendar too, which a day edited on the page meanwhile moves
+        (its stamp) while holding its year, and the two deadlocked."""
         confirmed = skipped = 0
         with transaction.atomic():
-            for calendar_year in queryset.select_for_update().order_by("pk"):
+            for calendar_year in queryset.select_for_update(of=("self",)).order_by("pk"):
                 if calendar_year.status == CalendarYear.Status.CONFIRMED:
                     skipped += 1
                     continue

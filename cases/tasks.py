@@ -53,12 +53,12 @@ def sla_reapply_task() -> int:
     whose targets did not change gets no event)."""
     from cases.models import Case
     from cases.models.workflows import ALL_CLOSED_STATES
-    from cases.services.sla import each_case, sla_policy_apply
+    from cases.services.sla import each_case, sla_policy_reapply
     from cases.sla_engine import SLA_KINDS
 
-    open_cases = Case.objects.filter(kind__in=SLA_KINDS).exclude(state__in=ALL_CLOSED_STATES)
-    return each_case(open_cases.select_related("client").iterator(chunk_size=500),
-                     lambda case: sla_policy_apply(case=case, reason="policy changed"), why="policy changed")
+    open_cases = Case.objects.filter(kind__in=SLA_KINDS).exclude(state__in=ALL_CLOSED_STATES).only("pk", "number")
+    return each_case(open_cases.iterator(chunk_size=500),
+                     lambda case: sla_policy_reapply(case.pk, reason="policy changed"), why="policy changed")
 
 
 @shared_task(name="sla.tier_changed", bind=True, acks_late=True)

@@ -98,6 +98,24 @@ def _lock_and_recheck(cursor, table: str, still: str, params=()) -> None:
     """, params)
 
 
+def lock_watched_calls(cursor) -> None:
+    """Lock the cases of the open margin calls of the accounts this run revalued (risk_watched), before
+    any of their calls is moved (mark_warned, refresh_amounts move them without a state to re-check).
+    A person takes a call's case, then the call (call_locked); a run that moved the call first and then
+    locked its case (passing its deadline) waited for a person who waited for it: a deadlock, one of
+    them aborted."""
+    if is_postgres():  # SQLite runs one writing transaction at a time
+        # The cases found from their calls (a narrow table) and read by id: the cases of those accounts
+        # found from the case table itself read a page of it per open margin call, call or not.
+        cursor.execute(f"""
+            SELECT k.id FROM cases_case k
+            WHERE k.id = ANY(ARRAY(SELECT mc.case_id FROM risk_margincall mc
+                                   WHERE mc.account_id IN (SELECT account_id FROM risk_watched) ORDER BY 1))
+              AND {open_call()}
+            ORDER BY k.id FOR NO KEY UPDATE
+        """)
+
+
 def _events(cursor, source_sql: str, *, kind: str, name: str, from_value: str, to_value: str, now,
             data: dict[str, str] | None = None, data_params=()) -> None:
     """Audit events, one per case_id of `source_sql` (a SELECT … case_id … FROM …)."""
@@ -164,12 +182,18 @@ def _subject_template(stage: str = MarginCall.Stage.OUTREACH) -> str:
 
 
 def open_new(cursor, now) -> int:
-    """An outreach case for each account newly below the warning line without an open margin call."""
-    temp_table(cursor, "risk_new_calls", f"""
+    """An outreach case for each account newly below the warning line without an open margin call.
+
+    The accounts are listed again once this run holds the case numbers (on PostgreSQL): a stress test
+    opening its outreach meanwhile holds them until it commits, and a call it opened for one of these
+    accounts is then seen and left alone, where inserting a second one made the one-open-call index
+    refuse the whole run."""
+    new_calls = f"""
         SELECT c.account_id, c.client_id, c.account_no, c.level, c.snapshot_id,
                ROW_NUMBER() OVER (ORDER BY c.account_id) AS rn
         FROM risk_watched c WHERE c.level IN ({CALL_LEVELS_SQL}) AND NOT {_open_call_exists()}
-    """)
+    """
+    temp_table(cursor, "risk_new_calls", new_calls)
     cursor.execute("SELECT COUNT(*) FROM risk_new_calls")
     count = cursor.fetchone()[0]
     if not count:
@@ -178,6 +202,13 @@ def open_new(cursor, now) -> int:
     counter = CaseNumberSequence.objects.filter(pk=year)
     if not counter.exists():
         CaseNumberSequence.objects.bulk_create([CaseNumberSequence(year=year, last=0)], ignore_conflicts=True)
+    if is_postgres():
+        cursor.execute("SELECT last FROM cases_casenumbersequence WHERE year = %s FOR UPDATE", [year])
+        temp_table(cursor, "risk_new_calls", new_calls)
+        cursor.execute("SELECT COUNT(*) FROM risk_new_calls")
+        count = cursor.fetchone()[0]
+        if not count:
+            return 0
     cursor.execute("UPDATE cases_casenumbersequence SET last = last + %s WHERE year = %s", [count, year])
     first = counter.values_list("last", flat=True).get() - count
 
@@ -324,13 +355,23 @@ def refresh_restore_to(cursor, stress) -> None:
     the open calls (the partial index behind open_call), so a run with nothing to move costs little."""
     line = line_sql("restore_to", stress)
     amounts = ", ".join(f"{column} = {sql}" for column, sql in _amounts().items())
+    calls = f"""
+        SELECT k.id AS case_id, r.total_assets AS assets, r.total_liabilities AS liabilities,
+               {line} AS restore_to_line
+        FROM cases_case k JOIN accounts_creditaccount a ON a.id = k.credit_account_id
+        JOIN risk_accountrisk r ON r.account_id = a.id
+        WHERE {open_call()}
+    """
+    if is_postgres():  # their cases first, as lock_watched_calls takes them
+        cursor.execute(f"""
+            SELECT k.id FROM cases_case k
+            WHERE k.id IN (SELECT c.case_id FROM risk_margincall mc JOIN ({calls}) c ON c.case_id = mc.case_id
+                           WHERE ROUND(mc.restore_to, 4) <> ROUND(c.restore_to_line, 4))
+            ORDER BY k.id FOR NO KEY UPDATE
+        """)
     cursor.execute(f"""
         UPDATE risk_margincall SET {amounts}
-        FROM (SELECT k.id AS case_id, r.total_assets AS assets, r.total_liabilities AS liabilities,
-                     {line} AS restore_to_line
-              FROM cases_case k JOIN accounts_creditaccount a ON a.id = k.credit_account_id
-              JOIN risk_accountrisk r ON r.account_id = a.id
-              WHERE {open_call()}) c
+        FROM ({calls}) c
         WHERE risk_margincall.case_id = c.case_id
           AND ROUND(risk_margincall.restore_to, 4) <> ROUND(c.restore_to_line, 4)
     """)
@@ -387,5 +428,5 @@ def _tell_risk_officers(cursor, now) -> None:
         {"now": db_time(now), Role.RISK_OFFICER.value: group})
 
 
-__all__ = ["bring_forward", "mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call", "refresh_amounts",
-           "refresh_restore_to", "restore"]
+__all__ = ["bring_forward", "lock_watched_calls", "mark_warned", "open_new", "pass_deadlines", "raise_to_margin_call",
+           "refresh_amounts", "refresh_restore_to", "restore"]

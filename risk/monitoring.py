@@ -144,6 +144,7 @@ def monitor_accounts(*, trigger: str = "manual", now=None) -> Outcome:
             outcome.alerts_cleared = _clear_alerts(cursor, now)
             outcome.alerts_opened = _open_alerts(cursor, now)
             notices.alert_notices(cursor, now)
+            margin_calls.lock_watched_calls(cursor)
             margin_calls.mark_warned(cursor, now)
             outcome.cases_restored = margin_calls.restore(cursor, now)
             outcome.cases_opened = margin_calls.open_new(cursor, now)

@@ -2,6 +2,7 @@
 
 import contextlib
 import threading
+import time
 
 from django.db import connections, transaction
 
@@ -62,3 +63,53 @@ def held_open(work, *, timeout: float = 10):
     if failed:
         raise failed[0]
     assert committed.is_set(), "the held transaction did not commit"
+
+
+def someone_waits_for_a_lock() -> bool:
+    """Another connection to this database waits for a lock (PostgreSQL)."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        return cursor.fetchone()[0] > 0
+
+
+def holding_then(hold, then, other, *, timeout: float = 30):
+    """One transaction that does `hold()` (takes a lock), then, once `other` (started meanwhile in
+    another thread and connection) waits for a lock or is done, `then()`: the moment between a
+    service's first lock and its next, forced. Returns (`then`'s result, `other`'s), an exception
+    standing for a side that raised."""
+    results, held, go_on = {}, threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                hold()
+                held.set()
+                go_on.wait(timeout)
+                results["then"] = then()
+        except Exception as error:  # collected and asserted by the test
+            results["then"] = error
+        finally:
+            held.set()
+            connections.close_all()
+
+    def other_side():
+        try:
+            results["other"] = other()
+        except Exception as error:  # collected and asserted by the test
+            results["other"] = error
+        finally:
+            connections.close_all()
+
+    one = threading.Thread(target=holder)
+    one.start()
+    assert held.wait(timeout), "the holding transaction did not start"
+    two = threading.Thread(target=other_side)
+    two.start()
+    deadline = time.monotonic() + timeout
+    while not someone_waits_for_a_lock() and two.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    go_on.set()
+    one.join(timeout)
+    two.join(timeout)
+    return results["then"], results["other"]

@@ -7,8 +7,14 @@ from servicedesk.errors import Conflict
 def lock_case(case: Case) -> Case:
     """The case's current row, locked for this transaction, as its workflow. If its state moved
     since the caller read it, someone else changed it at the same time: a conflict, never a
-    silent overwrite."""
-    locked = Case.objects.select_for_update().select_related("client").get(pk=case.pk)
+    silent overwrite.
+
+    The case row alone (`of`): its client's profile, read with it, stays unlocked. Locked too, a step
+    on one case held the profile against every transaction writing a row that names the client (a
+    case, a notice: their foreign key's check locks it at commit), and a monitoring run that had
+    written the client's notices and locked the margin call this step then waited for (a relief's
+    approval) deadlocked with it."""
+    locked = Case.objects.select_for_update(of=("self",)).select_related("client").get(pk=case.pk)
     if locked.state != case.state:
         raise Conflict(
             _("The case was changed by someone else at the same time; reload and try again."),

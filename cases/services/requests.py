@@ -27,10 +27,11 @@ from cases.models.request_conditions import (
     margin_call_to_relieve,
     within_extension_window,
 )
+from cases.models.workflows import conditions_refusal
 from cases.services.cases import case_create
 from cases.services.client_notices import client_notice
 from cases.services.transitions import after_transition
-from servicedesk.errors import ValidationFailed
+from servicedesk.errors import Conflict, ValidationFailed
 
 REQUEST_KINDS = (CaseKind.EXTENSION, CaseKind.RELIEF)
 MAX_INSTALMENTS = 12
@@ -141,8 +142,15 @@ def _details(case: Case) -> RequestDetails | None:
 @after_transition(CaseKind.EXTENSION, "approve")
 def extension_moves_the_maturity(case: Case, user: User | None) -> None:
     """The change is recorded as a ContractChange of the request (shown with it in the API); the
-    approval event stays the request's last event."""
+    approval event stays the request's last event.
+
+    The window is checked again on the contract as locked: the approval's conditions read it before,
+    and another extension of the same contract approved at that moment had moved the maturity since
+    (this one would have extended it a second time, from there)."""
     account = CreditAccount.objects.select_for_update().get(pk=case.credit_account_id)
+    case.credit_account = account
+    if not within_extension_window(case):
+        raise Conflict(conditions_refusal([within_extension_window]), extra={"code": "concurrent_change"})
     old = account.contract_maturity
     details = _details(case)
     asked = details.requested_maturity if details is not None else None

@@ -104,9 +104,21 @@ def sla_clients_tier_changed(*, client_ids) -> int:
     from cases.models.workflows import ALL_CLOSED_STATES
 
     open_cases = (Case.objects.filter(client_id__in=client_ids, kind__in=SLA_KINDS)
-                  .exclude(state__in=ALL_CLOSED_STATES).select_related("client"))
+                  .exclude(state__in=ALL_CLOSED_STATES).only("pk", "number"))
     return each_case(open_cases.iterator(chunk_size=500),
-                     lambda case: sla_policy_apply(case=case, reason="tier changed"), why="tier changed")
+                     lambda case: sla_policy_reapply(case.pk, reason="tier changed"), why="tier changed")
+
+
+def sla_policy_reapply(case_id: int, *, reason: str) -> CaseEvent | None:
+    """sla_policy_apply for an open case of a set (a tier or a policy changed), the case locked and
+    read again first, as a person's change locks it: read with the set, before a priority changed
+    meanwhile committed, it got the old priority's targets, the change's own lost."""
+    from cases.models.workflows import ALL_CLOSED_STATES
+
+    case = Case.objects.select_for_update(of=("self",)).select_related("client").get(pk=case_id)
+    if case.state in ALL_CLOSED_STATES:
+        return None
+    return sla_policy_apply(case=case, reason=reason)
 
 
 def sla_clients_tier_changed_on_commit(client_ids) -> None:

@@ -5,22 +5,19 @@ read the state from before, moved the deadline of a call pending liquidation and
 to top up by a new deadline."""
 
 import datetime
-import threading
-import time
 
 import pytest
 import time_machine
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from cases.models import CalendarYear, Case
-from cases.services import case_transition
-from cases.services.requests import request_create
 from cases.services.calendars import calendar_day_add
 from notifications.models import Notification
 from risk.deadlines import deadlines_after_calendar_change
 from risk.models import MarginCall
+from tests.concurrency import holding_then
 from tests.risk.test_margin_call_races import (  # noqa: F401 - fixtures
-    AFTER_DEADLINE, SH, THU, _someone_waits_for_a_lock, account, first_then_second, monitor, price, security,
+    AFTER_DEADLINE, SH, THU, account, first_then_second, monitor, price, security,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -52,46 +49,17 @@ def test_a_deadline_passed_meanwhile_is_not_moved(account, security, supervisor,
     assert not Notification.objects.filter(case_id=call.case_id, event="margin_call_deadline_moved").exists()
 
 
-def _holding_the_case_then_the_call(case_id, call_id, other):
+def _holding_the_case_then_the_call(case_id, other):
     """The monitoring's lock order in one transaction: the case, then (once `other`, run meanwhile in
-    another thread, waits for a lock) the call. Returns (this side's error, `other`'s result)."""
-    results, case_locked, go_on = {}, threading.Event(), threading.Event()
+    another thread, waits for a lock) the call, moved as refresh_amounts moves it. Returns (this side's
+    error or None, `other`'s result)."""
+    def move_the_call():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE risk_margincall SET deadline = deadline WHERE case_id = %s", [case_id])
 
-    def monitoring_side():
-        try:
-            with transaction.atomic():
-                list(Case.objects.select_for_update().filter(pk=case_id).values_list("pk", flat=True))
-                case_locked.set()
-                go_on.wait(30)
-                with connection.cursor() as cursor:  # as refresh_amounts moves the call
-                    cursor.execute("UPDATE risk_margincall SET deadline = deadline WHERE case_id = %s", [call_id])
-            results["monitoring"] = None
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            results["monitoring"] = error
-        finally:
-            case_locked.set()
-            connections.close_all()
-
-    def other_side():
-        try:
-            results["other"] = other()
-        except Exception as error:  # noqa: BLE001
-            results["other"] = error
-        finally:
-            connections.close_all()
-
-    one = threading.Thread(target=monitoring_side)
-    one.start()
-    assert case_locked.wait(30)
-    two = threading.Thread(target=other_side)
-    two.start()
-    deadline = time.monotonic() + 30
-    while not _someone_waits_for_a_lock() and two.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    go_on.set()
-    one.join(30)
-    two.join(30)
-    return results["monitoring"], results["other"]
+    return holding_then(
+        lambda: list(Case.objects.select_for_update(of=("self",)).filter(pk=case_id).values_list("pk", flat=True)),
+        move_the_call, other)
 
 
 def test_a_deadline_move_waiting_for_the_monitoring_is_no_deadlock(account, security, supervisor, monkeypatch):
@@ -105,29 +73,8 @@ def test_a_deadline_move_waiting_for_the_monitoring_is_no_deadlock(account, secu
                      date=DEADLINE_DAY, is_business_day=False, user=supervisor)
 
     with time_machine.travel(THU, tick=False):
-        error, moved = _holding_the_case_then_the_call(
-            call.case_id, call.pk, lambda: deadlines_after_calendar_change([DEADLINE_DAY]))
+        error, moved = _holding_the_case_then_the_call(call.case_id,
+                                                       lambda: deadlines_after_calendar_change([DEADLINE_DAY]))
     assert error is None and moved == 1, (error, moved)
     call.refresh_from_db()
     assert call.deadline == datetime.datetime(2026, 2, 25, 15, tzinfo=SH)
-
-
-def test_a_relief_approved_while_the_monitoring_holds_the_call_is_no_deadlock(account, security, client_profile,
-                                                                                agent, supervisor):
-    price(security, "12.00")
-    monitor(THU)
-    call = MarginCall.objects.get(account=account)
-    with time_machine.travel(THU, tick=False):
-        relief = request_create(created_by=client_profile.user, client=client_profile, kind="relief",
-                                category="more_time", subject="延期补仓", credit_account=account)
-        for name in ("start_review", "propose_approval"):
-            relief = case_transition(case=relief, user=agent, name=name, comment="客户申请")
-
-    def approve():
-        with time_machine.travel(THU, tick=False):
-            return case_transition(case=relief, user=supervisor, name="approve").state
-
-    error, state = _holding_the_case_then_the_call(call.case_id, call.pk, approve)
-    assert error is None and state == "approved", (error, state)
-    call.refresh_from_db()
-    assert call.deadline == datetime.datetime(2026, 2, 27, 15, tzinfo=SH)  # three trading days after 02-24

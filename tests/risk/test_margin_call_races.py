@@ -22,6 +22,7 @@ from notifications.models import Notification
 from risk.models import MarginCall
 from risk.monitoring import monitor_accounts
 from servicedesk.errors import Conflict
+from tests.concurrency import someone_waits_for_a_lock
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -68,13 +69,6 @@ def monitor(at):
         return monitor_accounts(trigger="test")
 
 
-def _someone_waits_for_a_lock() -> bool:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
-        return cursor.fetchone()[0] > 0
-
-
 def first_then_second(first, second):
     """Run `first` in a transaction held open until `second` (started meanwhile in another
     thread) waits for a lock, then commit it; returns both results (an exception for a side that
@@ -108,7 +102,7 @@ def first_then_second(first, second):
     two = threading.Thread(target=run_second)
     two.start()
     deadline = time.monotonic() + 30
-    while not _someone_waits_for_a_lock() and two.is_alive() and time.monotonic() < deadline:
+    while not someone_waits_for_a_lock() and two.is_alive() and time.monotonic() < deadline:
         time.sleep(0.05)
     waited = two.is_alive()
     go_on.set()

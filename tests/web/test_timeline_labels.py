@@ -36,7 +36,7 @@ NOTICE_EVENT = re.compile(r'\bevent=\s*"(\w+)"(?:\s+if\b[^\n]*?\belse\s+"(\w+)")
 EVENT_NAME = re.compile(r'\b(?:event_record|_events)\((?P<args>[^()]*?)\bname="(?P<name>\w+)"')
 EVENT_KIND = re.compile(r'\bkind=(?:EventKind\.(\w+)|"(\w+)")')
 #: The reasons the SLA targets are applied again for: sla_policy_apply(…, reason="x").
-SLA_REASON = re.compile(r'\bsla_policy_apply\([^()]*?reason="([^"]+)"')
+SLA_REASON = re.compile(r'\bsla_policy_(?:re)?apply\([^()]*?reason="([^"]+)"')
 
 
 def _sources() -> str:
