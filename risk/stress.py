@@ -338,7 +338,8 @@ def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None)
     opened = []
     for account in accounts:
         with transaction.atomic():
-            locked = CreditAccount.objects.select_for_update().select_related("client").get(pk=account.pk)
+            # The account alone (`of`): its client stays free for an import updating it meanwhile.
+            locked = CreditAccount.objects.select_for_update(of=("self",)).select_related("client").get(pk=account.pk)
             valuation = AccountRisk.objects.filter(account=locked).select_related("snapshot").first()
             if valuation is None or Case.objects.filter(credit_account=locked, kind=CaseKind.MARGIN_CALL).exclude(
                     state__in=closed_states).exists():
