@@ -58,11 +58,13 @@ def test_a_worker_killed_in_the_middle_of_an_sla_sweep(stack):
     expected = 40 * 2 * 3  # two timers per case, three levels each
     worker = stack.start_worker(FAULT_VISIBILITY_TIMEOUT=VISIBILITY)
     stack.publish("sla.sweep", queue="sla")
-    # The sweep's one statement has moved the timers and recorded the escalations; it waits to
-    # mark a case escalated (its text, as pg_stat_activity keeps it, begins with the timers' lock).
+    # The sweep's one statement has locked and moved the timers; it waits to record a level another
+    # transaction is recording at that moment (its text, as pg_stat_activity keeps it, begins with the
+    # timers' lock). A case someone holds it passes by (SKIP LOCKED), so it is the escalation row here.
     first_case = stack.scalar("SELECT id FROM cases_case WHERE number = %s", [seeded["numbers"][0]])
-    _kill_while_locked(stack, worker, "SELECT 1 FROM cases_case WHERE id = %s FOR NO KEY UPDATE", [first_case],
-                       "WITH locked AS")
+    first_timer = stack.scalar("SELECT MIN(id) FROM cases_slatimer WHERE case_id = %s", [first_case])
+    _kill_while_locked(stack, worker, "INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at, sweep) "
+                       "VALUES (%s, %s, 50, now(), 'held by the test')", [first_timer, first_case], "WITH locked AS")
     assert stack.scalar("SELECT COUNT(*) FROM cases_slaescalation") == 0  # nothing of it was kept
 
     replacement = stack.start_worker(FAULT_VISIBILITY_TIMEOUT=VISIBILITY)

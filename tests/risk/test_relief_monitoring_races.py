@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from cases.models import Case
 from cases.models.request_conditions import margin_call_to_relieve
@@ -111,7 +113,8 @@ def test_a_relief_approved_while_the_monitoring_restores_the_call_is_refused(acc
 
     outcome, refused = first_then_second(lambda: monitor(THU), approve)
     assert outcome.cases_restored == 1 and isinstance(refused, Conflict), (outcome, refused)
-    assert str(CONDITION_REASONS[margin_call_to_relieve]) in str(refused.message)
+    with translation.override(settings.LANGUAGE_CODE):  # the approval's thread speaks the site's language
+        assert str(CONDITION_REASONS[margin_call_to_relieve]) in str(refused.message)
     assert Case.objects.get(pk=relief.pk).state == "under_review"
     assert not Notification.objects.filter(case_id=relief.pk, event="request_approved").exists()
 
