@@ -51,6 +51,16 @@ def relief_proposed(account, client_profile, agent):
     return relief
 
 
+def approving(relief, supervisor, at, *, state=True):
+    """The supervisor's approval of `relief` at `at`, to run in a thread: the request's state (or the
+    request)."""
+    def approve():
+        with time_machine.travel(at, tick=False):
+            approved = case_transition(case=relief, user=supervisor, name="approve")
+        return approved.state if state else approved
+    return approve
+
+
 def test_a_relief_approved_while_the_monitoring_passes_the_deadline(account, security, client_profile, agent,
                                                                      supervisor):
     """The run locks the call's case and writes the client's notices (rows that name the client); the
@@ -63,11 +73,7 @@ def test_a_relief_approved_while_the_monitoring_passes_the_deadline(account, sec
     call = MarginCall.objects.get(account=account)
     relief = relief_proposed(account, client_profile, agent)
 
-    def approve():
-        with time_machine.travel(AFTER_DEADLINE, tick=False):
-            return case_transition(case=relief, user=supervisor, name="approve").state
-
-    outcome, state = first_then_second(lambda: monitor(AFTER_DEADLINE), approve)
+    outcome, state = first_then_second(lambda: monitor(AFTER_DEADLINE), approving(relief, supervisor, AFTER_DEADLINE))
     assert outcome.deadlines_passed == 1 and state == "approved", (outcome, state)
     call.refresh_from_db()
     assert Case.objects.get(pk=call.case_id).state == "client_notified"  # given the time back
@@ -85,11 +91,8 @@ def test_a_relief_approved_while_the_monitoring_revalues_the_call_is_no_deadlock
     relief = relief_proposed(account, client_profile, agent)
     price(security, "12.50")  # still below close-out, the amounts move
 
-    def approve():
-        with time_machine.travel(AFTER_DEADLINE, tick=False):
-            return case_transition(case=relief, user=supervisor, name="approve").state
-
-    state, outcome = holding_the_case_then(call.case_id, approve, lambda: monitor(AFTER_DEADLINE))
+    state, outcome = holding_the_case_then(call.case_id, approving(relief, supervisor, AFTER_DEADLINE),
+                                           lambda: monitor(AFTER_DEADLINE))
     assert state == "approved" and not isinstance(outcome, Exception), (state, outcome)
     call.refresh_from_db()
     assert call.deadline == datetime.datetime(2026, 2, 27, 15, tzinfo=SH)
@@ -107,11 +110,7 @@ def test_a_relief_approved_while_the_monitoring_restores_the_call_is_refused(acc
     relief = relief_proposed(account, client_profile, agent)
     price(security, "16.00")  # back above the warning line by the band: restored
 
-    def approve():
-        with time_machine.travel(THU, tick=False):
-            return case_transition(case=relief, user=supervisor, name="approve")
-
-    outcome, refused = first_then_second(lambda: monitor(THU), approve)
+    outcome, refused = first_then_second(lambda: monitor(THU), approving(relief, supervisor, THU, state=False))
     assert outcome.cases_restored == 1 and isinstance(refused, Conflict), (outcome, refused)
     with translation.override(settings.LANGUAGE_CODE):  # the approval's thread speaks the site's language
         assert str(CONDITION_REASONS[margin_call_to_relieve]) in str(refused.message)
@@ -130,11 +129,8 @@ def test_a_relief_approved_while_the_monitoring_moves_the_calls_restore_to_line_
     account.restore_to_line = Decimal("1.5000")  # as import_accounts writes it
     account.save(update_fields=["restore_to_line"])
 
-    def approve():
-        with time_machine.travel(AFTER_DEADLINE, tick=False):
-            return case_transition(case=relief, user=supervisor, name="approve").state
-
-    state, outcome = holding_the_case_then(call.case_id, approve, lambda: monitor(AFTER_DEADLINE))
+    state, outcome = holding_the_case_then(call.case_id, approving(relief, supervisor, AFTER_DEADLINE),
+                                           lambda: monitor(AFTER_DEADLINE))
     assert state == "approved" and not isinstance(outcome, Exception), (state, outcome)
     call.refresh_from_db()
     assert call.deadline == datetime.datetime(2026, 2, 27, 15, tzinfo=SH)
