@@ -362,18 +362,27 @@ def refresh_restore_to(cursor, stress) -> None:
         JOIN risk_accountrisk r ON r.account_id = a.id
         WHERE {open_call()}
     """
-    if is_postgres():  # their cases first, as lock_watched_calls takes them
+    moving = f"""
+        SELECT c.* FROM risk_margincall mc JOIN ({calls}) c ON c.case_id = mc.case_id
+        WHERE ROUND(mc.restore_to, 4) <> ROUND(c.restore_to_line, 4)
+    """
+    if is_postgres():
+        # One statement: the calls found once, their cases locked first (by id, as lock_watched_calls
+        # takes them; one closed meanwhile is left out), then the calls moved.
         cursor.execute(f"""
-            SELECT k.id FROM cases_case k
-            WHERE k.id IN (SELECT c.case_id FROM risk_margincall mc JOIN ({calls}) c ON c.case_id = mc.case_id
-                           WHERE ROUND(mc.restore_to, 4) <> ROUND(c.restore_to_line, 4))
-            ORDER BY k.id FOR NO KEY UPDATE
+            WITH moving AS MATERIALIZED ({moving}),
+            locked AS (
+                SELECT k.id FROM cases_case k
+                WHERE k.id = ANY(ARRAY(SELECT case_id FROM moving ORDER BY 1)) AND {open_call()}
+                ORDER BY k.id FOR NO KEY UPDATE
+            )
+            UPDATE risk_margincall SET {amounts}
+            FROM moving c WHERE risk_margincall.case_id = c.case_id AND c.case_id IN (SELECT id FROM locked)
         """)
+        return
     cursor.execute(f"""
         UPDATE risk_margincall SET {amounts}
-        FROM ({calls}) c
-        WHERE risk_margincall.case_id = c.case_id
-          AND ROUND(risk_margincall.restore_to, 4) <> ROUND(c.restore_to_line, 4)
+        FROM ({moving}) c WHERE risk_margincall.case_id = c.case_id
     """)
 
 
