@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import ClientProfile, Queue, User
@@ -89,9 +89,23 @@ def _provision_check(*, username: str, roles: list[str], password: str | None, c
     return profile, queues
 
 
-@transaction.atomic
 def user_provision(*, username: str, roles, password: str | None, client_no: str | None = None,
                    queue_codes=()) -> User:
+    """_user_provision, once more if another run created the same new login at the same moment (the
+    unique username refused this one's): the second time it finds the login and makes it match, as
+    the same arguments given again would. Two `add_user` runs for one new name died of the refusal."""
+    arguments = {"username": username, "roles": roles, "password": password, "client_no": client_no,
+                 "queue_codes": queue_codes}
+    try:
+        with transaction.atomic():
+            return _user_provision(**arguments)
+    except IntegrityError:
+        with transaction.atomic():
+            return _user_provision(**arguments)
+
+
+def _user_provision(*, username: str, roles, password: str | None, client_no: str | None = None,
+                    queue_codes=()) -> User:
     """Create or update a login so that it holds exactly `roles` (groups that are not roles are
     kept), is linked to client `client_no` (client logins only, and always) and is a member of
     `queue_codes` (staff only; a login left without a staff role leaves every queue).
