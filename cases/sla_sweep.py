@@ -64,29 +64,35 @@ def _sweep_postgresql(cursor, now, run: str) -> int:
     CONFLICT: a level recorded before stays out) and, for what it recorded, escalates the cases
     and writes the audit events. Returns how many levels it fired.
 
-    A case to escalate (a breach) is locked before anything is fired on it, and passed by, its
-    timers left for the next sweep, while someone else holds it: a person changing the case locks
-    it and then its timers (the event moves them), so a sweep that held the timers and waited for
-    the case deadlocked with them, and PostgreSQL aborted one (the agent's reply, or the sweep)."""
+    A case to escalate (a breach) is locked first, before any of its timers, and passed by while
+    someone else holds it, its timers left for the next sweep: a person changing the case locks it
+    and then its timers (the event moves them), so a sweep that held the timers and waited for the
+    case deadlocked with them, and PostgreSQL aborted one (the agent's reply, or the sweep). Two
+    sweeps split the work by those locks: the one that holds a breached case fires all of its
+    timers, the other none of them, so between them every level is fired, once."""
     # A backlog of a few hundred thousand rows sorts and hashes in memory, not on disk.
     cursor.execute("SET LOCAL work_mem = '64MB'")
     cursor.execute(f"""
-        WITH locked AS (
-            SELECT ctid, id, case_id, metric, cycle, fired_level, warn_50_at, warn_75_at, due_at, resumed_at,
-                   elapsed_seconds, target_seconds
-            FROM cases_slatimer WHERE {due_timers()} FOR UPDATE SKIP LOCKED
-        ), crossing AS (
-            SELECT t.ctid, t.id, t.case_id, t.metric, t.cycle, lvl.level FROM locked t CROSS JOIN {LEVELS}
-            WHERE {CROSSED}
+        WITH due AS (
+            SELECT t.case_id, lvl.level FROM cases_slatimer t CROSS JOIN {LEVELS}
+            WHERE {due_timers("t")} AND {CROSSED}
         ), breaching AS (
-            SELECT DISTINCT case_id FROM crossing WHERE level >= 100
+            SELECT DISTINCT case_id FROM due WHERE level >= 100
         ), held AS (
             SELECT id FROM cases_case
             WHERE id = ANY(ARRAY(SELECT case_id FROM breaching ORDER BY case_id))
             FOR NO KEY UPDATE SKIP LOCKED
+        ), locked AS (
+            SELECT ctid, id, case_id, metric, cycle, fired_level, warn_50_at, warn_75_at, due_at, resumed_at,
+                   elapsed_seconds, target_seconds
+            FROM cases_slatimer
+            WHERE {due_timers()}
+              AND (case_id NOT IN (SELECT case_id FROM breaching) OR case_id IN (SELECT id FROM held))
+            FOR UPDATE SKIP LOCKED
         ), crossed AS (
-            SELECT * FROM crossing
-            WHERE case_id NOT IN (SELECT case_id FROM breaching) OR case_id IN (SELECT id FROM held)
+            -- a breach only on a case held (a timer changed since it was read may have come to one)
+            SELECT t.ctid, t.id, t.case_id, t.metric, t.cycle, lvl.level FROM locked t CROSS JOIN {LEVELS}
+            WHERE {CROSSED} AND (lvl.level < 100 OR t.case_id IN (SELECT id FROM held))
         ), moved AS (
             UPDATE cases_slatimer SET {MOVE_TIMER}
             FROM (SELECT id, ctid, MAX(level) AS max_level FROM crossed GROUP BY id, ctid ORDER BY ctid) AS f

@@ -39,13 +39,16 @@ def _no_backend_running(stack, statement: str) -> bool:
                         [stack.database, f"%{statement}%"]) == 0
 
 
-def _kill_while_locked(stack, worker, lock_sql: str, params, statement: str) -> None:
-    """Hold the lock, wait until the worker's transaction is stuck on it, SIGKILL the worker,
+def _kill_while_locked(stack, worker, lock_sql: str, params, statement: str, start=None) -> None:
+    """Hold the lock, `start()` the work if given (once the lock is held: a fast worker finishes
+    nothing before it), wait until the worker's transaction is stuck on it, SIGKILL the worker,
     then let go: the dead worker's transaction is rolled back."""
     with stack.db() as conn:
         conn.execute("BEGIN")
         conn.execute(lock_sql, params)
         try:
+            if start is not None:
+                start()
             wait_for(lambda: _stuck_on(stack, statement), 60, f"the worker to be stuck on {statement!r}")
             stack.processes.kill(worker)
         finally:
@@ -57,14 +60,14 @@ def test_a_worker_killed_in_the_middle_of_an_sla_sweep(stack):
     seeded = stack.script("sla_cases", count=40)
     expected = 40 * 2 * 3  # two timers per case, three levels each
     worker = stack.start_worker(FAULT_VISIBILITY_TIMEOUT=VISIBILITY)
-    stack.publish("sla.sweep", queue="sla")
     # The sweep's one statement has locked and moved the timers; it waits to record a level another
     # transaction is recording at that moment (its text, as pg_stat_activity keeps it, begins with the
-    # timers' lock). A case someone holds it passes by (SKIP LOCKED), so it is the escalation row here.
+    # due timers). A case someone holds it passes by (SKIP LOCKED), so it is the escalation row here.
     first_case = stack.scalar("SELECT id FROM cases_case WHERE number = %s", [seeded["numbers"][0]])
     first_timer = stack.scalar("SELECT MIN(id) FROM cases_slatimer WHERE case_id = %s", [first_case])
     _kill_while_locked(stack, worker, "INSERT INTO cases_slaescalation (timer_id, case_id, level, fired_at, sweep) "
-                       "VALUES (%s, %s, 50, now(), 'held by the test')", [first_timer, first_case], "WITH locked AS")
+                       "VALUES (%s, %s, 50, now(), 'held by the test')", [first_timer, first_case], "WITH due AS",
+                       start=lambda: stack.publish("sla.sweep", queue="sla"))
     assert stack.scalar("SELECT COUNT(*) FROM cases_slaescalation") == 0  # nothing of it was kept
 
     replacement = stack.start_worker(FAULT_VISIBILITY_TIMEOUT=VISIBILITY)
