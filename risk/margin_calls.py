@@ -105,15 +105,18 @@ def lock_watched_calls(cursor) -> None:
     locked its case (passing its deadline) waited for a person who waited for it: a deadlock, one of
     them aborted."""
     if is_postgres():  # SQLite runs one writing transaction at a time
-        # The cases found from their calls (a narrow table) and read by id: the cases of those accounts
-        # found from the case table itself read a page of it per open margin call, call or not.
-        cursor.execute(f"""
-            SELECT k.id FROM cases_case k
-            WHERE k.id = ANY(ARRAY(SELECT mc.case_id FROM risk_margincall mc
-                                   WHERE mc.account_id IN (SELECT account_id FROM risk_watched) ORDER BY 1))
-              AND {open_call()}
-            ORDER BY k.id FOR NO KEY UPDATE
-        """)
+        # The cases found from their calls (a narrow table): the cases of those accounts found from the
+        # case table itself read a page of it per open margin call, call or not.
+        cursor.execute(_lock_open_calls_sql(
+            "SELECT mc.case_id FROM risk_margincall mc WHERE mc.account_id IN (SELECT account_id FROM risk_watched)"))
+
+
+def _lock_open_calls_sql(case_ids: str) -> str:
+    """SQL locking the open margin-call cases among the ids `case_ids` (a SELECT of one column) gives,
+    read by id in order (index lookups page by page, not a scan of the open calls)."""
+    return f"""
+        SELECT k.id FROM cases_case k WHERE k.id = ANY(ARRAY({case_ids} ORDER BY 1)) AND {open_call()}
+        ORDER BY k.id FOR NO KEY UPDATE"""
 
 
 def _events(cursor, source_sql: str, *, kind: str, name: str, from_value: str, to_value: str, now,
@@ -371,11 +374,7 @@ def refresh_restore_to(cursor, stress) -> None:
         # takes them; one closed meanwhile is left out), then the calls moved.
         cursor.execute(f"""
             WITH moving AS MATERIALIZED ({moving}),
-            locked AS (
-                SELECT k.id FROM cases_case k
-                WHERE k.id = ANY(ARRAY(SELECT case_id FROM moving ORDER BY 1)) AND {open_call()}
-                ORDER BY k.id FOR NO KEY UPDATE
-            )
+            locked AS ({_lock_open_calls_sql("SELECT case_id FROM moving")})
             UPDATE risk_margincall SET {amounts}
             FROM moving c WHERE risk_margincall.case_id = c.case_id AND c.case_id IN (SELECT id FROM locked)
         """)
