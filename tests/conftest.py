@@ -1,8 +1,17 @@
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from tests.factories import ClientProfileFactory, CreditAccountFactory, UserFactory, queue
+
+
+def pytest_runtest_setup(item):
+    """A test marked `postgres` (locks, concurrent transactions, triggers) is skipped on SQLite,
+    with the marker's reason: `pytest.mark.postgres(reason="...")`."""
+    marker = item.get_closest_marker("postgres")
+    if marker is not None and connection.vendor != "postgresql":
+        pytest.skip(marker.kwargs.get("reason", "concurrent transactions need PostgreSQL (set DATABASE_URL)"))
 
 
 @pytest.fixture(autouse=True)

@@ -62,15 +62,13 @@ def test_the_database_refuses_a_second_running_clock_for_a_case_and_metric(clien
     assert SlaTimer.objects.filter(case=case, stopped_at=None).count() == 1
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="the index went missing on PostgreSQL; SQLite's schema editor needs no open transaction")
 def test_the_restoring_migration_creates_a_missing_index_and_names_the_rows_that_break_it(
         client_profile, credit_account):
     """cases/0021 on a database that lost the one-open-margin-call index: with two open calls for
     one account it stops and names the account; once they are resolved it creates the index."""
     import importlib
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the index went missing on PostgreSQL; SQLite's schema editor needs no open transaction")
     restoring = importlib.import_module("cases.migrations.0021_unique_indexes_restored")
     constraint = next(c for c in Case._meta.constraints if c.name == "case_one_open_margin_call")
     with connection.schema_editor() as editor:

@@ -5,7 +5,6 @@ first created and makes it match, as the same arguments given again would."""
 
 import pytest
 from django.contrib.auth import authenticate
-from django.db import connection
 
 from accounts.models import User
 from accounts.roles import Role
@@ -14,12 +13,6 @@ from tests.risk.test_margin_call_races import first_then_second
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 PASSWORD = "Desk-pass-2026-x"
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 def test_the_same_new_login_provisioned_twice_at_once_is_one_login():

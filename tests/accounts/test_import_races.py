@@ -6,7 +6,6 @@ other waited for, and PostgreSQL aborted one of them as a deadlock."""
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from accounts.importers import accounts_import
 from accounts.models import CreditAccount
@@ -15,12 +14,6 @@ from tests.concurrency import holding_then
 from tests.factories import CreditAccountFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 def _locked(pk):

@@ -623,19 +623,17 @@ def _blocked_on_a_lock(timeout: float = 10) -> bool:
     return False
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres(reason="two imports at once need PostgreSQL (set DATABASE_URL); SQLite runs one writer at a time")
 def test_an_older_price_file_imported_during_a_newer_one_does_not_replace_its_price(tmp_path):
     """Yesterday's close (a backfill) read before today's tick committed, written after it: the
     security kept yesterday's price, and every account was valued on it until the next feed."""
     import threading
 
-    from django.db import connection, connections
+    from django.db import connections
 
     from tests.concurrency import held_open
 
-    if connection.vendor != "postgresql":
-        pytest.skip("two imports at once need PostgreSQL (set DATABASE_URL); SQLite runs one writer at a time")
     security = SecurityFactory(symbol="600000", price=D("10.00"),
                                price_as_of=datetime.datetime(2024, 5, 5, 1, 0, tzinfo=datetime.UTC))
     today = prices_file(tmp_path, "600000,10.50,2024-05-06T14:00:00+08:00\n", "today.csv")

@@ -10,7 +10,6 @@ from django.utils import translation
 import time_machine
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 from accounts.interest import (
     MAX_CATCH_UP_DAYS, interest_accrue, interest_accrue_due, interest_lines, settlement_dates,
@@ -556,15 +555,9 @@ def test_the_reminder_task_runs_for_today():
 
 # --- concurrency (PostgreSQL) ----------------------------------------------------------------------
 
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent runs need PostgreSQL (set DATABASE_URL); SQLite runs one writer at a time")
-
-
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="concurrent runs need PostgreSQL (set DATABASE_URL); SQLite runs one writer at a time")
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_accruals_of_a_day_charge_once():
-    _postgres_only()
     accounts = [debtor() for _ in range(30)]
     rounds = [run_together(lambda: interest_accrue(MARCH[0]), lambda: interest_accrue(MARCH[0]))
               for _ in range(3)]
@@ -573,10 +566,9 @@ def test_two_concurrent_accruals_of_a_day_charge_once():
     assert {refreshed(a).interest_fees for a in accounts} == {Decimal("231.94")}
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="concurrent runs need PostgreSQL (set DATABASE_URL); SQLite runs one writer at a time")
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_catch_ups_accrue_each_day_once():
-    _postgres_only()
     account = debtor()
     interest_accrue(datetime.date(2026, 6, 20))
     results = run_together(interest_accrue_due, interest_accrue_due)
@@ -586,10 +578,9 @@ def test_two_concurrent_catch_ups_accrue_each_day_once():
     assert refreshed(account).interest_fees == expected
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres(reason="concurrent runs need PostgreSQL (set DATABASE_URL); SQLite runs one writer at a time")
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_reminder_runs_send_each_once():
-    _postgres_only()
     accounts = [debtor(maturity=datetime.date(2026, 5, 15)) for _ in range(20)]
     results = run_together(lambda: reminders_send(datetime.date(2026, 5, 1)),
                            lambda: reminders_send(datetime.date(2026, 5, 1)))

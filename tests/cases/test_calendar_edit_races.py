@@ -8,19 +8,12 @@ error). The action locks the years alone."""
 import datetime
 
 import pytest
-from django.db import connection
 
 from cases.models import CalendarDay, CalendarYear
 from cases.services.calendars import calendar_day_add
 from tests.concurrency import holding_then
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 def test_a_day_added_while_the_admin_confirms_the_calendars_years(client, supervisor, other_supervisor,

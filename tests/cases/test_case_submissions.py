@@ -4,7 +4,6 @@ The same key with other content is a conflict through the API, another case on t
 edit after the back button); sent at once on PostgreSQL, still one case."""
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from cases.models import Case, CaseSubmission
@@ -60,9 +59,8 @@ def test_a_refused_case_leaves_its_key_free(api, client_profile):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres(reason="two writers at once: PostgreSQL")
 def test_sent_twice_at_once_one_case(api, client_profile):
-    if connection.vendor != "postgresql":
-        pytest.skip("two writers at once: PostgreSQL")
     from rest_framework.test import APIClient
 
     def send():

@@ -1,7 +1,6 @@
 """Two people act on one case at the same moment: one wins, the other gets a conflict (PostgreSQL)."""
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, CaseKind
@@ -9,13 +8,10 @@ from cases.services import case_create, case_transition
 from servicedesk.errors import Conflict
 from tests.concurrency import run_together
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks and concurrent transactions need PostgreSQL (set DATABASE_URL)")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres(reason="row locks and concurrent transactions need PostgreSQL (set DATABASE_URL)"),
+]
 
 
 def test_two_agents_transition_one_case_at_once_over_http(client_profile, agent, other_agent):

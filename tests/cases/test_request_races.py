@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 from django.utils import translation
 
 from accounts.models import CreditAccount
@@ -28,12 +27,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 SH = ZoneInfo("Asia/Shanghai")
 THU = datetime.datetime(2026, 2, 12, 10, tzinfo=SH)
 MATURITY = THU.date() + datetime.timedelta(days=10)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 @pytest.fixture

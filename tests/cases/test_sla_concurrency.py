@@ -6,21 +6,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connections
 
 from cases.models import CaseEvent, CaseKind, SlaEscalation
 from cases.services import case_create
 from cases.sla_sweep import sla_sweep
 from notifications.models import Notification
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres(reason="concurrent sweeps need PostgreSQL row locks (set DATABASE_URL)"),
+]
 SH = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent sweeps need PostgreSQL row locks (set DATABASE_URL)")
 
 
 @pytest.mark.parametrize("rounds", [1, 3])

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 
 from accounts.models import ClientProfile, Tier
 from cases.models import Case, CaseKind, SlaPolicy, SlaTimer
@@ -23,12 +22,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 SH = ZoneInfo("Asia/Shanghai")
 OPENED = datetime.datetime(2026, 11, 25, 10, tzinfo=SH)
 LATER = datetime.datetime(2026, 11, 25, 10, 5, tzinfo=SH)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 def test_a_priority_changed_while_the_tier_change_reapplies_the_targets_is_kept(client_profile, agent):

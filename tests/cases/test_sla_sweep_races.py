@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 
 from cases.models import Case, CaseKind, SlaEscalation
 from cases.services import case_create
@@ -21,12 +20,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 SH = ZoneInfo("Asia/Shanghai")
 OPENED = datetime.datetime(2026, 11, 25, 10, tzinfo=SH)  # urgent: first response due in 30 minutes
 BREACHED = datetime.datetime(2026, 11, 25, 10, 31, tzinfo=SH)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ from cases.services import case_create, case_transition, case_update, message_cr
 from cases.sla_sweep import sla_sweep
 from tests.factories import ClientProfileFactory, queue
 
+pytestmark = pytest.mark.postgres(reason="the tally is kept by PostgreSQL triggers (set DATABASE_URL)")
+
 SH = ZoneInfo("Asia/Shanghai")
 GROUPS = (None, "queue", "assignee", "kind", "tier", "priority")
 RANGES = [
@@ -36,12 +38,6 @@ RANGES = [
     (None, datetime.datetime(2026, 11, 24, 15, tzinfo=SH)),
     (datetime.datetime(2026, 10, 31, 23, tzinfo=SH), datetime.datetime(2026, 11, 30, 12, tzinfo=SH)),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the tally is kept by PostgreSQL triggers (set DATABASE_URL)")
 
 
 def at(*args):

@@ -9,13 +9,10 @@ from django.db import DatabaseError, connection, transaction
 from cases.models import CaseEvent
 from cases.services import case_create
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("the append-only trigger is PostgreSQL's (set DATABASE_URL)")
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgres(reason="the append-only trigger is PostgreSQL's (set DATABASE_URL)"),
+]
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 suggestions on the submission form."""
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from knowledge.models import Article
@@ -83,7 +82,7 @@ def test_the_language_of_the_texts(anonymous):
     assert anonymous.get(LIST, {"q": "x", "lang": "fr"}).status_code == 400
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="stemming is PostgreSQL's full-text search")
+@pytest.mark.postgres(reason="stemming is PostgreSQL's full-text search")
 def test_english_full_text_search_stems_words_on_postgresql(anonymous):
     assert "how-interest-is-computed" in slugs(anonymous.get(LIST, {"q": "computing interests", "lang": "en"}))
     assert slugs(anonymous.get(LIST, {"q": "liquidating", "lang": "en"}))[0] == "what-happens-at-liquidation"

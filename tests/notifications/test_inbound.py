@@ -596,16 +596,14 @@ def test_only_supervisors_review(held_from_stranger, auditor):
     assert inbound_discard(inbound_email=held_from_stranger, user=supervisor).status == "discarded"
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
 def test_the_same_email_ingested_twice_at_once_is_recorded_once(client_profile, agent):
     """IMAP and a file (or two pollers) with the same e-mail at the same moment (PostgreSQL)."""
     import threading
 
-    from django.db import connection, connections
+    from django.db import connections
 
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
     ticket = case_create(created_by=agent, client=client_profile, kind="ticket", subject="并发")
     raw = build_email(sender=client_profile.email, subject=f"[{ticket.number}]", body="同时到达")
     barrier, statuses = threading.Barrier(2), []

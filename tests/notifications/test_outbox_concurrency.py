@@ -22,14 +22,11 @@ from servicedesk.celery import app
 from tests.factories import ClientProfileFactory
 
 # No time travel here: a worker process runs on the real clock (and margin calls ignore quiet hours).
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres(reason="concurrent senders need PostgreSQL (set DATABASE_URL)"),
+]
 PROJECT = Path(settings.BASE_DIR)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent senders need PostgreSQL (set DATABASE_URL)")
 
 
 def _in_threads(count, target):

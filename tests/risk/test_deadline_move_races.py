@@ -24,12 +24,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 DEADLINE_DAY = datetime.date(2026, 2, 24)
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
-
-
 def test_a_deadline_passed_meanwhile_is_not_moved(account, security, supervisor, monkeypatch):
     price(security, "12.00")  # below the close-out line: a margin call due Tuesday 24 Feb 15:00
     monitor(THU)

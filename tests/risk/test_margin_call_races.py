@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from cases.models import Case, CaseEvent
 from cases.services import case_transition, case_update
@@ -30,12 +30,6 @@ SH = ZoneInfo("Asia/Shanghai")
 THU = datetime.datetime(2026, 2, 12, 10, tzinfo=SH)  # margin call raised: deadline Tue 24 Feb 15:00
 AFTER_DEADLINE = datetime.datetime(2026, 2, 24, 15, 5, tzinfo=SH)
 LATER = datetime.datetime(2026, 2, 24, 15, 10, tzinfo=SH)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 @pytest.fixture

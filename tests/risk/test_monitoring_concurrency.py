@@ -4,7 +4,7 @@ import threading
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from cases.models import Case, CaseEvent
 from notifications.models import Notification
@@ -12,13 +12,10 @@ from risk.models import MonitoringRun
 from risk.monitoring import monitor_accounts
 from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent monitoring runs need PostgreSQL (set DATABASE_URL)")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.postgres(reason="concurrent monitoring runs need PostgreSQL (set DATABASE_URL)"),
+]
 
 
 def test_two_runs_at_once_open_one_case_per_account():

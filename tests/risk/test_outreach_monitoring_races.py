@@ -4,7 +4,6 @@ concurrent transactions)."""
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 
 from cases.models import Case, CaseKind
 from cases.services import case_transition
@@ -16,12 +15,6 @@ from tests.factories import CreditAccountFactory, PositionFactory, SecurityFacto
 from tests.risk.test_margin_call_races import first_then_second
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 def test_the_monitoring_opens_no_second_call_where_a_stress_test_just_opened_one(client_profile, risk_officer):

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 from django.utils import translation
 
 from cases.models import Case
@@ -25,12 +24,6 @@ from tests.risk.test_margin_call_races import (  # noqa: F401 - fixtures
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 def holding_the_case_then(case_id, then, other):

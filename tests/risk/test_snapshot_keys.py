@@ -30,9 +30,10 @@ def orphan_snapshots() -> int:
 
 
 @pytest.mark.django_db
+@pytest.mark.postgres(
+    reason="on SQLite (the single-user demo) the ORM's on_delete alone keeps the key "
+           '(servicedesk.kept_keys)')
 def test_an_account_with_snapshots_is_not_deleted_behind_the_orms_back():
-    if connection.vendor != "postgresql":
-        pytest.skip("on SQLite (the single-user demo) the ORM's on_delete alone keeps the key (servicedesk.kept_keys)")
     account = valued_account()
     monitor_accounts(trigger="test")
     assert RatioSnapshot.objects.filter(account=account).count() == 1
@@ -61,8 +62,6 @@ def test_an_account_without_snapshots_is_deleted_and_the_others_keep_theirs():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgres
 def test_deleting_an_account_waits_for_the_monitoring_run_in_progress():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
     account = valued_account()
     with held_open(lambda: monitor_accounts(trigger="test")):  # the run's lock is held until it commits
         # The run has written its snapshot of the account and not committed: a delete has to wait.

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from cases.models import Case, CaseKind
 from risk import stress
@@ -14,12 +13,6 @@ from tests.concurrency import run_together
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (set DATABASE_URL)")
 
 
 def test_two_officers_setting_stress_mode_at_once_leave_one_active(risk_officer, other_risk_officer):
