@@ -28,6 +28,7 @@ from accounts.roles import Role
 from cases.models import Case, CaseKind, CaseNumberSequence
 from cases.models.case import MARGIN_CALL_CLOSED_STATES
 from cases.routing import routing_for
+from cases.services.cases import case_numbers_locked
 from cases.sla import trading_day_close
 from notifications.in_app_sql import in_app_notices_sql, role_members
 from risk import notices
@@ -202,18 +203,15 @@ def open_new(cursor, now) -> int:
     if not count:
         return 0
     year = timezone.localdate(now).year
-    counter = CaseNumberSequence.objects.filter(pk=year)
-    if not counter.exists():
-        CaseNumberSequence.objects.bulk_create([CaseNumberSequence(year=year, last=0)], ignore_conflicts=True)
+    case_numbers_locked(year)
     if is_postgres():
-        cursor.execute("SELECT last FROM cases_casenumbersequence WHERE year = %s FOR UPDATE", [year])
         temp_table(cursor, "risk_new_calls", new_calls)
         cursor.execute("SELECT COUNT(*) FROM risk_new_calls")
         count = cursor.fetchone()[0]
         if not count:
             return 0
     cursor.execute("UPDATE cases_casenumbersequence SET last = last + %s WHERE year = %s", [count, year])
-    first = counter.values_list("last", flat=True).get() - count
+    first = CaseNumberSequence.objects.filter(pk=year).values_list("last", flat=True).get() - count
 
     routes = {tier: routing_for(kind=CaseKind.MARGIN_CALL, category=CATEGORY, tier=tier) for tier in Tier.values}
     queue_case = "CASE cl.tier " + " ".join(

@@ -27,6 +27,17 @@ def next_case_number(year: int) -> str:
     return f"CS-{year}-{counter.values_list('last', flat=True).get():06d}"
 
 
+def case_numbers_locked(year: int) -> None:
+    """Hold `year`'s case numbers until this transaction commits, after whoever numbers new cases
+    now (a person opening a case, a monitoring run opening margin calls, a stress test's outreach)
+    has committed: the cases they opened are seen from here on, and none is opened meanwhile. Each
+    of them holds the numbers from its first new case until it commits."""
+    counter = CaseNumberSequence.objects.filter(pk=year)
+    if not counter.exists():
+        CaseNumberSequence.objects.bulk_create([CaseNumberSequence(year=year, last=0)], ignore_conflicts=True)
+    list(counter.select_for_update().values_list("pk", flat=True))
+
+
 @transaction.atomic
 def case_create(
     *, created_by: User | None, client: ClientProfile, kind: str, subject: str, description: str = "",

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import ClientProfile, CreditAccount, User
 from cases.models import Case, CaseKind, ContractChange, Priority, RequestDetails
 from cases.models.request_conditions import (
+    EXTENSION_CONDITIONS,
     REASONS,
     STAGED_REPAYMENT,
     in_extension_window,
@@ -28,7 +29,7 @@ from cases.models.request_conditions import (
     within_extension_window,
 )
 from cases.models.workflows import conditions_refusal
-from cases.services.cases import case_create
+from cases.services.cases import case_create, case_numbers_locked
 from cases.services.client_notices import client_notice
 from cases.services.transitions import after_transition
 from servicedesk.errors import Conflict, ValidationFailed
@@ -144,13 +145,19 @@ def extension_moves_the_maturity(case: Case, user: User | None) -> None:
     """The change is recorded as a ContractChange of the request (shown with it in the API); the
     approval event stays the request's last event.
 
-    The window is checked again on the contract as locked: the approval's conditions read it before,
-    and another extension of the same contract approved at that moment had moved the maturity since
-    (this one would have extended it a second time, from there)."""
-    account = CreditAccount.objects.select_for_update().get(pk=case.credit_account_id)
+    The conditions are read again once the contract is locked and no case is being opened: the
+    approval read them before, and meanwhile another extension of the same contract approved at that
+    moment had moved the maturity (this one extended it a second time, from there), or a price
+    import's monitoring run had opened a margin call on the account (its new prices and its call not
+    committed yet: the contract was extended for an account below the warning line). The contract is
+    locked FOR NO KEY UPDATE: the run's new cases name the account, and their foreign keys' check at
+    its commit must not wait for this approval, which waits for the run's case numbers."""
+    account = CreditAccount.objects.select_for_update(no_key=True).get(pk=case.credit_account_id)
+    case_numbers_locked(timezone.localdate().year)
     case.credit_account = account
-    if not within_extension_window(case):
-        raise Conflict(conditions_refusal([within_extension_window]), extra={"code": "concurrent_change"})
+    failed = [condition for condition in EXTENSION_CONDITIONS if not condition(case)]
+    if failed:
+        raise Conflict(conditions_refusal(failed), extra={"code": "concurrent_change"})
     old = account.contract_maturity
     details = _details(case)
     asked = details.requested_maturity if details is not None else None
