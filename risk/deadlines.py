@@ -6,7 +6,10 @@ turns one of those days into a holiday (an unscheduled closure, a year's estimat
 the client would lose a trading day to top up: the deadline moves to where the n trading days end
 now, the case records it (deadline_moved, with the days) and the client is told by SMS, e-mail and
 in the portal. A deadline is never brought forward: a day turned into a trading day leaves it where
-the client was told it is, nor moved to a moment already past (a past day corrected). Idempotent: a
+the client was told it is, nor moved to a moment already past (a past day corrected). A call whose
+deadline had passed, pending liquidation and not liquidated, goes back to the client with the new
+deadline, as an approved relief sends it back (a liquidation proposed meanwhile is withdrawn): the
+day the client was counted on to top up or sell was a day the market did not open. Idempotent: a
 call whose deadline is already where the calendar puts it is left alone.
 """
 
@@ -18,6 +21,7 @@ from django.utils import timezone
 
 from cases.models import EventKind
 from cases.services.events import event_record
+from cases.services.transitions import case_transition
 from cases.sla import day_start, trading_day_close
 from notifications.case_notices import MARGIN_CALL_CHANNELS
 from notifications.services import notification_queue
@@ -28,16 +32,17 @@ logger = logging.getLogger(__name__)
 
 #: The notice that tells the client the new deadline (notifications.defaults).
 DEADLINE_MOVED = "margin_call_deadline_moved"
-RUNNING = ("open", "client_notified")
+MOVABLE = ("open", "client_notified", "liquidation_pending")
 
 
 def deadlines_after_calendar_change(dates: list[datetime.date]) -> int:
-    """The open margin calls whose trading days to the deadline include one of `dates` (changed in the
-    trading calendar) get the deadline the calendar gives them now, if it is later. Returns how many moved."""
+    """The margin calls not liquidated whose trading days to the deadline include one of `dates`
+    (changed in the trading calendar) get the deadline the calendar gives them now, if it is later and
+    still ahead. Returns how many moved."""
     if not dates:
         return 0
     first, last = min(dates), max(dates)
-    candidates = (MarginCall.objects.filter(stage=MarginCall.Stage.MARGIN_CALL, case__state__in=RUNNING,
+    candidates = (MarginCall.objects.filter(stage=MarginCall.Stage.MARGIN_CALL, case__state__in=MOVABLE,
                                             deadline_from__isnull=False, deadline_from__lt=last,
                                             deadline__gte=day_start(first))
                   .values_list("pk", flat=True).order_by("pk"))
@@ -48,13 +53,17 @@ def deadlines_after_calendar_change(dates: list[datetime.date]) -> int:
 @transaction.atomic
 def _move(pk: int, days: list[str]) -> bool:
     # The case locked first, as the monitoring locks it before passing a deadline: a call it has just
-    # sent to liquidation_pending is seen so once it commits, and left alone.
-    call = call_locked(pk=pk, stage=MarginCall.Stage.MARGIN_CALL, case__state__in=RUNNING)
+    # sent to liquidation_pending is seen so once it commits (and given back to the client if its new
+    # deadline is ahead), one liquidated meanwhile is left alone.
+    call = call_locked(pk=pk, stage=MarginCall.Stage.MARGIN_CALL, case__state__in=MOVABLE)
     if call is None or call.deadline_from is None or not call.deadline_trading_days:
         return False
     deadline = trading_day_close(call.deadline_from, call.deadline_trading_days)
     if deadline <= call.deadline or deadline <= timezone.now():  # a past day corrected: no deadline already gone
         return False
+    if call.case.state == "liquidation_pending":
+        call.case = case_transition(case=call.case, user=None, name="grant_more_time", comment=", ".join(days),
+                                    data={"calendar": "trading", "dates": days})
     old, call.deadline = call.deadline, deadline
     call.save(update_fields=["deadline"])
     event_record(case=call.case, kind=EventKind.UPDATE, actor=None, name="deadline_moved",

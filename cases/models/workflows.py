@@ -337,7 +337,7 @@ class MarginCallCase(Case):
         self.resolved_at = self.closed_at = timezone.now()
 
     @transition("state", source=State.LIQUIDATION_PENDING, target=State.CLIENT_NOTIFIED, permission=can.is_system,
-                custom=_meta(_("Deadline moved by relief")))
+                custom=_meta(_("Deadline moved: more time given")))
     def grant_more_time(self, *, by=None, comment=""):
         self._withdraw_proposal()
 

@@ -1,8 +1,9 @@
 """A trading day closed while the monitoring passes the deadline it counted (PostgreSQL, real
 concurrent transactions): the monitoring locks the case and sends the call to liquidation_pending;
-the deadline's move waits for that lock and then leaves the call alone. Without the case locked it
-read the state from before, moved the deadline of a call pending liquidation and told the client
-to top up by a new deadline."""
+the deadline's move waits for that lock, then sees the call pending liquidation and gives it back to
+the client with the new deadline. Without the case locked it read the state from before and moved
+the deadline of a call the monitoring then sent to liquidation: pending liquidation, with a deadline
+still ahead that the client had just been told to top up by."""
 
 import datetime
 
@@ -24,7 +25,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 DEADLINE_DAY = datetime.date(2026, 2, 24)
 
 
-def test_a_deadline_passed_meanwhile_is_not_moved(account, security, supervisor, monkeypatch):
+def test_a_deadline_passed_meanwhile_goes_back_to_the_client_with_the_new_one(account, security, supervisor,
+                                                                             monkeypatch):
     price(security, "12.00")  # below the close-out line: a margin call due Tuesday 24 Feb 15:00
     monitor(THU)
     call = MarginCall.objects.get(account=account)
@@ -34,13 +36,14 @@ def test_a_deadline_passed_meanwhile_is_not_moved(account, security, supervisor,
     calendar_day_add(calendar_year=CalendarYear.objects.get(calendar__code="trading", year=2026),
                      date=DEADLINE_DAY, is_business_day=False, user=supervisor)
 
-    passed, moved = first_then_second(lambda: monitor(AFTER_DEADLINE),
-                                      lambda: deadlines_after_calendar_change([DEADLINE_DAY]))
-    assert not isinstance(passed, Exception) and moved == 0, (passed, moved)
+    with time_machine.travel(AFTER_DEADLINE, tick=False):
+        passed, moved = first_then_second(lambda: monitor(AFTER_DEADLINE),
+                                          lambda: deadlines_after_calendar_change([DEADLINE_DAY]))
+    assert not isinstance(passed, Exception) and passed.deadlines_passed == 1 and moved == 1, (passed, moved)
     call.refresh_from_db()
-    assert Case.objects.get(pk=call.case_id).state == "liquidation_pending"
-    assert call.deadline == datetime.datetime(2026, 2, 24, 15, tzinfo=SH)
-    assert not Notification.objects.filter(case_id=call.case_id, event="margin_call_deadline_moved").exists()
+    assert Case.objects.get(pk=call.case_id).state == "client_notified"
+    assert call.deadline == datetime.datetime(2026, 2, 25, 15, tzinfo=SH)  # Tuesday closed: Friday, Wednesday
+    assert Notification.objects.filter(case_id=call.case_id, event="margin_call_deadline_moved").count() == 3
 
 
 def _holding_the_case_then_the_call(case_id, other):

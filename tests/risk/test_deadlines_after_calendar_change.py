@@ -127,3 +127,62 @@ def test_a_past_day_corrected_never_tells_the_client_a_deadline_already_gone(cal
     call.refresh_from_db()
     assert call.deadline == close_of(datetime.date(2026, 11, 25))
     assert not moved_notices(call).exists()
+
+
+def test_a_closure_on_the_deadline_day_gives_a_call_pending_liquidation_back_to_the_client(
+        call, supervisor, risk_officer, edited_at):
+    """The market did not open on Wednesday, the deadline day; the monitoring passed the deadline at
+    15:05 as the calendar still had it, and a risk officer proposed liquidation. The supervisor closes
+    Wednesday at 16:00: the client gets Thursday to top up (T+2 from Monday is Tuesday and Thursday now),
+    the call goes back to them, the proposal is withdrawn, and they are told the new deadline."""
+    from cases.services import case_transition
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, 5, tzinfo=SH), tick=False):
+        monitor_accounts(trigger="test")
+    call.case.refresh_from_db()
+    assert call.case.state == "liquidation_pending"
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, 30, tzinfo=SH), tick=False):
+        case_transition(case=call.case, user=risk_officer, name="propose_liquidation", comment="未补仓，建议平仓")
+
+    with edited_at(datetime.datetime(2026, 11, 25, 16, tzinfo=SH)):
+        calendar_day_add(calendar_year=trading_2026(), date=datetime.date(2026, 11, 25), is_business_day=False,
+                         name="临时休市", name_en="Unscheduled closure", user=supervisor)
+    call.refresh_from_db()
+    case = call.case
+    case.refresh_from_db()
+    assert call.deadline == close_of(datetime.date(2026, 11, 26))
+    assert (case.state, case.proposed_by, case.proposal) == ("client_notified", None, "")
+    [given] = CaseEvent.objects.filter(case=case, name="grant_more_time")
+    assert given.data == {"calendar": "trading", "dates": ["2026-11-25"]}
+    [moved] = CaseEvent.objects.filter(case=case, name="deadline_moved")
+    with translation.override("en"):
+        assert "a trading day it counted was closed" in event_text(case, moved)
+    assert set(moved_notices(call).values_list("channel", flat=True)) == {"sms", "email", "in_app"}
+
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 14, 55, tzinfo=SH), tick=False):
+        monitor_accounts(trigger="test")  # before the new deadline: it stays with the client
+    case.refresh_from_db()
+    assert case.state == "client_notified"
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 15, 5, tzinfo=SH), tick=False):
+        monitor_accounts(trigger="test")
+    case.refresh_from_db()
+    assert case.state == "liquidation_pending"
+
+
+def test_a_liquidated_call_is_not_given_time_back(call, supervisor, risk_officer, other_risk_officer, edited_at):
+    """Liquidation approved (maker and checker) before the closure was entered: too late to give the
+    day back; the deadline stays as it was and the client is not told of a new one."""
+    from cases.services import case_transition
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, 5, tzinfo=SH), tick=False):
+        monitor_accounts(trigger="test")
+        call.case.refresh_from_db()
+        case = case_transition(case=call.case, user=risk_officer, name="propose_liquidation", comment="未补仓")
+        case_transition(case=case, user=other_risk_officer, name="approve_liquidation", comment="同意")
+    with edited_at(datetime.datetime(2026, 11, 25, 16, tzinfo=SH)):
+        calendar_day_add(calendar_year=trading_2026(), date=datetime.date(2026, 11, 25), is_business_day=False,
+                         user=supervisor)
+    call.refresh_from_db()
+    assert call.deadline == close_of(datetime.date(2026, 11, 25))
+    assert call.case.state in ("liquidated", "return_visit")
+    assert not moved_notices(call).exists()
