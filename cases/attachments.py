@@ -160,6 +160,8 @@ def attachment_check(upload) -> CheckedAttachment:
     limit = max_bytes()
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
+        if filesizeformat(size) == filesizeformat(limit):  # "it is 10.0 MB; at most 10.0 MB" reads as no reason
+            raise AttachmentRefused(name, _("a file may be at most %(limit)s.") % {"limit": filesizeformat(limit)})
         raise AttachmentRefused(name, _("it is %(size)s; a file may be at most %(limit)s.")
                                 % {"size": filesizeformat(size), "limit": filesizeformat(limit)})
     content = _read(upload, limit)

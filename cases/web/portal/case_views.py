@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -62,6 +63,17 @@ def _request_details(case: Case) -> dict | None:
     }
 
 
+def _relief_url(case: Case) -> str:
+    """On a margin call whose deadline still runs with something to add, where to ask for more time
+    (as the account card offers it)."""
+    call = getattr(case, "margin_call", None) if case.kind == CaseKind.MARGIN_CALL else None
+    if (call is None or call.stage != MarginCall.Stage.MARGIN_CALL or not call.top_up_cash
+            or case.state not in CALL_RUNNING):
+        return ""
+    form = reverse("portal:submit", args=[CaseKind.RELIEF])
+    return f"{form}?account={case.credit_account.account_no}&category=more_time"
+
+
 def _margin_call_advice(case: Case) -> str:
     """What an open margin call asks of the client: the amounts and deadline of its notice."""
     call = getattr(case, "margin_call", None) if case.kind == CaseKind.MARGIN_CALL else None
@@ -78,10 +90,19 @@ STEP_NOTE_HEADINGS = {"wait_on_client": gettext_lazy("What we need from you"),
                       "decline": gettext_lazy("Why we declined your request")}
 
 
-def _step_note(case: Case) -> dict | None:
-    """What we wrote to the client with the step that brought the case to its state now."""
+#: The client's own steps whose reason they gave (CLIENT_STEPS): shown back to them, as they wrote it.
+CLIENT_REASON_STEPS = frozenset({"reject", "reopen", "cancel"})
+
+
+def _step_note(case: Case, user) -> dict | None:
+    """What we wrote to the client with the step that brought the case to its state now, or the
+    reason the client gave with their own step (a rejected resolution: what they object to)."""
     last = case.events.filter(kind__in=(EventKind.TRANSITION, EventKind.APPROVAL)).order_by("-id").first()
-    if last is None or last.name not in CLIENT_FACING_COMMENTS or not last.comment or last.to_value != case.state:
+    if last is None or not last.comment or last.to_value != case.state:
+        return None
+    if last.name in CLIENT_REASON_STEPS and last.actor_id == user.pk:  # staff's own reasons stay staff's
+        return {"name": last.name, "heading": _("Your reason"), "text": last.comment}
+    if last.name not in CLIENT_FACING_COMMENTS:
         return None
     return {"name": last.name, "heading": STEP_NOTE_HEADINGS[last.name], "text": last.comment}
 
@@ -98,7 +119,8 @@ def _render(request: HttpRequest, case: Case, *, status: int = 200, reply_form=N
         # A dispute's proposed resolution is the client's to read once a supervisor approved it.
         "proposal": case.proposal if case.kind == CaseKind.DISPUTE and case.approved_by_id else "",
         "request_details": _request_details(case), "margin_call_advice": _margin_call_advice(case),
-        "step_note": _step_note(case),
+        "relief_url": _relief_url(case),
+        "step_note": _step_note(case, request.user),
         "rating": rating, "may_rate": rating is None and is_rateable(case),
         "may_reply": not case_state.finished,
         "reply_form": reply_form or ReplyForm(), "rating_form": rating_form or RatingForm(),

@@ -61,7 +61,9 @@ def submit(request: HttpRequest, kind: str = CaseKind.TICKET) -> HttpResponse:
                 return redirect("portal:case", number=case.number)
         status = status if status != 200 else 400
     else:
-        initial = {"credit_account": request.GET.get("account", "")[:32]}
+        # The links that lead here say which account, and which kind of relief (more time, from a margin call).
+        initial = {"credit_account": request.GET.get("account", "")[:32],
+                   "category": request.GET.get("category", "")[:32]}
         form = SubmitForm(initial=initial, kind=kind, accounts=accounts)
     return render(request, "portal/submit.html", {
         "form": form, "kind": kind, "kinds": [(value, CaseKind(value).label) for value in SUBMIT_KINDS],
