@@ -30,7 +30,7 @@ from cases.models.workflows import state_label
 from cases.selectors import case_scope_q, cases_visible_to
 from cases.services import available_transitions, case_transition, case_update
 from cases.services.cases import EDITABLE_FIELDS
-from cases.web.case_page.panels import event_comment, event_text
+from cases.web.case_page.panels import PROPOSED_OUTCOMES, event_comment, event_text
 from servicedesk.admin import ModelAdmin
 from servicedesk.errors import ApplicationError
 
@@ -154,14 +154,14 @@ class CaseAdmin(ModelAdmin):
         (None, {"fields": ("number", "kind", "workflow_state", "subject", "category", "description", "client",
                            "credit_account", "channel")}),
         (gettext_lazy("Work"), {"fields": ("priority", "queue", "assignee")}),
-        (gettext_lazy("Four-eyes"), {"fields": ("proposed_by", "proposed_outcome", "proposal", "approved_by")}),
+        (gettext_lazy("Four-eyes"), {"fields": ("proposed_by", "proposed_outcome_label", "proposal", "approved_by")}),
         (gettext_lazy("Dates"), {"fields": ("created_by", "created_at", "updated_at", "resolved_at", "closed_at")}),
     )
     #: What an edit here may change (through case_update / case_assign); everything else is read-only.
     editable_fields = (*EDITABLE_FIELDS, "assignee")
     readonly_fields = (
         "number", "kind", "workflow_state", "description", "client", "credit_account", "channel", "proposed_by",
-        "proposed_outcome", "proposal", "approved_by", "created_by", "created_at", "updated_at", "resolved_at",
+        "proposed_outcome_label", "proposal", "approved_by", "created_by", "created_at", "updated_at", "resolved_at",
         "closed_at",
     )
 
@@ -177,6 +177,11 @@ class CaseAdmin(ModelAdmin):
     @admin.display(description=gettext_lazy("state"), ordering="state")
     def workflow_state(self, obj: Case) -> str:
         return state_label(obj.kind, obj.state)
+
+    @admin.display(description=Case._meta.get_field("proposed_outcome").verbose_name)
+    def proposed_outcome_label(self, obj: Case) -> str | None:
+        """The outcome by its label, as the case page says it: the field showed its raw code ("resolve")."""
+        return PROPOSED_OUTCOMES.get(obj.proposed_outcome, obj.proposed_outcome) if obj.proposed_outcome else None
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

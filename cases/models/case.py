@@ -37,6 +37,9 @@ WORKED_STATES = ("accepted", "acknowledged", "client_notified", "investigating",
 #: A margin call's states once it is over (cases.models.workflows.CLOSED_STATES), in the order the
 #: one-open-call index states them: SQL that states "open" the same way is planned on that index.
 MARGIN_CALL_CLOSED_STATES = ("restored", "closed")
+#: A margin call's states in which its deadline still counts: no liquidation decided, not restored
+#: (liquidated and return_visit show the deadline as history, without a countdown).
+MARGIN_CALL_DEADLINE_STATES = ("open", "client_notified", "liquidation_pending")
 
 
 class Channel(models.TextChoices):

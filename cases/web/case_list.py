@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import Tier, User
 from accounts.names import full_name
 from cases import selectors
-from cases.models import Case, CaseKind, MarginCallCase, Metric, Priority, SlaTimer
-from cases.models.case import PRIORITY_RANK
+from cases.models import Case, CaseKind, Metric, Priority, SlaTimer
+from cases.models.case import MARGIN_CALL_DEADLINE_STATES, PRIORITY_RANK
 from cases.models.workflows import ALL_CLOSED_STATES, WORKFLOWS, state_label
 from cases.sla_status import ScheduleCache, TimerStatus, timer_status
 from cases.web.case_list_forms import ACTIVE, CaseListForm, tabs_for
@@ -54,8 +54,7 @@ WORKING_STATES = sorted(set(ALL_STATES) - set(ALL_CLOSED_STATES))
 #: A margin call whose deadline is still the client's and ours to act on: running or passed, no
 #: liquidation decided yet.
 CALL_WITH_DEADLINE = Q(kind=CaseKind.MARGIN_CALL, margin_call__deadline__isnull=False,
-                       state__in=[MarginCallCase.State.OPEN, MarginCallCase.State.CLIENT_NOTIFIED,
-                                  MarginCallCase.State.LIQUIDATION_PENDING])
+                       state__in=MARGIN_CALL_DEADLINE_STATES)
 
 
 def may_use_console(user: User) -> bool:
@@ -334,7 +333,7 @@ def rows_for(cases: list[dict], now: datetime.datetime) -> list[Row]:
                                   account_no=case["credit_account__account_no"], stage=case["margin_call__stage"]),
             client_name=case["client__name"], tier=tier, tier_label=labels.tiers.get(tier, tier),
             countdown=countdown(timers[case["id"]], schedules, now, labels,
-                                case["margin_call__deadline"] if state in WORKING_STATES else None),
+                                case["margin_call__deadline"] if state in MARGIN_CALL_DEADLINE_STATES else None),
             ratio=ratio_level(case, labels),
             assignee=(full_name(case["assignee__first_name"], case["assignee__last_name"])
                       or case["assignee__username"] or ""),  # User.display_name

@@ -11,7 +11,7 @@ from accounts import ratio as ratio_math
 from accounts.models import CreditAccount, User
 from accounts.selectors import credit_account_detail
 from cases.models import Case, CaseEvent
-from cases.models.case import MARGIN_CALL_CLOSED_STATES
+from cases.models.case import MARGIN_CALL_DEADLINE_STATES
 from cases.web.case_page.charts import gauge, percent, sparkline
 from risk.lines import active_stress_points, effective_lines
 from risk.models import AccountRisk, Level
@@ -131,13 +131,13 @@ def deadline_note(case: Case) -> str:
 def margin_call_panel(case: Case) -> MarginCallPanel | None:
     """What the monitoring stored for the call (risk/margin_calls.py: the top-up C = t·D − A in
     cash or S = (t·D − A)/(t − 1) sold, to the restore-to line; the deadline and why) and the
-    calls logged to the client. Once the call is over (restored, closed) its deadline is shown
-    without a countdown, as the console's list shows none."""
+    calls logged to the client. Once the call is over (restored, liquidated, closed) its deadline is
+    shown without a countdown, as the console's list shows none."""
     details = getattr(case, "margin_call", None)  # prefetched by case_detail
     if details is None:
         return None
     snapshot = details.latest_snapshot
-    running = details.deadline is not None and case.state not in MARGIN_CALL_CLOSED_STATES
+    running = details.deadline is not None and case.state in MARGIN_CALL_DEADLINE_STATES
     seconds_left = (details.deadline - timezone.now()).total_seconds() if running else None
     return MarginCallPanel(
         details=details, stage_label=str(details.get_stage_display()), deadline=details.deadline,

@@ -75,6 +75,8 @@ class ApiCheckedForm(CasePageForm):
             self.validated = dict(serializer.validated_data)
         else:
             for name, errors in serializer.errors.items():
+                if name in self.errors:  # the form's own check said it already: not twice in other words
+                    continue
                 self.add_error(name if name in self.fields else None, _flatten(errors))
         return self.cleaned_data
 

@@ -23,6 +23,7 @@ from cases.selectors import case_get, cases_visible_to, is_staff_reader
 from cases.services.transitions import transitions_now
 from cases.web.case_page import account_panels, panels
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
+from cases.web.supervisor.approvals import own_proposal_refusal
 from risk.models import AccountRisk
 from servicedesk.formats import countdown_days_format, overdue_format
 from servicedesk.htmx import login_required_htmx
@@ -99,7 +100,9 @@ def _transitions_context(request, case: Case, forms: dict) -> dict:
         for t in available
     ]
     # The steps a request's eligibility holds back, with why: an approval not offered said nothing of why.
-    return {"transition_forms": transition_forms, "blocked_steps": blocked}
+    # The proposer's own proposal waits for a second person: said so, not "no step is possible".
+    return {"transition_forms": transition_forms, "blocked_steps": blocked,
+            "own_proposal": own_proposal_refusal(case, request.user)}
 
 
 def _part_context(request, case: Case, part: str, forms: dict) -> dict:

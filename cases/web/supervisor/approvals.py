@@ -68,7 +68,8 @@ def pending_approvals(user, *, kind: str | None = None, after: int | None = None
     proposed_at = (CaseEvent.objects.filter(case=OuterRef("pk"), name__in=maker_steps())
                    .order_by("-created_at", "-id").values("created_at")[:1])
     cases = (cases_visible_to(user).filter(pending_q())
-             .select_related("client", "credit_account", "queue", "assignee", "proposed_by")
+             .select_related("client", "credit_account", "queue", "assignee", "proposed_by",
+                             "margin_call")  # a margin call's subject in the reader's language
              .annotate(proposed_at=Subquery(proposed_at)).order_by("id")
              # a request's eligibility reads its account's positions and open margin call
              .prefetch_related("credit_account__positions__security", open_margin_calls_prefetch()))
@@ -98,6 +99,17 @@ def _refusal(case: Case, user) -> str:
     if liquidation and not (user.is_superuser or user.has_role(Role.RISK_OFFICER)):
         return _("A liquidation is approved by a second risk officer, not by a supervisor.")
     return _("Your role may not take this step.")
+
+
+def own_proposal_refusal(case: Case, user) -> str:
+    """Why the proposer of a proposal still waiting for its checker takes no step on it (four eyes),
+    or "": their case page said only that no step was possible."""
+    if case.proposed_by_id is None or case.proposed_by_id != user.pk:
+        return ""
+    workflow = case.as_workflow()
+    waiting = any(t.source == workflow.state and not t.has_perm(workflow, user) and not failed_conditions(t, workflow)
+                  for t in _transitions(case.kind, "checker"))
+    return _refusal(workflow, user) if waiting else ""
 
 
 def decisions_for(case: Case, user) -> list[Decision]:
