@@ -191,7 +191,10 @@ def interest_days_due(today: datetime.date | None = None) -> list[datetime.date]
     (`manage.py accrue_interest --day`)."""
     yesterday = (today or timezone.localdate()) - datetime.timedelta(days=1)
     runs = InterestAccrualRun.objects.values_list("day", flat=True)
-    earliest, last = runs.order_by("day").first(), runs.order_by("-day").first()
+    # The desk's first accrued day is the day accrued first, not the oldest day accrued: an older day
+    # accrued by hand since (`--day` with a year typed wrong) made every day between it and the first
+    # one "missed", and the next run charged up to a month nobody had asked for.
+    earliest, last = runs.order_by("ran_at", "id").first(), runs.order_by("-day").first()
     if last is None:
         return [yesterday]
     first = last + datetime.timedelta(days=1)

@@ -5,6 +5,7 @@ or already in the database); only when nothing is wrong is anything written, in 
 transaction, in the order clients → securities → credit accounts → positions.
 """
 
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -47,8 +48,8 @@ CLIENT_COLUMNS = [
     Column("tier", v.choice(Tier.values)),
     Column("risk_rating", v.text(16), required=False, default=""),
     Column("advisor", v.text(150), required=False),
-    Column("language", v.choice(code for code, _name in settings.LANGUAGES), required=False,
-           default=settings.LANGUAGE_CODE),
+    # Blank: the client's own choice (portal's message settings) stays; a new client gets the firm's language.
+    Column("language", v.choice(code for code, _name in settings.LANGUAGES), required=False),
 ]
 SECURITY_COLUMNS = [
     Column("symbol", v.text(16)),
@@ -143,6 +144,16 @@ def accounts_import(directory) -> ImportResult:
     directory = Path(directory)
     if not directory.is_dir():
         raise ImportRejected(_("%(directory)s is not a directory") % {"directory": directory})
+    # A directory, a dangling link or a pipe under a file's name is refused, not passed over as absent,
+    # and so is a file named in other letters (Positions.csv from a Windows export).
+    for name in ACCOUNT_FILES:
+        path = directory / name
+        if os.path.lexists(path) and not path.is_file():
+            raise ImportRejected(_("%(path)s is not a file") % {"path": path})
+    for path in sorted(directory.iterdir()):
+        if path.name.lower() in ACCOUNT_FILES and path.name not in ACCOUNT_FILES:
+            raise ImportRejected(_("%(path)s would not be imported under that name: rename it %(name)s")
+                                 % {"path": path, "name": path.name.lower()})
     present = {name: directory / name for name in ACCOUNT_FILES if (directory / name).is_file()}
     if not present:
         raise ImportRejected(_("%(directory)s holds none of the import files (%(files)s)")
@@ -217,9 +228,12 @@ def _write(checked: Checked) -> ImportResult:
     client_ids = ids(checked.existing_clients)
     if CLIENTS in checked.present:
         summary = FileSummary(CLIENTS)
-        for values in checked.clients.records.values():
+        for client_no, values in checked.clients.records.items():
             username = values.pop("advisor")
             values["advisor_id"] = checked.advisors[username].id if username else None
+            if values.get("language") is None:
+                old = checked.existing_clients.get(client_no)
+                values["language"] = old.language if old else settings.LANGUAGE_CODE
         tier_changed = [old.id for client_no, values in checked.clients.records.items()
                         if (old := checked.existing_clients.get(client_no)) and old.tier != values["tier"]]
         client_ids.update(upsert(ClientProfile, "client_no", checked.clients.records, checked.existing_clients,

@@ -20,6 +20,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FIRST_MOMENT = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 _LAST_MOMENT = datetime.datetime.max.replace(tzinfo=datetime.UTC) - datetime.timedelta(hours=8)
 _email = EmailValidator()
+#: The most of a bad value a message repeats: a cell a stray quote ran on holds up to 128 KB.
+SHOWN_LENGTH = 40
+
+
+def shown(raw: str) -> str:
+    """A bad value as its message repeats it: control characters spelled out (a NUL, a line break),
+    cut at SHOWN_LENGTH characters."""
+    value = _CONTROL.sub(lambda match: repr(match.group())[1:-1], raw)
+    return value if len(value) <= SHOWN_LENGTH else value[:SHOWN_LENGTH] + "…"
 
 
 def text(max_length: int) -> Callable[[str], str]:
@@ -37,7 +46,7 @@ def account_no(raw: str) -> str:
     raw = text(32)(raw)
     if not ACCOUNT_NO_PATTERN.fullmatch(raw):
         raise ValueError(_('"%(value)s" is not an account number: use only letters A to Z, digits, “-”, “_” '
-                           'and “.”') % {"value": raw})
+                           'and “.”') % {"value": shown(raw)})
     return raw
 
 
@@ -47,7 +56,7 @@ def email(raw: str) -> str:
     try:
         _email(raw)
     except ValidationError:
-        raise ValueError(_('"%(value)s" is not a valid e-mail address') % {"value": raw}) from None
+        raise ValueError(_('"%(value)s" is not a valid e-mail address') % {"value": shown(raw)}) from None
     return raw
 
 
@@ -59,23 +68,23 @@ def decimal(*, max_digits: int, decimal_places: int, minimum: Decimal | None = N
 
     def parse(raw: str) -> Decimal:
         if not _DECIMAL.fullmatch(raw):
-            raise ValueError(_('"%(value)s" is not a number') % {"value": raw})
+            raise ValueError(_('"%(value)s" is not a number') % {"value": shown(raw)})
         value = Decimal(raw)
         if value and value.adjusted() >= max_digits - decimal_places:
-            raise ValueError(_('"%(value)s" is too large') % {"value": raw})
+            raise ValueError(_('"%(value)s" is too large') % {"value": shown(raw)})
         quantized = value.quantize(quantum)
         if quantized != value:
             raise ValueError(_('"%(value)s" has more than %(places)d decimal places')
-                             % {"value": raw, "places": decimal_places})
+                             % {"value": shown(raw), "places": decimal_places})
         value = quantized
         if positive and value <= 0:
-            raise ValueError(_('"%(value)s" must be greater than zero') % {"value": raw})
+            raise ValueError(_('"%(value)s" must be greater than zero') % {"value": shown(raw)})
         if minimum is not None and value < minimum:
             if minimum == 0:
-                raise ValueError(_('"%(value)s" must not be negative') % {"value": raw})
-            raise ValueError(_('"%(value)s" must be at least %(minimum)s') % {"value": raw, "minimum": minimum})
+                raise ValueError(_('"%(value)s" must not be negative') % {"value": shown(raw)})
+            raise ValueError(_('"%(value)s" must be at least %(minimum)s') % {"value": shown(raw), "minimum": minimum})
         if maximum is not None and value > maximum:
-            raise ValueError(_('"%(value)s" must be at most %(maximum)s') % {"value": raw, "maximum": maximum})
+            raise ValueError(_('"%(value)s" must be at most %(maximum)s') % {"value": shown(raw), "maximum": maximum})
         return value
 
     return parse
@@ -84,12 +93,12 @@ def decimal(*, max_digits: int, decimal_places: int, minimum: Decimal | None = N
 def quantity(raw: str) -> int:
     """A whole number of shares, not negative."""
     if not _INTEGER.fullmatch(raw):
-        raise ValueError(_('"%(value)s" is not a whole number') % {"value": raw})
+        raise ValueError(_('"%(value)s" is not a whole number') % {"value": shown(raw)})
     value = int(raw) if len(raw) <= 20 else QUANTITY_MAX + 1  # Python refuses int() of 4,300 digits
     if value < 0:
-        raise ValueError(_('"%(value)s" must not be negative') % {"value": raw})
+        raise ValueError(_('"%(value)s" must not be negative') % {"value": shown(raw)})
     if value > QUANTITY_MAX:
-        raise ValueError(_('"%(value)s" must be at most %(maximum)s') % {"value": raw[:40], "maximum": QUANTITY_MAX})
+        raise ValueError(_('"%(value)s" must be at most %(maximum)s') % {"value": shown(raw), "maximum": QUANTITY_MAX})
     return value
 
 
@@ -99,7 +108,7 @@ def date(raw: str) -> datetime.date:
             raise ValueError
         return datetime.date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(_('"%(value)s" is not a date in the form YYYY-MM-DD') % {"value": raw}) from None
+        raise ValueError(_('"%(value)s" is not a date in the form YYYY-MM-DD') % {"value": shown(raw)}) from None
 
 
 def timestamp(raw: str) -> datetime.datetime:
@@ -111,13 +120,13 @@ def timestamp(raw: str) -> datetime.datetime:
         value = datetime.datetime.fromisoformat(raw)
     except ValueError:
         raise ValueError(_('"%(value)s" is not an ISO 8601 date and time (e.g. 2024-05-06T15:00:00+08:00)')
-                         % {"value": raw}) from None
+                         % {"value": shown(raw)}) from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(_('"%(value)s" has no UTC offset (e.g. 2024-05-06T15:00:00+08:00)') % {"value": raw})
+        raise ValueError(_('"%(value)s" has no UTC offset (e.g. 2024-05-06T15:00:00+08:00)') % {"value": shown(raw)})
     if not _FIRST_MOMENT <= value <= _LAST_MOMENT:
         # It would have no date in UTC or in Shanghai (years 1 to 9999): stored or dated, a traceback.
         raise ValueError(_('"%(value)s" is out of range: before year 1 or after year 9999 in UTC or in Shanghai')
-                         % {"value": raw})
+                         % {"value": shown(raw)})
     return value
 
 
@@ -128,7 +137,7 @@ def choice(values: Iterable[str], *, normalize: Callable[[str], str] = str.lower
         value = normalize(raw)
         if value not in allowed:
             raise ValueError(_('"%(value)s" is not one of: %(allowed)s')
-                             % {"value": raw, "allowed": ", ".join(allowed)})
+                             % {"value": shown(raw), "allowed": ", ".join(allowed)})
         return value
 
     return parse

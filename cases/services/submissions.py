@@ -15,9 +15,21 @@ from servicedesk.errors import Conflict
 
 
 def fingerprint(content) -> str:
-    """A hash of what was sent (JSON-able; dates and the like as text)."""
-    text = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    """A hash of what was sent (JSON-able; files by their bytes, dates and the like as text)."""
+    text = json.dumps(content, sort_keys=True, default=_as_text, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _as_text(value) -> str:
+    """An uploaded file as its name and a hash of its bytes: the same name with other bytes (a corrected
+    statement sent under the first sending's key) is other content, not a replay that drops it."""
+    if hasattr(value, "chunks"):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)  # read again when the case is opened
+        return f"{value.name}:{digest.hexdigest()}"
+    return str(value)
 
 
 def submitted_once(*, user, key: str, content, create) -> tuple[Case, bool]:

@@ -30,7 +30,7 @@ def _as_list(value) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Create or update a login with exactly the given roles (idempotent). The password is read "
+    help = _("Create or update a login with exactly the given roles (idempotent). The password is read "
              "from standard input with --password-stdin.")
 
     def add_arguments(self, parser):

@@ -14,8 +14,8 @@ from cases.models import CaseKind
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Fill an empty database with bilingual demo data (deterministic) and print the demo "
-                        "logins.")
+    help = _("Fill an empty database with bilingual demo data (deterministic) and print the demo "
+             "logins.")
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true",
