@@ -8,8 +8,6 @@ The case list is built for a table of millions: no full COUNT, selected relation
 the state filter's choices come from the workflows rather than a DISTINCT over the table.
 """
 
-import re
-
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -27,14 +25,12 @@ from accounts.selectors import users_with_roles
 from cases.calendars import calendar_refusals
 from cases.models import WORKFLOWS, Case, CaseEvent, CaseMessage, SavedReply
 from cases.models.workflows import state_label
-from cases.selectors import case_scope_q, cases_visible_to
+from cases.selectors import CASE_NUMBER, case_scope_q, cases_visible_to
 from cases.services import available_transitions, case_transition, case_update
 from cases.services.cases import EDITABLE_FIELDS
 from cases.web.case_page.panels import PROPOSED_OUTCOMES, event_comment, event_text
 from servicedesk.admin import ModelAdmin
 from servicedesk.errors import ApplicationError
-
-CASE_NUMBER = re.compile(r"^CS-\d{4}-\d{6}$", re.IGNORECASE)
 
 
 class LargeTablePaginator(Paginator):

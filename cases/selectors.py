@@ -1,5 +1,7 @@
 """Reads of cases shared by the API, the console and reports, scoped to what a user may see."""
 
+import re
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.models import User
@@ -10,6 +12,9 @@ from cases.models.workflows import STAFF_DELIBERATIONS
 #: What a client sees of the audit trail: what happened to their case, not who on staff did what
 #: nor staff's deliberation before a decision (STAFF_DELIBERATIONS).
 CLIENT_EVENT_KINDS = (EventKind.CREATED, EventKind.TRANSITION, EventKind.APPROVAL, EventKind.MESSAGE)
+
+#: A whole case number ("CS-2026-000123"), in any letter case: one case, found through its unique index.
+CASE_NUMBER = re.compile(r"^CS-\d{4}-\d{6}$", re.IGNORECASE)
 
 
 def case_number_q(text: str) -> Q:

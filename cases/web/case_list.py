@@ -64,11 +64,15 @@ def may_use_console(user: User) -> bool:
 
 # --- what the list holds -------------------------------------------------------------------------
 def filtered_cases(user: User, data: dict, now: datetime.datetime) -> QuerySet[Case]:
-    """The user's cases (cases.selectors: the API's scope) in the chosen tab and filters."""
+    """The user's cases (cases.selectors: the API's scope) in the chosen tab and filters. A search
+    for a whole case number ("CS-2026-000203") looks past the tab (the other filters still apply):
+    the case is found wherever it sits within the user's scope, not "No cases match" on "mine"."""
     queue = data.get("queue")
     queryset = selectors.cases_visible_to(user, queue_code=queue.code if queue else None)
     tab = data["tab"]
-    if tab == "mine":
+    if selectors.CASE_NUMBER.match(data.get("q") or ""):
+        pass  # a case asked for by its whole number is found in whichever tab it sits, within the scope
+    elif tab == "mine":
         queryset = queryset.filter(assignee=user)
     elif tab == "queues":  # the ids themselves: one queue is then an equality an index can order by
         queryset = queryset.filter(queue_id__in=list(user.queues.values_list("pk", flat=True)))
@@ -217,6 +221,7 @@ class Labels:
         self.unknown_title = _("%(metric)s: %(unknown)s; due %(due)s")
         self.deadline_text = _("Deadline %(moment)s")
         self.deadline_title = _("The margin call's deadline (Asia/Shanghai), not an SLA timer")
+        self.breached = str(SlaTimer.State.BREACHED.label)
 
     @staticmethod
     def remaining(seconds: float) -> str:
@@ -249,14 +254,17 @@ def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime, la
     remaining = status.remaining
     percent = (timer.target_seconds - remaining) * 100 // timer.target_seconds if timer.target_seconds else 100
     metric = labels.metrics.get(timer.metric, timer.metric)
-    if timer.due_at is None:
-        css = "sla-100" if timer.breached else "sla-paused"  # a breach before the pause stays a breach
-        return Countdown(css, labels.remaining(remaining), labels.timer_title % {"metric": metric, "percent": percent},
+    # Breached with no business time left (due at a closing, read before the next opening): "Breached",
+    # not "0h 00m", which reads as "about to breach"; later it is "overdue by …".
+    no_time_left = status.breached and remaining == 0
+    text = labels.breached if no_time_left else labels.remaining(remaining)
+    if timer.due_at is None:  # a breach before the pause stays a breach
+        css = "sla-100" if timer.breached or no_time_left else "sla-paused"
+        return Countdown(css, text, labels.timer_title % {"metric": metric, "percent": percent},
                          None, paused=True, remaining=remaining)
     title = labels.running_title % {"metric": metric, "percent": percent, "due": formats.moment(timer.due_at)}
     css = "sla-100" if timer.breached else used_class(percent)
-    return Countdown(css, labels.remaining(remaining), title, timer.due_at.isoformat(), paused=False,
-                     remaining=remaining)
+    return Countdown(css, text, title, timer.due_at.isoformat(), paused=False, remaining=remaining)
 
 
 def unknown_countdown(timer, status: TimerStatus, labels: Labels) -> Countdown:

@@ -4,9 +4,10 @@ N trading days (risk.forecast, the model and the scope of GET /api/v1/risk/forec
 The forecast is computed on each request (about 0.5 ms per account screened out, 11 ms per
 account simulated), so the page assesses the accounts whose latest valuation (AccountRisk) is
 below a ratio the officer chooses (200 % by default) and not below their warning line already
-(unless asked), at most MAX_ASSESSED of them, lowest ratio first; the page says when that cap
-left accounts out. The whole book, unscoped, is the API's (README, "Risk forecast": a periodic
-task that stores the results is the way to go further)."""
+(unless asked: the tile of those already below counts them either way, by their latest level), at
+most MAX_ASSESSED of them, lowest ratio first; the page says when that cap left accounts out. The
+whole book, unscoped, is the API's (README, "Risk forecast": a periodic task that stores the
+results is the way to go further)."""
 
 import math
 from decimal import Decimal
@@ -64,7 +65,10 @@ def forecast_page(request):
     page = form.cleaned_data["page"] or 1
     # The lowest ratios first, one more than the cap to know whether it left some out.
     scope = AccountRisk.objects.filter(maintenance_ratio__lt=Decimal(below) / HUNDRED)
+    breached_apart = 0  # below their warning line already, left out of the list: the tile counts them still
     if not include_breached:
+        breached_apart = credit_accounts_visible_to(request.user).filter(
+            pk__in=scope.filter(level__in=BREACHED_LEVELS).values("account_id")).count()
         scope = scope.exclude(level__in=BREACHED_LEVELS)
     in_scope = list(scope.order_by("maintenance_ratio", "account_id")
                     .values_list("account_id", flat=True)[:MAX_ASSESSED + 1])
@@ -92,7 +96,7 @@ def forecast_page(request):
         parameters=parameters, rows=rows, first_rank=start + 1,
         below=below, include_breached=include_breached, capped=capped, max_assessed=MAX_ASSESSED,
         assessed=len(forecasts), likely=sum(1 for item in forecasts if item.probability >= LIKELY),
-        already_below=sum(1 for item in forecasts if "already_below" in item.flags),
+        already_below=breached_apart + sum(1 for item in forecasts if "already_below" in item.flags),
         at_risk=sum(1 for item in forecasts if item.probability > 0),
         next_url=page_url(page + 1) if start + PAGE_SIZE < len(forecasts) else None,
         previous_url=page_url(page - 1) if page > 1 else None,

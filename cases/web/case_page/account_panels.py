@@ -101,6 +101,9 @@ class MarginCallPanel:
     deadline_note: str = ""
     #: The deadline has passed and the call is still open: `left` reads "overdue by …", not time left.
     overdue: bool = False
+    #: The call is over (restored, liquidated, return visit, closed): the amounts are what it asked
+    #: for, shown as history, no longer owed (as its deadline is shown without a countdown).
+    over: bool = False
 
 
 #: The events that set a margin call's deadline (risk/margin_calls.py, risk/effects.py).
@@ -132,7 +135,7 @@ def margin_call_panel(case: Case) -> MarginCallPanel | None:
     """What the monitoring stored for the call (risk/margin_calls.py: the top-up C = t·D − A in
     cash or S = (t·D − A)/(t − 1) sold, to the restore-to line; the deadline and why) and the
     calls logged to the client. Once the call is over (restored, liquidated, closed) its deadline is
-    shown without a countdown, as the console's list shows none."""
+    shown without a countdown, as the console's list shows none, and its amounts as what it asked for."""
     details = getattr(case, "margin_call", None)  # prefetched by case_detail
     if details is None:
         return None
@@ -142,6 +145,7 @@ def margin_call_panel(case: Case) -> MarginCallPanel | None:
     return MarginCallPanel(
         details=details, stage_label=str(details.get_stage_display()), deadline=details.deadline,
         left=countdown(seconds_left) if running else "", overdue=running and seconds_left < 0,
+        over=case.state not in MARGIN_CALL_DEADLINE_STATES,
         top_up_cash=details.top_up_cash, top_up_sell=details.top_up_sell,
         restore_to_percent=percent(details.restore_to),
         ratio_percent=percent(snapshot.maintenance_ratio) if snapshot else None,

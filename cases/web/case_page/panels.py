@@ -89,7 +89,12 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
         share = (None if remaining is None or not timer.target_seconds
                  else Decimal(timer.target_seconds - remaining) / timer.target_seconds)
         running = timer.due_at is not None and timer.stopped_at is None
-        left = business_time(remaining) if remaining is not None else unknown
+        if remaining is None:
+            left = unknown
+        elif breached and remaining == 0:  # due at a closing, read before the next opening: not "0h 00m"
+            left = str(SlaTimer.State.BREACHED.label)
+        else:
+            left = business_time(remaining)
         rows.append(TimerRow(
             metric=timer.metric, metric_label=str(metric_labels.get(timer.metric, timer.metric)), cycle=timer.cycle,
             state=state, state_label=str(state_labels.get(state, state)),

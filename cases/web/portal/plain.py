@@ -104,14 +104,17 @@ def account_status(account: CreditAccount, margin_call: MarginCall | None = None
                            "position may be liquidated today.") % values
         else:
             ratio_text = _("Your ratio is %(ratio)s, below the close-out line %(close_out)s.") % values
-        if margin_call is not None and margin_call.top_up_cash:
+        # A call liquidated already (liquidated, return visit) asks for nothing any more: neither its
+        # amounts nor its passed deadline; what the ratio still needs is worked out afresh.
+        call_running = margin_call is not None and margin_call.case.state in CALL_RUNNING + CALL_OVERDUE
+        if call_running and margin_call.top_up_cash:
             cash, sell = margin_call.top_up_cash, margin_call.top_up_sell
             target = margin_call.restore_to or lines["restore_to"]
         else:
             target = lines["restore_to"]
             needed = top_up(account.total_assets_sql, account.total_liabilities_sql, target)
             cash, sell = needed.cash, needed.sell
-        if margin_call is not None and margin_call.stage == MarginCall.Stage.MARGIN_CALL:
+        if call_running and margin_call.stage == MarginCall.Stage.MARGIN_CALL:
             deadline = margin_call.deadline
         if cash:
             advice = top_up_advice(cash=cash, sell=sell, target=target, deadline=deadline,
