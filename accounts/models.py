@@ -24,6 +24,14 @@ LINE = {"max_digits": 6, "decimal_places": 4, "null": True, "blank": True}
 #: position past them is a slip, refused where it enters: kept, a product of the two could
 #: overflow an account's total assets and stop the monitoring of every account.
 PRICE_MAX = Decimal("100000")
+#: Rates are fractions: an annual rate of 8.35 % is 0.0835, a daily penalty rate of 0.05 % is 0.0005.
+#: Above these (100 % a year, 1 % a day) a rate is a slip, "8.35" typed for 8.35 %, refused where it
+#: is entered (the admin, credit_accounts.csv): kept, every day's interest would be a hundred times too much.
+ANNUAL_RATE_MAX = Decimal("1")
+PENALTY_RATE_MAX = Decimal("0.01")
+ANNUAL_RATE_ABOVE_MAX = _('"%(value)s" is above 1: an annual rate is a fraction, 0.0835 for 8.35%%.')
+PENALTY_RATE_ABOVE_MAX = _('"%(value)s" is above 0.01: a daily penalty rate is a fraction, 0.0005 for 0.05%% a day.')
+ANNUAL_RATE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(ANNUAL_RATE_MAX, message=ANNUAL_RATE_ABOVE_MAX)]
 QUANTITY_MAX = 10**10
 #: An account number's characters: those the addresses of the account's pages and API allow
 #: (accounts.apis, cases/web/console_urls.py, cases/web/portal_urls.py). Checked where numbers
@@ -194,10 +202,10 @@ class CreditAccount(models.Model):
     interest_fees = models.DecimalField(_("interest and fees"), **MONEY, default=Decimal("0"),
                                         validators=[MinValueValidator(0)])
     annual_rate = models.DecimalField(_("annual rate"), max_digits=7, decimal_places=5,
-                                      validators=[MinValueValidator(0)])
+                                      validators=ANNUAL_RATE_VALIDATORS)
     penalty_rate = models.DecimalField(
         _("penalty rate (daily)"), max_digits=8, decimal_places=6, default=Decimal("0.0005"),
-        validators=[MinValueValidator(0)],
+        validators=[MinValueValidator(0), MaxValueValidator(PENALTY_RATE_MAX, message=PENALTY_RATE_ABOVE_MAX)],
         help_text=_("Charged per calendar day on financing debt not repaid by the contract's maturity, "
                     "on top of the interest (0.0005 = 0.05% a day)."),
     )
@@ -369,7 +377,7 @@ class RateChange(models.Model):
                                 verbose_name=_("credit account"))
     effective_date = models.DateField(_("effective date"))
     annual_rate = models.DecimalField(_("annual rate"), max_digits=7, decimal_places=5,
-                                      validators=[MinValueValidator(0)])
+                                      validators=ANNUAL_RATE_VALIDATORS)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from accounts.models import Queue
 from cases.models import Case, CaseKind, Channel, DisputeCase, Priority, SlaTimer
 from cases.models.workflows import AWAITING_APPROVAL
 from cases.selectors import case_number_q, is_staff_reader
-from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, StrictBooleanFilter, not_one_of
+from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, StrictBooleanFilter, not_one_of, range_checked
 
 #: The filters that select by SLA data. Clients never receive SLA data, so they may not select by it
 #: either: a client's list refuses each one given (400 naming it) instead of answering a subset.
@@ -66,14 +66,15 @@ class CaseFilter(django_filters.FilterSet):
         fields = []
 
     def is_valid(self):
-        """The filters' own checks, and for a client the refusal of every SLA or staff-field filter given."""
+        """The filters' own checks, a creation range that ends before it starts refused, and for a
+        client the refusal of every SLA or staff-field filter given."""
         if self.is_bound and self.request is not None and not is_staff_reader(self.request.user):
             refusals = {**dict.fromkeys(SLA_FILTERS, _("Only staff may filter cases by SLA data.")),
                         **dict.fromkeys(STAFF_FIELD_FILTERS, _("Only staff may filter cases by queue or assignee."))}
             for name, refusal in refusals.items():
                 if name in self.data and name not in self.form.errors:
                     self.form.add_error(name, refusal)
-        return super().is_valid()
+        return super().is_valid() and range_checked(self.form, "created_after", "created_before")
 
     def filter_state(self, queryset, name, value):
         """The states as the reader sees them: for a client, a dispute whose proposed resolution

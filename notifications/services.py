@@ -155,6 +155,14 @@ def notifications_mark_all_read(*, user) -> int:
                                        read_at__isnull=True).update(read_at=timezone.now())
 
 
+def notifications_mark_case_read(*, client, case, event: str) -> int:
+    """The client's in-app notices of `event` about the case, read: what they asked is done (the
+    case rated), so the bell no longer asks it."""
+    return Notification.objects.filter(recipient_client=client, case=case, event=event,
+                                       channel=Notification.Channel.IN_APP,
+                                       read_at__isnull=True).update(read_at=timezone.now())
+
+
 @transaction.atomic
 def notifications_send_again(*, ids) -> int:
     """Give given-up or failed messages a new round of attempts (after a provider outage): back

@@ -15,7 +15,7 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from risk import selectors, services
 from risk.models import ALERT_LINES, AccountAlert, Level, MarginCallContact, RatioSnapshot
-from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, UtcDateTimeField
+from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, UtcDateTimeField, range_checked
 
 
 class NewestFirst(CursorPagination):
@@ -42,6 +42,10 @@ def dated(field_name: str) -> type[django_filters.FilterSet]:
         date_from = IsoDateTimeFilter(field_name=field_name, lookup_expr="gte")
         date_to = IsoDateTimeFilter(field_name=field_name, lookup_expr="lt")
         date = django_filters.DateFilter(field_name=field_name, lookup_expr="date")
+
+        def is_valid(self):
+            """A range that ends before it starts is a mistake (400), not an empty list."""
+            return super().is_valid() and range_checked(self.form, "date_from", "date_to")
 
     return Dated
 

@@ -10,6 +10,16 @@ from django_filters.fields import ChoiceField, IsoDateTimeField
 from rest_framework import serializers
 
 
+def range_checked(form, start: str, end: str) -> bool:
+    """False, with an error on `end`, when the range given by the form's `start` and `end` filters
+    ends before it starts: a mistake (400), not an empty list. Call once the form is valid."""
+    low, high = form.cleaned_data.get(start), form.cleaned_data.get(end)
+    if low is not None and high is not None and high < low:
+        form.add_error(end, _("“%(to)s” must not be before “%(from)s”.") % {"to": end, "from": start})
+        return False
+    return True
+
+
 def not_one_of(value, allowed, *, code: str = "invalid") -> ValidationError:
     """The refusal of a query value outside its list, naming the values allowed."""
     return ValidationError(_('"%(value)s" is not one of: %(allowed)s'), code=code,

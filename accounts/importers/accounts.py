@@ -23,7 +23,9 @@ from accounts.importers.positions import (
     POSITIONS, PositionFile, check_position_references, parse_positions, replace_positions,
 )
 from accounts.importers.reading import Column, Issues, read_rows
-from accounts.models import PRICE_MAX, ClientProfile, CreditAccount, Security, Tier, User
+from accounts.models import (
+    ANNUAL_RATE_ABOVE_MAX, ANNUAL_RATE_MAX, PRICE_MAX, ClientProfile, CreditAccount, Security, Tier, User,
+)
 from accounts.ratio import line_problems
 from accounts.roles import Role
 from accounts.selectors import users_with_roles
@@ -66,7 +68,8 @@ CREDIT_ACCOUNT_COLUMNS = [
     Column("cash", v.decimal(**_money)),
     Column("financing_debt", _not_negative_money),
     Column("interest_fees", _not_negative_money),
-    Column("annual_rate", v.decimal(max_digits=7, decimal_places=5, minimum=Decimal(0))),
+    Column("annual_rate", v.decimal(max_digits=7, decimal_places=5, minimum=Decimal(0), maximum=ANNUAL_RATE_MAX,
+                                    above_maximum=ANNUAL_RATE_ABOVE_MAX)),
     Column("contract_start", v.date),
     Column("contract_maturity", v.date),
     Column("other_collateral", _not_negative_money, required=False, in_header=False, default=Decimal("0.00")),

@@ -61,9 +61,11 @@ def email(raw: str) -> str:
 
 
 def decimal(*, max_digits: int, decimal_places: int, minimum: Decimal | None = None,
-            positive: bool = False, maximum: Decimal | None = None) -> Callable[[str], Decimal]:
+            positive: bool = False, maximum: Decimal | None = None,
+            above_maximum: str | None = None) -> Callable[[str], Decimal]:
     """A plain decimal number (no exponent, no thousands separators) that fits the model field;
-    `minimum` is inclusive, `positive` means greater than zero."""
+    `minimum` is inclusive, `positive` means greater than zero; `above_maximum`, the refusal of
+    a value above `maximum` (with %(value)s and %(maximum)s) when the plain one would not help."""
     quantum = Decimal(1).scaleb(-decimal_places)
 
     def parse(raw: str) -> Decimal:
@@ -84,7 +86,8 @@ def decimal(*, max_digits: int, decimal_places: int, minimum: Decimal | None = N
                 raise ValueError(_('"%(value)s" must not be negative') % {"value": shown(raw)})
             raise ValueError(_('"%(value)s" must be at least %(minimum)s') % {"value": shown(raw), "minimum": minimum})
         if maximum is not None and value > maximum:
-            raise ValueError(_('"%(value)s" must be at most %(maximum)s') % {"value": shown(raw), "maximum": maximum})
+            message = above_maximum or _('"%(value)s" must be at most %(maximum)s')
+            raise ValueError(message % {"value": shown(raw), "maximum": maximum})
         return value
 
     return parse

@@ -80,6 +80,17 @@ class SlaPolicy(BilingualNameMixin, models.Model):
         verbose_name_plural = _("SLA policies")
         ordering = ["position", "id"]
 
+    def clean(self):
+        """Margin calls run on their deadline (T+2, risk.deadlines), never on SLA timers: a policy
+        for them would match none of the cases it names."""
+        super().clean()
+        from cases.sla_engine import SLA_KINDS
+
+        if self.kind and self.kind not in SLA_KINDS:
+            raise ValidationError({"kind": _(
+                "Margin calls get no SLA timers (they run on their own deadline): a policy for them would do "
+                "nothing. Choose another kind.")})
+
 
 class SlaTarget(models.Model):
     policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets",

@@ -16,6 +16,7 @@ from cases.services.client_notices import client_notice
 from cases.services.events import event_record
 from cases.services.transitions import after_transition
 from notifications.models import Notification
+from notifications.services import notifications_mark_case_read
 from servicedesk.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 
 SALT = "case-rating"
@@ -101,6 +102,7 @@ def rating_submit(*, token: str, score, comment: str = "") -> SatisfactionRating
         raise AlreadyRated(_("This case has already been rated. Thank you!")) from None
     event_record(case=case, kind=EventKind.UPDATE, name="rated", to_value=str(score), comment=comment,
                  data={"score": score})
+    notifications_mark_case_read(client=case.client, case=case, event=EVENT)
     return rating
 
 

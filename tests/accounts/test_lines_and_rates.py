@@ -159,3 +159,59 @@ def test_a_rate_change_already_accrued_is_not_altered_in_the_admin(admin_client,
         "Interest is accrued up to 2026-03-05 already: a rate change takes effect on 2026-03-06 at the earliest."]
     assert list(RateChange.objects.filter(account=account).values_list("effective_date", "annual_rate")) == [
         (datetime.date(2026, 3, 2), D("0.06000"))]
+
+
+# --- a rate is a fraction: "8.35" typed for 8.35 % is refused wherever a rate is entered -------------
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"annual_rate": "8.35"}, "annual_rate", '"8.35" is above 1: an annual rate is a fraction, 0.0835 for 8.35%.'),
+    ({"penalty_rate": "0.05"}, "penalty_rate",
+     '"0.05" is above 0.01: a daily penalty rate is a fraction, 0.0005 for 0.05% a day.'),
+])
+def test_the_admin_refuses_a_rate_typed_as_a_percentage_and_saves_nothing(admin_client, changes, field, message):
+    """8.35 was taken as 835 % a year: the next accrual charged a hundred times the interest."""
+    account = CreditAccountFactory()
+    with translation.override("en"):  # the validator's message is lazy: read in the language it is asserted in
+        response = post_change(admin_client, account, **changes)
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors[field] == [message]
+    stored = CreditAccount.objects.get(pk=account.pk)
+    assert (stored.annual_rate, stored.penalty_rate) == (account.annual_rate, account.penalty_rate)
+
+
+def test_the_admin_refuses_a_rate_change_typed_as_a_percentage(admin_client):
+    account = CreditAccountFactory()
+    with translation.override("en"):
+        response = post_change(admin_client, account, **{
+            "rate_changes-TOTAL_FORMS": "1", "rate_changes-0-effective_date": "2026-03-02",
+            "rate_changes-0-annual_rate": "6"})
+        assert response.status_code == 200
+        errors = response.context["inline_admin_formsets"][-1].formset.forms[0].errors
+        assert errors["annual_rate"] == ['"6" is above 1: an annual rate is a fraction, 0.0835 for 8.35%.']
+    assert not RateChange.objects.exists()
+
+
+def test_the_highest_rates_a_contract_can_have_are_saved_in_the_admin(admin_client):
+    account = CreditAccountFactory()
+    response = post_change(admin_client, account, annual_rate="1", penalty_rate="0.01")
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.annual_rate, account.penalty_rate) == (D("1.00000"), D("0.010000"))
+
+
+def test_the_account_import_refuses_an_annual_rate_typed_as_a_percentage(tmp_path, client_profile):
+    account = CreditAccountFactory(account_no="A100", client=client_profile)
+    (tmp_path / "credit_accounts.csv").write_text(
+        "account_no,client_no,contract_no,credit_limit,cash,financing_debt,interest_fees,annual_rate,"
+        "contract_start,contract_maturity\n"
+        f"A100,{client_profile.client_no},HT100,1000000,0,200000,0,8.35,2024-01-02,2024-07-02\n",
+        encoding="utf-8")
+
+    with translation.override("en"):
+        lines = rejected("import_accounts", tmp_path)
+
+    assert lines == ['credit_accounts.csv:2: annual_rate: "8.35" is above 1: an annual rate is a fraction, '
+                     "0.0835 for 8.35%."]
+    account.refresh_from_db()
+    assert account.annual_rate == D("0.08350")

@@ -110,6 +110,18 @@ def test_filters(api, supervisor, client_profile, ticket):
     assert http.get("/api/v1/cases/?created_after=not-a-date").status_code == 400
 
 
+def test_a_creation_range_that_ends_before_it_starts_is_refused(api, supervisor, client_profile, ticket):
+    """It answered an empty list, as if no case had been opened then."""
+    http = api.as_user(supervisor)
+    response = http.get("/api/v1/cases/?created_after=2026-03-02T00:00:00Z&created_before=2026-03-01T00:00:00Z")
+    assert response.status_code == 400 and "created_before" in response.json()
+    assert http.get("/api/v1/cases/?created_after=2000-01-01T00:00:00Z"
+                    "&created_before=2099-01-01T00:00:00Z").data["results"][0]["number"] == ticket.number
+    client = api.as_user(client_profile.user)
+    assert client.get("/api/v1/cases/?created_after=2026-03-02T00:00:00Z"
+                      "&created_before=2026-03-01T00:00:00Z").status_code == 400
+
+
 def test_text_search_answers_to_drfs_search_parameter_as_to_q(api, supervisor, client_profile, ticket):
     """`?search=` (DRF's name for a text search) was ignored: every case came back."""
     other = api.as_user(client_profile.user).post("/api/v1/cases/", {"kind": "ticket", "subject": "别的事"},

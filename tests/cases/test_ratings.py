@@ -203,3 +203,27 @@ def test_csat_per_agent_in_the_report(api, supervisor, client_profile, agent, ot
     assert by_kind == [{"group": "ticket", "count": 4, "average": 3.5, "satisfied_percent": 50.0}]
     csv = api.as_user(supervisor).get("/api/v1/reports/sla/?group_by=queue&format=csv").content.decode("utf-8-sig")
     assert csv.splitlines()[0] == "group,metric,met,breached,running,compliance"
+
+
+@pytest.mark.parametrize("rated_on", ["link", "portal"])
+def test_rating_the_case_marks_the_bells_request_to_rate_it_read(
+        resolved, client_profile, agent, anonymous, api, client, rated_on):
+    """The notice asking to rate the case stayed unread in the client's bell after they rated it."""
+    other = resolve_ticket(client_profile, agent, subject="转账")
+    bell = api.as_user(client_profile.user)
+
+    def asking_to_rate():
+        unread = bell.get("/api/v1/notifications/?unread=1").data
+        return sorted(notice["case"] for notice in unread["results"] if notice["event"] == "rating_request")
+
+    assert asking_to_rate() == sorted([resolved.number, other.number])
+    unread_before = bell.get("/api/v1/notifications/").data["unread_count"]
+
+    if rated_on == "link":
+        assert anonymous.post(url(rating_token(resolved)), {"score": 4}, format="json").status_code == 201
+    else:
+        client.force_login(client_profile.user)
+        assert client.post(f"/portal/cases/{resolved.number}/rate/", {"score": 4}).status_code == 302
+
+    assert asking_to_rate() == [other.number]  # the other case still asks
+    assert bell.get("/api/v1/notifications/").data["unread_count"] == unread_before - 1

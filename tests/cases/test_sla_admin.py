@@ -310,3 +310,26 @@ def test_a_regulatory_deadline_on_another_calendar_than_working_days_is_a_form_e
     with django_capture_on_commit_callbacks(execute=True):
         response = policy_change(admin, policy, **{f"targets-{resolution}-calendar": trading.pk})
     assert response.status_code == 302  # any other metric may run on the trading calendar
+
+
+def test_a_policy_for_margin_calls_is_a_form_error_as_they_get_no_sla_timers(
+        admin, client_profile, credit_account, django_capture_on_commit_callbacks):
+    """Margin calls run on their own deadline: a policy saved for them was taken and timed nothing."""
+    from django.core.exceptions import ValidationError
+
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, kind="margin_call", priority="")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["kind"] == [
+        "Margin calls get no SLA timers (they run on their own deadline): a policy for them would do nothing. "
+        "Choose another kind."]
+    assert SlaPolicy.objects.get(pk=policy.pk).kind == "ticket"
+
+    stray = SlaPolicy(name="追保", name_en="Margin call", kind=CaseKind.MARGIN_CALL)
+    with pytest.raises(ValidationError) as refused:
+        stray.full_clean()
+    assert set(refused.value.message_dict) == {"kind"}
+    for seeded in SlaPolicy.objects.all():  # the shipped policies, one for every kind that is timed
+        seeded.full_clean()
+    SlaPolicy(name="任意", name_en="Any kind", kind="").full_clean()
