@@ -9,7 +9,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from cases.calendars import CalendarYearMissing
-from cases.models import BusinessCalendar, CalendarDay, CaseKind, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
+from cases.models import BusinessCalendar, CalendarDay, Case, CaseKind, SlaEscalation, SlaPolicy, SlaTarget, SlaTimer
 from cases.services import case_create, case_transition, case_update, message_create
 from cases.services.sla import sla_rebuild, sla_replay
 from cases.sla import add_business_time, business_time_between, trading_day_close
@@ -341,6 +341,27 @@ def test_rebuilding_an_unknown_case_number_is_an_error_naming_it(client_profile,
     assert not SlaTimer.objects.filter(case=case, due_at__isnull=False).exists()  # nothing replayed
     call_command("sla_rebuild", "--case", case.number, stdout=io.StringIO())
     assert not SlaTimer.objects.filter(case=case, due_at__isnull=True).exists()
+
+
+def test_rebuilding_a_margin_call_says_it_has_no_sla_timers(client_profile):
+    """`sla_rebuild --case` with a margin call's number printed "0 case(s) replayed" and nothing of why."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from risk.monitoring import monitor_accounts
+    from tests.factories import CreditAccountFactory, PositionFactory, SecurityFactory
+
+    account = CreditAccountFactory(client=client_profile, financing_debt=Decimal("100000.00"))
+    PositionFactory(account=account, security=SecurityFactory(price=Decimal("12.00")), quantity=10000)
+    with time_machine.travel(at(2026, 11, 23, 10), tick=False):
+        monitor_accounts(trigger="test")
+    call = Case.objects.get(kind=CaseKind.MARGIN_CALL, credit_account=account)
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("sla_rebuild", "--case", call.number, stdout=out)
+    assert f"{call.number}: no SLA timers to replay (a margin call runs on its own deadline)." in out.getvalue()
+    assert "0 case(s) replayed" in out.getvalue()
 
 
 def test_a_public_update_restarts_the_dispute_periodic_update(client_profile, credit_account, agent):

@@ -25,6 +25,11 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(_("Unknown case number(s): %(unknown)s.") % {"unknown": ", ".join(unknown)})
             cases = cases.filter(number__in=case)
+            untimed = list(Case.objects.filter(number__in=case).exclude(kind__in=SLA_KINDS)
+                           .order_by("id").values_list("number", flat=True))
+            if untimed:  # "0 case(s) replayed" alone said nothing of why
+                self.stdout.write(_("%(cases)s: no SLA timers to replay (a margin call runs on its own deadline).")
+                                  % {"cases": ", ".join(untimed)})
         checked = changed = 0
         refused: dict[str, list[str]] = {}  # why (the calendar and year) -> the cases it stopped
         for one in cases.iterator(chunk_size=500):
