@@ -258,8 +258,8 @@ def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime, la
     # not "0h 00m", which reads as "about to breach"; later it is "overdue by …".
     no_time_left = status.breached and remaining == 0
     text = labels.breached if no_time_left else labels.remaining(remaining)
-    if timer.due_at is None:  # a breach before the pause stays a breach
-        css = "sla-100" if timer.breached or no_time_left else "sla-paused"
+    if timer.due_at is None:  # a breach before the pause stays a breach, recorded by the sweep or not yet
+        css = "sla-100" if status.breached else "sla-paused"
         return Countdown(css, text, labels.timer_title % {"metric": metric, "percent": percent},
                          None, paused=True, remaining=remaining)
     title = labels.running_title % {"metric": metric, "percent": percent, "due": formats.moment(timer.due_at)}

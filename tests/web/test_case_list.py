@@ -393,6 +393,17 @@ def test_a_breached_paused_timer_is_shown_breached(client, supervisor, client_pr
     assert "sla sla-paused" in cells[calm.number]
 
 
+def test_a_paused_timer_past_its_target_is_red_before_the_sweep_records_the_breach(client, supervisor,
+                                                                                  client_profile):
+    """It ran past its target and then paused; the sweep has not marked it breached yet. The case page
+    showed it red (breached), the list grey as if it were paused in time."""
+    late = make_case(client_profile, subject="past its target, then waiting on the client", state="waiting_on_client")
+    timer = only_timer(late, target=10_000, elapsed=12_000, paused=True)
+    SlaTimer.objects.filter(pk=timer.pk).update(breached=False, state="paused")
+    login(client, supervisor)
+    assert "sla sla-100" in sla_cells(client.get(URL))[late.number]
+
+
 def test_after_the_running_timers_come_the_cases_still_worked_then_the_finished_ones(client, supervisor,
                                                                                        client_profile):
     running = make_case(client_profile, subject="running")
