@@ -2,6 +2,7 @@
 price history (SecurityPrice: one row per security and Shanghai trading date, the latest wins)."""
 
 import datetime
+import os
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,8 @@ def prices_import(path, *, now: datetime.datetime | None = None) -> ImportResult
     values and prices stamped after `now` (default: the current time; CLOCK_SKEW allowed) reject
     the whole file. `updated_security_ids` names the securities written."""
     path = Path(path)
+    if not os.path.lexists(path):  # a name mistyped, or the feed's file not delivered yet
+        raise ImportRejected(_("%(path)s does not exist") % {"path": path})
     if not path.is_file():
         raise ImportRejected(_("%(path)s is not a file") % {"path": path})
     filename = path.name

@@ -165,3 +165,13 @@ def test_an_old_day_accrued_by_hand_does_not_make_the_daily_run_charge_the_days_
         assert sorted(InterestAccrualRun.objects.values_list("day", flat=True)) == [
             datetime.date(2026, 6, day) for day in (5, 25, 26, 27, 28, 29, 30)]
         assert InterestAccrual.objects.filter(account=account).count() == 7
+
+
+def test_a_price_file_that_is_not_there_is_said_to_be_missing_not_to_be_no_file(tmp_path):
+    """A mistyped name, or the feed's file not delivered yet: "is not a file" sent the operator
+    looking at what the path was."""
+    missing = tmp_path / "prices-2026-11-27.csv"
+    for path, reason in ((missing, f"{missing} does not exist"), (tmp_path, f"{tmp_path} is not a file")):
+        with translation.override("en"), pytest.raises(CommandError) as failure:
+            call_command("import_prices", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        assert failure.value.returncode == 1 and str(failure.value) == reason
