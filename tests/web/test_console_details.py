@@ -1,5 +1,5 @@
-"""What staff saw in daily use of the console, the approvals and the risk pages (exploratory QA):
-each test is a fault a user met, kept from coming back."""
+"""What staff saw in daily use of the console, the approvals and the risk pages: each
+test is a fault a user met, kept from coming back."""
 
 import re
 

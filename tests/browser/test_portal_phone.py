@@ -1,4 +1,4 @@
-"""The client portal on a phone, as a client reads it (exploratory QA)."""
+"""The client portal on a phone, as a client reads it."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Fixes found using the staff console: a case found by its whole number in any tab, a timer
+"""What staff read in the console: a case found by its whole number in any tab, a timer
 breached at a closing that read "0h 00m", a liquidated margin call's amounts still shown as owed
 (on the case page and in the portal), and the forecast's "already below" tile that read 0 when
 those accounts were not listed."""

@@ -1,4 +1,4 @@
-"""The client portal as a client walks it (exploratory QA): what they read when a file is refused,
+"""The client portal as a client walks it: what they read when a file is refused,
 the way from a margin call to asking for more time, and the reasons they gave with their own steps."""
 
 import datetime
