@@ -13,6 +13,8 @@ characters is looked up in the Chinese text whatever the language (English text 
   same results on SQLite, and the knowledge base holds tens to hundreds of articles, which a
   sequential scan reads in a millisecond. A segmenter (zhparser, jieba) is the way to grow.
 - SQLite: substring matching as for Chinese, in either language.
+- A query without Chinese characters that finds nothing in the Chinese texts (English typed on a
+  Chinese page: "extension", "How do I repay?") is looked up in the English texts.
 - A Chinese query written as a question finds nothing that way ("维持担保比例是什么", "怎么还款": no
   article holds the whole phrase). When every-term matching finds nothing, the question words are
   left out and the articles holding at least half of the query's pairs of neighbouring characters
@@ -98,6 +100,8 @@ def search(articles: QuerySet[Article], query: str, language: str) -> QuerySet[A
     found = (articles.filter(matches).annotate(relevance=relevance)
              .order_by(F("relevance").desc(), "category__position", "slug"))
     if fields_language == "zh" and not found.exists():
+        if not CJK.search(query):  # English typed on a Chinese page ("How do I repay?"): the English texts
+            return search(articles, query, "en")
         return _by_character_pairs(articles, query)
     return found
 

@@ -29,20 +29,22 @@ from notifications.services import notifications_send_again
 from servicedesk.admin import ModelAdmin, labelled_filter
 from servicedesk.errors import NotFound
 
+#: Written as the notices write them (money "¥37,500.00", dates and times in the language's format):
+#: a preview that showed "37,500.00" had supervisors add "元" to what is sent as "¥37,500.00元".
 SAMPLE_CONTEXT = {
     "zh-hans": {"case_number": "CS-2026-000123", "case_subject": "融资利率咨询", "case_kind": "服务请求",
                 "case_state": "已解决", "previous_state": "处理中", "transition": "解决",
                 "message": "您好，您的融资年利率为 8.35%，按日计息。", "client_name": "张三", "client_no": "C000123",
-                "account_no": "A00000123", "ratio": "128.50", "level": "平仓", "cash": "37,500.00",
-                "sell": "166,666.67", "deadline": "2026年12月3日 15:00", "due_date": "2026年12月15日", "days": "7",
+                "account_no": "A00000123", "ratio": "128.50", "level": "平仓", "cash": "¥37,500.00",
+                "sell": "¥166,666.67", "deadline": "2026年12月3日 15:00", "due_date": "2026年12月15日", "days": "7",
                 "metric": "首次响应", "request_kind": "extension", "maturity": "2027年6月15日", "trading_days": "3",
                 "reasons": "近三个月的利息尚未结清。", "link": "https://service.example.com/rate/sample/"},
     "en": {"case_number": "CS-2026-000123", "case_subject": "Financing rate question", "case_kind": "Service ticket",
            "case_state": "Resolved", "previous_state": "Open", "transition": "Resolve",
            "message": "Hello, your financing rate is 8.35% a year, accrued daily.", "client_name": "Zhang San",
            "client_no": "C000123", "account_no": "A00000123", "ratio": "128.50", "level": "close-out",
-           "cash": "37,500.00", "sell": "166,666.67", "deadline": "3 December 2026 15:00",
-           "due_date": "15 December 2026", "days": "7", "metric": "First response", "request_kind": "extension",
+           "cash": "¥37,500.00", "sell": "¥166,666.67", "deadline": "Dec. 3, 2026, 3 p.m.",
+           "due_date": "Dec. 15, 2026", "days": "7", "metric": "First response", "request_kind": "extension",
            "maturity": "June 15, 2027", "trading_days": "3", "reasons": "The interest of the last three months is "
            "not paid yet.", "link": "https://service.example.com/rate/sample/"},
 }

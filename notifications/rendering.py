@@ -14,7 +14,8 @@ import logging
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import Node, Variable
-from django.template.defaulttags import TemplateLiteral
+from django.template.defaulttags import DebugNode, TemplateLiteral
+from django.template.loader_tags import ExtendsNode, IncludeNode
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,9 @@ CONTEXT_HELP = {
 #: The lines of a margin alert, as the monitoring's own notices name them.
 LEVEL_LABELS = {"attention": _("attention"), "warning": _("warning"), "close_out": _("close-out"),
                 "immediate": _("immediate close-out")}
+#: Tags a notice's text may not use: no template to include or extend (the engine has no loaders),
+#: no dump of the server's context and modules.
+REFUSED_TAGS = {IncludeNode: "include", ExtendsNode: "extends", DebugNode: "debug"}
 #: Keys of a notification's data that may reach the text, as they are.
 DATA_KEYS = ("account_no", "ratio", "level", "line", "cash", "sell", "deadline", "due_date", "days", "metric",
              "comment", "request_kind", "trading_days", "reasons", "link")
@@ -71,6 +75,12 @@ def compile_errors(subject: str, body: str) -> dict[str, str]:
             template = ENGINE.from_string(text or "")
         except TemplateSyntaxError as error:
             errors[name] = str(error)
+            continue
+        if refused := sorted({tag for node_type, tag in REFUSED_TAGS.items()
+                              if template.nodelist.get_nodes_by_type(node_type)}):
+            # compiled, but always failed when sent (the built-in text went instead) or printed
+            # the server's modules to the client
+            errors[name] = _("A notice's text cannot use {%% %(tags)s %%}.") % {"tags": " %}, {% ".join(refused)}
             continue
         if unknown := sorted(used_names(template) - set(CONTEXT_HELP)):
             errors[name] = _("Unknown placeholder(s): %(names)s. A notice has: %(known)s.") % {
@@ -113,6 +123,15 @@ def used_names(template) -> set[str]:
             bound.add(name)
             expression(value)
         bound.update(getattr(node, "loopvars", ()))
+        # {% firstof %}, {% cycle %}, {% ifchanged %}, {% url %}, {% widthratio %}, {% regroup %}
+        for attribute in ("vars", "cyclevars", "_varlist", "args"):
+            for value in getattr(node, attribute, None) or ():
+                expression(value)
+        for attribute in ("val_expr", "max_expr", "max_width", "target", "view_name"):
+            expression(getattr(node, attribute, None))
+        for attribute in ("variable_name", "var_name", "asvar"):
+            if isinstance(getattr(node, attribute, None), str):
+                bound.add(getattr(node, attribute))
     return used - bound
 
 
