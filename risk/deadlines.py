@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import EventKind
+from cases.models.case import MARGIN_CALL_DEADLINE_STATES
 from cases.services.events import event_record
 from cases.services.transitions import case_transition
 from cases.sla import day_start, trading_day_close
@@ -32,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 #: The notice that tells the client the new deadline (notifications.defaults).
 DEADLINE_MOVED = "margin_call_deadline_moved"
-MOVABLE = ("open", "client_notified", "liquidation_pending")
 
 
 def deadlines_after_calendar_change(dates: list[datetime.date]) -> int:
@@ -42,7 +42,8 @@ def deadlines_after_calendar_change(dates: list[datetime.date]) -> int:
     if not dates:
         return 0
     first, last = min(dates), max(dates)
-    candidates = (MarginCall.objects.filter(stage=MarginCall.Stage.MARGIN_CALL, case__state__in=MOVABLE,
+    candidates = (MarginCall.objects.filter(stage=MarginCall.Stage.MARGIN_CALL,
+                                            case__state__in=MARGIN_CALL_DEADLINE_STATES,
                                             deadline_from__isnull=False, deadline_from__lt=last,
                                             deadline__gte=day_start(first))
                   .values_list("pk", flat=True).order_by("pk"))
@@ -55,7 +56,7 @@ def _move(pk: int, days: list[str]) -> bool:
     # The case locked first, as the monitoring locks it before passing a deadline: a call it has just
     # sent to liquidation_pending is seen so once it commits (and given back to the client if its new
     # deadline is ahead), one liquidated meanwhile is left alone.
-    call = call_locked(pk=pk, stage=MarginCall.Stage.MARGIN_CALL, case__state__in=MOVABLE)
+    call = call_locked(pk=pk, stage=MarginCall.Stage.MARGIN_CALL, case__state__in=MARGIN_CALL_DEADLINE_STATES)
     if call is None or call.deadline_from is None or not call.deadline_trading_days:
         return False
     deadline = trading_day_close(call.deadline_from, call.deadline_trading_days)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from cases.models import CaseKind, EventKind
+from cases.models.case import MARGIN_CALL_DEADLINE_STATES
 from cases.models.request_conditions import STAGED_REPAYMENT, margin_call_to_relieve
 from cases.models.workflows import conditions_refusal
 from cases.services.events import event_record
@@ -32,7 +33,7 @@ def relief_moves_the_deadline(relief, user) -> None:
     if relief.category == STAGED_REPAYMENT:
         return
     call = call_locked(account_id=relief.credit_account_id, stage=MarginCall.Stage.MARGIN_CALL,
-                       case__state__in=["open", "client_notified", "liquidation_pending"])
+                       case__state__in=MARGIN_CALL_DEADLINE_STATES)
     if call is None:
         if not margin_call_to_relieve(relief):
             raise Conflict(conditions_refusal([margin_call_to_relieve]), extra={"code": "concurrent_change"})

@@ -38,7 +38,9 @@ WORKED_STATES = ("accepted", "acknowledged", "client_notified", "investigating",
 #: one-open-call index states them: SQL that states "open" the same way is planned on that index.
 MARGIN_CALL_CLOSED_STATES = ("restored", "closed")
 #: A margin call's states in which its deadline still counts: no liquidation decided, not restored
-#: (liquidated and return_visit show the deadline as history, without a countdown).
+#: (liquidated and return_visit show the deadline as history, without a countdown). A relief or a
+#: trading day closed moves the deadline of a call in these states (one pending liquidation goes back
+#: to the client with it).
 MARGIN_CALL_DEADLINE_STATES = ("open", "client_notified", "liquidation_pending")
 
 

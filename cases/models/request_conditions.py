@@ -24,10 +24,9 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.case import MARGIN_CALL_DEADLINE_STATES
+
 STAGED_REPAYMENT = "staged_repayment"
-#: Margin-call states in which there is still a deadline to move (risk/effects.py moves it; one
-#: that passed, pending liquidation, goes back to the client with the new one).
-MARGIN_CALL_WITH_DEADLINE = ("open", "client_notified", "liquidation_pending")
 
 _history = ContextVar("request_conditions_waived", default=False)
 
@@ -93,7 +92,7 @@ def _open_margin_calls(case) -> list:
 
 def _with_deadline(call) -> bool:
     margin_call = getattr(call, "margin_call", None)
-    return call.state in MARGIN_CALL_WITH_DEADLINE and margin_call is not None and margin_call.stage == "margin_call"
+    return call.state in MARGIN_CALL_DEADLINE_STATES and margin_call is not None and margin_call.stage == "margin_call"
 
 
 # --- extension -----------------------------------------------------------------------------------

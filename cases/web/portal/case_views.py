@@ -17,6 +17,7 @@ from cases.attachment_views import attachment_response, download_policy
 from cases.calendars import calendar_refusals
 from cases.categories import category_label
 from cases.models import Case, CaseKind, EventKind, RequestDetails, SatisfactionRating
+from cases.models.case import MARGIN_CALL_DEADLINE_STATES
 from cases.models.workflows import CLIENT_FACING_COMMENTS
 from cases.services import available_transitions, case_transition, message_create
 from cases.services.portal import client_rating_submit, is_rateable
@@ -77,8 +78,7 @@ def _relief_url(case: Case) -> str:
 def _margin_call_advice(case: Case) -> str:
     """What an open margin call asks of the client: the amounts and deadline of its notice."""
     call = getattr(case, "margin_call", None) if case.kind == CaseKind.MARGIN_CALL else None
-    running = CALL_RUNNING + CALL_OVERDUE
-    if call is None or not call.top_up_cash or case.state not in running:
+    if call is None or not call.top_up_cash or case.state not in MARGIN_CALL_DEADLINE_STATES:
         return ""
     return top_up_advice(cash=call.top_up_cash, sell=call.top_up_sell, target=call.restore_to,
                          deadline=call.deadline if call.stage == MarginCall.Stage.MARGIN_CALL else None,

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from accounts.models import CreditAccount
 from accounts.ratio import top_up
 from cases.models import Case, CaseKind
+from cases.models.case import MARGIN_CALL_DEADLINE_STATES
 from cases.models.workflows import state_label
 from cases.services.messages import client_may_reply
 from risk.lines import effective_lines
@@ -106,7 +107,7 @@ def account_status(account: CreditAccount, margin_call: MarginCall | None = None
             ratio_text = _("Your ratio is %(ratio)s, below the close-out line %(close_out)s.") % values
         # A call liquidated already (liquidated, return visit) asks for nothing any more: neither its
         # amounts nor its passed deadline; what the ratio still needs is worked out afresh.
-        call_running = margin_call is not None and margin_call.case.state in CALL_RUNNING + CALL_OVERDUE
+        call_running = margin_call is not None and margin_call.case.state in MARGIN_CALL_DEADLINE_STATES
         if call_running and margin_call.top_up_cash:
             cash, sell = margin_call.top_up_cash, margin_call.top_up_sell
             target = margin_call.restore_to or lines["restore_to"]
