@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from cases.calendars import CALENDARS, CalendarUnavailable, load_schedule
 from cases.models import BusinessCalendar, SlaTimer
 from cases.sla import business_time_between
+from servicedesk.formats import business_time
 
 
 class ScheduleCache(dict):
@@ -56,6 +57,15 @@ def timer_status(timer: SlaTimer, schedules: ScheduleCache, now: datetime.dateti
     remaining = None if elapsed is None else timer.target_seconds - elapsed
     late = (timer.due_at is not None and timer.due_at < now) if remaining is None else remaining < 0
     return TimerStatus(remaining, unknown, timer.breached or late or reached_target(timer, now))
+
+
+def time_left(status: TimerStatus) -> str:
+    """The business time left on a clock whose time left is known, as the pages write it ("88h 00m",
+    "overdue by 3h 05m"), or "Breached" for one breached with none left (due at a closing, read
+    before the next opening): "0h 00m" reads as about to breach."""
+    if status.breached and status.remaining == 0:
+        return str(SlaTimer.State.BREACHED.label)
+    return business_time(status.remaining)
 
 
 def shown_state(timer: SlaTimer, status: TimerStatus) -> str:

@@ -26,7 +26,7 @@ from cases import selectors
 from cases.models import Case, CaseKind, Metric, Priority, SlaTimer
 from cases.models.case import MARGIN_CALL_DEADLINE_STATES, PRIORITY_RANK
 from cases.models.workflows import ALL_CLOSED_STATES, WORKFLOWS, state_label
-from cases.sla_status import ScheduleCache, TimerStatus, timer_status
+from cases.sla_status import ScheduleCache, TimerStatus, time_left, timer_status
 from cases.web.case_list_forms import ACTIVE, CaseListForm, tabs_for
 from cases.web.case_list_paging import InvalidCursor, Key, Segment, keyset_page
 from risk.models import Level
@@ -221,12 +221,6 @@ class Labels:
         self.unknown_title = _("%(metric)s: %(unknown)s; due %(due)s")
         self.deadline_text = _("Deadline %(moment)s")
         self.deadline_title = _("The margin call's deadline (Asia/Shanghai), not an SLA timer")
-        self.breached = str(SlaTimer.State.BREACHED.label)
-
-    @staticmethod
-    def remaining(seconds: float) -> str:
-        """Business time left as the case page writes it ("88h 00m", "overdue by 3h 05m")."""
-        return formats.business_time(seconds)
 
     def state(self, kind: str, state: str) -> str:
         if (kind, state) not in self.states:
@@ -254,10 +248,7 @@ def countdown(timers: list, schedules: ScheduleCache, now: datetime.datetime, la
     remaining = status.remaining
     percent = (timer.target_seconds - remaining) * 100 // timer.target_seconds if timer.target_seconds else 100
     metric = labels.metrics.get(timer.metric, timer.metric)
-    # Breached with no business time left (due at a closing, read before the next opening): "Breached",
-    # not "0h 00m", which reads as "about to breach"; later it is "overdue by …".
-    no_time_left = status.breached and remaining == 0
-    text = labels.breached if no_time_left else labels.remaining(remaining)
+    text = time_left(status)  # as the case page writes it; "Breached", not "0h 00m", at a closing
     if timer.due_at is None:  # a breach before the pause stays a breach, recorded by the sweep or not yet
         css = "sla-100" if status.breached else "sla-paused"
         return Countdown(css, text, labels.timer_title % {"metric": metric, "percent": percent},

@@ -21,7 +21,7 @@ from cases.models.visits import ReturnVisit
 from cases.models.workflows import state_label, step_label
 from cases.selectors import events_for, messages_for
 from cases.sla_engine import CALENDAR_CHANGED
-from cases.sla_status import ScheduleCache, shown_state, timer_status
+from cases.sla_status import ScheduleCache, shown_state, time_left, timer_status
 from risk.models import MarginCallContact
 from servicedesk.formats import business_time
 
@@ -89,12 +89,7 @@ def timer_rows(case: Case, now=None) -> list[TimerRow]:
         share = (None if remaining is None or not timer.target_seconds
                  else Decimal(timer.target_seconds - remaining) / timer.target_seconds)
         running = timer.due_at is not None and timer.stopped_at is None
-        if remaining is None:
-            left = unknown
-        elif breached and remaining == 0:  # due at a closing, read before the next opening: not "0h 00m"
-            left = str(SlaTimer.State.BREACHED.label)
-        else:
-            left = business_time(remaining)
+        left = unknown if remaining is None else time_left(status)
         rows.append(TimerRow(
             metric=timer.metric, metric_label=str(metric_labels.get(timer.metric, timer.metric)), cycle=timer.cycle,
             state=state, state_label=str(state_labels.get(state, state)),
