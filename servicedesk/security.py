@@ -73,8 +73,11 @@ ID_NUMBER = re.compile(
     r"(?<![0-9A-Za-z])(?:\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx]"
     r"|\d{8}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3})(?![0-9A-Za-z])")
 #: A mainland mobile number (1[3-9] and 9 digits), maybe written +86 / 86 / 0086 first, with or
-#: without spaces or dashes between the 3-4-4 groups.
-MOBILE = re.compile(r"(?<![0-9])(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![0-9])")
+#: without spaces or dashes between the 3-4-4 groups, not inside a longer run of letters or digits:
+#: a task id such as 3066a173-1234-4256-8a1c-… holds "173-1234-4256", which is nobody's number
+#: (masked, a worker's log no longer named the task it received).
+MOBILE = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![0-9A-Za-z])")
 
 
 def mask_personal_data(text: str) -> str:
