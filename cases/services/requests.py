@@ -109,6 +109,28 @@ def _details_errors(*, kind: str, category: str, account: CreditAccount | None, 
     return errors
 
 
+#: A request's states while it is still to be decided.
+UNDECIDED_STATES = ("submitted", "under_review")
+
+
+def _refuse_a_second_open_request(*, kind: str, category: str, account: CreditAccount) -> None:
+    """One undecided request per account and kind (for relief, per kind of relief: more time and
+    staged repayment are different asks): a second one, sent again from another tab or by a staff
+    member on the client's behalf, would be reviewed twice and could be decided twice. Read under the
+    year's case numbers (case_numbers_locked): whoever opens a case meanwhile has committed, so two
+    sent at once cannot both pass."""
+    case_numbers_locked(timezone.localdate().year)
+    same = Case.objects.filter(credit_account=account, kind=kind, state__in=UNDECIDED_STATES)
+    if kind == CaseKind.RELIEF:
+        same = same.filter(category=category)
+    open_request = same.order_by("id").values_list("number", flat=True).first()
+    if open_request is not None:
+        raise Conflict(
+            _("Request %(number)s for account %(account)s is still being reviewed: add what is new to it instead "
+              "of sending another.") % {"number": open_request, "account": account.account_no},
+            extra={"code": "open_request", "case": open_request})
+
+
 @transaction.atomic
 def request_create(
     *, created_by: User | None, client: ClientProfile, kind: str, subject: str, description: str = "",
@@ -118,11 +140,14 @@ def request_create(
 ) -> Case:
     """Open a request (case_create) with what it asks for. `staged_repayment`: instalments as
     {"due": date, "amount": Decimal} (_staged_repayment_errors says what a plan must be). Any bad
-    input: ValidationFailed, nothing written."""
+    input: ValidationFailed, nothing written; a request like it still undecided on the account:
+    Conflict."""
     errors = _details_errors(kind=kind, category=category, account=credit_account, requested_days=requested_days,
                              requested_maturity=requested_maturity, staged_repayment=staged_repayment)
     if errors:
         raise ValidationFailed(_("Invalid request."), extra=errors)
+    if credit_account is not None:
+        _refuse_a_second_open_request(kind=kind, category=category, account=credit_account)
     case = case_create(created_by=created_by, client=client, kind=kind, subject=subject, description=description,
                        category=category, priority=priority, credit_account=credit_account, channel=channel)
     if any(value is not None for value in (requested_days, requested_maturity, staged_repayment)):
