@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.roles import SEE_EVERYTHING, Role
@@ -144,12 +144,25 @@ def messages_for(user: User, case: Case) -> QuerySet[CaseMessage]:
     return queryset
 
 
+def client_visible(events: QuerySet[CaseEvent]) -> QuerySet[CaseEvent]:
+    """Of `events`, those a case's client is shown: no internal note, assignment, SLA step or staff
+    deliberation."""
+    return events.filter(is_internal=False, kind__in=CLIENT_EVENT_KINDS).exclude(name__in=STAFF_DELIBERATIONS)
+
+
 def events_for(user: User, case: Case) -> QuerySet[CaseEvent]:
     queryset = case.events.select_related("actor")
     if not is_staff_reader(user):
-        queryset = queryset.filter(is_internal=False, kind__in=CLIENT_EVENT_KINDS).exclude(
-            name__in=STAFF_DELIBERATIONS)
+        queryset = client_visible(queryset)
     return queryset
+
+
+def last_change_seen_by_client():
+    """For a case query: when its client last had something to see (a reply, a step, an approval),
+    the "last change" the portal shows. updated_at moves with internal notes and assignments too, and
+    a case whose only news was staff's own work read as changed."""
+    latest = client_visible(CaseEvent.objects.filter(case=OuterRef("pk"))).order_by("-created_at", "-id")
+    return Subquery(latest.values("created_at")[:1])
 
 
 def attachment_for(user: User, pk: int):
