@@ -24,6 +24,18 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. A request through LocaleMiddleware leaves the language
+    it chose active in the thread (Django does not reset it), and a command a later test ran in the
+    same worker spoke English after an English page."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _celery_join_allowed():
     """Celery marks "running inside a task" in one process-wide flag, set and reset around every
     eager task. Two threads running eager tasks at once (the concurrency tests) can leave it set,

@@ -1,12 +1,13 @@
 """What the import commands share: run the import, print its summary, or print every problem
 on stderr and exit 1 with nothing written."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.importers import ImportRejected, ImportResult
+from servicedesk.commands import OperatorCommand
 
 
-class ImportCommand(BaseCommand):
+class ImportCommand(OperatorCommand):
     def run_import(self, run, source) -> None:
         try:
             result: ImportResult = run(source)

@@ -3,10 +3,11 @@
 import argparse
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from accounts.interest import interest_accrue, interest_accrue_due
+from servicedesk.commands import OperatorCommand
 from servicedesk.errors import ApplicationError
 
 
@@ -18,7 +19,7 @@ def _day(value: str) -> datetime.date:
         raise argparse.ArgumentTypeError(_("“%(value)s” is not a date (YYYY-MM-DD).") % {"value": value}) from None
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = _("Accrue the daily interest: yesterday and any day missed, or one given day. Each day once.")
 
     def add_arguments(self, parser):

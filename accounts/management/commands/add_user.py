@@ -3,12 +3,13 @@
 import getpass
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from accounts.services import user_provision
+from servicedesk.commands import OperatorCommand
 from servicedesk.errors import ApplicationError
 
 
@@ -29,7 +30,7 @@ def _as_list(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = _("Create or update a login with exactly the given roles (idempotent). The password is read "
              "from standard input with --password-stdin.")
 

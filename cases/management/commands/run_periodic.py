@@ -6,12 +6,12 @@ import time
 
 from celery.schedules import maybe_schedule
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from servicedesk.commands import OperatorCommand
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = _("Run the periodic jobs in this process (no broker needed).")
 
     def add_arguments(self, parser):

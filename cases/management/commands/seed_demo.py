@@ -3,7 +3,7 @@
 import unicodedata
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -11,9 +11,10 @@ from accounts.models import ClientProfile
 from cases.calendars import calendar_command_errors
 from cases.demo import demo_seed, is_empty
 from cases.models import CaseKind
+from servicedesk.commands import OperatorCommand
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = _("Fill an empty database with bilingual demo data (deterministic) and print the demo "
              "logins.")
 

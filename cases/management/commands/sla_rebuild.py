@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from cases import sla_tally
@@ -6,12 +6,13 @@ from cases.calendars import CalendarUnavailable
 from cases.models import Case
 from cases.services.sla import sla_rebuild
 from cases.sla_engine import SLA_KINDS
+from servicedesk.commands import OperatorCommand
 
 #: How many of the cases that could not be replayed the error names.
 NAMED_CASES = 5
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = _("Recompute every SLA timer from the case event log (after a calendar or engine change).")
 
     def add_arguments(self, parser):

@@ -6,13 +6,14 @@ makes the exit status 1, after the other files are done."""
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from notifications.inbound import email_ingest
+from servicedesk.commands import OperatorCommand
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = _("Ingest e-mails saved as .eml files: a file, or every *.eml in a directory.")
 
     def add_arguments(self, parser):

@@ -1,13 +1,14 @@
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from cases.calendars import calendar_command_errors
 from risk.deadlines import deadlines_after_calendar_change
+from servicedesk.commands import OperatorCommand
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = _("After a change of the trading calendar on the given dates: the open margin calls that counted one of "
              "them to their deadline get it back (what the calendar edit starts as a task).")
 

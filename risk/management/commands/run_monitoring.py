@@ -1,11 +1,11 @@
-from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from cases.calendars import calendar_command_errors
 from risk.monitoring import monitor_accounts, outcome_summary
+from servicedesk.commands import OperatorCommand
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = _("Revalue every credit account now: ratio history, alerts, margin calls (what a price import starts).")
 
     def handle(self, *args, **options):
