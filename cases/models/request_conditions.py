@@ -160,6 +160,28 @@ def debt_to_stage(case) -> bool:
 RELIEF_CONDITIONS = (margin_call_to_relieve, debt_to_stage)
 
 
+# --- liquidation ----------------------------------------------------------------------------------
+
+def ratio_restored(account) -> bool:
+    """The account is back above its warning line (raised by an active stress mode) by the
+    hysteresis band, or has no liability: what closes a margin call (risk.margin_calls.restore)."""
+    from risk.lines import active_stress_points, effective_line, hysteresis_band
+
+    ratio = account.maintenance_ratio
+    if ratio is None:
+        return True
+    warning = effective_line(account, "warning", active_stress_points())
+    return warning is not None and ratio >= warning + hysteresis_band()
+
+
+@_eligibility
+def still_not_restored(case) -> bool:
+    """A liquidation is approved only of an account still short: one proposed before the client
+    topped up stays pending (the monitoring leaves a call with a proposal to the officers), and
+    approved it sold the securities of an account no longer at risk."""
+    return case.credit_account is not None and not ratio_restored(case.credit_account)
+
+
 def _window_reason() -> str:
     return gettext("An extension can be applied for only in the %(days)d calendar days before the contract "
                    "matures.") % {"days": settings.EXTENSION_WINDOW_DAYS}
@@ -172,4 +194,6 @@ REASONS = {
     no_open_margin_call: _("An account with an open margin call cannot be extended."),
     margin_call_to_relieve: _("More time to top up needs an open margin call with a deadline on the account."),
     debt_to_stage: _("Staged repayment needs financing debt to repay."),
+    still_not_restored: _("The maintenance ratio is back above the warning line since the liquidation was "
+                          "proposed: decline the liquidation, and the next valuation closes the margin call."),
 }

@@ -14,7 +14,12 @@ from django_fsm import transition
 
 from cases import permissions as can
 from cases.models.case import Case, CaseKind
-from cases.models.request_conditions import EXTENSION_CONDITIONS, RELIEF_CONDITIONS, preventive_outreach
+from cases.models.request_conditions import (
+    EXTENSION_CONDITIONS,
+    RELIEF_CONDITIONS,
+    preventive_outreach,
+    still_not_restored,
+)
 from cases.models.request_conditions import REASONS as REQUEST_CONDITION_REASONS
 
 
@@ -361,7 +366,7 @@ class MarginCallCase(Case):
         self.proposal = ""
 
     @transition("state", source=State.LIQUIDATION_PENDING, target=State.LIQUIDATED,
-                permission=can.is_risk_checker, conditions=[has_proposal],
+                permission=can.is_risk_checker, conditions=[has_proposal, still_not_restored],
                 custom=_meta(_("Approve liquidation"), checker=True))
     def approve_liquidation(self, *, by=None, comment=""):
         self.approved_by = by

@@ -13,6 +13,7 @@ from cases.models import CaseEvent, ReturnVisit
 from cases.services import case_create, case_transition
 from cases.services.visits import return_visits_schedule_quarterly
 from servicedesk.celery import app
+from tests.cases.test_workflows import short_of_margin
 from tests.factories import ClientProfileFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,7 @@ def test_a_liquidation_gets_a_visit_for_the_advisor(client_profile, credit_accou
                                                     other_risk_officer, advisor):
     client_profile.advisor = advisor
     client_profile.save()
+    short_of_margin(credit_account)
     case = case_create(created_by=None, client=client_profile, kind="margin_call", subject="追保",
                        credit_account=credit_account)
     case = drive(case, [("notify_client", None), ("pass_deadline", None), ("propose_liquidation", risk_officer),

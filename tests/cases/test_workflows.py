@@ -94,8 +94,18 @@ def actors(agent, supervisor, other_supervisor, client_profile, risk_officer, ot
             R: risk_officer, R2: other_risk_officer}
 
 
+def short_of_margin(account) -> None:
+    """Debt 100,000 against 10,000 shares at 12.00 (120 %, below close-out): a margin call's account,
+    whose liquidation may be approved (not once the ratio is back above the warning line)."""
+    account.financing_debt = Decimal("100000.00")
+    account.save(update_fields=["financing_debt"])
+    PositionFactory(account=account, security=SecurityFactory(price=Decimal("12.00")), quantity=10000)
+
+
 def new_case(kind, client_profile, credit_account, agent):
     creator = None if kind == CaseKind.MARGIN_CALL else agent
+    if kind == CaseKind.MARGIN_CALL and credit_account.financing_debt == 0:
+        short_of_margin(credit_account)
     return case_create(created_by=creator, client=client_profile, kind=kind, subject="测试", channel="phone",
                        credit_account=credit_account)
 
