@@ -15,6 +15,7 @@ from accounts.roles import Role
 from cases import selectors, services
 from cases.filters import CaseFilter
 from cases.models import Case
+from cases.permissions import is_worker_or_client
 from cases.serializers import (
     LIST_ROW_VALUES,
     CaseCreateSerializer,
@@ -119,6 +120,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         if len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
             raise ValidationFailed(_("Invalid case."), extra={IDEMPOTENCY_KEY: [
                 _("At most %(limit)d printable characters.") % {"limit": IDEMPOTENCY_KEY_MAX}]})
+        if not is_client_view(request.user) and not request.user.has_perm("cases.add_case"):
+            # a read-only role (the auditor) is refused whatever it sends: 403, not the body's 400
+            raise NotAllowed(_("Your role may not open cases."))
         data = _validated(CaseCreateSerializer, request.data)
         case, replayed = submitted_once(user=request.user, key=f"api:{key}" if key else "", content=data,
                                         create=lambda: self._create(request.user, data))
@@ -179,6 +183,8 @@ class CaseViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)")
     def transition(self, request, number=None, name=None):
         case = self.get_object()
+        if not is_worker_or_client(case, request.user):  # the auditor: 403 whatever the body, as the service says
+            raise NotAllowed(_("Your role may not take this step."))
         data = _validated(TransitionInputSerializer, request.data)
         services.case_transition(case=case, user=request.user, name=name, comment=data["comment"])
         return Response(self.get_serializer(selectors.case_after_write(request.user, case.number)).data)

@@ -15,6 +15,7 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from risk import selectors, services
 from risk.models import ALERT_LINES, AccountAlert, Level, MarginCallContact, RatioSnapshot
+from servicedesk.errors import NotAllowed
 from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, UtcDateTimeField, range_checked
 
 
@@ -127,7 +128,10 @@ class AlertListApi(generics.ListAPIView):
         return selectors.alerts_visible_to(self.request.user)
 
     def paginate_queryset(self, queryset):
-        self.paginator.ordering = ("-opened_at", "-id")
+        # Newest first by the id, which the runs (serialised) give in the order they open alerts: the
+        # cursor's position must be unique. By opened_at, shared by every alert of a run, the
+        # `previous` link of a later page answered rows of other pages (DRF pages ties by offset).
+        self.paginator.ordering = ("-id",)
         return super().paginate_queryset(queryset)
 
 
@@ -162,6 +166,8 @@ class MarginCallContactsApi(APIView):
     @extend_schema(request=ContactSerializer, responses={201: ContactSerializer})
     def post(self, request, number):
         case = self._case(request, number)
+        if not request.user.works_cases:  # the auditor: 403 whatever the body, as the service says
+            raise NotAllowed(_("Your role may not log calls."))
         data = ContactSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.margin_call_contact_record(

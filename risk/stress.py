@@ -300,9 +300,10 @@ def stress_test_outreach(stress_test_id: int) -> int:
     stress_test = StressTest.objects.filter(pk=stress_test_id, open_cases=True).first()
     if stress_test is None or stress_test.outreach_finished_at is not None:
         return 0
+    shock = f"{stress_test.market_shock * 100:+.2f}%"  # in per cent, as the pages and the form write it
     with translation.override(settings.LANGUAGE_CODE):  # stored in the firm's language, whoever ran it
         reason = _("Stress test %(id)s (market shock %(shock)s): the maintenance ratio would fall below "
-                   "the warning line.") % {"id": stress_test.pk, "shock": f"{stress_test.market_shock:+}"}
+                   "the warning line.") % {"id": stress_test.pk, "shock": shock}
     ids, opened = stress_test.outreach_accounts, 0
     for start in range(0, len(ids), OUTREACH_BATCH):
         accounts = CreditAccount.objects.filter(pk__in=ids[start:start + OUTREACH_BATCH]).order_by("pk")

@@ -42,7 +42,7 @@ def _parameters(days: int, stress_points: Decimal) -> dict:
         "min_returns": forecast.MIN_RETURNS,
         "default_volatility": (annual_default * HUNDRED).quantize(Decimal("1")),
         "screen_sigmas": forecast.SCREEN_SIGMAS,
-        "stress_points": stress_points,
+        "stress_points": stress_points.quantize(Decimal("0.01")),  # "0.00" as the API and the stress mode write it
         "default_warning_line": Decimal(settings.MARGIN_DEFAULT_LINES["warning"]) * HUNDRED + stress_points,
         "seed": forecast.SEED,
     }
@@ -57,7 +57,12 @@ def forecast_page(request):
     form = ForecastForm(query)
     context = risk_context(request, "forecast", form=form)
     if not form.is_valid():
-        context["parameters"] = _parameters(forecast.DEFAULT_DAYS, context["stress_points"])
+        # The model's facts still describe the screening (the defaults where a field was refused),
+        # not "ratio below  % …, at most  ," with the numbers missing.
+        valid = {name: form.cleaned_data.get(name) for name in ("below", "include_breached")}
+        context.update(parameters=_parameters(forecast.DEFAULT_DAYS, context["stress_points"]),
+                       below=valid["below"] or DEFAULT_FORECAST_BELOW, max_assessed=MAX_ASSESSED,
+                       include_breached=bool(valid["include_breached"]))
         return render(request, "risk_pages/forecast.html", context, status=400)
     days = form.cleaned_data["days"] or forecast.DEFAULT_DAYS
     below = form.cleaned_data["below"] or DEFAULT_FORECAST_BELOW

@@ -111,6 +111,8 @@ def stress_test_page(request, pk: int):
         symbol_shocks=[(symbol, Decimal(shock) * HUNDRED)
                        for symbol, shock in sorted(stress_test.symbol_shocks.items())],
         market_shock_percent=stress_test.market_shock * HUNDRED,
+        # to the hundredth, as the API and the stress mode show them (saved as "0" without one)
+        test_stress_points=f'{Decimal(result.get("stress_points", "0")):.2f}',
         next_url=page_url(page + 1) if start + ACCOUNTS_PAGE_SIZE < len(entries) else None,
         previous_url=page_url(page - 1) if page > 1 else None,
         chart={"labels": [item["label"] for item in summary], "counts": [item["count"] for item in summary],

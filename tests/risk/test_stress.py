@@ -196,7 +196,7 @@ def test_an_outreach_case_is_stored_in_the_firms_language_whoever_ran_the_test(a
 
     case = Case.objects.get(kind=CaseKind.MARGIN_CALL, credit_account=valued["a"])
     assert case.subject == "外呼：A1 的担保比例可能低于警戒线"
-    assert case.description == f"压力测试 {response.json()['id']}（市场冲击 -0.1000）：维持担保比例将低于警戒线。"
+    assert case.description == f"压力测试 {response.json()['id']}（市场冲击 -10.00%）：维持担保比例将低于警戒线。"
     with translation.override("en"):  # each reader still sees the subject in their own language
         assert case_subject(case) == "Outreach: the ratio of A1 may fall below the warning line"
 
