@@ -226,6 +226,19 @@ def library_days(code: str, year: int) -> dict[datetime.date, LibraryDay]:
     return {day: LibraryDay(False, name, english[day]) for day, name in chinese.items()}
 
 
+def calendar_year_library_days(calendar: BusinessCalendar, year: int) -> list[datetime.date]:
+    """Store the days the `holidays` package lists for the calendar in `year` (a day listed already
+    is kept as it is); returns their dates."""
+    days = library_days(calendar.code, year)
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(calendar=calendar, date=day, is_business_day=named.is_business_day,
+                     name=named.name[:100], name_en=named.name_en[:100])
+         for day, named in sorted(days.items())],
+        ignore_conflicts=True,
+    )
+    return sorted(days)
+
+
 @transaction.atomic
 def calendars_seed(*, last_year: int | None = None, first_year: int = FIRST_SEEDED_YEAR) -> list[CalendarYear]:
     """Create both calendars and every missing year from the `holidays` package, marked
@@ -241,13 +254,7 @@ def calendars_seed(*, last_year: int | None = None, first_year: int = FIRST_SEED
         for year in range(first_year, last_year + 1):
             if year in present:
                 continue
-            days = library_days(code, year)
-            CalendarDay.objects.bulk_create(
-                [CalendarDay(calendar=calendar, date=day, is_business_day=named.is_business_day,
-                             name=named.name[:100], name_en=named.name_en[:100])
-                 for day, named in sorted(days.items())],
-                ignore_conflicts=True,
-            )
+            calendar_year_library_days(calendar, year)
             created.append(CalendarYear.objects.create(
                 calendar=calendar, year=year, status=CalendarYear.Status.ESTIMATED,
                 source=f"holidays {holidays.__version__}",

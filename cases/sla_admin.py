@@ -1,11 +1,15 @@
 """Admin for the business calendars and SLA policies (supervisors edit them; each December a
 supervisor confirms next year's calendar once the exchange publishes it)."""
 
+import datetime
+
+import holidays
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from cases.calendars import calendar_year_confirm
+from cases.calendars import calendar_year_confirm, calendar_year_library_days
 from cases.models import BusinessCalendar, CalendarDay, CalendarYear, SlaPolicy, SlaTarget, SlaTimer
 from cases.services.calendars import calendar_days_changed, calendar_hours_changed
 from cases.tasks import sla_reapply_task
@@ -30,12 +34,37 @@ class BusinessCalendarAdmin(ModelAdmin):
             calendar_hours_changed(obj.code)
 
 
+#: The years a calendar may be given by hand (those the supervisor's pages take dates in).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+class CalendarYearForm(forms.ModelForm):
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+            raise forms.ValidationError(_("Choose a year from %(first)s to %(last)s.") % {
+                "first": FIRST_YEAR, "last": LAST_YEAR}, code="out_of_range")
+        return year
+
+
 @admin.register(CalendarYear)
 class CalendarYearAdmin(ModelAdmin):
+    form = CalendarYearForm
     list_display = ["calendar", "year", "status", "confirmed_by", "confirmed_at", "source"]
     list_filter = ["calendar", "status"]
     readonly_fields = ["status", "confirmed_by", "confirmed_at"]
     actions = ["confirm"]
+
+    def save_model(self, request, obj, form, change):
+        """A year added by hand starts from the holidays and make-up days the `holidays` package
+        lists, as the daily seeding adds one (which leaves a year present alone: added empty, it
+        counted every public holiday a working day, for good), estimated until confirmed; the
+        running clocks that reach into it are projected again."""
+        if change:
+            return super().save_model(request, obj, form, change)
+        obj.source = obj.source or f"holidays {holidays.__version__}"
+        super().save_model(request, obj, form, change)
+        calendar_days_changed(obj.calendar.code, calendar_year_library_days(obj.calendar, obj.year))
 
     def get_readonly_fields(self, request, obj=None):
         """A year is confirmed with the action (which records who and when), and a stored year stays the
@@ -98,10 +127,27 @@ def _days_changed(days: list[tuple[str, object]]) -> None:
         calendar_days_changed(code, [date for other, date in days if other == code])
 
 
+class BusinessHoursField(forms.DurationField):
+    """A target as business hours:minutes:seconds, "24:00:00", never Django's "1 00:00:00", which
+    reads as a calendar day where it is 24 business hours (three working days of 8 hours)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime.timedelta):
+            seconds = int(value.total_seconds())
+            return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        return value
+
+
 class SlaTargetInline(admin.TabularInline):
     model = SlaTarget
     extra = 0
     fields = ["metric", "target", "calendar", "pausable", "scales_with_tier"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "target":
+            kwargs.update(form_class=BusinessHoursField, help_text=_(
+                "Business hours:minutes:seconds on the calendar, e.g. 24:00:00 (three working days of 8 hours)."))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(SlaPolicy)

@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import Node, Variable
+from django.template.base import Node, TextNode, Variable
 from django.template.defaulttags import DebugNode, TemplateLiteral
 from django.template.loader_tags import ExtendsNode, IncludeNode
 from django.utils import formats, timezone, translation
@@ -61,6 +61,8 @@ LEVEL_LABELS = {"attention": _("attention"), "warning": _("warning"), "close_out
 #: Tags a notice's text may not use: no template to include or extend (the engine has no loaders),
 #: no dump of the server's context and modules.
 REFUSED_TAGS = {IncludeNode: "include", ExtendsNode: "extends", DebugNode: "debug"}
+#: What Django leaves as plain text when a tag is not closed (or not opened): sent as typed.
+TAG_MARKS = ("{{", "}}", "{%", "%}", "{#", "#}")
 #: Keys of a notification's data that may reach the text, as they are.
 DATA_KEYS = ("account_no", "ratio", "level", "line", "cash", "sell", "deadline", "due_date", "days", "metric",
              "comment", "request_kind", "trading_days", "reasons", "link")
@@ -74,7 +76,13 @@ def compile_errors(subject: str, body: str) -> dict[str, str]:
         try:
             template = ENGINE.from_string(text or "")
         except TemplateSyntaxError as error:
-            errors[name] = str(error)
+            errors[name] = _("Not a valid template: %(error)s") % {"error": error}
+            continue
+        if broken := sorted({mark for node in template.nodelist.get_nodes_by_type(TextNode)
+                             for mark in TAG_MARKS if mark in node.s}, key=TAG_MARKS.index):
+            # "{{ case_number" or "{ case_number }}" compiles as plain text: every notice sent would show it
+            errors[name] = _("A placeholder or tag is not closed or not opened (%(marks)s): the text would be sent "
+                             "as typed. Write {{ name }} or {%% tag %%}.") % {"marks": " ".join(broken)}
             continue
         if refused := sorted({tag for node_type, tag in REFUSED_TAGS.items()
                               if template.nodelist.get_nodes_by_type(node_type)}):

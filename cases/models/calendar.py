@@ -38,6 +38,11 @@ class BusinessCalendar(BilingualNameMixin, models.Model):
         had no business time at all (every deadline was refused for a year without data)."""
         if self.opens_at is not None and self.closes_at is not None and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _("The closing time must be after the opening time.")})
+        # As the field's help says: the exchange never trades on a weekend, make-up working day or not
+        # (ticked, the trading calendar took a Saturday as a trading day and a margin call lost a day).
+        if self.code == self.TRADING and self.weekend_days_can_be_business:
+            raise ValidationError({"weekend_days_can_be_business": _(
+                "The exchange never trades on a weekend day: the trading calendar cannot count make-up days.")})
 
 
 class CalendarYear(models.Model):

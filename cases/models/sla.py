@@ -14,6 +14,7 @@ from accounts.models import Tier
 from cases.models.calendar import BusinessCalendar
 from cases.models.case import Case, CaseKind, Priority
 from servicedesk.constraints import CoveredUniqueConstraint
+from servicedesk.formats import business_time
 from servicedesk.i18n import BilingualNameMixin
 
 
@@ -109,7 +110,9 @@ class SlaTarget(models.Model):
         constraints = [models.UniqueConstraint(fields=["policy", "metric"], name="sla_target_unique_metric")]
 
     def __str__(self) -> str:
-        return f"{self.get_metric_display()}: {self.target}"
+        """"Resolution: 24h 00m": business hours, as the console shows targets (timedelta's own text,
+        "1 day, 0:00:00", read as a calendar day where it is three working days of 8 hours)."""
+        return f"{self.get_metric_display()}: {business_time(self.target.total_seconds())}"
 
     def clean(self):
         """The regulatory deadlines are counted in working days, whatever calendar the others use."""

@@ -193,6 +193,10 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
         return _("SLA deadlines moved: the calendar “%(calendar)s” changed on %(dates)s") % {
             "calendar": name, "dates": event.comment}
     if event.kind == EventKind.SLA:
+        if event.name == "policy_applied" and (event.data or {}).get("targets") == {}:  # no policy matches now
+            reason = SLA_REASONS.get(event.comment, event.comment) or _("no policy matches the case")
+            return _("No SLA policy applies any more (%(reason)s): the clocks already running keep their "
+                     "targets, no new one starts") % {"reason": reason}
         if not event.comment:
             return _("SLA policy applied")
         return _("SLA policy applied: %(reason)s") % {"reason": SLA_REASONS.get(event.comment, event.comment)}

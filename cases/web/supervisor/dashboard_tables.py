@@ -36,6 +36,16 @@ def group_label(group_by: str, value, names: dict[str, str] | None = None) -> st
     return (names or {}).get(value, str(value))
 
 
+def in_choice_order(group_by: str, groups) -> list:
+    """Groups of a choice (kind, priority, tier) in the choice's own order, Low before Normal before
+    High (the report sorts by code: high, low, normal, urgent); the others as they come; no group last."""
+    groups = list(groups)
+    if group_by not in CHOICE_LABELS:
+        return groups
+    order = {value: position for position, value in enumerate(CHOICE_LABELS[group_by].values)}
+    return sorted(groups, key=lambda group: order.get(group, len(order)))
+
+
 def _group_title(group_by: str) -> str:
     return str(dict(GROUP_CHOICES)[group_by])
 
@@ -112,7 +122,8 @@ def compliance(figures: Figures) -> Table:
             key: row[key] for key in ("met", "breached", "running", "compliance")}
         _add(totals, row["metric"], row["met"], row["breached"], row["running"])
     names = figures.names_of(report.group_by, counts)
-    rows = [{"group": group_label(report.group_by, group, names), **metrics} for group, metrics in counts.items()]
+    rows = [{"group": group_label(report.group_by, group, names), **counts[group]}
+            for group in in_choice_order(report.group_by, counts)]
     columns = [Column("group", _group_title(report.group_by))]
     columns += [Column(metric.value, str(metric.label), SLA) for metric in METRICS]
     footer = [{"group": _("All"), **totals}] if rows else []
@@ -235,8 +246,9 @@ def csat_groups(figures: Figures) -> Table:
     report = figures.report
     found = reports.csat(start=report.start, end=report.end, group_by=report.group_by, using=figures.using)
     names = figures.names_of(report.group_by, (row["group"] for row in found))
+    by_group = {row["group"]: row for row in found}
     rows = [{**row, "group": group_label(report.group_by, row["group"], names), "average": _score(row["average"])}
-            for row in found]
+            for row in (by_group[group] for group in in_choice_order(report.group_by, by_group))]
     columns = [Column("group", _group_title(report.group_by)), Column("count", _("Ratings"), NUMBER),
                Column("average", _("Average score"), NUMBER), Column("satisfied_percent", _("Satisfied"), PERCENT)]
     return Table("csat", _("Satisfaction by %(group)s") % {"group": _group_title(report.group_by).lower()},
