@@ -2,6 +2,7 @@
 supervisor confirms next year's calendar once the exchange publishes it)."""
 
 import datetime
+import re
 
 import holidays
 from django import forms
@@ -131,11 +132,22 @@ class BusinessHoursField(forms.DurationField):
     """A target as business hours:minutes:seconds, "24:00:00", never Django's "1 00:00:00", which
     reads as a calendar day where it is 24 business hours (three working days of 8 hours)."""
 
+    #: Typed as hours:minutes:seconds, nothing else: "1 day" (or "1 00:00:00", "P1D") was read as 24
+    #: business hours, three working days where the supervisor meant one; "8:00" as 8 minutes.
+    TYPED = re.compile(r"\s*\d+:[0-5]?\d:[0-5]?\d\s*")
+
     def prepare_value(self, value):
         if isinstance(value, datetime.timedelta):
             seconds = int(value.total_seconds())
             return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
         return value
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not self.TYPED.fullmatch(value):
+            raise forms.ValidationError(
+                _("Write the target as business hours:minutes:seconds, e.g. 08:00:00 for one working day of 8 "
+                  "hours."), code="invalid")
+        return super().to_python(value)
 
 
 class SlaTargetInline(admin.TabularInline):

@@ -14,7 +14,7 @@ import logging
 from django.conf import settings
 from django.template import Context, Engine, TemplateSyntaxError
 from django.template.base import Node, TextNode, Variable
-from django.template.defaulttags import DebugNode, TemplateLiteral
+from django.template.defaulttags import DebugNode, TemplateLiteral, URLNode
 from django.template.loader_tags import ExtendsNode, IncludeNode
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -59,8 +59,9 @@ CONTEXT_HELP = {
 LEVEL_LABELS = {"attention": _("attention"), "warning": _("warning"), "close_out": _("close-out"),
                 "immediate": _("immediate close-out")}
 #: Tags a notice's text may not use: no template to include or extend (the engine has no loaders),
-#: no dump of the server's context and modules.
-REFUSED_TAGS = {IncludeNode: "include", ExtendsNode: "extends", DebugNode: "debug"}
+#: no dump of the server's context and modules, no path of the site's own (a notice's links are its
+#: `link`, made for the reader: `{% url 'admin:index' %}` wrote an internal path to clients).
+REFUSED_TAGS = {IncludeNode: "include", ExtendsNode: "extends", DebugNode: "debug", URLNode: "url"}
 #: What Django leaves as plain text when a tag is not closed (or not opened): sent as typed.
 TAG_MARKS = ("{{", "}}", "{%", "%}", "{#", "#}")
 #: Keys of a notification's data that may reach the text, as they are.

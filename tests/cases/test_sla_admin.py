@@ -88,10 +88,12 @@ def running_ticket(client_profile, agent):
 
 
 @pytest.mark.parametrize("target, problem", [
-    ("999999999 00:00:00", "at most 1,000 business hours"),  # was a 500 (OverflowError)
+    ("999999999 00:00:00", "business hours:minutes:seconds"),  # was a 500 (OverflowError)
+    ("999999:00:00", "at most 1,000 business hours"),
     ("1000:00:01", "at most 1,000 business hours"),
-    ("-01:00:00", "at least one minute"),  # was saved, or a 500 with a running clock
-    ("0", "at least one minute"),
+    ("-01:00:00", "business hours:minutes:seconds"),  # was saved, or a 500 with a running clock
+    ("0", "business hours:minutes:seconds"),
+    ("00:00:00", "at least one minute"),
     ("00:00:59", "at least one minute"),
 ])
 def test_a_target_out_of_bounds_is_a_form_error_and_changes_nothing(

@@ -53,6 +53,24 @@ def test_the_policy_page_shows_a_target_as_business_hours_and_saves_it_unchanged
     assert target.target == datetime.timedelta(hours=30)
 
 
+@pytest.mark.parametrize("typed", ["1 day", "1 00:00:00", "P1D", "8:00", "1天"])
+def test_a_target_typed_other_than_as_hours_minutes_seconds_is_refused(client, supervisor, typed):
+    """"1 day" was saved as 24 business hours (three working days of 8 hours, where the supervisor meant
+    one) and "8:00" as 8 minutes: only hours:minutes:seconds is taken, anything else is a form error."""
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    target = _resolution_target()
+    url = f"/admin/cases/slapolicy/{target.policy_id}/change/"
+    data = change_form_data(client.get(url))
+    data = {key: (typed if value == "24:00:00" else value) for key, value in data.items()}
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Write the target as business hours:minutes:seconds" in response.content.decode()
+    target.refresh_from_db()
+    assert target.target == datetime.timedelta(hours=24)
+
+
 @pytest.mark.parametrize("body", ["Dear {{ client_name }}, your case {{ case_number is being handled.",
                                   "Dear { client_name }}, we have your case.",
                                   "Dear {{ client_name }}, see {% if case_number the portal.",

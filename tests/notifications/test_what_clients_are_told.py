@@ -29,10 +29,11 @@ def _post(as_supervisor, body):
 
 
 @pytest.mark.parametrize("body", ["{% include 'footer.txt' %}", "{% extends 'base.txt' %}",
-                                  "Dear {{ client_name }}{% debug %}"])
+                                  "Dear {{ client_name }}{% debug %}", "Sign in: {% url 'admin:index' %}"])
 def test_a_tag_that_never_sends_or_dumps_the_server_is_refused(as_supervisor, body):
     """{% include %} and {% extends %} were saved but failed on every notice (the built-in text went
-    instead of the edit); {% debug %} printed the server's modules into the client's e-mail."""
+    instead of the edit); {% debug %} printed the server's modules into the client's e-mail; {% url %}
+    wrote a path of the site's own (the admin's) into it."""
     template, response = _post(as_supervisor, body)
     assert response.status_code == 200
     assert "cannot use {%" in " ".join(response.context["adminform"].form.errors["body"])
