@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from notifications.events import event_label
 from servicedesk import formats
@@ -165,7 +166,7 @@ class InboundEmail(models.Model):
 
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
     source = models.CharField(_("source"), max_length=32, blank=True)
-    from_address = models.CharField(_("from"), max_length=254, blank=True, db_index=True)
+    from_address = models.CharField(pgettext_lazy("e-mail sender", "from"), max_length=254, blank=True, db_index=True)
     from_name = models.CharField(_("sender name"), max_length=200, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)

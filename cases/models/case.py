@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from servicedesk import formats
@@ -227,7 +228,7 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("by"))
     name = models.CharField(_("action"), max_length=48, blank=True)
-    from_value = models.CharField(_("from"), max_length=100, blank=True)
+    from_value = models.CharField(pgettext_lazy("value before a change", "from"), max_length=100, blank=True)
     to_value = models.CharField(_("to"), max_length=100, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     is_internal = models.BooleanField(_("internal"), default=False)

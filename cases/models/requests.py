@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RequestDetails(models.Model):
@@ -35,7 +36,7 @@ class ContractChange(models.Model):
     account = models.ForeignKey("accounts.CreditAccount", on_delete=models.PROTECT, related_name="contract_changes",
                                 verbose_name=_("credit account"))
     field = models.CharField(_("field"), max_length=32)
-    old_value = models.CharField(_("from"), max_length=100)
+    old_value = models.CharField(pgettext_lazy("value before a change", "from"), max_length=100)
     new_value = models.CharField(_("to"), max_length=100)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="contract_changes",
                              verbose_name=_("request"))
