@@ -14,6 +14,14 @@ from cases.models import CaseKind
 from servicedesk.commands import OperatorCommand
 
 
+def _band_label(band: str) -> str:
+    """A demo account's ratio band as the pages name it (its code is a monitoring level, or the band
+    above the withdrawal line)."""
+    from risk.models import Level
+
+    return _("At or above the withdrawal line") if band not in Level.values else str(Level(band).label)
+
+
 class Command(OperatorCommand):
     help = _("Fill an empty database with bilingual demo data (deterministic) and print the demo "
              "logins.")
@@ -37,7 +45,7 @@ class Command(OperatorCommand):
         with calendar_command_errors():  # the demo's cases need every year they reach in the calendars
             summary = demo_seed()
         kinds = ", ".join(f"{CaseKind(kind).label} {count}" for kind, count in summary.cases_by_kind.items())
-        bands = ", ".join(f"{band} {count}" for band, count in summary.accounts_by_band.items())
+        bands = ", ".join(f"{_band_label(band)} {count}" for band, count in summary.accounts_by_band.items())
         self.stdout.write(self.style.SUCCESS(
             _("Demo data loaded: %(clients)d clients, %(accounts)d credit accounts, %(securities)d securities, "
               "%(cases)d cases.") % {"clients": summary.clients, "accounts": summary.accounts,
