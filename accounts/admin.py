@@ -303,6 +303,17 @@ class CreditAccountAdmin(ModelAdmin):
     def get_queryset(self, request):
         return credit_accounts_visible_to(request.user)
 
+    def save_related(self, request, form, formsets, change):
+        """An account whose lines, balances or positions were edited is revalued once saved (every
+        account, as a stress-mode change does): its level and margin call follow the new figures now,
+        not at the next scheduled run (days away at a weekend), and no page shows the new lines beside
+        the old level."""
+        super().save_related(request, form, formsets, change)
+        if form.has_changed() or any(formset.has_changed() for formset in formsets):
+            from risk.stress import revalue_once_committed
+
+            revalue_once_committed("account_edit")
+
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
         # The core system's key (import_accounts); the maturity moves by an extension approved by a

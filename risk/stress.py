@@ -386,12 +386,18 @@ def _serialise_stress_mode_changes() -> None:
 
 def _revalue_once_committed() -> None:
     """Once the change is committed, every account is revalued against the moved lines."""
-    transaction.on_commit(_revalue_after_stress_mode_change)
+    revalue_once_committed("stress_mode")
 
 
-def _revalue_after_stress_mode_change() -> None:
-    """On the monitoring queue; with the broker down, here and now (the lines moved for every
-    account: no officer should wait for the next scheduled run to see what that means)."""
+def revalue_once_committed(trigger: str) -> None:
+    """Once the current transaction commits, a monitoring run (on the monitoring queue; with the
+    broker down, here and now): after a change that moves lines or balances (a stress mode, an
+    account edited in the admin), no officer should wait for the next scheduled run to see what it
+    means, nor read the new lines beside the old level."""
+    transaction.on_commit(lambda: _revalue(trigger))
+
+
+def _revalue(trigger: str) -> None:
     from risk.monitoring import monitor_accounts
     from risk.tasks import monitoring_run_task
     from servicedesk.broker import publish
@@ -399,11 +405,11 @@ def _revalue_after_stress_mode_change() -> None:
     try:
         # Without a broker the task runs here, in the request: what fails in it (a margin call's
         # deadline in a calendar year with no data) must not answer the change as refused.
-        if publish(monitoring_run_task, trigger="stress_mode"):
+        if publish(monitoring_run_task, trigger=trigger):
             return
-        monitor_accounts(trigger="stress_mode")
+        monitor_accounts(trigger=trigger)
     except Exception:  # noqa: BLE001 - the change is committed; the next scheduled run revalues
-        logger.exception("Revaluing after the stress-mode change failed; the next monitoring run will.")
+        logger.exception("Revaluing after a change (%s) failed; the next monitoring run will.", trigger)
 
 
 def stress_mode_active() -> StressMode | None:

@@ -44,6 +44,7 @@ RUN_TRIGGERS = {
     "schedule": _("every 5 minutes in trading sessions"),
     "price_import": _("price import"),
     "stress_mode": _("stress mode changed"),
+    "account_edit": _("credit account edited in the admin"),
     "command": _("run by hand (run_monitoring)"),
     "manual": _("run by hand"),
 }
