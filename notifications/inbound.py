@@ -311,7 +311,8 @@ def inbound_attach_to_case(*, inbound_email: InboundEmail, user, case: Case | No
     if case is None:
         raise ValidationFailed(_("Enter the number of the case to attach the e-mail to."),
                                extra={"case_number": [_("No such case.")]})
-    prefix = _("E-mail from %(address)s:") % {"address": row.from_address or "?"}
+    with translation.override(case.client.language):  # read by the case's client, not the supervisor
+        prefix = _("E-mail from %(address)s:") % {"address": row.from_address or "?"}
     message = _post_reply(case, parsed, author=None, prefix=prefix)
     event_record(case=case, kind=EventKind.UPDATE, actor=user, name="email_attached", is_internal=True,
                  to_value=row.from_address, data={"inbound_email_id": row.pk, "message_id": message.pk})

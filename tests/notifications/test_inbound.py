@@ -232,6 +232,24 @@ def test_supervisor_attaches_a_held_email_to_its_case(ticket, client_profile, su
     assert InboundEmail.objects.get(pk=held.pk).status == "threaded"
 
 
+def test_an_attached_email_is_introduced_in_the_clients_language(ticket, client_profile, supervisor):
+    """The line saying where the e-mail came from is read by the case's client on the portal: it was
+    written in the language of the supervisor who attached it."""
+    from django.utils import translation
+
+    client_profile.language = "zh-hans"
+    client_profile.save()
+    raw = build_email(sender="client.private@home.example", subject=f"[{ticket.number}] 补充", body="补充材料")
+    held = email_ingest(raw, source="test").inbound_email
+    with translation.override("en"):  # the supervisor reads the English admin
+        message = inbound_attach_to_case(inbound_email=held, user=supervisor)
+    with translation.override("zh-hans"):
+        from django.utils.translation import gettext
+
+        expected = gettext("E-mail from %(address)s:") % {"address": "client.private@home.example"}
+    assert message.body.startswith(expected) and expected != "E-mail from client.private@home.example:"
+
+
 def test_supervisor_decides_on_the_admin_page(client, held_from_stranger, client_profile, supervisor):
     client.force_login(supervisor)
     url = reverse("admin:notifications_inboundemail_change", args=[held_from_stranger.pk])
