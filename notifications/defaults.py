@@ -47,11 +47,14 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("{{ case_number }}: the client replied",
                "{{ client_name }} replied on {{ case_number }} “{{ case_subject }}”."),
     },
+    # At 100 % the target is breached and the case escalated: said as such, not as "100 % used".
     "sla_warning": {
-        "zh-hans": ("{{ case_number }}：{{ metric }} 已用 {{ level }}%",
-                    "{{ case_number }}“{{ case_subject }}”：{{ metric }} 已用去目标时限的 {{ level }}%。"),
-        "en": ("{{ case_number }}: {{ metric }} at {{ level }}%",
-               "{{ case_number }} “{{ case_subject }}”: {{ metric }} has used {{ level }}% of its target."),
+        "zh-hans": ("{{ case_number }}：{{ metric }} {% if level == '100' %}已超时{% else %}已用 {{ level }}%{% endif %}",
+                    "{{ case_number }}“{{ case_subject }}”：{% if level == '100' %}{{ metric }} 已超过目标时限，案件已升级。"
+                    "{% else %}{{ metric }} 已用去目标时限的 {{ level }}%。{% endif %}"),
+        "en": ("{{ case_number }}: {{ metric }} {% if level == '100' %}breached{% else %}at {{ level }}%{% endif %}",
+               "{{ case_number }} “{{ case_subject }}”: {% if level == '100' %}{{ metric }} has passed its target; "
+               "the case is escalated.{% else %}{{ metric }} has used {{ level }}% of its target.{% endif %}"),
     },
     "liquidation_decision_due": {
         "zh-hans": ("{{ case_number }}：追保已过截止时间，待决定强制平仓",

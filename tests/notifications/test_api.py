@@ -101,7 +101,7 @@ def test_the_console_bell_shows_my_unread_notices(client, supervisor, ticket):
                                 language="en", status="sent", data={"metric": "resolution", "level": 100})
     client.force_login(supervisor)
     page = client.get("/admin/").content.decode()
-    assert 'id="notification-bell"' in page and f"{ticket.number}: Resolution at 100%" in page
+    assert 'id="notification-bell"' in page and f"{ticket.number}: Resolution breached" in page
     inbox = client.get("/admin/notifications/notification/inbox/")
     assert inbox.status_code == 200
     notice = Notification.objects.get(recipient_user=supervisor)
@@ -119,6 +119,20 @@ def test_staff_read_the_text_of_sla_warnings_written_without_one(api, ticket, ag
     warning = next(n for n in data if n["event"] == "sla_warning")
     assert warning["subject"] == f"{ticket.number}: First response at 75%"
     assert "has used 75% of its target" in warning["body"]
+
+
+@pytest.mark.parametrize("language, subject, body", [
+    ("zh-hans", "：解决 已超时", "解决 已超过目标时限，案件已升级。"),
+    ("en", ": Resolution breached", "Resolution has passed its target; the case is escalated."),
+])
+def test_a_breach_is_told_as_one_not_as_a_hundred_per_cent_used(api, ticket, agent, supervisor, language, subject,
+                                                                 body):
+    Notification.objects.create(recipient_user=agent, channel="in_app", event="sla_warning", case=ticket,
+                                language=language, status="sent", data={"metric": "resolution", "level": 100})
+    data = api.as_user(supervisor).get(f"/api/v1/cases/{ticket.number}/notifications/").data
+    warning = next(n for n in data if n["event"] == "sla_warning")
+    assert warning["subject"] == f"{ticket.number}{subject}"
+    assert body in warning["body"] and "100" not in warning["body"]
 
 
 def test_in_app_notices_a_client_switched_off_stay_out_of_the_bell(api, ticket, agent, client_profile):
