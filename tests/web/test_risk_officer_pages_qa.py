@@ -90,3 +90,12 @@ def test_the_ratio_history_says_when_a_stress_mode_raised_the_lines(client, risk
     assert history.count("lines raised by") == 1
     page = text(client.get(url))
     assert "各线上调 5.00 个百分点" in page
+
+
+def test_the_accounts_assessed_read_as_one_sentence_in_chinese(client, risk_officer):
+    """The note on accounts already below their warning line was joined with an English "; "."""
+    client.force_login(risk_officer)
+    zh = text(client.get(FORECAST))
+    assert "比例最低者优先；不含已低于其警戒线的账户" in zh and "优先; " not in zh
+    en = text(client.get(FORECAST, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "lowest first; not those already below their warning line" in en
