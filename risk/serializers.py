@@ -33,7 +33,11 @@ class SymbolShocksField(serializers.Field):
         """Every symbol's problem at once: a bad or out-of-range shock, an unknown or repeated symbol."""
         errors = {}
         if isinstance(data, list):
-            if not all(isinstance(item, dict) and set(item) == {"symbol", "shock"} for item in data):
+            # a symbol is text (or a number such as 600000): a list or an object in its place was
+            # answered as an unknown symbol named by its Python form, "['a']"
+            if not all(isinstance(item, dict) and set(item) == {"symbol", "shock"}
+                       and isinstance(item["symbol"], (str, int)) and not isinstance(item["symbol"], bool)
+                       for item in data):
                 self.fail("invalid")
             pairs = [(item["symbol"], item["shock"]) for item in data]
         elif isinstance(data, dict):

@@ -390,6 +390,21 @@ def test_at_most_500_symbols_have_their_own_shock_as_on_the_page(api, risk_offic
     assert not StressTest.objects.exists()
 
 
+@pytest.mark.parametrize("symbol", [["600902"], {"code": "600902"}, True, None, 600902.5])
+def test_a_symbol_that_is_not_text_is_a_malformed_list(api, risk_officer, book, symbol):
+    response = api.as_user(risk_officer).post(URL, {"market_shock": "-0.1", "symbol_shocks": [
+        {"symbol": symbol, "shock": "-0.20"}]}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert response.json() == {"symbol_shocks": [
+        "Expected an object mapping symbols to shocks, or a list of objects with symbol and shock."]}
+    assert not StressTest.objects.exists()
+
+
+def test_a_symbol_may_be_given_as_a_number(api, risk_officer, book):
+    response = run(api, risk_officer, symbol_shocks=[{"symbol": 600902, "shock": "-0.20"}])
+    assert response.status_code == 201 and response.json()["symbol_shocks"] == {"600902": "-0.2000"}
+
+
 def test_symbol_shocks_may_be_given_as_a_list(api, risk_officer, book):
     response = run(api, risk_officer, symbol_shocks=[{"symbol": "600902", "shock": "-0.20"}])
     assert response.status_code == 201
