@@ -146,7 +146,7 @@ def test_a_margin_call_case_asks_for_the_amount_by_the_deadline_then_says_it_pas
     call = MarginCall.objects.get(account=account)
     url = reverse("portal:case", args=[call.case.number])
     page = text(web.get(url, **EN))
-    assert "Action needed" in page and f"Deposit ¥15,000.00, or sell securities worth ¥37,500.00" in page
+    assert "Action needed" in page and "Deposit ¥15,000.00, or sell securities worth ¥37,500.00" in page
     assert when(call.deadline) in page
     # below the close-out line with a deadline, not "below the warning line"
     assert "Your ratio fell below the close-out line. Please add collateral or repay before the deadline" in page
@@ -624,10 +624,23 @@ def test_a_reply_with_attachments_resumes_a_ticket_waiting_on_the_client(web, cl
     assert "sandbox" in download["Content-Security-Policy"] and download["Cache-Control"] == "private, no-store"
 
 
+def test_a_reply_may_be_files_alone(web, client_profile, agent):
+    """The client asked for a document sends the scan: the reply needed text before it was taken."""
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    case = case_transition(case=case, user=agent, name="open")
+    case_transition(case=case, user=agent, name="wait_on_client", comment="请提供身份证")
+    response = web.post(reverse("portal:reply", args=[case.number]), {"body": " ", "attachments": [png()]})
+    assert response.status_code == 302
+    message = CaseMessage.objects.get(case=case)
+    assert message.body == "已附上文件。" and [a.original_name for a in message.attachments.all()] == ["scan.png"]
+    case.refresh_from_db()
+    assert case.state == "open"  # a reply all the same: the ticket is the agent's again
+
+
 def test_a_blank_reply_is_refused_and_a_closed_case_takes_none(web, client_profile, agent):
     case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
-    response = web.post(reverse("portal:reply", args=[case.number]), {"body": "  "})
-    assert response.status_code == 400
+    response = web.post(reverse("portal:reply", args=[case.number]), {"body": "  "}, **EN)
+    assert response.status_code == 400 and "Write a reply or attach a file." in text(response)
     case_transition(case=case, user=agent, name="cancel", comment="重复")
     response = web.post(reverse("portal:reply", args=[case.number]), {"body": "还有问题"}, **EN)
     assert response.status_code == 409 and "This case is closed" in text(response)

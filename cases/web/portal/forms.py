@@ -176,8 +176,21 @@ class SubmitForm(PortalForm):
 
 class ReplyForm(PortalForm):
     body = forms.CharField(label=gettext_lazy("Your reply"), widget=forms.Textarea(attrs={"rows": 4}),
-                           max_length=20000)
+                           max_length=20000, required=False)
     attachments = _attachments_field()
+
+    def clean(self):
+        """Text, files, or both: a client sending the scan we asked for need not write a word (the
+        reply then says that files came, in the client's words on the page); neither is refused."""
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if not (cleaned.get("body") or "").strip():
+            if not cleaned.get("attachments"):
+                self.add_error("body", _("Write a reply or attach a file."))
+            else:
+                cleaned["body"] = _("Files attached.")
+        return cleaned
 
 
 class RatingForm(PortalForm):
