@@ -15,7 +15,6 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from risk import selectors, services
 from risk.models import ALERT_LINES, AccountAlert, Level, MarginCallContact, RatioSnapshot
-from servicedesk.errors import NotAllowed
 from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, UtcDateTimeField, range_checked
 
 
@@ -166,8 +165,7 @@ class MarginCallContactsApi(APIView):
     @extend_schema(request=ContactSerializer, responses={201: ContactSerializer})
     def post(self, request, number):
         case = self._case(request, number)
-        if not request.user.works_cases:  # the auditor: 403 whatever the body, as the service says
-            raise NotAllowed(_("Your role may not log calls."))
+        services.ensure_may_log_calls(request.user)  # the auditor: 403 whatever the body
         data = ContactSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         contact = services.margin_call_contact_record(

@@ -10,13 +10,18 @@ from servicedesk.errors import NotAllowed, ValidationFailed
 from risk.models import MarginCallContact
 
 
+def ensure_may_log_calls(user) -> None:
+    """403 for a login that does not work cases (the auditor), before the call's details are read."""
+    if user is None or not user.works_cases:
+        raise NotAllowed(_("Your role may not log calls."))
+
+
 @transaction.atomic
 def margin_call_contact_record(*, case: Case, user, outcome: str, note: str = "", called_at=None) -> MarginCallContact:
     """An agent logs a call to the client about a margin call (time, outcome, note)."""
     if case.kind != CaseKind.MARGIN_CALL:
         raise ValidationFailed(_("Invalid call."), extra={"case": [_("Calls are logged on margin calls only.")]})
-    if user is None or not user.works_cases:
-        raise NotAllowed(_("Your role may not log calls."))
+    ensure_may_log_calls(user)
     called_at = called_at or timezone.now()
     if called_at > timezone.now() + timezone.timedelta(minutes=5):
         raise ValidationFailed(_("Invalid call."), extra={"called_at": [_("A call cannot be in the future.")]})

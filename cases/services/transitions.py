@@ -23,6 +23,13 @@ class AvailableTransition:
     comment_required: bool
 
 
+def ensure_may_take_steps(case: Case, user) -> None:
+    """403 for a login that takes no step on this case at all (the read-only auditor), before the
+    state or the step's comment is looked at."""
+    if user is not None and not is_worker_or_client(case, user):
+        raise NotAllowed(_("Your role may not take this step."))
+
+
 def _transitions_by_name(case: Case) -> dict:
     return {t.name: t for t in case.as_workflow().get_all_state_transitions() if t.source == case.state}
 
@@ -85,8 +92,7 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
     The comment is optional (the API's contract: `{"comment": "…"}` optional); the web pages ask
     for one where the workflow wants it (`require_comment`: a step whose comment_required is set
     is refused without one)."""
-    if user is not None and not is_worker_or_client(case, user):
-        raise NotAllowed(_("Your role may not take this step."))
+    ensure_may_take_steps(case, user)
     workflow = lock_case(case)
     transition = _transitions_by_name(workflow).get(name)
     if transition is None:

@@ -69,10 +69,9 @@ def filtered_cases(user: User, data: dict, now: datetime.datetime) -> QuerySet[C
     the case is found wherever it sits within the user's scope, not "No cases match" on "mine"."""
     queue = data.get("queue")
     queryset = selectors.cases_visible_to(user, queue_code=queue.code if queue else None)
-    tab = data["tab"]
-    if selectors.CASE_NUMBER.match(data.get("q") or ""):
-        pass  # a case asked for by its whole number is found in whichever tab it sits, within the scope
-    elif tab == "mine":
+    # a case asked for by its whole number is found in whichever tab it sits, within the scope
+    tab = None if selectors.CASE_NUMBER.match(data.get("q") or "") else data["tab"]
+    if tab == "mine":
         queryset = queryset.filter(assignee=user)
     elif tab == "queues":  # the ids themselves: one queue is then an equality an index can order by
         queryset = queryset.filter(queue_id__in=list(user.queues.values_list("pk", flat=True)))

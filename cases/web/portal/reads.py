@@ -7,7 +7,7 @@ from accounts.models import User
 from accounts.selectors import credit_accounts_visible_to
 from cases.models import Attachment, Case, CaseMessage
 from cases.models.workflows import ALL_CLOSED_STATES
-from cases.selectors import case_get, cases_visible_to, client_visible, last_change_seen_by_client, messages_for
+from cases.selectors import case_get, cases_visible_to, last_change_seen_by_client, messages_for
 from cases.web.portal.plain import AccountStatus, account_status
 from risk.lines import active_stress_points
 from risk.margin_calls import OPEN_STATES
@@ -47,8 +47,8 @@ def open_cases(user: User) -> QuerySet[Case]:
 def client_case(user: User, number: str) -> Case:
     """Case.DoesNotExist (404) for anything not the client's own; with `last_change` as the list has it."""
     case = case_get(user, number)
-    case.last_change = client_visible(case.events.all()).order_by("-created_at", "-id").values_list(
-        "created_at", flat=True).first()
+    case.last_change = (Case.objects.filter(pk=case.pk).annotate(last_change=last_change_seen_by_client())
+                        .values_list("last_change", flat=True).get())
     return case
 
 

@@ -4,6 +4,7 @@ people by their names in the reader's language (the reports give codes and usern
 
 import datetime
 from functools import cached_property
+from operator import itemgetter
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,14 +37,15 @@ def group_label(group_by: str, value, names: dict[str, str] | None = None) -> st
     return (names or {}).get(value, str(value))
 
 
-def in_choice_order(group_by: str, groups) -> list:
-    """Groups of a choice (kind, priority, tier) in the choice's own order, Low before Normal before
-    High (the report sorts by code: high, low, normal, urgent); the others as they come; no group last."""
-    groups = list(groups)
+def in_choice_order(group_by: str, items, group=lambda item: item) -> list:
+    """`items` (by their `group`) in the order of the grouping's choice (kind, priority, tier), Low
+    before Normal before High (the report sorts by code: high, low, normal, urgent); the others as
+    they come; no group last."""
+    items = list(items)
     if group_by not in CHOICE_LABELS:
-        return groups
+        return items
     order = {value: position for position, value in enumerate(CHOICE_LABELS[group_by].values)}
-    return sorted(groups, key=lambda group: order.get(group, len(order)))
+    return sorted(items, key=lambda item: order.get(group(item), len(order)))
 
 
 def _group_title(group_by: str) -> str:
@@ -246,9 +248,8 @@ def csat_groups(figures: Figures) -> Table:
     report = figures.report
     found = reports.csat(start=report.start, end=report.end, group_by=report.group_by, using=figures.using)
     names = figures.names_of(report.group_by, (row["group"] for row in found))
-    by_group = {row["group"]: row for row in found}
     rows = [{**row, "group": group_label(report.group_by, row["group"], names), "average": _score(row["average"])}
-            for row in (by_group[group] for group in in_choice_order(report.group_by, by_group))]
+            for row in in_choice_order(report.group_by, found, group=itemgetter("group"))]
     columns = [Column("group", _group_title(report.group_by)), Column("count", _("Ratings"), NUMBER),
                Column("average", _("Average score"), NUMBER), Column("satisfied_percent", _("Satisfied"), PERCENT)]
     return Table("csat", _("Satisfaction by %(group)s") % {"group": _group_title(report.group_by).lower()},
