@@ -16,6 +16,8 @@ from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from servicedesk import formats
+
 LINE_NAMES = ("attention", "warning", "close_out", "restore_to", "withdrawal", "immediate")
 RATIO_PLACES = 4
 #: Digits of a stored or shown ratio: a liability of a few cents (interest left after the debt is
@@ -73,11 +75,11 @@ def line_problems(own: dict[str, Decimal | None], defaults: dict[str, str | Deci
         if own.get(lower) is not None and lower not in problems:
             message = _("must be below the %(line)s (%(value)s)") if strictly else _(
                 "must not be above the %(line)s (%(value)s)")
-            problems[lower] = message % {"line": LINE_LABELS[upper], "value": f"{high * 100:.2f}%"}
+            problems[lower] = message % {"line": LINE_LABELS[upper], "value": formats.ratio_percent(high)}
         elif own.get(upper) is not None and upper not in problems:
             message = _("must be above the %(line)s (%(value)s)") if strictly else _(
                 "must not be below the %(line)s (%(value)s)")
-            problems[upper] = message % {"line": LINE_LABELS[lower], "value": f"{low * 100:.2f}%"}
+            problems[upper] = message % {"line": LINE_LABELS[lower], "value": formats.ratio_percent(low)}
     return problems
 
 

@@ -26,6 +26,7 @@ from accounts.models import Reminder
 from notifications.models import Notification
 from notifications.rendering import render_for_rows
 from notifications.services import dispatch_pending
+from servicedesk.i18n import language_codes
 
 STAGES = (14, 7, 1)
 _REMINDER_LOCK = 0x1A7E_0002
@@ -97,7 +98,7 @@ def _texts(kind: str, due_date: datetime.date, days: int, *, language: str, chan
 def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: datetime.date, now) -> None:
     """The outbox rows of this run's reminders for one due date: per language and channel, one
     INSERT … SELECT with the text rendered once in that language."""
-    codes = [code for code, _name in settings.LANGUAGES]
+    codes = language_codes()
     for language in codes:
         language_condition = "c.language = %(language)s"
         if language == settings.LANGUAGE_CODE:  # a client with an unknown language gets the default

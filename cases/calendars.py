@@ -16,6 +16,8 @@ from servicedesk.errors import Conflict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FIRST_SEEDED_YEAR = 2020
+#: Where a year seeded from the `holidays` package says its days came from.
+LIBRARY_SOURCE = f"holidays {holidays.__version__}"
 
 
 class CalendarUnavailable(LookupError):
@@ -257,7 +259,7 @@ def calendars_seed(*, last_year: int | None = None, first_year: int = FIRST_SEED
             calendar_year_library_days(calendar, year)
             created.append(CalendarYear.objects.create(
                 calendar=calendar, year=year, status=CalendarYear.Status.ESTIMATED,
-                source=f"holidays {holidays.__version__}",
+                source=LIBRARY_SOURCE,
             ))
     return created
 

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from cases.calendars import calendar_year_confirm, calendar_year_library_days
+from cases.calendars import LIBRARY_SOURCE, calendar_year_confirm, calendar_year_library_days
 from cases.models import BusinessCalendar, CalendarDay, CalendarYear, SlaPolicy, SlaTarget, SlaTimer
 from cases.services.calendars import calendar_days_changed, calendar_hours_changed
 from cases.tasks import sla_reapply_task
@@ -63,7 +63,7 @@ class CalendarYearAdmin(ModelAdmin):
         running clocks that reach into it are projected again."""
         if change:
             return super().save_model(request, obj, form, change)
-        obj.source = obj.source or f"holidays {holidays.__version__}"
+        obj.source = obj.source or LIBRARY_SOURCE
         super().save_model(request, obj, form, change)
         calendar_days_changed(obj.calendar.code, calendar_year_library_days(obj.calendar, obj.year))
 

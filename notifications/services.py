@@ -7,7 +7,6 @@ task (`notifications.resend_pending`, every minute) sends it once the broker is 
 
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from notifications import policy
 from notifications.models import Notification
 from servicedesk.errors import NotFound, ValidationFailed
+from servicedesk.i18n import language_codes, spoken_language
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +32,7 @@ def _address(channel: str, client, user) -> str:
 
 
 def _language(client, user) -> str:
-    codes = {code for code, _name in settings.LANGUAGES}
-    language = client.language if client is not None else getattr(user, "preferred_language", "")
-    return language if language in codes else settings.LANGUAGE_CODE
+    return spoken_language(client.language if client is not None else getattr(user, "preferred_language", ""))
 
 
 def notification_queue(*, event: str, channel: str, recipient_client=None, recipient_user=None, case=None,
@@ -194,7 +192,7 @@ def client_preference_update(*, client, language: str | None = None, **changes):
     if unknown:
         raise ValidationFailed(_("Invalid preferences."), extra={name: [_("Unknown field.")] for name in unknown})
     if language is not None:
-        if language not in dict(settings.LANGUAGES):
+        if language not in language_codes():
             raise ValidationFailed(_("Invalid preferences."), extra={"language": [_("Unknown language.")]})
         ClientProfile.objects.filter(pk=client.pk).update(language=language)
         client.language = language

@@ -285,7 +285,7 @@ class StressTest(models.Model):
         ordering = ["-run_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{formats.moment(self.run_at)} {self.market_shock * 100:+.2f}%"
+        return f"{formats.moment(self.run_at)} {formats.percent(self.market_shock * 100, signed=True)}"
 
     @property
     def outreach_state(self) -> str:

@@ -34,6 +34,7 @@ from cases.models.workflows import CLOSED_STATES
 from risk.lines import HUNDRED, active_stress_points, line_sql
 from risk.margin_calls import CALL_LEVELS
 from risk.models import AccountRisk, MarginCall, StressMode, StressTest
+from servicedesk import formats
 from servicedesk.errors import NotAllowed, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -300,7 +301,7 @@ def stress_test_outreach(stress_test_id: int) -> int:
     stress_test = StressTest.objects.filter(pk=stress_test_id, open_cases=True).first()
     if stress_test is None or stress_test.outreach_finished_at is not None:
         return 0
-    shock = f"{stress_test.market_shock * 100:+.2f}%"  # in per cent, as the pages and the form write it
+    shock = formats.percent(stress_test.market_shock * 100, signed=True)  # as the pages and the form write it
     with translation.override(settings.LANGUAGE_CODE):  # stored in the firm's language, whoever ran it
         reason = _("Stress test %(id)s (market shock %(shock)s): the maintenance ratio would fall below "
                    "the warning line.") % {"id": stress_test.pk, "shock": shock}

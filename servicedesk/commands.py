@@ -12,9 +12,7 @@ from django.core.management.base import BaseCommand
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-
-def _codes() -> list[str]:
-    return [code for code, _name in settings.LANGUAGES]
+from servicedesk.i18n import language_codes
 
 
 def _asked_language(arguments: list[str]) -> str | None:
@@ -23,13 +21,13 @@ def _asked_language(arguments: list[str]) -> str | None:
     reader = argparse.ArgumentParser(add_help=False)
     reader.add_argument("--language")
     known, _rest = reader.parse_known_args(arguments)
-    return known.language if known.language in _codes() else None
+    return known.language if known.language in language_codes() else None
 
 
 class OperatorCommand(BaseCommand):
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.add_argument("--language", choices=_codes(), default=None,
+        parser.add_argument("--language", choices=language_codes(), default=None,
                             help=_("The language of this command's messages (default: the site's, %(language)s).")
                             % {"language": settings.LANGUAGE_CODE})
         return parser

@@ -21,6 +21,17 @@ def money(amount: Decimal | int | str | None, places: int = 2) -> str:
     return f"{sign}¥{abs(value):,.{places}f}"
 
 
+def percent(value: Decimal, places: int = 2, *, signed: bool = False) -> str:
+    """A figure already in per cent, as every page writes it: 12.5 → "12.50%"; signed (a shock, a
+    change): "+12.50%"."""
+    return f"{value:{'+' if signed else ''}.{places}f}%"
+
+
+def ratio_percent(ratio: Decimal, places: int = 2) -> str:
+    """A ratio as per cent: Decimal("1.105") → "110.50%"."""
+    return percent(ratio * 100, places)
+
+
 def moment(value: datetime.datetime | None) -> str:
     """A moment in Asia/Shanghai to the minute, the same way in both languages: "2026-11-27 15:00";
     None: ""."""

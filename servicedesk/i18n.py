@@ -1,6 +1,18 @@
-"""Small helpers for bilingual data (a Chinese `name` and an English `name_en`)."""
+"""Small helpers for the site's two languages: their codes, and bilingual data (a Chinese `name`
+and an English `name_en`)."""
 
+from django.conf import settings
 from django.utils.translation import get_language
+
+
+def language_codes() -> list[str]:
+    """The codes of the languages the site speaks (settings.LANGUAGES), in their order."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def spoken_language(code: str | None) -> str:
+    """`code` when the site speaks it, else the site's language (LANGUAGE_CODE)."""
+    return code if code in language_codes() else settings.LANGUAGE_CODE
 
 
 class BilingualNameMixin:

@@ -30,6 +30,7 @@ from accounts.ratio import line_problems
 from accounts.roles import Role
 from accounts.selectors import users_with_roles
 from cases.services.sla import sla_clients_tier_changed_on_commit
+from servicedesk.i18n import language_codes
 
 CLIENTS, SECURITIES, CREDIT_ACCOUNTS = "clients.csv", "securities.csv", "credit_accounts.csv"
 #: The files of an account import, in the order they are checked and written.
@@ -51,7 +52,7 @@ CLIENT_COLUMNS = [
     Column("risk_rating", v.text(16), required=False, default=""),
     Column("advisor", v.text(150), required=False),
     # Blank: the client's own choice (portal's message settings) stays; a new client gets the firm's language.
-    Column("language", v.choice(code for code, _name in settings.LANGUAGES), required=False),
+    Column("language", v.choice(language_codes()), required=False),
 ]
 SECURITY_COLUMNS = [
     Column("symbol", v.text(16)),

@@ -5,18 +5,17 @@ quiet hours apply). One e-mail, one SMS and one in-app notice (the portal's bell
 case), each only when the client has that address or a login, in the client's language, the text
 from the event's template (notifications/defaults.py, edited by supervisors in the admin)."""
 
-from django.conf import settings
 
 from cases.models import Case
 from notifications.models import Notification
 from notifications.services import notification_queue
+from servicedesk.i18n import spoken_language
 
 CHANNELS = (Notification.Channel.EMAIL, Notification.Channel.SMS, Notification.Channel.IN_APP)
 
 
 def client_language(client) -> str:
-    codes = {code for code, _name in settings.LANGUAGES}
-    return client.language if client.language in codes else settings.LANGUAGE_CODE
+    return spoken_language(client.language)
 
 
 def client_notice(*, case: Case, event: str, data: dict | None = None) -> list[Notification]:

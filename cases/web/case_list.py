@@ -8,7 +8,6 @@ call shows its deadline (unless a running timer is due before it)."""
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -293,7 +292,7 @@ def ratio_level(values: dict, labels: Labels) -> RatioLevel | None:
         return None
     ratio = values["credit_account__risk__maintenance_ratio"]
     return RatioLevel(level, labels.levels.get(level, level),
-                      f"{(ratio * 100).quantize(Decimal('0.01'))} %" if ratio is not None else None)
+                      formats.ratio_percent(ratio) if ratio is not None else None)
 
 
 def page_cases(user: User, data: dict, ids: list[int]) -> list[dict]:

@@ -9,7 +9,6 @@ from django import template
 from servicedesk import formats
 
 register = template.Library()
-HUNDRED = Decimal(100)
 DASH = "—"
 
 
@@ -27,22 +26,20 @@ def _decimal(value) -> Decimal | None:
 def ratio_percent(value, places: int = 2) -> str:
     """1.4523 → "145.23%"; None (no liability) → "—"."""
     number = _decimal(value)
-    if number is None:
-        return DASH
-    return f"{number * HUNDRED:.{int(places)}f}%"
+    return DASH if number is None else formats.ratio_percent(number, int(places))
 
 
 @register.filter
 def percent(value, places: int = 2) -> str:
     """Already in per cent: -10 → "-10.00%"."""
     number = _decimal(value)
-    return DASH if number is None else f"{number:.{int(places)}f}%"
+    return DASH if number is None else formats.percent(number, int(places))
 
 
 @register.filter
 def signed_percent(value, places: int = 2) -> str:
     number = _decimal(value)
-    return DASH if number is None else f"{number:+.{int(places)}f}%"
+    return DASH if number is None else formats.percent(number, int(places), signed=True)
 
 
 @register.filter

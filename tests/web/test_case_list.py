@@ -542,7 +542,7 @@ def test_margin_calls_show_the_ratio_level_of_their_account(client, risk_officer
     login(client, risk_officer)
     body = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     row = re.search(rf'<tr data-case="{margin_call.number}".*?</tr>', body, re.DOTALL).group(0)
-    assert 'class="badge level-close_out"' in row and "Below the close-out line" in row and "125.00 %" in row
+    assert 'class="badge level-close_out"' in row and "Below the close-out line" in row and "125.00%" in row
     other = re.search(rf'<tr data-case="{ticket.number}".*?</tr>', body, re.DOTALL).group(0)
     assert "level-" not in other
 
