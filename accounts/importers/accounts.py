@@ -146,6 +146,8 @@ def accounts_import(directory) -> ImportResult:
     """Import whichever of the four files `directory` holds (at least one). Raises
     ImportRejected, having written nothing, if anything in any file is wrong."""
     directory = Path(directory)
+    if not os.path.lexists(directory):  # a name mistyped, or tonight's export not delivered yet
+        raise ImportRejected(_("%(path)s does not exist") % {"path": directory})
     if not directory.is_dir():
         raise ImportRejected(_("%(directory)s is not a directory") % {"directory": directory})
     # A directory, a dangling link or a pipe under a file's name is refused, not passed over as absent,
@@ -171,15 +173,15 @@ def accounts_import(directory) -> ImportResult:
 
 
 def _check_lines(issues: Issues, accounts: KeyedFile, existing: dict) -> None:
-    """The lines the file sets, above zero and in order with the account's others as they stand
-    (stored, else the firm's defaults): accounts.ratio.line_problems, the problems named on the
-    file's columns."""
+    """The lines the file sets, above zero and in order with the account's others as they will stand
+    (a line the file leaves out: stored, else the firm's default; a blank cell: the firm's default,
+    which is what it writes): accounts.ratio.line_problems, the problems named on the file's columns."""
     for account_no, values in accounts.records.items():
         stored = existing.get(account_no)
         own = {column.removesuffix("_line"): values[column] for column in LINE_COLUMNS if column in values}
         standing = {**settings.MARGIN_DEFAULT_LINES, **{
             column.removesuffix("_line"): getattr(stored, column) for column in LINE_COLUMNS
-            if getattr(stored, column, None) is not None}}
+            if column not in values and getattr(stored, column, None) is not None}}
         for name, message in line_problems(own, standing).items():
             issues.add(CREDIT_ACCOUNTS, accounts.lines[account_no], f"{name}_line", message)
 

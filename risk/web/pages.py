@@ -39,12 +39,14 @@ def thin_history_label(symbols: list[str], annual_percent) -> str:
     return gettext("Too little price history for %(symbols)s: %(volatility)s %% a year assumed for them") % {
         "symbols": shown, "volatility": annual_percent}
 
-#: Why a monitoring run started (risk.tasks, risk.stress, the import_prices and run_monitoring commands).
+#: Why a monitoring run started (risk.tasks, risk.stress, the import_prices, import_accounts and run_monitoring
+#: commands).
 RUN_TRIGGERS = {
     "schedule": _("every 5 minutes in trading sessions"),
     "price_import": _("price import"),
     "stress_mode": _("stress mode changed"),
     "account_edit": _("credit account edited in the admin"),
+    "account_import": _("accounts imported (import_accounts)"),
     "command": _("run by hand (run_monitoring)"),
     "manual": _("run by hand"),
 }

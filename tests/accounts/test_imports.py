@@ -169,6 +169,27 @@ def test_optional_line_columns_left_out_keep_the_accounts_own_lines(tmp_path, cl
     assert account.attention_line == D("1.6000")
 
 
+def test_a_blank_line_cell_is_checked_as_the_firms_default_it_writes(tmp_path, client_profile):
+    """The account's own attention line was 160 %; tonight's file leaves its cell blank (back to the
+    firm's 150 %) and sets the warning line to 155 %. The check read the blank as the stored 160 % and
+    let it through: the account was left warned above its attention line, which no door accepts."""
+    account = CreditAccountFactory(account_no="A310", client=client_profile, attention_line=D("1.60"),
+                                   warning_line=D("1.45"))
+    header = "account_no,client_no,contract_no,credit_limit,cash,financing_debt,interest_fees,annual_rate," \
+             "contract_start,contract_maturity,attention_line,warning_line\n"
+    row = f"A310,{client_profile.client_no},HT310,1000,0,0,0,0.08,2024-01-02,2024-07-02,,1.55\n"
+
+    assert rejected("import_accounts", write(tmp_path, {"credit_accounts.csv": header + row})) == [
+        "credit_accounts.csv:2: warning_line: must be below the attention line (150.00%)"]
+    account.refresh_from_db()
+    assert (account.attention_line, account.warning_line) == (D("1.6000"), D("1.4500"))
+
+    row = f"A310,{client_profile.client_no},HT310,1000,0,0,0,0.08,2024-01-02,2024-07-02,,1.48\n"
+    run("import_accounts", write(tmp_path, {"credit_accounts.csv": header + row}))
+    account.refresh_from_db()
+    assert (account.attention_line, account.warning_line) == (None, D("1.4800"))
+
+
 def test_a_changed_reference_price_clears_its_time_so_the_next_feed_applies(tmp_path):
     security = SecurityFactory(symbol="600000", price=D("10.50"))
     SecurityFactory(symbol="000001", price=D("11.00"))
@@ -408,6 +429,33 @@ def test_positions_file_is_the_whole_set_for_the_accounts_it_names(tmp_path):
     assert named.positions.get(security__symbol="600000").pk == kept.pk
     assert not Position.objects.filter(pk=gone.pk).exists()
     assert Position.objects.get(pk=other.pk).quantity == 300
+
+
+def test_an_account_import_revalues_the_accounts_at_once(tmp_path):
+    """The core system's evening file raises a debt: the margin call opens now, not at the next
+    trading session's scheduled run, and no page shows the new debt beside the old level."""
+    from cases.models import Case
+    from risk.models import AccountRisk, MonitoringRun
+    from risk.monitoring import monitor_accounts
+
+    account = CreditAccountFactory(account_no="A700", financing_debt=D("100000.00"), cash=D("0.00"))
+    PositionFactory(account=account, security=SecurityFactory(symbol="600000", price=D("20.00")), quantity=10000)
+    monitor_accounts(trigger="test")
+    assert AccountRisk.objects.get(account=account).level == "normal"  # 200 %
+    row = (f"A700,{account.client.client_no},{account.contract_no},1000000,0.00,160000.00,0,0.0835,"
+           f"{account.contract_start},{account.contract_maturity}\n")
+    header = ("account_no,client_no,contract_no,credit_limit,cash,financing_debt,interest_fees,annual_rate,"
+              "contract_start,contract_maturity\n")
+
+    run("import_accounts", write(tmp_path / "raised", {"credit_accounts.csv": header + row}))
+
+    assert MonitoringRun.objects.filter(trigger="account_import").count() == 1
+    risk = AccountRisk.objects.get(account=account)
+    assert (risk.maintenance_ratio, risk.level) == (D("1.2500"), "close_out")
+    assert Case.objects.filter(credit_account=account, kind="margin_call").exclude(state="closed").exists()
+
+    run("import_accounts", write(tmp_path / "again", {"credit_accounts.csv": header + row}))
+    assert MonitoringRun.objects.filter(trigger="account_import").count() == 1  # nothing changed: no run
 
 
 # --- prices -------------------------------------------------------------------------------------

@@ -175,3 +175,41 @@ def test_a_price_file_that_is_not_there_is_said_to_be_missing_not_to_be_no_file(
         with translation.override("en"), pytest.raises(CommandError) as failure:
             call_command("import_prices", str(path), stdout=io.StringIO(), stderr=io.StringIO())
         assert failure.value.returncode == 1 and str(failure.value) == reason
+
+
+def test_run_periodic_once_exits_1_when_a_job_failed_after_running_the_others(settings, monkeypatch):
+    """`run_periodic --once` from cron or a script: the SLA sweep failed, its error went to stderr, and
+    the exit status was 0, so nothing that watches the status ever learned of it."""
+    from servicedesk.celery import app
+
+    app.loader.import_default_modules()
+    settings.CELERY_BEAT_SCHEDULE = {name: settings.CELERY_BEAT_SCHEDULE[name]
+                                     for name in ("sla-sweep", "tickets-close-resolved")}
+
+    def sweep_fails(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(app.tasks["sla.sweep"], "run", sweep_fails)
+    out, err = io.StringIO(), io.StringIO()
+    with translation.override("en"), pytest.raises(CommandError) as failure:
+        call_command("run_periodic", "--once", stdout=out, stderr=err)
+
+    assert failure.value.returncode == 1
+    assert str(failure.value) == "1 periodic job(s) failed: sla-sweep."
+    assert "sla-sweep: RuntimeError('the database went away')" in err.getvalue()
+    assert "tickets-close-resolved: ok" in out.getvalue()  # the other jobs still ran
+
+    monkeypatch.undo()
+    call_command("run_periodic", "--once", stdout=io.StringIO(), stderr=io.StringIO())  # all ran: exit 0
+
+
+def test_an_import_directory_that_is_not_there_is_said_to_be_missing_not_to_be_no_directory(tmp_path):
+    """Tonight's export directory not delivered yet, or its name mistyped: "is not a directory" sent the
+    operator looking at what the path was, as it had for a price file."""
+    missing = tmp_path / "core-2026-11-27"
+    (tmp_path / "clients.csv").write_text(CLIENTS_HEADER, encoding="utf-8")
+    for path, reason in ((missing, f"{missing} does not exist"),
+                         (tmp_path / "clients.csv", f"{tmp_path / 'clients.csv'} is not a directory")):
+        with translation.override("en"), pytest.raises(CommandError) as failure:
+            call_command("import_accounts", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        assert failure.value.returncode == 1 and str(failure.value) == reason

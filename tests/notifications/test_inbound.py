@@ -2,6 +2,7 @@
 auto-replies and bounces are recorded and left alone; nothing is ingested twice."""
 
 import imaplib
+import io
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -472,6 +473,24 @@ def test_ingest_email_command_on_a_directory(tmp_path, ticket, client_profile, c
     call_command("ingest_email", str(tmp_path / "1-reply.eml"))  # again: nothing new
     assert capsys.readouterr().out.split("\t")[1] == "duplicate"
     assert len(client_messages(ticket)) == 1
+
+
+def test_ingest_email_command_refuses_an_empty_file_and_records_nothing(tmp_path, ticket, client_profile):
+    """A file still being copied into the directory (0 bytes): it was recorded and held as an e-mail
+    "with no readable sender" for a supervisor to review and discard, and the command exited 0."""
+    (tmp_path / "1-copying.eml").write_bytes(b"")
+    (tmp_path / "2-blank.eml").write_bytes(b"\r\n  \n")
+    (tmp_path / "3-reply.eml").write_bytes(build_email(sender=client_profile.email, subject=f"[{ticket.number}]",
+                                                       body="回复"))
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("ingest_email", str(tmp_path), "--language", "en", stdout=out, stderr=err)
+
+    assert str(failure.value) == "2 file(s) could not be read or ingested."
+    assert err.getvalue().splitlines() == [f"{tmp_path / '1-copying.eml'}: the file is empty: it is not an e-mail.",
+                                           f"{tmp_path / '2-blank.eml'}: the file is empty: it is not an e-mail."]
+    assert out.getvalue().split("\t")[1:] == ["threaded", f"{ticket.number}\n"]  # the others are still ingested
+    assert InboundEmail.objects.count() == 1
 
 
 def test_ingest_email_command_fails_on_an_unreadable_path(tmp_path):

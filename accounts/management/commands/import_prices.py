@@ -16,20 +16,4 @@ class Command(ImportCommand):
     def handle(self, *args, file, **options):
         self.run_import(prices_import, file)
         # Every price import revalues every credit account (on the monitoring queue).
-        from cases.calendars import calendar_command_errors
-        from risk.tasks import monitoring_run_task
-        from servicedesk.broker import publish
-
-        # Without a broker the task runs here: a margin call's deadline in a year with no data is
-        # one line and exit status 1 (the prices stay imported), as below, not a traceback.
-        with calendar_command_errors():
-            if publish(monitoring_run_task, trigger="price_import"):
-                return
-        # The task queue is down: the operator who imported waits for the revaluation here instead,
-        # as a stress-mode change does (no account should wait for the next scheduled run).
-        from risk.monitoring import monitor_accounts, outcome_summary
-
-        self.stderr.write(_("The task queue is unavailable: every credit account is revalued here and now."))
-        with calendar_command_errors():  # a margin call's deadline in a year with no data: one line, exit 1
-            outcome = monitor_accounts(trigger="price_import")
-        self.stdout.write(outcome_summary(outcome))
+        self.revalue_accounts("price_import")

@@ -6,6 +6,7 @@ import time
 
 from celery.schedules import maybe_schedule
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from servicedesk.commands import OperatorCommand
@@ -30,23 +31,32 @@ class Command(OperatorCommand):
             self.stdout.write(_("No periodic jobs are configured."))
         while True:
             wait = 30.0
+            failed = []
             for job in jobs:
                 if job["last"] is None or once:
                     due, next_check = True, 0
                 else:
                     due, next_check = job["schedule"].is_due(job["last"])
                 if due:
-                    self._run(app, job)
+                    if not self._run(app, job):
+                        failed.append(job["name"])
                     job["last"] = app.now()
                     _due, next_check = job["schedule"].is_due(job["last"])
                 wait = min(wait, max(float(next_check), 1.0))
             if once:
+                # Run from cron or a script: a job that failed is exit status 1 (after every other job ran).
+                if failed:
+                    raise CommandError(_("%(count)d periodic job(s) failed: %(jobs)s.")
+                                       % {"count": len(failed), "jobs": ", ".join(failed)})
                 return
             time.sleep(wait)
 
-    def _run(self, app, job):
+    def _run(self, app, job) -> bool:
+        """Run one job; False (its error reported on stderr) if it failed."""
         try:
             app.tasks[job["task"]].apply(args=job["args"], kwargs=job["kwargs"]).get(propagate=True)
             self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {job['name']}: ok")
         except Exception as error:  # keep the loop alive; the error is reported, not swallowed
             self.stderr.write(f"{timezone.localtime():%Y-%m-%d %H:%M:%S} {job['name']}: {error!r}")
+            return False
+        return True

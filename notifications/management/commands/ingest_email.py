@@ -1,8 +1,9 @@
 """`manage.py ingest_email FILE.eml|DIR …`: ingest saved e-mails (a DIR: every *.eml in it).
 
 One line per message: the file, what became of it, the case number. Held e-mails are a normal
-outcome (exit status 0); a path that cannot be read (or an e-mail that cannot be ingested at all)
-makes the exit status 1, after the other files are done."""
+outcome (exit status 0); a path that cannot be read, an empty file (not an e-mail: nothing is
+recorded) or an e-mail that cannot be ingested at all makes the exit status 1, after the other
+files are done."""
 
 from pathlib import Path
 
@@ -36,6 +37,10 @@ class Command(OperatorCommand):
                     failed.append(str(file))
                     self.stderr.write(_("%(path)s: cannot be read (%(error)s).")
                                       % {"path": file, "error": error.strerror or error})
+                    continue
+                if not raw.strip():  # a file still being copied, or a failed export: not an e-mail to review
+                    failed.append(str(file))
+                    self.stderr.write(_("%(path)s: the file is empty: it is not an e-mail.") % {"path": file})
                     continue
                 try:
                     result = email_ingest(raw, source="file")
