@@ -240,10 +240,14 @@ class Engine:
         """Recompute the warning and due moments of a timer (module docstring): a running timer's
         three, in its past for the levels it ran past already; none while paused, but the sweep's
         next alert for a level crossed before the pause and not fired yet; a stopped timer keeps
-        the due moment it had (the breach list and the case say when it was due)."""
+        the due moment it had (the breach list and the case say when it was due), and, stopped after it
+        before its breach was fired, that moment as its next alert."""
         timer.changed = True
         if not timer.active:
-            timer.warn_50_at = timer.warn_75_at = timer.next_alert_at = None
+            timer.warn_50_at = timer.warn_75_at = None
+            # Stopped late before a sweep fired its breach: the sweep still fires it, once (escalated, told).
+            late = timer.breached and timer.fired_level < ESCALATION_LEVELS[-1]
+            timer.next_alert_at = (timer.due_at or timer.stopped_at) if late else None
             return
         pending = [level for level in ESCALATION_LEVELS if level > timer.fired_level]
         if timer.resumed_at is None:

@@ -1,7 +1,8 @@
 """The SLA sweep: find every timer that crossed 50 %, 75 % or 100 % of its target and act, each
 level exactly once per timer even when sweeps overlap or a worker dies mid-sweep. A running timer
 crossed a level when the level's moment passed; a paused one when it ran that far before its
-pause (cases/sla_engine.py gives it a next alert for such a level, and no moments ahead).
+pause (cases/sla_engine.py gives it a next alert for such a level, and no moments ahead); a clock
+stopped after its due moment before a sweep fired its breach has that breach (100 %) to fire.
 
 Set-based, no loop over timers in Python. On PostgreSQL it is one statement (one round trip): it
 locks the due timers (FOR UPDATE SKIP LOCKED: a concurrent sweep passes them by), lists their
@@ -37,16 +38,20 @@ DUE_TABLE = """
 
 
 def due_timers(alias: str = "") -> str:
-    """SQL condition: the timers (called `alias`) a sweep looks at, not stopped, with an alert due
-    (running, or paused after crossing a level not fired yet)."""
+    """SQL condition: the timers (called `alias`) a sweep looks at, with an alert due (running, paused
+    after crossing a level not fired yet, or stopped after its due moment before its breach was fired:
+    a dispute acknowledged late between two sweeps is still escalated and told)."""
     t = f"{alias}." if alias else ""
-    return f"{t}next_alert_at IS NOT NULL AND {t}next_alert_at <= %(now)s AND {t}stopped_at IS NULL"
+    return f"{t}next_alert_at IS NOT NULL AND {t}next_alert_at <= %(now)s"
 
 
 #: A level of timer `t` not fired yet and crossed by %(now)s (lvl: LEVELS): its moment passed, or
 #: the paused timer had run that share of its target (the engine's whole seconds) when it paused.
+#: A clock stopped late has its breach alone to fire: a warning that time is running out would
+#: reach the assignee and the team leads after nobody can act on it any more.
 CROSSED = (f"lvl.level > t.fired_level AND ({LEVEL_MOMENT} <= %(now)s OR (t.resumed_at IS NULL "
-           "AND t.elapsed_seconds >= CAST(t.target_seconds AS bigint) * lvl.level / 100))")
+           "AND t.elapsed_seconds >= CAST(t.target_seconds AS bigint) * lvl.level / 100)) "
+           "AND (t.stopped_at IS NULL OR lvl.level >= 100)")
 #: A timer moved on to `f.max_level`: its next alert is the next level's moment; at 100 % it is breached.
 MOVE_TIMER = """
     fired_level = f.max_level,
@@ -84,7 +89,7 @@ def _sweep_postgresql(cursor, now, run: str) -> int:
             FOR NO KEY UPDATE SKIP LOCKED
         ), locked AS (
             SELECT ctid, id, case_id, metric, cycle, fired_level, warn_50_at, warn_75_at, due_at, resumed_at,
-                   elapsed_seconds, target_seconds
+                   elapsed_seconds, target_seconds, stopped_at
             FROM cases_slatimer
             WHERE {due_timers()}
               AND (case_id NOT IN (SELECT case_id FROM breaching) OR case_id IN (SELECT id FROM held))

@@ -29,6 +29,9 @@ NO_QUEUE_LEAD = """NOT EXISTS (SELECT 1 FROM accounts_queue_members lqm
     JOIN accounts_user lu ON lu.id = lqm.user_id AND lu.is_active
     JOIN accounts_user_groups lug ON lug.user_id = lu.id AND lug.group_id = %(team_lead)s
     WHERE lqm.queue_id = d.queue_id)"""
+#: Condition on a recipient `u`: not a supervisor (told of every breach by the supervisors' rule).
+NOT_SUPERVISOR = """NOT EXISTS (SELECT 1 FROM accounts_user_groups sg
+    WHERE sg.user_id = u.id AND sg.group_id = %(supervisor)s)"""
 DUE_COLUMNS = "timer_id bigint, case_id bigint, level integer, metric varchar(20), cycle integer, " \
               "kind varchar(16), queue_id bigint, assignee_id bigint"
 CASE_COLUMNS = """SELECT e.timer_id, e.case_id, e.level, t.metric, t.cycle, c.kind, c.queue_id, c.assignee_id
@@ -76,8 +79,9 @@ def escalations_notify(run: str | None = None, now=None) -> int:
         (role_members(Role.SUPERVISOR),
          f"(d.level = 75 OR (d.level = 50 AND {NO_ACTIVE_ASSIGNEE})) AND {NO_QUEUE_LEAD}"),
         (role_members(Role.SUPERVISOR), "d.level = 100"),
+        # Compliance: a member who is also a supervisor was told by the rule above (once, not twice).
         (role_members(Role.AUDITOR),
-         f"d.level = 100 AND d.kind = 'dispute' AND d.metric IN ({regulatory})"),
+         f"d.level = 100 AND d.kind = 'dispute' AND d.metric IN ({regulatory}) AND {NOT_SUPERVISOR}"),
     ]
     roles = (Role.TEAM_LEAD, Role.SUPERVISOR, Role.AUDITOR)
     group_ids = dict(Group.objects.filter(name__in=roles).values_list("name", "id"))

@@ -422,6 +422,9 @@ def test_a_stopped_timer_keeps_its_due_moment_for_the_case_and_the_breach_list(c
     assert shown["first_response"]["due_at"] == "2026-11-25T14:00:00+08:00"
     breach = next(row for row in report["breaches"] if row["case"] == case.number)
     assert breach["metric"] == "first_response" and breach["due_at"].startswith("2026-11-25T14:00:00")
+    # Its breach, never seen by a sweep, is still to be fired (tests/cases/test_sla_late_stop_escalates.py).
+    assert SlaTimer.objects.get(case=case, metric="first_response").next_alert_at == at(2026, 11, 25, 14)
+    sla_sweep(now=at(2026, 11, 25, 15, 1))
     assert SlaTimer.objects.get(case=case, metric="first_response").next_alert_at is None
 
 
@@ -437,6 +440,27 @@ def test_a_breached_regulatory_deadline_also_tells_compliance(client_profile, cr
     assert (dispute.number, "regulatory_ack") in told
     assert not any(number == ticket.number for number, _metric in told)
     assert Notification.objects.filter(recipient_user=supervisor, case=ticket, data__level=100).exists()
+
+
+def test_a_compliance_officer_who_is_also_a_supervisor_is_told_of_a_regulatory_breach_once(
+        client_profile, credit_account, agent, django_capture_on_commit_callbacks):
+    """The 100 % notice goes to the supervisors and, for a regulatory metric, to compliance: one
+    person holding both roles got the same notice twice."""
+    from accounts.roles import Role
+    from tests.factories import UserFactory
+
+    both = UserFactory(username="compliance_head", roles=[Role.SUPERVISOR, Role.AUDITOR])
+    auditor = UserFactory(username="auditor2", roles=[Role.AUDITOR])
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        dispute = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_sweep(now=at(2026, 11, 26, 10, 1))  # regulatory acknowledgement (1 working day) breached
+    for user in (both, auditor):
+        told = Notification.objects.filter(recipient_user=user, case=dispute, data__metric="regulatory_ack",
+                                           data__level=100)
+        assert told.count() == 1, user.username
+    # As a supervisor, told once of each breach of the case (first response, regulatory acknowledgement).
+    assert Notification.objects.filter(recipient_user=both, case=dispute, data__level=100).count() == 2
 
 
 def test_warnings_are_told_once_even_when_the_notify_task_runs_twice_or_is_lost(client_profile, agent, supervisor):
