@@ -78,7 +78,7 @@ def message_create(*, case: Case, author, body: str, internal: bool = False, att
     case_message_notify(case=case, message=message)
     if (source == CaseMessage.Source.CLIENT and case.kind == CaseKind.TICKET
             and case.state == TicketCase.State.WAITING_ON_CLIENT):
-        from cases.services.transitions import case_transition
+        from cases.services.transitions import CLIENT_REPLIED, case_transition
 
-        case_transition(case=case, user=None, name="resume", comment=_("The client replied."))
+        case_transition(case=case, user=None, name="resume", comment=str(CLIENT_REPLIED))
     return message

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases.models import Case, EventKind
 from cases.models.workflows import (REQUEST_CONDITION_REASONS, conditions_refusal, failed_conditions, state_label,
@@ -13,6 +14,26 @@ from cases.permissions import is_worker_or_client
 from cases.services.events import event_record
 from cases.services.locking import lock_case
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
+from servicedesk.i18n import language_codes
+
+
+#: The comments the system writes on the steps it takes itself: stored in the language active where the
+#: step was taken (the replying client's, the periodic job's), shown to staff in theirs (system_comment).
+CLIENT_REPLIED = gettext_lazy("The client replied.")
+CLOSED_AUTOMATICALLY = gettext_lazy("Closed automatically: the 7 days to reopen it have passed.")
+SYSTEM_COMMENTS = (CLIENT_REPLIED, CLOSED_AUTOMATICALLY)
+
+
+def system_comment(comment: str) -> str:
+    """A comment the system wrote, in whichever language, in the active one; any other as it was written."""
+    for text in SYSTEM_COMMENTS:
+        written = set()
+        for code in language_codes():
+            with translation.override(code):
+                written.add(str(text))
+        if comment in written:
+            return str(text)
+    return comment
 
 
 @dataclass(frozen=True)
@@ -145,7 +166,7 @@ def tickets_close_resolved(now=None) -> int:
     for pk in due.iterator(chunk_size=500):
         try:
             case_transition(case=Case.objects.get(pk=pk), user=None, name="close",
-                            comment=_("Closed automatically: the 7 days to reopen it have passed."))
+                            comment=str(CLOSED_AUTOMATICALLY))
         except Conflict:  # reopened or closed meanwhile
             continue
         closed += 1

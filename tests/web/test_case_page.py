@@ -13,12 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_fsm import ConcurrentTransition
 
 from cases.models import Case, CaseEvent, CaseMessage
 from cases.selectors import messages_for
-from cases.services import available_transitions, case_create, case_transition, message_create
+from cases.services import available_transitions, case_assign, case_create, case_transition, message_create
 from risk.models import MarginCallContact
 from risk.monitoring import monitor_accounts
 from tests.factories import ClientProfileFactory, PositionFactory, SecurityFactory
@@ -270,6 +270,25 @@ def test_a_page_drawn_before_someone_else_moved_the_case_is_409(client, ticket, 
     assert ticket.state == "open"
 
 
+def test_the_step_retried_from_the_page_that_said_409_is_taken(client, ticket, agent, other_agent):
+    """The refusing page shows the case as it is now, with the comment typed: sending the step again
+    from it goes through (it was refused again and again for the state the first page was drawn in)."""
+    case_transition(case=ticket, user=other_agent, name="open")
+    login(client, agent)
+    refused = client.post(page_url(ticket, "console:case_transition", name="cancel"),
+                          {"t-cancel-state": "new", "t-cancel-comment": "客户撤回"})
+    assert refused.status_code == 409
+    drawn = re.search(r'<form[^>]*data-transition="cancel".*?</form>', html(refused), re.S).group(0)
+    retry = dict(re.findall(r'name="(t-cancel-state)" value="([^"]*)"', drawn))
+    assert retry == {"t-cancel-state": "open"}
+    assert "客户撤回" in drawn
+    response = client.post(page_url(ticket, "console:case_transition", name="cancel"),
+                           {**retry, "t-cancel-comment": "客户撤回"})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.state == "cancelled"
+
+
 def test_a_lost_race_is_409_with_the_reason(client, ticket, agent, monkeypatch):
     def lose(**kwargs):
         raise ConcurrentTransition("changed meanwhile")
@@ -359,6 +378,35 @@ def test_take_it_myself_and_assign_to_someone(client, ticket, agent, other_agent
     assert ticket.assignee == other_agent
     assert list(CaseEvent.objects.filter(case=ticket, kind="assignment").values_list("to_value", flat=True)) == [
         "agent1", "agent2"]
+
+
+def _drawn_assignee(body: str) -> str:
+    field = re.search(r'<input type="hidden" name="assigned"[^>]*>', body).group(0)
+    value = re.search(r'value="([^"]*)"', field)
+    return value.group(1) if value else ""
+
+
+def test_take_it_myself_on_a_page_drawn_before_a_colleague_took_the_case_is_409(client, ticket, agent, other_agent):
+    """Both saw the case unassigned; the colleague took it first: the second "Take it myself" does not
+    silently take it from them. The refusing page shows who has it, and a retry from it is taken."""
+    login(client, agent)
+    drawn = _drawn_assignee(html(client.get(page_url(ticket))))
+    assert drawn == ""
+    case_assign(case=ticket, user=other_agent, assignee=other_agent)
+    refused = client.post(page_url(ticket, "console:case_assign"), {"take": "1", "assigned": drawn},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 409
+    assert "changed by someone else" in html(refused)
+    assert "Possible now" not in html(refused)  # the steps are not what was refused
+    ticket.refresh_from_db()
+    assert ticket.assignee == other_agent
+    assert list(CaseEvent.objects.filter(case=ticket, kind="assignment").values_list("to_value", flat=True)) == [
+        "agent2"]
+    retry = _drawn_assignee(html(refused))
+    assert retry == "agent2"
+    assert client.post(page_url(ticket, "console:case_assign"), {"take": "1", "assigned": retry}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
 
 
 def test_the_assignment_and_priority_selects_show_the_case_as_it_is(client, ticket, agent, other_agent):
@@ -500,6 +548,26 @@ def test_sla_escalations_are_in_the_timeline(client, ticket, agent):
         assert re.search(rf'<li class="escalation" data-event="{event.pk}"', body)
     timers = html(client.get(page_url(ticket, "console:case_part", part="timers")))
     assert 'class="sla sla-100"' in timers
+
+
+def test_a_step_the_system_took_says_why_in_the_readers_language(client, ticket, agent, client_profile):
+    """The client's reply put the ticket back to open, the reason written in the client's language: an
+    agent reading the timeline in English read 客户已回复。, one reading it in Chinese the English text."""
+    ticket = case_transition(case=ticket, user=agent, name="open")
+    ticket = case_transition(case=ticket, user=agent, name="wait_on_client", comment="请上传截图")
+    with translation.override("zh-hans"):
+        message_create(case=ticket, author=client_profile.user, body="已上传")
+    ticket.refresh_from_db()
+    assert ticket.state == "open"
+    login(client, agent)
+    english = html(client.get(page_url(ticket, "console:case_part", part="timeline"), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "The client replied." in english and "客户已回复" not in english
+    assert "请上传截图" in english  # what a person wrote stays as written
+    ticket = case_transition(case=ticket, user=agent, name="wait_on_client", comment="Please upload it again")
+    with translation.override("en"):
+        message_create(case=ticket, author=client_profile.user, body="Uploaded")
+    chinese = html(client.get(page_url(ticket, "console:case_part", part="timeline"), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert chinese.count("客户已回复。") == 2 and "The client replied." not in chinese
 
 
 # --- margin calls ---------------------------------------------------------------------------------

@@ -36,8 +36,9 @@ def _writable_case(request, number: str, *, change: bool = False):
 def _failed(request, number: str, *, status: int, key: str, form, message: str, conflict: bool = False):
     """The page again, as it is now (the failed write rolled back), with the form and the reason."""
     case = case_get(request.user, number)
+    form.redraw_for(case)
     error = {"message": message, "status": status}
-    if conflict and may_write(request.user):
+    if conflict and key.startswith("transition:") and may_write(request.user):  # the steps possible now
         error["allowed"] = [t.label for t in available_transitions(case=case, user=request.user)]
     return render_page(request, case, status=status, forms={key: form}, error=error)
 
@@ -111,6 +112,10 @@ def assign(request, number: str):
     form = AssignForm(data, workers=assignable_workers())
 
     def act():
+        seen = data.get(form.add_prefix(form.drawn_field))
+        if seen is not None and seen != form.drawn_value(case):  # a colleague took or moved it meanwhile
+            raise Conflict(_("The case was changed by someone else at the same time; reload and try again."),
+                           extra={"code": CONCURRENT})
         username = data.get("assignee") or ""
         assignee = None
         if username:

@@ -57,6 +57,22 @@ def _flatten(errors) -> list[str]:
 class CasePageForm(LabelForm):
     """The case page's forms."""
 
+    #: The hidden field carrying what the page showed when it was drawn (the state, the assignee),
+    #: with which the write checks that nobody changed it meanwhile; None: the form carries none.
+    drawn_field = None
+
+    @staticmethod
+    def drawn_value(case) -> str:
+        return ""
+
+    def redraw_for(self, case) -> None:
+        """The posted form drawn again (what was typed and its errors kept) for the case as the refusing
+        page shows it: a retry from that page is checked against it, not refused again for what the
+        first page showed."""
+        if self.is_bound and self.drawn_field:
+            self.data = self.data.copy()
+            self.data[self.add_prefix(self.drawn_field)] = self.drawn_value(case)
+
 
 class ApiCheckedForm(CasePageForm):
     """A form whose input the API's serializer validates (`validated` holds its result)."""
@@ -95,6 +111,11 @@ class TransitionForm(ApiCheckedForm):
     serializer_class = TransitionInputSerializer
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     state = forms.CharField(widget=forms.HiddenInput, required=False)
+    drawn_field = "state"
+
+    @staticmethod
+    def drawn_value(case) -> str:
+        return case.state
 
     def __init__(self, *args, transition, **kwargs):
         kwargs.setdefault("prefix", f"t-{transition.name}")
@@ -158,6 +179,14 @@ class AssignForm(CasePageForm):
     """Assignee by username; empty unassigns (the API's CaseUpdateSerializer takes a username)."""
 
     assignee = forms.CharField(label=_("Assign to"), required=False, widget=QuickSelect)
+    #: Whom the case was assigned to when the page was drawn ("": nobody): a page drawn before a
+    #: colleague took the case does not take it from them (409), as a step checks the state.
+    assigned = forms.CharField(widget=forms.HiddenInput, required=False)
+    drawn_field = "assigned"
+
+    @staticmethod
+    def drawn_value(case) -> str:
+        return case.assignee.username if case.assignee else ""
 
     def __init__(self, *args, workers=(), **kwargs):
         super().__init__(*args, **kwargs)

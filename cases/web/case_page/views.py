@@ -138,8 +138,9 @@ def page_context(request, case: Case, *, forms: dict | None = None, error: dict 
         if context["margin_call"] is not None:
             context["call_form"] = forms.get("call") or CallForm()
     if context["may_change"]:
+        assigned = AssignForm.drawn_value(case)
         context["assign_form"] = forms.get("assign") or AssignForm(
-            workers=assignable_workers(), initial={"assignee": case.assignee.username if case.assignee else ""})
+            workers=assignable_workers(), initial={"assignee": assigned, "assigned": assigned})
         context["priority_form"] = forms.get("priority") or PriorityForm(initial={"priority": case.priority})
     return context
 
