@@ -12,6 +12,10 @@ from cases.models.workflows import STAFF_DELIBERATIONS
 #: What a client sees of the audit trail: what happened to their case, not who on staff did what
 #: nor staff's deliberation before a decision (STAFF_DELIBERATIONS).
 CLIENT_EVENT_KINDS = (EventKind.CREATED, EventKind.TRANSITION, EventKind.APPROVAL, EventKind.MESSAGE)
+#: The field changes a client is shown too: a margin call's deadline set (the call raised below the
+#: close-out line) or moved (a relief approved, the trading calendar, the immediate line), which
+#: change the amount and deadline on the client's page.
+CLIENT_FIELD_CHANGES = ("margin_call_raised", "deadline_moved")
 
 #: A whole case number ("CS-2026-000123"), in any letter case: one case, found through its unique index.
 CASE_NUMBER = re.compile(r"^CS-\d{4}-\d{6}$", re.IGNORECASE)
@@ -146,8 +150,9 @@ def messages_for(user: User, case: Case) -> QuerySet[CaseMessage]:
 
 def client_visible(events: QuerySet[CaseEvent]) -> QuerySet[CaseEvent]:
     """Of `events`, those a case's client is shown: no internal note, assignment, SLA step or staff
-    deliberation."""
-    return events.filter(is_internal=False, kind__in=CLIENT_EVENT_KINDS).exclude(name__in=STAFF_DELIBERATIONS)
+    deliberation, and of field changes only a margin call's deadline (CLIENT_FIELD_CHANGES)."""
+    shown = Q(kind__in=CLIENT_EVENT_KINDS) | Q(kind=EventKind.UPDATE, name__in=CLIENT_FIELD_CHANGES)
+    return events.filter(shown, is_internal=False).exclude(name__in=STAFF_DELIBERATIONS)
 
 
 def events_for(user: User, case: Case) -> QuerySet[CaseEvent]:

@@ -159,15 +159,18 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "zh-hans": ("{% if request_kind == 'extension' %}您的展期申请 {{ case_number }} 未获批准"
                     "{% else %}您的纾困申请 {{ case_number }} 未获批准{% endif %}",
                     "{% if request_kind == 'extension' %}很抱歉，您为信用账户 {{ account_no }} 提交的合约展期申请 "
-                    "{{ case_number }} 未获批准。合约仍于 {{ maturity }} 到期，请在此之前偿还融资负债。"
+                    "{{ case_number }} 未获批准。{% if matured %}合约已于 {{ maturity }} 到期，请尽快偿还融资负债："
+                    "逾期负债将计收罚息。{% else %}合约仍于 {{ maturity }} 到期，请在此之前偿还融资负债。{% endif %}"
                     "{% else %}很抱歉，您为信用账户 {{ account_no }} 提交的纾困申请 {{ case_number }} 未获批准。"
                     "请及时追加担保物或还款，以免被强制平仓。{% endif %}原因请在客户门户中查看该事项，或致电我们。"
                     "{% if reasons %}\n\n我们的理由：{{ reasons }}{% endif %}"),
         "en": ("{% if request_kind == 'extension' %}Your extension request {{ case_number }} is declined"
                "{% else %}Your relief request {{ case_number }} is declined{% endif %}",
                "{% if request_kind == 'extension' %}We are sorry: your request {{ case_number }} to extend the margin "
-               "contract of credit account {{ account_no }} is declined. The contract still matures on "
-               "{{ maturity }}; please repay the financing debt by then."
+               "contract of credit account {{ account_no }} is declined. {% if matured %}The contract matured on "
+               "{{ maturity }}; please repay the financing debt now: penalty interest is charged on overdue debt."
+               "{% else %}The contract still matures on {{ maturity }}; please repay the financing debt by then."
+               "{% endif %}"
                "{% else %}We are sorry: your relief request {{ case_number }} for credit account {{ account_no }} is "
                "declined. Please add collateral or repay in time to avoid forced liquidation.{% endif %} For the "
                "reasons, see the case in the client portal or call us.{% if reasons %}\n\nOur reasons: "

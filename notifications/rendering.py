@@ -51,6 +51,7 @@ CONTEXT_HELP = {
     "metric": _("SLA metric (staff notices)"),
     "request_kind": _("extension, relief or staged_repayment (decisions on requests)"),
     "maturity": _("the contract's maturity after the decision (extension requests)"),
+    "matured": _("set when that maturity had passed already (extension requests declined)"),
     "trading_days": _("trading days the top-up deadline moves (relief requests approved)"),
     "reasons": _("our reasons, as the supervisor wrote them to the client (requests declined)"),
     "link": _("the link to rate the case (rating requests)"),
@@ -66,7 +67,7 @@ REFUSED_TAGS = {IncludeNode: "include", ExtendsNode: "extends", DebugNode: "debu
 TAG_MARKS = ("{{", "}}", "{%", "%}", "{#", "#}")
 #: Keys of a notification's data that may reach the text, as they are.
 DATA_KEYS = ("account_no", "ratio", "level", "line", "cash", "sell", "deadline", "due_date", "days", "metric",
-             "comment", "request_kind", "trading_days", "reasons", "link")
+             "comment", "request_kind", "trading_days", "reasons", "link", "matured")
 
 
 def compile_errors(subject: str, body: str) -> dict[str, str]:

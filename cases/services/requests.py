@@ -204,13 +204,16 @@ def _request_kind(case: Case) -> str:
 
 def _decision_data(case: Case, approved: bool) -> dict:
     """What the decision's notice says beyond the case itself (its template's placeholders): the
-    contract's maturity as the decision left it, the trading days a relief moves the deadline, and
+    contract's maturity as the decision left it (and whether it had passed: an extension declined after
+    the contract matured), the trading days a relief moves the deadline, and
     a decline's reasons (written to the client: the decline's comment is client-facing,
     cases.models.workflows.CLIENT_FACING_COMMENTS)."""
     data = {"kind": case.kind, "request_kind": _request_kind(case)}
     if case.kind == CaseKind.EXTENSION:
         account = CreditAccount.objects.get(pk=case.credit_account_id)  # as the approval left it
         data["maturity"] = account.contract_maturity.isoformat()
+        if account.contract_maturity < timezone.localdate():  # declined after it matured: repay now
+            data["matured"] = True
     elif approved and data["request_kind"] == "relief":
         details = _details(case)
         asked = details.requested_days if details is not None else None

@@ -201,6 +201,49 @@ def test_the_built_in_decline_text_without_reasons_ends_with_where_to_find_them(
                     "the financing debt by then. For the reasons, see the case in the client portal or call us.")
 
 
+@pytest.mark.parametrize("language, expected", [
+    ("zh-hans", "合约已于 2026年2月14日 到期，请尽快偿还融资负债：逾期负债将计收罚息。"),
+    ("en", "The contract matured on Feb. 14, 2026; please repay the financing debt now: penalty interest is "
+           "charged on overdue debt."),
+])
+def test_an_extension_declined_after_the_contract_matured_says_it_matured_not_that_it_still_matures(
+        api, client_profile, account, agent, supervisor, language, expected):
+    """Asked for two days before maturity, declined three days later: the notice told the client the
+    contract 'still matures' on a day gone by and to repay 'by then'."""
+    speak(client_profile, language)
+    account.contract_maturity = THU.date() + datetime.timedelta(days=2)  # Saturday 14 February
+    account.save()
+    created = api.as_user(client_profile.user).post("/api/v1/cases/", {
+        "kind": "extension", "subject": "申请", "credit_account": account.account_no}, format="json")
+    assert created.status_code == 201, created.data
+    number = created.data["number"]
+    with time_machine.travel(THU + datetime.timedelta(days=5), tick=False):  # 17 February: matured
+        for user, name in ((agent, "start_review"), (agent, "propose_decline"), (supervisor, "decline")):
+            response = api.as_user(user).post(f"/api/v1/cases/{number}/transitions/{name}/", {"comment": "说明"},
+                                              format="json")
+            assert response.status_code == 200, (name, response.data)
+
+    bodies = {notice.body for notice in told(number, "request_declined").values()}
+    assert len(bodies) == 1
+    body = bodies.pop()
+    assert expected in body
+    assert "仍于" not in body and "still matures" not in body
+
+
+def test_the_migration_gives_the_decline_text_for_a_matured_contract_to_rows_not_edited():
+    migration = import_module("notifications.migrations.0013_declined_extension_after_maturity")
+    rows = NotificationTemplate.objects.filter(event="request_declined", channel="")
+    rows.filter(language="zh-hans").update(body=migration.FORMER["zh-hans"])
+    rows.filter(language="en").update(body="Declined: {{ reasons }}")  # a supervisor's own text
+
+    migration.forwards(apps, None)
+
+    assert rows.get(language="zh-hans").body == DEFAULT_TEMPLATES["request_declined"]["zh-hans"][1]
+    assert rows.get(language="en").body == "Declined: {{ reasons }}"
+    migration.backwards(apps, None)
+    assert rows.get(language="zh-hans").body == migration.FORMER["zh-hans"]
+
+
 def test_the_migration_seeds_the_built_in_texts_and_keeps_a_row_already_there():
     migration = import_module("notifications.migrations.0008_request_decision_and_rating_texts")
     NotificationTemplate.objects.filter(event__in=EVENTS).exclude(event="rating_request", language="en").delete()

@@ -110,6 +110,18 @@ def test_a_bad_period_is_refused_with_the_reason(client, client_profile, account
     assert 'id="interest-lines"' not in page
 
 
+def test_something_wrong_under_the_interest_opens_an_interest_dispute_on_the_account(client, client_profile,
+                                                                                     account):
+    """The link under the interest lines leads to a dispute about interest on this account: the form
+    had the account but no category, and the client had to find 'interest or fee calculation' again."""
+    client.force_login(client_profile.user)
+    page = page_of(client, "A30000001").content.decode()
+    link = re.search(r'<a href="([^"]+)">Something looks wrong\? Tell us\.</a>', page).group(1).replace("&amp;", "&")
+    form = client.get(link, **EN).content.decode()
+    assert re.search(r'<option value="interest_fee" selected>', form)
+    assert re.search(r'<option value="A30000001" selected>', form)
+
+
 def test_someone_elses_account_is_not_found(client, client_profile, account, agent):
     other = CreditAccountFactory(client=ClientProfileFactory(), account_no="B30000001")
     client.force_login(client_profile.user)

@@ -840,6 +840,32 @@ def test_a_client_sees_and_changes_their_message_settings(web, client_profile, a
     assert email.language == "en"
 
 
+def test_what_the_settings_page_says_is_always_sent_is_what_is_sent_with_every_channel_off(
+        web, client_profile, agent, django_capture_on_commit_callbacks):
+    """The page promised every notice about a complaint whatever the client chose; a reply on a complaint
+    follows the client's channels (notifications.policy: a dispute's state changes are the urgent ones)."""
+    from notifications.models import Notification
+    from notifications.policy import DISABLED_BY_PREFERENCE
+
+    url = reverse("portal:preferences")
+    response = web.post(url, {"language": "en", "quiet_hours_start": "22:00", "quiet_hours_end": "08:00"}, **EN)
+    assert response.status_code == 302  # every channel switched off
+    dispute = case_create(created_by=client_profile.user, kind="dispute", client=client_profile,
+                          subject="利息多收", category="interest_fee", channel=Channel.PORTAL)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case=dispute, user=agent, name="acknowledge")
+        message_create(case=dispute, author=agent, body="We are checking the interest lines.")
+    state_change = Notification.objects.get(case=dispute, event="case_state_changed", channel="email")
+    reply = Notification.objects.get(case=dispute, event="case_reply", channel="email")
+    assert state_change.status != Notification.Status.GAVE_UP
+    assert (reply.status, reply.error) == (Notification.Status.GAVE_UP, DISABLED_BY_PREFERENCE)
+
+    page = text(web.get(url, **EN))
+    assert "every change in the state of your complaints reach you on every channel" in page
+    assert "Our replies to your complaints follow your choice." in page
+    assert "notices about your complaints" not in page
+
+
 @pytest.mark.parametrize("data, field", [
     ({"quiet_hours_start": "25:00", "quiet_hours_end": "07:00", "language": "en"}, "quiet_hours_start"),
     ({"quiet_hours_start": "21:00", "quiet_hours_end": "", "language": "en"}, "quiet_hours_end"),
