@@ -1,7 +1,6 @@
 import datetime
 import io
 import re
-import time
 
 import pytest
 import time_machine
@@ -60,10 +59,8 @@ SEEDED_AT = datetime.datetime(2026, 11, 27, 9, 30, tzinfo=datetime.timezone(date
 
 
 @time_machine.travel(SEEDED_AT)
-def test_seed_demo_fills_an_empty_database_quickly():
-    started = time.monotonic()
+def test_seed_demo_fills_an_empty_database():
     output = seed()
-    assert time.monotonic() - started < 60
     # The accounts' bands as the pages name them, not the monitoring's codes (no_liability 4, …).
     bands = next(line for line in output.splitlines() if line.startswith("按担保比例区间统计的账户"))
     assert "无负债 4" in bands and "达到或高于提取线 12" in bands and "no_liability" not in bands
