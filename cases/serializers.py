@@ -16,6 +16,7 @@ from cases.sla_status import ScheduleCache, shown_state, timer_status
 
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
 from cases.models.workflows import client_state, state_label
+from cases.services.transitions import event_comment_shown
 from servicedesk.api import unknown_fields
 
 
@@ -378,6 +379,7 @@ class MessageInputSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
+    comment = serializers.SerializerMethodField()
 
     class Meta:
         model = CaseEvent
@@ -386,6 +388,9 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_actor(self, event) -> str | None:
         return event.actor.username if event.actor else None
+
+    def get_comment(self, event) -> str:
+        return event_comment_shown(event)
 
 
 class ClientEventSerializer(EventSerializer):

@@ -36,6 +36,14 @@ def system_comment(comment: str) -> str:
     return comment
 
 
+def event_comment_shown(event) -> str:
+    """An event's comment as a reader is shown it: as written, but a step the system took (no actor)
+    says why in the reader's language (the case page's timeline, the API's events)."""
+    if event.kind == EventKind.TRANSITION and event.actor_id is None:
+        return system_comment(event.comment)
+    return event.comment
+
+
 @dataclass(frozen=True)
 class AvailableTransition:
     name: str

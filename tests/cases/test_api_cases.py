@@ -97,3 +97,25 @@ def test_every_step_takes_its_comment_as_optional_through_the_api(api, client_pr
     events = CaseEvent.objects.filter(case=case, kind="transition").order_by("id")
     assert [(e.name, e.comment) for e in events if e.name in {"wait_on_client", "resolve", "cancel"}] == [
         ("wait_on_client", ""), ("resolve", ""), ("cancel", "")]
+
+
+def test_a_step_the_system_took_says_why_in_the_api_readers_language(api, client_profile, agent):
+    """The client's reply put the ticket back to open with the system's note, written in the language
+    active where the client replied: an English reader of the events read 客户已回复。."""
+    from django.utils import translation
+
+    from cases.services.messages import message_create
+
+    number = open_ticket(api, client_profile)["number"]
+    staff = api.as_user(agent)
+    staff.post(f"/api/v1/cases/{number}/transitions/open/")
+    staff.post(f"/api/v1/cases/{number}/transitions/wait_on_client/", {"comment": "请上传截图"}, format="json")
+    with translation.override("zh-hans"):
+        message_create(case=Case.objects.get(number=number), author=client_profile.user, body="已上传")
+
+    def comments(language):
+        events = staff.get(f"/api/v1/cases/{number}/events/", HTTP_ACCEPT_LANGUAGE=language).data
+        return [e["comment"] for e in events if e["kind"] == "transition"]
+
+    assert comments("en")[-2:] == ["请上传截图", "The client replied."]  # a person's words stay as written
+    assert comments("zh-hans")[-1] == "客户已回复。"

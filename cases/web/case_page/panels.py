@@ -20,7 +20,7 @@ from cases.categories import category_label
 from cases.models.visits import ReturnVisit
 from cases.models.workflows import state_label, step_label
 from cases.selectors import events_for, messages_for
-from cases.services.transitions import system_comment
+from cases.services.transitions import event_comment_shown
 from cases.sla_engine import CALENDAR_CHANGED
 from cases.sla_status import ScheduleCache, shown_state, time_left, timer_status
 from risk.models import MarginCallContact
@@ -239,11 +239,7 @@ def event_text(case: Case, event: CaseEvent, names: EventNames | None = None) ->
 def event_comment(event: CaseEvent) -> str:
     """The comment shown under the event: an SLA event's (a reason code, the changed dates) is in its text;
     a step the system took says why in the reader's language, not in the one it was written in."""
-    if event.kind == EventKind.SLA:
-        return ""
-    if event.kind == EventKind.TRANSITION and event.actor_id is None:
-        return system_comment(event.comment)
-    return event.comment
+    return "" if event.kind == EventKind.SLA else event_comment_shown(event)
 
 
 def timeline(user: User, case: Case) -> list[TimelineItem]:
