@@ -361,7 +361,9 @@ class MessageSerializer(serializers.ModelSerializer):
 
 
 class MessageInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=20000)
+    body = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="",
+                                 help_text=_("The text; may be left out when files are attached (the message "
+                                             "then says that files were attached)."))
     visibility = serializers.ChoiceField(choices=CaseMessage.Visibility.choices,
                                          default=CaseMessage.Visibility.PUBLIC)
     attachments = AttachmentsField()
@@ -374,6 +376,8 @@ class MessageInputSerializer(serializers.Serializer):
             raise serializers.ValidationError({name: [_(
                 "A message has no such field: it has body, visibility (public, or internal for a note only "
                 "staff see) and attachments.")] for name in unknown})
+        if not attrs.get("body", "").strip() and not attrs.get("attachments"):
+            raise serializers.ValidationError({"body": [_("Write a reply or attach a file.")]})
         return attrs
 
 

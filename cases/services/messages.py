@@ -1,6 +1,7 @@
 """Replies, internal notes and their attachments."""
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
@@ -9,6 +10,7 @@ from cases.models import Attachment, Case, CaseKind, CaseMessage, EventKind
 from cases.models.workflows import CLOSED_STATES, TicketCase, resolved_within_reopen_window
 from cases.services.events import event_record
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
+from servicedesk.i18n import spoken_language
 
 
 def client_may_reply(case: Case) -> bool:
@@ -43,6 +45,15 @@ def _source_for(case: Case, author) -> str:
 
 
 @transaction.atomic
+def files_only_body(case: Case, *, internal: bool) -> str:
+    """The text of a message that is files alone (the scan asked for, a statement): says that files
+    came, in the words of whoever reads it: the client's for a public message, the writer's for a note."""
+    if internal:
+        return _("Files attached.")
+    with translation.override(spoken_language(case.client.language)):
+        return _("Files attached.")
+
+
 def message_create(*, case: Case, author, body: str, internal: bool = False, attachments=(),
                    source: str | None = None, with_submission: bool = False) -> CaseMessage:
     """Add a public reply or an internal note: the case's last update (updated_at) moves, as a
@@ -52,9 +63,11 @@ def message_create(*, case: Case, author, body: str, internal: bool = False, att
     source = source or _source_for(case, author)
     if internal and source != CaseMessage.Source.STAFF:
         raise NotAllowed(_("Only staff may write internal notes."))
-    if not (body or "").strip():
-        raise ValidationFailed(_("Invalid message."), extra={"body": [_("This field may not be blank.")]})
     attachments = list(attachments)
+    if not (body or "").strip():
+        if not attachments:
+            raise ValidationFailed(_("Invalid message."), extra={"body": [_("Write a reply or attach a file.")]})
+        body = files_only_body(case, internal=internal)
     if len(attachments) > MAX_FILES:
         raise ValidationFailed(_("Invalid message."), extra={"attachments": [
             _("Attach at most %(max)d files.") % {"max": MAX_FILES}]})

@@ -98,3 +98,23 @@ def test_an_api_client_downloads_with_its_token_the_attachments_it_may_see(clien
     assert refused.json()["code"] == "authentication_failed"
     http.credentials()
     assert http.get(f"/attachments/{public.attachments.get().pk}/").status_code == 302  # no token: to the login page
+
+
+def test_a_message_may_be_files_alone_through_the_api_and_says_so_in_its_readers_words(api, client_profile, agent):
+    """The portal took a reply of files alone; the API refused the same reply ("body" required), and
+    an agent could not send the client the statement they asked for without typing something."""
+    case = case_create(created_by=client_profile.user, client=client_profile, kind="ticket", subject="对账单")
+    url = f"/api/v1/cases/{case.number}/messages/"
+    response = api.as_user(client_profile.user).post(url, {"attachments": [SimpleUploadedFile("scan.png", PNG)]},
+                                                     format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["body"] == "已附上文件。"  # the client's language (zh-hans)
+    client_profile.language = "en"
+    client_profile.save()
+    response = api.as_user(agent).post(url, {"body": " ", "attachments": [SimpleUploadedFile("statement.pdf", PDF)]},
+                                       format="multipart", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 201 and response.json()["body"] == "Files attached."  # read by the client
+    response = api.as_user(agent).post(url, {"body": "", "visibility": "internal"}, format="multipart",
+                                       HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and response.json()["body"] == ["Write a reply or attach a file."]
+    assert case.messages.count() == 2 and Attachment.objects.count() == 2

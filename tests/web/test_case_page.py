@@ -339,6 +339,22 @@ def test_reply_and_internal_note_with_attachments(client, ticket, agent, client_
     assert client.get(reverse("attachment-download", args=[public_file.pk])).status_code == 200
 
 
+def test_a_reply_from_the_console_may_be_files_alone(client, ticket, agent):
+    """The statement the client asked for, sent without a word: refused as a blank reply before."""
+    login(client, agent)
+    reply = client.post(page_url(ticket, "console:case_message"), {
+        "visibility": "public", "reply-body": "",
+        "reply-attachments": [SimpleUploadedFile("statement.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")],
+    })
+    assert reply.status_code == 302
+    message = CaseMessage.objects.get(case=ticket)
+    assert message.body == "已附上文件。" and message.attachments.get().original_name == "statement.pdf"
+    blank = client.post(page_url(ticket, "console:case_message"), {"visibility": "public", "reply-body": " "},
+                        HTTP_ACCEPT_LANGUAGE="en")
+    assert blank.status_code == 400 and "Write a reply or attach a file." in html(blank)
+    assert CaseMessage.objects.filter(case=ticket).count() == 1
+
+
 def test_an_empty_reply_is_400_and_nothing_is_saved(client, ticket, agent):
     response = login(client, agent).post(page_url(ticket, "console:case_message"),
                                          {"visibility": "public", "reply-body": "  "})

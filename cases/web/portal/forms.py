@@ -181,15 +181,10 @@ class ReplyForm(PortalForm):
 
     def clean(self):
         """Text, files, or both: a client sending the scan we asked for need not write a word (the
-        reply then says that files came, in the client's words on the page); neither is refused."""
+        reply then says that files came, cases.services.messages.files_only_body); neither is refused."""
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        if not (cleaned.get("body") or "").strip():
-            if not cleaned.get("attachments"):
-                self.add_error("body", _("Write a reply or attach a file."))
-            else:
-                cleaned["body"] = _("Files attached.")
+        if not self.errors and not (cleaned.get("body") or "").strip() and not cleaned.get("attachments"):
+            self.add_error("body", _("Write a reply or attach a file."))
         return cleaned
 
 
