@@ -30,7 +30,10 @@ from servicedesk.i18n import language_codes
 
 STAGES = (14, 7, 1)
 _REMINDER_LOCK = 0x1A7E_0002
-_ACCOUNT_NO = "[[account_no]]"  # replaced by each row's account number in SQL
+#: Placeholders that differ per row, left as markers in the rendered text and replaced in SQL by
+#: the row's value (the client's name last: nothing it holds is read as another marker).
+_ROW_MARKERS = {"account_no": ("[[account_no]]", "a.account_no"), "client_no": ("[[client_no]]", "c.client_no"),
+                "client_name": ("[[client_name]]", "c.name")}
 
 _INSERT_REMINDERS = """
     INSERT INTO accounts_reminder (account_id, kind, due_date, days_before, sent_at, run)
@@ -57,7 +60,7 @@ _INSERT_NOTIFICATIONS = """
     INSERT INTO notifications_notification (recipient_client_id, address, channel, event, language, subject,
         body, data, status, attempts, provider_id, error, created_at)
     SELECT c.id, c.{address}, %(channel)s, %(event)s, %(language)s,
-           REPLACE(%(subject)s, %(marker)s, a.account_no), REPLACE(%(body)s, %(marker)s, a.account_no),
+           {subject}, {body},
            {data}, 'pending', 0, '', '', %(now)s
     FROM accounts_reminder r
     JOIN accounts_creditaccount a ON a.id = r.account_id
@@ -88,11 +91,20 @@ def stage_for(days_ahead: int) -> int | None:
 
 def _texts(kind: str, due_date: datetime.date, days: int, *, language: str, channel: str) -> tuple[str, str]:
     """Subject and body from the event's notice template in `language` (supervisors edit it in the
-    admin); the account number is left as a marker."""
+    admin); what differs per row (the account number, the client's name and number) is left as a marker."""
     with translation.override(language):
         due = formats.date_format(due_date, "DATE_FORMAT")
     return render_for_rows(event=EVENTS[kind], language=language, channel=channel,
-                           values={"account_no": _ACCOUNT_NO, "due_date": due, "days": days})
+                           values={**{name: marker for name, (marker, _column) in _ROW_MARKERS.items()},
+                                   "due_date": due, "days": days})
+
+
+def _per_row(text_parameter: str) -> str:
+    """SQL of a rendered text (the parameter named `text_parameter`) with each row's values for its markers."""
+    sql = f"%({text_parameter})s"
+    for marker, column in _ROW_MARKERS.values():
+        sql = f"REPLACE({sql}, '{marker}', {column})"
+    return sql
 
 
 def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: datetime.date, now) -> None:
@@ -106,12 +118,12 @@ def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: date
             language_condition = f"(c.language = %(language)s OR c.language NOT IN ({others}))"
         for channel, address in _CHANNEL_ADDRESS.items():
             subject, body = _texts(kind, due_date, (due_date - today).days, language=language, channel=channel)
-            sql = _INSERT_NOTIFICATIONS.format(address=address, data=_data_sql(),
-                                               language_condition=language_condition)
+            sql = _INSERT_NOTIFICATIONS.format(address=address, data=_data_sql(), language_condition=language_condition,
+                                               subject=f"SUBSTR({_per_row('subject')}, 1, 200)", body=_per_row("body"))
             cursor.execute(sql, {
                 "channel": channel.value, "event": EVENTS[kind], "language": language,
                 "subject": subject if channel == Notification.Channel.EMAIL else "", "body": body,
-                "marker": _ACCOUNT_NO, "now": now, "run": run, "kind": kind,
+                "now": now, "run": run, "kind": kind,
                 "due_date": connection.ops.adapt_datefield_value(due_date), "due_date_text": due_date.isoformat(),
             })
 

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import CASE_WORKERS
+from accounts.selectors import users_with_roles
 from cases.models.ratings import SatisfactionRating
 from cases.models.requests import ContractChange
 from cases.models.visits import ReturnVisit
@@ -33,7 +35,14 @@ class ReturnVisitAdmin(ModelAdmin):
     list_filter = [OverdueFilter, "state", "reason"]
     search_fields = ["client__client_no", "client__name", "case__number"]
     list_select_related = ["client", "assigned_to", "case"]
-    readonly_fields = ["client", "case", "reason", "done_at", "done_by", "created_at"]
+    # Recorded only on the console's visits page or the API (return_visit_complete: who made it, the
+    # case's trail, a liquidation's margin call closed): here rescheduled or reassigned.
+    readonly_fields = ["client", "case", "reason", "state", "outcome", "done_at", "done_by", "created_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":  # someone who makes the call and may record it
+            kwargs["queryset"] = users_with_roles(*CASE_WORKERS).filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(SatisfactionRating)

@@ -13,6 +13,7 @@ from cases.models.ratings import SCORES
 from cases.services.client_notices import client_language
 from cases.services.ratings import (
     AlreadyRated,
+    NotResolved,
     RatingLinkExpired,
     RatingLinkInvalid,
     case_for_rating,
@@ -44,6 +45,8 @@ def rate_case(request: HttpRequest, token: str) -> HttpResponse:
         status = 200
         if SatisfactionRating.objects.filter(case=case).exists():
             context["page"] = "rated"
+        elif case.resolved_at is None:  # reopened since the link was sent
+            context["page"], status = "not_resolved", 409
         elif request.method == "POST":
             context.update(score=request.POST.get("score"), comment=request.POST.get("comment", ""))
             try:
@@ -51,6 +54,8 @@ def rate_case(request: HttpRequest, token: str) -> HttpResponse:
                 context["page"] = "thanks"
             except AlreadyRated:
                 context["page"] = "rated"
+            except NotResolved:
+                context["page"], status = "not_resolved", 409
             except ValidationFailed as error:
                 context["errors"], status = error.extra, 400
         return render(request, TEMPLATE, context, status=status)

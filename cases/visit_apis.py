@@ -75,6 +75,8 @@ class ReturnVisitListApi(APIView):
             visits = visits.filter(reason=query.validated_data["reason"])
         if query.validated_data.get("overdue") is True:
             visits = visit_selectors.overdue(visits)
+        elif query.validated_data.get("overdue") is False:
+            visits = visits.exclude(pk__in=visit_selectors.overdue(visits).values("pk"))
         paginator = DueFirst()
         page = paginator.paginate_queryset(visits, request, view=self)
         return paginator.get_paginated_response(ReturnVisitSerializer(page, many=True).data)

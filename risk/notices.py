@@ -12,6 +12,9 @@ from servicedesk.sql import as_text, db_time, fixed_text, json_object, money_tex
 
 LANGUAGES = ("zh-hans", "en")
 ALERT_LEVELS = ("attention", "warning", "close_out", "immediate")
+#: Placeholders of every notice filled per row from the client (`cl`): after the others, so that
+#: nothing a client's name holds is read as another placeholder.
+CLIENT_COLUMNS = {"client_no": "cl.client_no", "client_name": "cl.name"}
 
 
 def _language_filter(language: str) -> str:
@@ -35,6 +38,9 @@ def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns:
                 sql = f"REPLACE({sql}, '{{{name}}}', {expression})"
         return sql
 
+    if case_expr != "NULL":  # a margin call's notices: its number, as every case notice has it
+        columns = {**columns, "case_number": f"(SELECT k.number FROM cases_case k WHERE k.id = {case_expr})"}
+    columns = {**columns, **CLIENT_COLUMNS}
     markers = {name: "{" + name + "}" for name in columns}
     total = 0
     for channel, address in (("sms", "cl.phone"), ("email", "cl.email")):
@@ -44,7 +50,7 @@ def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns:
             INSERT INTO notifications_notification (recipient_user_id, recipient_client_id, address, channel,
                 event, case_id, language, subject, body, data, status, attempts, provider_id, error, created_at,
                 sent_at, read_at)
-            SELECT NULL, cl.id, {address}, %s, %s, {case_expr}, cl.language, {template_sql(subject)},
+            SELECT NULL, cl.id, {address}, %s, %s, {case_expr}, cl.language, SUBSTR({template_sql(subject)}, 1, 200),
                 {template_sql(body)}, {json_object(**data)}, 'pending', 0, '', '', %s, NULL, NULL
             FROM {source_sql} AND {_language_filter(language)} AND {address} <> ''
         """, [channel, event, subject, body, db_time(now), *params])

@@ -2,7 +2,6 @@
 only), however it was produced. Messages are plain text everywhere else, escaped when rendered."""
 
 import nh3
-from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {"a", "b", "br", "div", "em", "i", "li", "ol", "p", "span", "strong", "ul"}
@@ -17,8 +16,3 @@ def sanitize_html(html: str) -> SafeString:
                         link_rel="noopener noreferrer", clean_content_tags={"script", "style"})
     # bandit B308/B703: only nh3's allow-listed output is marked safe
     return mark_safe(cleaned)  # nosec B308, B703
-
-
-def text_as_html(text: str) -> SafeString:
-    """Plain text as HTML paragraphs (escaped, line breaks kept), then sanitised."""
-    return sanitize_html(linebreaks(text or "", autoescape=True))

@@ -37,6 +37,11 @@ class AlreadyRated(Conflict):
     code = "already_rated"
 
 
+class NotResolved(Conflict):
+    """The case was reopened after the link was sent: rated once it is resolved again."""
+    code = "not_resolved"
+
+
 def _signer() -> signing.TimestampSigner:
     return signing.TimestampSigner(salt=SALT)
 
@@ -95,6 +100,8 @@ def rating_submit(*, token: str, score, comment: str = "") -> SatisfactionRating
             "comment": [_("At most %(max)d characters.") % {"max": MAX_COMMENT}]})
     if SatisfactionRating.objects.filter(case=case).exists():
         raise AlreadyRated(_("This case has already been rated. Thank you!"))
+    if case.resolved_at is None:  # reopened since the link was sent: the client's problem is not solved yet
+        raise NotResolved(_("A case can be rated once it is resolved."))
     try:
         with transaction.atomic():
             rating = SatisfactionRating.objects.create(case=case, score=score, comment=comment)

@@ -1,7 +1,7 @@
 """E-mail through Django's mail backends (settings.EMAIL_BACKEND): a text body and an HTML
 alternative rendered from templates/notifications/email.html, where the text is escaped and the
-resulting body passed through nh3 (servicedesk.html.text_as_html). Case e-mails carry the conventions inbound e-mail threading relies on: the
-subject contains "[{case number}]" and the Message-ID is
+resulting body passed through nh3 (body_html, its web addresses links). Case e-mails carry the
+conventions inbound e-mail threading relies on: the subject contains "[{case number}]" and the Message-ID is
 <{case number}.{notification id}@{NOTIFICATION_MAIL_DOMAIN}> (stable: a message sent again
 after a dead worker keeps its Message-ID, so mail systems can tell it is the same).
 A case's later e-mails name its earlier ones to the same address (In-Reply-To the previous one,
@@ -9,14 +9,18 @@ References the first and the previous), so the client's mail program shows one c
 case; every e-mail says it was sent automatically (Auto-Submitted, RFC 3834), so out-of-office
 responders that follow the RFC do not answer it."""
 
+import re
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Max, Min
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.text import normalize_newlines
 
 from notifications.models import Notification
-from servicedesk.html import text_as_html
+from notifications.templatetags.notice_text import notice_links
+from servicedesk.html import sanitize_html
 
 
 def with_case_tag(subject: str, case_number: str) -> str:
@@ -48,11 +52,19 @@ def thread_headers(notification) -> dict[str, str]:
     return {"In-Reply-To": message_id(notification, earlier["previous"]), "References": " ".join(references)}
 
 
+def body_html(text: str) -> str:
+    """The text as HTML paragraphs, escaped, its line breaks kept and its web addresses (a rating
+    link) links, as the inbox shows them (notice_links: also straight after a Chinese colon, where
+    mail programs that link plain addresses find none); sanitised."""
+    paragraphs = re.split(r"\n{2,}", normalize_newlines(text or ""))
+    return sanitize_html("\n\n".join(f"<p>{notice_links(paragraph)}</p>" for paragraph in paragraphs))
+
+
 def build_message(notification, connection=None) -> EmailMultiAlternatives:
     subject = notification.subject
     if notification.case_id is not None:
         subject = with_case_tag(subject, notification.case.number)
-    context = {"subject": subject, "body": notification.body, "body_html": text_as_html(notification.body),
+    context = {"subject": subject, "body": notification.body, "body_html": body_html(notification.body),
                "case_number": notification.case.number if notification.case_id else ""}
     with translation.override(notification.language):
         text = render_to_string("notifications/email.txt", context)

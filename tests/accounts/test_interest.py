@@ -546,6 +546,40 @@ def test_notifications_are_in_the_clients_language_with_their_contacts():
     assert "2026年5月15日" in email.subject and "2026年5月15日" in email.body and chinese.account_no in email.body
 
 
+def test_a_reminder_template_greeting_the_client_by_name_names_each_client():
+    """`{{ client_name }}` and `{{ client_no }}` are placeholders every notice has (the admin offers them and
+    its preview fills them in): a supervisor who greets the client in the reminder's text must not send
+    "尊敬的：" to every client of the run."""
+    from notifications.models import NotificationTemplate
+
+    NotificationTemplate.objects.filter(event="contract_maturity_reminder", language="zh-hans").update(
+        body="尊敬的{{ client_name }}（客户号 {{ client_no }}）：信用账户 {{ account_no }} 的合约将于 {{ due_date }} 到期。")
+    NotificationTemplate.objects.filter(event="contract_maturity_reminder", language="en").update(
+        body="Dear {{ client_name }}, credit account {{ account_no }} matures on {{ due_date }}.")
+    wang = debtor(maturity=datetime.date(2026, 5, 15), client=ClientProfileFactory(name="王小明", client_no="C900001"))
+    smith = debtor(maturity=datetime.date(2026, 5, 15),
+                   client=ClientProfileFactory(name="Ann Smith", client_no="C900002", language="en"))
+    assert reminders_send(datetime.date(2026, 5, 1)) == 2
+
+    for notice in Notification.objects.filter(recipient_client=wang.client):
+        assert notice.body == f"尊敬的王小明（客户号 C900001）：信用账户 {wang.account_no} 的合约将于 2026年5月15日 到期。"
+    for notice in Notification.objects.filter(recipient_client=smith.client):
+        assert notice.body == f"Dear Ann Smith, credit account {smith.account_no} matures on May 15, 2026."
+
+
+def test_a_long_subject_with_the_clients_name_is_cut_to_the_subject_length():
+    """The name goes in after the text is rendered (and cut to 200 characters): a long name must not
+    make the whole run fail on the subject's length."""
+    from notifications.models import NotificationTemplate
+
+    NotificationTemplate.objects.filter(event="contract_maturity_reminder", language="zh-hans").update(
+        subject="{{ client_name }}：" + "合约到期提醒" * 29)
+    account = debtor(maturity=datetime.date(2026, 5, 15), client=ClientProfileFactory(name="欧阳" * 40))
+    assert reminders_send(datetime.date(2026, 5, 1)) == 1
+    email = Notification.objects.get(recipient_client=account.client, channel="email")
+    assert len(email.subject) == 200 and email.subject.startswith("欧阳" * 40 + "：合约到期提醒")
+
+
 def test_the_reminder_task_runs_for_today():
     account = debtor(maturity=datetime.date(2026, 7, 15))  # today is 1 July: 14 days
     assert reminders_send_task.delay().get() == 1

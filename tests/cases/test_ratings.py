@@ -110,6 +110,28 @@ def test_the_link_is_sent_once_per_case(client_profile, agent):
     assert Notification.objects.filter(case=case, event="rating_request").count() == 3  # e-mail, SMS, in-app, once
 
 
+def test_the_link_of_a_reopened_case_waits_until_it_is_resolved_again(client_profile, agent, anonymous, client):
+    """The client reopened the ticket (not solved after all): the link sent with the first
+    resolution does not score the case while it is being worked again, on the API or the page, as
+    the portal does not; once resolved again the same link rates it."""
+    case = resolve_ticket(client_profile, agent)
+    link = Notification.objects.get(case=case, event="rating_request", channel="email").data["link"]
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    case = case_transition(case=case, user=client_profile.user, name="reopen", comment="还有问题")
+
+    response = anonymous.post(url(token), {"score": 1, "comment": "还没解决"}, format="json")
+    assert response.status_code == 409 and response.data["code"] == "not_resolved"
+    page = client.get(f"/rate/{token}/")
+    assert page.status_code == 409 and 'name="score"' not in page.content.decode()
+    assert "事项解决后才能评价" in page.content.decode()
+    assert client.post(f"/rate/{token}/", {"score": "1"}).status_code == 409
+    assert not SatisfactionRating.objects.exists()
+
+    case_transition(case=case, user=agent, name="resolve", comment="再次解答")
+    assert anonymous.post(url(token), {"score": 5}, format="json").status_code == 201
+    assert SatisfactionRating.objects.get(case=case).score == 5
+
+
 def test_decided_requests_and_accepted_disputes_ask_for_a_rating(client_profile, credit_account, agent, supervisor):
     dispute = case_create(created_by=agent, client=client_profile, kind="dispute", subject="争议",
                           credit_account=credit_account)

@@ -71,6 +71,49 @@ def test_a_liquidation_gets_a_visit_for_the_advisor(client_profile, credit_accou
     assert (visit.reason, visit.assigned_to, visit.due_date) == ("liquidation", advisor, datetime.date(2026, 11, 28))
 
 
+def test_the_admin_does_not_record_a_visit_past_its_case(client, client_profile, credit_account, risk_officer,
+                                                         other_risk_officer, supervisor, agent):
+    """A visit is recorded where its follow-ups run (console page, API): marking it done in the admin
+    left the liquidated margin call open for ever (no other margin call for the account), with no
+    one named as having made the call and nothing on the case's trail."""
+    short_of_margin(credit_account)
+    case = case_create(created_by=None, client=client_profile, kind="margin_call", subject="追保",
+                       credit_account=credit_account)
+    case = drive(case, [("notify_client", None), ("pass_deadline", None), ("propose_liquidation", risk_officer),
+                        ("approve_liquidation", other_risk_officer)])
+    visit = ReturnVisit.objects.get(case=case)
+    client.force_login(supervisor)
+    url = f"/admin/cases/returnvisit/{visit.pk}/change/"
+    form = client.get(url).content.decode()
+    assert 'name="state"' not in form and 'name="outcome"' not in form
+    response = client.post(url, {"due_date": "2026-11-30", "assigned_to": agent.pk, "state": "done",
+                                 "outcome": "已回访"})
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.state, visit.outcome, visit.due_date, visit.assigned_to) == (
+        "scheduled", "", datetime.date(2026, 11, 30), agent)  # rescheduled and reassigned, not recorded
+    case.refresh_from_db()
+    assert case.state == "liquidated"
+
+
+def test_the_admin_assigns_a_visit_only_to_someone_who_makes_calls(client, client_profile, supervisor, auditor,
+                                                                     agent):
+    """Assigned to a client or an auditor, a visit left every agent's list and nobody it names could
+    record it; the choice is the active staff who work cases."""
+    visit = ReturnVisit.objects.create(client=client_profile, reason="hnw_quarterly",
+                                       due_date=datetime.date(2026, 12, 1))
+    client.force_login(supervisor)
+    url = f"/admin/cases/returnvisit/{visit.pk}/change/"
+    for outsider in (client_profile.user, auditor):
+        response = client.post(url, {"due_date": "2026-12-01", "assigned_to": outsider.pk})
+        assert response.status_code == 200 and "assigned_to" in response.context["adminform"].form.errors
+    visit.refresh_from_db()
+    assert visit.assigned_to is None
+    assert client.post(url, {"due_date": "2026-12-01", "assigned_to": agent.pk}).status_code == 302
+    visit.refresh_from_db()
+    assert visit.assigned_to == agent
+
+
 def test_quarterly_visits_for_hnw_clients_once_per_quarter(advisor):
     rich = [ClientProfileFactory(tier=Tier.HNW, advisor=advisor) for _ in range(3)]
     ClientProfileFactory(tier=Tier.STANDARD)
@@ -123,6 +166,14 @@ def test_overdue_visits_for_supervisors(api, supervisor, visits):
     assert ids(response) == {visits["mine"].pk, visits["theirs"].pk}
     row = next(row for row in response.data["results"] if row["id"] == visits["mine"].pk)
     assert (row["overdue"], row["assigned_to"], row["client"]) == (True, "agent1", visits["mine"].client.client_no)
+
+
+def test_overdue_false_lists_the_visits_not_overdue(api, supervisor, visits):
+    """`?overdue=false` is the other half of `?overdue=true` (as in the admin), not every visit."""
+    response = api.as_user(supervisor).get("/api/v1/return-visits/?overdue=false")
+    assert response.status_code == 200
+    assert ids(response) == {visits["nobody"].pk}
+    assert all(row["overdue"] is False for row in response.data["results"])
     report = api.as_user(supervisor).get("/api/v1/reports/sla/").data
     assert [row["id"] for row in report["overdue_visits"]] == [visits["mine"].pk, visits["theirs"].pk]
     assert ids(api.as_user(supervisor).get("/api/v1/return-visits/?state=done")) == set()

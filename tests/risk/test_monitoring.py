@@ -605,3 +605,27 @@ def test_a_call_due_at_once_is_not_told_twice_in_the_run_that_raised_it(
     run()
     told = Notification.objects.filter(recipient_client=client_profile, event__startswith="margin_call")
     assert sorted(told.values_list("event", "channel")) == [("margin_call", "email"), ("margin_call", "sms")]
+
+
+def test_the_monitorings_notices_name_the_client_where_the_template_greets_them(account, security, client_profile):
+    """`{{ client_name }}` / `{{ client_no }}` are placeholders of every notice (the admin offers them, its
+    preview fills them in): the alerts and margin calls the monitoring writes for many clients at once
+    greet each client by name, not "尊敬的：", and a margin call's text names its case."""
+    from notifications.models import NotificationTemplate
+
+    client_profile.name, client_profile.client_no = "王小明", "C900001"
+    client_profile.save()
+    NotificationTemplate.objects.filter(event="margin_alert", language="zh-hans").update(
+        body="尊敬的{{ client_name }}（{{ client_no }}）：信用账户 {{ account_no }} 维持担保比例为 {{ ratio }}%。")
+    NotificationTemplate.objects.filter(event="margin_call", language="zh-hans").update(
+        body="尊敬的{{ client_name }}：{{ case_number }} 请于 {{ deadline }} 前追加现金 {{ cash }}。")
+    price(security, "16.00")
+    run()
+    price(security, "14.50")  # below attention
+    run()
+    alert = Notification.objects.get(recipient_client=client_profile, event="margin_alert", channel="sms")
+    assert alert.body == f"尊敬的王小明（C900001）：信用账户 {account.account_no} 维持担保比例为 145.00%。"
+    price(security, "12.50")  # below close-out: a margin call
+    run()
+    call = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="sms")
+    assert call.body.startswith(f"尊敬的王小明：{call.case.number} 请于 ") and "¥15,000.00" in call.body
