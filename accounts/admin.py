@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import F, Q, Value
@@ -360,6 +360,10 @@ class QueueAdmin(ModelAdmin):
         readonly = tuple(super().get_readonly_fields(request, obj))
         return (*readonly, "code") if obj is not None else readonly
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        warn_if_routed_to_nobody(request, form.instance)
+
     @admin.display(description=_("members"))
     def member_list(self, obj: Queue) -> str:
         return ", ".join(member.username for member in obj.members.all())
@@ -368,6 +372,16 @@ class QueueAdmin(ModelAdmin):
         if db_field.name == "members":
             kwargs["queryset"] = users_with_roles(*STAFF_ROLES).order_by("username")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def warn_if_routed_to_nobody(request, queue: Queue) -> None:
+    """Cases an active rule sends to a queue no active member works wait there unseen (only the
+    supervisors hear of their SLA warnings): say so when such a rule or queue is saved."""
+    if (RoutingRule.objects.filter(queue=queue, is_active=True).exists()
+            and not queue.members.filter(is_active=True).exists()):
+        messages.warning(request, _("Queue %(queue)s has no active member, and active routing rules send new "
+                                    "cases to it: they wait there unseen until someone joins it.")
+                         % {"queue": queue.code})
 
 
 class RoutingRuleForm(forms.ModelForm):
@@ -387,3 +401,9 @@ class RoutingRuleAdmin(ModelAdmin):
     list_editable = ("position", "is_active")
     list_filter = ("is_active", "queue", "tier")
     list_select_related = ("queue",)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if warning := obj.unknown_category():
+            messages.warning(request, warning)
+        warn_if_routed_to_nobody(request, obj.queue)

@@ -178,6 +178,19 @@ class RoutingRule(models.Model):
         parts = [self.kind or "*", self.category or "*", self.tier or "*"]
         return f"{self.position}: {'/'.join(parts)} → {self.queue.code}"
 
+    def unknown_category(self) -> str:
+        """Why the rule's category is none a case of its kind is filed under through the portal (a
+        typo, another kind's category, a category's name), or "": such a rule routes only the cases
+        given that category through the API (which takes any), so the admin warns, not refuses."""
+        from cases.categories import category_codes
+
+        known = category_codes(self.kind)
+        if not self.category or self.category in known:
+            return ""
+        return _("No case of this kind is filed under category %(category)s on the portal (its categories: "
+                 "%(known)s): the rule routes only cases given it through the API.") % {
+            "category": self.category, "known": ", ".join(known)}
+
     def matches(self, *, kind: str, category: str, tier: str) -> bool:
         return (
             self.is_active

@@ -35,6 +35,14 @@ _LABELS[EXTENSION] = _("Contract extension")
 _LABELS["margin"] = _("Margin call")
 
 
+def category_codes(kind: str = "") -> list[str]:
+    """The category codes a case of `kind` is filed under (of any kind when empty), as routing rules
+    and knowledge categories must name them: a code no case carries matches nothing."""
+    by_kind = {**{k: [code for code, _label in choices] for k, choices in CATEGORIES.items()},
+               CaseKind.EXTENSION: [EXTENSION], CaseKind.MARGIN_CALL: ["margin"]}
+    return by_kind.get(kind, []) if kind else [code for codes in by_kind.values() for code in codes]
+
+
 def category_label(code: str) -> str:
     """The category's name in the active language (the code itself if it is not one of ours)."""
     return str(_LABELS.get(code, code))

@@ -27,5 +27,8 @@ def routing_for(*, kind: str, category: str, tier: str) -> Routing:
 
 
 def route_case(*, kind: str, category: str, client: ClientProfile) -> Route:
+    """An advisor whose account was deactivated (they left) is not assigned: the case waits
+    unassigned in the rule's queue, where its team leads see it."""
     routing = routing_for(kind=kind, category=category, tier=client.tier)
-    return Route(queue=routing.queue, assignee_id=client.advisor_id if routing.to_advisor else None)
+    advisor_active = client.advisor_id is not None and client.advisor.is_active
+    return Route(queue=routing.queue, assignee_id=client.advisor_id if routing.to_advisor and advisor_active else None)

@@ -1,6 +1,6 @@
 """Supervisors edit the knowledge base (their role holds the knowledge permissions)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from knowledge.models import Article, Category
@@ -12,6 +12,11 @@ class CategoryAdmin(ModelAdmin):
     list_display = ["code", "name", "name_en", "case_categories", "position"]
     list_editable = ["position"]
     search_fields = ["code", "name", "name_en"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if warning := obj.unknown_case_categories():
+            messages.warning(request, warning)
 
 
 @admin.register(Article)

@@ -25,7 +25,22 @@ class Category(BilingualNameMixin, models.Model):
 
     @property
     def case_category_codes(self) -> list[str]:
-        return [code.strip() for code in self.case_categories.split(",") if code.strip()]
+        """The codes, separated by commas (a Chinese one too, as the articles' keywords)."""
+        return [code.strip() for code in self.case_categories.replace("，", ",").split(",") if code.strip()]
+
+    def unknown_case_categories(self) -> str:
+        """Why some of the codes are none a case is filed under through the portal (a typo, a
+        category's name), or "": their articles are suggested only for cases given such a category
+        through the API (which takes any), so the admin warns, not refuses."""
+        from cases.categories import category_codes
+
+        known = category_codes()
+        unknown = [code for code in self.case_category_codes if code not in known]
+        if not unknown:
+            return ""
+        return _("No case is filed under %(unknown)s on the portal (its categories: %(known)s): these articles "
+                 "are suggested only for cases given such a category through the API.") % {
+            "unknown": ", ".join(unknown), "known": ", ".join(known)}
 
 
 class Article(models.Model):

@@ -217,7 +217,9 @@ def open_new(cursor, now) -> int:
     queue_case = "CASE cl.tier " + " ".join(
         f"WHEN '{tier}' THEN {route.queue.pk if route.queue else 'NULL'}" for tier, route in routes.items()) + " END"
     to_advisor = [tier for tier, route in routes.items() if route.to_advisor]
-    advisor_case = (f"CASE WHEN cl.tier IN ({', '.join(repr(t) for t in to_advisor)}) THEN cl.advisor_id END"
+    # An advisor whose account was deactivated is not assigned (cases.routing.route_case).
+    advisor_case = (f"CASE WHEN cl.tier IN ({', '.join(repr(t) for t in to_advisor)}) THEN "
+                    "(SELECT a.id FROM accounts_user a WHERE a.id = cl.advisor_id AND a.is_active) END"
                     if to_advisor else "NULL")
     number = f"'CS-{year}-' || {zero_padded(f'(n.rn + {first})', 6)}"
     cursor.execute(f"""

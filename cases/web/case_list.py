@@ -39,6 +39,10 @@ BY_STATE = (Key("state", values=ALL_STATES), *ID_DESC)
 #: A timer that is running now: not stopped, not paused (a paused one has no due moment; a stopped
 #: one keeps the one it had).
 RUNNING = Q(stopped_at__isnull=True, due_at__isnull=False)
+#: A paused timer that had reached its target before the pause: its row shows it breached (red,
+#: cases.sla_status.reached_target), the dashboard's workload counts it, so the SLA filters keep it.
+PAUSED_BREACHED = (Q(stopped_at__isnull=True, due_at__isnull=True)
+                   & (Q(breached=True) | Q(elapsed_seconds__gte=F("target_seconds"))))
 #: What a row shows: the API's list columns (cases.selectors.LIST_COLUMNS) that the table has,
 #: the assignee's name and the ratio level of a margin call's account.
 SHOWN = ("number", "kind", "subject", "state", "updated_at", "client__name", "client__tier",
@@ -95,9 +99,10 @@ def filtered_cases(user: User, data: dict, now: datetime.datetime) -> QuerySet[C
         queryset = queryset.filter(assignee=assignee)
     if data.get("account"):
         queryset = queryset.filter(credit_account__account_no=data["account"])
-    if data.get("sla"):  # cases still worked with a running timer past its due moment (or its 75 %)
-        moment = "due_at__lte" if data["sla"] == "overdue" else "warn_75_at__lte"
-        queryset = queryset.filter(Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk"), **{moment: now})),
+    if data.get("sla"):  # cases still worked with a running timer past its due moment (or its 75 %),
+        moment = "due_at__lte" if data["sla"] == "overdue" else "warn_75_at__lte"  # or a paused one breached
+        queryset = queryset.filter(Exists(SlaTimer.objects.filter(RUNNING, case=OuterRef("pk"), **{moment: now}))
+                                   | Exists(SlaTimer.objects.filter(PAUSED_BREACHED, case=OuterRef("pk"))),
                                    state__in=WORKING_STATES)
     if data.get("q"):
         text = data["q"]
@@ -139,8 +144,10 @@ def segments(queryset: QuerySet[Case], sort: str, *, sla_filter: str = "",
     if sla_filter == "overdue":  # the most urgent timer is the overdue one: the walk can stop at now
         running = running.filter(sla_due__lte=now)
     keys = (Key("sla_due", is_datetime=True), Key("id"))
-    if sla_filter:  # only cases with a running timer can be overdue or near a breach
-        return [Segment(running, keys)]
+    if sla_filter:  # by the running timer's due moment; then those only a paused breached timer flags
+        walked = Q(due_at__lte=now) if sla_filter == "overdue" else Q()
+        paused = queryset.exclude(Exists(SlaTimer.objects.filter(walked, RUNNING, case=OuterRef("pk"))))
+        return [Segment(running, keys), Segment(paused, BY_STATE)]
     # A margin call with a deadline (no SLA timer runs on it) takes its place among them by its
     # deadline: forced liquidation follows it.
     calls = queryset.filter(CALL_WITH_DEADLINE).annotate(sla_due=F("margin_call__deadline"))

@@ -91,3 +91,35 @@ def test_the_bell_speaks_the_users_language(client, agent, ticket):
     bell = html(client.get(BELL, HTTP_ACCEPT_LANGUAGE="zh-hans"))
     assert "我的全部通知" in bell and "没有未读通知" not in bell
     assert "All my notifications" in html(client.get(BELL, **EN))
+
+
+def test_the_inbox_pages_through_every_notice_once(client, team_lead):
+    """A team lead after a morning of 75 % warnings: the inbox had shown the newest 50 and no way to
+    the others; now every notice, a page at a time, none twice when a new one arrives meanwhile."""
+    import re
+
+    def notice(number):
+        return Notification.objects.create(recipient_user=team_lead, channel="in_app", event="sla_warning",
+                                           language="zh-hans", status="sent", subject=f"预警{number}", body="")
+
+    made = [notice(number).pk for number in range(120)]
+    client.force_login(team_lead)
+    seen, url, pages = [], INBOX, []
+    while url:
+        page = html(client.get(url))
+        pages.append(page)
+        seen += [int(pk) for pk in re.findall(r'data-notice="(\d+)"', page)]
+        if len(pages) == 1:
+            notice("新到")  # arrives while the team lead reads the first page
+        found = re.search(r'rel="next" href="([^"]+)"', page)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == sorted(made, reverse=True) and len(pages) == 3
+    assert 'rel="prev"' not in pages[0] and 'rel="prev"' in pages[2]
+    back = html(client.get(re.search(r'rel="prev" href="([^"]+)"', pages[2]).group(1)))
+    assert re.findall(r'data-notice="(\d+)"', back) == re.findall(r'data-notice="(\d+)"', pages[1])
+
+
+@pytest.mark.parametrize("query", [{"before": "x"}, {"after": "-1"}, {"before": "9" * 40}])
+def test_a_bad_inbox_page_is_a_400(client, agent, query):
+    client.force_login(agent)
+    assert client.get(INBOX, query).status_code == 400

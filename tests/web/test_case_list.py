@@ -251,6 +251,30 @@ def test_filters(client, supervisor, assorted, params, expected):
         assert set(listed(client, sort=sort, **params)) == {assorted[key].number for key in expected}, sort
 
 
+def test_a_case_paused_after_its_breach_is_in_the_overdue_filter_as_the_workload_counts_it(client, team_lead, agent,
+                                                                                            client_profile):
+    """A case waiting on the client whose clock had run its whole target shows "paused, breached" in red
+    and the dashboard's workload counts it breached; "Overdue only" had left it out."""
+    from cases.reports import workload
+
+    breached = make_case(client_profile, subject="暂停前已超时", queue_code="general", assignee=agent,
+                         state="waiting_on_client")
+    only_timer(breached, elapsed=10_000, paused=True)
+    SlaTimer.objects.filter(case=breached).update(next_alert_at=NOW - H)  # its 100 % alert, for the sweep
+    paused_early = make_case(client_profile, subject="暂停于八成", queue_code="general", assignee=agent,
+                             state="waiting_on_client")
+    only_timer(paused_early, elapsed=8_000, paused=True)
+    running = make_case(client_profile, subject="已逾期", queue_code="general", assignee=agent)
+    only_timer(running, elapsed=12_000, due_in=-H)
+    login(client, team_lead)
+    [row] = [row for row in workload(now=NOW) if row["assignee"] == "agent1"]
+    for sort in ("urgency", "created"):
+        for sla in ("overdue", "near_breach"):
+            found = listed(client, tab="all", assignee="agent1", sla=sla, sort=sort, size=25)
+            assert sorted(found) == sorted([breached.number, running.number]), (sla, sort)
+            assert len(found) == row["breached"]
+
+
 def test_search_by_case_number_and_account(client, supervisor, assorted):
     login(client, supervisor)
     number = assorted["urgent"].number
