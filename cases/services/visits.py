@@ -26,15 +26,18 @@ def due_date_for(reason: str, start: datetime.date) -> datetime.date:
 
 def return_visit_schedule(*, case: Case, reason: str) -> ReturnVisit:
     """The case's visit for `reason`, scheduled now unless it already is. Assigned to the client's
-    advisor, else to whoever worked the case. (No case event: the transition's event is the last
-    word on the case; the visit row is the record, and its outcome becomes an event.)"""
+    advisor, else to whoever worked the case, whoever of them still works here (an account
+    deactivated: nobody would make the call; unassigned, every agent's list shows it). (No case
+    event: the transition's event is the last word on the case; the visit row is the record, and
+    its outcome becomes an event.)"""
     visit = ReturnVisit.objects.filter(case=case, reason=reason).first()
     if visit is not None:
         return visit
     client = case.client
+    working = [user for user in (client.advisor, case.assignee) if user is not None and user.is_active]
     return ReturnVisit.objects.create(
         client=client, case=case, reason=reason, due_date=due_date_for(reason, timezone.localdate()),
-        assigned_to_id=client.advisor_id or case.assignee_id,
+        assigned_to_id=working[0].pk if working else None,
     )
 
 
@@ -56,8 +59,9 @@ def quarter_start(day: datetime.date) -> datetime.date:
 _QUARTERLY_SQL = """
     INSERT INTO cases_returnvisit (client_id, case_id, reason, due_date, assigned_to_id, state, outcome, done_at,
                                    done_by_id, created_at)
-    SELECT c.id, NULL, %s, %s, c.advisor_id, %s, '', NULL, NULL, %s
+    SELECT c.id, NULL, %s, %s, a.id, %s, '', NULL, NULL, %s
     FROM accounts_clientprofile c
+    LEFT JOIN accounts_user a ON a.id = c.advisor_id AND a.is_active  -- an advisor who left: unassigned
     WHERE c.tier = %s
     ORDER BY c.id
     ON CONFLICT DO NOTHING

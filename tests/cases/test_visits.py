@@ -128,6 +128,30 @@ def test_quarterly_visits_for_hnw_clients_once_per_quarter(advisor):
     assert return_visits_schedule_quarterly(datetime.date(2027, 1, 1)) == 3  # the next one
 
 
+def test_a_visit_is_not_assigned_to_an_advisor_who_left(client_profile, credit_account, risk_officer,
+                                                       other_risk_officer, advisor, agent):
+    """Nobody would have made the call: the visit sat on a deactivated account's list."""
+    client_profile.advisor = advisor
+    client_profile.tier = Tier.HNW
+    client_profile.save()
+    advisor.is_active = False
+    advisor.save()
+    short_of_margin(credit_account)
+    case = case_create(created_by=None, client=client_profile, kind="margin_call", subject="追保",
+                       credit_account=credit_account)
+    case = drive(case, [("notify_client", None), ("pass_deadline", None), ("propose_liquidation", risk_officer),
+                        ("approve_liquidation", other_risk_officer)])
+    assert ReturnVisit.objects.get(case=case).assigned_to is None  # nobody worked the call either
+    case.assignee = agent
+    case.save()
+    ReturnVisit.objects.all().delete()
+    from cases.services.visits import return_visit_schedule
+
+    assert return_visit_schedule(case=case, reason="liquidation").assigned_to == agent  # who worked the case
+    assert return_visits_schedule_quarterly(datetime.date(2027, 1, 1)) == 1
+    assert ReturnVisit.objects.get(reason="hnw_quarterly").assigned_to is None  # unassigned: every agent sees it
+
+
 def test_the_beat_schedules_the_quarterly_visits():
     from django.conf import settings
 
