@@ -10,7 +10,8 @@ Rules (PRODUCT.md, issue "SLA engine"):
 - policy_applied: the first one starts first_response, resolution, periodic_update and the
   regulatory metrics the policy has (paused if the case waits on the client; first_response not
   if staff answered in public before: no policy matched the case until then); later ones change
-  targets of the running timers.
+  targets of the running timers, and a clock its wait paused runs on from then when its new target
+  is not paused.
 - A public staff reply meets first_response and the open next_response, and restarts
   periodic_update; a public client message starts next_response if none is running (not the
   files sent with the case itself: first response answers them).
@@ -36,6 +37,8 @@ before its pause and that was not fired yet: levels crossed are fired exactly on
 Stopped while paused, a timer that had run its whole target gets back the due moment it reached.
 A recorded breach (its 100 % fired) is never undone: a longer target moves the due moment ahead
 again but the timer stays breached and its fired levels stay fired (their escalation rows remain).
+Nor is one reached before a change of target that no sweep recorded yet (the API and the reports
+showed it breached): the timer stays breached and the next sweep fires its breach, once.
 """
 
 import datetime
@@ -243,10 +246,10 @@ class Engine:
         the due moment it had (the breach list and the case say when it was due), and, stopped after it
         before its breach was fired, that moment as its next alert."""
         timer.changed = True
+        # Late before a sweep fired its breach: the sweep still fires it, once (escalated, told).
+        late = timer.breached and timer.fired_level < ESCALATION_LEVELS[-1]
         if not timer.active:
             timer.warn_50_at = timer.warn_75_at = None
-            # Stopped late before a sweep fired its breach: the sweep still fires it, once (escalated, told).
-            late = timer.breached and timer.fired_level < ESCALATION_LEVELS[-1]
             timer.next_alert_at = (timer.due_at or timer.stopped_at) if late else None
             return
         pending = [level for level in ESCALATION_LEVELS if level > timer.fired_level]
@@ -254,10 +257,12 @@ class Engine:
             timer.warn_50_at = timer.warn_75_at = timer.due_at = None
             # Levels are crossed in order: only the lowest one not fired can be the next alert.
             timer.next_alert_at = self.reached_at(timer, pending[:1])[pending[0]] if pending else None
-            return
-        moments = self.reached_at(timer, ESCALATION_LEVELS)
-        timer.warn_50_at, timer.warn_75_at, timer.due_at = moments[50], moments[75], moments[100]
-        timer.next_alert_at = moments[pending[0]] if pending else None
+        else:
+            moments = self.reached_at(timer, ESCALATION_LEVELS)
+            timer.warn_50_at, timer.warn_75_at, timer.due_at = moments[50], moments[75], moments[100]
+            timer.next_alert_at = moments[pending[0]] if pending else None
+        if late:  # past its old target when its target changed (_apply_policy): its breach is due now
+            timer.next_alert_at = timer.started_at
 
     def reached_at(self, timer: Timer, levels) -> dict[int, datetime.datetime | None]:
         """{level: the earliest moment the timer's business time run reaches `level` % of its
@@ -320,8 +325,16 @@ class Engine:
                 if timer.resumed_at is not None:  # bank the time run so far on the old calendar
                     self.accrue(timer, at)
                     timer.resumed_at = at
+                if not timer.breached and self._late(timer, at):
+                    # Past its target before the change, no sweep had recorded it yet (beat down, or
+                    # within its minute): breached as the API and the reports showed it, and fired.
+                    timer.breached, timer.state = True, BREACHED
                 timer.target_seconds, timer.calendar_code = target.seconds, target.calendar
                 timer.pausable = target.pausable
+                if timer.resumed_at is None and not timer.pausable:
+                    # Paused by a wait, on a target no longer paused: it runs from now (paused, the
+                    # sweep never escalated it and the reports counted it running for good).
+                    self.resume(timer, at)
                 # Its breach, state and fired levels stay as recorded (a breach is never undone);
                 # its moments move to the new target, in its past where it ran past them already.
                 self.project(timer)

@@ -48,9 +48,11 @@ def due_timers(alias: str = "") -> str:
 #: A level of timer `t` not fired yet and crossed by %(now)s (lvl: LEVELS): its moment passed, or
 #: the paused timer had run that share of its target (the engine's whole seconds) when it paused.
 #: A clock stopped late has its breach alone to fire: a warning that time is running out would
-#: reach the assignee and the team leads after nobody can act on it any more.
+#: reach the assignee and the team leads after nobody can act on it any more. A clock marked breached
+#: and not fired (late when its target changed: cases/sla_engine.py) has its breach to fire at once.
 CROSSED = (f"lvl.level > t.fired_level AND ({LEVEL_MOMENT} <= %(now)s OR (t.resumed_at IS NULL "
-           "AND t.elapsed_seconds >= CAST(t.target_seconds AS bigint) * lvl.level / 100)) "
+           "AND t.elapsed_seconds >= CAST(t.target_seconds AS bigint) * lvl.level / 100) "
+           "OR (t.breached AND lvl.level >= 100)) "
            "AND (t.stopped_at IS NULL OR lvl.level >= 100)")
 #: A timer moved on to `f.max_level`: its next alert is the next level's moment; at 100 % it is breached.
 MOVE_TIMER = """
@@ -89,7 +91,7 @@ def _sweep_postgresql(cursor, now, run: str) -> int:
             FOR NO KEY UPDATE SKIP LOCKED
         ), locked AS (
             SELECT ctid, id, case_id, metric, cycle, fired_level, warn_50_at, warn_75_at, due_at, resumed_at,
-                   elapsed_seconds, target_seconds, stopped_at
+                   elapsed_seconds, target_seconds, stopped_at, breached
             FROM cases_slatimer
             WHERE {due_timers()}
               AND (case_id NOT IN (SELECT case_id FROM breaching) OR case_id IN (SELECT id FROM held))

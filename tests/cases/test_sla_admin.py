@@ -335,3 +335,52 @@ def test_a_policy_for_margin_calls_is_a_form_error_as_they_get_no_sla_timers(
     for seeded in SlaPolicy.objects.all():  # the shipped policies, one for every kind that is timed
         seeded.full_clean()
     SlaPolicy(name="任意", name_en="Any kind", kind="").full_clean()
+
+
+def test_a_target_no_longer_paused_in_the_admin_runs_the_clock_of_a_case_waiting_on_the_client(
+        admin, client_profile, agent, django_capture_on_commit_callbacks):
+    """A supervisor unticked "pausable" on a resolution target while tickets waited on their
+    clients: their resolution clocks stayed paused for good (no deadline, never escalated, counted
+    running in the reports) though the policy no longer pauses them."""
+    import time_machine
+
+    from cases.services import case_transition, message_create
+    from cases.services.sla import sla_replay
+    from cases.sla_engine import Timer
+    from cases.sla_sweep import sla_sweep
+
+    def at(*args):
+        return datetime.datetime(*args, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):  # Wednesday, normal ticket: 3 working days
+        case = case_transition(case=case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET,
+                                                subject="x"), user=agent, name="open")
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=case, author=agent, body="请补充材料")
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="请补充材料")
+    assert SlaTimer.objects.get(case=case, metric="resolution").state == "paused"
+
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    url = f"/admin/cases/slapolicy/{policy.pk}/change/"
+    with time_machine.travel(at(2026, 11, 26, 10), tick=False), django_capture_on_commit_callbacks(execute=True):
+        page = admin.get(url)
+        data = posted(page.context["adminform"].form, {})
+        for inline in page.context["inline_admin_formsets"]:
+            posted(inline.formset.management_form, data)
+            for form in inline.formset.forms:
+                posted(form, data)
+                if form.instance.metric == "resolution":
+                    data.pop(form["pausable"].html_name)
+        response = admin.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302, response.content[:500]
+    assert not SlaTarget.objects.get(policy=policy, metric="resolution").pausable
+
+    resolution = SlaTimer.objects.get(case=case, metric="resolution")
+    assert (resolution.state, resolution.elapsed_seconds, resolution.pausable) == ("running", 3600, False)
+    # 23 business hours left from Thursday 10:00: 7 h that day, 8 h on Friday, 8 h on Monday.
+    assert resolution.due_at == at(2026, 11, 30, 17)
+    assert sla_sweep(now=at(2026, 11, 27, 13, 1)) == 1  # its 50 % (12 h run) on Friday at 13:00
+    resolution.refresh_from_db()
+    assert resolution.fired_level == 50
+    stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)}
+    assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored

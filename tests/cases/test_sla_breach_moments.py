@@ -333,3 +333,37 @@ def test_a_clock_breached_before_its_pause_and_stopped_paused_says_when_it_was_d
         ("resolution", "2026-11-30T10:00:00+08:00")]
     assert "2026-11-30 10:00" in page
     assert_replay_reproduces_the_stored_timers(case)
+
+
+def test_a_breach_no_sweep_recorded_yet_is_not_undone_by_a_longer_target(client_profile, agent, supervisor,
+                                                                          django_capture_on_commit_callbacks):
+    """An urgent ticket's first response (30 min) was due at 10:30 and shown breached from then on,
+    but no sweep ran (beat down for a while); lowering the priority at 10:45 (4 h) made it running
+    and in time again, and its breach was never escalated nor counted: with beat running, the sweep
+    of 10:31 had recorded it and it stayed breached."""
+    from notifications.models import Notification
+
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="SLA", priority="urgent")
+    with time_machine.travel(at(2026, 11, 25, 10, 45), tick=False):
+        case_update(case=case, user=supervisor, priority="normal")
+    first = timer(case, "first_response")
+    assert (first.target_seconds, first.due_at) == (4 * 3600, at(2026, 11, 25, 14))
+    assert (first.state, first.breached, first.fired_level) == ("breached", True, 0)
+    data = sla_timer_data(first, ScheduleCache(), at(2026, 11, 25, 10, 46))
+    assert (data["state"], data["breached"]) == ("breached", True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sla_sweep(now=at(2026, 11, 25, 10, 46)) == 1  # its breach, at once
+        assert sla_sweep(now=at(2026, 11, 25, 14, 1)) == 0  # and never again
+    first.refresh_from_db()
+    assert (first.state, first.breached, first.fired_level, first.next_alert_at) == ("breached", True, 100, None)
+    assert list(first.escalations.values_list("level", flat=True)) == [100]
+    case.refresh_from_db()
+    assert case.escalated_at == at(2026, 11, 25, 10, 46)
+    assert Notification.objects.filter(recipient_user=supervisor, case=case, data__metric="first_response",
+                                       data__level=100).count() == 1
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=case, author=agent, body="您好，已收到。")
+    assert timer(case, "first_response").state == "breached"
+    assert timer(case, "resolution").breached is False  # 45 min of its 3 working days: in time
+    assert_replay_reproduces_the_stored_timers(case)
