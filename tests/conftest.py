@@ -106,6 +106,15 @@ def other_supervisor(db):
 
 
 @pytest.fixture
+def admin(client, supervisor):
+    """The admin site, as a supervisor with staff access."""
+    supervisor.is_staff = True
+    supervisor.save()
+    client.force_login(supervisor)
+    return client
+
+
+@pytest.fixture
 def risk_officer(db):
     return UserFactory(username="risk1", roles=[Role.RISK_OFFICER])
 

@@ -44,7 +44,6 @@ def _source_for(case: Case, author) -> str:
     raise NotAllowed(_("Your role may not write on this case."))
 
 
-@transaction.atomic
 def files_only_body(case: Case, *, internal: bool) -> str:
     """The text of a message that is files alone (the scan asked for, a statement): says that files
     came, in the words of whoever reads it: the client's for a public message, the writer's for a note."""
@@ -54,6 +53,7 @@ def files_only_body(case: Case, *, internal: bool) -> str:
         return _("Files attached.")
 
 
+@transaction.atomic
 def message_create(*, case: Case, author, body: str, internal: bool = False, attachments=(),
                    source: str | None = None, with_submission: bool = False) -> CaseMessage:
     """Add a public reply or an internal note: the case's last update (updated_at) moves, as a

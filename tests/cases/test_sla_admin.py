@@ -64,8 +64,9 @@ def posted(form, data: dict) -> dict:
     return data
 
 
-def policy_change(admin, policy, **changes):
-    """Post the policy's change page as it stands, but for `changes` (form field names)."""
+def policy_change(admin, policy, unpaused=(), **changes):
+    """Post the policy's change page as it stands, but for `changes` (form field names) and the
+    targets of the metrics `unpaused` no longer pausable."""
     url = f"/admin/cases/slapolicy/{policy.pk}/change/"
     page = admin.get(url)
     data = posted(page.context["adminform"].form, {})
@@ -73,6 +74,8 @@ def policy_change(admin, policy, **changes):
         posted(inline.formset.management_form, data)
         for form in inline.formset.forms:
             posted(form, data)
+            if form.instance.metric in unpaused:
+                data.pop(form["pausable"].html_name)
     return admin.post(url, {**data, **changes}, HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -361,17 +364,8 @@ def test_a_target_no_longer_paused_in_the_admin_runs_the_clock_of_a_case_waiting
     assert SlaTimer.objects.get(case=case, metric="resolution").state == "paused"
 
     policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
-    url = f"/admin/cases/slapolicy/{policy.pk}/change/"
     with time_machine.travel(at(2026, 11, 26, 10), tick=False), django_capture_on_commit_callbacks(execute=True):
-        page = admin.get(url)
-        data = posted(page.context["adminform"].form, {})
-        for inline in page.context["inline_admin_formsets"]:
-            posted(inline.formset.management_form, data)
-            for form in inline.formset.forms:
-                posted(form, data)
-                if form.instance.metric == "resolution":
-                    data.pop(form["pausable"].html_name)
-        response = admin.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+        response = policy_change(admin, policy, unpaused=("resolution",))
     assert response.status_code == 302, response.content[:500]
     assert not SlaTarget.objects.get(policy=policy, metric="resolution").pausable
 

@@ -58,15 +58,20 @@ def test_a_dispute_closed_after_mediation_gets_a_visit(approved_dispute, client_
     assert ReturnVisit.objects.get().reason == "dispute_resolved"
 
 
+def liquidated(client_profile, credit_account, risk_officer, other_risk_officer):
+    """A margin call of the client's account driven to an approved liquidation."""
+    short_of_margin(credit_account)
+    case = case_create(created_by=None, client=client_profile, kind="margin_call", subject="追保",
+                       credit_account=credit_account)
+    return drive(case, [("notify_client", None), ("pass_deadline", None), ("propose_liquidation", risk_officer),
+                        ("approve_liquidation", other_risk_officer)])
+
+
 def test_a_liquidation_gets_a_visit_for_the_advisor(client_profile, credit_account, risk_officer,
                                                     other_risk_officer, advisor):
     client_profile.advisor = advisor
     client_profile.save()
-    short_of_margin(credit_account)
-    case = case_create(created_by=None, client=client_profile, kind="margin_call", subject="追保",
-                       credit_account=credit_account)
-    case = drive(case, [("notify_client", None), ("pass_deadline", None), ("propose_liquidation", risk_officer),
-                        ("approve_liquidation", other_risk_officer)])
+    case = liquidated(client_profile, credit_account, risk_officer, other_risk_officer)
     visit = ReturnVisit.objects.get(case=case)
     assert (visit.reason, visit.assigned_to, visit.due_date) == ("liquidation", advisor, datetime.date(2026, 11, 28))
 
@@ -136,11 +141,7 @@ def test_a_visit_is_not_assigned_to_an_advisor_who_left(client_profile, credit_a
     client_profile.save()
     advisor.is_active = False
     advisor.save()
-    short_of_margin(credit_account)
-    case = case_create(created_by=None, client=client_profile, kind="margin_call", subject="追保",
-                       credit_account=credit_account)
-    case = drive(case, [("notify_client", None), ("pass_deadline", None), ("propose_liquidation", risk_officer),
-                        ("approve_liquidation", other_risk_officer)])
+    case = liquidated(client_profile, credit_account, risk_officer, other_risk_officer)
     assert ReturnVisit.objects.get(case=case).assigned_to is None  # nobody worked the call either
     case.assignee = agent
     case.save()

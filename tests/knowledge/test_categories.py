@@ -10,21 +10,13 @@ pytestmark = pytest.mark.django_db
 SUGGEST = "/api/v1/knowledge/suggest/"
 
 
-@pytest.fixture
-def editor(client, supervisor):
-    supervisor.is_staff = True
-    supervisor.save()
-    client.force_login(supervisor)
-    return client
-
-
 def category_form(**fields) -> dict:
     return {"code": "ipo", "name": "新股", "name_en": "New shares", "case_categories": "trading",
             "position": "10", **fields}
 
 
-def test_a_chinese_comma_between_case_categories_links_both(editor):
-    response = editor.post(reverse("admin:knowledge_category_add"),
+def test_a_chinese_comma_between_case_categories_links_both(admin):
+    response = admin.post(reverse("admin:knowledge_category_add"),
                            category_form(case_categories="fees，technical"))
     assert response.status_code == 302
     category = Category.objects.get(code="ipo")
@@ -36,16 +28,16 @@ def test_a_chinese_comma_between_case_categories_links_both(editor):
 
 
 @pytest.mark.parametrize("typed", ["fee", "trading, 费用问题", "Fees"])
-def test_the_admin_warns_of_a_case_category_no_portal_case_is_filed_under(editor, typed):
+def test_the_admin_warns_of_a_case_category_no_portal_case_is_filed_under(admin, typed):
     """Saved (the API takes any category) but said: its articles were never suggested, silently."""
     from django.contrib.messages import get_messages
 
-    response = editor.post(reverse("admin:knowledge_category_add"), category_form(case_categories=typed),
+    response = admin.post(reverse("admin:knowledge_category_add"), category_form(case_categories=typed),
                            follow=True)
     warnings = [str(message) for message in get_messages(response.wsgi_request) if message.level_tag == "warning"]
     unknown = typed.split(",")[-1].strip()  # "trading" is a code; the other is not
     assert any(unknown in text and "interest_fee" in text for text in warnings), warnings
     assert Category.objects.filter(code="ipo").exists()
-    response = editor.post(reverse("admin:knowledge_category_add"),
+    response = admin.post(reverse("admin:knowledge_category_add"),
                            category_form(code="ipo2", case_categories="fees，technical"), follow=True)
     assert not [m for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
