@@ -39,9 +39,24 @@ from servicedesk.errors import NotAllowed, ValidationFailed
 
 ERROR = inline_serializer("Error", fields={"detail": drf_serializers.CharField(),
                                            "code": drf_serializers.CharField()})
+
+
+def _calendar() -> dict:
+    """A deadline where a business calendar has no data: its `calendar` and `year` (cases.calendars)."""
+    return {"calendar": drf_serializers.CharField(required=False), "year": drf_serializers.IntegerField(required=False)}
+
+
+#: What a 409 adds to `detail` and `code`, as its code calls for (servicedesk.api.exception_handler): a step
+#: refused names the case's `state` and the `allowed` steps (a change made meanwhile, at most the state); a
+#: request still open, that `case`; a calendar with no data, the calendar and year.
 CONFLICT = inline_serializer("TransitionConflict", fields={
     "detail": drf_serializers.CharField(), "code": drf_serializers.CharField(),
-    "state": drf_serializers.CharField(), "allowed": drf_serializers.ListField(child=drf_serializers.CharField()),
+    "state": drf_serializers.CharField(required=False),
+    "allowed": drf_serializers.ListField(child=drf_serializers.CharField(), required=False), **_calendar(),
+})
+CREATE_CONFLICT = inline_serializer("CaseCreateConflict", fields={
+    "detail": drf_serializers.CharField(), "code": drf_serializers.CharField(),
+    "case": drf_serializers.CharField(required=False), **_calendar(),
 })
 
 
@@ -59,6 +74,8 @@ WHOLE_LIST = {"pagination_class": None, "filter_backends": []}
 #: The request header naming a case submission (cases.services.submissions), and its longest value.
 IDEMPOTENCY_KEY = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 100
+#: The response header saying that an earlier submission with the same key opened the case returned.
+REPLAYED = "Idempotent-Replayed"
 
 
 def is_client_view(user: User) -> bool:
@@ -108,12 +125,15 @@ class CaseViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, number=None):
         return Response(self.get_serializer(self.get_object()).data)
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, 403: ERROR, 409: ERROR},
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, 403: ERROR, 409: CREATE_CONFLICT},
                    parameters=[OpenApiParameter(
                        IDEMPOTENCY_KEY, str, OpenApiParameter.HEADER, required=False, description=(
                            "Any text up to 100 characters naming this submission: sent again with the same key "
                            "and content, the case it opened is returned (201, header Idempotent-Replayed: true) "
-                           "instead of a second one; the same key with other content is a 409."))])
+                           "instead of a second one; the same key with other content is a 409.")),
+                       OpenApiParameter(REPLAYED, str, OpenApiParameter.HEADER, response=[201], enum=["true"],
+                                        description="Present when an earlier call with the same Idempotency-Key "
+                                                    "opened the case: this is that case, not a new one.")])
     def create(self, request):
         key = request.headers.get(IDEMPOTENCY_KEY, "").strip()
         if len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
@@ -127,7 +147,7 @@ class CaseViewSet(viewsets.GenericViewSet):
                                         create=lambda: self._create(request.user, data))
         case = selectors.case_after_write(request.user, case.number)
         return Response(self.get_serializer(case).data, status=status.HTTP_201_CREATED,
-                        headers={"Idempotent-Replayed": "true"} if replayed else None)
+                        headers={REPLAYED: "true"} if replayed else None)
 
     def _create(self, user, data) -> Case:
         if is_client_view(user):

@@ -4,7 +4,7 @@
 expired, 404 when it was tampered with."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -15,8 +15,14 @@ from cases.services.ratings import case_for_rating, rating_submit
 from servicedesk.shared_cache import SharedAnonRateThrottle
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 5})
+class ScoreField(serializers.JSONField):
+    """A score as sent, checked by the service (cases.services.ratings): a whole number from 1 to 5 (a form
+    sends its digits as text); documented as the integer it is, not as any JSON value."""
+
+
 class RatingInput(serializers.Serializer):
-    score = serializers.JSONField(help_text="1 to 5")
+    score = ScoreField(help_text="1 to 5")
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 

@@ -14,9 +14,10 @@ from cases.attachments import MAX_FILES as MAX_ATTACHMENTS
 from cases.attachments import validate_attachments
 from cases.sla_status import ScheduleCache, shown_state, timer_status
 
-from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority
+from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority, SlaTimer
 from cases.models.workflows import client_state, state_label
 from cases.services.transitions import event_comment_shown
+from risk.models import Level, MarginCall
 from servicedesk.api import unknown_fields
 
 
@@ -27,6 +28,7 @@ REMAINING_HELP = _("Business seconds left; negative when late; null when the cal
 class SlaTimerSerializer(serializers.Serializer):
     """The shape of one SLA timer in a case (documents the schema; `sla_timer_data` fills it)."""
 
+    # No enum of the metrics: the schema is public, and a client is never shown them (test_authz_sweep).
     metric = serializers.CharField()
     cycle = serializers.IntegerField()
     # `target` and `remaining_business_seconds` are the names the issue gives; the older
@@ -34,7 +36,7 @@ class SlaTimerSerializer(serializers.Serializer):
     target_seconds = serializers.IntegerField(help_text=_("Target in business seconds."))
     target = serializers.IntegerField(source="target_seconds", help_text=_("Target in business seconds."))
     calendar = serializers.CharField(source="calendar_code")
-    state = serializers.CharField()
+    state = serializers.ChoiceField(choices=SlaTimer.State.choices)
     due_at = serializers.DateTimeField(allow_null=True)
     remaining_seconds = serializers.IntegerField(allow_null=True, help_text=REMAINING_HELP)
     remaining_business_seconds = serializers.IntegerField(allow_null=True, help_text=REMAINING_HELP)
@@ -68,14 +70,14 @@ class SnapshotBriefSerializer(serializers.Serializer):
 
     snapshot = serializers.IntegerField(source="pk")
     maintenance_ratio = serializers.DecimalField(max_digits=RATIO_MAX_DIGITS, decimal_places=4, allow_null=True)
-    level = serializers.CharField()
+    level = serializers.ChoiceField(choices=Level.choices)
     taken_at = serializers.DateTimeField()
 
 
 class MarginCallSerializer(serializers.Serializer):
     """A margin call's stage, deadline and the top-up that restores the restore-to line."""
 
-    stage = serializers.CharField()
+    stage = serializers.ChoiceField(choices=MarginCall.Stage.choices)
     deadline = serializers.DateTimeField(allow_null=True)
     top_up_cash = serializers.DecimalField(max_digits=24, decimal_places=2)
     top_up_sell = serializers.DecimalField(max_digits=24, decimal_places=2, allow_null=True)
@@ -86,7 +88,7 @@ class MarginCallSerializer(serializers.Serializer):
                     "does not send a client who reached it to liquidation)."))
     maintenance_ratio = serializers.DecimalField(source="latest_snapshot.maintenance_ratio",
                                                  max_digits=RATIO_MAX_DIGITS, decimal_places=4, allow_null=True)
-    level = serializers.CharField(source="latest_snapshot.level")
+    level = serializers.ChoiceField(source="latest_snapshot.level", choices=Level.choices)
     valued_at = serializers.DateTimeField(source="latest_snapshot.taken_at")
     opened_by = SnapshotBriefSerializer(source="opened_snapshot", help_text=_("The valuation that opened the case."))
     restored_by = SnapshotBriefSerializer(source="restored_snapshot", allow_null=True,

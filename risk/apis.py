@@ -16,6 +16,7 @@ from risk.serializers import (
     ForecastQuerySerializer,
     ForecastSerializer,
     StressModeInputSerializer,
+    StressModeStateSerializer,
     StressTestInputSerializer,
     StressTestListSerializer,
     StressTestSerializer,
@@ -26,6 +27,16 @@ from servicedesk.errors import NotAllowed
 
 class RiskPagination(PageNumberPagination):
     page_size = 50
+
+
+class ForecastPagination(RiskPagination):
+    """A page of forecasts, with the `days` they look ahead (the query's, or the default)."""
+
+    def get_paginated_response_schema(self, schema):
+        shape = super().get_paginated_response_schema(schema)
+        shape["properties"]["days"] = {"type": "integer", "minimum": 1, "maximum": forecast.MAX_DAYS}
+        shape["required"] = [*shape.get("required", []), "days"]
+        return shape
 
 
 def _require_staff(user) -> None:
@@ -70,12 +81,12 @@ class StressModeApi(APIView):
     """GET: the active stress mode (staff). POST {"points": "5.00", "reason": …} sets it (replacing
     an active one); POST {"points": null} or DELETE lifts it (risk officers)."""
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses=StressModeStateSerializer)
     def get(self, request):
         _require_staff(request.user)
         return Response(stress_mode_data(stress.stress_mode_active()))
 
-    @extend_schema(request=StressModeInputSerializer, responses={200: None})
+    @extend_schema(request=StressModeInputSerializer, responses=StressModeStateSerializer)
     def post(self, request):
         if not (request.user.is_superuser or request.user.has_role(Role.RISK_OFFICER)):
             raise NotAllowed(_("Only risk officers may set or lift stress mode."))
@@ -88,7 +99,7 @@ class StressModeApi(APIView):
         mode = stress.stress_mode_set(user=request.user, points=points, reason=data.validated_data["reason"])
         return Response(stress_mode_data(mode))
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: StressModeStateSerializer})  # the state after, not a 204
     def delete(self, request):
         stress.stress_mode_lift(user=request.user)
         return Response(stress_mode_data(None))
@@ -98,9 +109,11 @@ class ForecastApi(APIView):
     """Accounts by the probability that their ratio falls below the warning line within `days`
     trading days (risk/forecast.py states the model)."""
 
-    pagination_class = RiskPagination  # documents the page's shape and query (the view pages with it)
+    pagination_class = ForecastPagination  # documents the page's shape and query (the view pages with it)
 
-    @extend_schema(parameters=[OpenApiParameter("days", int, description="1 to 60 trading days (default 5)"),
+    @extend_schema(parameters=[OpenApiParameter("days", {"type": "integer", "minimum": 1, "maximum": forecast.MAX_DAYS,
+                                                         "default": forecast.DEFAULT_DAYS},
+                                                description="1 to 60 trading days (default 5)"),
                                OpenApiParameter("page", int)],
                    responses=ForecastSerializer(many=True))
     def get(self, request):
@@ -109,7 +122,7 @@ class ForecastApi(APIView):
         query.is_valid(raise_exception=True)
         days = query.validated_data["days"]
         forecasts = forecast.forecast_accounts(credit_accounts_visible_to(request.user), days=days)
-        paginator = RiskPagination()
+        paginator = ForecastPagination()
         page = paginator.paginate_queryset(forecasts, request, view=self)
         response = paginator.get_paginated_response(ForecastSerializer(page, many=True).data)
         response.data["days"] = days

@@ -99,6 +99,7 @@ class AlertFilter(dated("opened_at")):
 
 
 class AlertSerializer(serializers.ModelSerializer):
+    line = serializers.ChoiceField(choices=ALERT_LINE_CHOICES, read_only=True)  # the `level` filter's values
     account = serializers.CharField(source="account.account_no")
     client = serializers.CharField(source="account.client.client_no")
     ratio = serializers.DecimalField(source="opened_snapshot.maintenance_ratio", max_digits=RATIO_MAX_DIGITS,

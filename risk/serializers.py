@@ -159,6 +159,18 @@ class StressModeSerializer(serializers.ModelSerializer):
         fields = ["id", "points", "reason", "set_by", "set_at"]
 
 
+class StressModeStateSerializer(serializers.Serializer):
+    """The answer of GET, POST and DELETE /api/v1/risk/stress-mode/ (documents the schema; `stress_mode_data`
+    fills it): the active stress mode, or `active` false and the rest null (the reason blank)."""
+
+    active = serializers.BooleanField()
+    id = serializers.IntegerField(allow_null=True)
+    points = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    reason = serializers.CharField(allow_blank=True)
+    set_by = serializers.CharField(allow_null=True)
+    set_at = serializers.DateTimeField(allow_null=True)
+
+
 def stress_mode_data(mode: StressMode | None) -> dict:
     """The active stress mode, or {"active": false, "points": null}."""
     if mode is None:

@@ -33,6 +33,7 @@ ANSWERS = {
             "ErrorDetail"),
     "415": ("The body is in a media type this operation does not read (its `Content-Type` is missing or not "
             "one of the request body's); nothing was changed.", "ErrorDetail"),
+    "429": ("Too many requests: wait as long as `Retry-After` says.", "ErrorDetail"),
 }
 WRITES = ("post", "put", "patch", "delete")
 PAGING = ("cursor", "page")
@@ -166,6 +167,9 @@ def document_errors(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for status in _errors_of(path, method, operation):
                 responses.setdefault(status, _answer(status))
+            for status, response in responses.items():  # an error an operation describes in words alone
+                if status in ANSWERS and "content" not in response:
+                    response["content"] = _answer(status)["content"]
             _other_renderings(operation)
     _staff_only(schemas)
     _local_times(schemas)
