@@ -23,7 +23,7 @@ from django.utils import formats, timezone, translation
 
 from accounts.interest import settlement_dates
 from accounts.models import Reminder
-from notifications.models import Notification
+from notifications.models import SUBJECT_LENGTH, Notification
 from notifications.rendering import render_for_rows
 from notifications.services import dispatch_pending
 from servicedesk.i18n import language_codes
@@ -119,7 +119,8 @@ def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: date
         for channel, address in _CHANNEL_ADDRESS.items():
             subject, body = _texts(kind, due_date, (due_date - today).days, language=language, channel=channel)
             sql = _INSERT_NOTIFICATIONS.format(address=address, data=_data_sql(), language_condition=language_condition,
-                                               subject=f"SUBSTR({_per_row('subject')}, 1, 200)", body=_per_row("body"))
+                                               subject=f"SUBSTR({_per_row('subject')}, 1, {SUBJECT_LENGTH})",
+                                               body=_per_row("body"))
             cursor.execute(sql, {
                 "channel": channel.value, "event": EVENTS[kind], "language": language,
                 "subject": subject if channel == Notification.Channel.EMAIL else "", "body": body,

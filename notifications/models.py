@@ -14,6 +14,10 @@ from notifications.events import event_label
 from servicedesk import formats
 
 
+#: The length of a notice's subject (the SQL that writes notices for many rows cuts it to this).
+SUBJECT_LENGTH = 200
+
+
 class Notification(models.Model):
     """One message on one channel to one recipient: written in the transaction of the change that
     causes it, sent after commit by the task `notifications.send` (notifications/delivery.py).
@@ -47,7 +51,7 @@ class Notification(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True,
                              related_name="notifications", verbose_name=_("case"), db_index=False)
     language = models.CharField(_("language"), max_length=8, default="zh-hans")
-    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_LENGTH, blank=True)
     body = models.TextField(_("text"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)

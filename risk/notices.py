@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
+from notifications.models import SUBJECT_LENGTH
 from notifications.rendering import render_for_rows
 from servicedesk.sql import as_text, db_time, fixed_text, json_object, money_text
 
@@ -50,7 +51,8 @@ def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns:
             INSERT INTO notifications_notification (recipient_user_id, recipient_client_id, address, channel,
                 event, case_id, language, subject, body, data, status, attempts, provider_id, error, created_at,
                 sent_at, read_at)
-            SELECT NULL, cl.id, {address}, %s, %s, {case_expr}, cl.language, SUBSTR({template_sql(subject)}, 1, 200),
+            SELECT NULL, cl.id, {address}, %s, %s, {case_expr}, cl.language,
+                SUBSTR({template_sql(subject)}, 1, {SUBJECT_LENGTH}),
                 {template_sql(body)}, {json_object(**data)}, 'pending', 0, '', '', %s, NULL, NULL
             FROM {source_sql} AND {_language_filter(language)} AND {address} <> ''
         """, [channel, event, subject, body, db_time(now), *params])

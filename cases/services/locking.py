@@ -3,6 +3,15 @@ from django.utils.translation import gettext as _
 from cases.models import Case
 from servicedesk.errors import Conflict
 
+#: The code of a refusal because someone else changed the case at the same time.
+CONCURRENT = "concurrent_change"
+
+
+def changed_meanwhile(**extra) -> Conflict:
+    """The refusal of a write made on what the case was before someone else changed it."""
+    return Conflict(_("The case was changed by someone else at the same time; reload and try again."),
+                    extra={**extra, "code": CONCURRENT})
+
 
 def lock_case(case: Case) -> Case:
     """The case's current row, locked for this transaction, as its workflow. If its state moved
@@ -16,8 +25,5 @@ def lock_case(case: Case) -> Case:
     approval) deadlocked with it."""
     locked = Case.objects.select_for_update(of=("self",)).select_related("client").get(pk=case.pk)
     if locked.state != case.state:
-        raise Conflict(
-            _("The case was changed by someone else at the same time; reload and try again."),
-            extra={"state": locked.state, "code": "concurrent_change"},
-        )
+        raise changed_meanwhile(state=locked.state)
     return locked.as_workflow()

@@ -31,6 +31,7 @@ from cases.models.request_conditions import (
 from cases.models.workflows import conditions_refusal
 from cases.services.cases import case_create, case_numbers_locked
 from cases.services.client_notices import client_notice
+from cases.services.locking import CONCURRENT
 from cases.services.transitions import after_transition
 from servicedesk.errors import Conflict, ValidationFailed
 
@@ -182,7 +183,7 @@ def extension_moves_the_maturity(case: Case, user: User | None) -> None:
     case.credit_account = account
     failed = [condition for condition in EXTENSION_CONDITIONS if not condition(case)]
     if failed:
-        raise Conflict(conditions_refusal(failed), extra={"code": "concurrent_change"})
+        raise Conflict(conditions_refusal(failed), extra={"code": CONCURRENT})
     old = account.contract_maturity
     details = _details(case)
     asked = details.requested_maturity if details is not None else None

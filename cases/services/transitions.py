@@ -1,5 +1,6 @@
 """State changes: permission check, transition, save, audit row, after-commit hook; one transaction."""
 
+import functools
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -24,16 +25,22 @@ CLOSED_AUTOMATICALLY = gettext_lazy("Closed automatically: the 7 days to reopen 
 SYSTEM_COMMENTS = (CLIENT_REPLIED, CLOSED_AUTOMATICALLY)
 
 
-def system_comment(comment: str) -> str:
-    """A comment the system wrote, in whichever language, in the active one; any other as it was written."""
+@functools.cache
+def _system_comments_written() -> dict[str, object]:
+    """Each system comment as it is stored in each language, to the comment (read once: the
+    catalogues do not change while the process runs)."""
+    written = {}
     for text in SYSTEM_COMMENTS:
-        written = set()
         for code in language_codes():
             with translation.override(code):
-                written.add(str(text))
-        if comment in written:
-            return str(text)
-    return comment
+                written[str(text)] = text
+    return written
+
+
+def system_comment(comment: str) -> str:
+    """A comment the system wrote, in whichever language, in the active one; any other as it was written."""
+    text = _system_comments_written().get(comment)
+    return comment if text is None else str(text)
 
 
 def event_comment_shown(event) -> str:

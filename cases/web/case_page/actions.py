@@ -17,13 +17,13 @@ from cases.calendars import calendar_refusals
 from cases.models import CaseKind
 from cases.selectors import case_get, cases_visible_to
 from cases.services import available_transitions, case_assign, case_transition, case_update, message_create
+from cases.services.locking import changed_meanwhile
 from cases.services.transitions import AvailableTransition
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
 from cases.web.case_page.views import assignable_workers, may_change, may_write, render_page, staff_case
 from risk.services import margin_call_contact_record
 from servicedesk.errors import ApplicationError, Conflict, ValidationFailed
 
-CONCURRENT = "concurrent_change"
 
 
 def _writable_case(request, number: str, *, change: bool = False):
@@ -76,10 +76,8 @@ def transition(request, number: str, name: str):
     form = TransitionForm(request.POST, transition=step)
 
     def act():
-        seen = request.POST.get(form.add_prefix("state"))
-        if seen and seen != case.state:  # the page was drawn before someone else moved the case
-            raise Conflict(_("The case was changed by someone else at the same time; reload and try again."),
-                           extra={"state": case.state, "code": CONCURRENT})
+        if form.changed_since_drawn(case):  # the page was drawn before someone else moved the case
+            raise changed_meanwhile(state=case.state)
         case_transition(case=case, user=request.user, name=name, comment=form.validated["comment"],
                         require_comment=True)
 
@@ -112,10 +110,8 @@ def assign(request, number: str):
     form = AssignForm(data, workers=assignable_workers())
 
     def act():
-        seen = data.get(form.add_prefix(form.drawn_field))
-        if seen is not None and seen != form.drawn_value(case):  # a colleague took or moved it meanwhile
-            raise Conflict(_("The case was changed by someone else at the same time; reload and try again."),
-                           extra={"code": CONCURRENT})
+        if form.changed_since_drawn(case):  # a colleague took or moved it meanwhile
+            raise changed_meanwhile()
         username = data.get("assignee") or ""
         assignee = None
         if username:

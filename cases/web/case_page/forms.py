@@ -60,10 +60,20 @@ class CasePageForm(LabelForm):
     #: The hidden field carrying what the page showed when it was drawn (the state, the assignee),
     #: with which the write checks that nobody changed it meanwhile; None: the form carries none.
     drawn_field = None
+    #: Whether a blank drawn value says something ("nobody" assigned) or was simply not sent.
+    drawn_may_be_blank = False
 
     @staticmethod
     def drawn_value(case) -> str:
         return ""
+
+    def changed_since_drawn(self, case) -> bool:
+        """Whether `case` no longer shows what the page showed when it was drawn (someone else
+        moved it meanwhile); a form that sent no such value is not checked."""
+        seen = self.data.get(self.add_prefix(self.drawn_field)) if self.drawn_field else None
+        if seen is None or (seen == "" and not self.drawn_may_be_blank):
+            return False
+        return seen != self.drawn_value(case)
 
     def redraw_for(self, case) -> None:
         """The posted form drawn again (what was typed and its errors kept) for the case as the refusing
@@ -183,6 +193,7 @@ class AssignForm(CasePageForm):
     #: colleague took the case does not take it from them (409), as a step checks the state.
     assigned = forms.CharField(widget=forms.HiddenInput, required=False)
     drawn_field = "assigned"
+    drawn_may_be_blank = True  # "": nobody had it
 
     @staticmethod
     def drawn_value(case) -> str:
