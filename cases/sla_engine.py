@@ -11,7 +11,10 @@ Rules (PRODUCT.md, issue "SLA engine"):
   regulatory metrics the policy has (paused if the case waits on the client; first_response not
   if staff answered in public before: no policy matched the case until then); later ones change
   targets of the running timers, and a clock its wait paused runs on from then when its new target
-  is not paused.
+  is not paused (one made pausable while the case waits pauses). A metric the new targets no
+  longer have is cancelled; one they have anew starts then, as the first targets start it, where
+  the case still owes it (open; first_response not answered, regulatory_ack not acknowledged,
+  regulatory_final not given).
 - A public staff reply meets first_response and the open next_response, and restarts
   periodic_update; a public client message starts next_response if none is running (not the
   files sent with the case itself: first response answers them).
@@ -151,7 +154,11 @@ class Engine:
         self.kind = kind
         self.timers = timers
         self.waiting = waiting  # the case waits on the client (is_waiting; replayed: from the transitions)
+        # The case's progress so far (follow): what decides whether a clock the targets add runs.
         self.answered = False  # a public staff reply was seen (replayed: before the first targets too)
+        self.closed = False  # resolved, closed or cancelled (until reopened)
+        self.acknowledged = False  # a dispute acknowledged
+        self.finalised = False  # a dispute's resolution approved (its final response given)
         self.targets = targets or {}
         self.schedules = schedules or {}
 
@@ -296,9 +303,21 @@ class Engine:
         return moments
 
     # --- events -------------------------------------------------------------------------------
+    def follow(self, event) -> None:
+        """Note what the event says of the case's progress (the flags in __init__). A stored case's
+        engine follows its earlier events before a change of targets, as a replay has."""
+        if event.kind == EventKind.MESSAGE and not event.is_internal:
+            if event.data.get("source") == "staff" and not event.data.get("with_submission"):
+                self.answered = True
+        elif event.kind in (EventKind.TRANSITION, EventKind.APPROVAL):
+            self.closed = event.to_value in STOP_STATES.get(self.kind, ())
+            self.acknowledged = self.acknowledged or event.name == "acknowledge"
+            self.finalised = self.finalised or event.name == "approve_resolution"
+
     def apply(self, event) -> None:
         if self.kind not in SLA_KINDS:
             return
+        self.follow(event)
         at = event.created_at
         if event.kind == EventKind.SLA and event.name == "policy_applied":
             self._apply_policy(event.data, at)
@@ -313,15 +332,16 @@ class Engine:
             self._apply_escalation(event.data)
 
     def _apply_policy(self, data: dict, at: datetime.datetime) -> None:
+        """New targets (a policy edited, another policy, a change of priority or tier): the clocks
+        running keep their time on the new targets; a metric the targets no longer time is
+        cancelled (neither met nor breached, unless it was late already); a metric they time anew
+        starts now, where it applies to the case as it stands (_applies), as the first targets do."""
         self.targets = {metric: Target(*values) for metric, values in data.get("targets", {}).items()}
-        if not self.timers:  # the first targets (also long after the case opened: no policy matched before)
-            for metric in INITIAL_METRICS:
-                if not (metric == Metric.FIRST_RESPONSE and self.answered):  # answered already
-                    self.start(metric, at, paused=self.waiting)
-            return
         for timer in self.timers:
             target = self.targets.get(timer.metric)
-            if timer.active and target is not None:
+            if timer.active and target is None:
+                self.stop(timer, at, cancelled=True)
+            elif timer.active:
                 if timer.resumed_at is not None:  # bank the time run so far on the old calendar
                     self.accrue(timer, at)
                     timer.resumed_at = at
@@ -330,14 +350,31 @@ class Engine:
                     # within its minute): breached as the API and the reports showed it, and fired.
                     timer.breached, timer.state = True, BREACHED
                 timer.target_seconds, timer.calendar_code = target.seconds, target.calendar
+                made_pausable = target.pausable and not timer.pausable
                 timer.pausable = target.pausable
                 if timer.resumed_at is None and not timer.pausable:
                     # Paused by a wait, on a target no longer paused: it runs from now (paused, the
                     # sweep never escalated it and the reports counted it running for good).
                     self.resume(timer, at)
+                elif made_pausable and self.waiting:
+                    # Made pausable while the case waits on the client: paused as the wait would have.
+                    self.pause(timer, at, WAITING_REASON)
                 # Its breach, state and fired levels stay as recorded (a breach is never undone);
                 # its moments move to the new target, in its past where it ran past them already.
                 self.project(timer)
+        for metric in INITIAL_METRICS:  # the first targets too (also long after the case opened)
+            if self._applies(metric):
+                self.start(metric, at, paused=self.waiting)
+
+    def _applies(self, metric: str) -> bool:
+        """A clock of `metric` started now would time something still to do: the case is open and
+        not answered yet (first response), not acknowledged (regulatory acknowledgement), its final
+        response not given (regulatory final)."""
+        if self.closed:
+            return False
+        done = {Metric.FIRST_RESPONSE: self.answered, Metric.REGULATORY_ACK: self.acknowledged,
+                Metric.REGULATORY_FINAL: self.finalised}
+        return not done.get(metric, False)
 
     def reproject(self, code: str | None) -> None:
         """A day of calendar `code` was made a holiday or a working day: the running clocks on it
@@ -368,7 +405,6 @@ class Engine:
 
     def _apply_message(self, source: str | None, at: datetime.datetime) -> None:
         if source == "staff":
-            self.answered = True
             self.stop(self.active(Metric.FIRST_RESPONSE), at)
             self.stop(self.active(Metric.NEXT_RESPONSE), at)
             periodic = self.active(Metric.PERIODIC_UPDATE)

@@ -21,6 +21,8 @@ PREMIUM_TIERS = (Tier.VIP, Tier.HNW)
 NEVER_PAUSED = (Metric.FIRST_RESPONSE, *REGULATORY_METRICS)
 #: What only a dispute has (issue "SLA engine"): updates while it is investigated, the regulator's deadlines.
 DISPUTE_METRICS = (Metric.PERIODIC_UPDATE, *REGULATORY_METRICS)
+#: The events that tell a case's progress (Engine.follow).
+PROGRESS_KINDS = (EventKind.TRANSITION, EventKind.APPROVAL, EventKind.MESSAGE)
 logger = logging.getLogger(__name__)
 
 
@@ -169,6 +171,9 @@ def sla_on_event(event: CaseEvent) -> None:
         targets = {} if event.kind == EventKind.SLA else _targets_from(_last_policy_event(case))
         engine = Engine(case.kind, [Timer.from_model(row) for row in rows.values()], targets,
                         waiting=is_waiting(case))
+        if event.kind == EventKind.SLA:  # new targets may start a clock: where the case stands, as replayed
+            for earlier in case.events.filter(pk__lt=event.pk, kind__in=PROGRESS_KINDS).order_by("id"):
+                engine.follow(earlier)
     else:  # the first targets: what came before them (a wait, a public reply) is read from the log, as replayed
         engine = Engine(case.kind, [])
         for earlier in case.events.filter(pk__lt=event.pk).order_by("id"):

@@ -64,9 +64,10 @@ def posted(form, data: dict) -> dict:
     return data
 
 
-def policy_change(admin, policy, unpaused=(), **changes):
-    """Post the policy's change page as it stands, but for `changes` (form field names) and the
-    targets of the metrics `unpaused` no longer pausable."""
+def policy_change(admin, policy, unpaused=(), paused=(), deleted=(), **changes):
+    """Post the policy's change page as it stands, but for `changes` (form field names), the
+    targets of the metrics `unpaused` no longer pausable, those of `paused` pausable and those of
+    `deleted` deleted."""
     url = f"/admin/cases/slapolicy/{policy.pk}/change/"
     page = admin.get(url)
     data = posted(page.context["adminform"].form, {})
@@ -76,6 +77,10 @@ def policy_change(admin, policy, unpaused=(), **changes):
             posted(form, data)
             if form.instance.metric in unpaused:
                 data.pop(form["pausable"].html_name)
+            if form.instance.metric in paused:
+                data[form["pausable"].html_name] = "on"
+            if form.instance.metric in deleted:
+                data[f"{form.prefix}-DELETE"] = "on"
     return admin.post(url, {**data, **changes}, HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -378,3 +383,125 @@ def test_a_target_no_longer_paused_in_the_admin_runs_the_clock_of_a_case_waiting
     assert resolution.fired_level == 50
     stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)}
     assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored
+
+
+def at(*args):
+    return datetime.datetime(*args, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
+def stored_timers_are_the_replay(case) -> bool:
+    from cases.services.sla import sla_replay
+    from cases.sla_engine import Timer
+
+    stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)}
+    return {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored
+
+
+def test_a_target_made_pausable_in_the_admin_pauses_the_clock_of_a_case_waiting_on_the_client(
+        admin, client_profile, agent, django_capture_on_commit_callbacks):
+    """The other way round: a supervisor ticked "pausable" on a resolution target while tickets
+    waited on their clients; their resolution clocks ran on (and escalated) though the policy now
+    pauses them, and a replay of the log paused them: the rebuild disagreed with the stored clocks."""
+    import time_machine
+
+    from cases.services import case_transition, message_create
+
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    SlaTarget.objects.filter(policy=policy, metric="resolution").update(pausable=False)
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):  # Wednesday, normal ticket: 3 working days
+        case = case_transition(case=case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET,
+                                                subject="x"), user=agent, name="open")
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=case, author=agent, body="请补充材料")
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="请补充材料")
+    assert SlaTimer.objects.get(case=case, metric="resolution").state == "running"
+
+    with time_machine.travel(at(2026, 11, 25, 13), tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, paused=("resolution",))
+    assert response.status_code == 302, response.content[:500]
+    resolution = SlaTimer.objects.get(case=case, metric="resolution")
+    assert (resolution.state, resolution.pause_reason, resolution.elapsed_seconds) == (
+        "paused", "waiting_on_client", 3 * 3600)
+    assert resolution.due_at is None and resolution.next_alert_at is None
+    assert stored_timers_are_the_replay(case)
+
+    with time_machine.travel(at(2026, 11, 26, 9), tick=False):  # the client replies: it runs again
+        message_create(case=case, author=client_profile.user, body="材料已补充")
+    resolution.refresh_from_db()
+    assert resolution.state == "running"
+    # 21 business hours left from Thursday 09:00: 8 h that day, 8 h on Friday, 5 h on Monday.
+    assert resolution.due_at == at(2026, 11, 30, 14)
+    assert stored_timers_are_the_replay(case)
+
+
+def test_a_metric_removed_from_a_policy_stops_timing_its_open_cases(
+        admin, client_profile, agent, django_capture_on_commit_callbacks):
+    """A supervisor deleted the resolution target of a policy: the open tickets' resolution clocks
+    ran on, on the old target, were escalated to the team lead and the supervisor and counted in the
+    reports for a target no policy sets any more. Now they are cancelled (neither met nor breached);
+    first response, still set, runs on."""
+    import time_machine
+
+    from cases.sla_sweep import sla_sweep
+
+    policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="x")
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
+        response = policy_change(admin, policy, deleted=("resolution",))
+    assert response.status_code == 302, response.content[:500]
+    assert not SlaTarget.objects.filter(policy=policy, metric="resolution").exists()
+    resolution = SlaTimer.objects.get(case=case, metric="resolution")
+    assert (resolution.state, resolution.breached, resolution.next_alert_at) == ("cancelled", False, None)
+    assert resolution.stopped_at == at(2026, 11, 25, 11) and resolution.elapsed_seconds == 3600
+    assert SlaTimer.objects.get(case=case, metric="first_response").state == "running"
+    assert stored_timers_are_the_replay(case)
+    # A week later: the first response's levels alone are fired (50, 75, 100), none of resolution's.
+    assert sla_sweep(now=at(2026, 12, 2, 10)) == 3
+    assert not resolution.escalations.exists()
+
+    # Set again: the open ticket is timed from the edit, on a new cycle; a resolved one is not.
+    from cases.services import case_transition
+
+    resolved = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="y")
+    for name in ("open", "resolve"):
+        resolved = case_transition(case=resolved, user=agent, name=name, comment="已处理")
+    SlaTarget.objects.create(policy=policy, metric="resolution", target=datetime.timedelta(hours=24),
+                             calendar=SlaTarget.objects.filter(policy=policy).first().calendar)
+    with time_machine.travel(at(2026, 12, 2, 10), tick=False):
+        assert sla_reapply_task() == 1
+    again = SlaTimer.objects.get(case=case, metric="resolution", cycle=2)
+    assert (again.state, again.started_at, again.elapsed_seconds) == ("running", at(2026, 12, 2, 10), 0)
+    assert again.due_at == at(2026, 12, 7, 10)  # 24 business hours: 7 h, 8 h, 8 h, and 1 h on Monday
+    assert not SlaTimer.objects.filter(case=resolved, metric="resolution", stopped_at=None).exists()
+    assert stored_timers_are_the_replay(case) and stored_timers_are_the_replay(resolved)
+
+
+def test_a_dispute_metric_set_anew_starts_only_where_the_dispute_still_owes_it(client_profile, credit_account, agent):
+    """Regulatory targets removed and set again (a supervisor's correction): an acknowledged
+    dispute gets no acknowledgement clock, but its final response, still owed, is timed from then."""
+    import time_machine
+
+    from cases.services import case_transition
+
+    policy = SlaPolicy.objects.get(kind="dispute")
+    removed = list(SlaTarget.objects.filter(policy=policy, metric__in=["regulatory_ack", "regulatory_final"]))
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        dispute = case_create(created_by=agent, client=client_profile, kind=CaseKind.DISPUTE, subject="利息多收",
+                              priority="normal", channel="phone", credit_account=credit_account)
+        SlaTarget.objects.filter(pk__in=[target.pk for target in removed]).delete()
+        assert sla_reapply_task() == 1
+    assert set(SlaTimer.objects.filter(case=dispute, metric__startswith="regulatory").values_list(
+        "state", flat=True)) == {"cancelled"}
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        dispute = case_transition(case=dispute, user=agent, name="acknowledge")
+    with time_machine.travel(at(2026, 11, 25, 14), tick=False):
+        for target in removed:
+            target.pk = None
+            target.save()
+        assert sla_reapply_task() == 1
+    running = SlaTimer.objects.filter(case=dispute, stopped_at=None)
+    assert not running.filter(metric="regulatory_ack").exists()
+    final = running.get(metric="regulatory_final")
+    assert (final.cycle, final.started_at, final.elapsed_seconds) == (2, at(2026, 11, 25, 14), 0)
+    assert stored_timers_are_the_replay(dispute)
