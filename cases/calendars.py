@@ -1,5 +1,6 @@
 """Loading and seeding the business calendars (models in cases/models/calendar.py)."""
 
+import bisect
 import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import BusinessCalendar, CalendarDay, CalendarYear
+from cases.models import BusinessCalendar, CalendarChange, CalendarDay, CalendarYear
 from servicedesk.errors import Conflict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -157,20 +158,63 @@ class Schedule:
         return datetime.date(years[0], 1, 1), totals
 
 
-_cache: dict[str, tuple[tuple, Schedule]] = {}
+@dataclass
+class CalendarHistory:
+    """A calendar now and what it was before each of its edits (CalendarChange, oldest first): the
+    schedule as it stood at any moment. The years on record are today's: a year added later was
+    one no clock could be counted in before (CalendarYearMissing), so no count differs by it."""
+
+    current: Schedule
+    changes: list[tuple[datetime.datetime, datetime.date | None, dict]]
+    _then: dict[int, Schedule] = field(default_factory=dict, repr=False)
+
+    def as_of(self, moment: datetime.datetime | None) -> Schedule:
+        """The schedule as it stood at `moment` (None: now): the edits made after it undone."""
+        if moment is None:
+            return self.current
+        later = len(self.changes) - bisect.bisect_right(self.changes, moment, key=lambda change: change[0])
+        if not later:
+            return self.current
+        if later not in self._then:
+            self._then[later] = self._undone(self.changes[-later:])
+        return self._then[later]
+
+    def _undone(self, changes) -> Schedule:
+        now = self.current
+        exceptions, hours = dict(now.exceptions), (now.opens_at, now.closes_at, now.weekend_days_can_be_business)
+        for _at, date, before in reversed(changes):  # the newest first: each undone to what it found
+            if date is None:
+                hours = (datetime.time.fromisoformat(before["opens_at"]),
+                         datetime.time.fromisoformat(before["closes_at"]), before["weekend"])
+            elif before["listed"]:
+                exceptions[date] = before["business"]
+            else:
+                exceptions.pop(date, None)
+        return Schedule(code=now.code, opens_at=hours[0], closes_at=hours[1], weekend_days_can_be_business=hours[2],
+                        years=now.years, exceptions=exceptions)
+
+
+_cache: dict[str, tuple[tuple, CalendarHistory]] = {}
 STAMP_SQL = """
     SELECT c.id, c.updated_at,
         (SELECT MAX(y.updated_at) FROM cases_calendaryear y WHERE y.calendar_id = c.id),
         (SELECT COUNT(*) FROM cases_calendaryear y WHERE y.calendar_id = c.id),
         (SELECT COUNT(*) FROM cases_calendarday d WHERE d.calendar_id = c.id),
-        (SELECT MAX(d.id) FROM cases_calendarday d WHERE d.calendar_id = c.id)
+        (SELECT MAX(d.id) FROM cases_calendarday d WHERE d.calendar_id = c.id),
+        (SELECT MAX(h.id) FROM cases_calendarchange h WHERE h.calendar_id = c.id)
     FROM cases_businesscalendar c WHERE c.code = %s
 """
 
 
 def load_schedule(code: str) -> Schedule:
-    """The calendar as it is in the database now. A small per-process cache is checked against
-    the calendar's stamp (last change and size) on every call, so an edit is seen at once."""
+    """The calendar as it is in the database now (load_calendar_history)."""
+    return load_calendar_history(code).current
+
+
+def load_calendar_history(code: str) -> CalendarHistory:
+    """The calendar as it is in the database now, with its edits. A small per-process cache is
+    checked against the calendar's stamp (last change and size) on every call, so an edit is seen
+    at once."""
     # Each figure from its own small subquery (joining years to days would multiply them).
     with connection.cursor() as cursor:
         cursor.execute(STAMP_SQL, [code])
@@ -187,8 +231,10 @@ def load_schedule(code: str) -> Schedule:
         years=frozenset(calendar.years.values_list("year", flat=True)),
         exceptions=dict(calendar.days.values_list("date", "is_business_day")),
     )
-    _cache[code] = (stamp_row, schedule)
-    return schedule
+    history = CalendarHistory(schedule, list(CalendarChange.objects.filter(calendar=calendar).order_by(
+        "changed_at", "id").values_list("changed_at", "date", "before")))
+    _cache[code] = (stamp_row, history)
+    return history
 
 
 def resolve_schedule(calendar: "str | Schedule") -> Schedule:

@@ -4,7 +4,6 @@ supervisor confirms next year's calendar once the exchange publishes it)."""
 import datetime
 import re
 
-import holidays
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -12,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.calendars import LIBRARY_SOURCE, calendar_year_confirm, calendar_year_library_days
 from cases.models import BusinessCalendar, CalendarDay, CalendarYear, SlaPolicy, SlaTarget, SlaTimer
-from cases.services.calendars import calendar_days_changed, calendar_hours_changed
+from cases.services.calendars import (calendar_changes_record, calendar_days_changed, calendar_hours_changed,
+                                     days_as_they_stand, hours_as_they_stand)
 from cases.tasks import sla_reapply_task
 from servicedesk.admin import ModelAdmin
 
@@ -30,8 +30,11 @@ class BusinessCalendarAdmin(ModelAdmin):
     def save_model(self, request, obj, form, change):
         """New service hours (or make-up weekend days counted or not) move the deadlines of every
         running clock on the calendar."""
+        hours_changed = change and {"opens_at", "closes_at", "weekend_days_can_be_business"} & set(form.changed_data)
+        before = hours_as_they_stand(obj) if hours_changed else None
         super().save_model(request, obj, form, change)
-        if change and {"opens_at", "closes_at", "weekend_days_can_be_business"} & set(form.changed_data):
+        if hours_changed:
+            calendar_changes_record([before])
             calendar_hours_changed(obj.code)
 
 
@@ -108,17 +111,24 @@ class CalendarDayAdmin(ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         stored = CalendarDay.objects.select_related("calendar").filter(pk=obj.pk).first() if change else None
-        super().save_model(request, obj, form, change)
         # The day as it was too: its date or its calendar may have changed.
+        before = days_as_they_stand([(obj.calendar_id, obj.date)] + ([(stored.calendar_id, stored.date)]
+                                                                      if stored else []))
+        super().save_model(request, obj, form, change)
+        calendar_changes_record(before)
         _days_changed([(obj.calendar.code, obj.date)] + ([(stored.calendar.code, stored.date)] if stored else []))
 
     def delete_model(self, request, obj):
+        before = days_as_they_stand([(obj.calendar_id, obj.date)])
         super().delete_model(request, obj)
+        calendar_changes_record(before)
         _days_changed([(obj.calendar.code, obj.date)])
 
     def delete_queryset(self, request, queryset):
         changed = list(queryset.values_list("calendar__code", "date"))
+        before = days_as_they_stand(queryset.values_list("calendar_id", "date"))
         super().delete_queryset(request, queryset)
+        calendar_changes_record(before)
         _days_changed(changed)
 
 

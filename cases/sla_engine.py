@@ -47,7 +47,7 @@ showed it breached): the timer stays breached and the next sweep fires its breac
 import datetime
 from dataclasses import dataclass, field
 
-from cases.calendars import Schedule, load_schedule
+from cases.calendars import CalendarHistory, Schedule, load_calendar_history
 from cases.models.case import CaseKind, EventKind
 from cases.models.sla import ESCALATION_LEVELS, Metric, SlaTimer
 from cases.models.workflows import CLOSED_STATES, DisputeCase, TicketCase
@@ -150,7 +150,7 @@ def closed_stretches(timer: Timer) -> list[tuple[datetime.datetime, datetime.dat
 
 class Engine:
     def __init__(self, kind: str, timers: list[Timer], targets: dict[str, Target] | None = None,
-                 schedules: dict[str, Schedule] | None = None, waiting: bool = False):
+                 waiting: bool = False):
         self.kind = kind
         self.timers = timers
         self.waiting = waiting  # the case waits on the client (is_waiting; replayed: from the transitions)
@@ -160,13 +160,16 @@ class Engine:
         self.acknowledged = False  # a dispute acknowledged
         self.finalised = False  # a dispute's resolution approved (its final response given)
         self.targets = targets or {}
-        self.schedules = schedules or {}
+        self.calendars: dict[str, CalendarHistory] = {}
+        # The moment whose calendar counts: the event being applied (None: now). Each event is
+        # counted on the calendar as it stood then, live and replayed alike (CalendarChange).
+        self.as_of: datetime.datetime | None = None
 
     # --- helpers ------------------------------------------------------------------------------
     def schedule(self, code: str) -> Schedule:
-        if code not in self.schedules:
-            self.schedules[code] = load_schedule(code)
-        return self.schedules[code]
+        if code not in self.calendars:
+            self.calendars[code] = load_calendar_history(code)
+        return self.calendars[code].as_of(self.as_of)
 
     def active(self, metric: str) -> Timer | None:
         return next((t for t in self.timers if t.metric == metric and t.active), None)
@@ -318,7 +321,7 @@ class Engine:
         if self.kind not in SLA_KINDS:
             return
         self.follow(event)
-        at = event.created_at
+        at = self.as_of = event.created_at
         if event.kind == EventKind.SLA and event.name == "policy_applied":
             self._apply_policy(event.data, at)
         elif event.kind == EventKind.SLA and event.name == CALENDAR_CHANGED:

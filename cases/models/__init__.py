@@ -9,7 +9,7 @@ from cases.models.case import (
     EventKind,
     Priority,
 )
-from cases.models.calendar import BusinessCalendar, CalendarDay, CalendarYear
+from cases.models.calendar import BusinessCalendar, CalendarChange, CalendarDay, CalendarYear
 from cases.models.jobs import PeriodicJobRun
 from cases.models.ratings import SatisfactionRating
 from cases.models.requests import ContractChange, RequestDetails
@@ -30,7 +30,7 @@ from cases.models.visits import ReturnVisit
 __all__ = [
     "CaseSubmission", "SavedReply", "SlaTally", "SlaTallyChange", "SlaTallyMonth",
     "ESCALATION_LEVELS", "REGULATORY_METRICS", "Metric", "SlaEscalation", "SlaPolicy", "SlaTarget", "SlaTimer",
-    "BusinessCalendar", "CalendarDay", "CalendarYear",
+    "BusinessCalendar", "CalendarChange", "CalendarDay", "CalendarYear",
     "Attachment", "Case", "CaseEvent", "CaseKind", "CaseMessage", "CaseNumberSequence", "Channel",
     "EventKind", "Priority", "WORKFLOWS", "DisputeCase", "ExtensionCase", "MarginCallCase",
     "ReliefCase", "TicketCase",

@@ -127,3 +127,24 @@ class CalendarDay(BilingualNameMixin, models.Model):
 
     def _stamp_calendar(self) -> None:
         BusinessCalendar.objects.filter(pk=self.calendar_id).update(updated_at=timezone.now())
+
+
+class CalendarChange(models.Model):
+    """A calendar as it stood before one edit of a day (`date`) or of its service hours (no date),
+    kept for good. A replay of a case's event log counts each event on the calendar as it stood
+    then (cases.calendars.CalendarHistory), as the live clocks did: a day corrected afterwards
+    moves no time already banked, and the rebuild still reproduces the stored timers.
+
+    `before`, a day: {"listed": bool, "business": bool | None}; the hours: {"opens_at": "09:00:00",
+    "closes_at": "17:00:00", "weekend": bool}."""
+
+    calendar = models.ForeignKey(BusinessCalendar, on_delete=models.CASCADE, related_name="changes",
+                                 verbose_name=_("calendar"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    date = models.DateField(_("date"), null=True, blank=True)
+    before = models.JSONField(_("before"), default=dict)
+
+    class Meta:
+        verbose_name = _("calendar change")
+        verbose_name_plural = _("calendar changes")
+        ordering = ["calendar", "changed_at", "id"]

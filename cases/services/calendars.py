@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from cases.calendars import calendar_year_confirm
-from cases.models import CalendarDay, CalendarYear
+from cases.models import BusinessCalendar, CalendarChange, CalendarDay, CalendarYear
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,36 @@ def calendar_days_changed(calendar_code: str, dates: list[datetime.date], *, hou
                            " ".join(days))
     if days or hours_changed:
         transaction.on_commit(recompute)
+
+
+def days_as_they_stand(days) -> list[CalendarChange]:
+    """For the (calendar id, date) pairs about to be edited: each day as it stands now (listed or
+    not, a business day or not), kept by calendar_changes_record once the edit is made."""
+    days = sorted(set(days))
+    listed = {}
+    for calendar_id, date in days:
+        listed.update({(calendar_id, date): business for business in CalendarDay.objects.filter(
+            calendar_id=calendar_id, date=date).values_list("is_business_day", flat=True)})
+    return [CalendarChange(calendar_id=calendar_id, date=date,
+                           before={"listed": (calendar_id, date) in listed, "business": listed.get((calendar_id, date))})
+            for calendar_id, date in days]
+
+
+def hours_as_they_stand(calendar: BusinessCalendar) -> CalendarChange:
+    """The calendar's service hours as stored, before an edit (kept as days_as_they_stand's are)."""
+    stored = BusinessCalendar.objects.get(pk=calendar.pk)
+    return CalendarChange(calendar=stored, date=None, before={
+        "opens_at": stored.opens_at.isoformat(), "closes_at": stored.closes_at.isoformat(),
+        "weekend": stored.weekend_days_can_be_business})
+
+
+def calendar_changes_record(changes: list[CalendarChange]) -> None:
+    """Keep what the calendars were before an edit just made (CalendarChange): a replay of a case's
+    log counts its earlier events on the calendar as it stood then."""
+    now = timezone.now()
+    for change in changes:
+        change.changed_at = now
+    CalendarChange.objects.bulk_create(changes)
 
 
 def calendar_hours_changed(calendar_code: str) -> None:
@@ -109,7 +139,9 @@ def calendar_day_add(*, calendar_year: CalendarYear, date: datetime.date, is_bus
         day.clean()
     except ValidationError as error:
         raise ValidationFailed(" ".join(error.messages), extra=error.message_dict) from None
+    before = days_as_they_stand([(calendar.pk, date)])
     day.save()  # moves the calendar's stamp
+    calendar_changes_record(before)
     _log(user, day, ADDITION, "Added (supervisor pages)")
     calendar_days_changed(calendar.code, [date])
     return day
@@ -126,5 +158,7 @@ def calendar_day_remove(*, calendar_year: CalendarYear, date: datetime.date, use
         problem = _("%(date)s is not listed in this calendar.") % {"date": date.isoformat()}
         raise ValidationFailed(problem, extra={"date": [problem]})
     _log(user, day, DELETION, "Removed (supervisor pages)")
+    before = days_as_they_stand([(day.calendar_id, date)])
     day.delete()  # moves the calendar's stamp
+    calendar_changes_record(before)
     calendar_days_changed(year.calendar.code, [date])

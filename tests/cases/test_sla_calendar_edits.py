@@ -125,3 +125,57 @@ def test_a_day_moved_in_the_admin_moves_the_deadlines_of_both_dates(ticket, admi
             "calendar": working.pk, "date": "2026-12-04", "is_business_day": "", "name": "临时休市"})
     assert response.status_code == 302, response.content[:500]
     assert due(ticket, "resolution") == at(2026, 11, 30, 10)
+
+
+# --- a day corrected after the time was counted: the rebuild still reproduces the timers -------------
+
+def test_a_past_day_corrected_moves_no_time_banked_and_the_rebuild_still_agrees(
+        ticket, client_profile, agent, supervisor, edited_at):
+    """Wednesday made a holiday on Thursday, after the ticket's clocks counted it: the first
+    response met at 11:00 (1 h) and the resolution paused by the wait (1 h banked) keep what they
+    counted, and the replay of the log, which counted every event on today's calendar, gave both
+    0 s: `sla_rebuild` rewrote them, and a breach could appear or vanish after the fact."""
+    wednesday = datetime.date(2026, 11, 25)
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=ticket, author=agent, body="已收到")
+        case = case_transition(case=ticket, user=agent, name="open")
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="请提供截图")
+    with edited_at(at(2026, 11, 26, 9)):
+        calendar_day_add(calendar_year=working_2026(), date=wednesday, is_business_day=False, name="临时休市",
+                         user=supervisor)
+    first = SlaTimer.objects.get(case=ticket, metric="first_response")
+    resolution = SlaTimer.objects.get(case=ticket, metric="resolution")
+    assert (first.state, first.elapsed_seconds) == ("met", 3600)
+    assert (resolution.state, resolution.elapsed_seconds) == ("paused", 3600)
+    assert sla_rebuild(case=case) is False
+
+    with time_machine.travel(at(2026, 11, 26, 10), tick=False):  # the client answers: 23 h left from 10:00
+        message_create(case=case, author=client_profile.user, body="截图")
+    resolution.refresh_from_db()
+    assert resolution.due_at == at(2026, 11, 30, 17)
+    assert sla_rebuild(case=case) is False
+
+    with edited_at(at(2026, 11, 26, 11)):  # the correction undone: the same again
+        calendar_day_remove(calendar_year=working_2026(), date=wednesday, user=supervisor)
+    assert sla_rebuild(case=case) is False
+
+
+def test_service_hours_changed_after_the_time_was_counted_keep_the_rebuild_agreeing(
+        ticket, agent, admin, edited_at):
+    """The working calendar's service hours cut to 09:00–10:30 on Thursday: the resolution clock
+    paused on Wednesday keeps the 1 h (10:00–11:00) it counted on the old hours (the replay counted
+    half an hour, on the new)."""
+    from cases.models import BusinessCalendar
+
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        case = case_transition(case=ticket, user=agent, name="open")
+        case = case_transition(case=case, user=agent, name="wait_on_client", comment="请提供截图")
+    working = BusinessCalendar.objects.get(code="working")
+    with edited_at(at(2026, 11, 26, 9)):
+        page = admin.get(f"/admin/cases/businesscalendar/{working.pk}/change/")
+        data = {name: value for name, value in page.context["adminform"].form.initial.items() if value is not None}
+        data.update(opens_at="09:00", closes_at="10:30", weekend_days_can_be_business="on")
+        response = admin.post(f"/admin/cases/businesscalendar/{working.pk}/change/", data)
+    assert response.status_code == 302, response.content[:500]
+    assert SlaTimer.objects.get(case=case, metric="resolution").elapsed_seconds == 3600
+    assert sla_rebuild(case=case) is False
