@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from accounts.models import ClientProfile
@@ -19,23 +20,57 @@ from servicedesk.api import unknown_fields
 from servicedesk.errors import NotFound
 
 
+#: The largest notice id (a bigint): a larger `before` or `after` is no notice's.
+MAX_NOTICE_ID = 2**63 - 1
+NOTICE_ID = {"type": "integer", "minimum": 1, "maximum": MAX_NOTICE_ID}
+
+
 class InboxQuery(serializers.Serializer):
     unread = serializers.BooleanField(required=False, allow_null=True, default=None)
+    before = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NOTICE_ID)
+    after = serializers.IntegerField(required=False, min_value=1, max_value=MAX_NOTICE_ID)
+
+    def validate(self, attrs):
+        if "before" in attrs and "after" in attrs:
+            raise serializers.ValidationError({"after": [gettext_lazy(
+                "Ask for the page before a notice or the page after one, not both.")]})
+        return attrs
+
+
+def _page_link(request, query: dict | None) -> str | None:
+    """The absolute address of the page `query` asks for (selectors.InboxPage), with the request's
+    other parameters (?unread=1) kept."""
+    if query is None:
+        return None
+    url = remove_query_param(remove_query_param(request.build_absolute_uri(), "before"), "after")
+    for name, value in query.items():
+        url = replace_query_param(url, name, value)
+    return url
 
 
 class InboxApi(APIView):
-    """GET: the newest in-app notices (50; `?unread=1` only the unread) and how many are unread."""
+    """GET: my in-app notices, newest first, 50 a page (`?unread=1` only the unread), and how many are
+    unread. Paged by notice id like the web inbox: `next` is the older page (`?before=`), `previous`
+    the newer one (`?after=`), so a notice arriving meanwhile repeats no row."""
 
-    @extend_schema(responses=InboxSerializer,
-                   parameters=[OpenApiParameter("unread", bool, description="Only the unread notices.")])
+    @extend_schema(responses=InboxSerializer, parameters=[
+        OpenApiParameter("unread", bool, description="Only the unread notices."),
+        OpenApiParameter("before", NOTICE_ID, description="The page of notices older than this notice id (as in "
+                                                          "the `next` link); not with `after`."),
+        OpenApiParameter("after", NOTICE_ID, description="The page of notices newer than this notice id (as in "
+                                                         "the `previous` link); not with `before`."),
+    ])
     def get(self, request):
         query = InboxQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)  # ?unread=maybe is a 400, not every notice unfiltered
-        unread_only = bool(query.validated_data["unread"])
-        notices = selectors.inbox(request.user, unread_only=unread_only)[:selectors.INBOX_SIZE]
+        query.is_valid(raise_exception=True)  # ?unread=maybe or ?before=x is a 400, not every notice unfiltered
+        page = selectors.inbox_page(request.user, before=query.validated_data.get("before"),
+                                    after=query.validated_data.get("after"),
+                                    unread_only=bool(query.validated_data["unread"]))
         return Response({
             "unread_count": selectors.unread_count(request.user),
-            "results": InboxItemSerializer(notices, many=True, context={}).data,
+            "results": InboxItemSerializer(page.notices, many=True, context={}).data,
+            "next": _page_link(request, page.older),
+            "previous": _page_link(request, page.newer),
         })
 
 

@@ -144,7 +144,8 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                     "{% elif request_kind == 'staged_repayment' %}您为信用账户 {{ account_no }} 提交的分期还款申请 "
                     "{{ case_number }} 已获批准。我们会与您联系确认各期还款安排。"
                     "{% else %}您为信用账户 {{ account_no }} 提交的纾困申请 {{ case_number }} 已获批准：追保截止时间顺延 "
-                    "{{ trading_days }} 个交易日。新的截止时间可在客户门户的该事项中查看。{% endif %}"),
+                    "{{ trading_days }} 个交易日{% if deadline %}，新的截止时间为 {{ deadline }}，请在此之前追加担保物或还款。"
+                    "{% else %}。新的截止时间可在客户门户的该事项中查看。{% endif %}{% endif %}"),
         "en": ("{% if request_kind == 'extension' %}Your extension request {{ case_number }} is approved"
                "{% else %}Your relief request {{ case_number }} is approved{% endif %}",
                "{% if request_kind == 'extension' %}Your request {{ case_number }} to extend the margin contract of "
@@ -152,8 +153,9 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "{% elif request_kind == 'staged_repayment' %}Your request {{ case_number }} to repay the debt of "
                "credit account {{ account_no }} in stages is approved. We will contact you about the instalments."
                "{% else %}Your relief request {{ case_number }} for credit account {{ account_no }} is approved: the "
-               "deadline to top up moves {{ trading_days }} trading day{{ trading_days|pluralize }} later. The new "
-               "deadline is shown on the case in the client portal.{% endif %}"),
+               "deadline to top up moves {{ trading_days }} trading day{{ trading_days|pluralize }} later"
+               "{% if deadline %}, to {{ deadline }}; please add collateral or repay by then.{% else %}. The new "
+               "deadline is shown on the case in the client portal.{% endif %}{% endif %}"),
     },
     "request_declined": {
         "zh-hans": ("{% if request_kind == 'extension' %}您的展期申请 {{ case_number }} 未获批准"

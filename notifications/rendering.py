@@ -45,7 +45,7 @@ CONTEXT_HELP = {
     "line": _("the value of the line crossed, % (alerts; raised by a stress mode while one is set)"),
     "cash": _("cash to add"),
     "sell": _("securities to sell and repay (empty when no sale restores the line)"),
-    "deadline": _("margin-call deadline"),
+    "deadline": _("margin-call deadline (margin calls; relief requests approved: the new deadline)"),
     "due_date": _("due date (reminders)"),
     "days": _("days until the due date (reminders); days the rating link is valid (rating requests)"),
     "metric": _("SLA metric (staff notices)"),
@@ -170,6 +170,16 @@ def _date(value) -> str:
         return str(value)
 
 
+def _moment(value) -> str:
+    """A moment (a datetime, or one in ISO form) in Asia/Shanghai as the active language writes date and
+    time ("Dec. 3, 2026, 3 p.m.", "2026年12月3日 15:00"): a margin call's deadline in every notice."""
+    try:
+        moment = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(str(value))
+        return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    except ValueError:  # not a moment, or one without its offset: as it is
+        return str(value)
+
+
 def build_context(*, event: str, case=None, client=None, data: dict | None = None) -> dict[str, str]:
     """The template context, in the active language. `client` defaults to the case's client."""
     from cases.models import CaseMessage
@@ -200,13 +210,14 @@ def build_context(*, event: str, case=None, client=None, data: dict | None = Non
             # empty when no sale restores the line: the margin-call text then asks for cash alone
             context["sell"] = _money(margin_call.top_up_sell) if margin_call.top_up_sell else ""
             if margin_call.deadline:
-                context["deadline"] = formats.date_format(timezone.localtime(margin_call.deadline),
-                                                          "DATETIME_FORMAT")
+                context["deadline"] = _moment(margin_call.deadline)
         message_id = data.get("message_id")
         if message_id and event == "case_reply":
             message = CaseMessage.objects.filter(pk=message_id, case=case,
                                                  visibility=CaseMessage.Visibility.PUBLIC).first()
             context["message"] = message.body if message is not None else ""
+    if data.get("deadline") and not context["deadline"]:  # the deadline a relief's approval moved to
+        context["deadline"] = _moment(data["deadline"])
     for key in DATA_KEYS:
         if data.get(key) not in (None, "") and not context.get(key):
             context[key] = str(data[key])

@@ -1,5 +1,6 @@
 """Output shapes of notices: the bell (in-app inbox) and a case's messages (staff and client views)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from notifications.models import Notification
@@ -23,7 +24,7 @@ def notice_text(notification: Notification, context: dict) -> tuple[str, str]:
 
 
 class InboxItemSerializer(serializers.ModelSerializer):
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)  # null: no case
     subject = serializers.SerializerMethodField()
     body = serializers.SerializerMethodField()
     unread = serializers.SerializerMethodField()
@@ -46,6 +47,8 @@ class InboxItemSerializer(serializers.ModelSerializer):
 class InboxSerializer(serializers.Serializer):
     unread_count = serializers.IntegerField()
     results = InboxItemSerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text=_("The older page (?before=), null on the oldest."))
+    previous = serializers.URLField(allow_null=True, help_text=_("The newer page (?after=), null on the newest."))
 
 
 class CaseNotificationSerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -40,28 +41,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if any(mark and not (mark.isdigit() and len(mark) <= 18) for mark in marks.values()):
         return HttpResponse(_("Bad page of notifications: before and after take a notice number."), status=400,
                             content_type="text/plain; charset=utf-8")
-    notices, previous_url, next_url = inbox_page(request.user, before=marks["before"], after=marks["after"])
-    return render(request, "notifications/inbox.html", {
-        "notices": notice_items(notices, OPEN_URL), "unread_count": selectors.unread_count(request.user),
-        "previous_url": previous_url, "next_url": next_url})
-
-
-def inbox_page(user, *, before: str, after: str) -> tuple[list, str | None, str | None]:
-    """A page of the user's notices, newest first, and the addresses of the newer and the older page:
-    keyed on the notices' ids (?before=, ?after=), so a notice arriving meanwhile repeats no row and
-    hides none (the inbox had shown the newest 50 only)."""
-    size, notices = selectors.INBOX_SIZE, selectors.inbox(user)
-    if after:
-        rows = list(notices.filter(pk__gt=int(after)).order_by("id")[:size + 1])
-        newer, rows = len(rows) > size, rows[:size][::-1]
-        older = notices.filter(pk__lte=int(after)).exists()
-    else:
-        rows = list((notices.filter(pk__lt=int(before)) if before else notices)[:size + 1])
-        older, rows = len(rows) > size, rows[:size]
-        newer = bool(before) and notices.filter(pk__gte=int(before)).exists()
+    page = selectors.inbox_page(request.user, **{name: int(mark) for name, mark in marks.items() if mark})
     inbox_url = reverse("notifications_web:inbox")
-    previous_url = (f"{inbox_url}?after={rows[0].pk}" if rows else inbox_url) if newer else None
-    return rows, previous_url, f"{inbox_url}?before={rows[-1].pk}" if older and rows else None
+    return render(request, "notifications/inbox.html", {
+        "notices": notice_items(page.notices, OPEN_URL), "unread_count": selectors.unread_count(request.user),
+        "previous_url": _page_url(inbox_url, page.newer), "next_url": _page_url(inbox_url, page.older)})
+
+
+def _page_url(inbox_url: str, query: dict | None) -> str | None:
+    if query is None:
+        return None
+    return f"{inbox_url}?{urlencode(query)}" if query else inbox_url
 
 
 @require_POST

@@ -122,8 +122,9 @@ def timestamp(raw: str) -> datetime.datetime:
             raise ValueError
         value = datetime.datetime.fromisoformat(raw)
     except ValueError:
-        raise ValueError(_('"%(value)s" is not an ISO 8601 date and time (e.g. 2024-05-06T15:00:00+08:00)')
-                         % {"value": shown(raw)}) from None
+        # ISO 8601's extended format alone: the basic one (20240506T150000+0800) is ISO 8601 too.
+        raise ValueError(_('"%(value)s" is not a date and time in the form 2024-05-06T15:00:00+08:00 (ISO 8601 '
+                           'extended format, with its UTC offset)') % {"value": shown(raw)}) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(_('"%(value)s" has no UTC offset (e.g. 2024-05-06T15:00:00+08:00)') % {"value": shown(raw)})
     if not _FIRST_MOMENT <= value <= _LAST_MOMENT:

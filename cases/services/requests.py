@@ -6,7 +6,8 @@ Whether a request may be approved is decided by the workflow's conditions
   asked for if earlier), recorded as a ContractChange of the request;
 - an approved relief request moves the margin call's deadline (risk/effects.py);
 - the client is told the outcome (e-mail, SMS and the portal's bell, in their language; the texts
-  are the notice templates request_approved and request_declined, notifications/defaults.py).
+  are the notice templates request_approved and request_declined, notifications/defaults.py), once
+  the effects above are done: an approved relief's notice names the new deadline.
 """
 
 import datetime
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ClientProfile, CreditAccount, User
-from cases.models import Case, CaseKind, ContractChange, Priority, RequestDetails
+from cases.models import Case, CaseEvent, CaseKind, ContractChange, Priority, RequestDetails
 from cases.models.request_conditions import (
     EXTENSION_CONDITIONS,
     REASONS,
@@ -203,10 +204,19 @@ def _request_kind(case: Case) -> str:
     return STAGED_REPAYMENT if case.category == STAGED_REPAYMENT else "relief"
 
 
+def _moved_deadline(relief: Case) -> str | None:
+    """The margin call's deadline as this relief's approval moved it (ISO, Asia/Shanghai), read from the
+    deadline_moved event risk/effects.py records on the call; None when it moved none (no open call)."""
+    return (CaseEvent.objects.filter(case__credit_account_id=relief.credit_account_id, case__kind=CaseKind.MARGIN_CALL,
+                                     name="deadline_moved", data__relief=relief.number)
+            .order_by("-id").values_list("to_value", flat=True).first())
+
+
 def _decision_data(case: Case, approved: bool) -> dict:
     """What the decision's notice says beyond the case itself (its template's placeholders): the
     contract's maturity as the decision left it (and whether it had passed: an extension declined after
-    the contract matured), the trading days a relief moves the deadline, and
+    the contract matured), the trading days a relief moves the deadline and the deadline it moved to
+    (the notice is written after the approval's effects: after_transition(..., tells=True)), and
     a decline's reasons (written to the client: the decline's comment is client-facing,
     cases.models.workflows.CLIENT_FACING_COMMENTS)."""
     data = {"kind": case.kind, "request_kind": _request_kind(case)}
@@ -219,6 +229,8 @@ def _decision_data(case: Case, approved: bool) -> dict:
         details = _details(case)
         asked = details.requested_days if details is not None else None
         data["trading_days"] = asked or settings.RELIEF_TRADING_DAYS
+        if deadline := _moved_deadline(case):
+            data["deadline"] = deadline
     if not approved:
         reasons = case.events.filter(name="decline").order_by("-id").values_list("comment", flat=True).first()
         data["reasons"] = reasons or ""
@@ -230,13 +242,13 @@ def _decision_notice(case: Case, approved: bool) -> None:
                   data=_decision_data(case, approved))
 
 
-@after_transition(CaseKind.EXTENSION, "approve")
-@after_transition(CaseKind.RELIEF, "approve")
+@after_transition(CaseKind.EXTENSION, "approve", tells=True)
+@after_transition(CaseKind.RELIEF, "approve", tells=True)
 def request_approved_notice(case: Case, user: User | None) -> None:
     _decision_notice(case, approved=True)
 
 
-@after_transition(CaseKind.EXTENSION, "decline")
-@after_transition(CaseKind.RELIEF, "decline")
+@after_transition(CaseKind.EXTENSION, "decline", tells=True)
+@after_transition(CaseKind.RELIEF, "decline", tells=True)
 def request_declined_notice(case: Case, user: User | None) -> None:
     _decision_notice(case, approved=False)

@@ -105,11 +105,15 @@ def available_transitions(*, case: Case, user) -> list[AvailableTransition]:
 #: Follow-ups run in the same transaction after a transition: (kind, name) → [function(case, user)].
 #: Other apps register theirs (risk: a relief approval moves the margin call's deadline).
 FOLLOW_UPS: dict[tuple[str, str], list] = {}
+#: The follow-ups that tell what the step did (`after_transition(..., tells=True)`): run after every one
+#: of FOLLOW_UPS, whichever app registered first (a relief's approval notice names the deadline that
+#: risk/effects.py moved; the apps are loaded cases before risk).
+TELLING_FOLLOW_UPS: dict[tuple[str, str], list] = {}
 
 
-def after_transition(kind: str, name: str):
+def after_transition(kind: str, name: str, *, tells: bool = False):
     def register(function):
-        FOLLOW_UPS.setdefault((kind, name), []).append(function)
+        (TELLING_FOLLOW_UPS if tells else FOLLOW_UPS).setdefault((kind, name), []).append(function)
         return function
     return register
 
@@ -160,7 +164,8 @@ def case_transition(*, case: Case, user, name: str, comment: str = "", data: dic
         kind=EventKind.APPROVAL if transition.custom.get("checker") else EventKind.TRANSITION,
         actor=user, name=name, from_value=from_state, to_value=workflow.state, comment=comment, data=data,
     )
-    for follow_up in FOLLOW_UPS.get((workflow.kind, name), ()):
+    step = (workflow.kind, name)
+    for follow_up in (*FOLLOW_UPS.get(step, ()), *TELLING_FOLLOW_UPS.get(step, ())):
         follow_up(workflow, user)
     return workflow
 

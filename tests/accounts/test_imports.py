@@ -560,10 +560,21 @@ def test_an_unknown_symbol_is_listed_even_on_a_row_whose_time_is_bad_too(tmp_pat
 
     lines = rejected("import_prices", path)
 
-    assert lines == ['prices.csv:3: as_of: "yesterday" is not an ISO 8601 date and time '
-                     '(e.g. 2024-05-06T15:00:00+08:00)',
+    assert lines == ['prices.csv:3: as_of: "yesterday" is not a date and time in the form '
+                     '2024-05-06T15:00:00+08:00 (ISO 8601 extended format, with its UTC offset)',
                      'prices.csv:3: symbol: unknown symbol "688999"']
     assert Security.objects.get(symbol="600000").price == D("10.00") and not SecurityPrice.objects.exists()
+
+
+def test_a_time_in_iso_8601_basic_format_is_refused_with_the_form_it_must_take(tmp_path):
+    """20240506T150000+0800 is ISO 8601 (its basic format): the refusal said it was not ISO 8601 at all."""
+    SecurityFactory(symbol="600000", price=D("10.00"))
+
+    lines = rejected("import_prices", prices_file(tmp_path, "600000,11,20240506T150000+0800\n"))
+
+    assert lines == ['prices.csv:2: as_of: "20240506T150000+0800" is not a date and time in the form '
+                     '2024-05-06T15:00:00+08:00 (ISO 8601 extended format, with its UTC offset)']
+    assert Security.objects.get(symbol="600000").price == D("10.00")
 
 
 def test_a_price_stamped_in_the_future_rejects_the_file_and_later_real_prices_still_apply(tmp_path):

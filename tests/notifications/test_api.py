@@ -141,4 +141,79 @@ def test_in_app_notices_a_client_switched_off_stay_out_of_the_bell(api, ticket, 
     kept = Notification.objects.get(channel="in_app", recipient_user=client_profile.user)
     assert kept.status == "gave_up"  # on the record, with the reason
     data = api.as_user(client_profile.user).get("/api/v1/notifications/").data
-    assert data == {"unread_count": 0, "results": []}
+    assert data == {"unread_count": 0, "results": [], "next": None, "previous": None}
+
+
+# --- paging: GET /api/v1/notifications/?before= / ?after= ------------------------------------------
+
+INBOX = "/api/v1/notifications/"
+
+
+def in_app(user, name) -> Notification:
+    return Notification.objects.create(recipient_user=user, channel="in_app", event="sla_warning", language="zh-hans",
+                                       status="sent", subject=f"预警{name}", body="")
+
+
+def ids(answer) -> list[int]:
+    return [item["id"] for item in answer["results"]]
+
+
+def test_the_bell_pages_through_every_notice_once_and_back(api, agent, supervisor):
+    """60 notices: the API answered the newest 50 and no way to the other 10. Now a page at a time by
+    notice id (like the web inbox), none twice when one arrives meanwhile, never someone else's."""
+    made = []
+    for number in range(60):
+        made.append(in_app(agent, number).pk)
+        in_app(supervisor, number)  # between mine: never in my pages, never counted in them
+    newest_first = made[::-1]
+    http = api.as_user(agent)
+
+    first = http.get(INBOX).data
+    assert ids(first) == newest_first[:50] and first["unread_count"] == 60
+    assert first["previous"] is None and first["next"] == f"http://testserver{INBOX}?before={newest_first[49]}"
+    arrived = in_app(agent, "新到").pk  # while the first page is read
+
+    second = http.get(first["next"]).data
+    assert ids(second) == newest_first[50:]
+    assert second["next"] is None and second["previous"] == f"http://testserver{INBOX}?after={newest_first[50]}"
+
+    back = http.get(second["previous"]).data  # the page before, as it was: the new notice is newer still
+    assert ids(back) == newest_first[:50]
+    assert back["next"] == first["next"] and back["previous"] == f"http://testserver{INBOX}?after={made[-1]}"
+    assert ids(http.get(back["previous"]).data) == [arrived]
+
+
+def test_the_unread_filter_pages_too_and_its_links_keep_it(api, agent):
+    made = [in_app(agent, number).pk for number in range(60)]
+    Notification.objects.filter(pk__in=made[20:25]).update(read_at="2026-01-05T02:00:00Z")
+    unread_newest_first = [pk for pk in made[::-1] if pk not in made[20:25]]
+    http = api.as_user(agent)
+
+    first = http.get(INBOX, {"unread": "1"}).data
+    assert ids(first) == unread_newest_first[:50]
+    assert "unread=1" in first["next"] and f"before={unread_newest_first[49]}" in first["next"]
+    second = http.get(first["next"]).data
+    assert ids(second) == unread_newest_first[50:] == made[4::-1]
+    assert "unread=1" in second["previous"] and "before=" not in second["previous"]
+
+
+@pytest.mark.parametrize("query", [
+    {"before": "x"}, {"before": "0"}, {"after": "-1"}, {"before": "9" * 40}, {"after": "1.5"},
+    {"before": "1", "after": "2"},
+])
+def test_a_bad_page_of_the_bell_is_a_400_naming_the_field(api, agent, query):
+    in_app(agent, "一")
+    response = api.as_user(agent).get(INBOX, query)
+    assert response.status_code == 400 and set(response.data) & {"before", "after"}
+
+
+def test_a_page_keyed_on_someone_elses_notice_shows_only_mine(api, agent, supervisor):
+    theirs_before = in_app(supervisor, "别人的").pk
+    mine = in_app(agent, "我的").pk
+    theirs_after = in_app(supervisor, "别人的").pk
+    http = api.as_user(agent)
+    older = http.get(INBOX, {"before": theirs_after}).data
+    assert ids(older) == [mine] and older["next"] is None
+    assert older["previous"] is None  # nothing of mine is newer
+    newer = http.get(INBOX, {"after": theirs_before}).data
+    assert ids(newer) == [mine] and newer["previous"] is None and newer["next"] is None

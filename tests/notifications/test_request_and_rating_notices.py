@@ -178,6 +178,12 @@ def request_case(kind, client_profile, account, agent):
      "days later. The new deadline is shown on the case in the client portal."),
     ("zh-hans", {"request_kind": "relief", "trading_days": 5},
      "您为信用账户 {account} 提交的纾困申请 {number} 已获批准：追保截止时间顺延 5 个交易日。新的截止时间可在客户门户的该事项中查看。"),
+    ("en", {"request_kind": "relief", "trading_days": 3, "deadline": "2026-02-27T15:00:00+08:00"},
+     "Your relief request {number} for credit account {account} is approved: the deadline to top up moves 3 trading "
+     "days later, to Feb. 27, 2026, 3 p.m.; please add collateral or repay by then."),
+    ("zh-hans", {"request_kind": "relief", "trading_days": 3, "deadline": "2026-02-27T07:00:00+00:00"},
+     "您为信用账户 {account} 提交的纾困申请 {number} 已获批准：追保截止时间顺延 3 个交易日，新的截止时间为 2026年2月27日 15:00，"
+     "请在此之前追加担保物或还款。"),
     ("en", {"request_kind": "staged_repayment"},
      "Your request {number} to repay the debt of credit account {account} in stages is approved. We will contact "
      "you about the instalments."),
@@ -189,6 +195,33 @@ def test_the_built_in_approval_texts(client_profile, account, agent, language, d
                         agent)
     _subject, body = render(event="request_approved", language=language, channel="sms", case=case, data=data)
     assert body == expected.format(number=case.number, account=account.account_no)
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("zh-hans", "追保截止时间顺延 3 个交易日，新的截止时间为 2026年2月27日 15:00，请在此之前追加担保物或还款。"),
+    ("en", "the deadline to top up moves 3 trading days later, to Feb. 27, 2026, 3 p.m.; please add collateral or "
+           "repay by then."),
+])
+def test_an_approved_relief_names_the_new_deadline_in_shanghai_time(api, client_profile, account, security, agent,
+                                                                    supervisor, language, expected):
+    """The notice said only how many trading days the deadline moved: a client reading the SMS had to
+    open the portal to learn by when to top up. It is written once the approval has moved the deadline."""
+    speak(client_profile, language)
+    security.price = D("12.00")  # a ratio of 120 %: a margin call, due on 24 February at 15:00 (Spring Festival)
+    security.save()
+    monitor_accounts(trigger="test")
+
+    number = decide(api, client_profile, account, agent, supervisor, "approve", kind="relief")
+
+    call = account.margin_calls.get()
+    assert call.deadline == datetime.datetime(2026, 2, 27, 15, tzinfo=SH)  # three trading days later
+    notices = told(number, "request_approved")
+    assert set(notices) == {"email", "sms", "in_app"}
+    for notice in notices.values():
+        assert notice.language == language and expected in notice.body
+        assert "client portal" not in notice.body and "客户门户" not in notice.body
+    inbox = api.as_user(client_profile.user).get("/api/v1/notifications/")
+    assert expected in {item["event"]: item for item in inbox.data["results"]}["request_approved"]["body"]
 
 
 def test_the_built_in_decline_text_without_reasons_ends_with_where_to_find_them(client_profile, account, agent):
@@ -242,6 +275,21 @@ def test_the_migration_gives_the_decline_text_for_a_matured_contract_to_rows_not
     assert rows.get(language="en").body == "Declined: {{ reasons }}"
     migration.backwards(apps, None)
     assert rows.get(language="zh-hans").body == migration.FORMER["zh-hans"]
+
+
+def test_the_migration_gives_the_relief_approval_naming_the_deadline_to_rows_not_edited():
+    migration = import_module("notifications.migrations.0014_relief_approval_names_the_deadline")
+    rows = NotificationTemplate.objects.filter(event="request_approved", channel="")
+    rows.filter(language="en").update(body=migration.FORMER["en"])
+    rows.filter(language="zh-hans").update(body="已批准：{{ trading_days }} 个交易日")  # a supervisor's own text
+
+    migration.forwards(apps, None)
+
+    assert rows.get(language="en").body == DEFAULT_TEMPLATES["request_approved"]["en"][1]
+    assert "{{ deadline }}" in rows.get(language="en").body
+    assert rows.get(language="zh-hans").body == "已批准：{{ trading_days }} 个交易日"
+    migration.backwards(apps, None)
+    assert rows.get(language="en").body == migration.FORMER["en"]
 
 
 def test_the_migration_seeds_the_built_in_texts_and_keeps_a_row_already_there():

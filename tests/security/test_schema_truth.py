@@ -269,3 +269,28 @@ def test_a_rating_s_score_is_documented_as_the_whole_number_it_takes(document, c
     response = APIClient().post(url, {"score": 5}, format="json")
     assert response.status_code == 201
     assert_documented(document, "/api/v1/ratings/{token}/", "post", response)
+
+
+# --- GET /api/v1/notifications/ -----------------------------------------------------------------------
+
+
+def test_the_bell_s_pages_and_their_links_are_documented(document, api, agent):
+    """The bell's answer pages by notice id: `next` and `previous` beside `unread_count` and `results`,
+    `before` and `after` taken as positive ids."""
+    from notifications.models import Notification
+
+    path = "/api/v1/notifications/"
+    parameters = {p["name"]: p["schema"] for p in document["paths"][path]["get"]["parameters"]}
+    assert parameters["before"]["type"] == parameters["after"]["type"] == "integer"
+    assert parameters["before"]["minimum"] == parameters["after"]["minimum"] == 1
+    for number in range(51):
+        Notification.objects.create(recipient_user=agent, channel="in_app", event="sla_warning", language="en",
+                                    status="sent", subject=f"Warning {number}", body="")
+    first = api.as_user(agent).get(path)
+    assert first.status_code == 200 and first.json()["next"] and first.json()["previous"] is None
+    assert_documented(document, path, "get", first)
+    second = api.as_user(agent).get(first.json()["next"])
+    assert second.status_code == 200 and second.json()["next"] is None and second.json()["previous"]
+    assert_documented(document, path, "get", second)
+    refused = api.as_user(agent).get(path, {"before": "x"})
+    assert refused.status_code == 400 and list(refused.json()) == ["before"]
