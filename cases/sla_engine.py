@@ -16,7 +16,7 @@ Rules (PRODUCT.md, issue "SLA engine"):
   the case still owes it (open; first_response not answered, regulatory_ack not acknowledged,
   regulatory_final not given).
 - A public staff reply meets first_response and the open next_response, and restarts
-  periodic_update; a public client message starts next_response if none is running (not the
+  periodic_update (so does a dispute's resolution sent: approve_resolution); a public client message starts next_response if none is running (not the
   files sent with the case itself: first response answers them).
 - Waiting on the client (ticket waiting_on_client; a dispute whose resolution was approved and
   sent) pauses the pausable metrics (resolution, periodic_update; never first_response nor the
@@ -395,8 +395,9 @@ class Engine:
             return
         if name == "acknowledge":
             self.stop(self.active(Metric.REGULATORY_ACK), at)
-        if name == "approve_resolution":
+        if name == "approve_resolution":  # the resolution sent: the final response, and an update
             self.stop(self.active(Metric.REGULATORY_FINAL), at)
+            self._told_in_public(at)
         if name == "reopen":
             self.start(Metric.RESOLUTION, at)
         waiting = state == TicketCase.State.WAITING_ON_CLIENT or name == "approve_resolution"
@@ -410,11 +411,7 @@ class Engine:
         if source == "staff":
             self.stop(self.active(Metric.FIRST_RESPONSE), at)
             self.stop(self.active(Metric.NEXT_RESPONSE), at)
-            periodic = self.active(Metric.PERIODIC_UPDATE)
-            if periodic is not None:
-                was_paused = periodic.resumed_at is None
-                self.stop(periodic, at)
-                self.start(Metric.PERIODIC_UPDATE, at, paused=was_paused)
+            self._told_in_public(at)
             if self.waiting:  # answered, the case still waits on the client
                 self._pause_active(at)
         elif source == "client":
@@ -422,6 +419,15 @@ class Engine:
                 if self.waiting:  # the client replied: the firm is the one to act
                     self._resume_active(at)
                 self.start(Metric.NEXT_RESPONSE, at)
+
+    def _told_in_public(self, at: datetime.datetime) -> None:
+        """The client was told where the case stands (a public staff reply, a dispute's resolution
+        sent): periodic_update is met and the next one runs from now (paused, as the last one was)."""
+        periodic = self.active(Metric.PERIODIC_UPDATE)
+        if periodic is not None:
+            was_paused = periodic.resumed_at is None
+            self.stop(periodic, at)
+            self.start(Metric.PERIODIC_UPDATE, at, paused=was_paused)
 
     def _pause_active(self, at: datetime.datetime) -> None:
         """Waiting on the client: the running pausable timers pause (pause passes the others by)."""

@@ -392,12 +392,15 @@ def test_a_client_reply_to_a_sent_resolution_resumes_the_dispute_and_the_answer_
         case = case_transition(case=case, user=supervisor, name="approve_resolution")
     t = timers(case)
     assert t[("resolution", 1)].state == "paused" and t[("resolution", 1)].elapsed_seconds == 2 * 3600
-    assert t[("periodic_update", 1)].state == "paused"
+    # The resolution sent is the client's update: the next one is owed from then, paused while they decide.
+    assert (t[("periodic_update", 1)].state, t[("periodic_update", 1)].stopped_at) == ("met", at(2026, 11, 25, 12))
+    assert (t[("periodic_update", 2)].state, t[("periodic_update", 2)].elapsed_seconds) == ("paused", 0)
     with time_machine.travel(at(2026, 11, 26, 10), tick=False):
         message_create(case=case, author=client_profile.user, body="退款什么时候到账？")
     t = timers(case)
     assert (t[("resolution", 1)].state, t[("resolution", 1)].resumed_at) == ("running", at(2026, 11, 26, 10))
-    assert t[("periodic_update", 1)].state == "running"
+    assert t[("periodic_update", 2)].state == "running"
+    assert t[("periodic_update", 2)].due_at == at(2026, 12, 1, 10)  # 3 working days from the client's question
     assert t[("next_response", 1)].state == "running"
     with time_machine.travel(at(2026, 11, 26, 11), tick=False):
         message_create(case=case, author=agent, body="接受方案后三个工作日内到账。")
