@@ -5,6 +5,8 @@ one; a text a supervisor edited is left as it is."""
 
 from django.db import migrations
 
+from notifications.default_texts import body_replaced
+
 FORMER = {
     "zh-hans": (
         "{% if request_kind == 'extension' %}很抱歉，您为信用账户 {{ account_no }} 提交的合约展期申请 "
@@ -23,25 +25,6 @@ FORMER = {
 }
 
 
-def _replace(apps, old, new):
-    NotificationTemplate = apps.get_model("notifications", "NotificationTemplate")
-    for language in FORMER:
-        NotificationTemplate.objects.filter(event="request_declined", language=language,
-                                            body=old(language)).update(body=new(language))
-
-
-def forwards(apps, schema_editor):
-    from notifications.defaults import DEFAULT_TEMPLATES
-
-    _replace(apps, FORMER.get, lambda language: DEFAULT_TEMPLATES["request_declined"][language][1])
-
-
-def backwards(apps, schema_editor):
-    from notifications.defaults import DEFAULT_TEMPLATES
-
-    _replace(apps, lambda language: DEFAULT_TEMPLATES["request_declined"][language][1], FORMER.get)
-
-
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0012_sla_breach_said_as_such")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [body_replaced("request_declined", FORMER)]

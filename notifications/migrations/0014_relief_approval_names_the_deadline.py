@@ -5,6 +5,8 @@ take the new one; a text a supervisor edited is left as it is."""
 
 from django.db import migrations
 
+from notifications.default_texts import body_replaced
+
 FORMER = {
     "zh-hans": (
         "{% if request_kind == 'extension' %}您为信用账户 {{ account_no }} 提交的合约展期申请 "
@@ -24,25 +26,6 @@ FORMER = {
 }
 
 
-def _replace(apps, old, new):
-    NotificationTemplate = apps.get_model("notifications", "NotificationTemplate")
-    for language in FORMER:
-        NotificationTemplate.objects.filter(event="request_approved", language=language,
-                                            body=old(language)).update(body=new(language))
-
-
-def forwards(apps, schema_editor):
-    from notifications.defaults import DEFAULT_TEMPLATES
-
-    _replace(apps, FORMER.get, lambda language: DEFAULT_TEMPLATES["request_approved"][language][1])
-
-
-def backwards(apps, schema_editor):
-    from notifications.defaults import DEFAULT_TEMPLATES
-
-    _replace(apps, lambda language: DEFAULT_TEMPLATES["request_approved"][language][1], FORMER.get)
-
-
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0013_declined_extension_after_maturity")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [body_replaced("request_approved", FORMER)]

@@ -345,6 +345,25 @@ def test_a_policy_for_margin_calls_is_a_form_error_as_they_get_no_sla_timers(
     SlaPolicy(name="任意", name_en="Any kind", kind="").full_clean()
 
 
+def at(*args):
+    return datetime.datetime(*args, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+
+
+def waiting_ticket(client_profile, agent):
+    """A normal ticket (3 working days) opened Wednesday 25 Nov 2026 10:00, answered and waiting on
+    the client since 11:00."""
+    import time_machine
+
+    from cases.services import case_transition, message_create
+
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+        case = case_transition(case=case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET,
+                                                subject="x"), user=agent, name="open")
+    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
+        message_create(case=case, author=agent, body="请补充材料")
+        return case_transition(case=case, user=agent, name="wait_on_client", comment="请补充材料")
+
+
 def test_a_target_no_longer_paused_in_the_admin_runs_the_clock_of_a_case_waiting_on_the_client(
         admin, client_profile, agent, django_capture_on_commit_callbacks):
     """A supervisor unticked "pausable" on a resolution target while tickets waited on their
@@ -352,7 +371,6 @@ def test_a_target_no_longer_paused_in_the_admin_runs_the_clock_of_a_case_waiting
     running in the reports) though the policy no longer pauses them."""
     import time_machine
 
-    from cases.services import case_transition, message_create
     from cases.services.sla import sla_replay
     from cases.sla_engine import Timer
     from cases.sla_sweep import sla_sweep
@@ -360,12 +378,7 @@ def test_a_target_no_longer_paused_in_the_admin_runs_the_clock_of_a_case_waiting
     def at(*args):
         return datetime.datetime(*args, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
 
-    with time_machine.travel(at(2026, 11, 25, 10), tick=False):  # Wednesday, normal ticket: 3 working days
-        case = case_transition(case=case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET,
-                                                subject="x"), user=agent, name="open")
-    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
-        message_create(case=case, author=agent, body="请补充材料")
-        case = case_transition(case=case, user=agent, name="wait_on_client", comment="请补充材料")
+    case = waiting_ticket(client_profile, agent)
     assert SlaTimer.objects.get(case=case, metric="resolution").state == "paused"
 
     policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
@@ -385,10 +398,6 @@ def test_a_target_no_longer_paused_in_the_admin_runs_the_clock_of_a_case_waiting
     assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored
 
 
-def at(*args):
-    return datetime.datetime(*args, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
-
-
 def stored_timers_are_the_replay(case) -> bool:
     from cases.services.sla import sla_replay
     from cases.sla_engine import Timer
@@ -404,16 +413,11 @@ def test_a_target_made_pausable_in_the_admin_pauses_the_clock_of_a_case_waiting_
     pauses them, and a replay of the log paused them: the rebuild disagreed with the stored clocks."""
     import time_machine
 
-    from cases.services import case_transition, message_create
+    from cases.services import message_create
 
     policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
     SlaTarget.objects.filter(policy=policy, metric="resolution").update(pausable=False)
-    with time_machine.travel(at(2026, 11, 25, 10), tick=False):  # Wednesday, normal ticket: 3 working days
-        case = case_transition(case=case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET,
-                                                subject="x"), user=agent, name="open")
-    with time_machine.travel(at(2026, 11, 25, 11), tick=False):
-        message_create(case=case, author=agent, body="请补充材料")
-        case = case_transition(case=case, user=agent, name="wait_on_client", comment="请补充材料")
+    case = waiting_ticket(client_profile, agent)
     assert SlaTimer.objects.get(case=case, metric="resolution").state == "running"
 
     with time_machine.travel(at(2026, 11, 25, 13), tick=False), django_capture_on_commit_callbacks(execute=True):

@@ -263,33 +263,26 @@ def test_an_extension_declined_after_the_contract_matured_says_it_matured_not_th
     assert "仍于" not in body and "still matures" not in body
 
 
-def test_the_migration_gives_the_decline_text_for_a_matured_contract_to_rows_not_edited():
-    migration = import_module("notifications.migrations.0013_declined_extension_after_maturity")
-    rows = NotificationTemplate.objects.filter(event="request_declined", channel="")
-    rows.filter(language="zh-hans").update(body=migration.FORMER["zh-hans"])
-    rows.filter(language="en").update(body="Declined: {{ reasons }}")  # a supervisor's own text
+@pytest.mark.parametrize("name, event, language, edited, new_part", [
+    ("0013_declined_extension_after_maturity", "request_declined", "zh-hans", "Declined: {{ reasons }}",
+     "{% if matured %}"),
+    ("0014_relief_approval_names_the_deadline", "request_approved", "en", "已批准：{{ trading_days }} 个交易日",
+     "{{ deadline }}"),
+])
+def test_a_text_migration_gives_the_new_built_in_text_to_rows_not_edited(name, event, language, edited, new_part):
+    migration = import_module(f"notifications.migrations.{name}")
+    [step] = migration.Migration.operations
+    rows = NotificationTemplate.objects.filter(event=event, channel="")
+    rows.filter(language=language).update(body=migration.FORMER[language])
+    rows.exclude(language=language).update(body=edited)  # a supervisor's own text
 
-    migration.forwards(apps, None)
+    step.code(apps, None)
 
-    assert rows.get(language="zh-hans").body == DEFAULT_TEMPLATES["request_declined"]["zh-hans"][1]
-    assert rows.get(language="en").body == "Declined: {{ reasons }}"
-    migration.backwards(apps, None)
-    assert rows.get(language="zh-hans").body == migration.FORMER["zh-hans"]
-
-
-def test_the_migration_gives_the_relief_approval_naming_the_deadline_to_rows_not_edited():
-    migration = import_module("notifications.migrations.0014_relief_approval_names_the_deadline")
-    rows = NotificationTemplate.objects.filter(event="request_approved", channel="")
-    rows.filter(language="en").update(body=migration.FORMER["en"])
-    rows.filter(language="zh-hans").update(body="已批准：{{ trading_days }} 个交易日")  # a supervisor's own text
-
-    migration.forwards(apps, None)
-
-    assert rows.get(language="en").body == DEFAULT_TEMPLATES["request_approved"]["en"][1]
-    assert "{{ deadline }}" in rows.get(language="en").body
-    assert rows.get(language="zh-hans").body == "已批准：{{ trading_days }} 个交易日"
-    migration.backwards(apps, None)
-    assert rows.get(language="en").body == migration.FORMER["en"]
+    assert rows.get(language=language).body == DEFAULT_TEMPLATES[event][language][1]
+    assert new_part in rows.get(language=language).body
+    assert rows.exclude(language=language).get().body == edited
+    step.reverse_code(apps, None)
+    assert rows.get(language=language).body == migration.FORMER[language]
 
 
 def test_the_migration_seeds_the_built_in_texts_and_keeps_a_row_already_there():
