@@ -58,6 +58,11 @@ CREATE_CONFLICT = inline_serializer("CaseCreateConflict", fields={
     "detail": drf_serializers.CharField(), "code": drf_serializers.CharField(),
     "case": drf_serializers.CharField(required=False), **_calendar(),
 })
+#: A message's 409: a case the client may no longer reply to, an Idempotency-Key used for another message, a
+#: client's reply whose resumed clock reached a year with no calendar data.
+MESSAGE_CONFLICT = inline_serializer("MessageConflict", fields={
+    "detail": drf_serializers.CharField(), "code": drf_serializers.CharField(), **_calendar(),
+})
 
 
 class CasePagination(CursorPagination):
@@ -71,11 +76,36 @@ class CasePagination(CursorPagination):
 
 #: A case's own lists (messages, events, notices, transitions) come whole: no page, no list filters.
 WHOLE_LIST = {"pagination_class": None, "filter_backends": []}
-#: The request header naming a case submission (cases.services.submissions), and its longest value.
+#: The request header naming a case submission (cases.services.submissions) or a message
+#: (cases.services.messages), and its longest value.
 IDEMPOTENCY_KEY = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 100
-#: The response header saying that an earlier submission with the same key opened the case returned.
+#: The response header saying that an earlier call with the same key opened the case, or sent the message, returned.
 REPLAYED = "Idempotent-Replayed"
+
+
+def _idempotency_key(request, invalid: str) -> str:
+    """The request's Idempotency-Key ("": none); a 400 (`invalid`, the field error under the header's name)
+    for one too long or with characters that do not print."""
+    key = request.headers.get(IDEMPOTENCY_KEY, "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+        raise ValidationFailed(invalid, extra={IDEMPOTENCY_KEY: [
+            _("At most %(limit)d printable characters.") % {"limit": IDEMPOTENCY_KEY_MAX}]})
+    return key
+
+
+def _key_parameters(what: str, sent: str, replay: str) -> list[OpenApiParameter]:
+    """The Idempotency-Key request header and the Idempotent-Replayed answer, documented alike for each call
+    that takes them."""
+    return [
+        OpenApiParameter(IDEMPOTENCY_KEY, str, OpenApiParameter.HEADER, required=False, description=(
+            f"Any text up to {IDEMPOTENCY_KEY_MAX} characters naming this {what}: sent again with the same key "
+            f"and content, the {sent} is returned (201, header Idempotent-Replayed: true) instead of a second "
+            "one; the same key with other content is a 409.")),
+        OpenApiParameter(REPLAYED, str, OpenApiParameter.HEADER, response=[201], enum=["true"],
+                         description=f"Present when an earlier call with the same Idempotency-Key {replay}, "
+                                     "not a new one."),
+    ]
 
 
 def is_client_view(user: User) -> bool:
@@ -126,19 +156,10 @@ class CaseViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, 403: ERROR, 409: CREATE_CONFLICT},
-                   parameters=[OpenApiParameter(
-                       IDEMPOTENCY_KEY, str, OpenApiParameter.HEADER, required=False, description=(
-                           "Any text up to 100 characters naming this submission: sent again with the same key "
-                           "and content, the case it opened is returned (201, header Idempotent-Replayed: true) "
-                           "instead of a second one; the same key with other content is a 409.")),
-                       OpenApiParameter(REPLAYED, str, OpenApiParameter.HEADER, response=[201], enum=["true"],
-                                        description="Present when an earlier call with the same Idempotency-Key "
-                                                    "opened the case: this is that case, not a new one.")])
+                   parameters=_key_parameters("submission", "case it opened",
+                                              "opened the case: this is that case"))
     def create(self, request):
-        key = request.headers.get(IDEMPOTENCY_KEY, "").strip()
-        if len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
-            raise ValidationFailed(_("Invalid case."), extra={IDEMPOTENCY_KEY: [
-                _("At most %(limit)d printable characters.") % {"limit": IDEMPOTENCY_KEY_MAX}]})
+        key = _idempotency_key(request, _("Invalid case."))
         if not is_client_view(request.user) and not request.user.has_perm("cases.add_case"):
             # a read-only role (the auditor) is refused whatever it sends: 403, not the body's 400
             raise NotAllowed(_("Your role may not open cases."))
@@ -206,7 +227,10 @@ class CaseViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(selectors.case_after_write(request.user, case.number)).data)
 
     @extend_schema(methods=["GET"], responses=MessageSerializer(many=True))
-    @extend_schema(methods=["POST"], request=MessageInputSerializer, responses={201: MessageSerializer})
+    @extend_schema(methods=["POST"], request=MessageInputSerializer,
+                   responses={201: MessageSerializer, 403: ERROR, 409: MESSAGE_CONFLICT},
+                   parameters=_key_parameters("message", "message it sent",
+                                              "sent the message: this is that message"))
     @action(detail=True, methods=["get", "post"], url_path="messages", **WHOLE_LIST)
     def messages(self, request, number=None):
         case = self.get_object()
@@ -215,14 +239,16 @@ class CaseViewSet(viewsets.GenericViewSet):
             messages = selectors.messages_for(request.user, case)
             return Response(MessageSerializer(messages, many=True, context=context).data)
         services.ensure_may_write(case, request.user)
+        key = _idempotency_key(request, _("Invalid message."))
         data = _validated(MessageInputSerializer, request.data)
         if context["client_view"]:
             services.ensure_client_may_reply(case)
-        message = services.message_create(
+        message, replayed = services.message_create_once(
             case=case, author=request.user, body=data["body"],
-            internal=data["visibility"] == "internal", attachments=data["attachments"],
+            internal=data["visibility"] == "internal", attachments=data["attachments"], key=f"api:{key}" if key else "",
         )
-        return Response(MessageSerializer(message, context=context).data, status=status.HTTP_201_CREATED)
+        return Response(MessageSerializer(message, context=context).data, status=status.HTTP_201_CREATED,
+                        headers={REPLAYED: "true"} if replayed else None)
 
     @extend_schema(responses=EventSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="events", **WHOLE_LIST)

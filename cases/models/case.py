@@ -165,12 +165,18 @@ class CaseMessage(models.Model):
                                   default=Visibility.PUBLIC)
     body = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    #: The key its author sent it under (the API's Idempotency-Key, a reply form's own; "": none), and a
+    #: hash of what was sent: the same key again gives back this message (cases.services.messages).
+    submission_key = models.CharField(_("key"), max_length=200, blank=True, default="")
+    submission_fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["case", "created_at"])]
+        constraints = [models.UniqueConstraint(fields=["author", "submission_key"], condition=~Q(submission_key=""),
+                                               name="case_message_once_per_key")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_visibility_display()} {formats.moment(self.created_at)}"

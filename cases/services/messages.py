@@ -1,6 +1,8 @@
 """Replies, internal notes and their attachments."""
 
-from django.db import transaction
+import contextlib
+
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -9,6 +11,7 @@ from cases.attachments import MAX_FILES, attachment_check
 from cases.models import Attachment, Case, CaseKind, CaseMessage, EventKind
 from cases.models.workflows import CLOSED_STATES, TicketCase, resolved_within_reopen_window
 from cases.services.events import event_record
+from cases.services.submissions import fingerprint
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
 from servicedesk.i18n import spoken_language
 
@@ -54,16 +57,28 @@ def files_only_body(case: Case, *, internal: bool) -> str:
 
 
 @transaction.atomic
-def message_create(*, case: Case, author, body: str, internal: bool = False, attachments=(),
-                   source: str | None = None, with_submission: bool = False) -> CaseMessage:
+def message_create(**arguments) -> CaseMessage:
+    """The message of message_create_once, for the callers that need not know whether it was new."""
+    return message_create_once(**arguments)[0]
+
+
+@transaction.atomic
+def message_create_once(*, case: Case, author, body: str, internal: bool = False, attachments=(),
+                        source: str | None = None, with_submission: bool = False,
+                        key: str = "") -> tuple[CaseMessage, bool]:
     """Add a public reply or an internal note: the case's last update (updated_at) moves, as a
     transition or an assignment moves it. A client's reply to a ticket waiting on them puts it
     back to open. `with_submission`: the client's files sent with the case itself (portal, e-mail),
-    part of what first response answers, so no next response starts (cases.sla_engine)."""
+    part of what first response answers, so no next response starts (cases.sla_engine).
+    `key`: the name its author sent it under (the API's Idempotency-Key, a reply form's own): sent
+    again (a double click, a retry after a timeout), also at the same moment, the message the key sent
+    first is given back and nothing else happens: no second message, notice, event or clock. Returns
+    (the message, whether the key had sent it earlier)."""
     source = source or _source_for(case, author)
     if internal and source != CaseMessage.Source.STAFF:
         raise NotAllowed(_("Only staff may write internal notes."))
     attachments = list(attachments)
+    print_ = fingerprint({"body": body, "internal": internal, "attachments": attachments}) if key else ""
     if not (body or "").strip():
         if not attachments:
             raise ValidationFailed(_("Invalid message."), extra={"body": [_("Write a reply or attach a file.")]})
@@ -71,11 +86,22 @@ def message_create(*, case: Case, author, body: str, internal: bool = False, att
     if len(attachments) > MAX_FILES:
         raise ValidationFailed(_("Invalid message."), extra={"attachments": [
             _("Attach at most %(max)d files.") % {"max": MAX_FILES}]})
+    earlier = _sent_earlier(case, author, key, print_)
+    if earlier is not None:
+        return earlier, True
     checked = [attachment_check(upload) for upload in attachments]  # AttachmentRefused (400) before any write
-    message = CaseMessage.objects.create(
-        case=case, author=author, source=source, body=body.strip(),
-        visibility=CaseMessage.Visibility.INTERNAL if internal else CaseMessage.Visibility.PUBLIC,
-    )
+    try:
+        with transaction.atomic() if key else contextlib.nullcontext():  # a savepoint, for the refusal below
+            message = CaseMessage.objects.create(
+                case=case, author=author, source=source, body=body.strip(),
+                visibility=CaseMessage.Visibility.INTERNAL if internal else CaseMessage.Visibility.PUBLIC,
+                submission_key=key, submission_fingerprint=print_,
+            )
+    except IntegrityError:
+        earlier = _sent_earlier(case, author, key, print_)  # sent twice at once: the other one wrote it
+        if earlier is None:
+            raise
+        return earlier, True
     # One UPDATE of that column only: a reply does not compete with a state change made meanwhile.
     case.updated_at = message.created_at
     Case.objects.filter(pk=case.pk).update(updated_at=case.updated_at)
@@ -94,4 +120,16 @@ def message_create(*, case: Case, author, body: str, internal: bool = False, att
         from cases.services.transitions import CLIENT_REPLIED, case_transition
 
         case_transition(case=case, user=None, name="resume", comment=str(CLIENT_REPLIED))
-    return message
+    return message, False
+
+
+def _sent_earlier(case: Case, author, key: str, print_: str) -> CaseMessage | None:
+    """The message the author sent under `key` before, if any (none without a key); the key used for
+    another message (other content, another case) is a conflict, not a silent replay."""
+    if not key:
+        return None
+    earlier = CaseMessage.objects.filter(author=author, submission_key=key).select_related("case").first()
+    if earlier is not None and (earlier.case_id != case.pk or earlier.submission_fingerprint != print_):
+        raise Conflict(_("This key was used for another message, on case %(number)s: send this one under a new "
+                         "key.") % {"number": earlier.case.number})
+    return earlier

@@ -1,6 +1,6 @@
 import pytest
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, CaseMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +119,99 @@ def test_a_step_the_system_took_says_why_in_the_api_readers_language(api, client
 
     assert comments("en")[-2:] == ["请上传截图", "The client replied."]  # a person's words stay as written
     assert comments("zh-hans")[-1] == "客户已回复。"
+
+
+# --- a message sent again under its Idempotency-Key ------------------------------------------------------
+
+
+def post_message(api, user, number, body, key="crm-42"):
+    headers = {"Idempotency-Key": key} if key is not None else {}
+    return api.as_user(user).post(f"/api/v1/cases/{number}/messages/", body, format="json", headers=headers,
+                                  HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_a_message_sent_again_under_its_key_is_the_first_one(api, client_profile, agent):
+    """The firm's CRM sending a reply again after a timeout: the client had it twice, on the case and by
+    e-mail and SMS."""
+    from notifications.models import Notification
+
+    number = open_ticket(api, client_profile)["number"]
+    reply = {"body": "请重置密码后再试"}
+    first = post_message(api, agent, number, reply)
+    after_first = (CaseEvent.objects.filter(case__number=number).count(), Notification.objects.count())
+    again = post_message(api, agent, number, reply)
+    assert first.status_code == again.status_code == 201 and again.data["id"] == first.data["id"]
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    assert (CaseEvent.objects.filter(case__number=number).count(), Notification.objects.count()) == after_first
+    assert CaseMessage.objects.filter(case__number=number).count() == 1
+    assert Notification.objects.filter(case__number=number, event="case_reply").exists()
+    # the same key with other content is a conflict and sends nothing
+    other = post_message(api, agent, number, {"body": "另一条回复"})
+    assert other.status_code == 409 and number in other.data["detail"] and "new key" in other.data["detail"]
+    # without a key each is a message; keys are each author's own
+    post_message(api, agent, number, reply, key=None)
+    post_message(api, agent, number, reply, key=None)
+    assert post_message(api, client_profile.user, number, {"body": "谢谢"}).status_code == 201
+    assert CaseMessage.objects.filter(case__number=number).count() == 4
+    # the key used again on another case: a conflict, not that case's message
+    elsewhere = post_message(api, agent, open_ticket(api, client_profile)["number"], reply)
+    assert elsewhere.status_code == 409 and number in elsewhere.data["detail"]
+
+
+@pytest.mark.parametrize("key", ["k" * 101, "k" * 201, "bad\x07key"])
+def test_a_message_key_too_long_or_unprintable_is_a_400(api, client_profile, key):
+    number = open_ticket(api, client_profile)["number"]
+    response = post_message(api, client_profile.user, number, {"body": "补充说明"}, key=key)
+    assert response.status_code == 400
+    assert response.data == {"Idempotency-Key": ["At most 100 printable characters."]}
+    assert not CaseMessage.objects.exists()
+
+
+def test_a_key_s_message_written_meanwhile_is_given_back(client_profile, agent):
+    """Sent twice at once, both sendings find no message under the key; the unique constraint refuses the
+    second one's, which then gives back the first (the savepoint keeps the transaction usable)."""
+    from unittest import mock
+
+    from cases.services import case_create, message_create_once
+    from cases.services import messages as message_services
+
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="无法登录")
+    first, replayed = message_create_once(case=case, author=agent, body="请重置密码后再试", key="api:at-once")
+    assert not replayed
+    look_up = message_services._sent_earlier
+    looks = []
+
+    def not_yet_committed_then_found(*args):  # the first look, before the other sending committed: nothing
+        looks.append(args)
+        return look_up(*args) if len(looks) > 1 else None
+
+    with mock.patch.object(message_services, "_sent_earlier", side_effect=not_yet_committed_then_found):
+        again, replayed = message_create_once(case=case, author=agent, body="请重置密码后再试", key="api:at-once")
+    assert (again, replayed, len(looks)) == (first, True, 2)
+    assert CaseMessage.objects.filter(case=case).count() == 1 and CaseEvent.objects.filter(
+        case=case, kind="message").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres(reason="two requests sent at the same moment: PostgreSQL")
+def test_a_message_sent_twice_at_the_same_moment_is_sent_once(client_profile, agent):
+    from rest_framework.test import APIClient
+
+    from cases.services import case_create
+    from tests.concurrency import run_together
+
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="无法登录")
+
+    def send():
+        http = APIClient()
+        http.force_authenticate(user=agent)
+        response = http.post(f"/api/v1/cases/{case.number}/messages/", {"body": "请重置密码后再试"}, format="json",
+                             headers={"Idempotency-Key": "crm-at-once"})
+        return response.status_code, response.data["id"], response.headers.get("Idempotent-Replayed")
+
+    results = run_together(send, send)
+    assert [status for status, _id, _replayed in results] == [201, 201], results
+    assert len({message_id for _status, message_id, _replayed in results}) == 1
+    assert sorted(replayed or "" for _status, _id, replayed in results) == ["", "true"]
+    assert CaseMessage.objects.filter(case=case).count() == 1
+    assert CaseEvent.objects.filter(case=case, kind="message").count() == 1

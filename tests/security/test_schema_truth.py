@@ -210,6 +210,24 @@ def test_a_replayed_submission_s_header_is_documented(document, api, client_prof
     assert_documented(document, "/api/v1/cases/", "post", other)
 
 
+def test_a_message_s_idempotency_key_its_replay_and_its_409_are_documented(document, api, client_profile):
+    path = "/api/v1/cases/{number}/messages/"
+    operation = document["paths"][path]["post"]
+    assert "Idempotency-Key" in {parameter["name"] for parameter in operation["parameters"]
+                                 if parameter["in"] == "header"}
+    assert operation["responses"]["201"]["headers"]["Idempotent-Replayed"]["schema"]["enum"] == ["true"]
+    client = api.as_user(client_profile.user)
+    number = client.post("/api/v1/cases/", {"kind": "ticket", "subject": "无法登录"}, format="json").json()["number"]
+    url = f"/api/v1/cases/{number}/messages/"
+    first = client.post(url, {"body": "补充说明"}, format="json", HTTP_IDEMPOTENCY_KEY="m-1")
+    again = client.post(url, {"body": "补充说明"}, format="json", HTTP_IDEMPOTENCY_KEY="m-1")
+    assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert_documented(document, path, "post", again)
+    other = client.post(url, {"body": "另一条"}, format="json", HTTP_IDEMPOTENCY_KEY="m-1")
+    assert other.status_code == 409
+    assert_documented(document, path, "post", other)
+
+
 def test_a_409_of_a_request_still_open_is_documented_with_the_case(document, api, client_profile):
     """The open request's 409 names it (`case`), which the schema did not say."""
     thursday = datetime.datetime(2026, 2, 12, 10, tzinfo=SH)

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransition
 from cases.models import Case, CaseEvent, CaseMessage
 from cases.selectors import messages_for
 from cases.services import available_transitions, case_assign, case_create, case_transition, message_create
+from notifications.models import Notification
 from risk.models import MarginCallContact
 from risk.monitoring import monitor_accounts
 from tests.factories import ClientProfileFactory, PositionFactory, SecurityFactory
@@ -380,6 +381,65 @@ def test_an_attachment_whose_content_does_not_fit_its_name_is_400(client, ticket
     assert response.status_code == 400
     assert "statement.pdf" in html(response)
     assert not CaseMessage.objects.filter(case=ticket).exists()
+
+
+def _drawn_key(response, name: str) -> str:
+    """The key a form was drawn with (its hidden field)."""
+    return re.search(rf'name="{name}" value="([0-9a-f]+)"', html(response)).group(1)
+
+
+def test_a_reply_sent_twice_is_sent_once(client, ticket, agent):
+    """A double click on "Send reply" posted the form twice: the client had the same reply twice, on the
+    case and by e-mail and SMS."""
+    login(client, agent)
+    url = page_url(ticket, "console:case_message")
+    key = _drawn_key(client.get(page_url(ticket)), "reply-submission")
+    form = {"visibility": "public", "reply-body": "请重置密码后再试",
+            "reply-attachments": [SimpleUploadedFile("steps.txt", "第一步：重置".encode(), "text/plain")],
+            "reply-submission": key}
+    first = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
+    ticket.refresh_from_db()
+    after_first = (ticket.updated_at, ticket.events.count(), Notification.objects.filter(case=ticket).count())
+    form["reply-attachments"] = [SimpleUploadedFile("steps.txt", "第一步：重置".encode(), "text/plain")]
+    again = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert first.status_code == 302 and again.redirect_chain[0] == (first.url, 302)
+    assert "This reply had already been sent to the client." in html(again)
+    ticket.refresh_from_db()
+    assert (ticket.updated_at, ticket.events.count(), Notification.objects.filter(case=ticket).count()) == after_first
+    assert CaseMessage.objects.filter(case=ticket).count() == 1
+    assert Notification.objects.filter(case=ticket, event="case_reply").exists()
+    # the same form with other content (back, edit, send; a corrected file of the same name): another reply
+    corrected = [SimpleUploadedFile("steps.txt", "第一步：重置密码".encode(), "text/plain")]
+    assert client.post(url, {**form, "reply-attachments": corrected}).status_code == 302
+    assert client.post(url, {**form, "reply-attachments": [], "reply-body": "另外请清除缓存"}).status_code == 302
+    assert CaseMessage.objects.filter(case=ticket).count() == 3
+    # the note beside it has a key of its own; a page drawn again has new ones
+    page = client.get(page_url(ticket))
+    assert _drawn_key(page, "note-submission") not in (key, _drawn_key(page, "reply-submission"))
+    assert key not in html(page)
+
+
+def test_a_note_sent_twice_is_saved_once(client, ticket, agent):
+    login(client, agent)
+    url = page_url(ticket, "console:case_message")
+    form = {"visibility": "internal", "note-body": "客户语气不满，注意安抚",
+            "note-submission": _drawn_key(client.get(page_url(ticket)), "note-submission")}
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "This internal note had already been saved." in html(again)
+    assert CaseMessage.objects.filter(case=ticket, visibility="internal").count() == 1
+
+
+def test_a_reply_refused_and_sent_again_from_the_redrawn_form_is_sent_once(client, ticket, agent):
+    """The 400 page draws the form again with the key it came with: sent from there twice, one reply."""
+    login(client, agent)
+    url = page_url(ticket, "console:case_message")
+    key = _drawn_key(client.get(page_url(ticket)), "reply-submission")
+    refused = client.post(url, {"visibility": "public", "reply-body": " ", "reply-submission": key})
+    assert refused.status_code == 400 and _drawn_key(refused, "reply-submission") == key
+    form = {"visibility": "public", "reply-body": "请重置密码后再试", "reply-submission": key}
+    assert client.post(url, form).status_code == client.post(url, form).status_code == 302
+    assert CaseMessage.objects.filter(case=ticket).count() == 1
 
 
 # --- assignment and priority ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from accounts.models import Security
 from accounts.roles import Role
 from cases.models import Attachment, Case, CaseMessage, Channel, RequestDetails, SatisfactionRating
-from cases.services import case_create, case_transition, message_create
+from cases.services import case_assign, case_create, case_transition, message_create
 from cases.web.portal import views as portal_views
 from servicedesk.formats import moment as when
 from knowledge.models import Article, Category
@@ -635,6 +635,51 @@ def test_a_reply_may_be_files_alone(web, client_profile, agent):
     assert message.body == "已附上文件。" and [a.original_name for a in message.attachments.all()] == ["scan.png"]
     case.refresh_from_db()
     assert case.state == "open"  # a reply all the same: the ticket is the agent's again
+
+
+def _drawn_key(response) -> str:
+    """The key the reply form was drawn with (its hidden field)."""
+    return re.search(r'name="submission" value="([0-9a-f]+)"', html(response)).group(1)
+
+
+def test_a_reply_sent_twice_is_sent_once(web, client_profile, agent):
+    """A double click on Send posted the reply twice: two messages on the case, the agent told twice."""
+    from notifications.models import Notification
+
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    case = case_transition(case=case, user=agent, name="open")
+    case = case_assign(case=case, user=agent, assignee=agent)
+    case_transition(case=case, user=agent, name="wait_on_client", comment="请提供身份证")
+    url = reverse("portal:reply", args=[case.number])
+    form = {"body": "已上传", "submission": _drawn_key(web.get(reverse("portal:case", args=[case.number])))}
+    first = web.post(url, {**form, "attachments": [png()]}, **EN)
+    case.refresh_from_db()
+    after_first = (case.state, case.updated_at, case.events.count(), Notification.objects.filter(case=case).count())
+    again = web.post(url, {**form, "attachments": [png()]}, follow=True, **EN)
+    assert first.status_code == 302 and again.redirect_chain[0] == (first.url, 302)
+    assert "We had already received this reply." in text(again)
+    case.refresh_from_db()
+    assert (case.state, case.updated_at, case.events.count(),
+            Notification.objects.filter(case=case).count()) == after_first == ("open", *after_first[1:])
+    assert CaseMessage.objects.filter(case=case).count() == Attachment.objects.filter(message__case=case).count() == 1
+    assert Notification.objects.filter(case=case, event="case_client_reply").count() == 1
+    # the same form with other content (back, edit, send; the corrected scan under the same name): another reply
+    assert web.post(url, {**form, "attachments": [png(content=PNG + b"\0")]}).status_code == 302
+    assert web.post(url, {**form, "body": "已上传，请查收"}).status_code == 302
+    assert CaseMessage.objects.filter(case=case).count() == 3
+    assert form["submission"] not in html(web.get(reverse("portal:case", args=[case.number])))
+
+
+def test_a_refused_reply_drawn_again_keeps_its_key(web, client_profile, agent):
+    """Sent again from the 400 page (after writing the text it lacked), twice: one reply."""
+    case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="开户")
+    url = reverse("portal:reply", args=[case.number])
+    key = _drawn_key(web.get(reverse("portal:case", args=[case.number])))
+    refused = web.post(url, {"body": " ", "submission": key})
+    assert refused.status_code == 400 and _drawn_key(refused) == key
+    assert web.post(url, {"body": "补充说明", "submission": key}).status_code == 302
+    assert web.post(url, {"body": "补充说明", "submission": key}).status_code == 302
+    assert CaseMessage.objects.filter(case=case).count() == 1
 
 
 def test_a_blank_reply_is_refused_and_a_closed_case_takes_none(web, client_profile, agent):

@@ -16,7 +16,7 @@ from accounts.models import User
 from cases.calendars import calendar_refusals
 from cases.models import CaseKind
 from cases.selectors import case_get, cases_visible_to
-from cases.services import available_transitions, case_assign, case_transition, case_update, message_create
+from cases.services import available_transitions, case_assign, case_transition, case_update, message_create_once
 from cases.services.locking import changed_meanwhile
 from cases.services.transitions import AvailableTransition
 from cases.web.case_page.forms import AssignForm, CallForm, MessageForm, PriorityForm, TransitionForm
@@ -44,12 +44,13 @@ def _failed(request, number: str, *, status: int, key: str, form, message: str, 
 
 
 def _perform(request, number: str, *, key: str, form, action, done: str):
-    """Run `action()` (a service call); map its errors; on success back to the page (303)."""
+    """Run `action()` (a service call); map its errors; on success back to the page (303), saying `done`
+    or what `action()` returned instead (a reply sent again: that it had been sent already)."""
     if not form.is_valid():
         return _failed(request, number, status=400, key=key, form=form, message=_("Please correct the errors below."))
     try:
         with calendar_refusals():  # a deadline in a year with no calendar data: 409 like a Conflict
-            action()
+            said = action()
     except ConcurrentTransition:
         return _failed(request, number, status=409, key=key, form=form, conflict=True, message=_(
             "The case was changed by someone else at the same time; reload and try again."))
@@ -58,7 +59,7 @@ def _perform(request, number: str, *, key: str, form, action, done: str):
             form.add_service_errors({name: errors for name, errors in error.extra.items() if name != "code"})
         return _failed(request, number, status=error.status_code, key=key, form=form, message=str(error.message),
                        conflict=isinstance(error, Conflict))
-    messages.success(request, done)
+    messages.success(request, said or done)
     if not cases_visible_to(request.user).filter(number=number).exists():
         # Their own change took the case out of their sight (unassigned, moved to another queue).
         messages.info(request, _("Case %(number)s is no longer in your queues or assignments.") % {"number": number})
@@ -93,8 +94,13 @@ def message(request, number: str):
     form = MessageForm(request.POST, request.FILES, internal=internal)
 
     def act():
-        message_create(case=case, author=request.user, body=form.validated["body"], internal=internal,
-                       attachments=form.validated["attachments"])
+        _message, replayed = message_create_once(case=case, author=request.user, body=form.validated["body"],
+                                                 internal=internal, attachments=form.validated["attachments"],
+                                                 key=form.submission_key())
+        if replayed:  # sent again (a double click): the message the first sending wrote, and nothing more
+            return _("This internal note had already been saved.") if internal else _(
+                "This reply had already been sent to the client.")
+        return None
 
     return _perform(request, number, key="note" if internal else "reply", form=form, action=act,
                     done=_("Internal note saved.") if internal else _("Reply sent to the client."))

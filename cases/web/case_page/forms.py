@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Priority
 from cases.serializers import CaseUpdateSerializer, MessageInputSerializer, TransitionInputSerializer
+from cases.web.sent_once import SentOnceForm
 from risk.models import MarginCallContact
 from risk.monitoring_apis import ContactSerializer
 from servicedesk.forms import LabelForm, QuickSelect
@@ -142,7 +143,9 @@ class TransitionForm(ApiCheckedForm):
         return {"comment": self.data.get(self.add_prefix("comment"), "")}
 
 
-class MessageForm(ApiCheckedForm):
+class MessageForm(SentOnceForm, ApiCheckedForm):
+    """A reply or a note; sent twice (a double click, the page sent again), it is written once (SentOnceForm)."""
+
     serializer_class = MessageInputSerializer
     body = forms.CharField(label=_("Text"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     attachments = MultipleFileField(label=_("Attachments"), required=False)
@@ -163,6 +166,11 @@ class MessageForm(ApiCheckedForm):
         data.setlist("visibility", [self.data.get("visibility") or ("internal" if self.internal else "public")])
         data.setlist("attachments", self.files.getlist(self.add_prefix("attachments")))
         return data
+
+    def submission_key(self) -> str:
+        """The form's key with what it sends (text, visibility, files by their bytes): the same form sent
+        again with other content is another message."""
+        return self.sent_key("console", {name: self.validated[name] for name in ("body", "visibility", "attachments")})
 
 
 class PriorityForm(ApiCheckedForm):

@@ -19,7 +19,7 @@ from cases.categories import category_label
 from cases.models import Case, CaseKind, EventKind, RequestDetails, SatisfactionRating
 from cases.models.case import MARGIN_CALL_DEADLINE_STATES
 from cases.models.workflows import CLIENT_FACING_COMMENTS
-from cases.services import available_transitions, case_transition, message_create
+from cases.services import available_transitions, case_transition, message_create_once
 from cases.services.portal import client_rating_submit, is_rateable
 from cases.web.portal import reads
 from cases.web.portal.access import client_page
@@ -155,8 +155,9 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
         return _render(request, case, reply_form=form, status=400)
     try:
         with calendar_refusals():  # resuming the clocks may reach a year the calendar has no data for
-            message_create(case=case, author=request.user, body=form.cleaned_data["body"],
-                           attachments=form.cleaned_data["attachments"])
+            _message, replayed = message_create_once(
+                case=case, author=request.user, body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"], key=form.submission_key())
     except ValidationFailed as error:
         add_service_errors(form, error)
         return _render(request, case, reply_form=form, status=400)
@@ -166,7 +167,8 @@ def reply(request: HttpRequest, number: str) -> HttpResponse:
     except Conflict as error:
         form.add_error(None, error.message)
         return _render(request, case, reply_form=form, status=409)
-    messages.success(request, _("Your reply has been sent."))
+    # sent again (a double click): the reply the first sending sent, and nothing more
+    messages.success(request, _("We had already received this reply.") if replayed else _("Your reply has been sent."))
     return redirect("portal:case", number=case.number)
 
 

@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import uuid
 from decimal import Decimal
 
 from django import forms
@@ -18,7 +17,7 @@ from cases.categories import CATEGORIES, EXTENSION
 from cases.models import CaseKind
 from cases.models.ratings import SCORES
 from cases.services.requests import MAX_INSTALMENTS
-from cases.services.submissions import fingerprint
+from cases.web.sent_once import SentOnceForm
 from servicedesk.forms import LabelForm
 
 #: One instalment's amount: a positive sum that fits the money columns, as the API's
@@ -68,8 +67,9 @@ def _attachments_field() -> MultipleFileField:
             {"max": MAX_FILES}))
 
 
-class SubmitForm(PortalForm):
-    """One form for every kind; __init__ keeps the fields the kind asks for."""
+class SubmitForm(SentOnceForm, PortalForm):
+    """One form for every kind; __init__ keeps the fields the kind asks for. Sent twice (a double
+    click, the page sent again), the same content opens one case (SentOnceForm)."""
 
     subject = forms.CharField(label=gettext_lazy("Subject"), max_length=200)
     category = forms.ChoiceField(label=gettext_lazy("Category"))
@@ -90,14 +90,9 @@ class SubmitForm(PortalForm):
         help_text=gettext_lazy("Staged repayment only: one instalment per line, due date and amount, "
                                "e.g. “2026-12-31 50000”."))
     attachments = _attachments_field()
-    #: This form's own key (cases.services.submissions): sent twice (a double click, the page sent
-    #: again), the same content opens one case.
-    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, kind: str, accounts, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("submission", uuid.uuid4().hex)
         self.kind = kind
         self.fields["credit_account"].queryset = accounts
         self.fields["credit_account"].label_from_instance = lambda account: account.account_no
@@ -166,15 +161,14 @@ class SubmitForm(PortalForm):
     def submission_key(self) -> str:
         """The form's key, with what it carries: the same form sent again with other content (the back
         button, an edit) is another case, not the first one again."""
-        key = self.cleaned_data.get("submission", "")
-        if not key:
-            return ""
         content = {name: value for name, value in self.service_arguments().items() if name != "attachments"}
         content["attachments"] = [(upload.name, upload.size) for upload in self.cleaned_data.get("attachments") or []]
-        return f"portal:{key}:{fingerprint(content)}"
+        return self.sent_key("portal", content)
 
 
-class ReplyForm(PortalForm):
+class ReplyForm(SentOnceForm, PortalForm):
+    """Sent twice (a double click, the page sent again), the same reply is sent once (SentOnceForm)."""
+
     body = forms.CharField(label=gettext_lazy("Your reply"), widget=forms.Textarea(attrs={"rows": 4}),
                            max_length=20000, required=False)
     attachments = _attachments_field()
@@ -186,6 +180,12 @@ class ReplyForm(PortalForm):
         if not self.errors and not (cleaned.get("body") or "").strip() and not cleaned.get("attachments"):
             self.add_error("body", _("Write a reply or attach a file."))
         return cleaned
+
+    def submission_key(self) -> str:
+        """The form's key with the reply's text and files (their bytes): the same form sent again with
+        other content is another reply."""
+        return self.sent_key("portal", {"body": self.cleaned_data["body"],
+                                        "attachments": self.cleaned_data.get("attachments") or []})
 
 
 class RatingForm(PortalForm):
