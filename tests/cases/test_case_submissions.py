@@ -91,3 +91,18 @@ def test_the_portal_form_sent_twice_opens_one_case(client, client_profile):
     assert Case.objects.count() == 2
     # a fresh form has a fresh key
     assert key not in client.get(url).content.decode()
+
+
+def test_the_portal_form_sent_again_with_a_corrected_file_of_the_same_size_opens_another_case(client, client_profile):
+    """Files were told apart by name and size: a corrected statement of the same size sent from the
+    same form was taken for the first sending, and the correction was lost."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(client_profile.user)
+    url = reverse("portal:submit", args=["ticket"])
+    key = client.get(url).content.decode().split('name="submission" value="')[1].split('"')[0]
+    form = {"subject": "对账单有误", "category": "technical", "description": "见附件", "submission": key}
+    for text in (b"%PDF-1.4 balance 100", b"%PDF-1.4 balance 900"):
+        sent = client.post(url, {**form, "attachments": SimpleUploadedFile("statement.pdf", text, "application/pdf")})
+        assert sent.status_code == 302, sent.content[:300]
+    assert Case.objects.count() == 2

@@ -159,11 +159,10 @@ class SubmitForm(SentOnceForm, PortalForm):
         }
 
     def submission_key(self) -> str:
-        """The form's key, with what it carries: the same form sent again with other content (the back
-        button, an edit) is another case, not the first one again."""
-        content = {name: value for name, value in self.service_arguments().items() if name != "attachments"}
-        content["attachments"] = [(upload.name, upload.size) for upload in self.cleaned_data.get("attachments") or []]
-        return self.sent_key("portal", content)
+        """The form's key, with what it carries (files by their bytes): the same form sent again with
+        other content (the back button, an edit, a corrected file of the same name and size) is another
+        case, not the first one again."""
+        return self.sent_key("portal", self.service_arguments())
 
 
 class ReplyForm(SentOnceForm, PortalForm):
