@@ -11,10 +11,11 @@ Rules (PRODUCT.md, issue "SLA engine"):
   regulatory metrics the policy has (paused if the case waits on the client; first_response not
   if staff answered in public before: no policy matched the case until then); later ones change
   targets of the running timers, and a clock its wait paused runs on from then when its new target
-  is not paused (one made pausable while the case waits pauses). A metric the new targets no
-  longer have is cancelled; one they have anew starts then, as the first targets start it, where
-  the case still owes it (open; first_response not answered, regulatory_ack not acknowledged,
-  regulatory_final not given).
+  is not paused (one made pausable while the case waits pauses). The clock of a metric the new
+  targets no longer have stands still (paused, no_target) and runs on with its time when they
+  have it again (stopped meanwhile: cancelled); a metric they have anew starts then, as the first
+  targets start it, where the case still owes it (open; first_response not answered,
+  regulatory_ack not acknowledged, regulatory_final not given).
 - A public staff reply meets first_response and the open next_response, and restarts
   periodic_update (so does a dispute's resolution sent: approve_resolution); a public client message starts next_response if none is running (not the
   files sent with the case itself: first response answers them).
@@ -65,6 +66,8 @@ STOP_STATES = {
                                                          DisputeCase.State.REFERRED_TO_MEDIATION},
 }
 WAITING_REASON = "waiting_on_client"
+#: A clock whose metric the targets in force no longer time: it stands still until they time it again.
+NO_TARGET_REASON = "no_target"
 SLA_KINDS = (CaseKind.TICKET, CaseKind.DISPUTE, CaseKind.EXTENSION, CaseKind.RELIEF)
 
 
@@ -204,6 +207,7 @@ class Engine:
         cancelled (neither met nor breached: the reports leave it out)."""
         if timer is None or not timer.active:
             return
+        cancelled = cancelled or timer.pause_reason == NO_TARGET_REASON  # not timed when it stopped
         was_paused = timer.resumed_at is None
         if was_paused:
             self._close_pause(timer, at)
@@ -238,10 +242,26 @@ class Engine:
     def resume(self, timer: Timer, at: datetime.datetime) -> None:
         if not timer.active or timer.resumed_at is not None:
             return
+        if timer.pause_reason == NO_TARGET_REASON and timer.metric not in self.targets:
+            return  # not timed now: the client's reply does not start it
         self._close_pause(timer, at)
         timer.resumed_at = at
         timer.state = BREACHED if timer.breached else RUNNING
         timer.pause_reason = ""
+        self.project(timer)
+
+    def _suspend(self, timer: Timer, at: datetime.datetime) -> None:
+        """The targets no longer time this clock: it stands still (paused for NO_TARGET_REASON, pausable
+        or not, also when a wait paused it) with the time it ran; no deadline, no warning ahead. Stopped
+        so, it is cancelled: neither met nor breached (unless it was breached before)."""
+        if timer.pause_reason == NO_TARGET_REASON:
+            return
+        if timer.resumed_at is None:
+            self._close_pause(timer, at)
+        self.accrue(timer, at)
+        timer.state = BREACHED if timer.breached else PAUSED
+        timer.pause_reason = NO_TARGET_REASON
+        timer.pauses = [*timer.pauses, [at.isoformat(), None, NO_TARGET_REASON]]
         self.project(timer)
 
     @staticmethod
@@ -336,14 +356,15 @@ class Engine:
 
     def _apply_policy(self, data: dict, at: datetime.datetime) -> None:
         """New targets (a policy edited, another policy, a change of priority or tier): the clocks
-        running keep their time on the new targets; a metric the targets no longer time is
-        cancelled (neither met nor breached, unless it was late already); a metric they time anew
-        starts now, where it applies to the case as it stands (_applies), as the first targets do."""
+        running keep their time on the new targets; the clock of a metric the targets no longer time
+        stands still (_suspend) and runs on, with its time, once they time it again (a policy switched
+        off and on, a target deleted and added again, lose no time); a metric they time anew starts
+        now, where it applies to the case as it stands (_applies), as the first targets do."""
         self.targets = {metric: Target(*values) for metric, values in data.get("targets", {}).items()}
         for timer in self.timers:
             target = self.targets.get(timer.metric)
             if timer.active and target is None:
-                self.stop(timer, at, cancelled=True)
+                self._suspend(timer, at)
             elif timer.active:
                 if timer.resumed_at is not None:  # bank the time run so far on the old calendar
                     self.accrue(timer, at)
@@ -355,7 +376,12 @@ class Engine:
                 timer.target_seconds, timer.calendar_code = target.seconds, target.calendar
                 made_pausable = target.pausable and not timer.pausable
                 timer.pausable = target.pausable
-                if timer.resumed_at is None and not timer.pausable:
+                if timer.pause_reason == NO_TARGET_REASON:
+                    # Timed again: it runs on from the time it had (or waits, with the case).
+                    self.resume(timer, at)
+                    if self.waiting:
+                        self.pause(timer, at, WAITING_REASON)
+                elif timer.resumed_at is None and not timer.pausable:
                     # Paused by a wait, on a target no longer paused: it runs from now (paused, the
                     # sweep never escalated it and the reports counted it running for good).
                     self.resume(timer, at)

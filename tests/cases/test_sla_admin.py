@@ -438,52 +438,56 @@ def test_a_target_made_pausable_in_the_admin_pauses_the_clock_of_a_case_waiting_
     assert stored_timers_are_the_replay(case)
 
 
-def test_a_metric_removed_from_a_policy_stops_timing_its_open_cases(
+def test_a_metric_removed_from_a_policy_stops_timing_its_open_cases_and_set_again_keeps_their_time(
         admin, client_profile, agent, django_capture_on_commit_callbacks):
     """A supervisor deleted the resolution target of a policy: the open tickets' resolution clocks
     ran on, on the old target, were escalated to the team lead and the supervisor and counted in the
-    reports for a target no policy sets any more. Now they are cancelled (neither met nor breached);
-    first response, still set, runs on."""
+    reports for a target no policy sets any more. Now they stand still (paused, no target) with the
+    time they ran; set again, they run on from that time (no time lost, no warning fired twice); a
+    case finished meanwhile has its clock cancelled, neither met nor breached. First response, still
+    set, runs on throughout."""
     import time_machine
 
+    from cases.services import case_transition
     from cases.sla_sweep import sla_sweep
 
     policy = SlaPolicy.objects.get(kind="ticket", priority="normal")
-    with time_machine.travel(at(2026, 11, 25, 10), tick=False):
+    with time_machine.travel(at(2026, 11, 25, 10), tick=False):  # Wednesday: resolution 3 working days
         case = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="x")
+        finished = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="y")
     with time_machine.travel(at(2026, 11, 25, 11), tick=False), django_capture_on_commit_callbacks(execute=True):
         response = policy_change(admin, policy, deleted=("resolution",))
     assert response.status_code == 302, response.content[:500]
     assert not SlaTarget.objects.filter(policy=policy, metric="resolution").exists()
     resolution = SlaTimer.objects.get(case=case, metric="resolution")
-    assert (resolution.state, resolution.breached, resolution.next_alert_at) == ("cancelled", False, None)
-    assert resolution.stopped_at == at(2026, 11, 25, 11) and resolution.elapsed_seconds == 3600
+    assert (resolution.state, resolution.pause_reason, resolution.elapsed_seconds) == ("paused", "no_target", 3600)
+    assert resolution.due_at is None and resolution.next_alert_at is None
     assert SlaTimer.objects.get(case=case, metric="first_response").state == "running"
     assert stored_timers_are_the_replay(case)
-    # A week later: the first response's levels alone are fired (50, 75, 100), none of resolution's.
-    assert sla_sweep(now=at(2026, 12, 2, 10)) == 3
+    # Two days later: the first responses' levels alone are fired (50, 75, 100 of each), none of resolution's.
+    assert sla_sweep(now=at(2026, 11, 27, 10)) == 6
     assert not resolution.escalations.exists()
+    with time_machine.travel(at(2026, 11, 27, 11), tick=False):
+        for name in ("open", "resolve"):
+            finished = case_transition(case=finished, user=agent, name=name, comment="已处理")
+    assert SlaTimer.objects.get(case=finished, metric="resolution").state == "cancelled"
 
-    # Set again: the open ticket is timed from the edit, on a new cycle; a resolved one is not.
-    from cases.services import case_transition
-
-    resolved = case_create(created_by=agent, client=client_profile, kind=CaseKind.TICKET, subject="y")
-    for name in ("open", "resolve"):
-        resolved = case_transition(case=resolved, user=agent, name=name, comment="已处理")
     SlaTarget.objects.create(policy=policy, metric="resolution", target=datetime.timedelta(hours=24),
                              calendar=SlaTarget.objects.filter(policy=policy).first().calendar)
-    with time_machine.travel(at(2026, 12, 2, 10), tick=False):
+    with time_machine.travel(at(2026, 11, 30, 10), tick=False):  # Monday
         assert sla_reapply_task() == 1
-    again = SlaTimer.objects.get(case=case, metric="resolution", cycle=2)
-    assert (again.state, again.started_at, again.elapsed_seconds) == ("running", at(2026, 12, 2, 10), 0)
-    assert again.due_at == at(2026, 12, 7, 10)  # 24 business hours: 7 h, 8 h, 8 h, and 1 h on Monday
-    assert not SlaTimer.objects.filter(case=resolved, metric="resolution", stopped_at=None).exists()
-    assert stored_timers_are_the_replay(case) and stored_timers_are_the_replay(resolved)
+    resolution.refresh_from_db()
+    assert (resolution.cycle, resolution.state, resolution.elapsed_seconds) == (1, "running", 3600)
+    assert resolution.due_at == at(2026, 12, 2, 17)  # 23 h left from Monday 10:00: 7 h, 8 h, 8 h
+    assert [reason for _paused, _resumed, reason in resolution.pauses] == ["no_target"]
+    assert not SlaTimer.objects.filter(case=finished, stopped_at=None).exists()
+    assert stored_timers_are_the_replay(case) and stored_timers_are_the_replay(finished)
 
 
 def test_a_dispute_metric_set_anew_starts_only_where_the_dispute_still_owes_it(client_profile, credit_account, agent):
-    """Regulatory targets removed and set again (a supervisor's correction): an acknowledged
-    dispute gets no acknowledgement clock, but its final response, still owed, is timed from then."""
+    """Regulatory targets removed and set again (a supervisor's correction): the acknowledgement, made
+    while its clock stood still, cancels it (neither met nor breached); the final response, still owed,
+    runs on from then with the time it had run before the removal (none here)."""
     import time_machine
 
     from cases.services import case_transition
@@ -496,7 +500,7 @@ def test_a_dispute_metric_set_anew_starts_only_where_the_dispute_still_owes_it(c
         SlaTarget.objects.filter(pk__in=[target.pk for target in removed]).delete()
         assert sla_reapply_task() == 1
     assert set(SlaTimer.objects.filter(case=dispute, metric__startswith="regulatory").values_list(
-        "state", flat=True)) == {"cancelled"}
+        "state", "pause_reason")) == {("paused", "no_target")}
     with time_machine.travel(at(2026, 11, 25, 11), tick=False):
         dispute = case_transition(case=dispute, user=agent, name="acknowledge")
     with time_machine.travel(at(2026, 11, 25, 14), tick=False):
@@ -505,7 +509,9 @@ def test_a_dispute_metric_set_anew_starts_only_where_the_dispute_still_owes_it(c
             target.save()
         assert sla_reapply_task() == 1
     running = SlaTimer.objects.filter(case=dispute, stopped_at=None)
-    assert not running.filter(metric="regulatory_ack").exists()
+    assert not running.filter(metric="regulatory_ack").exists()  # cancelled by the acknowledgement
+    assert SlaTimer.objects.get(case=dispute, metric="regulatory_ack").state == "cancelled"
     final = running.get(metric="regulatory_final")
-    assert (final.cycle, final.started_at, final.elapsed_seconds) == (2, at(2026, 11, 25, 14), 0)
+    assert (final.cycle, final.state, final.elapsed_seconds) == (1, "running", 0)
+    assert [reason for _paused, _resumed, reason in final.pauses] == ["no_target"]
     assert stored_timers_are_the_replay(dispute)

@@ -26,7 +26,8 @@ from cases.sla_status import ScheduleCache, shown_state, time_left, timer_status
 from risk.models import MarginCallContact
 from servicedesk.formats import business_time
 
-PAUSE_REASONS = {"waiting_on_client": gettext_lazy("waiting on the client")}
+PAUSE_REASONS = {"waiting_on_client": gettext_lazy("waiting on the client"),
+                 "no_target": gettext_lazy("no target in force")}
 #: Why the SLA targets changed (the reason a policy_applied event records: cases.services.sla and cases.tasks).
 SLA_REASONS = {"priority": gettext_lazy("the priority changed"),
                "tier changed": gettext_lazy("the client's tier changed"),
