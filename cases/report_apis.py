@@ -4,7 +4,6 @@ same group and the overdue return visits, as JSON or, with `?format=csv`, the sa
 import csv
 import datetime
 import io
-import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,12 +109,16 @@ def one_of(value: str, allowed) -> str:
     return value
 
 
-#: A date alone, without a time.
-DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def is_date_only(value) -> bool:
-    return isinstance(value, str) and DATE_ONLY.fullmatch(value) is not None
+    """A date alone, without a time, in each form of ISO 8601 the field reads: 2026-11-25, 20261125
+    and 2026-W48-3 (the same Wednesday) alike."""
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 class ReportEndField(UtcDateTimeField):

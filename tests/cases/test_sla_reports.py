@@ -353,6 +353,23 @@ def test_a_report_to_date_alone_includes_that_day_as_on_the_dashboard(api, super
     assert ["ticket", "first_response", "1", "2", "0", "33.3"] in csv_rows
 
 
+
+@pytest.mark.parametrize("day", ["20261125", "2026-W48-3", "2026W483"])
+def test_a_report_to_date_in_iso_8601_s_other_forms_includes_that_day_too(api, supervisor, known_set, day):
+    """The report reads ISO 8601's basic and week forms of a date (20261125, 2026-W48-3: Wednesday 25
+    November), but only 2026-11-25 was taken for a date alone: ?to=20261125 ended at that day's midnight
+    and left out the day's cases, and ?from=20261125&to=20261125 answered no rows at all."""
+    http = api.as_user(supervisor)
+
+    def tickets(query):
+        response = http.get(f"/api/v1/reports/sla/?group_by=kind&{query}")
+        assert response.status_code == 200, response.content
+        return {row["metric"]: row["breached"] for row in response.data["rows"] if row["group"] == "ticket"}
+
+    assert tickets(f"to={day}") == tickets(f"from={day}&to={day}") == {"first_response": 2, "resolution": 0}
+    refused = http.get(f"/api/v1/reports/sla/?from=2026-11-26&to={day}")
+    assert refused.status_code == 400 and list(refused.json()) == ["to"]
+
 def test_an_unknown_grouping_or_sla_state_is_refused_naming_the_values_allowed(api, supervisor, known_set):
     """?group_by=planet and ?sla_state=late said only that the value is not a valid choice: the
     refusal names the values there are, as the report's format and the other filters do."""
