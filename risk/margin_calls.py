@@ -354,8 +354,9 @@ def refresh_amounts(cursor) -> None:
 def refresh_restore_to(cursor, stress) -> None:
     """The open calls whose restore-to line moved while their account's valuation did not (a stress
     mode set or lifted, the account's own line changed by an import): the line and the amounts from
-    the account's latest valuation, as the account's lines and the case page show them. Read from
-    the open calls (the partial index behind open_call), so a run with nothing to move costs little."""
+    the account's latest valuation, as the account's lines and the case page show them; and those with
+    no line yet (a stress test's outreach opened it without one). Read from the open calls (the partial
+    index behind open_call), so a run with nothing to move costs little."""
     line = line_sql("restore_to", stress)
     amounts = ", ".join(f"{column} = {sql}" for column, sql in _amounts().items())
     calls = f"""
@@ -367,7 +368,7 @@ def refresh_restore_to(cursor, stress) -> None:
     """
     moving = f"""
         SELECT c.* FROM risk_margincall mc JOIN ({calls}) c ON c.case_id = mc.case_id
-        WHERE ROUND(mc.restore_to, 4) <> ROUND(c.restore_to_line, 4)
+        WHERE mc.restore_to IS NULL OR ROUND(mc.restore_to, 4) <> ROUND(c.restore_to_line, 4)
     """
     if is_postgres():
         # One statement: the calls found once, their cases locked first (by id, as lock_watched_calls

@@ -31,7 +31,7 @@ from accounts.ratio import ZERO, maintenance_ratio, top_up
 from accounts.roles import Role
 from cases.models import Case, CaseKind, Channel
 from cases.models.workflows import CLOSED_STATES
-from risk.lines import HUNDRED, active_stress_points, line_sql
+from risk.lines import HUNDRED, active_stress_points, effective_line, line_sql
 from risk.margin_calls import CALL_LEVELS
 from risk.models import AccountRisk, MarginCall, StressMode, StressTest
 from servicedesk import formats
@@ -337,6 +337,7 @@ def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None)
     from cases.services import case_create
 
     closed_states = CLOSED_STATES[CaseKind.MARGIN_CALL]
+    stress_points = active_stress_points()
     opened = []
     for account in accounts:
         with transaction.atomic():
@@ -356,9 +357,15 @@ def open_outreach_cases(accounts, reason: str, *, counted_on: int | None = None)
                     # The monitoring's outreach stage: raised to a margin call with a deadline if the
                     # account falls below close-out, restored only once it has been below warning.
                     below_warning = valuation.level in CALL_LEVELS
+                    # Its restore-to line and amounts from that valuation, as the monitoring's own outreach has
+                    # them (risk.margin_calls._amounts): left blank, the call showed no line, "no sale restores
+                    # it", and kept them until the account's valuation next changed.
+                    restore_to = effective_line(locked, "restore_to", stress_points)
+                    amounts = top_up(valuation.total_assets, valuation.total_liabilities, restore_to)
                     MarginCall.objects.create(
                         case=case, account=locked, stage=MarginCall.Stage.OUTREACH, opened_snapshot=valuation.snapshot,
-                        latest_snapshot=valuation.snapshot, warned_at=timezone.now() if below_warning else None)
+                        latest_snapshot=valuation.snapshot, warned_at=timezone.now() if below_warning else None,
+                        restore_to=restore_to, top_up_cash=amounts.cash, top_up_sell=amounts.sell)
                     opened.append(case)
                     if counted_on is not None:
                         StressTest.objects.filter(pk=counted_on).update(cases_opened=F("cases_opened") + 1)

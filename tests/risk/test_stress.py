@@ -176,6 +176,38 @@ def test_a_preventive_outreach_becomes_the_margin_call_when_the_account_falls(ap
     assert case.state == "restored"
 
 
+def test_a_preventive_outreach_has_the_restore_to_line_and_amounts_of_the_monitorings_outreach(api, risk_officer):
+    """Opened with no line and no amounts, the call read `restore_to` null and `top_up_sell` null ("no sale
+    restores the line") until the account's valuation next changed, where the monitoring's outreach has
+    them from the valuation that opened it: here 1.4500 against the contract's restore-to line of 1.50
+    under a stress mode of 2 points, 1.52: C = 1.52 × 100,000 − 145,000 = 7,000, S = 7,000 / 0.52."""
+    account = CreditAccountFactory(account_no="P1", financing_debt=D("100000.00"), restore_to_line=D("1.50"))
+    PositionFactory(account=account, security=SecurityFactory(symbol="600905", price=D("10.00")), quantity=14_500)
+    stress.stress_mode_set(user=risk_officer, points=D("2"), reason="x")
+    monitor_accounts(trigger="test")
+    response = run(api, risk_officer, market_shock="-0.10", open_cases=True)
+    assert response.status_code == 201 and response.json()["cases_opened"] == 1
+
+    case = Case.objects.get(kind=CaseKind.MARGIN_CALL, credit_account=account)
+    margin_call = api.as_user(risk_officer).get(f"/api/v1/cases/{case.number}/").json()["margin_call"]
+    assert (margin_call["stage"], margin_call["restore_to"]) == ("outreach", "1.5200")
+    assert (margin_call["top_up_cash"], margin_call["top_up_sell"]) == ("7000.00", "13461.54")
+    top_up = api.as_user(risk_officer).get(f"/api/v1/accounts/{account.account_no}/").json()["top_up"]
+    assert (top_up["cash"], top_up["sell"]) == (margin_call["top_up_cash"], margin_call["top_up_sell"])
+
+
+def test_an_outreach_opened_without_a_line_gets_it_at_the_next_run(api, risk_officer, valued):
+    """A stress test's outreach opened before its line and amounts were set (none), on an account whose
+    valuation then stays the same: the next monitoring run gives it the line and amounts as it does a
+    call whose line moved (A: 1.5000 against 1.40: nothing to add, and no sale "that cannot restore")."""
+    run(api, risk_officer, symbol_shocks={"600902": "-0.20"}, open_cases=True)
+    call = MarginCall.objects.get(case__category="stress_test", account=valued["a"])
+    MarginCall.objects.filter(pk=call.pk).update(restore_to=None, top_up_cash=D("0"), top_up_sell=None)
+    monitor_accounts(trigger="test")  # the prices have not moved: nothing revalued
+    call.refresh_from_db()
+    assert (call.restore_to, call.top_up_cash, call.top_up_sell) == (D("1.4000"), D("0.00"), D("0.00"))
+
+
 def test_an_agent_closes_a_preventive_outreach_after_the_call(api, risk_officer, agent, valued):
     from cases.services import case_transition
 
