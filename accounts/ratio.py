@@ -44,6 +44,10 @@ LINE_LABELS = {
 #: An alert fires for each of attention, warning and close-out in that order as the ratio falls, the
 #: immediate line lies below close-out, a margin call's top-up restores above close-out, and a
 #: withdrawal needs at least the attention line.
+#: The highest line an account may have (1,000 %): the withdrawal line, highest of all, is 300 % by
+#: default. Far above it lies only a slip (99 for 0.99), which a stress mode then raised past what a
+#: line can hold, and every revaluation failed.
+MAX_LINE = Decimal("10")
 LINE_ORDER = (
     ("attention", "warning", True),
     ("warning", "close_out", True),
@@ -55,12 +59,14 @@ LINE_ORDER = (
 
 def line_problems(own: dict[str, Decimal | None], defaults: dict[str, str | Decimal]) -> dict[str, str]:
     """{line name: message} for an account's own lines (`own`, None where it takes the firm's
-    default) that are not above zero or out of order with the others, own or default: one message
-    per line, on the line the account itself sets."""
+    default) that are not above zero, above MAX_LINE or out of order with the others, own or default:
+    one message per line, on the line the account itself sets."""
     problems: dict[str, str] = {}
     for name, value in own.items():
         if value is not None and value <= 0:
             problems[name] = _("must be above zero")
+        elif value is not None and value > MAX_LINE:
+            problems[name] = _("must be at most %(value)s") % {"value": formats.ratio_percent(MAX_LINE)}
 
     def effective(name):
         value = own.get(name)

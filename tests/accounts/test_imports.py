@@ -190,6 +190,18 @@ def test_a_blank_line_cell_is_checked_as_the_firms_default_it_writes(tmp_path, c
     assert (account.attention_line, account.warning_line) == (None, D("1.4800"))
 
 
+def test_a_line_far_above_any_real_one_is_refused_naming_its_cell(tmp_path, client_profile):
+    """99 written for 0.99 (a withdrawal line of 9,900 %) was stored; a stress mode then raised it past
+    what a line holds and every revaluation failed for every account."""
+    header = "account_no,client_no,contract_no,credit_limit,cash,financing_debt,interest_fees,annual_rate," \
+             "contract_start,contract_maturity,withdrawal_line\n"
+    row = f"A320,{client_profile.client_no},HT320,1000,0,0,0,0.08,2024-01-02,2024-07-02,99\n"
+
+    assert rejected("import_accounts", write(tmp_path, {"credit_accounts.csv": header + row})) == [
+        "credit_accounts.csv:2: withdrawal_line: must be at most 1000.00%"]
+    assert not CreditAccount.objects.filter(account_no="A320").exists()
+
+
 def test_a_changed_reference_price_clears_its_time_so_the_next_feed_applies(tmp_path):
     security = SecurityFactory(symbol="600000", price=D("10.50"))
     SecurityFactory(symbol="000001", price=D("11.00"))

@@ -36,6 +36,8 @@ def admin_client(client, risk_officer):
     ({"immediate_line": "2.3"}, "immediate_line", "must be below the close-out line (130.00%)"),
     ({"warning_line": "1.6"}, "warning_line", "must be below the attention line (150.00%)"),
     ({"restore_to_line": "1.25"}, "restore_to_line", "must be above the close-out line (130.00%)"),
+    # 9,900 %: raised by a stress mode, past what a line holds (numeric(6, 4)): every revaluation failed
+    ({"withdrawal_line": "99"}, "withdrawal_line", "must be at most 1000.00%"),
 ])
 def test_the_admin_refuses_lines_out_of_order_and_saves_nothing(admin_client, changes, field, message):
     account = CreditAccountFactory()
