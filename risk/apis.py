@@ -12,6 +12,7 @@ from accounts.roles import Role
 from accounts.selectors import credit_accounts_visible_to
 from risk import forecast, stress
 from risk.models import StressTest
+from risk.selectors import stress_tests_summarised
 from risk.serializers import (
     ForecastQuerySerializer,
     ForecastSerializer,
@@ -55,7 +56,7 @@ class StressTestListApi(APIView):
         if not stress.may_read(request.user):
             raise NotAllowed(_("Your role may not read stress tests."))
         paginator = RiskPagination()
-        page = paginator.paginate_queryset(StressTest.objects.shown(), request, view=self)
+        page = paginator.paginate_queryset(stress_tests_summarised(), request, view=self)
         return paginator.get_paginated_response(StressTestListSerializer(page, many=True).data)
 
     @extend_schema(request=StressTestInputSerializer, responses={201: StressTestSerializer})

@@ -7,13 +7,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q
-from django.db.models.fields.json import KT
 
 from accounts.ratio import RATIO_MAX_DIGITS, RATIO_PLACES
 from cases.models import Case, CaseKind
 from risk.lines import HUNDRED
 from risk.margin_calls import OPEN_STATES
 from risk.models import LEVEL_ORDER, AccountAlert, AccountRisk, Level, MonitoringRun, StressMode, StressTest
+from risk.selectors import stress_tests_summarised
 from servicedesk.shared_cache import cache_get, cache_set
 
 #: Edges of the ratio histogram (ratios: 1.10 = 110 %): below 100 %, 10-point steps to 200 %,
@@ -211,15 +211,9 @@ def accounts_at_level(level: str, *, after: str | None = None, before: str | Non
 
 def stress_tests_recent(*, offset: int = 0, size: int = 20) -> tuple[list[StressTest], bool]:
     """Saved stress tests, newest first, with the headline numbers read out of the stored result
-    in SQL (the per-account lists stay in the database); and whether more follow."""
-    summary = {
-        f"{line}_{key}": KT(f"result__lines__{line}__{key}")
-        for line in ("attention", "warning", "close_out") for key in ("count", "top_up_total")
-    }
-    summary["restore_to_total"] = KT("result__restore_to__top_up_total")
-    summary["result_stress_points"] = KT("result__stress_points")
-    rows = list(StressTest.objects.shown().defer("result").annotate(**summary)
-                .order_by("-run_at", "-id")[offset:offset + size + 1])
+    in SQL (risk.selectors.stress_tests_summarised: the per-account lists stay in the database); and
+    whether more follow."""
+    rows = list(stress_tests_summarised().order_by("-run_at", "-id")[offset:offset + size + 1])
     return rows[:size], len(rows) > size
 
 
