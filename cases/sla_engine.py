@@ -17,7 +17,7 @@ Rules (PRODUCT.md, issue "SLA engine"):
   targets start it, where the case still owes it (open; first_response not answered,
   regulatory_ack not acknowledged, regulatory_final not given).
 - A public staff reply meets first_response and the open next_response, and restarts
-  periodic_update (so does a dispute's resolution sent: approve_resolution); a public client message starts next_response if none is running (not the
+  periodic_update (so does a dispute's resolution sent, approve_resolution: the client's answer); a public client message starts next_response if none is running (not the
   files sent with the case itself: first response answers them).
 - Waiting on the client (ticket waiting_on_client; a dispute whose resolution was approved and
   sent) pauses the pausable metrics (resolution, periodic_update; never first_response nor the
@@ -336,6 +336,7 @@ class Engine:
             self.closed = event.to_value in STOP_STATES.get(self.kind, ())
             self.acknowledged = self.acknowledged or event.name == "acknowledge"
             self.finalised = self.finalised or event.name == "approve_resolution"
+            self.answered = self.answered or event.name == "approve_resolution"  # the resolution sent
 
     def apply(self, event) -> None:
         if self.kind not in SLA_KINDS:
@@ -421,9 +422,9 @@ class Engine:
             return
         if name == "acknowledge":
             self.stop(self.active(Metric.REGULATORY_ACK), at)
-        if name == "approve_resolution":  # the resolution sent: the final response, and an update
+        if name == "approve_resolution":  # the resolution sent: the final response, and an answer
             self.stop(self.active(Metric.REGULATORY_FINAL), at)
-            self._told_in_public(at)
+            self._answered(at)
         if name == "reopen":
             self.start(Metric.RESOLUTION, at)
         waiting = state == TicketCase.State.WAITING_ON_CLIENT or name == "approve_resolution"
@@ -435,9 +436,7 @@ class Engine:
 
     def _apply_message(self, source: str | None, at: datetime.datetime) -> None:
         if source == "staff":
-            self.stop(self.active(Metric.FIRST_RESPONSE), at)
-            self.stop(self.active(Metric.NEXT_RESPONSE), at)
-            self._told_in_public(at)
+            self._answered(at)
             if self.waiting:  # answered, the case still waits on the client
                 self._pause_active(at)
         elif source == "client":
@@ -446,9 +445,12 @@ class Engine:
                     self._resume_active(at)
                 self.start(Metric.NEXT_RESPONSE, at)
 
-    def _told_in_public(self, at: datetime.datetime) -> None:
-        """The client was told where the case stands (a public staff reply, a dispute's resolution
-        sent): periodic_update is met and the next one runs from now (paused, as the last one was)."""
+    def _answered(self, at: datetime.datetime) -> None:
+        """The firm answered the client in public (a staff reply, a dispute's resolution sent): first
+        response and the open next response are met, periodic_update is met and the next one runs
+        from now (paused, as the last one was)."""
+        self.stop(self.active(Metric.FIRST_RESPONSE), at)
+        self.stop(self.active(Metric.NEXT_RESPONSE), at)
         periodic = self.active(Metric.PERIODIC_UPDATE)
         if periodic is not None:
             was_paused = periodic.resumed_at is None

@@ -412,6 +412,25 @@ def test_a_client_reply_to_a_sent_resolution_resumes_the_dispute_and_the_answer_
     assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored
 
 
+def test_a_dispute_resolution_sent_without_a_reply_answers_the_client_first_response_met(
+        client_profile, credit_account, agent, supervisor):
+    """The resolution approved and sent at 11:00 with no message before it: first response ran on
+    and the 14:01 sweep escalated a breach to the supervisors though the client had the firm's final
+    answer three hours earlier."""
+    with time_machine.travel(at(2026, 11, 23, 10), tick=False):  # Monday: first response due 14:00
+        case = new_ticket(client_profile, agent, kind=CaseKind.DISPUTE, credit_account=credit_account)
+        for name in ("acknowledge", "investigate"):
+            case = case_transition(case=case, user=agent, name=name)
+    with time_machine.travel(at(2026, 11, 23, 11), tick=False):
+        case = case_transition(case=case, user=agent, name="propose_resolution", comment="退还多收利息 120 元")
+        case = case_transition(case=case, user=supervisor, name="approve_resolution")
+    t = timers(case)
+    assert (t[("first_response", 1)].state, t[("first_response", 1)].stopped_at) == ("met", at(2026, 11, 23, 11))
+    assert sla_sweep(now=at(2026, 11, 23, 14, 1)) == 0
+    stored = {(t.metric, t.cycle): Timer.from_model(t).as_dict() for t in SlaTimer.objects.filter(case=case)}
+    assert {(t.metric, t.cycle): t.as_dict() for t in sla_replay(case)} == stored
+
+
 def test_a_stopped_timer_keeps_its_due_moment_for_the_case_and_the_breach_list(client_profile, agent, supervisor,
                                                                                client):
     with time_machine.travel(at(2026, 11, 25, 10), tick=False):
