@@ -2,7 +2,6 @@
 same group and the overdue return visits, as JSON or, with `?format=csv`, the same lists as CSV."""
 
 import csv
-import datetime
 import io
 
 from django.utils import timezone
@@ -21,7 +20,7 @@ from cases import reports
 from cases.visit_selectors import overdue_visits_list
 from servicedesk.csv_export import csv_row
 from servicedesk.errors import NotAllowed
-from servicedesk.filters import UtcDateTimeField
+from servicedesk.filters import UtcDateTimeField, end_of_day, is_date_only
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.TEAM_LEAD, Role.AUDITOR, Role.RISK_OFFICER)
 
@@ -109,18 +108,6 @@ def one_of(value: str, allowed) -> str:
     return value
 
 
-def is_date_only(value) -> bool:
-    """A date alone, without a time, in each form of ISO 8601 the field reads: 2026-11-25, 20261125
-    and 2026-W48-3 (the same Wednesday) alike."""
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
 class ReportEndField(UtcDateTimeField):
     """`to`: a date-time (the range ends before it), or a date alone, which includes that whole day
     (Asia/Shanghai), as the supervisor's dashboard reads the same query (`?from=2026-11-01&to=2026-11-30`
@@ -128,14 +115,7 @@ class ReportEndField(UtcDateTimeField):
 
     def to_internal_value(self, value):
         moment = super().to_internal_value(value)
-        if not is_date_only(value):
-            return moment
-        zone = timezone.get_default_timezone()
-        day = moment.astimezone(zone).date()
-        if day == datetime.date.max:
-            return None
-        return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min,
-                                         tzinfo=zone).astimezone(datetime.timezone.utc)
+        return end_of_day(moment) if is_date_only(value) else moment
 
 
 class ReportQuery(serializers.Serializer):

@@ -15,7 +15,8 @@ from cases import selectors as case_selectors
 from cases.models import Case
 from risk import selectors, services
 from risk.models import ALERT_LINES, AccountAlert, Level, MarginCallContact, RatioSnapshot
-from servicedesk.filters import IsoDateTimeFilter, ListedChoiceFilter, UtcDateTimeField, range_checked
+from servicedesk.filters import (IsoDateTimeEndFilter, IsoDateTimeFilter, ListedChoiceFilter, UtcDateTimeField,
+                                 range_checked)
 
 
 class NewestFirst(CursorPagination):
@@ -35,12 +36,13 @@ class RatioSnapshotSerializer(serializers.ModelSerializer):
 
 
 def dated(field_name: str) -> type[django_filters.FilterSet]:
-    """A FilterSet base with `date_from` (inclusive), `date_to` (exclusive) and `date` on the moment
-    `field_name`: the alerts' and the ratio history's date filters."""
+    """A FilterSet base with `date_from` (inclusive), `date_to` (exclusive; a date alone includes
+    that whole day, as the SLA report's `to` does) and `date` on the moment `field_name`: the alerts'
+    and the ratio history's date filters."""
 
     class Dated(django_filters.FilterSet):
         date_from = IsoDateTimeFilter(field_name=field_name, lookup_expr="gte")
-        date_to = IsoDateTimeFilter(field_name=field_name, lookup_expr="lt")
+        date_to = IsoDateTimeEndFilter(field_name=field_name, lookup_expr="lt")
         date = django_filters.DateFilter(field_name=field_name, lookup_expr="date")
 
         def is_valid(self):

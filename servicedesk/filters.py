@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ChoiceField, IsoDateTimeField
 from rest_framework import serializers
@@ -80,6 +81,44 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+def is_date_only(value) -> bool:
+    """A date alone, without a time, in each form of ISO 8601 a date-time field reads: 2026-11-25,
+    20261125 and 2026-W48-3 (the same Wednesday) alike."""
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def end_of_day(moment: datetime.datetime) -> datetime.datetime | None:
+    """The end of `moment`'s day in Asia/Shanghai (the next midnight, in UTC): where a range given
+    as a date alone ends, that whole day included. On the last day Python has: None (no end)."""
+    zone = timezone.get_default_timezone()
+    day = moment.astimezone(zone).date()
+    if day == datetime.date.max:
+        return None
+    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min,
+                                     tzinfo=zone).astimezone(datetime.timezone.utc)
+
+
+class UtcIsoDateTimeEndField(UtcIsoDateTimeField):
+    """The end of a range (before it): a date-time, or a date alone, which includes that whole day
+    (`?date_from=2026-09-24&date_to=2026-09-24` is that day, not an empty range)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None or not is_date_only(value):
+            return moment
+        return end_of_day(moment)  # None on the last day Python has: no end
+
+
+class IsoDateTimeEndFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeEndField
 
 
 class UtcDateTimeField(serializers.DateTimeField):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.importers.reading import Issues
 
@@ -59,7 +60,9 @@ class ImportRejected(Exception):
 
 def rejected_for(issues: Issues) -> ImportRejected:
     return ImportRejected(
-        _("The import was rejected with %(count)d errors; nothing was written.") % {"count": issues.total},
+        ngettext("The import was rejected with %(count)d error; nothing was written.",
+                 "The import was rejected with %(count)d errors; nothing was written.",
+                 issues.total) % {"count": issues.total},
         issues,
     )
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import translation
 
 from accounts.models import SecurityPrice
@@ -47,3 +48,15 @@ def test_a_price_dated_before_the_exchange_opened_is_refused_with_its_line(tmp_p
     assert errors == [f'prices.csv:3: as_of: "{datetime.datetime.fromisoformat(as_of).isoformat()}" is before the '
                       "exchange opened (1990-12-19)"]
     assert not SecurityPrice.objects.exists()
+
+
+def test_the_refusal_counts_its_errors_in_good_english(tmp_path):
+    """One error was "rejected with 1 errors"."""
+    SecurityFactory(symbol="600000", price=Decimal("10.00"))
+    path = tmp_path / "prices.csv"
+    for rows, count in (("600000,abc,2026-11-27T10:00:00+08:00\n", "1 error;"),
+                        ("600000,abc,2026-11-27T10:00:00+08:00\n600000,0,2026-11-27T10:01:00+08:00\n", "2 errors;")):
+        path.write_text("symbol,price,as_of\n" + rows, encoding="utf-8")
+        with translation.override("en"), pytest.raises(CommandError) as failure:
+            call_command("import_prices", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+        assert f"The import was rejected with {count} nothing was written." in str(failure.value)

@@ -81,6 +81,22 @@ def test_a_date_range_that_ends_before_it_starts_is_refused(api, risk_officer, m
     assert http.get(f"{url}?date_from=2000-01-01T00:00:00Z&date_to=2100-01-01T00:00:00Z").data["results"]
 
 
+@pytest.mark.parametrize("url", ["/api/v1/risk/alerts/", "ratio-history"])
+def test_a_range_ending_on_a_date_alone_includes_that_whole_day(api, risk_officer, margin_call, url):
+    """?date_from=D&date_to=D (the day the alerts opened) answered nothing: a date alone ended the range
+    at that day's midnight, where the SLA report's `to` includes the day."""
+    from django.utils import timezone
+
+    if url == "ratio-history":
+        url = f"/api/v1/accounts/{margin_call.credit_account.account_no}/ratio-history/"
+    http = api.as_user(risk_officer)
+    day = timezone.localtime(margin_call.created_at).date().isoformat()
+    everything = http.get(url).data["results"]
+    assert everything and http.get(f"{url}?date_from={day}&date_to={day}").data["results"] == everything
+    assert http.get(f"{url}?date_to={day.replace('-', '')}").data["results"] == everything  # 20261120 too
+    assert http.get(f"{url}?date_to={day}T00:00:00%2B08:00").data["results"] == []  # a moment: before it
+
+
 def test_an_alert_carries_the_valuations_that_opened_and_cleared_it(api, risk_officer, margin_call):
     account = margin_call.credit_account
     close_out = api.as_user(risk_officer).get("/api/v1/risk/alerts/?level=close_out").data["results"][0]
