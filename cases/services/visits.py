@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Tier, User
-from cases.models import Case, CaseKind, EventKind, MarginCallCase, ReturnVisit
+from cases.models import BusinessCalendar, Case, CaseKind, EventKind, MarginCallCase, ReturnVisit
 from cases.services.events import event_record
 from cases.services.transitions import after_transition, case_transition
 from servicedesk.errors import Conflict, NotAllowed, ValidationFailed
@@ -21,7 +21,19 @@ Reason = ReturnVisit.Reason
 
 
 def due_date_for(reason: str, start: datetime.date) -> datetime.date:
-    return start + datetime.timedelta(days=settings.RETURN_VISIT_DUE_DAYS[reason])
+    """settings.RETURN_VISIT_DUE_DAYS[reason] calendar days after `start`, on the next working day
+    where that is none (due on a Saturday or in National Day week, the call was late before anyone
+    could make it); the calendar day itself where the working calendar has no data for its year."""
+    from cases.calendars import CalendarUnavailable, load_schedule
+
+    due = start + datetime.timedelta(days=settings.RETURN_VISIT_DUE_DAYS[reason])
+    try:
+        working = load_schedule(BusinessCalendar.WORKING)
+        while not working.is_business_day(due):
+            due += datetime.timedelta(days=1)
+    except CalendarUnavailable:
+        return start + datetime.timedelta(days=settings.RETURN_VISIT_DUE_DAYS[reason])
+    return due
 
 
 def return_visit_schedule(*, case: Case, reason: str) -> ReturnVisit:

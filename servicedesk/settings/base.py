@@ -284,7 +284,7 @@ EXTENSION_MONTHS = env.int("EXTENSION_MONTHS", default=6)
 RELIEF_TRADING_DAYS = env.int("RELIEF_TRADING_DAYS", default=3)
 RELIEF_MAX_TRADING_DAYS = env.int("RELIEF_MAX_TRADING_DAYS", default=10)
 
-# Return visits: due this many calendar days after what caused them.
+# Return visits: due this many calendar days after what caused them (on the next working day if that is none).
 RETURN_VISIT_DUE_DAYS = {"dispute_resolved": 7, "liquidation": 3, "hnw_quarterly": 30}
 # Satisfaction ratings: the link sent after a case is resolved works this long, once.
 RATING_TOKEN_MAX_AGE_DAYS = env.int("RATING_TOKEN_MAX_AGE_DAYS", default=30)

@@ -73,7 +73,8 @@ def test_a_liquidation_gets_a_visit_for_the_advisor(client_profile, credit_accou
     client_profile.save()
     case = liquidated(client_profile, credit_account, risk_officer, other_risk_officer)
     visit = ReturnVisit.objects.get(case=case)
-    assert (visit.reason, visit.assigned_to, visit.due_date) == ("liquidation", advisor, datetime.date(2026, 11, 28))
+    # Three days after Wednesday is a Saturday: due on the Monday (it was due on the Saturday).
+    assert (visit.reason, visit.assigned_to, visit.due_date) == ("liquidation", advisor, datetime.date(2026, 11, 30))
 
 
 def test_the_admin_does_not_record_a_visit_past_its_case(client, client_profile, credit_account, risk_officer,
@@ -128,7 +129,7 @@ def test_quarterly_visits_for_hnw_clients_once_per_quarter(advisor):
     visits = ReturnVisit.objects.all()
     assert {visit.client for visit in visits} == set(rich)
     assert {(v.reason, v.due_date, v.assigned_to, v.case) for v in visits} == {
-        ("hnw_quarterly", datetime.date(2026, 10, 31), advisor, None)}
+        ("hnw_quarterly", datetime.date(2026, 11, 2), advisor, None)}  # 31 Oct is a Saturday
     assert return_visits_schedule_quarterly(datetime.date(2026, 11, 25)) == 0  # same quarter
     assert return_visits_schedule_quarterly(datetime.date(2027, 1, 1)) == 3  # the next one
 
@@ -269,3 +270,13 @@ def test_supervisors_see_overdue_visits_in_the_admin(client, supervisor, client_
     assert list(page.context["cl"].queryset) == [late]
     assert client.get("/admin/cases/satisfactionrating/").status_code == 200
     assert client.get("/admin/cases/contractchange/").status_code == 200
+
+
+@pytest.mark.parametrize("accepted, due", [
+    (datetime.datetime(2026, 9, 24, 10, tzinfo=SH), datetime.date(2026, 10, 8)),  # 1 Oct: National Day week off
+    (datetime.datetime(2026, 10, 3, 10, tzinfo=SH), datetime.date(2026, 10, 10)),  # a make-up Saturday works
+])
+def test_a_visit_due_on_a_day_off_is_due_on_the_next_working_day(approved_dispute, client_profile, accepted, due):
+    with time_machine.travel(accepted, tick=False):
+        case = drive(approved_dispute, [("accept", client_profile.user)])
+    assert ReturnVisit.objects.get(case=case).due_date == due
