@@ -78,6 +78,12 @@ def preview_data(template: NotificationTemplate, case=None) -> dict:
     return {"subject": subject, "body": body, "html": html}
 
 
+def _preview_case_number(request) -> str:
+    """The case number `?case=` names, without NUL characters (PostgreSQL refuses them in a query:
+    `?case=%00` was a server error, not "no such case")."""
+    return (request.GET.get("case") or "").replace("\x00", "").strip().upper()
+
+
 @admin.register(NotificationTemplate)
 class NotificationTemplateAdmin(ModelAdmin):
     list_display = ("event", "language", "channel", "subject", "is_active", "updated_at")
@@ -135,7 +141,7 @@ class NotificationTemplateAdmin(ModelAdmin):
         template = self.get_object(request, unquote(object_id))
         if template is None or not self.has_view_or_change_permission(request, template):
             raise Http404
-        number = (request.GET.get("case") or "").strip().upper()
+        number = _preview_case_number(request)
         case, case_error = None, ""
         if number:
             case = cases_visible_to(request.user).select_related("client", "credit_account").filter(
@@ -147,7 +153,7 @@ class NotificationTemplateAdmin(ModelAdmin):
     def preview_view(self, request, object_id):
         """The template rendered for the sample data or `?case=<number>` (a case this user may see)."""
         template, case, case_error = self._preview_subject(request, object_id)
-        number = (request.GET.get("case") or "").strip().upper()
+        number = _preview_case_number(request)
         context = {
             **self.admin_site.each_context(request), "opts": self.opts, "original": template,
             "title": _("Preview of %(template)s") % {"template": template}, "case_number": number,

@@ -1,6 +1,7 @@
 """Admin pieces shared by the apps."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -73,6 +74,17 @@ class CheckedLookups:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", CheckedKeysMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def response_action(self, request, queryset):
+        """An action on rows sent back with a value that is no key at all (`_selected_action=abc`, 23
+        digits) leaves that value out, and with none left says that no rows were selected, as Django says
+        it for none: Django's own looked the value up and failed with a server error."""
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        keys = [value for value in selected if is_key(self.opts.pk, value)]
+        if len(keys) < len(selected):
+            request.POST = request.POST.copy()
+            request.POST.setlist(helpers.ACTION_CHECKBOX_NAME, keys)
+        return super().response_action(request, queryset)
 
 
 class ModelAdmin(CheckedLookups, admin.ModelAdmin):

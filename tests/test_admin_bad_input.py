@@ -294,3 +294,19 @@ def test_a_crontab_the_scheduler_cannot_read_is_a_form_error_not_a_server_error(
     assert not CrontabSchedule.objects.filter(minute=minute).exists()
     CrontabSchedule.objects.create(minute="-1")  # a row stored by other means: the list still opens
     assert admin_client.get(reverse("admin:django_celery_beat_crontabschedule_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("selected", [["abc"], [BEYOND_64_BITS], ["abc", "{pk}"]])
+def test_an_action_on_a_row_key_that_is_no_key_is_no_server_error(as_supervisor, client_profile, selected):
+    """The outbox's "send again" with `_selected_action=abc`: Django looked the value up and the query
+    failed (a server error). The value selects nothing; a real key beside it is still acted on."""
+    from notifications.models import Notification
+
+    notice = Notification.objects.create(recipient_client=client_profile, address=client_profile.phone,
+                                         channel="sms", event="margin_call", body="追保通知", status="gave_up")
+    changelist = reverse("admin:notifications_notification_changelist")
+    response = as_supervisor.post(changelist, {"action": "send_again", "_selected_action": [
+        value.format(pk=notice.pk) for value in selected]})
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == ("pending" if "{pk}" in selected else "gave_up")

@@ -178,6 +178,17 @@ def test_the_preview_page_renders_sample_data_and_a_real_case(as_supervisor, tic
         as_supervisor.get(url, {"case": "CS-1999-000001"}).status_code == 200
 
 
+@pytest.mark.parametrize("view", ["admin:notifications_notificationtemplate_preview",
+                                  "admin:notifications_notificationtemplate_preview_html"])
+def test_a_case_number_with_a_nul_character_is_no_case_not_a_server_error(as_supervisor, ticket, view):
+    """`?case=%00` reached the database, which refuses NUL characters (a 500 on PostgreSQL)."""
+    template = NotificationTemplate.objects.get(event="case_reply", language="en", channel="")
+    url = reverse(view, args=[template.pk])
+    assert as_supervisor.get(url, {"case": "\x00"}).status_code == 200
+    response = as_supervisor.get(url, {"case": f"{ticket.number}\x00"})
+    assert response.status_code == 200 and ticket.number in response.content.decode()
+
+
 def test_only_supervisors_and_auditors_see_templates(client, agent, auditor, ticket):
     template = NotificationTemplate.objects.first()
     url = reverse("admin:notifications_notificationtemplate_preview", args=[template.pk])
