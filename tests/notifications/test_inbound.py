@@ -461,8 +461,8 @@ def test_ingest_email_command_on_a_directory(tmp_path, ticket, client_profile, c
     (tmp_path / "1-reply.eml").write_bytes(build_email(sender=client_profile.email, subject=f"[{ticket.number}]",
                                                        body="回复"))
     (tmp_path / "2-stranger.eml").write_bytes(build_email(sender="nobody@unknown.example", body="你好"))
-    (tmp_path / "3-auto.eml").write_bytes(build_email(sender=client_profile.email, subject="自动回复：休假",
-                                                      body="休假"))
+    (tmp_path / "3-auto.EML").write_bytes(build_email(sender=client_profile.email, subject="自动回复：休假",
+                                                      body="休假"))  # a Windows export's name: not passed by
     (tmp_path / "notes.txt").write_text("not an e-mail")
     call_command("ingest_email", str(tmp_path))  # held ones are no error
     lines = capsys.readouterr().out.splitlines()

@@ -25,7 +25,8 @@ class Command(OperatorCommand):
         for given in paths:
             path = Path(given)
             if path.is_dir():
-                files = sorted(child for child in path.glob("*.eml") if child.is_file())
+                # *.EML as well: the name Outlook and other tools on Windows give an export
+                files = sorted(child for child in path.iterdir() if child.suffix.lower() == ".eml" and child.is_file())
                 if not files:
                     self.stderr.write(_("%(path)s: no .eml files.") % {"path": path})
             else:
