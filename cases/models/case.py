@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField
@@ -132,6 +133,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
         if not isinstance(self, workflow_class):
             self.__class__ = workflow_class
         return self
+
+    @property
+    def proposal_key(self) -> str:
+        """The proposal waiting for a checker (who proposed, the outcome, the text) in a few characters:
+        a decision taken on a page drawn before the proposal was returned and replaced is stale, though
+        the state is the same again."""
+        proposal = f"{self.proposed_by_id or ''}\n{self.proposed_outcome}\n{self.proposal}"
+        return salted_hmac("cases.Case.proposal_key", proposal).hexdigest()[:16]
 
 
 class CaseNumberSequence(models.Model):

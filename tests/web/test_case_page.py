@@ -18,7 +18,8 @@ from django_fsm import ConcurrentTransition
 
 from cases.models import Case, CaseEvent, CaseMessage
 from cases.selectors import messages_for
-from cases.services import available_transitions, case_assign, case_create, case_transition, message_create
+from cases.services import (
+    available_transitions, case_assign, case_create, case_transition, case_update, message_create)
 from notifications.models import Notification
 from risk.models import MarginCallContact
 from risk.monitoring import monitor_accounts
@@ -171,6 +172,32 @@ def test_transition_buttons_of_a_dispute_for_maker_and_checker(client, client_pr
     body = html(login(client, supervisor).get(page_url(dispute)))
     assert {"approve_resolution", "return_for_rework"} <= _buttons(body)
     assert "退还多收利息 120 元" in body  # the proposal is shown
+
+
+def _drawn_fields(body: str, step: str) -> dict:
+    return dict(re.findall(rf'<input type="hidden" name="(t-{step}-[a-z_]+)" value="([^"]*)"', body))
+
+
+def test_an_approval_on_a_page_drawn_before_the_proposal_was_returned_and_replaced_is_409(
+        client, client_profile, agent, supervisor, other_supervisor):
+    """The page showed "refund 120"; another supervisor returned it and the agent proposed "refund 12": the state
+    is resolution_proposed again, but what the page showed is not what would be approved."""
+    dispute = case_create(created_by=client_profile.user, client=client_profile, kind="dispute", subject="利息计算")
+    for name, comment in (("acknowledge", ""), ("investigate", ""), ("propose_resolution", "退还多收利息 120 元")):
+        dispute = case_transition(case=dispute, user=agent, name=name, comment=comment)
+    drawn = _drawn_fields(html(login(client, supervisor).get(page_url(dispute))), "approve_resolution")
+    assert drawn["t-approve_resolution-state"] == "resolution_proposed"
+    dispute = case_transition(case=dispute, user=other_supervisor, name="return_for_rework", comment="金额有误")
+    dispute = case_transition(case=dispute, user=agent, name="propose_resolution", comment="退还多收利息 12 元")
+    url = page_url(dispute, "console:case_transition", name="approve_resolution")
+    refused = client.post(url, drawn, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 409
+    assert "changed by someone else" in html(refused)
+    dispute.refresh_from_db()
+    assert (dispute.state, dispute.approved_by) == ("resolution_proposed", None)
+    assert client.post(url, _drawn_fields(html(refused), "approve_resolution")).status_code == 302
+    dispute.refresh_from_db()
+    assert (dispute.approved_by, dispute.proposal) == (supervisor, "退还多收利息 12 元")
 
 
 def test_a_step_the_request_does_not_qualify_for_says_why(client, client_profile, credit_account, agent):
@@ -519,6 +546,35 @@ def test_priority_change(client, ticket, agent):
     assert client.post(page_url(ticket, "console:case_priority"), {"priority": "extreme"}).status_code == 400
     ticket.refresh_from_db()
     assert ticket.priority == "urgent"
+
+
+def _drawn_priority(body: str) -> str:
+    field = re.search(r'<input type="hidden" name="drawn_priority"[^>]*>', body).group(0)
+    return re.search(r'value="([^"]*)"', field).group(1)
+
+
+def test_a_priority_changed_on_a_page_drawn_before_a_colleague_changed_it_is_409(client, ticket, agent, other_agent):
+    """Both saw the case at normal priority; the colleague raised it to urgent first: the second change
+    does not silently overwrite theirs. The refusing page shows the priority as it is, and a retry from
+    it is taken."""
+    login(client, agent)
+    drawn = _drawn_priority(html(client.get(page_url(ticket))))
+    assert drawn == "normal"
+    case_update(case=ticket, user=other_agent, priority="urgent")
+    refused = client.post(page_url(ticket, "console:case_priority"), {"priority": "low", "drawn_priority": drawn},
+                          HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 409
+    assert "changed by someone else" in html(refused)
+    ticket.refresh_from_db()
+    assert ticket.priority == "urgent"
+    assert list(CaseEvent.objects.filter(case=ticket, kind="priority").values_list("to_value", flat=True)) == [
+        "urgent"]
+    retry = _drawn_priority(html(refused))
+    assert retry == "urgent"
+    assert client.post(page_url(ticket, "console:case_priority"),
+                       {"priority": "low", "drawn_priority": retry}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.priority == "low"
 
 
 # --- client panel ---------------------------------------------------------------------------------

@@ -587,6 +587,35 @@ def test_a_second_decision_is_a_conflict(client, supervisor, other_supervisor, p
     assert decide(http, dispute, "approve_resolution").status_code == 409
 
 
+def _drawn_proposal_key(page: str, number: str) -> str:
+    return re.search(r'name="proposal_key" value="([^"]*)"', article(page, number)).group(1)
+
+
+def test_a_decision_on_a_proposal_returned_and_replaced_meanwhile_is_a_conflict(client, other_supervisor, pending,
+                                                                               agent):
+    """The page showed "refund 100"; meanwhile another supervisor returned it and the agent proposed "refund 10":
+    the state is resolution_proposed again, but the approval was not given to what the page showed."""
+    dispute = pending["dispute"]
+    http = login(client, other_supervisor)
+    drawn = _drawn_proposal_key(approvals_page(http).content.decode(), dispute.number)
+    third = UserFactory(username="supervisor3", roles=[Role.SUPERVISOR])
+    dispute = case_transition(case=dispute, user=third, name="return_for_rework", comment="金额有误")
+    dispute = case_transition(case=dispute, user=agent, name="propose_resolution", comment="refund 10")
+    response = http.post(reverse("supervisor:decide", args=[dispute.number]), {
+        "transition": "approve_resolution", "state": "resolution_proposed", "proposal_key": drawn},
+        HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert "was replaced meanwhile" in response.content.decode()
+    dispute.refresh_from_db()
+    assert (dispute.state, dispute.approved_by) == ("resolution_proposed", None)
+    redrawn = _drawn_proposal_key(response.content.decode(), dispute.number)
+    assert redrawn != drawn
+    assert http.post(reverse("supervisor:decide", args=[dispute.number]), {
+        "transition": "approve_resolution", "state": "resolution_proposed", "proposal_key": redrawn}).status_code == 302
+    dispute.refresh_from_db()
+    assert (dispute.approved_by, dispute.proposal) == (other_supervisor, "refund 10")
+
+
 def test_an_approval_the_account_no_longer_allows_is_a_conflict_with_the_reason(client, other_supervisor, pending,
                                                                                eligible_account):
     eligible_account.contract_maturity = TODAY + datetime.timedelta(days=40)  # outside the 15 days now

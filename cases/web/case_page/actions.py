@@ -136,6 +136,8 @@ def priority(request, number: str):
     form = PriorityForm(request.POST)
 
     def act():
+        if form.changed_since_drawn(case):  # a colleague changed the priority meanwhile
+            raise changed_meanwhile()
         case_update(case=case, user=request.user, priority=form.validated["priority"])
 
     return _perform(request, number, key="priority", form=form, action=act, done=_("Priority saved."))

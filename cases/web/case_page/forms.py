@@ -123,10 +123,22 @@ class TransitionForm(ApiCheckedForm):
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     state = forms.CharField(widget=forms.HiddenInput, required=False)
     drawn_field = "state"
+    #: The proposal the page showed (Case.proposal_key): a checker's decision on a page drawn before the
+    #: proposal was returned and replaced is stale though the state is the same again.
+    proposal_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     @staticmethod
     def drawn_value(case) -> str:
         return case.state
+
+    def changed_since_drawn(self, case) -> bool:
+        seen = self.data.get(self.add_prefix("proposal_key"))
+        return super().changed_since_drawn(case) or bool(seen) and seen != case.proposal_key
+
+    def redraw_for(self, case) -> None:
+        super().redraw_for(case)
+        if self.is_bound:
+            self.data[self.add_prefix("proposal_key")] = case.proposal_key
 
     def __init__(self, *args, transition, **kwargs):
         kwargs.setdefault("prefix", f"t-{transition.name}")
@@ -176,6 +188,13 @@ class MessageForm(SentOnceForm, ApiCheckedForm):
 class PriorityForm(ApiCheckedForm):
     serializer_class = CaseUpdateSerializer
     priority = forms.CharField(label=_("Priority"), required=False, widget=QuickSelect(choices=Priority.choices))
+    #: The priority the page showed: a page drawn before a colleague changed it does not overwrite theirs (409).
+    drawn_priority = forms.CharField(widget=forms.HiddenInput, required=False)
+    drawn_field = "drawn_priority"
+
+    @staticmethod
+    def drawn_value(case) -> str:
+        return case.priority
 
     def serializer_data(self):
         return {"priority": self.data.get("priority", "")}

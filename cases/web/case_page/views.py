@@ -96,7 +96,8 @@ def _transitions_context(request, case: Case, forms: dict) -> dict:
         return {"transition_forms": []}
     available, blocked = transitions_now(case=case, user=request.user)
     transition_forms = [
-        forms.get(f"transition:{t.name}") or TransitionForm(transition=t, initial={"state": case.state})
+        forms.get(f"transition:{t.name}") or TransitionForm(
+            transition=t, initial={"state": case.state, "proposal_key": case.proposal_key})
         for t in available
     ]
     # The steps a request's eligibility holds back, with why: an approval not offered said nothing of why.
@@ -141,7 +142,8 @@ def page_context(request, case: Case, *, forms: dict | None = None, error: dict 
         assigned = AssignForm.drawn_value(case)
         context["assign_form"] = forms.get("assign") or AssignForm(
             workers=assignable_workers(), initial={"assignee": assigned, "assigned": assigned})
-        context["priority_form"] = forms.get("priority") or PriorityForm(initial={"priority": case.priority})
+        context["priority_form"] = forms.get("priority") or PriorityForm(
+            initial={"priority": case.priority, "drawn_priority": case.priority})
     return context
 
 

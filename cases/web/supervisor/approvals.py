@@ -163,6 +163,8 @@ class DecisionForm(forms.Form):
         "The comment may be at most %(limit_value)d characters long (it has %(show_value)d).")})
     #: The state the page showed: if the case moved since, the decision is stale (409).
     state = forms.CharField(required=False, max_length=32)
+    #: The proposal the page showed (Case.proposal_key): if another replaced it since, stale too (409).
+    proposal_key = forms.CharField(required=False, max_length=32)
 
 
 def _render_inbox(request, *, status: int = 200, error: dict | None = None):
@@ -207,6 +209,11 @@ def decide(request, number: str):
         return _render_inbox(request, status=409, error={
             "number": number, "message": _("Case %(number)s was decided or changed meanwhile; it is now “%(state)s”.")
             % {"number": number, "state": state_label(case.kind, case.state)}})
+    drawn_proposal = form.cleaned_data["proposal_key"]
+    if drawn_proposal and drawn_proposal != case.proposal_key:
+        return _render_inbox(request, status=409, error={
+            "number": number, "message": _("The proposal of case %(number)s was replaced meanwhile; read the new "
+                                           "one before deciding.") % {"number": number}})
     try:
         with calendar_refusals():
             case_transition(case=case, user=request.user, name=name, comment=comment, require_comment=True)
