@@ -769,6 +769,30 @@ def test_the_client_accepts_an_approved_resolution_and_rates_it(web, proposed_di
     assert "You rated this case 4 out of 5." in text(web.get(url, **EN))
 
 
+def test_a_resolution_answered_from_a_page_drawn_before_it_was_replaced_is_refused(
+        web, proposed_dispute, client_profile, agent, supervisor):
+    """The client rejected resolution A in one tab; the firm investigated again and sent B. Accepting
+    from an older tab still showing A accepted B, which the client had never read."""
+    case_transition(case=proposed_dispute, user=supervisor, name="approve_resolution")
+    url = reverse("portal:case", args=[proposed_dispute.number])
+    drawn = re.search(r'name="proposal_key" value="([0-9a-f]+)"', html(web.get(url))).group(1)
+    case = case_transition(case=proposed_dispute, user=client_profile.user, name="reject", comment="金额不对")
+    case = case_transition(case=case, user=agent, name="reinvestigate")
+    case = case_transition(case=case, user=agent, name="propose_resolution", comment="退还多收利息 ¥150.00")
+    case_transition(case=case, user=supervisor, name="approve_resolution")
+
+    step = reverse("portal:step", args=[case.number])
+    refused = web.post(step, {"name": "accept", "proposal_key": drawn}, **EN)
+    assert refused.status_code == 409
+    assert "changed our proposed resolution" in text(refused) and "¥150.00" in text(refused)
+    case.refresh_from_db()
+    assert case.state == "resolution_proposed"
+    current = re.search(r'name="proposal_key" value="([0-9a-f]+)"', html(refused)).group(1)
+    assert web.post(step, {"name": "accept", "proposal_key": current}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == "accepted"
+
+
 def test_rejecting_needs_a_reason(web, proposed_dispute, supervisor):
     case_transition(case=proposed_dispute, user=supervisor, name="approve_resolution")
     step = reverse("portal:step", args=[proposed_dispute.number])

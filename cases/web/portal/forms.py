@@ -198,6 +198,9 @@ class RatingForm(PortalForm):
 class TransitionForm(PortalForm):
     name = forms.SlugField(max_length=48)
     comment = forms.CharField(required=False, max_length=10000, widget=forms.Textarea(attrs={"rows": 2}))
+    #: The resolution the page showed (Case.proposal_key): accepted or rejected from a page drawn before
+    #: it was replaced by another, the client would answer one they never read (409).
+    proposal_key = forms.CharField(required=False, max_length=32)
 
 
 def add_service_errors(form: forms.Form, error) -> None:
