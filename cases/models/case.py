@@ -142,6 +142,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
         proposal = f"{self.proposed_by_id or ''}\n{self.proposed_outcome}\n{self.proposal}"
         return salted_hmac("cases.Case.proposal_key", proposal).hexdigest()[:16]
 
+    def proposal_replaced(self, drawn_key: str | None) -> bool:
+        """A page that showed the proposal `drawn_key` (its proposal_key; none sent: not checked) showed
+        one that is no longer the case's."""
+        return bool(drawn_key) and drawn_key != self.proposal_key
+
 
 class CaseNumberSequence(models.Model):
     """The last case number handed out in a year (CS-2026-000123)."""

@@ -133,7 +133,7 @@ class TransitionForm(ApiCheckedForm):
 
     def changed_since_drawn(self, case) -> bool:
         seen = self.data.get(self.add_prefix("proposal_key"))
-        return super().changed_since_drawn(case) or bool(seen) and seen != case.proposal_key
+        return super().changed_since_drawn(case) or case.proposal_replaced(seen)
 
     def redraw_for(self, case) -> None:
         super().redraw_for(case)

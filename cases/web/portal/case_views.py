@@ -182,8 +182,7 @@ def step(request: HttpRequest, number: str) -> HttpResponse:
     name = request.POST.get("name", "")
     if not form.is_valid() or name not in CLIENT_STEPS.get(case.kind, ()):
         return _render(request, case, step_error=_("This step is not available to you."), status=403)
-    drawn_proposal = form.cleaned_data["proposal_key"]
-    if drawn_proposal and drawn_proposal != case.proposal_key:
+    if case.proposal_replaced(form.cleaned_data["proposal_key"]):
         return _render(request, case, step_name=name, status=409, step_error=_(
             "We have changed our proposed resolution since this page was shown: please read it again below."))
     try:

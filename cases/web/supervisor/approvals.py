@@ -209,8 +209,7 @@ def decide(request, number: str):
         return _render_inbox(request, status=409, error={
             "number": number, "message": _("Case %(number)s was decided or changed meanwhile; it is now “%(state)s”.")
             % {"number": number, "state": state_label(case.kind, case.state)}})
-    drawn_proposal = form.cleaned_data["proposal_key"]
-    if drawn_proposal and drawn_proposal != case.proposal_key:
+    if case.proposal_replaced(form.cleaned_data["proposal_key"]):
         return _render_inbox(request, status=409, error={
             "number": number, "message": _("The proposal of case %(number)s was replaced meanwhile; read the new "
                                            "one before deciding.") % {"number": number}})
