@@ -17,7 +17,8 @@ Rules (PRODUCT.md, issue "SLA engine"):
   targets start it, where the case still owes it (open; first_response not answered,
   regulatory_ack not acknowledged, regulatory_final not given).
 - A public staff reply meets first_response and the open next_response, and restarts
-  periodic_update (so does a dispute's resolution sent, approve_resolution: the client's answer); a public client message starts next_response if none is running (not the
+  periodic_update (so does a dispute's resolution sent, approve_resolution: the client's
+  answer); a public client message starts next_response if none is running (not the
   files sent with the case itself: first response answers them).
 - Waiting on the client (ticket waiting_on_client; a dispute whose resolution was approved and
   sent) pauses the pausable metrics (resolution, periodic_update; never first_response nor the

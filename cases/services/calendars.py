@@ -55,8 +55,8 @@ def days_as_they_stand(days) -> list[CalendarChange]:
     for calendar_id, date in days:
         listed.update({(calendar_id, date): business for business in CalendarDay.objects.filter(
             calendar_id=calendar_id, date=date).values_list("is_business_day", flat=True)})
-    return [CalendarChange(calendar_id=calendar_id, date=date,
-                           before={"listed": (calendar_id, date) in listed, "business": listed.get((calendar_id, date))})
+    return [CalendarChange(calendar_id=calendar_id, date=date, before={
+                "listed": (calendar_id, date) in listed, "business": listed.get((calendar_id, date))})
             for calendar_id, date in days]
 
 
