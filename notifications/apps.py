@@ -8,7 +8,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from notifications import case_notices  # noqa: F401  (registers the transitions' follow-ups)
+        from notifications import case_notices, checks  # noqa: F401  (register the follow-ups and the checks)
 
         post_migrate.connect(_after_migrate, sender=self, weak=False, dispatch_uid="notifications.after_migrate")
 

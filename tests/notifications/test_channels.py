@@ -87,3 +87,26 @@ def test_the_console_backend_is_the_default_and_can_write_to_a_file(tmp_path, ca
         ConsoleSmsBackend().send("13900000000", "第二条", reference="notification-9")
     [line] = path.read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["text"] == "第二条" and json.loads(line)["reference"] == "notification-9"
+
+
+@pytest.mark.parametrize("backend, url, problem", [
+    ("notifications.channels.sms.HttpGatewaySmsBackend", "", "SMS_GATEWAY_URL is not set"),
+    ("notifications.channels.sms.HttpGatewaySmsBackend", "ftp://gateway.example/sms", "must be an http(s) URL"),
+    ("notifications.channels.sms.NoSuchBackend", "", "cannot be imported"),
+])
+@pytest.mark.django_db  # the other checks read the calendars
+def test_an_sms_backend_that_cannot_send_is_said_at_start(backend, url, problem):
+    """Set up without a gateway address, every SMS gave up one by one, margin calls' too, and nothing
+    said so before the first client went untold: `manage.py check` (every command) warns."""
+    import io
+
+    from django.core.management import call_command
+    from django.utils import translation
+
+    out = io.StringIO()
+    with override_settings(SMS_BACKEND=backend, SMS_GATEWAY_URL=url), translation.override("en"):
+        call_command("check", stdout=out, stderr=out)
+    assert "notifications.W001" in out.getvalue() and problem in out.getvalue()
+    out = io.StringIO()
+    call_command("check", stdout=out, stderr=out)  # the console backend (tests, demo): nothing to say
+    assert "notifications.W001" not in out.getvalue()
