@@ -112,11 +112,11 @@ class CalendarDayAdmin(ModelAdmin):
     def save_model(self, request, obj, form, change):
         stored = CalendarDay.objects.select_related("calendar").filter(pk=obj.pk).first() if change else None
         # The day as it was too: its date or its calendar may have changed.
-        before = days_as_they_stand([(obj.calendar_id, obj.date)] + ([(stored.calendar_id, stored.date)]
-                                                                      if stored else []))
+        days = [(obj.calendar, obj.date)] + ([(stored.calendar, stored.date)] if stored else [])
+        before = days_as_they_stand([(calendar.pk, date) for calendar, date in days])
         super().save_model(request, obj, form, change)
         calendar_changes_record(before)
-        _days_changed([(obj.calendar.code, obj.date)] + ([(stored.calendar.code, stored.date)] if stored else []))
+        _days_changed([(calendar.code, date) for calendar, date in days])
 
     def delete_model(self, request, obj):
         before = days_as_they_stand([(obj.calendar_id, obj.date)])

@@ -51,10 +51,10 @@ def days_as_they_stand(days) -> list[CalendarChange]:
     """For the (calendar id, date) pairs about to be edited: each day as it stands now (listed or
     not, a business day or not), kept by calendar_changes_record once the edit is made."""
     days = sorted(set(days))
-    listed = {}
-    for calendar_id, date in days:
-        listed.update({(calendar_id, date): business for business in CalendarDay.objects.filter(
-            calendar_id=calendar_id, date=date).values_list("is_business_day", flat=True)})
+    stored = CalendarDay.objects.filter(calendar_id__in={calendar_id for calendar_id, _date in days},
+                                        date__in={date for _calendar_id, date in days})
+    listed = {(calendar_id, date): business
+              for calendar_id, date, business in stored.values_list("calendar_id", "date", "is_business_day")}
     return [CalendarChange(calendar_id=calendar_id, date=date, before={
                 "listed": (calendar_id, date) in listed, "business": listed.get((calendar_id, date))})
             for calendar_id, date in days]

@@ -56,9 +56,8 @@ def files_only_body(case: Case, *, internal: bool) -> str:
         return _("Files attached.")
 
 
-@transaction.atomic
 def message_create(**arguments) -> CaseMessage:
-    """The message of message_create_once, for the callers that need not know whether it was new."""
+    """The message of message_create_once (atomic), for the callers that need not know whether it was new."""
     return message_create_once(**arguments)[0]
 
 

@@ -26,13 +26,13 @@ def due_date_for(reason: str, start: datetime.date) -> datetime.date:
     could make it); the calendar day itself where the working calendar has no data for its year."""
     from cases.calendars import CalendarUnavailable, load_schedule
 
-    due = start + datetime.timedelta(days=settings.RETURN_VISIT_DUE_DAYS[reason])
+    due = day = start + datetime.timedelta(days=settings.RETURN_VISIT_DUE_DAYS[reason])
     try:
         working = load_schedule(BusinessCalendar.WORKING)
         while not working.is_business_day(due):
             due += datetime.timedelta(days=1)
     except CalendarUnavailable:
-        return start + datetime.timedelta(days=settings.RETURN_VISIT_DUE_DAYS[reason])
+        return day
     return due
 
 
