@@ -3,7 +3,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from accounts import selectors
@@ -12,9 +11,10 @@ from accounts.models import CreditAccount
 from accounts.serializers import (
     CreditAccountDetailSerializer, CreditAccountSerializer, InterestQuerySerializer, InterestStatementSerializer,
 )
+from servicedesk.pagination import CheckedCursorPagination
 
 
-class AccountPagination(CursorPagination):
+class AccountPagination(CheckedCursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200

@@ -1,7 +1,7 @@
 """Reminders 14, 7 and 1 days before a contract's maturity and before each interest settlement
 date (PRODUCT.md), each sent once: a Reminder row (unique per account, kind, due date and days
-before) and its outbox rows (SMS to the client's phone, e-mail when there is an address) written
-in one transaction, set-based.
+before) and its outbox rows (SMS to the client's phone, e-mail when there is an address; a client
+with neither gets one e-mail row, given up with the reason) written in one transaction, set-based.
 
 Which reminder is due: on day T, a due date X from T+1 to T+14 gets the 1-day reminder when it
 is tomorrow, the 7-day one when it is 2 to 7 days away and the 14-day one when 8 to 14 days
@@ -65,11 +65,16 @@ _INSERT_NOTIFICATIONS = """
     FROM accounts_reminder r
     JOIN accounts_creditaccount a ON a.id = r.account_id
     JOIN accounts_clientprofile c ON c.id = a.client_id
-    WHERE r.run = %(run)s AND r.kind = %(kind)s AND r.due_date = %(due_date)s AND c.{address} <> ''
+    WHERE r.run = %(run)s AND r.kind = %(kind)s AND r.due_date = %(due_date)s AND {written_to}
       AND {language_condition}
     ORDER BY r.id
 """
 _CHANNEL_ADDRESS = {Notification.Channel.SMS: "phone", Notification.Channel.EMAIL: "email"}
+#: Which clients get a row on the channel: those with its address; on e-mail also a client with neither
+#: an e-mail address nor a phone number (the address empty: the outbox gives it up with the reason,
+#: notifications.policy.NO_CONTACT), so the record shows the reminder could not be sent.
+_WRITTEN_TO = {Notification.Channel.SMS: "c.phone <> ''",
+               Notification.Channel.EMAIL: "(c.email <> '' OR c.phone = '')"}
 EVENTS = {
     Reminder.Kind.MATURITY: "contract_maturity_reminder",
     Reminder.Kind.INTEREST_SETTLEMENT: "interest_settlement_reminder",
@@ -118,7 +123,8 @@ def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: date
             language_condition = f"(c.language = %(language)s OR c.language NOT IN ({others}))"
         for channel, address in _CHANNEL_ADDRESS.items():
             subject, body = _texts(kind, due_date, (due_date - today).days, language=language, channel=channel)
-            sql = _INSERT_NOTIFICATIONS.format(address=address, data=_data_sql(), language_condition=language_condition,
+            sql = _INSERT_NOTIFICATIONS.format(address=address, written_to=_WRITTEN_TO[channel], data=_data_sql(),
+                                               language_condition=language_condition,
                                                subject=f"SUBSTR({_per_row('subject')}, 1, {SUBJECT_LENGTH})",
                                                body=_per_row("body"))
             cursor.execute(sql, {

@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -36,6 +35,7 @@ from cases.services.submissions import submitted_once
 from notifications.selectors import case_notifications
 from notifications.serializers import CaseNotificationSerializer, ClientCaseNotificationSerializer
 from servicedesk.errors import NotAllowed, ValidationFailed
+from servicedesk.pagination import CheckedCursorPagination
 
 ERROR = inline_serializer("Error", fields={"detail": drf_serializers.CharField(),
                                            "code": drf_serializers.CharField()})
@@ -65,7 +65,7 @@ MESSAGE_CONFLICT = inline_serializer("MessageConflict", fields={
 })
 
 
-class CasePagination(CursorPagination):
+class CasePagination(CheckedCursorPagination):
     """Cursor pages stay fast at millions of cases: no COUNT, no OFFSET."""
 
     page_size = 50

@@ -23,9 +23,10 @@ CASE_NUMBER = re.compile(r"^CS-\d{4}-\d{6}$", re.IGNORECASE)
 
 def case_number_q(text: str) -> Q:
     """A case by its number as people say it: whole, in any case ("cs-2026-000123"), or its serial
-    alone ("123", "000123": that serial in every year)."""
+    alone ("123", "000123", "１２３" typed full-width: that serial in every year). Decimal digits only:
+    "²" or "①" are digits int() cannot read (a 500 from the case lists' search)."""
     found = Q(number__iexact=text)
-    if text.isdigit() and len(text) <= 6:
+    if text.isdecimal() and len(text) <= 6:
         found |= Q(number__endswith=f"-{int(text):06d}")
     return found
 

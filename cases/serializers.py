@@ -12,6 +12,7 @@ from rest_framework import serializers
 from accounts.ratio import RATIO_MAX_DIGITS
 from cases.attachments import MAX_FILES as MAX_ATTACHMENTS
 from cases.attachments import validate_attachments
+from cases.categories import EXTENSION
 from cases.sla_status import ScheduleCache, shown_state, timer_status
 
 from cases.models import Case, CaseEvent, CaseKind, CaseMessage, Channel, Priority, SlaTimer
@@ -299,6 +300,14 @@ class CaseCreateSerializer(serializers.Serializer):
     attachments = AttachmentsField(help_text=_(
         "Files sent with the case (multipart): a client's go on their first message, as on the portal; staff's on "
         "an internal note."))
+
+    def validate(self, attrs):
+        """An extension is filed under "extension", as on the portal, whatever category was sent. Other kinds keep
+        the category sent: the core system and the firm's other channels may use codes of their own (routed by the
+        rules that name no category)."""
+        if attrs.get("kind") == CaseKind.EXTENSION:
+            attrs["category"] = EXTENSION
+        return attrs
 
 
 class CaseUpdateSerializer(serializers.Serializer):

@@ -38,7 +38,9 @@ SAMPLE_CONTEXT = {
                 "account_no": "A00000123", "ratio": "128.50", "level": "平仓", "cash": "¥37,500.00",
                 "sell": "¥166,666.67", "deadline": "2026年12月3日 15:00", "due_date": "2026年12月15日", "days": "7",
                 "metric": "首次响应", "request_kind": "extension", "maturity": "2027年6月15日", "trading_days": "3",
-                "reasons": "近三个月的利息尚未结清。", "link": "https://service.example.com/rate/sample/"},
+                "reasons": "近三个月的利息尚未结清。", "link": "https://service.example.com/rate/sample/",
+                "notice": "追保", "address": "zhangsan@example.com",
+                "bounce_reason": "550 5.1.1 <zhangsan@example.com>: Recipient address rejected: User unknown"},
     "en": {"case_number": "CS-2026-000123", "case_subject": "Financing rate question", "case_kind": "Service ticket",
            "case_state": "Resolved", "previous_state": "Open", "transition": "Resolve",
            "message": "Hello, your financing rate is 8.35% a year, accrued daily.", "client_name": "Zhang San",
@@ -46,7 +48,9 @@ SAMPLE_CONTEXT = {
            "cash": "¥37,500.00", "sell": "¥166,666.67", "deadline": "Dec. 3, 2026, 3 p.m.",
            "due_date": "Dec. 15, 2026", "days": "7", "metric": "First response", "request_kind": "extension",
            "maturity": "June 15, 2027", "trading_days": "3", "reasons": "The interest of the last three months is "
-           "not paid yet.", "link": "https://service.example.com/rate/sample/"},
+           "not paid yet.", "link": "https://service.example.com/rate/sample/", "notice": "margin call",
+           "address": "zhangsan@example.com",
+           "bounce_reason": "550 5.1.1 <zhangsan@example.com>: Recipient address rejected: User unknown"},
 }
 
 

@@ -11,7 +11,8 @@ client of a call past its deadline: liquidation may follow), margin_call_deadlin
 trading calendar closed a day counted to a call's deadline: it moves later), contract_maturity_reminder,
 interest_settlement_reminder, request_approved and request_declined (the decision on an extension
 or relief request: one text per language, its branches chosen by request_kind), rating_request
-(the link to rate a resolved case). The e-mail channel adds [case number] to the subject of every
+(the link to rate a resolved case), notice_bounced (in-app, to the staff who must call a client
+whose e-mail notice bounced: notifications.bounces). The e-mail channel adds [case number] to the subject of every
 case e-mail that lacks it (inbound threading relies on it)."""
 
 # {event: {language: (subject, body)}}; Django template syntax, context in rendering.CONTEXT_HELP.
@@ -185,6 +186,20 @@ DEFAULT_TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("How did we do? Rate case {{ case_number }}",
                "Your case {{ case_number }} ({{ case_subject }}) is resolved. Please tell us how satisfied you are, "
                "from 1 to 5, within {{ days }} day{{ days|pluralize }}: {{ link }}"),
+    },
+    # In-app, to the staff who must call the client (notifications.bounces); notice: the bounced
+    # notice's event, named in the reader's language.
+    "notice_bounced": {
+        "zh-hans": ("{% if case_number %}{{ case_number }}：{% endif %}发给{{ client_name }}的邮件被退回，请致电客户",
+                    "发给客户 {{ client_name }}（{{ client_no }}，{{ address }}）的邮件“{{ notice }}”被对方邮件系统退回，"
+                    "客户没有收到{% if case_number %}（事项 {{ case_number }}“{{ case_subject }}”）{% endif %}。"
+                    "请致电客户告知通知内容，并核实其电子邮箱地址。{% if bounce_reason %}\n\n对方邮件系统的答复："
+                    "{{ bounce_reason }}{% endif %}"),
+        "en": ("{% if case_number %}{{ case_number }}: {% endif %}e-mail to {{ client_name }} bounced, call the client",
+               "The e-mail “{{ notice }}” to {{ client_name }} ({{ client_no }}) at {{ address }} came back "
+               "undelivered: the client did not get it{% if case_number %} (case {{ case_number }} "
+               "“{{ case_subject }}”){% endif %}. Please call the client to tell them what it said, and check their "
+               "e-mail address.{% if bounce_reason %}\n\nTheir mail system said: {{ bounce_reason }}{% endif %}"),
     },
 }
 

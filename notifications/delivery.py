@@ -51,7 +51,7 @@ def backoff_seconds(attempts: int) -> int:
     return int(min(settings.NOTIFICATION_RETRY_BACKOFF_MAX, base * 2 ** max(attempts - 1, 0)))
 
 
-def _claim_expired(now) -> Q:
+def claim_expired(now) -> Q:
     return Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - datetime.timedelta(
         seconds=settings.NOTIFICATION_CLAIM_TIMEOUT))
 
@@ -61,7 +61,7 @@ def claimable(now) -> Q:
     once it is due (quiet hours), a failed one whenever its retry arrives."""
     due = (Q(status=Notification.Status.FAILED) | Q(next_attempt_at__isnull=True)
            | Q(next_attempt_at__lte=now + CLOCK_TOLERANCE))
-    return Q(status__in=UNFINISHED) & _claim_expired(now) & due
+    return Q(status__in=UNFINISHED) & claim_expired(now) & due
 
 
 def notification_send(notification_id: int, *, retry_queued: bool = False) -> Outcome:
@@ -118,13 +118,15 @@ def _claim(notification_id: int):
         if reason:
             _finish(notification, status=Notification.Status.GAVE_UP, error=reason)
             return Outcome(Notification.Status.GAVE_UP)
+        if not notification.address:  # given up at once: waiting for the end of quiet hours brings none
+            no_contact = policy.has_no_contact(notification.recipient_client)
+            _finish(notification, status=Notification.Status.GAVE_UP,
+                    error=policy.NO_CONTACT if no_contact else policy.NO_ADDRESS)
+            return Outcome(Notification.Status.GAVE_UP)
         deferred = policy.deferred_until(notification, now, preference)
         if deferred is not None:
             Notification.objects.filter(pk=notification.pk).update(next_attempt_at=deferred, queued_at=None)
             return Outcome("deferred")
-        if not notification.address:
-            _finish(notification, status=Notification.Status.GAVE_UP, error="no address")
-            return Outcome(Notification.Status.GAVE_UP)
         if not notification.body:
             notification.subject, notification.body = render(
                 event=notification.event, language=notification.language, channel=notification.channel,
@@ -184,8 +186,9 @@ def _finish(notification: Notification, *, token=None, **changes) -> bool:
     return True
 
 
-def record_case_event(notification: Notification) -> None:
-    """The case's timeline shows every e-mail and SMS that went out (or was given up)."""
+def record_case_event(notification: Notification, *, comment: str = "") -> None:
+    """The case's timeline shows every e-mail and SMS that went out (or was given up, or bounced:
+    `comment` is then what the client's mail system said)."""
     if notification.case_id is None or notification.channel == Notification.Channel.IN_APP:
         return
     from cases.models import EventKind
@@ -193,7 +196,7 @@ def record_case_event(notification: Notification) -> None:
 
     event_record(
         case=notification.case, kind=EventKind.NOTIFICATION, actor=None, name=notification.event,
-        to_value=notification.status,
+        to_value=notification.status, comment=comment,
         data={"notification_id": notification.pk, "channel": notification.channel, "event": notification.event,
               "status": notification.status, "recipient_client_id": notification.recipient_client_id,
               "recipient_user_id": notification.recipient_user_id},
@@ -212,7 +215,7 @@ def notifications_resend(*, now=None, batch: int | None = None) -> int:
     due = (Notification.objects.filter(status__in=UNFINISHED)
            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
            .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=requeue_before))
-           .filter(_claim_expired(now)))
+           .filter(claim_expired(now)))
     total = 0
     while True:
         with transaction.atomic():

@@ -21,6 +21,7 @@ EVENT_LABELS = {
     "rating_request": _("request to rate the service"),
     "request_approved": _("request approved"),
     "request_declined": _("request declined"),
+    "notice_bounced": _("e-mail to the client bounced"),
 }
 
 

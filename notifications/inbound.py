@@ -1,6 +1,8 @@
 """Inbound e-mail: a client's reply lands on its case as a client message, a known client's new
-e-mail opens a ticket, anything else is held for a supervisor's review; auto-replies and bounces
-are recorded and left alone. Nothing is dropped: every e-mail is kept as received (InboundEmail).
+e-mail opens a ticket, anything else is held for a supervisor's review; auto-replies are recorded
+and left alone, and so are bounces, except that a bounce of one of our e-mail notices marks it
+bounced and has someone call the client (notifications.bounces). Nothing is dropped: every e-mail
+is kept as received (InboundEmail).
 
 Which case, first match wins:
 1. In-Reply-To / References name one of our case e-mails (Message-ID <CS-2026-000123.<n>@domain>);
@@ -21,6 +23,8 @@ case takes at most the 20,000 characters the portal and the API take (TEXT_MAX),
 Reading the e-mail: notifications.inbound_parsing.
 """
 
+import dataclasses
+import hashlib
 import uuid
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -39,8 +43,9 @@ from accounts.roles import Role
 from cases.attachments import MAX_FILES, AttachmentRefused, attachment_check
 from cases.models import Case, CaseKind, CaseMessage, Channel, EventKind
 from cases.services import case_create, event_record, message_create
+from notifications.bounces import notification_bounced, returned_notification
 from notifications.inbound_parsing import InboundAttachment, ParsedEmail, parse_email
-from notifications.models import InboundEmail
+from notifications.models import InboundEmail, Notification
 from servicedesk.errors import ApplicationError, Conflict, NotAllowed, ValidationFailed
 
 Status = InboundEmail.Status
@@ -78,6 +83,7 @@ class _Outcome:
     message: CaseMessage | None = None
     client: ClientProfile | None = None
     case_number: str = ""
+    notification: Notification | None = None  # a bounce's: the notice it returns
 
 
 def email_ingest(raw_bytes: bytes, *, source: str) -> InboundResult:
@@ -85,17 +91,31 @@ def email_ingest(raw_bytes: bytes, *, source: str) -> InboundResult:
     if isinstance(raw_bytes, str):
         raw_bytes = raw_bytes.encode("utf-8")
     parsed = parse_email(raw_bytes, authserv_id=settings.INBOUND_AUTHSERV_ID)
-    existing = InboundEmail.objects.filter(message_id=parsed.message_id).select_related("case").first()
+    existing, parsed = _recorded(parsed, raw_bytes)
     if existing is not None:
         return _duplicate(existing)
     try:
         with transaction.atomic():
             return _ingest(parsed, raw_bytes, source)
     except IntegrityError:  # the same e-mail ingested at the same moment elsewhere (IMAP and a file)
-        existing = InboundEmail.objects.filter(message_id=parsed.message_id).select_related("case").first()
+        existing, parsed = _recorded(parsed, raw_bytes)
         if existing is None:
             raise
         return _duplicate(existing)
+
+
+def _recorded(parsed: ParsedEmail, raw_bytes: bytes) -> tuple[InboundEmail | None, ParsedEmail]:
+    """The row of this e-mail if it was received already, and the e-mail under the Message-ID it is kept
+    by. The Message-ID decides, for the same e-mail only (sender, subject and text): another e-mail under a
+    Message-ID already recorded (a mail program writing a broken or constant one, "<>"; a sender reusing
+    one) is a new e-mail, kept under an id of its own (the digest of its bytes), not dropped as a copy."""
+    existing = InboundEmail.objects.filter(message_id=parsed.message_id).select_related("case").first()
+    if existing is None or (existing.from_address, existing.subject, existing.body) == (
+            parsed.from_address[:254], parsed.subject[:255], parsed.text):
+        return existing, parsed
+    digest = hashlib.sha256(raw_bytes).hexdigest()
+    parsed = dataclasses.replace(parsed, message_id=f"<{digest}@reused-message-id.invalid>")
+    return InboundEmail.objects.filter(message_id=parsed.message_id).select_related("case").first(), parsed
 
 
 def _duplicate(existing: InboundEmail) -> InboundResult:
@@ -119,8 +139,9 @@ def _ingest(parsed: ParsedEmail, raw_bytes: bytes, source: str) -> InboundResult
         outcome = _Outcome(Status.HELD, _("Could not be put on a case: %(error)s") % {"error": error.message})
     inbound.status, inbound.reason = outcome.status, outcome.reason
     inbound.case, inbound.case_message, inbound.client = outcome.case, outcome.message, outcome.client
-    inbound.case_number = outcome.case_number
-    inbound.save(update_fields=["status", "reason", "case", "case_message", "client", "case_number"])
+    inbound.case_number, inbound.notification = outcome.case_number, outcome.notification
+    inbound.save(update_fields=["status", "reason", "case", "case_message", "client", "case_number",
+                                "notification"])
     return InboundResult(status=outcome.status, inbound_email=inbound, case=outcome.case,
                          message=outcome.message, reason=outcome.reason)
 
@@ -145,8 +166,7 @@ def _is_clients_address(client: ClientProfile, address: str) -> bool:
 def _route(parsed: ParsedEmail) -> _Outcome:
     case, how, case_number = _referenced_case(parsed)
     if parsed.bounce_reason:
-        return _Outcome(Status.IGNORED_BOUNCE, _("Bounce (%(sign)s).") % {"sign": parsed.bounce_reason},
-                        case_number=case_number)
+        return _bounce(parsed, case_number)
     if parsed.auto_reply_reason:
         return _Outcome(Status.IGNORED_AUTO_REPLY, _("Auto-reply (%(sign)s).") % {"sign": parsed.auto_reply_reason},
                         case_number=case_number)
@@ -181,6 +201,24 @@ def _route(parsed: ParsedEmail) -> _Outcome:
     else:
         reason = _("No client has the e-mail address %(address)s.") % {"address": address}
     return _Outcome(Status.HELD, reason, case_number=case_number)
+
+
+def _bounce(parsed: ParsedEmail, case_number: str) -> _Outcome:
+    """A bounce: of one of our e-mail notices, acted on (notifications.bounces); else recorded only.
+    One whose sender failed the mail server's checks is not acted on: anyone can write a bounce."""
+    reason = _("Bounce (%(sign)s).") % {"sign": parsed.bounce_reason}
+    notification = returned_notification(parsed.bounce) if parsed.bounce is not None else None
+    if notification is None:
+        return _Outcome(Status.IGNORED_BOUNCE, reason, case_number=case_number)
+    found = {"case": notification.case, "notification": notification,
+             "case_number": notification.case.number if notification.case_id else case_number}
+    if parsed.authentication_failure:
+        return _Outcome(Status.IGNORED_BOUNCE, " ".join((reason, _(
+            "Not acted on: the sender %(address)s did not pass the mail server's checks (%(results)s).") % {
+                "address": parsed.from_address or "?", "results": parsed.authentication_failure})), **found)
+    bounced = notification_bounced(notification=notification, report=parsed.bounce)
+    status = Status.NOTICE_BOUNCED if parsed.bounce.is_failure else Status.IGNORED_BOUNCE
+    return _Outcome(status, " ".join((reason, bounced.reason)), **found)
 
 
 def _attachment_max_bytes() -> int:

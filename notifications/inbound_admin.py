@@ -47,8 +47,8 @@ class InboundEmailAdmin(ModelAdmin):
     fieldsets = (
         (None, {"fields": ("status", "received_at", "source", "message_id", "from_name", "from_address",
                            "sent_at", "subject", "text", "attachment_list", "raw")}),
-        (gettext_lazy("Outcome"), {"fields": ("reason", "case", "client", "case_number", "reviewed_by",
-                                              "reviewed_at", "review")}),
+        (gettext_lazy("Outcome"), {"fields": ("reason", "case", "client", "case_number", "notification",
+                                              "reviewed_by", "reviewed_at", "review")}),
     )
 
     # --- who may see and act --------------------------------------------------------------------

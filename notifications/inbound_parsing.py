@@ -1,10 +1,12 @@
 """Reading an e-mail as received: sender, subject, Message-ID and the case numbers it refers to,
 its text (plain text preferred, else HTML turned into text; any charset, GB18030/GBK included,
 even raw 8-bit headers from older Chinese mail clients), its attachments, and whether it is an
-auto-reply or a bounce. Pure functions, no database: notifications.inbound acts on the result."""
+auto-reply or a bounce (and which e-mail a bounce returns: notifications.bounce_report). Pure functions,
+no database: notifications.inbound acts on the result."""
 
 import datetime
 import hashlib
+import logging
 import mimetypes
 import os
 import re
@@ -18,6 +20,10 @@ import authres
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from notifications.bounce_report import BounceReport, bounce_report
+
+logger = logging.getLogger(__name__)
 
 #: Our case e-mails' Message-IDs: <CS-2026-000123.<notification id>@NOTIFICATION_MAIL_DOMAIN>.
 CASE_IN_MESSAGE_ID = re.compile(r"<(CS-\d{4}-\d{6})\.", re.IGNORECASE)
@@ -45,6 +51,10 @@ class ParsedEmail:
     attachments: list[InboundAttachment] = field(default_factory=list)
     auto_reply_reason: str = ""
     bounce_reason: str = ""
+    #: For a bounce by its strong signs (a delivery report, the mailer daemon writing): which e-mail
+    #: it returns and what the mail system said (notifications.bounce_report). None otherwise: the
+    #: empty envelope sender alone is an auto-reply's sign too.
+    bounce: BounceReport | None = None
     #: The receiving mail server's checks of the sender failed (SPF, DKIM, DMARC in its
     #: Authentication-Results): the From may be forged. Empty when they passed or were not reported.
     authentication_failure: str = ""
@@ -379,6 +389,18 @@ def _storable(text: str) -> str:
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
+def _bounce_report(msg: EmailMessage, parsed: ParsedEmail) -> BounceReport:
+    """What the bounce says; a report no reader makes sense of names no e-mail (and matches none)."""
+    try:
+        report = bounce_report(msg, in_reply_to=parsed.in_reply_to, references=parsed.references)
+    except Exception:
+        logger.warning("Unreadable bounce %s", parsed.message_id, exc_info=True)
+        return BounceReport()
+    return BounceReport(message_ids=tuple(_storable(found) for found in report.message_ids),
+                        action=_storable(report.action), status=_storable(report.status),
+                        diagnostic=_storable(report.diagnostic))
+
+
 def parse_email(raw_bytes: bytes, *, authserv_id: str = "") -> ParsedEmail:
     """Read an e-mail as received (bytes); every header and charset problem becomes text.
     `authserv_id`: our receiving mail server's name in Authentication-Results (authentication_failure)."""
@@ -391,7 +413,9 @@ def parse_email(raw_bytes: bytes, *, authserv_id: str = "") -> ParsedEmail:
         in_reply_to=_all_headers(msg, "In-Reply-To"), references=_all_headers(msg, "References"), text="",
     )
     parsed.bounce_reason = _storable(_bounce_reason(msg, from_address, weak=False))
-    if not parsed.bounce_reason:
+    if parsed.bounce_reason:
+        parsed.bounce = _bounce_report(msg, parsed)
+    else:
         parsed.auto_reply_reason = _storable(_auto_reply_reason(msg, subject))
     if not (parsed.bounce_reason or parsed.auto_reply_reason):
         parsed.bounce_reason = _bounce_reason(msg, from_address, weak=True)

@@ -38,6 +38,9 @@ class Notification(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         GAVE_UP = "gave_up", _("Gave up")
+        #: Sent, then returned by the recipient's mail system as undeliverable (an inbound bounce,
+        #: notifications.bounces); `error` keeps what that mail system said.
+        BOUNCED = "bounced", _("Bounced")
 
     # recipient_user and case: no index of their own; notification_inbox_idx and
     # notification_case_idx start with them.
@@ -84,7 +87,7 @@ class Notification(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.SENT, self.Status.GAVE_UP)
+        return self.status in (self.Status.SENT, self.Status.GAVE_UP, self.Status.BOUNCED)
 
 
 class ClientPreference(models.Model):
@@ -154,9 +157,10 @@ class NotificationTemplate(models.Model):
 
 class InboundEmail(models.Model):
     """One e-mail received (IMAP or `manage.py ingest_email`), kept with what became of it:
-    threaded onto a case, a new ticket, held for a supervisor's review, or ignored (auto-replies,
-    bounces). The Message-ID is unique, so ingesting the same e-mail again changes nothing.
-    Written by notifications.inbound; reviewed in notifications/inbound_admin.py."""
+    threaded onto a case, a new ticket, held for a supervisor's review, a bounce of one of our e-mail
+    notices (`notification`, marked bounced), or ignored (auto-replies, other bounces). The Message-ID
+    is unique, so ingesting the same e-mail again changes nothing. Written by notifications.inbound;
+    reviewed in notifications/inbound_admin.py."""
 
     class Status(models.TextChoices):
         THREADED = "threaded", _("Threaded onto a case")
@@ -164,6 +168,8 @@ class InboundEmail(models.Model):
         HELD = "held", _("Held for review")
         IGNORED_AUTO_REPLY = "ignored_auto_reply", _("Ignored: auto-reply")
         IGNORED_BOUNCE = "ignored_bounce", _("Ignored: bounce")
+        #: A bounce of an e-mail notice we sent: the notice marked bounced (notifications.bounces).
+        NOTICE_BOUNCED = "notice_bounced", _("Bounce of a notice we sent")
         #: What an ingest returns for a Message-ID already recorded (the row keeps its first status).
         DUPLICATE = "duplicate", _("Duplicate")
         DISCARDED = "discarded", _("Discarded after review")
@@ -192,6 +198,11 @@ class InboundEmail(models.Model):
         verbose_name=_("client"),
         help_text=_("The client the sender's address belongs to; for a held e-mail, the client "
                     "“create a ticket” opens it for."),
+    )
+    notification = models.ForeignKey(
+        Notification, on_delete=models.PROTECT, null=True, blank=True, related_name="bounces",
+        verbose_name=_("notice returned"),
+        help_text=_("For a bounce: the e-mail notice we sent that it returns."),
     )
     reason = models.TextField(_("reason"), blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

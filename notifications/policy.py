@@ -33,6 +33,12 @@ URGENT_ALERT_LEVELS = frozenset({"close_out", "immediate"})
 URGENT_CASE_KINDS = frozenset({"margin_call", "dispute"})
 
 DISABLED_BY_PREFERENCE = "disabled by client preference"
+#: Why a client's notice was given up when the client has neither an e-mail address nor a phone
+#: number: kept on the e-mail channel (one row per notice), so the record shows the client could not
+#: be told in writing, and an operator sees whom to call.
+NO_CONTACT = "no e-mail address or phone number"
+#: Why a notice was given up when it has no address on its channel.
+NO_ADDRESS = "no address"
 DEFAULT_QUIET_HOURS = (datetime.time(22, 0), datetime.time(8, 0))
 
 
@@ -77,6 +83,11 @@ def quiet_hours_end(moment: datetime.datetime, start: datetime.time, end: dateti
 
 def is_client_notice(notification: Notification) -> bool:
     return notification.recipient_client_id is not None
+
+
+def has_no_contact(client) -> bool:
+    """The client can be written to neither by e-mail nor by SMS."""
+    return client is not None and not client.email and not client.phone
 
 
 def refusal(notification: Notification, preference: ClientPreference | None = None) -> str:

@@ -55,6 +55,9 @@ CONTEXT_HELP = {
     "trading_days": _("trading days the top-up deadline moves (relief requests approved)"),
     "reasons": _("our reasons, as the supervisor wrote them to the client (requests declined)"),
     "link": _("the link to rate the case (rating requests)"),
+    "notice": _("the notice whose e-mail bounced (bounces, to staff)"),
+    "address": _("the e-mail address it was sent to (bounces, to staff)"),
+    "bounce_reason": _("what the client's mail system answered (bounces, to staff)"),
 }
 #: The lines of a margin alert, as the monitoring's own notices name them.
 LEVEL_LABELS = {"attention": _("attention"), "warning": _("warning"), "close_out": _("close-out"),
@@ -67,7 +70,7 @@ REFUSED_TAGS = {IncludeNode: "include", ExtendsNode: "extends", DebugNode: "debu
 TAG_MARKS = ("{{", "}}", "{%", "%}", "{#", "#}")
 #: Keys of a notification's data that may reach the text, as they are.
 DATA_KEYS = ("account_no", "ratio", "level", "line", "cash", "sell", "deadline", "due_date", "days", "metric",
-             "comment", "request_kind", "trading_days", "reasons", "link", "matured")
+             "comment", "request_kind", "trading_days", "reasons", "link", "matured", "address", "bounce_reason")
 
 
 def compile_errors(subject: str, body: str) -> dict[str, str]:
@@ -236,6 +239,10 @@ def build_context(*, event: str, case=None, client=None, data: dict | None = Non
             context[key] = _ratio(context[key])
     if data.get("maturity"):
         context["maturity"] = _date(data["maturity"])
+    if data.get("notice_event"):  # a bounce: the notice that did not arrive, named in the reader's language
+        from notifications.events import event_label
+
+        context["notice"] = event_label(data["notice_event"])
     return context
 
 

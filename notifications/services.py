@@ -44,8 +44,10 @@ def notification_queue(*, event: str, channel: str, recipient_client=None, recip
     the client's login) or a user (`recipient_user`: staff; in-app or e-mail). Text: `subject`
     and `body` as given, else rendered now from the event's template in the recipient's
     language. Returns None when the recipient has no address on that channel (no e-mail on
-    file, no login for an in-app notice). A channel the client switched off is kept as gave_up
-    with the reason; a non-urgent SMS or e-mail in the client's quiet hours waits for their end."""
+    file, no login for an in-app notice), except a client's e-mail when the client has neither an
+    e-mail address nor a phone number: kept as gave_up (policy.NO_CONTACT). A channel the client
+    switched off is kept as gave_up with the reason; a non-urgent SMS or e-mail in the client's
+    quiet hours waits for their end."""
     from notifications.channels.email import with_case_tag
     from notifications.rendering import render
 
@@ -58,7 +60,10 @@ def notification_queue(*, event: str, channel: str, recipient_client=None, recip
     if channel == Notification.Channel.IN_APP and recipient_user is None:
         return None
     address = address if address is not None else _address(channel, recipient_client, recipient_user)
-    if channel != Notification.Channel.IN_APP and not address:
+    # A client with no e-mail address and no phone number: the notice's e-mail is kept as gave_up
+    # (policy.NO_CONTACT), not left unwritten; the record shows the client could not be told.
+    unreachable = channel == Notification.Channel.EMAIL and not address and policy.has_no_contact(recipient_client)
+    if channel != Notification.Channel.IN_APP and not address and not unreachable:
         return None
     language = language or _language(recipient_client, recipient_user)
     data = dict(data or {})
@@ -76,7 +81,7 @@ def notification_queue(*, event: str, channel: str, recipient_client=None, recip
         event=event, case=case, language=language, subject=subject[:200], body=body, data=data,
     )
     preference = policy.preference_of(recipient_client.pk) if recipient_client is not None else None
-    reason = policy.refusal(notification, preference)
+    reason = policy.NO_CONTACT if unreachable else policy.refusal(notification, preference)
     deferred = None if reason else policy.deferred_until(notification, now, preference)
     if reason:
         notification.status, notification.error = Notification.Status.GAVE_UP, reason
@@ -164,10 +169,14 @@ def notifications_mark_case_read(*, client, case, event: str) -> int:
 @transaction.atomic
 def notifications_send_again(*, ids) -> int:
     """Give given-up or failed messages a new round of attempts (after a provider outage): back
-    to pending, due now, attempts from zero; the last error stays until the next attempt."""
+    to pending, due now, attempts from zero; the last error stays until the next attempt. A failed
+    message a worker is retrying right now (its claim held) is left to it: taking its claim away
+    would have it sent twice, by that worker and by the new round."""
+    from notifications.delivery import claim_expired
+
     now = timezone.now()
-    rows = Notification.objects.filter(pk__in=ids, status__in=[Notification.Status.GAVE_UP,
-                                                               Notification.Status.FAILED])
+    rows = Notification.objects.select_for_update().filter(
+        claim_expired(now), pk__in=ids, status__in=[Notification.Status.GAVE_UP, Notification.Status.FAILED])
     rows = rows.exclude(channel=Notification.Channel.IN_APP)
     changed = list(rows.values_list("pk", flat=True))
     Notification.objects.filter(pk__in=changed).update(

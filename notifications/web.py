@@ -2,8 +2,9 @@
 supervisors in the console, risk officers on the risk pages, clients in the portal.
 
 The bell is loaded apart from the page it sits on (htmx, after the page, then every minute), so no
-page pays for its queries; a refresh after the session ended reloads the page (to the login). Opening a notice marks it read and goes to its case: the console's case page for staff,
-the portal's for a client (each page checks again who may see the case)."""
+page pays for its queries; a refresh after the session ended reloads the page (to the login).
+Opening a notice marks it read and goes to its case: the console's case page for staff, the portal's
+for a client (each page checks again who may see the case)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,7 +39,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         services.notifications_mark_all_read(user=request.user)
         return redirect("notifications_web:inbox")
     marks = {name: request.GET.get(name, "") for name in ("before", "after")}
-    if any(mark and not (mark.isdigit() and len(mark) <= 18) for mark in marks.values()):
+    # isdecimal, not isdigit: "²" is a digit int() cannot read (a 500)
+    if any(mark and not (mark.isdecimal() and len(mark) <= 18) for mark in marks.values()):
         return HttpResponse(_("Bad page of notifications: before and after take a notice number."), status=400,
                             content_type="text/plain; charset=utf-8")
     page = selectors.inbox_page(request.user, **{name: int(mark) for name, mark in marks.items() if mark})

@@ -5,7 +5,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,9 +16,10 @@ from risk import selectors, services
 from risk.models import ALERT_LINES, AccountAlert, Level, MarginCallContact, RatioSnapshot
 from servicedesk.filters import (IsoDateTimeEndFilter, IsoDateTimeFilter, ListedChoiceFilter, UtcDateTimeField,
                                  range_checked)
+from servicedesk.pagination import CheckedCursorPagination
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(CheckedCursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000

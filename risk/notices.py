@@ -1,7 +1,8 @@
 """What the monitoring tells clients, written to the notification outbox in the same transaction
 (a rolled-back run tells nobody); the outbox sends it after commit. One SMS and one e-mail per
-client who has that contact, in the client's language (zh-hans unless the client chose en), the
-text from the event's notice template (editable by supervisors in the admin)."""
+client who has that contact (a client with neither: one e-mail row, given up with the reason), in
+the client's language (zh-hans unless the client chose en), the text from the event's notice
+template (editable by supervisors in the admin)."""
 
 from django.utils import translation
 from django.utils.formats import date_format
@@ -44,7 +45,10 @@ def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns:
     columns = {**columns, **CLIENT_COLUMNS}
     markers = {name: "{" + name + "}" for name in columns}
     total = 0
-    for channel, address in (("sms", "cl.phone"), ("email", "cl.email")):
+    # A client with neither an e-mail address nor a phone number still gets the e-mail's row, its
+    # address empty: the outbox gives it up with the reason (notifications.policy.NO_CONTACT).
+    for channel, address, written_to in (("sms", "cl.phone", "cl.phone <> ''"),
+                                         ("email", "cl.email", "(cl.email <> '' OR cl.phone = '')")):
         subject, body = render_for_rows(event=event, language=language, channel=channel,
                                         values={**(values or {}), **markers})
         cursor.execute(f"""
@@ -54,7 +58,7 @@ def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns:
             SELECT NULL, cl.id, {address}, %s, %s, {case_expr}, cl.language,
                 SUBSTR({template_sql(subject)}, 1, {SUBJECT_LENGTH}),
                 {template_sql(body)}, {json_object(**data)}, 'pending', 0, '', '', %s, NULL, NULL
-            FROM {source_sql} AND {_language_filter(language)} AND {address} <> ''
+            FROM {source_sql} AND {_language_filter(language)} AND {written_to}
         """, [channel, event, subject, body, db_time(now), *params])
         total += cursor.rowcount
     return total

@@ -1,6 +1,7 @@
 """Query filters shared by the APIs."""
 
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -64,13 +65,26 @@ class ListedChoiceFilter(django_filters.ChoiceFilter):
 INVALID_DATE_TIME = _("Enter a valid date/time.")
 
 
+#: A date and time, then a space and a UTC offset: the "+" of a positive offset written into a query string
+#: unescaped, which the query string reads as a space (?created_after=2026-01-01T00:00:00+08:00).
+_OFFSET_PLUS_LOST = re.compile(r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?) (\d{2}(?::?\d{2})?)")
+
+
+def offset_plus_restored(value):
+    """`value` with the "+" of its UTC offset back where a query string turned it into a space."""
+    if isinstance(value, str) and (lost := _OFFSET_PLUS_LOST.fullmatch(value.strip())):
+        return f"{lost[1]}+{lost[2]}"
+    return value
+
+
 class UtcIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 date-time, in UTC before it reaches a query: PostgreSQL refuses offsets beyond
     ±15:59 that Python accepts (…T07:53+18:09 was a 500), and a time whose UTC falls before year 1
-    has none (a 400, like any bad date)."""
+    has none (a 400, like any bad date). A positive offset whose "+" the query string read as a
+    space is read as the offset it was (offset_plus_restored), not refused."""
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = super().to_python(offset_plus_restored(value))
         if value is None:
             return None
         try:
@@ -125,10 +139,11 @@ class UtcDateTimeField(serializers.DateTimeField):
     """UtcIsoDateTimeField's rule for a query read by a serializer (the SLA report's from/to): in UTC,
     and a 400 naming the field for a time with no UTC or no local time. DRF's own field checks the
     local time against UTC unguarded: from=0001-01-01 (midnight in Shanghai, still year 0 in UTC)
-    was a 500."""
+    was a 500. A positive offset whose "+" the query string read as a space is that offset
+    (offset_plus_restored), as for the filters."""
 
     def to_internal_value(self, value):
         try:
-            return super().to_internal_value(value).astimezone(datetime.timezone.utc)
+            return super().to_internal_value(offset_plus_restored(value)).astimezone(datetime.timezone.utc)
         except (OverflowError, ValueError):
             raise serializers.ValidationError(INVALID_DATE_TIME, code="invalid") from None

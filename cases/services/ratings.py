@@ -7,6 +7,8 @@ import datetime
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -98,6 +100,10 @@ def rating_submit(*, token: str, score, comment: str = "") -> SatisfactionRating
     if len(comment) > MAX_COMMENT:
         raise ValidationFailed(_("Invalid rating."), extra={
             "comment": [_("At most %(max)d characters.") % {"max": MAX_COMMENT}]})
+    try:  # the rating page passes the form's text as it came: PostgreSQL refuses a NUL byte (a 500)
+        ProhibitNullCharactersValidator()(comment)
+    except ValidationError as error:
+        raise ValidationFailed(_("Invalid rating."), extra={"comment": error.messages}) from None
     if SatisfactionRating.objects.filter(case=case).exists():
         raise AlreadyRated(_("This case has already been rated. Thank you!"))
     if case.resolved_at is None:  # reopened since the link was sent: the client's problem is not solved yet

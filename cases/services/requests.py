@@ -16,6 +16,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,8 +124,9 @@ def _refuse_a_second_open_request(*, kind: str, category: str, account: CreditAc
     sent at once cannot both pass."""
     case_numbers_locked(timezone.localdate().year)
     same = Case.objects.filter(credit_account=account, kind=kind, state__in=UNDECIDED_STATES)
-    if kind == CaseKind.RELIEF:
-        same = same.filter(category=category)
+    if kind == CaseKind.RELIEF:  # any category but staged repayment asks for more time (margin_call_to_relieve)
+        staged = Q(category=STAGED_REPAYMENT)
+        same = same.filter(staged if category == STAGED_REPAYMENT else ~staged)
     open_request = same.order_by("id").values_list("number", flat=True).first()
     if open_request is not None:
         raise Conflict(

@@ -627,3 +627,17 @@ def test_staff_roles_see_any_account(api):
     auditor = UserFactory(roles=[Role.AUDITOR])
     account = debtor()
     assert api.as_user(auditor).get(f"/api/v1/accounts/{account.account_no}/interest/").status_code == 200
+
+
+def test_a_client_with_no_e_mail_and_no_phone_is_on_the_record_as_not_reminded():
+    """No row at all was written for such a client: nothing showed the reminder could not be sent.
+    Now one e-mail row is kept, given up by the outbox with the reason."""
+    from notifications.delivery import notifications_resend
+    from notifications.policy import NO_CONTACT
+
+    account = debtor(maturity=datetime.date(2026, 5, 15), client=ClientProfileFactory(email="", phone=""))
+    reminders_send(datetime.date(2026, 5, 1))
+    notices = Notification.objects.filter(event="contract_maturity_reminder", recipient_client=account.client)
+    assert list(notices.values_list("channel", "address")) == [("email", "")]
+    notifications_resend()
+    assert list(notices.values_list("status", "error")) == [("gave_up", NO_CONTACT)]

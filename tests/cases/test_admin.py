@@ -132,6 +132,16 @@ def test_four_eyes_supervisor_cannot_approve_own_proposal(client, ticket, superv
     assert request.state == "approved" and request.approved_by == other_supervisor
 
 
+def test_a_comment_with_a_nul_character_is_refused_not_a_server_error(as_supervisor, ticket):
+    """The admin's transition button read its comment as sent: a NUL byte reached the event's INSERT (a 500)."""
+    response = as_supervisor.post(transition_url(ticket, "open"), {"comment": "已处理\x00"}, follow=True)
+    assert response.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.state == "new"
+    assert not CaseEvent.objects.filter(case=ticket, kind="transition").exists()
+    assert [message.level_tag for message in response.context["messages"]] == ["error"]
+
+
 def test_transition_url_only_takes_posts(as_supervisor, ticket):
     assert as_supervisor.get(transition_url(ticket, "open")).status_code == 405
     ticket.refresh_from_db()

@@ -215,3 +215,24 @@ def test_a_message_sent_twice_at_the_same_moment_is_sent_once(client_profile, ag
     assert sorted(replayed or "" for _status, _id, replayed in results) == ["", "true"]
     assert CaseMessage.objects.filter(case=case).count() == 1
     assert CaseEvent.objects.filter(case=case, kind="message").count() == 1
+
+
+def test_a_creation_range_written_into_the_url_with_its_plus_offset_unescaped_is_read_as_that_offset(
+        api, client_profile, agent):
+    """`?created_after=2026-01-01T00:00:00+08:00` typed into a URL: the query string reads its "+" as a
+    space, and the list answered 400 for the time the issue's own format gives."""
+    import datetime
+
+    from django.utils import timezone
+
+    number = open_ticket(api, client_profile)["number"]
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    hour_ago = (timezone.now() - datetime.timedelta(hours=1)).astimezone(shanghai).replace(microsecond=0)
+    staff = api.as_user(agent)
+
+    found = staff.get(f"/api/v1/cases/?created_after={hour_ago.isoformat()}")
+    assert found.status_code == 200, found.data
+    assert [row["number"] for row in found.data["results"]] == [number]
+    before = staff.get(f"/api/v1/cases/?created_before={hour_ago.isoformat()}")
+    assert before.status_code == 200 and before.data["results"] == []
+    assert staff.get("/api/v1/cases/?created_after=2026-01-01T00:00:00 08:00:00x").status_code == 400

@@ -131,3 +131,17 @@ def test_two_requests_sent_at_the_same_moment_open_one(client_profile, account, 
     assert len(opened) == 1 and len(refused) == 1, results
     assert refused[0].extra["case"] == opened[0].number
     assert Case.objects.filter(kind="extension").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first, second", [({}, {"category": "more_time"}), ({"category": "more_time"}, {})])
+def test_relief_more_time_asked_with_and_without_its_category_is_one_request(api, client_profile, account,
+                                                                             frozen_time, first, second):
+    """A relief without a category asks for more time as "more_time" does (margin_call_to_relieve): the
+    second of the two was accepted beside the first, and both could be approved, moving the deadline twice."""
+    Security.objects.filter(positions__account=account).update(price=D("12.00"))  # 120 %: a margin call
+    monitor_accounts(trigger="test")
+    assert _ask(api, client_profile.user, account, "relief", **first).status_code == 201
+    again = _ask(api, client_profile.user, account, "relief", **second)
+    assert again.status_code == 409 and again.data["code"] == "open_request"
+    assert Case.objects.filter(kind="relief").count() == 1

@@ -193,6 +193,18 @@ def test_the_rating_page_refuses_bad_input_and_links(resolved, client):
     assert not SatisfactionRating.objects.exists()
 
 
+def test_a_comment_with_a_nul_byte_is_refused_on_the_rating_page(resolved):
+    """The page read the comment from the form unchecked: a NUL byte reached PostgreSQL, which refuses it
+    (a 500 to someone following the link). Refused with the reason, as the API refuses it; nothing kept."""
+    from django.test import Client
+
+    page = f"/rate/{rating_token(resolved)}/"
+    response = Client(raise_request_exception=False).post(page, {"score": "4", "comment": "好\x00"})
+    assert response.status_code == 400
+    assert '<p class="error">' in response.content.decode()  # beside the comment, in the client's language
+    assert not SatisfactionRating.objects.exists()
+
+
 def test_the_rating_page_speaks_english_to_an_english_client(agent, client):
     case = resolve_ticket(ClientProfileFactory(language="en"), agent, subject="Question")
     text = client.get(f"/rate/{rating_token(case)}/").content.decode()

@@ -354,6 +354,22 @@ def test_a_report_to_date_alone_includes_that_day_as_on_the_dashboard(api, super
 
 
 
+def test_a_report_period_with_its_offset_typed_unescaped_is_read_with_that_offset(api, supervisor, known_set):
+    """?to=2026-11-25T10:00:01+08:00 typed into a browser's address bar: the query string reads the "+" as a
+    space, and the report refused the issue's own ISO 8601 form (400) where the case list's filters read it."""
+    http = api.as_user(supervisor)
+
+    def tickets(query):
+        response = http.get(f"/api/v1/reports/sla/?group_by=kind&{query}")
+        assert response.status_code == 200, response.content
+        return {row["metric"]: row["breached"] for row in response.data["rows"] if row["group"] == "ticket"}
+
+    assert (tickets("from=2026-11-25T09:00:00+08:00&to=2026-11-25T10:00:01+08:00")
+            == tickets("from=2026-11-25T09:00:00%2B08:00&to=2026-11-25T10:00:01%2B08:00")
+            == {"first_response": 2, "resolution": 0})
+    assert tickets("from=2026-11-25T10:00:01+08:00") == {}
+
+
 @pytest.mark.parametrize("day", ["20261125", "2026-W48-3", "2026W483"])
 def test_a_report_to_date_in_iso_8601_s_other_forms_includes_that_day_too(api, supervisor, known_set, day):
     """The report reads ISO 8601's basic and week forms of a date (20261125, 2026-W48-3: Wednesday 25

@@ -171,3 +171,37 @@ def test_a_notice_the_client_switched_off_is_on_the_timeline_with_the_reason(tic
     event = CaseEvent.objects.get(case=ticket, kind=EventKind.NOTIFICATION)
     assert event.to_value == "gave_up" and event.data["notification_id"] == email.pk
     assert Notification.objects.get(case=ticket, event="case_reply", channel="in_app").status == "sent"
+
+
+def test_a_client_with_no_e_mail_and_no_phone_is_on_the_record_as_not_told(agent, api,
+                                                                           django_capture_on_commit_callbacks):
+    """Nothing was written for such a client: the case's messages showed no notice at all, as if the
+    firm had never tried. Now each notice keeps one e-mail, given up with the reason, on the timeline
+    and in the case's messages, so an operator sees the client must be called."""
+    from notifications.policy import NO_CONTACT
+
+    unreachable = ClientProfileFactory(email="", phone="")
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_create(created_by=agent, client=unreachable, kind="ticket", subject="融资利率咨询")
+    with django_capture_on_commit_callbacks(execute=True):
+        message_create(case=case, author=agent, body="您好，融资年利率为 8.35%。")
+    kept = {(n.event, n.channel): n for n in Notification.objects.filter(case=case)}
+    assert set(kept) == {("case_created", "email"), ("case_reply", "email"), ("case_reply", "in_app")}
+    for event in ("case_created", "case_reply"):
+        notice = kept[(event, "email")]
+        assert (notice.status, notice.error, notice.address, notice.attempts) == ("gave_up", NO_CONTACT, "", 0)
+    assert mail.outbox == []
+    timeline = CaseEvent.objects.filter(case=case, kind=EventKind.NOTIFICATION)
+    assert sorted(timeline.values_list("name", "to_value")) == [("case_created", "gave_up"), ("case_reply", "gave_up")]
+    rows = api.as_user(agent).get(f"/api/v1/cases/{case.number}/notifications/").json()
+    e_mails = [(row["event"], row["status"], row["error"]) for row in rows if row["channel"] == "email"]
+    assert e_mails == [("case_created", "gave_up", NO_CONTACT), ("case_reply", "gave_up", NO_CONTACT)]
+
+
+def test_a_client_with_a_phone_but_no_e_mail_gets_no_e_mail_row(client_profile, agent,
+                                                                django_capture_on_commit_callbacks):
+    client_profile.email = ""
+    client_profile.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_create(created_by=agent, client=client_profile, kind="ticket", subject="融资利率咨询")
+    assert not Notification.objects.filter(case=case, channel="email").exists()

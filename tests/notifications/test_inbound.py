@@ -659,3 +659,18 @@ def test_the_same_email_ingested_twice_at_once_is_recorded_once(client_profile, 
         thread.join(timeout=30)
     assert sorted(statuses) == ["duplicate", "threaded"]
     assert len(client_messages(ticket)) == 1 and InboundEmail.objects.count() == 1
+
+
+def test_another_email_under_a_message_id_already_received_is_kept_not_dropped_as_a_copy(ticket, client_profile):
+    """Mail programs that write a broken or constant Message-ID ("<>"), or a sender reusing one: the second,
+    different e-mail was answered "duplicate" and recorded nowhere; the client's reply was lost."""
+    stranger = build_email(sender="stranger@elsewhere.example", subject="广告", body="优惠",
+                           message_id="<x@y>").replace(b"<x@y>", b"<>")
+    reply = build_email(sender=client_profile.email, subject=f"回复：[{ticket.number}]", body="我已补足保证金",
+                        message_id="<x@y>").replace(b"<x@y>", b"<>")
+    assert email_ingest(stranger, source="imap").status == "held"
+    kept = email_ingest(reply, source="imap")
+    assert (kept.status, kept.case) == ("threaded", ticket)
+    assert [message.body for message in client_messages(ticket)] == ["我已补足保证金"]
+    assert email_ingest(reply, source="file").status == "duplicate"  # the same e-mail again: still once
+    assert InboundEmail.objects.count() == 2 and len(client_messages(ticket)) == 1

@@ -277,3 +277,29 @@ def test_a_database_that_stays_down_leaves_the_claim_for_the_resend_task(client_
     notice.refresh_from_db()
     assert notice.status == "pending" and notice.claim_token is not None  # taken over after the claim timeout
     assert len(recorded_sms) == 1
+
+
+def test_sending_again_a_failed_message_while_a_worker_retries_it_does_not_send_it_twice(
+        client_profile, recorded_sms, monkeypatch):
+    """An operator sends a failed message again (the outbox admin's action) while a worker is retrying
+    it: the worker's claim was taken away, the worker's success was not recorded, and the new round sent
+    the client the same SMS a second time."""
+    from notifications import delivery
+    from notifications.services import notifications_send_again
+
+    notice = Notification.objects.create(recipient_client=client_profile, address=client_profile.phone,
+                                         channel="sms", event="contract_maturity_reminder", body="到期提醒",
+                                         status="failed", attempts=1, error="ConnectionError: gateway down")
+    real_deliver, queued_again = delivery.deliver, []
+
+    def slow_gateway(notification):
+        queued_again.append(notifications_send_again(ids=[notification.pk]))  # meanwhile, in the admin
+        return real_deliver(notification)
+
+    monkeypatch.setattr(delivery, "deliver", slow_gateway)
+    assert send_notification.apply(args=[notice.pk]).get() == "sent"
+    monkeypatch.setattr(delivery, "deliver", real_deliver)
+    assert queued_again == [0]
+    notice.refresh_from_db()
+    assert (notice.status, notice.attempts, notice.claim_token) == ("sent", 2, None)
+    assert notifications_resend() == 0 and len(recorded_sms) == 1

@@ -33,7 +33,7 @@ EVENTS = ("case_created", "case_reply", "case_state_changed", "case_client_reply
           "liquidation_decision_due", "margin_alert", "margin_call", "margin_call_restored",
           "margin_call_deadline_passed", "margin_call_deadline_moved",
           "contract_maturity_reminder", "interest_settlement_reminder", "request_approved", "request_declined",
-          "rating_request")
+          "rating_request", "notice_bounced")
 
 
 def test_every_event_has_a_default_text_in_both_languages_after_migrate():

@@ -119,7 +119,8 @@ def test_the_inbox_pages_through_every_notice_once(client, team_lead):
     assert re.findall(r'data-notice="(\d+)"', back) == re.findall(r'data-notice="(\d+)"', pages[1])
 
 
-@pytest.mark.parametrize("query", [{"before": "x"}, {"after": "-1"}, {"before": "9" * 40}])
+@pytest.mark.parametrize("query", [{"before": "x"}, {"after": "-1"}, {"before": "9" * 40},
+                                   {"before": "²"}, {"after": "①"}])  # digits int() cannot read: were a 500
 def test_a_bad_inbox_page_is_a_400(client, agent, query):
     client.force_login(agent)
     assert client.get(INBOX, query).status_code == 400

@@ -629,3 +629,28 @@ def test_the_monitorings_notices_name_the_client_where_the_template_greets_them(
     run()
     call = Notification.objects.get(recipient_client=client_profile, event="margin_call", channel="sms")
     assert call.body.startswith(f"尊敬的王小明：{call.case.number} 请于 ") and "¥15,000.00" in call.body
+
+
+def test_a_client_with_no_e_mail_and_no_phone_is_on_the_record_as_not_told_of_the_margin_call(
+        account, security, client_profile):
+    """The monitoring wrote nothing for such a client: the margin call showed no notice at all, as if
+    the firm had never tried. Now each notice keeps one e-mail, given up by the outbox with the reason
+    (on the case's timeline), so the firm can show why the client was not told in writing."""
+    from notifications.delivery import notifications_resend
+    from notifications.policy import NO_CONTACT
+
+    client_profile.email = client_profile.phone = ""
+    client_profile.save()
+    price(security, "16.00")
+    run()
+    price(security, "12.50")  # below close-out: alerts, and a margin call with a deadline
+    run()
+    call = MarginCall.objects.get(account=account)
+    notices = Notification.objects.filter(recipient_client=client_profile)
+    assert sorted(notices.values_list("event", "channel", "address")) == [
+        ("margin_alert", "email", ""), ("margin_call", "email", "")]
+    with time_machine.travel(THU, tick=False):
+        assert notifications_resend() == 2
+    assert set(notices.values_list("status", "error", "attempts")) == {("gave_up", NO_CONTACT, 0)}
+    told = CaseEvent.objects.get(case=call.case, kind="notification")
+    assert (told.name, told.to_value) == ("margin_call", "gave_up")

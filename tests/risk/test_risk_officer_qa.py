@@ -90,6 +90,18 @@ def test_paging_back_through_the_alerts_of_one_run_gives_the_page_before(api, ri
         assert [row["id"] for row in previous["results"]] == pages[number - 1][1]
 
 
+@pytest.mark.parametrize("position", ["abc", "", "7\x00"])
+def test_a_hand_edited_alerts_cursor_is_an_invalid_cursor_not_a_server_error(api, risk_officer, margin_call, position):
+    """The cursor is the client's to send back; one whose position is no alert id reached the query (a 500)."""
+    import base64
+
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+    response = api.as_user(risk_officer).get("/api/v1/risk/alerts/", {"cursor": cursor})
+    assert response.status_code == 404 and response.data["detail"].code == "not_found"
+    good = base64.b64encode(f"p={10 ** 9}".encode()).decode()
+    assert len(api.as_user(risk_officer).get("/api/v1/risk/alerts/", {"cursor": good}).json()["results"]) == 3
+
+
 def test_an_outreach_case_states_the_market_shock_in_per_cent_as_the_pages_do(api, risk_officer):
     """The officer types -15 (per cent) on the page, which shows "-15.00%" in the test's result; the
     outreach case it opened said "market shock -0.1500", a figure an agent could read as 0.15 %."""

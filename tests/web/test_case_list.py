@@ -287,6 +287,16 @@ def test_search_by_case_number_and_account(client, supervisor, assorted):
     assert listed(client, account=assorted["account"].account_no) == [assorted["dispute"].number]
 
 
+def test_a_search_of_digits_int_cannot_read_lists_nothing(client, supervisor, assorted):
+    """"²" and "①" are digits to str.isdigit but not numbers to int(): the serial search was a 500.
+    Full-width digits, as a Chinese keyboard types them, are a serial still."""
+    login(client, supervisor)
+    assert listed(client, q="²") == listed(client, q="①") == []
+    number = "CS-2026-098765"
+    Case.objects.filter(pk=assorted["urgent"].pk).update(number=number)
+    assert listed(client, q="９８７６５") == [number]
+
+
 @pytest.mark.parametrize("params", [
     {"kind": "nonsense"}, {"state": "flying"}, {"priority": "asap"}, {"tier": "gold"}, {"queue": "nowhere"},
     {"assignee": "nobody-of-that-name"}, {"sla": "soon"}, {"sort": "random"}, {"size": "7"}, {"size": "x"},
