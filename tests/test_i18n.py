@@ -137,6 +137,16 @@ def test_the_admin_home_is_chinese_where_djangos_own_catalogue_is_not(client):
     assert "Change or view list link" not in page
 
 
+def test_a_nul_character_is_refused_in_chinese_that_reads():
+    """Django's own Chinese for "Null characters are not allowed." is garbled (不允许是用空字符串, "empty string");
+    a pasted NUL is refused on every form in the project's wording."""
+    from django import forms
+
+    with translation.override("zh-hans"), pytest.raises(forms.ValidationError) as refused:
+        forms.CharField().clean("text\x00")
+    assert refused.value.messages == ["不允许包含空字符（NUL）。"]
+
+
 def test_the_login_attempts_admin_speaks_chinese(admin_client):
     """django-axes has no Chinese: its lists read "Access attempts", "IP Address", … on Chinese pages."""
     from django.urls import reverse

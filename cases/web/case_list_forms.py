@@ -142,5 +142,5 @@ class CaseListForm(forms.Form):
         for name, errors in self.errors.items():
             label = self.fields[name].label if name in self.fields and self.fields[name].label else None
             for error in errors:
-                lines.append(f"{label}: {error}" if label else str(error))
+                lines.append(_("%(label)s: %(error)s") % {"label": label, "error": error} if label else str(error))
         return lines

@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Tier
 from accounts.roles import Role
@@ -312,6 +313,20 @@ def test_bad_filter_values_get_400_with_a_message(client, supervisor, params):
     body = response.content.decode()
     assert 'role="alert"' in body
     assert "<tr data-case" not in body
+
+
+def test_a_bad_filter_is_named_with_the_colon_of_the_page_s_language(client, supervisor):
+    """The message above the list joined a field's label and its error with an ASCII colon in Chinese too."""
+    from cases.web.case_list_forms import CaseListForm
+
+    login(client, supervisor)
+    with translation.override("en"):
+        label = str(CaseListForm.base_fields["kind"].label)
+    assert f"{label}: " in client.get(URL, {"kind": "nonsense"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    with translation.override("zh-hans"):
+        label = str(CaseListForm.base_fields["kind"].label)
+    body = client.get(URL, {"kind": "nonsense"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"{label}：" in body and f"{label}: " not in body
 
 
 @pytest.mark.parametrize("params", [

@@ -870,6 +870,24 @@ def test_odd_input_is_never_a_server_error(client, supervisor, pending):
     assert response.status_code == 400
 
 
+def test_a_filter_the_approvals_refuse_is_said_on_the_page(client, other_supervisor, pending):
+    """A kind or page link the inbox cannot take: 400 and the reason where the filter is, in the reader's
+    language, not the whole inbox as if the filter had worked."""
+    http = login(client, other_supervisor)
+    url = reverse("supervisor:approvals")
+    response = http.get(url, {"kind": "ticket"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert re.search(r'<div class="error" role="alert">Select a valid choice\. ticket is not one of', page)
+    chinese = http.get(url, {"kind": "ticket"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "选择一个有效的选项" in chinese and "Select a valid choice" not in chinese
+    stale = http.get(url, {"after": "-1"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert stale.status_code == 400
+    assert "This page link is not valid; start again from the first page." in stale.content.decode()
+    assert "此分页链接无效" in http.get(url, {"after": "-1"}, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'role="alert"' not in approvals_page(http).content.decode()
+
+
 def test_confirming_twice_names_the_calendar_and_the_person(client, supervisor, other_supervisor, now):
     supervisor.first_name, supervisor.last_name = "Wei", "Zhang"
     supervisor.save()

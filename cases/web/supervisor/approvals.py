@@ -169,7 +169,11 @@ class DecisionForm(forms.Form):
 
 def _render_inbox(request, *, status: int = 200, error: dict | None = None):
     inbox = InboxFilter(request.GET)
-    if not inbox.is_valid():
+    filter_errors = {}
+    if not inbox.is_valid():  # said on the page (a bare 400 showing every kind looked like the filter worked)
+        filter_errors = {"kind": inbox.errors.get("kind", []),
+                         "after": [_("This page link is not valid; start again from the first page.")]
+                         if "after" in inbox.errors else []}
         inbox = InboxFilter({})
         inbox.is_valid()
         status = max(status, 400)
@@ -179,7 +183,7 @@ def _render_inbox(request, *, status: int = 200, error: dict | None = None):
     rows = rows[:PAGE_SIZE]
     items = [Item(case=case, url=case_url(case.number), outcome=str(OUTCOMES.get(case.proposed_outcome, "")),
                   decisions=decisions_for(case, request.user)) for case in rows]
-    context = {"items": items, "inbox": inbox, "kind": kind or "", "error": error,
+    context = {"items": items, "inbox": inbox, "kind": kind or "", "error": error, "filter_errors": filter_errors,
                "next_after": rows[-1].pk if has_next else None}
     return render(request, "supervisor/approvals.html", context, status=status)
 
