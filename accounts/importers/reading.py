@@ -96,6 +96,8 @@ def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) if the whole file decodes strictly as UTF-8, else GB18030 if it
     decodes strictly as that; anything else is rejected, naming what it looks like."""
     first_error_line = 1
+    with open(path, "rb") as stream:
+        marked_utf8 = stream.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
     for encoding in ENCODINGS:
         decoder = codecs.getincrementaldecoder(encoding)("strict")
         lines_before = 0
@@ -115,6 +117,9 @@ def detect_encoding(path: Path) -> str:
                 raise EncodingRejected(_("the file is UTF-8 but has bytes that are not (it is damaged or was cut off "
                                          "in the middle of a character); export it again"),
                                        line=first_error_line) from None
+            if marked_utf8:  # read as GB18030, the mark would become "锘" and spoil the header's first column
+                raise EncodingRejected(_("the file starts with the UTF-8 byte order mark but is not UTF-8 after it; "
+                                         "save it as UTF-8 and import it again"), line=first_error_line) from None
             continue
         return encoding
     raise EncodingRejected(_encoding_reason(path), line=first_error_line)

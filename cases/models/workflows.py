@@ -454,5 +454,8 @@ def failed_conditions(transition, workflow) -> list:
 
 
 def conditions_refusal(failed) -> str:
-    """Why the step is not possible: the reason of each condition not met (CONDITION_REASONS)."""
+    """Why the step is not possible: the reason of each condition not met (CONDITION_REASONS). With
+    nothing proposed, what the proposal is (proposes_approval) is not said: there is none to decline."""
+    if has_proposal in failed:
+        failed = [condition for condition in failed if condition is not proposes_approval]
     return " ".join(str(CONDITION_REASONS.get(condition, condition.__name__)) for condition in failed)

@@ -240,6 +240,18 @@ def test_a_file_neither_utf8_nor_gb18030_is_rejected(tmp_path):
     assert nothing_written()
 
 
+def test_a_utf8_byte_order_mark_before_gb18030_text_is_refused_as_not_utf8(tmp_path):
+    """Read as GB18030 the mark became "锘" before the header's first column: the refusal said a required column
+    was missing from the header, of a file whose header is right, instead of naming its encoding."""
+    (tmp_path / "clients.csv").write_bytes(b"\xef\xbb\xbf" + CLIENTS.encode("gb18030"))
+
+    lines = rejected("import_accounts", tmp_path)
+
+    assert len(lines) == 1
+    assert lines[0].startswith("clients.csv:2: -: the file starts with the UTF-8 byte order mark but is not UTF-8")
+    assert nothing_written()
+
+
 # --- bad rows -----------------------------------------------------------------------------------
 
 def with_line(text: str, number: int, replacement: str) -> str:
