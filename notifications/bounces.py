@@ -91,18 +91,17 @@ def notification_bounced(*, notification: Notification, report: BounceReport) ->
 
 
 def _who_calls(notice: Notification) -> list[User]:
-    active = User.objects.filter(is_active=True)
+    from notifications.case_notices import case_leads
+
     case = notice.case
     if case is not None and case.assignee_id is not None and case.assignee.is_active:
         return [case.assignee]
-    if case is not None and case.queue_id is not None:
-        leads = list(active.filter(queues=case.queue_id, groups__name=Role.TEAM_LEAD).distinct().order_by("pk"))
-        if leads:
-            return leads
+    if case is not None:
+        return case_leads(case)
     client = notice.recipient_client
-    if case is None and client is not None and client.advisor_id is not None and client.advisor.is_active:
+    if client is not None and client.advisor_id is not None and client.advisor.is_active:
         return [client.advisor]
-    return list(active.filter(groups__name=Role.SUPERVISOR).distinct().order_by("pk"))
+    return list(User.objects.filter(is_active=True, groups__name=Role.SUPERVISOR).distinct().order_by("pk"))
 
 
 def _tell_staff(notice: Notification, said: str) -> int:

@@ -6,11 +6,15 @@
   notes never notify anyone outside staff);
 - a step the client cares about (CLIENT_TRANSITIONS): an e-mail and an in-app notice with the
   new state (a margin call's: an SMS too), unless the client took the step themselves;
-- a client's reply: an in-app notice to the case's assignee.
+- a client's reply: an in-app notice to the case's assignee; on a finished case nobody works any more
+  (no assignee, or one who left: an e-mail reply lands there whatever its state), to the team leads of
+  its queue, else the supervisors, so that it is read.
 Everything in the client's language; texts from the templates (notifications/defaults.py)."""
 
+from accounts.models import User
+from accounts.roles import Role
 from cases.models import Case, CaseKind, CaseMessage
-from cases.models.workflows import CLIENT_FACING_COMMENTS, step_label
+from cases.models.workflows import CLIENT_FACING_COMMENTS, CLOSED_STATES, step_label
 from cases.services.transitions import after_transition
 from notifications.models import Notification
 from notifications.services import notification_queue
@@ -52,11 +56,32 @@ def case_message_notify(*, case: Case, message: CaseMessage) -> list[Notificatio
         return []
     if message.source == CaseMessage.Source.STAFF:
         return _tell_client(case, "case_reply", {"message_id": message.pk})
-    if message.source == CaseMessage.Source.CLIENT and case.assignee_id is not None:
-        notice = notification_queue(event="case_client_reply", channel=Notification.Channel.IN_APP,
-                                    recipient_user=case.assignee, case=case, data={"message_id": message.pk})
-        return [notice] if notice is not None else []
-    return []
+    if message.source != CaseMessage.Source.CLIENT:
+        return []
+    if case.assignee_id is not None and (case.assignee.is_active or not _finished(case)):
+        readers = [case.assignee]
+    elif _finished(case):
+        readers = case_leads(case)
+    else:
+        return []  # an open case nobody took yet: its queue shows it
+    notices = [notification_queue(event="case_client_reply", channel=Notification.Channel.IN_APP,
+                                  recipient_user=reader, case=case, data={"message_id": message.pk})
+               for reader in readers]
+    return [notice for notice in notices if notice is not None]
+
+
+def _finished(case: Case) -> bool:
+    return case.state in CLOSED_STATES.get(case.kind, ())
+
+
+def case_leads(case: Case) -> list[User]:
+    """Who answers for a case nobody works: the active team leads of its queue, else the supervisors."""
+    active = User.objects.filter(is_active=True)
+    if case.queue_id is not None:
+        leads = list(active.filter(queues=case.queue_id, groups__name=Role.TEAM_LEAD).distinct().order_by("pk"))
+        if leads:
+            return leads
+    return list(active.filter(groups__name=Role.SUPERVISOR).distinct().order_by("pk"))
 
 
 def _step_comment(case: Case, name: str) -> str:

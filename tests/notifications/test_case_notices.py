@@ -97,6 +97,29 @@ def test_a_client_reply_tells_the_assignee_in_app(ticket, agent, client_profile)
     assert not Notification.objects.filter(case=ticket, event="case_reply").exists()
 
 
+def test_a_client_reply_on_a_finished_case_nobody_works_tells_the_queues_team_leads(agent, client_profile,
+                                                                                  team_lead, supervisor):
+    """An e-mail reply lands on its case whatever its state; on a cancelled ticket with no assignee it told
+    nobody, and no queue lists a finished case: the team leads of its queue are told (else the supervisors)."""
+    case = case_create(created_by=client_profile.user, client=client_profile, kind="ticket", subject="开户问题")
+    case = case_transition(case=case, user=agent, name="cancel", comment="客户撤回")
+    assert case.assignee_id is None and case.queue.code == "general"
+    message_create(case=case, author=client_profile.user, body="其实还有一个问题")
+    told = Notification.objects.filter(event="case_client_reply", case=case)
+    assert [(notice.recipient_user, notice.channel) for notice in told] == [(team_lead, "in_app")]
+
+    team_lead.is_active = False
+    team_lead.save()
+    message_create(case=case, author=client_profile.user, body="还在吗？")
+    assert told.filter(recipient_user=supervisor).count() == 1
+
+
+def test_a_client_reply_on_an_open_case_nobody_took_tells_nobody_its_queue_lists_it(client_profile, team_lead):
+    case = case_create(created_by=client_profile.user, client=client_profile, kind="ticket", subject="开户问题")
+    message_create(case=case, author=client_profile.user, body="补充说明")
+    assert not Notification.objects.filter(event="case_client_reply").exists()
+
+
 def test_steps_the_client_cares_about_are_told_and_their_own_steps_are_not(ticket, agent, client_profile):
     ticket = case_transition(case=ticket, user=agent, name="open")
     assert not Notification.objects.filter(event="case_state_changed").exists()
