@@ -24,6 +24,7 @@ from django.utils import formats, timezone, translation
 from accounts.interest import settlement_dates
 from accounts.models import Reminder
 from notifications.models import SUBJECT_LENGTH, Notification
+from notifications.policy import written_to_sql
 from notifications.rendering import render_for_rows
 from notifications.services import dispatch_pending
 from servicedesk.i18n import language_codes
@@ -70,11 +71,6 @@ _INSERT_NOTIFICATIONS = """
     ORDER BY r.id
 """
 _CHANNEL_ADDRESS = {Notification.Channel.SMS: "phone", Notification.Channel.EMAIL: "email"}
-#: Which clients get a row on the channel: those with its address; on e-mail also a client with neither
-#: an e-mail address nor a phone number (the address empty: the outbox gives it up with the reason,
-#: notifications.policy.NO_CONTACT), so the record shows the reminder could not be sent.
-_WRITTEN_TO = {Notification.Channel.SMS: "c.phone <> ''",
-               Notification.Channel.EMAIL: "(c.email <> '' OR c.phone = '')"}
 EVENTS = {
     Reminder.Kind.MATURITY: "contract_maturity_reminder",
     Reminder.Kind.INTEREST_SETTLEMENT: "interest_settlement_reminder",
@@ -123,8 +119,8 @@ def _notify(cursor, *, run: str, kind: str, due_date: datetime.date, today: date
             language_condition = f"(c.language = %(language)s OR c.language NOT IN ({others}))"
         for channel, address in _CHANNEL_ADDRESS.items():
             subject, body = _texts(kind, due_date, (due_date - today).days, language=language, channel=channel)
-            sql = _INSERT_NOTIFICATIONS.format(address=address, written_to=_WRITTEN_TO[channel], data=_data_sql(),
-                                               language_condition=language_condition,
+            sql = _INSERT_NOTIFICATIONS.format(address=address, written_to=written_to_sql(channel, "c"),
+                                               data=_data_sql(), language_condition=language_condition,
                                                subject=f"SUBSTR({_per_row('subject')}, 1, {SUBJECT_LENGTH})",
                                                body=_per_row("body"))
             cursor.execute(sql, {

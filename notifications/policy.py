@@ -90,6 +90,16 @@ def has_no_contact(client) -> bool:
     return client is not None and not client.email and not client.phone
 
 
+def written_to_sql(channel: str, client: str) -> str:
+    """SQL condition: the client (table alias `client`) gets a row on `channel` in the set-based
+    notices (the monitoring's, the reminders'): those with its address; on e-mail also a client
+    with no contact at all (has_no_contact), the address empty, so the outbox gives it up with
+    NO_CONTACT and the record shows the notice could not be sent."""
+    if channel == "sms":
+        return f"{client}.phone <> ''"
+    return f"({client}.email <> '' OR {client}.phone = '')"
+
+
 def refusal(notification: Notification, preference: ClientPreference | None = None) -> str:
     """Why this notice must not be sent at all ("" if it may)."""
     if not is_client_notice(notification) or is_urgent(notification.event, notification.data):

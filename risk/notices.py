@@ -9,6 +9,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from notifications.models import SUBJECT_LENGTH
+from notifications.policy import written_to_sql
 from notifications.rendering import render_for_rows
 from servicedesk.sql import as_text, db_time, fixed_text, json_object, money_text
 
@@ -45,10 +46,7 @@ def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns:
     columns = {**columns, **CLIENT_COLUMNS}
     markers = {name: "{" + name + "}" for name in columns}
     total = 0
-    # A client with neither an e-mail address nor a phone number still gets the e-mail's row, its
-    # address empty: the outbox gives it up with the reason (notifications.policy.NO_CONTACT).
-    for channel, address, written_to in (("sms", "cl.phone", "cl.phone <> ''"),
-                                         ("email", "cl.email", "(cl.email <> '' OR cl.phone = '')")):
+    for channel, address in (("sms", "cl.phone"), ("email", "cl.email")):
         subject, body = render_for_rows(event=event, language=language, channel=channel,
                                         values={**(values or {}), **markers})
         cursor.execute(f"""
@@ -58,7 +56,7 @@ def _insert(cursor, *, now, event: str, language: str, source_sql: str, columns:
             SELECT NULL, cl.id, {address}, %s, %s, {case_expr}, cl.language,
                 SUBSTR({template_sql(subject)}, 1, {SUBJECT_LENGTH}),
                 {template_sql(body)}, {json_object(**data)}, 'pending', 0, '', '', %s, NULL, NULL
-            FROM {source_sql} AND {_language_filter(language)} AND {written_to}
+            FROM {source_sql} AND {_language_filter(language)} AND {written_to_sql(channel, "cl")}
         """, [channel, event, subject, body, db_time(now), *params])
         total += cursor.rowcount
     return total
